@@ -1,0 +1,128 @@
+// Copyright (c) mnemo authors.
+//
+// Options that control a Store, and per-call read/write options.
+
+#ifndef MNEMO_OPTIONS_H_
+#define MNEMO_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "mnemo/record.h"
+
+namespace mnemo {
+
+// Source of the current time. The store reads it for created/updated times,
+// expiry checks and access times; tests and demos inject their own to age
+// data. Implementations must be thread-safe.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Micros NowMicros() = 0;
+  // The process-wide wall clock (never null, never deleted).
+  static Clock* System();
+};
+
+struct Options {
+  // Create the store directory and database when missing.
+  // Default: true
+  bool create_if_missing = true;
+
+  // Fail Open with AlreadyExists when the store already exists.
+  // Default: false
+  bool error_if_exists = false;
+
+  // Open without writing: every mutating call returns FailedPrecondition.
+  // Several read-only instances may run beside one writer process.
+  // Default: false
+  bool read_only = false;
+
+  // Largest accepted record: text + metadata + labels, in bytes. Bigger
+  // records are rejected with InvalidArgument naming the size.
+  // Default: 1 MiB
+  size_t max_record_bytes = 1 << 20;
+
+  // Size of RocksDB's block cache shared by all column families. Larger
+  // keeps more of the store in memory for reads.
+  // Default: 64 MiB
+  size_t block_cache_bytes = 64 << 20;
+
+  // Size of each memtable before it is flushed to disk. Larger absorbs
+  // write bursts at the cost of memory and recovery time.
+  // Default: 64 MiB
+  size_t write_buffer_bytes = 64 << 20;
+
+  // Count reads (Record::access_count/last_access). Counts are gathered in
+  // memory and folded into the records with a merge operator (no
+  // read-modify-write) every access_flush_interval_ms and on Close; a crash
+  // may lose the counts of that last interval (never records).
+  // Default: true
+  bool track_access = true;
+
+  // How often gathered access counts are written.
+  // Default: 1000 ms
+  uint32_t access_flush_interval_ms = 1000;
+
+  // Time source. nullptr means Clock::System(). Not owned; must outlive
+  // the store.
+  // Default: nullptr
+  Clock* clock = nullptr;
+};
+
+struct WriteOptions {
+  // fsync the write-ahead log before acknowledging. When false a machine
+  // crash (not a process crash) may lose the latest acknowledged writes.
+  // Default: false
+  bool sync = false;
+};
+
+struct ReadOptions {
+  // Count this read in the record's access statistics (Get only).
+  // Default: true
+  bool count_access = true;
+};
+
+// Fields an Update may change; unset fields keep their value.
+struct RecordUpdate {
+  std::optional<std::string> text;
+  std::optional<std::string> role;
+  std::optional<std::string> kind;
+  std::optional<std::map<std::string, std::string>> metadata;
+  std::optional<Micros> event_time;
+  std::optional<float> importance;
+  std::optional<Micros> expires_at;
+};
+
+// An agent's records in time order (event time, then id).
+struct ScanOptions {
+  std::string tenant;  // required
+  std::string agent;   // required
+  // Filters; unset means "any".
+  std::optional<std::string> session;
+  std::optional<std::string> role;
+  std::optional<std::string> kind;
+  std::optional<Tier> tier;
+  // Event time range [start_time, end_time).
+  std::optional<Micros> start_time;
+  std::optional<Micros> end_time;
+  // Newest first instead of oldest first.
+  bool reverse = false;
+  // Page size: at most this many records per call (1..10000).
+  size_t limit = 100;
+  // Resume after the last record of a previous page: pass that page's
+  // ScanResult::next_cursor. Empty starts at the beginning. A cursor is
+  // bound to the filters it was made with.
+  std::string cursor;
+};
+
+struct ScanResult {
+  std::vector<Record> records;
+  // Non-empty when more records may follow; pass it as ScanOptions::cursor.
+  std::string next_cursor;
+};
+
+}  // namespace mnemo
+
+#endif  // MNEMO_OPTIONS_H_

@@ -1,0 +1,117 @@
+// Copyright (c) mnemo authors.
+//
+// Store: the embedded memory store. Records live in a RocksDB database in
+// the store directory; every call returns a Status and never throws.
+//
+// Thread safety: a Store is safe for concurrent use by many threads without
+// external synchronization. Only one process may open a store for writing at
+// a time (a second one gets Busy naming the directory); read-only instances
+// may run beside it.
+//
+// Tenant isolation: every call that reads or changes records names the
+// tenant, and a record of another tenant is reported as NotFound, exactly as
+// if it did not exist.
+
+#ifndef MNEMO_STORE_H_
+#define MNEMO_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mnemo/options.h"
+#include "mnemo/record.h"
+#include "mnemo/status.h"
+
+namespace mnemo {
+
+class Store {
+ public:
+  // Opens the store in directory `dir`, creating it if needed and allowed.
+  // On success stores a heap-allocated store in *store and returns OK.
+  // On failure *store is left empty and the status says why:
+  //   InvalidArgument: `dir` holds something that is not a mnemo store;
+  //   NotSupported: the store was written by a newer format version;
+  //   Busy: another process holds the store open for writing;
+  //   IOError / Corruption: as reported by the storage layer.
+  static Status Open(const Options& options, const std::string& dir,
+                     std::unique_ptr<Store>* store);
+
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  // Flushes gathered access counts and closes the database.
+  virtual ~Store() = default;
+
+  // Stores a new record and sets *id to its id. The store assigns id,
+  // created/updated time, version 1, tier hot, content hash. Fails with
+  // InvalidArgument (invalid namespace/UTF-8/labels, importance outside
+  // 0..1, too large) without writing anything.
+  virtual Status Put(const WriteOptions& options, const Record& record,
+                     RecordId* id) = 0;
+
+  // Stores all records atomically: either every record is stored (and
+  // *ids holds their ids, in order) or none is.
+  virtual Status PutBatch(const WriteOptions& options,
+                          const std::vector<Record>& records,
+                          std::vector<RecordId>* ids) = 0;
+
+  // Writes records exactly as given, ids and store-assigned fields included
+  // (used to import a dump). Atomic. AlreadyExists when an id is in use.
+  // Records on pages are restored as text (tier hot, no page).
+  virtual Status Restore(const WriteOptions& options,
+                         const std::vector<Record>& records) = 0;
+
+  // Reads record `id` of `tenant`. NotFound when it does not exist, belongs
+  // to another tenant, or has expired. Corruption when its stored bytes fail
+  // their checksum.
+  virtual Status Get(const ReadOptions& options, std::string_view tenant,
+                     RecordId id, Record* record) = 0;
+
+  // Changes the fields set in `update`, keeping the previous version in the
+  // record's history; the version goes up by one and the record returns to
+  // the hot tier. When `updated` is non-null it receives the new version.
+  virtual Status Update(const WriteOptions& options, std::string_view tenant,
+                        RecordId id, const RecordUpdate& update,
+                        Record* updated) = 0;
+
+  // Every version of a record, oldest first, the current one last.
+  virtual Status History(std::string_view tenant, RecordId id,
+                         std::vector<Record>* versions) = 0;
+
+  // Deletes one record and its history. NotFound if it does not exist.
+  virtual Status Delete(const WriteOptions& options, std::string_view tenant,
+                        RecordId id) = 0;
+
+  // Deletes every record of a session (or of an agent). Sets *deleted to the
+  // number removed when non-null. OK (0 deleted) when there were none.
+  virtual Status DeleteSession(const WriteOptions& options,
+                               const Namespace& session,
+                               uint64_t* deleted) = 0;
+  virtual Status DeleteAgent(const WriteOptions& options,
+                             std::string_view tenant, std::string_view agent,
+                             uint64_t* deleted) = 0;
+
+  // One page of an agent's records in time order; see ScanOptions.
+  virtual Status Scan(const ReadOptions& options, const ScanOptions& scan,
+                      ScanResult* result) = 0;
+
+  // The sessions that hold records, sorted; only `tenant`'s when it is
+  // non-empty (an empty tenant lists all: an operator call).
+  virtual Status ListNamespaces(std::string_view tenant,
+                                std::vector<Namespace>* namespaces) = 0;
+
+  // Operator call: the namespace of record `id`, whatever its tenant. Agent
+  // hosts must not expose it across tenants.
+  virtual Status LookupNamespace(RecordId id, Namespace* ns) = 0;
+
+  // Writes gathered access counts now (see Options::track_access).
+  virtual Status FlushAccessCounts() = 0;
+
+  // The store directory.
+  virtual const std::string& dir() const = 0;
+};
+
+}  // namespace mnemo
+
+#endif  // MNEMO_STORE_H_

@@ -1,0 +1,154 @@
+// Copyright (c) mnemo authors.
+
+#include "envelope.h"
+
+#include "coding.h"
+
+namespace mnemo::internal {
+namespace {
+
+Status Bad(std::string_view what, std::string_view problem) {
+  std::string msg(what);
+  msg += ": ";
+  msg += problem;
+  return Status::Corruption(msg);
+}
+
+uint32_t FloatBits(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  return bits;
+}
+
+float BitsFloat(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+}  // namespace
+
+void EncodeEnvelope(const Record& r, uint8_t flags, std::string* out) {
+  size_t start = out->size();
+  out->reserve(start + kHeaderSize + r.text.size() + 64);
+  out->push_back(static_cast<char>(kEnvelopeVersion));
+  out->push_back(static_cast<char>(flags));
+  PutFixed64(out, r.id);
+  PutFixed64(out, static_cast<uint64_t>(r.event_time));
+  PutFixed64(out, static_cast<uint64_t>(r.created_time));
+  PutFixed64(out, static_cast<uint64_t>(r.updated_time));
+  PutFixed64(out, static_cast<uint64_t>(r.last_access));
+  PutFixed64(out, static_cast<uint64_t>(r.expires_at));
+  PutFixed64(out, r.access_count);
+  PutFixed64(out, r.content_hash);
+  PutFixed64(out, r.page.page_id);
+  PutFixed32(out, r.page.item);
+  PutFixed32(out, r.version);
+  PutFixed32(out, FloatBits(r.importance));
+  out->push_back(static_cast<char>(r.tier));
+  PutLengthPrefixed(out, r.ns.tenant);
+  PutLengthPrefixed(out, r.ns.agent);
+  PutLengthPrefixed(out, r.ns.session);
+  PutLengthPrefixed(out, r.role);
+  PutLengthPrefixed(out, r.kind);
+  PutVarint32(out, static_cast<uint32_t>(r.metadata.size()));
+  for (const auto& [key, value] : r.metadata) {
+    PutLengthPrefixed(out, key);
+    PutLengthPrefixed(out, value);
+  }
+  PutLengthPrefixed(out, r.text);
+  std::string_view body(out->data() + start, out->size() - start);
+  PutFixed32(out, MaskCrc(Crc32c(body.data(), body.size())));
+}
+
+Status VerifyEnvelope(std::string_view value, std::string_view what) {
+  if (value.size() < kHeaderSize + kTrailerSize) {
+    return Bad(what, "stored value is truncated (" +
+                         std::to_string(value.size()) + " bytes)");
+  }
+  uint8_t version = static_cast<uint8_t>(value[0]);
+  if (version > kEnvelopeVersion) {
+    return Status::NotSupported(std::string(what) + ": record format " +
+                                std::to_string(version) +
+                                " is newer than this build supports");
+  }
+  if (version == 0) return Bad(what, "invalid record format 0");
+  size_t body = value.size() - kTrailerSize;
+  uint32_t stored = DecodeFixed32(value.data() + body);
+  if (stored != MaskCrc(Crc32c(value.data(), body))) {
+    return Bad(what, "checksum mismatch");
+  }
+  return Status::OK();
+}
+
+uint64_t PeekFixed64(std::string_view value, size_t offset) {
+  return DecodeFixed64(value.data() + offset);
+}
+
+Status DecodeEnvelope(std::string_view value, std::string_view what,
+                      Record* r, uint8_t* flags_out) {
+  MNEMO_RETURN_IF_ERROR(VerifyEnvelope(value, what));
+  const char* p = value.data();
+  if (flags_out) *flags_out = static_cast<uint8_t>(p[1]);
+  r->id = DecodeFixed64(p + kOffId);
+  r->event_time = static_cast<Micros>(DecodeFixed64(p + kOffEventTime));
+  r->created_time = static_cast<Micros>(DecodeFixed64(p + kOffCreatedTime));
+  r->updated_time = static_cast<Micros>(DecodeFixed64(p + kOffUpdatedTime));
+  r->last_access = static_cast<Micros>(DecodeFixed64(p + kOffLastAccess));
+  r->expires_at = static_cast<Micros>(DecodeFixed64(p + kOffExpiresAt));
+  r->access_count = DecodeFixed64(p + kOffAccessCount);
+  r->content_hash = DecodeFixed64(p + kOffContentHash);
+  r->page.page_id = DecodeFixed64(p + kOffPageId);
+  r->page.item = DecodeFixed32(p + kOffPageItem);
+  r->version = DecodeFixed32(p + kOffVersion);
+  r->importance = BitsFloat(DecodeFixed32(p + kOffImportance));
+  uint8_t tier = static_cast<uint8_t>(p[kOffTier]);
+  if (tier > static_cast<uint8_t>(Tier::kDecayed)) {
+    return Bad(what, "invalid tier " + std::to_string(tier));
+  }
+  r->tier = static_cast<Tier>(tier);
+
+  Reader in(value.substr(kHeaderSize,
+                         value.size() - kHeaderSize - kTrailerSize));
+  std::string_view parts[5];
+  for (auto& part : parts) {
+    if (!in.GetLengthPrefixed(&part, kMaxNamespacePart)) {
+      return Bad(what, "malformed namespace or label");
+    }
+  }
+  r->ns.tenant.assign(parts[0]);
+  r->ns.agent.assign(parts[1]);
+  r->ns.session.assign(parts[2]);
+  r->role.assign(parts[3]);
+  r->kind.assign(parts[4]);
+  uint32_t meta_count;
+  if (!in.GetVarint32(&meta_count) || meta_count > kMaxMetadataEntries) {
+    return Bad(what, "malformed metadata count");
+  }
+  r->metadata.clear();
+  for (uint32_t i = 0; i < meta_count; ++i) {
+    std::string_view key, val;
+    if (!in.GetLengthPrefixed(&key, kMaxMetadataKey) ||
+        !in.GetLengthPrefixed(&val, value.size())) {
+      return Bad(what, "malformed metadata entry");
+    }
+    r->metadata.emplace(key, val);
+  }
+  std::string_view text;
+  if (!in.GetLengthPrefixed(&text, value.size()) || !in.empty()) {
+    return Bad(what, "malformed text field");
+  }
+  r->text.assign(text);
+  return Status::OK();
+}
+
+void PatchAccess(std::string* value, uint64_t access_count,
+                 Micros last_access) {
+  char* p = value->data();
+  EncodeFixed64(p + kOffAccessCount, access_count);
+  EncodeFixed64(p + kOffLastAccess, static_cast<uint64_t>(last_access));
+  size_t body = value->size() - kTrailerSize;
+  EncodeFixed32(p + body, MaskCrc(Crc32c(p, body)));
+}
+
+}  // namespace mnemo::internal

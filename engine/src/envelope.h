@@ -1,0 +1,72 @@
+// Copyright (c) mnemo authors.
+//
+// The on-disk form of a record (the value in the `records` and `history`
+// column families):
+//
+//   [0]      format version (kEnvelopeVersion)
+//   [1]      flags (kFlag*)
+//   [2..]    fixed area (kFixedSize bytes, little-endian, see offsets below)
+//   ...      length-prefixed tenant, agent, session, role, kind,
+//            varint metadata count + (key, value) pairs, text
+//   [n-4..n) masked CRC-32C of everything before it
+//
+// The fixed area comes first so the access-count merge operator and the TTL
+// compaction filter can read/patch fields without parsing the strings.
+
+#ifndef MNEMO_ENGINE_ENVELOPE_H_
+#define MNEMO_ENGINE_ENVELOPE_H_
+
+#include <string>
+#include <string_view>
+
+#include "mnemo/record.h"
+#include "mnemo/status.h"
+
+namespace mnemo::internal {
+
+inline constexpr uint8_t kEnvelopeVersion = 1;
+
+// Flags.
+inline constexpr uint8_t kFlagTextForgotten = 1;  // text dropped by policy
+
+// Offsets inside the value (header byte + flags byte come first).
+inline constexpr size_t kOffId = 2;
+inline constexpr size_t kOffEventTime = 10;
+inline constexpr size_t kOffCreatedTime = 18;
+inline constexpr size_t kOffUpdatedTime = 26;
+inline constexpr size_t kOffLastAccess = 34;
+inline constexpr size_t kOffExpiresAt = 42;
+inline constexpr size_t kOffAccessCount = 50;
+inline constexpr size_t kOffContentHash = 58;
+inline constexpr size_t kOffPageId = 66;
+inline constexpr size_t kOffPageItem = 74;
+inline constexpr size_t kOffVersion = 78;
+inline constexpr size_t kOffImportance = 82;
+inline constexpr size_t kOffTier = 86;
+inline constexpr size_t kHeaderSize = 87;
+inline constexpr size_t kTrailerSize = 4;
+
+// Appends the envelope of `record` to *out. `flags` as above.
+void EncodeEnvelope(const Record& record, uint8_t flags, std::string* out);
+
+// Decodes an envelope, checking its checksum and every length first.
+// Corruption names `what` (e.g. "record 42") and the problem; NotSupported
+// when the envelope version is newer than this build.
+Status DecodeEnvelope(std::string_view value, std::string_view what,
+                      Record* record, uint8_t* flags = nullptr);
+
+// Checks version, size and checksum only.
+Status VerifyEnvelope(std::string_view value, std::string_view what);
+
+// Reads a fixed field without verifying the checksum (callers that need
+// trust call VerifyEnvelope). REQUIRES: value.size() >= kHeaderSize.
+uint64_t PeekFixed64(std::string_view value, size_t offset);
+
+// Rewrites the access fields in place and refreshes the checksum.
+// REQUIRES: VerifyEnvelope(*value) is OK.
+void PatchAccess(std::string* value, uint64_t access_count,
+                 Micros last_access);
+
+}  // namespace mnemo::internal
+
+#endif  // MNEMO_ENGINE_ENVELOPE_H_

@@ -1,0 +1,127 @@
+// Copyright (c) mnemo authors.
+
+#include "keys.h"
+
+#include "coding.h"
+
+namespace mnemo::internal {
+
+std::string RecordKey(RecordId id) {
+  std::string key;
+  PutBigEndian64(&key, id);
+  return key;
+}
+
+RecordId DecodeRecordKey(std::string_view key) {
+  return DecodeBigEndian64(key.data());
+}
+
+std::string HistoryKey(RecordId id, uint32_t version) {
+  std::string key;
+  PutBigEndian64(&key, id);
+  PutBigEndian32(&key, version);
+  return key;
+}
+
+std::string HistoryPrefix(RecordId id) { return RecordKey(id); }
+
+std::string AgentIndexPrefix(std::string_view tenant, std::string_view agent) {
+  std::string key;
+  key.reserve(3 + tenant.size() + agent.size() + 16);
+  key.push_back(kTimeIndexTag);
+  key.append(tenant);
+  key.push_back('\0');
+  key.append(agent);
+  key.push_back('\0');
+  return key;
+}
+
+std::string TimeIndexKey(std::string_view tenant, std::string_view agent,
+                         Micros event_time, RecordId id) {
+  std::string key = AgentIndexPrefix(tenant, agent);
+  PutOrderedTime(&key, event_time);
+  PutBigEndian64(&key, id);
+  return key;
+}
+
+bool ParseTimeIndexSuffix(std::string_view key, size_t prefix_len,
+                          Micros* time, RecordId* id) {
+  if (key.size() != prefix_len + 16) return false;
+  *time = DecodeOrderedTime(key.data() + prefix_len);
+  *id = DecodeBigEndian64(key.data() + prefix_len + 8);
+  return true;
+}
+
+std::string NamespaceAgentPrefix(std::string_view tenant,
+                                 std::string_view agent) {
+  std::string key = AgentIndexPrefix(tenant, agent);
+  key[0] = kNamespaceTag;
+  return key;
+}
+
+std::string NamespaceTenantPrefix(std::string_view tenant) {
+  std::string key(1, kNamespaceTag);
+  key.append(tenant);
+  key.push_back('\0');
+  return key;
+}
+
+std::string NamespaceKey(const Namespace& ns) {
+  std::string key = NamespaceAgentPrefix(ns.tenant, ns.agent);
+  key.append(ns.session);
+  key.push_back('\0');
+  return key;
+}
+
+bool ParseNamespaceKey(std::string_view key, Namespace* ns) {
+  if (key.empty() || key[0] != kNamespaceTag || key.back() != '\0') {
+    return false;
+  }
+  key.remove_prefix(1);
+  key.remove_suffix(1);
+  size_t a = key.find('\0');
+  if (a == std::string_view::npos) return false;
+  size_t b = key.find('\0', a + 1);
+  if (b == std::string_view::npos) return false;
+  ns->tenant.assign(key.substr(0, a));
+  ns->agent.assign(key.substr(a + 1, b - a - 1));
+  ns->session.assign(key.substr(b + 1));
+  return true;
+}
+
+std::string PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty()) {
+    unsigned char last = static_cast<unsigned char>(prefix.back());
+    if (last != 0xff) {
+      prefix.back() = static_cast<char>(last + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;  // empty: no upper bound
+}
+
+void EncodeIndexEntry(const Record& record, std::string* out) {
+  PutFixed64(out, static_cast<uint64_t>(record.expires_at));
+  out->push_back(static_cast<char>(record.tier));
+  PutLengthPrefixed(out, record.ns.session);
+  PutLengthPrefixed(out, record.role);
+  PutLengthPrefixed(out, record.kind);
+}
+
+bool DecodeIndexEntry(std::string_view value, IndexEntry* entry) {
+  Reader in(value);
+  uint64_t expires;
+  uint8_t tier;
+  if (!in.GetFixed64(&expires) || !in.GetByte(&tier) ||
+      tier > static_cast<uint8_t>(Tier::kDecayed)) {
+    return false;
+  }
+  entry->expires_at = static_cast<Micros>(expires);
+  entry->tier = static_cast<Tier>(tier);
+  return in.GetLengthPrefixed(&entry->session, kMaxNamespacePart) &&
+         in.GetLengthPrefixed(&entry->role, kMaxLabel) &&
+         in.GetLengthPrefixed(&entry->kind, kMaxLabel) && in.empty();
+}
+
+}  // namespace mnemo::internal

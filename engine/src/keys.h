@@ -1,0 +1,70 @@
+// Copyright (c) mnemo authors.
+//
+// Key layout of the column families (all integers big-endian so byte order
+// is numeric order):
+//
+//   records : id(8)                                   -> record envelope
+//   history : id(8) version(4)                        -> older envelope
+//   index   : 't' tenant 0 agent 0 time(8) id(8)      -> IndexEntry
+//             'n' tenant 0 agent 0 session 0          -> "" (namespace seen)
+//   default : "mnemo.format" -> decimal format version
+//             "mnemo.next_id" -> 8-byte id high-water mark
+//
+// Namespace parts never contain NUL, so "tenant 0 agent 0" is a prefix that
+// no other agent's keys share; the index column family's prefix extractor
+// cuts keys there, giving per-agent prefix bloom filters.
+
+#ifndef MNEMO_ENGINE_KEYS_H_
+#define MNEMO_ENGINE_KEYS_H_
+
+#include <string>
+#include <string_view>
+
+#include "mnemo/record.h"
+
+namespace mnemo::internal {
+
+inline constexpr char kTimeIndexTag = 't';
+inline constexpr char kNamespaceTag = 'n';
+inline constexpr char kFormatKey[] = "mnemo.format";
+inline constexpr char kNextIdKey[] = "mnemo.next_id";
+
+std::string RecordKey(RecordId id);
+RecordId DecodeRecordKey(std::string_view key);  // REQUIRES size 8
+
+std::string HistoryKey(RecordId id, uint32_t version);
+// [HistoryKey(id, 0), HistoryKey(id + 1, 0)) covers every version of id.
+std::string HistoryPrefix(RecordId id);
+
+// "t" tenant 0 agent 0: every time-index key of the agent starts so.
+std::string AgentIndexPrefix(std::string_view tenant, std::string_view agent);
+std::string TimeIndexKey(std::string_view tenant, std::string_view agent,
+                         Micros event_time, RecordId id);
+// Parses the (time, id) suffix of a time-index key; false when malformed.
+bool ParseTimeIndexSuffix(std::string_view key, size_t prefix_len,
+                          Micros* time, RecordId* id);
+
+std::string NamespaceKey(const Namespace& ns);
+std::string NamespaceAgentPrefix(std::string_view tenant,
+                                 std::string_view agent);
+std::string NamespaceTenantPrefix(std::string_view tenant);
+bool ParseNamespaceKey(std::string_view key, Namespace* ns);
+
+// The smallest key greater than every key starting with `prefix`
+// (prefix with its last byte incremented, carrying).
+std::string PrefixSuccessor(std::string prefix);
+
+// Value of a time-index entry: enough to filter a scan without reading the
+// record, and to expire the entry in compaction.
+//   expires_at(8, LE) tier(1) session role kind (length-prefixed)
+struct IndexEntry {
+  Micros expires_at = 0;
+  Tier tier = Tier::kHot;
+  std::string_view session, role, kind;  // alias the decoded value
+};
+void EncodeIndexEntry(const Record& record, std::string* out);
+bool DecodeIndexEntry(std::string_view value, IndexEntry* entry);
+
+}  // namespace mnemo::internal
+
+#endif  // MNEMO_ENGINE_KEYS_H_

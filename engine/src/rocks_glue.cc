@@ -1,0 +1,197 @@
+// Copyright (c) mnemo authors.
+
+#include "rocks_glue.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include "coding.h"
+#include "envelope.h"
+#include "keys.h"
+
+namespace mnemo::internal {
+namespace {
+
+// Folds access operands into the record envelope: the record is patched in
+// place (count added, latest time kept), so counting a read never needs a
+// read-modify-write on the foreground path.
+class AccessMergeOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  const char* Name() const override { return "mnemo.AccessMerge"; }
+
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+             const rocksdb::Slice& operand, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    if (operand.size() != 16) return false;
+    uint64_t count = DecodeFixed64(operand.data());
+    Micros last = static_cast<Micros>(DecodeFixed64(operand.data() + 8));
+    if (existing == nullptr) {
+      // No record (deleted before the counts were written): keep only the
+      // operand form; readers treat a 16-byte value as "no record" and the
+      // compaction filter drops it.
+      new_value->assign(operand.data(), operand.size());
+      return true;
+    }
+    std::string_view old(existing->data(), existing->size());
+    if (old.size() == 16) {  // two orphan operands
+      count += DecodeFixed64(old.data());
+      last = std::max(last, static_cast<Micros>(DecodeFixed64(old.data() + 8)));
+      *new_value = AccessOperand(count, last);
+      return true;
+    }
+    if (!VerifyEnvelope(old, "record").ok()) return false;  // -> Corruption
+    new_value->assign(old);
+    uint64_t total = PeekFixed64(old, kOffAccessCount) + count;
+    Micros prev = static_cast<Micros>(PeekFixed64(old, kOffLastAccess));
+    PatchAccess(new_value, total, std::max(prev, last));
+    return true;
+  }
+};
+
+// Drops expired records and orphan access operands in RocksDB compaction.
+class EnvelopeTtlFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit EnvelopeTtlFilter(Clock* clock) : clock_(clock) {}
+  const char* Name() const override { return "mnemo.EnvelopeTtl"; }
+  bool Filter(int /*level*/, const rocksdb::Slice& /*key*/,
+              const rocksdb::Slice& value, std::string* /*new_value*/,
+              bool* /*value_changed*/) const override {
+    if (value.size() < kHeaderSize + kTrailerSize) {
+      return value.size() == 16;  // orphan access counts
+    }
+    Micros expires = static_cast<Micros>(
+        PeekFixed64(std::string_view(value.data(), value.size()),
+                    kOffExpiresAt));
+    return expires != 0 && expires <= clock_->NowMicros();
+  }
+
+ private:
+  Clock* clock_;
+};
+
+// Drops time-index entries of expired records.
+class IndexTtlFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit IndexTtlFilter(Clock* clock) : clock_(clock) {}
+  const char* Name() const override { return "mnemo.IndexTtl"; }
+  bool Filter(int /*level*/, const rocksdb::Slice& key,
+              const rocksdb::Slice& value, std::string* /*new_value*/,
+              bool* /*value_changed*/) const override {
+    if (key.empty() || key[0] != kTimeIndexTag || value.size() < 8) {
+      return false;
+    }
+    Micros expires = static_cast<Micros>(DecodeFixed64(value.data()));
+    return expires != 0 && expires <= clock_->NowMicros();
+  }
+
+ private:
+  Clock* clock_;
+};
+
+// Prefix of an index key: the tag, tenant and agent up to the second NUL.
+class AgentPrefixTransform final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "mnemo.AgentPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), PrefixLength(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return PrefixLength(key) != 0;
+  }
+
+ private:
+  static size_t PrefixLength(const rocksdb::Slice& key) {
+    if (key.empty()) return 0;
+    const char* first =
+        static_cast<const char*>(memchr(key.data() + 1, 0, key.size() - 1));
+    if (first == nullptr) return 0;
+    size_t rest = key.size() - (first + 1 - key.data());
+    const char* second = static_cast<const char*>(memchr(first + 1, 0, rest));
+    return second == nullptr ? 0 : second + 1 - key.data();
+  }
+};
+
+rocksdb::ColumnFamilyOptions BaseFamily(const Options& options,
+                                        std::shared_ptr<rocksdb::Cache> cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = options.write_buffer_bytes;
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = std::move(cache);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.level_compaction_dynamic_level_bytes = true;
+  return cf;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ColumnFamilyNames() {
+  static const std::vector<std::string> names = {
+      kCfDefault, kCfRecords, kCfIndex, kCfHistory, kCfPages, kCfSpill};
+  return names;
+}
+
+Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return Status::OK();
+  std::string msg(context);
+  msg += ": ";
+  msg += s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  if (s.IsNotSupported()) return Status::NotSupported(msg);
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return Status::Busy(msg);
+  if (s.IsNoSpace() || s.IsMemoryLimit()) return Status::ResourceExhausted(msg);
+  if (s.IsAborted()) return Status::Aborted(msg);
+  return Status::IOError(msg);
+}
+
+std::string AccessOperand(uint64_t count, Micros last) {
+  std::string op;
+  PutFixed64(&op, count);
+  PutFixed64(&op, static_cast<uint64_t>(last));
+  return op;
+}
+
+RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
+  RocksConfig config;
+  config.db.create_if_missing = options.create_if_missing;
+  config.db.create_missing_column_families = true;
+  config.db.error_if_exists = options.error_if_exists;
+  config.db.max_background_jobs = 2;
+  config.db.bytes_per_sync = 1 << 20;
+  config.db.keep_log_file_num = 4;
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+
+  for (const std::string& name : ColumnFamilyNames()) {
+    rocksdb::ColumnFamilyOptions cf = BaseFamily(options, cache);
+    if (name == kCfRecords || name == kCfHistory) {
+      if (name == kCfRecords) {
+        cf.merge_operator = std::make_shared<AccessMergeOperator>();
+      }
+      config.filters.push_back(std::make_unique<EnvelopeTtlFilter>(clock));
+      cf.compaction_filter = config.filters.back().get();
+    } else if (name == kCfIndex) {
+      cf.prefix_extractor = std::make_shared<AgentPrefixTransform>();
+      config.filters.push_back(std::make_unique<IndexTtlFilter>(clock));
+      cf.compaction_filter = config.filters.back().get();
+    } else if (name != kCfDefault) {
+      cf.write_buffer_size = std::min<size_t>(options.write_buffer_bytes,
+                                              16 << 20);
+    }
+    config.families.emplace_back(name, cf);
+  }
+  return config;
+}
+
+rocksdb::ColumnFamilyOptions UnknownFamilyOptions() {
+  return rocksdb::ColumnFamilyOptions();
+}
+
+}  // namespace mnemo::internal

@@ -1,0 +1,244 @@
+// Copyright (c) mnemo authors.
+//
+// Opening and closing a store; record id assignment.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "coding.h"
+#include "keys.h"
+#include "store_impl.h"
+
+namespace mnemo {
+
+Status Store::Open(const Options& options, const std::string& dir,
+                   std::unique_ptr<Store>* store) {
+  store->reset();
+  if (dir.empty()) return Status::InvalidArgument("store directory is empty");
+  try {
+    auto impl = std::make_unique<internal::StoreImpl>(options, dir);
+    MNEMO_RETURN_IF_ERROR(impl->OpenDb());
+    *store = std::move(impl);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return Status::IOError("opening store " + dir + ": " + e.what());
+  }
+}
+
+namespace internal {
+
+namespace fs = std::filesystem;
+
+StoreImpl::StoreImpl(const Options& options, std::string dir)
+    : options_(options),
+      dir_(std::move(dir)),
+      clock_(options.clock ? options.clock : Clock::System()),
+      config_(MakeRocksConfig(options, clock_)) {}
+
+StoreImpl::~StoreImpl() {
+  if (flush_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(flush_mu_);
+      stopping_ = true;
+    }
+    flush_cv_.notify_all();
+    flush_thread_.join();
+  }
+  if (db_ == nullptr) return;
+  if (!options_.read_only) (void)FlushAccessCounts();
+  for (auto* handle : handles_) (void)db_->DestroyColumnFamilyHandle(handle);
+  (void)db_->Close();
+  delete db_;
+}
+
+// The MNEMO marker file says "this directory is a mnemo store of format N".
+// It is checked before RocksDB touches anything, so a foreign directory or a
+// store from a newer build is refused without being modified.
+Status StoreImpl::CheckMarker(bool* fresh) {
+  std::error_code ec;
+  *fresh = false;
+  if (!fs::exists(dir_, ec)) {
+    if (!options_.create_if_missing || options_.read_only) {
+      return Status::NotFound("no mnemo store at " + dir_);
+    }
+    *fresh = true;
+    return Status::OK();
+  }
+  if (!fs::is_directory(dir_, ec)) {
+    return Status::InvalidArgument(dir_ + " is not a directory");
+  }
+  std::ifstream marker(dir_ + "/" + kMarkerFile);
+  if (!marker) {
+    if (fs::is_empty(dir_, ec) && options_.create_if_missing &&
+        !options_.read_only) {
+      *fresh = true;
+      return Status::OK();
+    }
+    return Status::InvalidArgument(dir_ +
+                                   " is not a mnemo store (no MNEMO marker)");
+  }
+  std::string word1, word2, word3;
+  int version = 0;
+  marker >> word1 >> word2 >> word3 >> version;
+  if (word1 != "mnemo" || version <= 0) {
+    return Status::Corruption(dir_ + "/MNEMO: unreadable marker file");
+  }
+  if (version > kStoreFormatVersion) {
+    return Status::NotSupported(
+        dir_ + " was written by a newer mnemo (store format " +
+        std::to_string(version) + "; this build reads up to " +
+        std::to_string(kStoreFormatVersion) + ")");
+  }
+  if (options_.error_if_exists) {
+    return Status::AlreadyExists("mnemo store exists at " + dir_);
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::WriteMarker() {
+  std::string tmp = dir_ + "/MNEMO.tmp";
+  std::string text = "mnemo store format " +
+                     std::to_string(kStoreFormatVersion) + "\n";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return Status::IOError("cannot write " + tmp);
+  bool ok = ::write(fd, text.data(), text.size()) ==
+                static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), (dir_ + "/" + kMarkerFile).c_str()) != 0) {
+    return Status::IOError("cannot write " + dir_ + "/MNEMO");
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::OpenDb() {
+  bool fresh = false;
+  MNEMO_RETURN_IF_ERROR(CheckMarker(&fresh));
+  if (fresh) {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) return Status::IOError("cannot create " + dir_ + ": " + ec.message());
+    MNEMO_RETURN_IF_ERROR(WriteMarker());
+  }
+  // Open every family the database has (a newer build may have added some)
+  // plus ours; RocksDB refuses an open that leaves one out.
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = config_.families;
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(config_.db, dir_, &existing).ok()) {
+    for (const std::string& name : existing) {
+      bool ours = false;
+      for (const auto& f : families) ours = ours || f.name == name;
+      if (!ours) families.emplace_back(name, UnknownFamilyOptions());
+    }
+  }
+  rocksdb::Status s;
+  if (options_.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(config_.db, dir_, families, &handles_,
+                                     &db_);
+  } else {
+    s = rocksdb::DB::Open(config_.db, dir_, families, &handles_, &db_);
+  }
+  if (!s.ok()) {
+    db_ = nullptr;
+    std::string text = s.ToString();
+    if (s.IsIOError() && text.find("lock") != std::string::npos) {
+      return Status::Busy("store " + dir_ +
+                          " is open for writing in another process (" +
+                          text + ")");
+    }
+    return FromRocks(s, "opening store " + dir_);
+  }
+  MNEMO_RETURN_IF_ERROR(LoadIdHighWater());
+  MNEMO_RETURN_IF_ERROR(LoadNamespaces());
+  if (!options_.read_only && options_.track_access) {
+    flush_thread_ = std::thread([this] { FlushLoop(); });
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::LoadIdHighWater() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kDefault),
+                               kNextIdKey, &value);
+  if (s.ok() && value.size() == 8) reserved_id_ = DecodeFixed64(value.data());
+  else if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading id mark");
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kRecords)));
+  it->SeekToLast();
+  if (it->Valid() && it->key().size() == 8) {
+    last_id_ = DecodeRecordKey(std::string_view(it->key().data(), 8));
+  }
+  last_id_ = std::max(last_id_, reserved_id_);
+  reserved_id_ = last_id_;
+  return FromRocks(it->status(), "reading last record id");
+}
+
+Status StoreImpl::LoadNamespaces() {
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
+  std::string prefix(1, kNamespaceTag);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    known_namespaces_.insert(it->key().ToString());
+  }
+  return FromRocks(it->status(), "loading namespaces");
+}
+
+// Ids are (now_us << 8 | sequence), strictly increasing. Before handing out
+// an id above the recorded high-water mark, a new mark 64K ids further is
+// written, so ids are never reused after a restart even if the newest
+// records were deleted or the clock went back.
+Status StoreImpl::AssignIds(size_t n, RecordId* first) {
+  std::lock_guard<std::mutex> lock(id_mu_);
+  RecordId from_clock = static_cast<RecordId>(clock_->NowMicros()) << 8;
+  RecordId start = std::max(last_id_ + 1, from_clock);
+  RecordId end = start + n - 1;
+  if (end > reserved_id_) {
+    RecordId mark = end + (RecordId{1} << 16);
+    std::string value;
+    PutFixed64(&value, mark);
+    rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), cf(kDefault),
+                                 kNextIdKey, value);
+    if (!s.ok()) return FromRocks(s, "recording id high-water mark");
+    reserved_id_ = mark;
+  }
+  last_id_ = end;
+  *first = start;
+  return Status::OK();
+}
+
+void StoreImpl::FlushLoop() {
+  std::unique_lock<std::mutex> lock(flush_mu_);
+  while (!stopping_) {
+    flush_cv_.wait_for(
+        lock, std::chrono::milliseconds(options_.access_flush_interval_ms));
+    if (stopping_) break;
+    lock.unlock();
+    (void)FlushAccessCounts();  // failures keep the counts for the next try
+    lock.lock();
+  }
+}
+
+Status StoreImpl::FlushAccessCounts() {
+  if (options_.read_only) return Status::OK();
+  std::lock_guard<std::mutex> lock(access_write_mu_);
+  auto counts = access_.Drain();
+  if (counts.empty()) return Status::OK();
+  rocksdb::WriteBatch batch;
+  for (const auto& [id, c] : counts) {
+    batch.Merge(cf(kRecords), RecordKey(id), AccessOperand(c.count, c.last));
+  }
+  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) {
+    access_.Restore(counts);
+    return FromRocks(s, "writing access counts");
+  }
+  return Status::OK();
+}
+
+}  // namespace internal
+}  // namespace mnemo

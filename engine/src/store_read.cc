@@ -1,0 +1,120 @@
+// Copyright (c) mnemo authors.
+//
+// Reads: Get, History, Scan, ListNamespaces, LookupNamespace.
+
+#include <rocksdb/snapshot.h>
+
+#include "coding.h"
+#include "envelope.h"
+#include "keys.h"
+#include "store_impl.h"
+
+namespace mnemo::internal {
+namespace {
+
+Status RecordNotFound(RecordId id) {
+  return Status::NotFound("record " + RecordIdToString(id) + " not found");
+}
+
+// A value of 16 bytes holds only access counts of a deleted record.
+bool IsOrphanCounts(const rocksdb::Slice& value) { return value.size() == 16; }
+
+}  // namespace
+
+bool StoreImpl::Expired(const Record& r) const {
+  return r.expires_at != 0 && r.expires_at <= clock_->NowMicros();
+}
+
+Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
+                             Record* record) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(ro, cf(kRecords), RecordKey(id), &value);
+  if (s.IsNotFound() || (s.ok() && IsOrphanCounts(value))) {
+    return RecordNotFound(id);
+  }
+  if (!s.ok()) return FromRocks(s, "reading record " + RecordIdToString(id));
+  return DecodeEnvelope(std::string_view(value.data(), value.size()),
+                        "record " + RecordIdToString(id), record);
+}
+
+Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
+                              Record* record) {
+  MNEMO_RETURN_IF_ERROR(ReadRecord(rocksdb::ReadOptions(), id, record));
+  if (record->ns.tenant != tenant || Expired(*record)) {
+    return RecordNotFound(id);
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::Get(const ReadOptions& options, std::string_view tenant,
+                      RecordId id, Record* record) {
+  MNEMO_RETURN_IF_ERROR(ReadVisible(tenant, id, record));
+  if (options.count_access && options_.track_access && !options_.read_only) {
+    access_.Record(id, clock_->NowMicros());
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::History(std::string_view tenant, RecordId id,
+                          std::vector<Record>* versions) {
+  versions->clear();
+  rocksdb::ReadOptions ro;
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  ro.snapshot = snap;
+  Record current;
+  Status s = ReadRecord(ro, id, &current);
+  if (s.ok() && (current.ns.tenant != tenant || Expired(current))) {
+    s = RecordNotFound(id);
+  }
+  std::string prefix = HistoryPrefix(id);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  if (s.ok()) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kHistory)));
+    for (it->Seek(prefix); it->Valid() && s.ok(); it->Next()) {
+      Record old;
+      s = DecodeEnvelope(std::string_view(it->value().data(),
+                                          it->value().size()),
+                         "history of record " + RecordIdToString(id), &old);
+      if (s.ok()) versions->push_back(std::move(old));
+    }
+    if (s.ok()) s = FromRocks(it->status(), "reading history");
+  }
+  db_->ReleaseSnapshot(snap);
+  if (s.ok()) versions->push_back(std::move(current));
+  else versions->clear();
+  return s;
+}
+
+Status StoreImpl::ListNamespaces(std::string_view tenant,
+                                 std::vector<Namespace>* namespaces) {
+  namespaces->clear();
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::string prefix = tenant.empty() ? std::string(1, kNamespaceTag)
+                                      : NamespaceTenantPrefix(tenant);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    Namespace ns;
+    if (!ParseNamespaceKey(std::string_view(it->key().data(),
+                                            it->key().size()),
+                           &ns)) {
+      return Status::Corruption("malformed namespace key in index");
+    }
+    namespaces->push_back(std::move(ns));
+  }
+  return FromRocks(it->status(), "listing namespaces");
+}
+
+Status StoreImpl::LookupNamespace(RecordId id, Namespace* ns) {
+  Record r;
+  MNEMO_RETURN_IF_ERROR(ReadRecord(rocksdb::ReadOptions(), id, &r));
+  *ns = std::move(r.ns);
+  return Status::OK();
+}
+
+}  // namespace mnemo::internal

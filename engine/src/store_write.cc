@@ -1,0 +1,218 @@
+// Copyright (c) mnemo authors.
+//
+// Mutations: Put, PutBatch, Restore, Update, Delete, DeleteSession/Agent.
+
+#include <algorithm>
+
+#include "envelope.h"
+#include "keys.h"
+#include "store_impl.h"
+
+namespace mnemo::internal {
+namespace {
+
+Status CheckLabel(std::string_view label, std::string_view what,
+                  RecordId id) {
+  std::string name(what);
+  if (id != 0) name = "record " + RecordIdToString(id) + ": " + name;
+  if (label.empty()) return Status::InvalidArgument(name + " is empty");
+  if (label.size() > kMaxLabel) {
+    return Status::InvalidArgument(name + " is longer than " +
+                                   std::to_string(kMaxLabel) + " bytes");
+  }
+  for (unsigned char c : label) {
+    if (c < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument(name + " contains a control character");
+    }
+  }
+  if (!IsValidUtf8(label)) {
+    return Status::InvalidArgument(name + " is not valid UTF-8");
+  }
+  return Status::OK();
+}
+
+size_t RecordBytes(const Record& r) {
+  size_t n = r.text.size() + r.role.size() + r.kind.size();
+  for (const auto& [k, v] : r.metadata) n += k.size() + v.size();
+  return n;
+}
+
+}  // namespace
+
+Status StoreImpl::CheckWritable() const {
+  if (options_.read_only) {
+    return Status::FailedPrecondition("store " + dir_ +
+                                      " is open read-only");
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::ValidateRecord(const Record& r) const {
+  std::string who =
+      r.id != 0 ? "record " + RecordIdToString(r.id) + ": " : std::string();
+  Status s = ValidateNamespace(r.ns);
+  if (!s.ok()) return s.WithContext(who.empty() ? "record" : who.substr(0, who.size() - 2));
+  MNEMO_RETURN_IF_ERROR(CheckLabel(r.role, "role", r.id));
+  MNEMO_RETURN_IF_ERROR(CheckLabel(r.kind, "kind", r.id));
+  size_t bytes = RecordBytes(r);
+  if (bytes > options_.max_record_bytes) {
+    return Status::InvalidArgument(
+        who + "record is " + std::to_string(bytes) +
+        " bytes; the limit is " + std::to_string(options_.max_record_bytes) +
+        " (Options::max_record_bytes)");
+  }
+  if (!IsValidUtf8(r.text)) {
+    return Status::InvalidArgument(who + "text is not valid UTF-8");
+  }
+  if (!(r.importance >= 0.0f && r.importance <= 1.0f)) {
+    return Status::InvalidArgument(who + "importance " +
+                                   std::to_string(r.importance) +
+                                   " is outside 0..1");
+  }
+  if (r.metadata.size() > kMaxMetadataEntries) {
+    return Status::InvalidArgument(who + "more than " +
+                                   std::to_string(kMaxMetadataEntries) +
+                                   " metadata entries");
+  }
+  for (const auto& [key, value] : r.metadata) {
+    if (key.empty() || key.size() > kMaxMetadataKey || !IsValidUtf8(key) ||
+        !IsValidUtf8(value)) {
+      return Status::InvalidArgument(
+          who + "metadata key '" + key.substr(0, 64) +
+          "' is empty, too long, or not valid UTF-8 (or its value is not)");
+    }
+  }
+  if (r.expires_at < 0) {
+    return Status::InvalidArgument(who + "expires_at is negative");
+  }
+  return Status::OK();
+}
+
+// Adds the keys of a stored record to `batch`: the record, its time-index
+// entry and, the first time a session is seen, its namespace key.
+// REQUIRES: ns_mu_ held (shared) until the batch is written.
+void StoreImpl::AppendInsert(const Record& r, rocksdb::WriteBatch* batch,
+                             std::vector<std::string>* new_namespaces) {
+  std::string value;
+  EncodeEnvelope(r, 0, &value);
+  (void)batch->Put(cf(kRecords), RecordKey(r.id), value);
+  std::string entry;
+  EncodeIndexEntry(r, &entry);
+  (void)batch->Put(cf(kIndex),
+                   TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id),
+                   entry);
+  std::string ns_key = NamespaceKey(r.ns);
+  if (known_namespaces_.count(ns_key) == 0 &&
+      std::find(new_namespaces->begin(), new_namespaces->end(), ns_key) ==
+          new_namespaces->end()) {
+    (void)batch->Put(cf(kIndex), ns_key, "");
+    new_namespaces->push_back(std::move(ns_key));
+  }
+}
+
+Status StoreImpl::Commit(const WriteOptions& options,
+                         rocksdb::WriteBatch* batch, std::string_view what) {
+  rocksdb::WriteOptions wo;
+  wo.sync = options.sync;
+  return FromRocks(db_->Write(wo, batch), what);
+}
+
+Status StoreImpl::Put(const WriteOptions& options, const Record& record,
+                      RecordId* id) {
+  std::vector<RecordId> ids;
+  MNEMO_RETURN_IF_ERROR(PutBatch(options, {record}, &ids));
+  if (id) *id = ids[0];
+  return Status::OK();
+}
+
+Status StoreImpl::PutBatch(const WriteOptions& options,
+                           const std::vector<Record>& records,
+                           std::vector<RecordId>* ids) {
+  MNEMO_RETURN_IF_ERROR(CheckWritable());
+  if (records.empty()) {
+    if (ids) ids->clear();
+    return Status::OK();
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    Status s = ValidateRecord(records[i]);
+    if (!s.ok()) {
+      return records.size() == 1
+                 ? s
+                 : s.WithContext("batch item " + std::to_string(i));
+    }
+  }
+  RecordId first;
+  MNEMO_RETURN_IF_ERROR(AssignIds(records.size(), &first));
+  Micros now = clock_->NowMicros();
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> new_namespaces;
+  std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
+  Record stored;
+  for (size_t i = 0; i < records.size(); ++i) {
+    stored = records[i];
+    stored.id = first + i;
+    stored.created_time = now;
+    stored.updated_time = now;
+    if (stored.event_time == 0) stored.event_time = now;
+    stored.access_count = 0;
+    stored.last_access = 0;
+    stored.tier = Tier::kHot;
+    stored.page = PageRef();
+    stored.content_hash = ContentHash(stored.text);
+    stored.version = 1;
+    AppendInsert(stored, &batch, &new_namespaces);
+  }
+  MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "writing records"));
+  ns_lock.unlock();
+  if (!new_namespaces.empty()) {
+    std::unique_lock<std::shared_mutex> lock(ns_mu_);
+    for (auto& key : new_namespaces) known_namespaces_.insert(std::move(key));
+  }
+  if (ids) {
+    ids->resize(records.size());
+    for (size_t i = 0; i < records.size(); ++i) (*ids)[i] = first + i;
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::Restore(const WriteOptions& options,
+                          const std::vector<Record>& records) {
+  MNEMO_RETURN_IF_ERROR(CheckWritable());
+  RecordId max_id = 0;
+  for (const Record& r : records) {
+    if (r.id == 0) return Status::InvalidArgument("restore: record id is 0");
+    MNEMO_RETURN_IF_ERROR(ValidateRecord(r));
+    Record existing;
+    Status s = ReadRecord(rocksdb::ReadOptions(), r.id, &existing);
+    if (s.ok()) {
+      return Status::AlreadyExists("record " + RecordIdToString(r.id) +
+                                   " already exists");
+    }
+    if (!s.IsNotFound()) return s;
+    max_id = std::max(max_id, r.id);
+  }
+  {
+    std::lock_guard<std::mutex> lock(id_mu_);
+    // Later ids must stay above restored ones.
+    if (max_id > last_id_) last_id_ = max_id;
+  }
+  RecordId probe;
+  MNEMO_RETURN_IF_ERROR(AssignIds(1, &probe));  // persists the high-water mark
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> new_namespaces;
+  std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
+  for (Record r : records) {
+    r.tier = Tier::kHot;
+    r.page = PageRef();
+    r.content_hash = ContentHash(r.text);
+    if (r.version == 0) r.version = 1;
+    AppendInsert(r, &batch, &new_namespaces);
+  }
+  MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
+  ns_lock.unlock();
+  std::unique_lock<std::shared_mutex> lock(ns_mu_);
+  for (auto& key : new_namespaces) known_namespaces_.insert(std::move(key));
+  return Status::OK();
+}
+
+}  // namespace mnemo::internal

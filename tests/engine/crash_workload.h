@@ -1,0 +1,42 @@
+// Copyright (c) mnemo authors.
+//
+// The deterministic workload shared by crash_writer and crash_test: batch
+// number -> records, so the checker knows every byte that was written.
+
+#ifndef MNEMO_TESTS_ENGINE_CRASH_WORKLOAD_H_
+#define MNEMO_TESTS_ENGINE_CRASH_WORKLOAD_H_
+
+#include <string>
+#include <vector>
+
+#include "mnemo/record.h"
+
+namespace mnemo::test {
+
+inline size_t CrashBatchSize(uint64_t batch) {
+  return 1 + (batch * 2654435761u >> 7) % 16;
+}
+
+inline std::string CrashText(uint64_t batch, size_t item) {
+  std::string text = "batch " + std::to_string(batch) + " item " +
+                     std::to_string(item) + ": ";
+  size_t pad = (batch * 31 + item * 17) % 400;
+  for (size_t i = 0; i < pad; ++i) text.push_back('a' + (batch + i) % 26);
+  return text;
+}
+
+inline std::vector<Record> CrashBatch(uint64_t batch) {
+  std::vector<Record> records(CrashBatchSize(batch));
+  for (size_t i = 0; i < records.size(); ++i) {
+    Record& r = records[i];
+    r.ns = {"crash", "writer", "s" + std::to_string(batch % 4)};
+    r.text = CrashText(batch, i);
+    r.metadata = {{"batch", std::to_string(batch)},
+                  {"item", std::to_string(i)}};
+  }
+  return records;
+}
+
+}  // namespace mnemo::test
+
+#endif  // MNEMO_TESTS_ENGINE_CRASH_WORKLOAD_H_
