@@ -12,6 +12,7 @@
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/db.h>
 #include <rocksdb/status.h>
 
 #include <memory>

@@ -37,12 +37,14 @@ Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
                         "record " + RecordIdToString(id), record);
 }
 
+// Reads into a local first: a record of another tenant must never reach
+// the caller's struct, not even on the error path.
 Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
                               Record* record) {
-  MNEMO_RETURN_IF_ERROR(ReadRecord(rocksdb::ReadOptions(), id, record));
-  if (record->ns.tenant != tenant || Expired(*record)) {
-    return RecordNotFound(id);
-  }
+  Record found;
+  MNEMO_RETURN_IF_ERROR(ReadRecord(rocksdb::ReadOptions(), id, &found));
+  if (found.ns.tenant != tenant || Expired(found)) return RecordNotFound(id);
+  *record = std::move(found);
   return Status::OK();
 }
 

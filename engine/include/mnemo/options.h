@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "mnemo/record.h"
 
