@@ -361,7 +361,7 @@ std::size_t BlockPool::Refill() {
   return mapped;
 }
 
-std::size_t BlockPool::held_pages() const {
+std::size_t BlockPool::mapped_pages() const {
   std::lock_guard<std::mutex> lock(mu_);
   return mapped_;
 }

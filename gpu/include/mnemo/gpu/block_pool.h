@@ -70,6 +70,10 @@ class BlockPool {
     return reinterpret_cast<void*>(base_ + block * options_.block_bytes);
   }
   PagePool* page_pool() const { return page_pool_; }
+  double weight() const { return options_.weight; }
+  // Pages mapped into this pool now, and the most it may map.
+  std::size_t mapped_pages() const;
+  std::size_t max_pages() const { return slots_; }
 
   // One block. On success *block is allocated (contents unspecified).
   Status Alloc(std::uint32_t* block);
@@ -111,7 +115,6 @@ class BlockPool {
   void MaybeReleaseLocked(std::size_t slot);
   // Tops the reserve up (refill thread); returns pages mapped.
   std::size_t Refill();
-  std::size_t held_pages() const;
 
   PagePool* const page_pool_;
   const std::size_t index_;
