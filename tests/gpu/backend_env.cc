@@ -9,7 +9,7 @@ std::unique_ptr<Backend> MakeBackend(BackendKind kind, std::string* reason) {
   std::unique_ptr<Backend> b;
   Status s = NewCudaBackend(0, &b);
   if (!s.ok()) {
-    *reason = "CUDA backend unavailable: " + s.ToString();
+    *reason = s.ToString();
     return nullptr;
   }
   return b;
