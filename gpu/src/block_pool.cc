@@ -203,7 +203,9 @@ void BlockPool::Free(std::uint32_t block) {
 
 Status BlockPool::AllocRunLocked(std::uint32_t n, Extent* out) {
   std::size_t s = partial_->FindFirst();
-  for (int tries = 0; s != LevelBitset::kNone && tries < 64; ++tries) {
+  // First fit over every page with room: a fresh page is the last resort,
+  // since it is what makes waste grow under churn.
+  while (s != LevelBitset::kNone) {
     if (pages_[s].free_count >= n) {
       const std::uint64_t* w = &free_bits_[s * words_per_page_];
       std::size_t i = 0;

@@ -17,6 +17,17 @@ internal::Policy& HotCache::Impl::PolicyFor(std::uint32_t pool) {
   return *policies[pool];
 }
 
+BlockPool* HotCache::Impl::PoolLocked(std::uint32_t index) {
+  if (index >= pool_ptrs.size()) {
+    std::size_t n = pages->pool_count();
+    for (std::size_t i = pool_ptrs.size(); i < n; ++i) {
+      pool_ptrs.push_back(pages->pool(i));
+    }
+    if (index >= pool_ptrs.size()) return nullptr;
+  }
+  return pool_ptrs[index];
+}
+
 Status HotCache::Impl::AllocLocked(BlockPool* pool, std::size_t size,
                                    bool contiguous,
                                    std::vector<Extent>* extents) {
@@ -133,7 +144,7 @@ void HotCache::Impl::SinkPutLocked(const CacheKey& key,
 }
 
 std::string HotCache::Impl::SpillKey(const CacheKey& key) const {
-  BlockPool* p = pages->pool(key.pool);
+  BlockPool* p = const_cast<Impl*>(this)->PoolLocked(key.pool);
   return EncodeSpillKey(p ? p->name() : "", key.id, key.content_hash);
 }
 

@@ -56,6 +56,7 @@ struct HotCache::Impl {
   std::vector<std::uint32_t> free_slots;
   std::unordered_map<CacheKey, std::uint32_t, CacheKeyHash> index;
   std::vector<std::unique_ptr<internal::Policy>> policies;  // per pool
+  std::vector<BlockPool*> pool_ptrs;  // cache of pages->pool(i)
   std::unordered_map<CacheKey, HostItem, CacheKeyHash> host;
   std::list<CacheKey> host_lru;  // front = most recent
   std::size_t host_bytes = 0;
@@ -63,6 +64,8 @@ struct HotCache::Impl {
   CacheStats counters;
 
   internal::Policy& PolicyFor(std::uint32_t pool);
+  // Pool by index without the page pool's lock (pools are never removed).
+  BlockPool* PoolLocked(std::uint32_t index);
   Status CheckPool(const CacheKey& key, BlockPool** pool) const;
   void PinLocked(std::uint32_t slot, Tier tier, Lease* lease);
   // Allocates blocks, evicting unpinned entries as needed.

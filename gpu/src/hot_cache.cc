@@ -62,7 +62,7 @@ HotCache::~HotCache() {
 }
 
 Status HotCache::Impl::CheckPool(const CacheKey& key, BlockPool** pool) const {
-  *pool = pages->pool(key.pool);
+  *pool = const_cast<Impl*>(this)->PoolLocked(key.pool);
   if (*pool == nullptr) {
     return Status::InvalidArgument("cache key names pool " +
                                    std::to_string(key.pool) + ", not added");
@@ -75,7 +75,7 @@ void HotCache::Impl::PinLocked(std::uint32_t slot, Tier tier, Lease* lease) {
   lease->Release();
   Entry& e = entries[slot];
   if (e.pins++ == 0) ++pinned;
-  BlockPool* pool = pages->pool(e.key.pool);
+  BlockPool* pool = PoolLocked(e.key.pool);
   lease->cache_ = self;
   lease->data_ = pool->BlockAddress(e.extents.front().first);
   lease->size_ = e.size;
@@ -120,7 +120,7 @@ Status HotCache::Impl::NewEntryLocked(const CacheKey& key, std::size_t size,
 
 void HotCache::Impl::FreeSlotLocked(std::uint32_t slot) {
   Entry& e = entries[slot];
-  pages->pool(e.key.pool)->FreeBytes(e.extents, e.size);
+  PoolLocked(e.key.pool)->FreeBytes(e.extents, e.size);
   auto it = index.find(e.key);
   if (it != index.end() && it->second == slot) index.erase(it);
   resident_bytes -= e.size;
@@ -136,7 +136,7 @@ Status HotCache::Impl::CopyLocked(const Entry& e, std::size_t offset,
   if (offset > e.size || n > e.size - offset) {
     return Status::InvalidArgument("copy beyond the entry");
   }
-  BlockPool* pool = pages->pool(e.key.pool);
+  BlockPool* pool = const_cast<Impl*>(this)->PoolLocked(e.key.pool);
   Backend* b = pages->backend();
   auto* h = static_cast<char*>(host_buf);
   std::size_t pos = 0;  // entry offset where the current extent starts
@@ -212,8 +212,6 @@ Status HotCache::Publish(const Lease& lease) {
 Status HotCache::Lookup(const CacheKey& key, Lease* lease) {
   if (lease == nullptr) return Status::InvalidArgument("null lease");
   lease->Release();
-  BlockPool* pool;
-  MNEMO_RETURN_IF_ERROR(impl_->CheckPool(key, &pool));
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto it = impl_->index.find(key);
   if (it != impl_->index.end()) {
@@ -223,6 +221,8 @@ Status HotCache::Lookup(const CacheKey& key, Lease* lease) {
     impl_->PinLocked(it->second, Tier::kDevice, lease);
     return Status::OK();
   }
+  BlockPool* pool;
+  MNEMO_RETURN_IF_ERROR(impl_->CheckPool(key, &pool));
   Status s = impl_->ReloadLocked(key, lease);
   if (s.IsNotFound()) ++impl_->counters.misses;
   return s;
