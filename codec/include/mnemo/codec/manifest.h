@@ -1,0 +1,49 @@
+// Copyright (c) mnemo authors.
+//
+// Page manifest persistence. The binary form is what the engine stores next
+// to a page's PNG; the JSON form is for humans and the CLI.
+//
+// Binary format (little-endian, version 1):
+//   "MNPM" | u8 version | varint-encoded fields ... | u64 FNV-1a checksum of
+//   everything before it.
+// ParseManifest verifies the magic, version and checksum first, then bounds
+// every count and length against the remaining bytes (and kMaxManifestBytes)
+// before allocating, so hostile input cannot make it allocate much.
+//
+// Thread safety: the functions are reentrant.
+
+#ifndef MNEMO_CODEC_MANIFEST_H_
+#define MNEMO_CODEC_MANIFEST_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "mnemo/codec/page.h"
+#include "mnemo/status.h"
+
+namespace mnemo::codec {
+
+inline constexpr size_t kMaxManifestBytes = 16u << 20;
+
+// Appends nothing: replaces *out with the binary manifest.
+Status SerializeManifest(const PageManifest& manifest, std::string* out);
+
+// Parses a binary manifest. Corruption (bad magic, checksum, truncation,
+// out-of-range values) or NotSupported (newer version).
+Status ParseManifest(std::string_view data, PageManifest* manifest);
+
+// One JSON object: {"version","page_index","profile","page_px":[w,h],
+// "vision_tokens","text","chars","text_tokens_est","line_count",
+// "items":[{"id","text","span":{"first_line","line_count","x","y","w","h",
+// "source_begin","source_end","continued","continues"}}],
+// "render":{"pixel_size_64","line_height","fonts":[{"file","fnv1a64"}],
+// "freetype","libpng","layout_version"}}. Strings are escaped per RFC 8259.
+std::string ManifestToJson(const PageManifest& manifest);
+
+// Escapes `s` as a JSON string literal (with the quotes).
+std::string JsonQuote(std::string_view s);
+
+}  // namespace mnemo::codec
+
+#endif  // MNEMO_CODEC_MANIFEST_H_

@@ -1,0 +1,217 @@
+// Copyright (c) mnemo authors.
+//
+// RendererImpl: lays out items with LineLayout, streams their lines onto
+// pages and blits cached glyph bitmaps.
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "font_set.h"
+#include "layout.h"
+#include "mnemo/codec/page.h"
+#include "mnemo/codec/png.h"
+
+namespace mnemo::codec {
+
+std::string ItemSource(const PageItem& item) {
+  if (item.header.empty()) return item.body;
+  std::string source;
+  source.reserve(item.header.size() + 1 + item.body.size());
+  source.append(item.header).append("\n").append(item.body);
+  return source;
+}
+
+namespace {
+
+using internal::FontSet;
+using internal::LayoutResult;
+using internal::Line;
+using internal::LineLayout;
+
+class RendererImpl final : public Renderer {
+ public:
+  RendererImpl(const RenderProfile& profile, std::unique_ptr<FontSet> fonts)
+      : name_(profile.name),
+        description_(profile.description),
+        font_(profile.font),
+        profile_(profile),
+        fonts_(std::move(fonts)),
+        layout_(fonts_.get(),
+                profile.width - profile.margin_left - profile.margin_right,
+                profile.tab_width),
+        lines_per_page_(LinesPerPage(profile)) {
+    // Own the strings: a caller's custom profile may not outlive us.
+    profile_.name = name_;
+    profile_.description = description_;
+    profile_.font = font_;
+    params_.profile = name_;
+    params_.width = profile.width;
+    params_.height = profile.height;
+    params_.pixel_size_64 = static_cast<int>(std::lround(profile.pixel_size * 64));
+    params_.line_height = profile.line_height;
+    params_.vision_tokens = profile.vision_tokens;
+    params_.font_files = fonts_->files();
+    params_.font_hashes = fonts_->hashes();
+    params_.freetype_version = fonts_->FreeTypeVersion();
+    params_.libpng_version = LibPngVersion();
+    // Center the font's ascent+descent box in the line box.
+    const int box = fonts_->ascent_px() + fonts_->descent_px();
+    baseline_ = (profile.line_height - box) / 2 + fonts_->ascent_px();
+  }
+
+  Status CheckRenderable(std::string_view text) override {
+    return layout_.Check(text);
+  }
+
+  Status Pack(const std::vector<PageItem>& items, std::vector<Page>* pages,
+              std::vector<RejectedItem>* rejected) override;
+
+  const RenderProfile& profile() const override { return profile_; }
+  const RenderParams& params() const override { return params_; }
+
+ private:
+  Status AddItem(uint64_t id, const LayoutResult& layout,
+                 std::vector<Page>* pages);
+  void NewPage(std::vector<Page>* pages);
+  Status DrawLine(const LayoutResult& layout, const Line& line, int index,
+                  GrayImage* image);
+
+  std::string name_, description_, font_;
+  RenderProfile profile_;
+  std::unique_ptr<FontSet> fonts_;
+  LineLayout layout_;
+  int lines_per_page_;
+  int baseline_ = 0;
+  RenderParams params_;
+  LayoutResult scratch_;
+};
+
+void RendererImpl::NewPage(std::vector<Page>* pages) {
+  Page& page = pages->emplace_back();
+  page.image.Reset(profile_.width, profile_.height, 255);
+  page.manifest.page_index = static_cast<uint32_t>(pages->size() - 1);
+  page.manifest.params = params_;
+}
+
+Status RendererImpl::DrawLine(const LayoutResult& layout, const Line& line,
+                              int index, GrayImage* image) {
+  const int baseline = profile_.margin_top + index * profile_.line_height +
+                       baseline_;
+  const uint8_t* pool = nullptr;
+  for (uint32_t k = line.glyph_begin; k < line.glyph_end; ++k) {
+    const internal::PlacedGlyph& pg = layout.glyphs[k];
+    const int32_t x26 = profile_.margin_left * 64 + pg.x;
+    int px = x26 >> 6;
+    int phase = ((x26 & 63) * internal::kPhases + 32) >> 6;
+    if (phase == internal::kPhases) ++px, phase = 0;
+    const internal::GlyphBitmap* bm;
+    MNEMO_RETURN_IF_ERROR(fonts_->Bitmap(pg.glyph, phase, &bm));
+    pool = fonts_->pixels();  // the pool may have grown
+    const int x0 = px + bm->left;
+    const int y0 = baseline - bm->top;
+    for (int gy = 0; gy < bm->height; ++gy) {
+      const int y = y0 + gy;
+      if (y < 0 || y >= image->height) continue;
+      uint8_t* dst = image->Row(y);
+      const uint8_t* src = pool + bm->offset + gy * bm->width;
+      const int gx0 = std::max(0, -x0);
+      const int gx1 = std::min<int>(bm->width, image->width - x0);
+      for (int gx = gx0; gx < gx1; ++gx) {
+        const unsigned c = src[gx];
+        if (c == 0) continue;
+        uint8_t& d = dst[x0 + gx];
+        d = static_cast<uint8_t>((d * (255u - c) + 127u) / 255u);
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status RendererImpl::AddItem(uint64_t id, const LayoutResult& layout,
+                             std::vector<Page>* pages) {
+  size_t next = 0;
+  bool continued = false;
+  while (next < layout.lines.size()) {
+    if (pages->empty() ||
+        pages->back().manifest.line_count >= static_cast<uint32_t>(lines_per_page_)) {
+      NewPage(pages);
+    }
+    Page& page = pages->back();
+    PageManifest& m = page.manifest;
+    const size_t room = lines_per_page_ - m.line_count;
+    const size_t count = std::min(room, layout.lines.size() - next);
+    ItemSpan span;
+    span.id = id;
+    span.first_line = m.line_count;
+    span.line_count = static_cast<uint32_t>(count);
+    span.x = profile_.margin_left;
+    span.y = profile_.margin_top + static_cast<int32_t>(m.line_count) * profile_.line_height;
+    span.h = static_cast<int32_t>(count) * profile_.line_height;
+    span.source_begin = layout.lines[next].source_begin;
+    span.source_end = layout.lines[next + count - 1].source_end;
+    span.continued = continued;
+    span.continues = next + count < layout.lines.size();
+    for (size_t k = next; k < next + count; ++k) {
+      const Line& line = layout.lines[k];
+      MNEMO_RETURN_IF_ERROR(DrawLine(layout, line, m.line_count, &page.image));
+      span.w = std::max(span.w, line.width_px);
+      if (k > next) span.text.push_back('\n');
+      span.text += line.text;
+      if (m.line_count > 0) m.text.push_back('\n');
+      m.text += line.text;
+      ++m.line_count;
+    }
+    m.items.push_back(std::move(span));
+    next += count;
+    continued = true;
+  }
+  return Status::OK();
+}
+
+Status RendererImpl::Pack(const std::vector<PageItem>& items,
+                          std::vector<Page>* pages,
+                          std::vector<RejectedItem>* rejected) {
+  if (lines_per_page_ <= 0) {
+    return Status::InvalidArgument("profile " + params_.profile +
+                                   " has no room for a line");
+  }
+  std::vector<Page> out;
+  for (const PageItem& item : items) {
+    Status s = layout_.Layout(ItemSource(item), &scratch_);
+    if (!s.ok()) {
+      s = s.WithContext("item " + std::to_string(item.id) + " not renderable");
+      if (rejected == nullptr) return s;
+      rejected->push_back({item.id, std::move(s)});
+      continue;
+    }
+    MNEMO_RETURN_IF_ERROR(AddItem(item.id, scratch_, &out));
+  }
+  for (Page& page : out) {
+    page.manifest.page_index = static_cast<uint32_t>(&page - out.data());
+    pages->push_back(std::move(page));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Renderer::Create(const RenderProfile& profile,
+                        const RendererOptions& options,
+                        std::unique_ptr<Renderer>* out) {
+  if (profile.width <= 0 || profile.height <= 0 || profile.width > 16384 ||
+      profile.height > 16384 || profile.pixel_size < 4 ||
+      profile.pixel_size > 256 || profile.line_height <= 0 ||
+      LinesPerPage(profile) <= 0 ||
+      profile.width - profile.margin_left - profile.margin_right <
+          profile.pixel_size) {
+    return Status::InvalidArgument("bad geometry in profile " +
+                                   std::string(profile.name));
+  }
+  std::unique_ptr<FontSet> fonts;
+  MNEMO_RETURN_IF_ERROR(FontSet::Open(profile, options, &fonts));
+  *out = std::make_unique<RendererImpl>(profile, std::move(fonts));
+  return Status::OK();
+}
+
+}  // namespace mnemo::codec
