@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   librocksdb-dev rocksdb-tools
   libzstd-dev libfreetype-dev libpng-dev zlib1g-dev
   fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei

@@ -25,22 +25,37 @@ std::string HistoryKey(RecordId id, uint32_t version) {
 
 std::string HistoryPrefix(RecordId id) { return RecordKey(id); }
 
+namespace {
+
+void AppendAgentPrefix(char tag, std::string_view tenant,
+                       std::string_view agent, std::string* out) {
+  out->push_back(tag);
+  out->append(tenant);
+  out->push_back('\0');
+  out->append(agent);
+  out->push_back('\0');
+}
+
+}  // namespace
+
 std::string AgentIndexPrefix(std::string_view tenant, std::string_view agent) {
   std::string key;
   key.reserve(3 + tenant.size() + agent.size() + 16);
-  key.push_back(kTimeIndexTag);
-  key.append(tenant);
-  key.push_back('\0');
-  key.append(agent);
-  key.push_back('\0');
+  AppendAgentPrefix(kTimeIndexTag, tenant, agent, &key);
   return key;
+}
+
+void AppendTimeIndexKey(std::string_view tenant, std::string_view agent,
+                        Micros event_time, RecordId id, std::string* out) {
+  AppendAgentPrefix(kTimeIndexTag, tenant, agent, out);
+  PutOrderedTime(out, event_time);
+  PutBigEndian64(out, id);
 }
 
 std::string TimeIndexKey(std::string_view tenant, std::string_view agent,
                          Micros event_time, RecordId id) {
-  std::string key = AgentIndexPrefix(tenant, agent);
-  PutOrderedTime(&key, event_time);
-  PutBigEndian64(&key, id);
+  std::string key;
+  AppendTimeIndexKey(tenant, agent, event_time, id, &key);
   return key;
 }
 
@@ -54,8 +69,8 @@ bool ParseTimeIndexSuffix(std::string_view key, size_t prefix_len,
 
 std::string NamespaceAgentPrefix(std::string_view tenant,
                                  std::string_view agent) {
-  std::string key = AgentIndexPrefix(tenant, agent);
-  key[0] = kNamespaceTag;
+  std::string key;
+  AppendAgentPrefix(kNamespaceTag, tenant, agent, &key);
   return key;
 }
 
@@ -66,10 +81,15 @@ std::string NamespaceTenantPrefix(std::string_view tenant) {
   return key;
 }
 
+void AppendNamespaceKey(const Namespace& ns, std::string* out) {
+  AppendAgentPrefix(kNamespaceTag, ns.tenant, ns.agent, out);
+  out->append(ns.session);
+  out->push_back('\0');
+}
+
 std::string NamespaceKey(const Namespace& ns) {
-  std::string key = NamespaceAgentPrefix(ns.tenant, ns.agent);
-  key.append(ns.session);
-  key.push_back('\0');
+  std::string key;
+  AppendNamespaceKey(ns, &key);
   return key;
 }
 

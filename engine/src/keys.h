@@ -40,11 +40,14 @@ std::string HistoryPrefix(RecordId id);
 std::string AgentIndexPrefix(std::string_view tenant, std::string_view agent);
 std::string TimeIndexKey(std::string_view tenant, std::string_view agent,
                          Micros event_time, RecordId id);
+void AppendTimeIndexKey(std::string_view tenant, std::string_view agent,
+                        Micros event_time, RecordId id, std::string* out);
 // Parses the (time, id) suffix of a time-index key; false when malformed.
 bool ParseTimeIndexSuffix(std::string_view key, size_t prefix_len,
                           Micros* time, RecordId* id);
 
 std::string NamespaceKey(const Namespace& ns);
+void AppendNamespaceKey(const Namespace& ns, std::string* out);
 std::string NamespaceAgentPrefix(std::string_view tenant,
                                  std::string_view agent);
 std::string NamespaceTenantPrefix(std::string_view tenant);

@@ -174,11 +174,18 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
     if (name == kCfRecords || name == kCfHistory) {
       if (name == kCfRecords) {
         cf.merge_operator = std::make_shared<AccessMergeOperator>();
+        // New ids only grow: one insert hint (empty prefix) puts each new
+        // record next to the last one instead of searching the skiplist.
+        cf.memtable_insert_with_hint_prefix_extractor.reset(
+            rocksdb::NewCappedPrefixTransform(0));
       }
       config.filters.push_back(std::make_unique<EnvelopeTtlFilter>(clock));
       cf.compaction_filter = config.filters.back().get();
     } else if (name == kCfIndex) {
       cf.prefix_extractor = std::make_shared<AgentPrefixTransform>();
+      // An agent's index keys mostly arrive in time order: keep an insert
+      // hint per agent.
+      cf.memtable_insert_with_hint_prefix_extractor = cf.prefix_extractor;
       config.filters.push_back(std::make_unique<IndexTtlFilter>(clock));
       cf.compaction_filter = config.filters.back().get();
     } else if (name != kCfDefault) {

@@ -66,6 +66,18 @@ class StoreImpl final : public Store {
   Status FlushAccessCounts() override;
   const std::string& dir() const override { return dir_; }
 
+  // Operator calls (store_admin.cc, store_iterate.cc, store_verify.cc).
+  Status Validate(const Record& record) override;
+  Status NewRecordIterator(const IterateOptions& options,
+                           std::unique_ptr<RecordIterator>* it) override;
+  Status GetStats(StoreStats* stats) override;
+  Status Verify(const VerifyOptions& options, VerifyReport* report) override;
+  Status Checkpoint(const std::string& out_dir) override;
+  Status Backup(const std::string& backup_dir, BackupInfo* info) override;
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* family(Family f) const { return handles_[f]; }
+  Clock* clock() const { return clock_; }
+
  private:
   // Open helpers (store_open.cc).
   Status CheckMarker(bool* fresh);
@@ -78,6 +90,8 @@ class StoreImpl final : public Store {
   // Write helpers (store_write.cc).
   Status ValidateRecord(const Record& record) const;
   Status CheckWritable() const;
+  Status Insert(const WriteOptions& options, const Record* records, size_t n,
+                RecordId* first);
   void AppendInsert(const Record& record, rocksdb::WriteBatch* batch,
                     std::vector<std::string>* new_namespaces);
   Status Commit(const WriteOptions& options, rocksdb::WriteBatch* batch,

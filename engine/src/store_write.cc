@@ -93,20 +93,22 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
 // REQUIRES: ns_mu_ held (shared) until the batch is written.
 void StoreImpl::AppendInsert(const Record& r, rocksdb::WriteBatch* batch,
                              std::vector<std::string>* new_namespaces) {
-  std::string value;
+  thread_local std::string value, index_key, entry, ns_key;  // reused buffers
+  value.clear();
   EncodeEnvelope(r, 0, &value);
   (void)batch->Put(cf(kRecords), RecordKey(r.id), value);
-  std::string entry;
+  entry.clear();
   EncodeIndexEntry(r, &entry);
-  (void)batch->Put(cf(kIndex),
-                   TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id),
-                   entry);
-  std::string ns_key = NamespaceKey(r.ns);
+  index_key.clear();
+  AppendTimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id, &index_key);
+  (void)batch->Put(cf(kIndex), index_key, entry);
+  ns_key.clear();
+  AppendNamespaceKey(r.ns, &ns_key);
   if (known_namespaces_.count(ns_key) == 0 &&
       std::find(new_namespaces->begin(), new_namespaces->end(), ns_key) ==
           new_namespaces->end()) {
     (void)batch->Put(cf(kIndex), ns_key, "");
-    new_namespaces->push_back(std::move(ns_key));
+    new_namespaces->push_back(ns_key);
   }
 }
 
@@ -119,38 +121,44 @@ Status StoreImpl::Commit(const WriteOptions& options,
 
 Status StoreImpl::Put(const WriteOptions& options, const Record& record,
                       RecordId* id) {
-  std::vector<RecordId> ids;
-  MNEMO_RETURN_IF_ERROR(PutBatch(options, {record}, &ids));
-  if (id) *id = ids[0];
+  RecordId first = 0;
+  MNEMO_RETURN_IF_ERROR(Insert(options, &record, 1, &first));
+  if (id) *id = first;
   return Status::OK();
 }
 
 Status StoreImpl::PutBatch(const WriteOptions& options,
                            const std::vector<Record>& records,
                            std::vector<RecordId>* ids) {
-  MNEMO_RETURN_IF_ERROR(CheckWritable());
-  if (records.empty()) {
-    if (ids) ids->clear();
-    return Status::OK();
+  RecordId first = 0;
+  MNEMO_RETURN_IF_ERROR(Insert(options, records.data(), records.size(), &first));
+  if (ids) {
+    ids->resize(records.size());
+    for (size_t i = 0; i < records.size(); ++i) (*ids)[i] = first + i;
   }
-  for (size_t i = 0; i < records.size(); ++i) {
+  return Status::OK();
+}
+
+// Validates all, assigns consecutive ids, writes one atomic batch.
+Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
+                         size_t n, RecordId* first) {
+  MNEMO_RETURN_IF_ERROR(CheckWritable());
+  if (n == 0) return Status::OK();
+  for (size_t i = 0; i < n; ++i) {
     Status s = ValidateRecord(records[i]);
     if (!s.ok()) {
-      return records.size() == 1
-                 ? s
-                 : s.WithContext("batch item " + std::to_string(i));
+      return n == 1 ? s : s.WithContext("batch item " + std::to_string(i));
     }
   }
-  RecordId first;
-  MNEMO_RETURN_IF_ERROR(AssignIds(records.size(), &first));
+  MNEMO_RETURN_IF_ERROR(AssignIds(n, first));
   Micros now = clock_->NowMicros();
-  rocksdb::WriteBatch batch;
+  rocksdb::WriteBatch batch(n * (kHeaderSize + 128 + records[0].text.size()));
   std::vector<std::string> new_namespaces;
   std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
-  Record stored;
-  for (size_t i = 0; i < records.size(); ++i) {
+  thread_local Record stored;  // reused: its strings keep their capacity
+  for (size_t i = 0; i < n; ++i) {
     stored = records[i];
-    stored.id = first + i;
+    stored.id = *first + i;
     stored.created_time = now;
     stored.updated_time = now;
     if (stored.event_time == 0) stored.event_time = now;
@@ -167,10 +175,6 @@ Status StoreImpl::PutBatch(const WriteOptions& options,
   if (!new_namespaces.empty()) {
     std::unique_lock<std::shared_mutex> lock(ns_mu_);
     for (auto& key : new_namespaces) known_namespaces_.insert(std::move(key));
-  }
-  if (ids) {
-    ids->resize(records.size());
-    for (size_t i = 0; i < records.size(); ++i) (*ids)[i] = first + i;
   }
   return Status::OK();
 }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "mnemo/admin.h"
 #include "mnemo/options.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
@@ -110,6 +111,70 @@ class Store {
 
   // The store directory.
   virtual const std::string& dir() const = 0;
+
+  // ---- Operator calls (types in mnemo/admin.h). They cross tenants. ----
+  // The defaults return NotSupported so other Store implementations need
+  // not provide them.
+
+  // Checks `record` exactly as Put would (namespace, labels, UTF-8, size,
+  // importance, metadata) without writing. OK or InvalidArgument.
+  virtual Status Validate(const Record& record) {
+    (void)record;
+    return Status::NotSupported("Validate");
+  }
+
+  // Makes an iterator over one consistent snapshot of the store; see
+  // RecordIterator. On success *it is set; the iterator must be destroyed
+  // before the store.
+  virtual Status NewRecordIterator(const IterateOptions& options,
+                                   std::unique_ptr<RecordIterator>* it) {
+    (void)options;
+    it->reset();
+    return Status::NotSupported("NewRecordIterator");
+  }
+
+  // Fills *stats from one snapshot (one pass over the records).
+  virtual Status GetStats(StoreStats* stats) {
+    (void)stats;
+    return Status::NotSupported("GetStats");
+  }
+
+  // Checks every record envelope and history version against its checksum,
+  // that every record has its index entry and namespace key, and that every
+  // index entry resolves to its record (pages: see VerifyOptions::deep).
+  // Returns OK when the check ran (problems are listed in *report, see
+  // VerifyReport::ok()); an error only when it could not run (e.g. repair
+  // on a read-only store: FailedPrecondition).
+  virtual Status Verify(const VerifyOptions& options, VerifyReport* report) {
+    (void)options;
+    (void)report;
+    return Status::NotSupported("Verify");
+  }
+
+  // Writes a consistent, openable copy of the store to `out_dir` (which
+  // must not exist), hard-linking immutable files where the file system
+  // allows. Safe while other threads write. REQUIRES: open for writing.
+  virtual Status Checkpoint(const std::string& out_dir) {
+    (void)out_dir;
+    return Status::NotSupported("Checkpoint");
+  }
+
+  // Adds an incremental backup of the store to `backup_dir` (created when
+  // missing; files shared with earlier backups are not copied again). Safe
+  // while other threads write. *info (when non-null) describes the backup.
+  // REQUIRES: open for writing.
+  virtual Status Backup(const std::string& backup_dir, BackupInfo* info) {
+    (void)backup_dir;
+    (void)info;
+    return Status::NotSupported("Backup");
+  }
+
+  // Restores the latest backup in `backup_dir` into `db_dir`, which must not
+  // exist or be empty (an existing store is never overwritten). The result
+  // opens with Store::Open. NotFound when `backup_dir` holds no backup;
+  // NotSupported when the backup was made by a newer store format.
+  static Status RestoreBackup(const std::string& backup_dir,
+                              const std::string& db_dir);
 };
 
 }  // namespace mnemo

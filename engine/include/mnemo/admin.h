@@ -1,0 +1,145 @@
+// Copyright (c) mnemo authors.
+//
+// Operator-facing types of the Store: whole-store iteration from a
+// consistent snapshot (dump), statistics, integrity checks (verify/repair),
+// checkpoints and backups. The calls themselves are Store methods (see
+// mnemo/store.h); this header holds their option and result types.
+//
+// These calls cross tenants: they are for operators and admin tools, never
+// for request paths of a multi-tenant agent host.
+
+#ifndef MNEMO_ADMIN_H_
+#define MNEMO_ADMIN_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mnemo/record.h"
+#include "mnemo/status.h"
+
+namespace mnemo {
+
+// Which records a RecordIterator yields. Unset filters match everything.
+struct IterateOptions {
+  std::optional<std::string> tenant;
+  std::optional<std::string> agent;    // any tenant's agent of this name
+  std::optional<std::string> session;  // any agent's session of this name
+  // Event time range [since, until).
+  std::optional<Micros> since;
+  std::optional<Micros> until;
+  // Also yield records whose expiry time has passed (not yet removed by
+  // compaction). Default: false, like every other read.
+  bool include_expired = false;
+};
+
+// Iterates records in id order (= creation order) over one consistent
+// snapshot of the store taken when the iterator was made: records written
+// or deleted afterwards are not seen, and the iterator sees either all or
+// none of each atomic batch.
+//
+// Usage (LevelDB style):
+//   for (; it->Valid(); it->Next()) Use(it->record());
+//   if (!it->status().ok()) ...
+//
+// Cost: one pass over the records column family; filters are applied to
+// decoded records (an operator call, not a query path).
+// Thread safety: one iterator is used by one thread at a time. The iterator
+// pins its snapshot until destroyed and must be destroyed before its Store.
+class RecordIterator {
+ public:
+  RecordIterator() = default;
+  RecordIterator(const RecordIterator&) = delete;
+  RecordIterator& operator=(const RecordIterator&) = delete;
+  virtual ~RecordIterator() = default;
+
+  // True while positioned at a record. False at the end and after an error.
+  virtual bool Valid() const = 0;
+  // The current record. REQUIRES: Valid(). Stays valid until Next().
+  virtual const Record& record() const = 0;
+  // Moves to the next matching record. REQUIRES: Valid().
+  virtual void Next() = 0;
+  // OK at the end of a clean pass; otherwise why iteration stopped (e.g.
+  // Corruption naming the record whose checksum failed).
+  virtual Status status() const = 0;
+};
+
+// Counts over the whole store (GetStats).
+struct StoreStats {
+  struct Family {
+    std::string name;
+    uint64_t estimated_keys = 0;  // RocksDB "rocksdb.estimate-num-keys"
+    uint64_t sst_bytes = 0;       // "rocksdb.total-sst-files-size"
+    uint64_t memtable_bytes = 0;  // "rocksdb.cur-size-all-mem-tables"
+  };
+  uint64_t records = 0;          // live (unexpired) records
+  uint64_t expired_records = 0;  // expired, awaiting compaction
+  uint64_t text_bytes = 0;       // UTF-8 bytes of live records' text
+  // Text tokens estimated as ceil(bytes / 4) per record (no tokenizer).
+  uint64_t text_tokens_estimate = 0;
+  uint64_t history_versions = 0;  // older versions kept by Update
+  uint64_t namespaces = 0;        // sessions that hold records
+  uint64_t pages = 0;             // keys in the pages column family
+  std::array<uint64_t, 4> records_per_tier{};  // indexed by Tier
+  std::map<std::string, uint64_t> records_per_tenant;
+  // Key: tenant + '/' + agent.
+  std::map<std::string, uint64_t> records_per_agent;
+  std::vector<Family> families;
+  uint64_t disk_bytes = 0;  // sum of sst_bytes over families
+};
+
+struct VerifyOptions {
+  // Also decode every history version in full (and, once pages exist,
+  // every page image). Slower.
+  bool deep = false;
+  // Rebuild derived data where possible: add missing index entries and
+  // namespace keys, drop dangling index entries. Records whose bytes fail
+  // their checksum cannot be rebuilt and are only reported.
+  // REQUIRES: the store is open for writing.
+  bool repair = false;
+  // Stop collecting problem descriptions after this many (counting goes on).
+  size_t max_problems = 1000;
+};
+
+struct VerifyProblem {
+  enum class Kind : uint8_t {
+    kCorruptRecord,     // record value fails its checksum / cannot decode
+    kIdMismatch,        // record key and envelope id differ
+    kMissingIndex,      // record without its time-index entry
+    kDanglingIndex,     // time-index entry whose record is missing
+    kIndexMismatch,     // index entry disagrees with its record
+    kMissingNamespace,  // record's session has no namespace key
+    kCorruptHistory,    // an older version fails its checksum
+    kCorruptPage,       // reserved for pages (see Store::Verify)
+  };
+  Kind kind;
+  RecordId id = 0;  // the record concerned (0 when unknown)
+  std::string message;
+  bool repaired = false;
+};
+const char* VerifyProblemKindName(VerifyProblem::Kind kind);
+
+struct VerifyReport {
+  uint64_t records_checked = 0;
+  uint64_t index_entries_checked = 0;
+  uint64_t history_checked = 0;
+  uint64_t pages_checked = 0;
+  uint64_t problem_count = 0;  // all found, even beyond max_problems
+  uint64_t repaired_count = 0;
+  std::vector<VerifyProblem> problems;  // at most max_problems
+  bool ok() const { return problem_count == repaired_count; }
+};
+
+// Result of Store::Backup.
+struct BackupInfo {
+  uint32_t backup_id = 0;
+  uint64_t size_bytes = 0;   // bytes of this backup (shared files counted)
+  uint32_t backup_count = 0;  // backups now kept in the backup directory
+};
+
+}  // namespace mnemo
+
+#endif  // MNEMO_ADMIN_H_

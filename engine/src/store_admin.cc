@@ -1,0 +1,211 @@
+// Copyright (c) mnemo authors.
+//
+// Operator calls: GetStats, Checkpoint, Backup, RestoreBackup.
+//
+// Checkpoints and backups copy the RocksDB files; the MNEMO marker file is
+// not a RocksDB file, so it is written next to them (checkpoint) or carried
+// in the backup's app metadata and written on restore.
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <rocksdb/utilities/backup_engine.h>
+#include <rocksdb/utilities/checkpoint.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "keys.h"
+#include "store_impl.h"
+
+namespace mnemo {
+namespace internal {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string MarkerText() {
+  return "mnemo store format " + std::to_string(kStoreFormatVersion) + "\n";
+}
+
+// Writes the MNEMO marker into `dir` (durably; via rename).
+Status WriteMarkerInto(const std::string& dir, const std::string& text) {
+  std::string tmp = dir + "/MNEMO.tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return Status::IOError("cannot write " + tmp);
+  bool ok = ::write(fd, text.data(), text.size()) ==
+                static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), (dir + "/" + kMarkerFile).c_str()) != 0) {
+    return Status::IOError("cannot write " + dir + "/" + kMarkerFile);
+  }
+  return Status::OK();
+}
+
+// Counts the keys of a column family starting with `prefix` ("" = all).
+Status CountKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                 const std::string& prefix, uint64_t* count) {
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  *count = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    ++*count;
+  }
+  return FromRocks(it->status(), "counting keys of " + cf->GetName());
+}
+
+uint64_t IntProperty(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                     const std::string& name) {
+  uint64_t value = 0;
+  return db->GetIntProperty(cf, name, &value) ? value : 0;
+}
+
+}  // namespace
+
+Status StoreImpl::GetStats(StoreStats* stats) {
+  *stats = StoreStats();
+  IterateOptions all;
+  all.include_expired = true;
+  std::unique_ptr<RecordIterator> it;
+  MNEMO_RETURN_IF_ERROR(NewRecordIterator(all, &it));
+  Micros now = clock_->NowMicros();
+  for (; it->Valid(); it->Next()) {
+    const Record& r = it->record();
+    if (r.expires_at != 0 && r.expires_at <= now) {
+      ++stats->expired_records;
+      continue;
+    }
+    ++stats->records;
+    stats->text_bytes += r.text.size();
+    stats->text_tokens_estimate += (r.text.size() + 3) / 4;
+    ++stats->records_per_tier[static_cast<size_t>(r.tier) & 3];
+    ++stats->records_per_tenant[r.ns.tenant];
+    ++stats->records_per_agent[r.ns.tenant + "/" + r.ns.agent];
+  }
+  MNEMO_RETURN_IF_ERROR(it->status());
+  it.reset();
+  MNEMO_RETURN_IF_ERROR(
+      CountKeys(db_, cf(kHistory), "", &stats->history_versions));
+  MNEMO_RETURN_IF_ERROR(CountKeys(db_, cf(kIndex),
+                                  std::string(1, kNamespaceTag),
+                                  &stats->namespaces));
+  MNEMO_RETURN_IF_ERROR(CountKeys(db_, cf(kPages), "", &stats->pages));
+  for (auto* handle : handles_) {
+    StoreStats::Family f;
+    f.name = handle->GetName();
+    f.estimated_keys = IntProperty(db_, handle, "rocksdb.estimate-num-keys");
+    f.sst_bytes = IntProperty(db_, handle, "rocksdb.total-sst-files-size");
+    f.memtable_bytes =
+        IntProperty(db_, handle, "rocksdb.cur-size-all-mem-tables");
+    stats->disk_bytes += f.sst_bytes;
+    stats->families.push_back(std::move(f));
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::Checkpoint(const std::string& out_dir) {
+  MNEMO_RETURN_IF_ERROR(CheckWritable().WithContext("checkpoint"));
+  std::error_code ec;
+  if (fs::exists(out_dir, ec)) {
+    return Status::AlreadyExists("checkpoint directory " + out_dir +
+                                 " already exists");
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  MNEMO_RETURN_IF_ERROR(
+      FromRocks(rocksdb::Checkpoint::Create(db_, &raw), "checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  MNEMO_RETURN_IF_ERROR(FromRocks(checkpoint->CreateCheckpoint(out_dir),
+                                  "checkpoint to " + out_dir));
+  return WriteMarkerInto(out_dir, MarkerText());
+}
+
+Status StoreImpl::Backup(const std::string& backup_dir, BackupInfo* info) {
+  MNEMO_RETURN_IF_ERROR(CheckWritable().WithContext("backup"));
+  rocksdb::BackupEngine* raw = nullptr;
+  rocksdb::BackupEngineOptions options(backup_dir);
+  MNEMO_RETURN_IF_ERROR(FromRocks(
+      rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &raw),
+      "opening backup directory " + backup_dir));
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  rocksdb::CreateBackupOptions create;
+  create.flush_before_backup = true;
+  rocksdb::BackupID id = 0;
+  MNEMO_RETURN_IF_ERROR(FromRocks(
+      engine->CreateNewBackupWithMetadata(create, db_, MarkerText(), &id),
+      "backup to " + backup_dir));
+  if (info != nullptr) {
+    rocksdb::BackupInfo latest;
+    MNEMO_RETURN_IF_ERROR(FromRocks(engine->GetBackupInfo(id, &latest),
+                                    "reading backup info"));
+    std::vector<rocksdb::BackupInfo> all;
+    engine->GetBackupInfo(&all);
+    info->backup_id = id;
+    info->size_bytes = latest.size;
+    info->backup_count = static_cast<uint32_t>(all.size());
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Checks the marker text a backup carries; returns it (or the current
+// format's marker for backups made without one).
+Status CheckBackupMarker(const std::string& metadata, std::string* marker) {
+  if (metadata.empty()) {
+    *marker = MarkerText();
+    return Status::OK();
+  }
+  int version = 0;
+  if (std::sscanf(metadata.c_str(), "mnemo store format %d", &version) != 1 ||
+      version <= 0) {
+    return Status::Corruption("backup metadata is not a mnemo marker");
+  }
+  if (version > kStoreFormatVersion) {
+    return Status::NotSupported(
+        "backup was made by a newer mnemo (store format " +
+        std::to_string(version) + ")");
+  }
+  *marker = metadata;
+  return Status::OK();
+}
+
+}  // namespace
+}  // namespace internal
+
+Status Store::RestoreBackup(const std::string& backup_dir,
+                            const std::string& db_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(backup_dir, ec)) {
+    return Status::NotFound("no backup directory at " + backup_dir);
+  }
+  if (fs::exists(db_dir, ec) && !fs::is_empty(db_dir, ec)) {
+    return Status::AlreadyExists("restore target " + db_dir +
+                                 " exists and is not empty");
+  }
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  rocksdb::BackupEngineOptions options(backup_dir);
+  MNEMO_RETURN_IF_ERROR(internal::FromRocks(
+      rocksdb::BackupEngineReadOnly::Open(options, rocksdb::Env::Default(),
+                                          &raw),
+      "opening backup directory " + backup_dir));
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  rocksdb::BackupInfo latest;
+  rocksdb::Status s = engine->GetLatestBackupInfo(&latest);
+  if (s.IsNotFound()) return Status::NotFound("no backup in " + backup_dir);
+  MNEMO_RETURN_IF_ERROR(internal::FromRocks(s, "reading backup info"));
+  std::string marker;
+  MNEMO_RETURN_IF_ERROR(
+      internal::CheckBackupMarker(latest.app_metadata, &marker));
+  fs::create_directories(db_dir, ec);
+  if (ec) return Status::IOError("cannot create " + db_dir);
+  MNEMO_RETURN_IF_ERROR(internal::FromRocks(
+      engine->RestoreDBFromLatestBackup(db_dir, db_dir),
+      "restoring " + backup_dir + " into " + db_dir));
+  return internal::WriteMarkerInto(db_dir, marker);
+}
+
+}  // namespace mnemo
