@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mnemo/compaction.h"
 #include "mnemo/record.h"
 
 namespace mnemo {
@@ -66,6 +67,17 @@ struct Options {
   // How often gathered access counts are written.
   // Default: 1000 ms
   uint32_t access_flush_interval_ms = 1000;
+
+  // Background compaction: threads that run Compact with
+  // `compaction_policy` every compaction_interval_ms (0 threads: compaction
+  // runs only when Compact is called). The background work is paced to use
+  // at most compaction_max_duty of each thread's time, so foreground reads
+  // and writes keep most of the machine.
+  // Default: 0 threads, 60000 ms, policy defaults, 0.5
+  int compaction_threads = 0;
+  uint32_t compaction_interval_ms = 60000;
+  CompactionPolicy compaction_policy;
+  double compaction_max_duty = 0.5;
 
   // Time source. nullptr means Clock::System(). Not owned; must outlive
   // the store.

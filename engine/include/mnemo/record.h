@@ -63,8 +63,11 @@ inline constexpr size_t kMaxMetadataEntries = 64;
 
 // A reference to the page a compacted record was rendered onto.
 struct PageRef {
-  uint64_t page_id = 0;  // 0: not on a page
-  uint32_t item = 0;     // index of the record among the page's items
+  uint64_t page_id = 0;  // 0: not on a page; else the first page it is on
+  uint32_t item = 0;     // index of the record among that page's items
+  // Consecutive pages the record spans (ids page_id .. page_id + count - 1);
+  // more than one when a long record continues on the next page.
+  uint32_t page_count = 0;
   bool valid() const { return page_id != 0; }
 };
 
@@ -88,6 +91,9 @@ struct Record {
   PageRef page;            // (store) set once the record is on a page
   uint64_t content_hash = 0;  // (store) 64-bit hash of text
   uint32_t version = 0;       // (store) 1 on Put, +1 per Update
+  // (store) The text was dropped by a forgetting policy; only the decayed
+  // page image remains.
+  bool text_forgotten = false;
 };
 
 // Validates a namespace; the message names the offending part.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "mnemo/admin.h"
+#include "mnemo/compaction.h"
 #include "mnemo/options.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
@@ -105,6 +106,35 @@ class Store {
   // Operator call: the namespace of record `id`, whatever its tenant. Agent
   // hosts must not expose it across tenants.
   virtual Status LookupNamespace(RecordId id, Namespace* ns) = 0;
+
+  // --- Compaction (see mnemo/compaction.h) ---
+
+  // Moves records that are due down tiers (hot -> warm -> pixels ->
+  // decayed), rendering pages and writing each page group in one atomic
+  // batch. Safe to run while other threads read and write; a crash at any
+  // point leaves every record readable in its old or new tier, and the next
+  // run resumes. A second run with the same `now` changes nothing.
+  // Aborted when options.cancel was set; InvalidArgument for a bad policy.
+  virtual Status Compact(const CompactOptions& options,
+                         CompactResult* result) = 0;
+
+  // The PNG and manifest of a page of `tenant`. NotFound when the page does
+  // not exist (or belongs to another tenant); Corruption when its checksum
+  // fails.
+  virtual Status GetPage(std::string_view tenant, uint64_t page_id,
+                         PageData* page) = 0;
+
+  // Pages of `tenant` (and `agent` when non-empty), by page id.
+  virtual Status ListPages(std::string_view tenant, std::string_view agent,
+                           std::vector<PageInfo>* pages) = 0;
+
+  // Where record `id` is drawn. NotFound when it is not on a page.
+  virtual Status LocateRecord(std::string_view tenant, RecordId id,
+                              RecordLocation* location) = 0;
+
+  // Record, byte, page and token totals per tier, for `tenant` (all tenants
+  // when empty). Reads the whole age index and every page header.
+  virtual Status GetTierStats(std::string_view tenant, TierStats* stats) = 0;
 
   // Writes gathered access counts now (see Options::track_access).
   virtual Status FlushAccessCounts() = 0;
