@@ -47,25 +47,40 @@ void OnRead(png_structp png, png_bytep data, png_size_t size) {
   io->in_pos += size;
 }
 
-// Packs one row of 8-bit gray into `bits`-per-pixel samples, MSB first.
-void PackRow(const uint8_t* src, int width, int bits, uint8_t* dst) {
+// Packs one row of 8-bit gray into `bits`-per-pixel samples, MSB first,
+// through a 256-entry quantization table.
+void PackRow(const uint8_t* src, int width, int bits, const uint8_t* lut,
+             uint8_t* dst) {
   if (bits == 8) {
     std::memcpy(dst, src, width);
     return;
   }
-  const int max = (1 << bits) - 1;
   const int per_byte = 8 / bits;
-  std::memset(dst, 0, (width + per_byte - 1) / per_byte);
-  for (int x = 0; x < width; ++x) {
-    int v = bits == 1 ? (src[x] >= 128) : (src[x] * max + 127) / 255;
-    int shift = 8 - bits * (x % per_byte + 1);
-    dst[x / per_byte] |= static_cast<uint8_t>(v << shift);
+  const int full = width / per_byte;
+  for (int i = 0; i < full; ++i, src += per_byte) {
+    unsigned v = 0;
+    for (int k = 0; k < per_byte; ++k) v = (v << bits) | lut[src[k]];
+    dst[i] = static_cast<uint8_t>(v);
+  }
+  if (const int rest = width % per_byte) {
+    unsigned v = 0;
+    for (int k = 0; k < rest; ++k) v = (v << bits) | lut[src[k]];
+    dst[full] = static_cast<uint8_t>(v << (bits * (per_byte - rest)));
+  }
+}
+
+void QuantizeTable(int bits, uint8_t* lut) {
+  const int max = (1 << bits) - 1;
+  for (int v = 0; v < 256; ++v) {
+    lut[v] = static_cast<uint8_t>(bits == 1 ? (v >= 128) : (v * max + 127) / 255);
   }
 }
 
 // Returns 0 on success; on failure io->error holds libpng's message.
 int WritePng(IoState* io, const GrayImage& image, int bits, int level,
              uint8_t* row_buf) {
+  uint8_t lut[256];
+  QuantizeTable(bits, lut);
   png_structp png =
       png_create_write_struct(PNG_LIBPNG_VER_STRING, io, OnError, OnWarning);
   if (!png) return 1;
@@ -84,7 +99,7 @@ int WritePng(IoState* io, const GrayImage& image, int bits, int level,
                PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   for (int y = 0; y < image.height; ++y) {
-    PackRow(image.Row(y), image.width, bits, row_buf);
+    PackRow(image.Row(y), image.width, bits, lut, row_buf);
     png_write_row(png, row_buf);
   }
   png_write_end(png, info);
