@@ -28,7 +28,8 @@ float BitsFloat(uint32_t bits) {
 
 }  // namespace
 
-void EncodeEnvelope(const Record& r, uint8_t flags, std::string* out) {
+void EncodeEnvelope(const Record& r, uint8_t flags,
+                    std::string_view stored_text, std::string* out) {
   size_t start = out->size();
   out->reserve(start + kHeaderSize + r.text.size() + 64);
   out->push_back(static_cast<char>(kEnvelopeVersion));
@@ -46,6 +47,7 @@ void EncodeEnvelope(const Record& r, uint8_t flags, std::string* out) {
   PutFixed32(out, r.version);
   PutFixed32(out, FloatBits(r.importance));
   out->push_back(static_cast<char>(r.tier));
+  PutFixed32(out, r.page.page_count);
   PutLengthPrefixed(out, r.ns.tenant);
   PutLengthPrefixed(out, r.ns.agent);
   PutLengthPrefixed(out, r.ns.session);
@@ -56,7 +58,7 @@ void EncodeEnvelope(const Record& r, uint8_t flags, std::string* out) {
     PutLengthPrefixed(out, key);
     PutLengthPrefixed(out, value);
   }
-  PutLengthPrefixed(out, r.text);
+  PutLengthPrefixed(out, stored_text);
   std::string_view body(out->data() + start, out->size() - start);
   PutFixed32(out, MaskCrc(Crc32c(body.data(), body.size())));
 }
@@ -90,6 +92,7 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
   MNEMO_RETURN_IF_ERROR(VerifyEnvelope(value, what));
   const char* p = value.data();
   if (flags_out) *flags_out = static_cast<uint8_t>(p[1]);
+  r->text_forgotten = (p[1] & kFlagTextForgotten) != 0;
   r->id = DecodeFixed64(p + kOffId);
   r->event_time = static_cast<Micros>(DecodeFixed64(p + kOffEventTime));
   r->created_time = static_cast<Micros>(DecodeFixed64(p + kOffCreatedTime));
@@ -100,6 +103,7 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
   r->content_hash = DecodeFixed64(p + kOffContentHash);
   r->page.page_id = DecodeFixed64(p + kOffPageId);
   r->page.item = DecodeFixed32(p + kOffPageItem);
+  r->page.page_count = DecodeFixed32(p + kOffPageCount);
   r->version = DecodeFixed32(p + kOffVersion);
   r->importance = BitsFloat(DecodeFixed32(p + kOffImportance));
   uint8_t tier = static_cast<uint8_t>(p[kOffTier]);

@@ -28,6 +28,8 @@ inline constexpr uint8_t kEnvelopeVersion = 1;
 
 // Flags.
 inline constexpr uint8_t kFlagTextForgotten = 1;  // text dropped by policy
+inline constexpr uint8_t kFlagTextZstd = 2;       // text field is a zstd frame
+inline constexpr uint8_t kFlagKeptAsText = 4;     // not renderable: stays text
 
 // Offsets inside the value (header byte + flags byte come first).
 inline constexpr size_t kOffId = 2;
@@ -43,13 +45,21 @@ inline constexpr size_t kOffPageItem = 74;
 inline constexpr size_t kOffVersion = 78;
 inline constexpr size_t kOffImportance = 82;
 inline constexpr size_t kOffTier = 86;
-inline constexpr size_t kHeaderSize = 87;
+inline constexpr size_t kOffPageCount = 87;
+inline constexpr size_t kHeaderSize = 91;
 inline constexpr size_t kTrailerSize = 4;
 
-// Appends the envelope of `record` to *out. `flags` as above.
-void EncodeEnvelope(const Record& record, uint8_t flags, std::string* out);
+// Appends the envelope of `record` to *out. `flags` as above; the text
+// field holds `stored_text` (record.text, a zstd frame of it, or nothing).
+void EncodeEnvelope(const Record& record, uint8_t flags,
+                    std::string_view stored_text, std::string* out);
+inline void EncodeEnvelope(const Record& record, uint8_t flags,
+                           std::string* out) {
+  EncodeEnvelope(record, flags, record.text, out);
+}
 
-// Decodes an envelope, checking its checksum and every length first.
+// Decodes an envelope, checking its checksum and every length first. The
+// text field is copied as stored (see flags); the store decompresses it.
 // Corruption names `what` (e.g. "record 42") and the problem; NotSupported
 // when the envelope version is newer than this build.
 Status DecodeEnvelope(std::string_view value, std::string_view what,

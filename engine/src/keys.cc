@@ -109,6 +109,46 @@ bool ParseNamespaceKey(std::string_view key, Namespace* ns) {
   return true;
 }
 
+std::string AgeKey(uint8_t bucket, Micros event_time, RecordId id) {
+  std::string key = AgeBucketPrefix(bucket);
+  PutOrderedTime(&key, event_time);
+  PutBigEndian64(&key, id);
+  return key;
+}
+
+std::string AgeBucketPrefix(uint8_t bucket) {
+  std::string key(1, kAgeTag);
+  key.push_back(static_cast<char>(bucket));
+  return key;
+}
+
+bool ParseAgeKey(std::string_view key, uint8_t* bucket, Micros* time,
+                 RecordId* id) {
+  if (key.size() != 18 || key[0] != kAgeTag) return false;
+  *bucket = static_cast<uint8_t>(key[1]);
+  *time = DecodeOrderedTime(key.data() + 2);
+  *id = DecodeBigEndian64(key.data() + 10);
+  return true;
+}
+
+std::string PageKey(uint64_t page_id) {
+  std::string key(1, kPageTag);
+  PutBigEndian64(&key, page_id);
+  return key;
+}
+
+std::string LivePrefix(uint64_t page_id) {
+  std::string key(1, kLiveTag);
+  PutBigEndian64(&key, page_id);
+  return key;
+}
+
+std::string LiveKey(uint64_t page_id, RecordId id) {
+  std::string key = LivePrefix(page_id);
+  PutBigEndian64(&key, id);
+  return key;
+}
+
 std::string PrefixSuccessor(std::string prefix) {
   while (!prefix.empty()) {
     unsigned char last = static_cast<unsigned char>(prefix.back());

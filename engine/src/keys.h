@@ -7,8 +7,17 @@
 //   history : id(8) version(4)                        -> older envelope
 //   index   : 't' tenant 0 agent 0 time(8) id(8)      -> IndexEntry
 //             'n' tenant 0 agent 0 session 0          -> "" (namespace seen)
-//   default : "mnemo.format" -> decimal format version
-//             "mnemo.next_id" -> 8-byte id high-water mark
+//             'g' bucket(1) time(8) id(8)             -> "" (age index)
+//   pages   : 'p' page_id(8)                          -> page envelope
+//             'v' page_id(8) id(8)                    -> "" (live record)
+//   default : "mnemo.next_id" -> 8-byte id high-water mark
+//             "mnemo.age_watermark" -> ids <= it are in the age index
+//             "mnemo.dict.<id>" -> zstd dictionary; "mnemo.dict" -> its id
+//
+// The age index orders every indexed record by (tier bucket, event time)
+// so compaction finds what is due by reading a prefix, never the store.
+// New records enter it lazily: Compact indexes records with ids above the
+// watermark (ids only grow), so Put writes no age key.
 //
 // Namespace parts never contain NUL, so "tenant 0 agent 0" is a prefix that
 // no other agent's keys share; the index column family's prefix extractor
@@ -26,8 +35,24 @@ namespace mnemo::internal {
 
 inline constexpr char kTimeIndexTag = 't';
 inline constexpr char kNamespaceTag = 'n';
-inline constexpr char kFormatKey[] = "mnemo.format";
+inline constexpr char kAgeTag = 'g';
+inline constexpr char kPageTag = 'p';
+inline constexpr char kLiveTag = 'v';
 inline constexpr char kNextIdKey[] = "mnemo.next_id";
+inline constexpr char kAgeWatermarkKey[] = "mnemo.age_watermark";
+inline constexpr char kDictCurrentKey[] = "mnemo.dict";
+inline constexpr char kDictKeyPrefix[] = "mnemo.dict.";
+
+// Age-index bucket of a record: its tier, or kKeptAsTextBucket for warm
+// records that cannot be rendered faithfully (never retried).
+inline constexpr uint8_t kKeptAsTextBucket = 0xfe;
+std::string AgeKey(uint8_t bucket, Micros event_time, RecordId id);
+std::string AgeBucketPrefix(uint8_t bucket);
+bool ParseAgeKey(std::string_view key, uint8_t* bucket, Micros* time,
+                 RecordId* id);
+std::string PageKey(uint64_t page_id);
+std::string LiveKey(uint64_t page_id, RecordId id);
+std::string LivePrefix(uint64_t page_id);
 
 std::string RecordKey(RecordId id);
 RecordId DecodeRecordKey(std::string_view key);  // REQUIRES size 8

@@ -83,7 +83,7 @@ Status StoreImpl::GetStats(StoreStats* stats) {
     stats->text_tokens_estimate += (r.text.size() + 3) / 4;
     ++stats->records_per_tier[static_cast<size_t>(r.tier) & 3];
     ++stats->records_per_tenant[r.ns.tenant];
-    ++stats->records_per_agent[r.ns.tenant + "/" + r.ns.agent];
+    ++stats->records_per_agent[{r.ns.tenant, r.ns.agent}];
   }
   MNEMO_RETURN_IF_ERROR(it->status());
   it.reset();

@@ -19,9 +19,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include <map>
+#include <set>
+
 #include "access_tracker.h"
 #include "mnemo/store.h"
 #include "rocks_glue.h"
+#include "text_store.h"
 
 namespace mnemo::internal {
 
@@ -78,13 +82,43 @@ class StoreImpl final : public Store {
   rocksdb::ColumnFamilyHandle* family(Family f) const { return handles_[f]; }
   Clock* clock() const { return clock_; }
 
+  Status Compact(const CompactOptions& options, CompactResult* result) override;
+  Status GetPage(std::string_view tenant, uint64_t page_id,
+                 PageData* page) override;
+  Status ListPages(std::string_view tenant, std::string_view agent,
+                   std::vector<PageInfo>* pages) override;
+  Status LocateRecord(std::string_view tenant, RecordId id,
+                      RecordLocation* location) override;
+  Status GetTierStats(std::string_view tenant, TierStats* stats) override;
+
+  // Pages losing live records, with the ids removed from each.
+  using PageRemovals = std::map<uint64_t, std::set<RecordId>>;
+
  private:
+  friend class Compaction;
+
+  // Locks a set of lock stripes in index order (the global lock order is:
+  // namespace lock, record stripes, page stripes); unlocks on destruction.
+  class StripeLocks {
+   public:
+    StripeLocks() = default;
+    StripeLocks(StripeLocks&&) = default;
+    void Lock(std::mutex* stripes, size_t count, const std::set<size_t>& which);
+
+   private:
+    std::vector<std::unique_lock<std::mutex>> held_;
+  };
+  StripeLocks LockRecords(const std::vector<RecordId>& ids);
+  StripeLocks LockPages(const PageRemovals& pages);
+
   // Open helpers (store_open.cc).
   Status CheckMarker(bool* fresh);
   Status WriteMarker();
   Status LoadIdHighWater();
   Status LoadNamespaces();
   Status AssignIds(size_t n, RecordId* first);
+  void FinishIds(RecordId first);  // the write of ids from `first` is done
+  RecordId SafeAgeWatermark();     // every id <= it is committed or dropped
   void FlushLoop();
 
   // Write helpers (store_write.cc).
@@ -98,13 +132,27 @@ class StoreImpl final : public Store {
                 std::string_view what);
   Status DeleteMatching(const WriteOptions& options, const Namespace& ns,
                         bool whole_agent, uint64_t* deleted);
-  void AppendDelete(const Record& record, rocksdb::WriteBatch* batch);
+  // Adds the deletion of a record (its value, time-index and age entries,
+  // history, live-set entries) and notes the pages it leaves.
+  void AppendDelete(const Record& record, uint8_t flags,
+                    rocksdb::WriteBatch* batch, PageRemovals* pages);
+  // Deletes pages whose every live record is being removed. REQUIRES: the
+  // page stripes of `pages` are held until the batch is written.
+  Status AppendPageGc(const PageRemovals& pages, rocksdb::WriteBatch* batch);
+  // Age-index bucket: the tier, or kKeptAsTextBucket.
+  static uint8_t AgeBucket(const Record& record, uint8_t flags);
+  // Encodes a record as stored: zstd text when flags has kFlagTextZstd,
+  // no text when kFlagTextForgotten.
+  Status EncodeStored(const Record& record, uint8_t flags, std::string* out);
   std::mutex& LockFor(RecordId id) { return record_locks_[id % kLockStripes]; }
 
   // Read helpers (store_read.cc).
   // Reads the record stored under `id` without tenant/expiry checks.
   Status ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
-                    Record* record);
+                    Record* record, uint8_t* flags = nullptr);
+  // Decodes a stored value and decompresses its text.
+  Status DecodeStored(std::string_view value, RecordId id, Record* record,
+                      uint8_t* flags);
   Status ReadVisible(std::string_view tenant, RecordId id, Record* record);
   bool Expired(const Record& record) const;
 
@@ -120,6 +168,7 @@ class StoreImpl final : public Store {
   std::mutex id_mu_;
   RecordId last_id_ = 0;      // guarded by id_mu_
   RecordId reserved_id_ = 0;  // ids <= this are recorded on disk
+  std::vector<RecordId> in_flight_;  // first ids of uncommitted inserts
 
   // Namespaces known to have an 'n' key. Writers of new records hold it
   // shared; bulk deletes hold it exclusively (see DeleteMatching).
@@ -128,6 +177,13 @@ class StoreImpl final : public Store {
 
   static constexpr size_t kLockStripes = 64;
   std::array<std::mutex, kLockStripes> record_locks_;
+  std::array<std::mutex, kLockStripes> page_locks_;
+
+  TextStore text_store_;
+  std::mutex compaction_mu_;  // one Compact at a time
+  std::thread compaction_thread_;
+  std::atomic<bool> background_cancel_{false};  // set on close
+  void CompactionLoop();
 
   AccessTracker access_;
   // Serializes FlushAccessCounts, so a flush that returns has seen every

@@ -1,7 +1,8 @@
 // Copyright (c) mnemo authors.
 //
 // Changes to stored records: Update (keeps history), Delete, and the bulk
-// deletes of a session or an agent.
+// deletes of a session or an agent. Records on pages leave their pages'
+// live sets; a page whose records are all gone is deleted with them.
 
 #include <algorithm>
 
@@ -10,6 +11,36 @@
 #include "store_impl.h"
 
 namespace mnemo::internal {
+namespace {
+
+void NotePages(const Record& r, StoreImpl::PageRemovals* pages) {
+  for (uint32_t k = 0; r.page.valid() && k < std::max(1u, r.page.page_count);
+       ++k) {
+    (*pages)[r.page.page_id + k].insert(r.id);
+  }
+}
+
+}  // namespace
+
+uint8_t StoreImpl::AgeBucket(const Record& r, uint8_t flags) {
+  return (flags & kFlagKeptAsText) ? kKeptAsTextBucket
+                                   : static_cast<uint8_t>(r.tier);
+}
+
+Status StoreImpl::EncodeStored(const Record& r, uint8_t flags,
+                               std::string* out) {
+  out->clear();
+  if (flags & kFlagTextForgotten) {
+    EncodeEnvelope(r, flags, std::string_view(), out);
+  } else if (flags & kFlagTextZstd) {
+    std::string frame;
+    MNEMO_RETURN_IF_ERROR(text_store_.Compress(r.text, &frame));
+    EncodeEnvelope(r, flags, frame, out);
+  } else {
+    EncodeEnvelope(r, flags, out);
+  }
+  return Status::OK();
+}
 
 Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
                          RecordId id, const RecordUpdate& update,
@@ -17,7 +48,12 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
   MNEMO_RETURN_IF_ERROR(CheckWritable());
   std::lock_guard<std::mutex> lock(LockFor(id));
   Record old;
-  MNEMO_RETURN_IF_ERROR(ReadVisible(tenant, id, &old));
+  uint8_t flags = 0;
+  Status found = ReadRecord(rocksdb::ReadOptions(), id, &old, &flags);
+  if (found.ok() && (old.ns.tenant != tenant || Expired(old))) {
+    found = Status::NotFound("record " + RecordIdToString(id) + " not found");
+  }
+  MNEMO_RETURN_IF_ERROR(found);
   Record next = old;
   if (update.text) next.text = *update.text;
   if (update.role) next.role = *update.role;
@@ -32,10 +68,11 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
   next.content_hash = ContentHash(next.text);
   next.tier = Tier::kHot;  // changed memory is fresh memory
   next.page = PageRef();
+  next.text_forgotten = false;
 
   rocksdb::WriteBatch batch;
   std::string old_value, new_value, entry;
-  EncodeEnvelope(old, 0, &old_value);
+  MNEMO_RETURN_IF_ERROR(EncodeStored(old, flags, &old_value));
   (void)batch.Put(cf(kHistory), HistoryKey(id, old.version), old_value);
   EncodeEnvelope(next, 0, &new_value);
   (void)batch.Put(cf(kRecords), RecordKey(id), new_value);
@@ -47,20 +84,58 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
   (void)batch.Put(cf(kIndex), TimeIndexKey(next.ns.tenant, next.ns.agent,
                                            next.event_time, id),
                   entry);
+  (void)batch.Delete(cf(kIndex), AgeKey(AgeBucket(old, flags), old.event_time, id));
+  (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(next, 0), next.event_time, id), "");
+  PageRemovals pages;
+  NotePages(old, &pages);
+  for (const auto& [page_id, ids] : pages) {
+    (void)batch.Delete(cf(kPages), LiveKey(page_id, id));
+  }
+  StripeLocks page_locks = LockPages(pages);
+  MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch));
   MNEMO_RETURN_IF_ERROR(
       Commit(options, &batch, "updating record " + RecordIdToString(id)));
   if (updated) *updated = std::move(next);
   return Status::OK();
 }
 
-// Adds the deletion of a record, its index entry and its history.
-void StoreImpl::AppendDelete(const Record& r, rocksdb::WriteBatch* batch) {
+void StoreImpl::AppendDelete(const Record& r, uint8_t flags,
+                             rocksdb::WriteBatch* batch, PageRemovals* pages) {
   (void)batch->Delete(cf(kRecords), RecordKey(r.id));
   (void)batch->Delete(cf(kIndex), TimeIndexKey(r.ns.tenant, r.ns.agent,
                                                r.event_time, r.id));
+  (void)batch->Delete(cf(kIndex), AgeKey(AgeBucket(r, flags), r.event_time, r.id));
   for (uint32_t v = 1; v < r.version; ++v) {
     (void)batch->Delete(cf(kHistory), HistoryKey(r.id, v));
   }
+  PageRemovals mine;
+  NotePages(r, &mine);
+  for (const auto& [page_id, ids] : mine) {
+    (void)batch->Delete(cf(kPages), LiveKey(page_id, r.id));
+    (*pages)[page_id].insert(r.id);
+  }
+}
+
+Status StoreImpl::AppendPageGc(const PageRemovals& pages,
+                               rocksdb::WriteBatch* batch) {
+  for (const auto& [page_id, removed] : pages) {
+    std::string prefix = LivePrefix(page_id);
+    std::string upper = PrefixSuccessor(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kPages)));
+    bool still_live = false;
+    for (it->Seek(prefix); it->Valid() && !still_live; it->Next()) {
+      if (it->key().size() != prefix.size() + 8) continue;
+      RecordId id = DecodeRecordKey(
+          std::string_view(it->key().data() + prefix.size(), 8));
+      still_live = removed.count(id) == 0;
+    }
+    MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading page live set"));
+    if (!still_live) (void)batch->Delete(cf(kPages), PageKey(page_id));
+  }
+  return Status::OK();
 }
 
 Status StoreImpl::Delete(const WriteOptions& options, std::string_view tenant,
@@ -68,13 +143,17 @@ Status StoreImpl::Delete(const WriteOptions& options, std::string_view tenant,
   MNEMO_RETURN_IF_ERROR(CheckWritable());
   std::lock_guard<std::mutex> lock(LockFor(id));
   Record old;
-  Status s = ReadRecord(rocksdb::ReadOptions(), id, &old);
+  uint8_t flags = 0;
+  Status s = ReadRecord(rocksdb::ReadOptions(), id, &old, &flags);
   if (s.ok() && old.ns.tenant != tenant) {
     s = Status::NotFound("record " + RecordIdToString(id) + " not found");
   }
   MNEMO_RETURN_IF_ERROR(s);
   rocksdb::WriteBatch batch;
-  AppendDelete(old, &batch);
+  PageRemovals pages;
+  AppendDelete(old, flags, &batch, &pages);
+  StripeLocks page_locks = LockPages(pages);
+  MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch));
   return Commit(options, &batch, "deleting record " + RecordIdToString(id));
 }
 
@@ -111,6 +190,7 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
   rocksdb::WriteBatch batch;
+  PageRemovals pages;
   uint64_t count = 0;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     IndexEntry entry;
@@ -125,13 +205,14 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
     }
     if (!whole_agent && entry.session != ns.session) continue;
     Record r;
-    Status s = ReadRecord(rocksdb::ReadOptions(), id, &r);
+    uint8_t flags = 0;
+    Status s = ReadRecord(rocksdb::ReadOptions(), id, &r, &flags);
     if (s.IsNotFound()) {  // dangling entry: drop it too
       (void)batch.Delete(cf(kIndex), it->key());
       continue;
     }
     MNEMO_RETURN_IF_ERROR(s);
-    AppendDelete(r, &batch);
+    AppendDelete(r, flags, &batch, &pages);
     ++count;
   }
   MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "scanning agent " + ns.agent));
@@ -147,6 +228,8 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
     forgotten.push_back(NamespaceKey(ns));
   }
   for (const auto& key : forgotten) (void)batch.Delete(cf(kIndex), key);
+  StripeLocks page_locks = LockPages(pages);
+  MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch));
   MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "deleting " + ns.agent));
   for (const auto& key : forgotten) known_namespaces_.erase(key);
   if (deleted) *deleted = count;
@@ -154,4 +237,3 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
 }
 
 }  // namespace mnemo::internal
-

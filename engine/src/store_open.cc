@@ -39,13 +39,15 @@ StoreImpl::StoreImpl(const Options& options, std::string dir)
       config_(MakeRocksConfig(options, clock_)) {}
 
 StoreImpl::~StoreImpl() {
-  if (flush_thread_.joinable()) {
+  if (flush_thread_.joinable() || compaction_thread_.joinable()) {
     {
       std::lock_guard<std::mutex> lock(flush_mu_);
       stopping_ = true;
     }
+    background_cancel_ = true;
     flush_cv_.notify_all();
-    flush_thread_.join();
+    if (flush_thread_.joinable()) flush_thread_.join();
+    if (compaction_thread_.joinable()) compaction_thread_.join();
   }
   if (db_ == nullptr) return;
   if (!options_.read_only) (void)FlushAccessCounts();
@@ -153,8 +155,14 @@ Status StoreImpl::OpenDb() {
   }
   MNEMO_RETURN_IF_ERROR(LoadIdHighWater());
   MNEMO_RETURN_IF_ERROR(LoadNamespaces());
+  text_store_.Attach(db_, cf(kDefault));
+  MNEMO_RETURN_IF_ERROR(text_store_.Load());
   if (!options_.read_only && options_.track_access) {
     flush_thread_ = std::thread([this] { FlushLoop(); });
+  }
+  if (!options_.read_only && options_.compaction_threads > 0) {
+    MNEMO_RETURN_IF_ERROR(options_.compaction_policy.Validate());
+    compaction_thread_ = std::thread([this] { CompactionLoop(); });
   }
   return Status::OK();
 }
@@ -208,7 +216,48 @@ Status StoreImpl::AssignIds(size_t n, RecordId* first) {
   }
   last_id_ = end;
   *first = start;
+  in_flight_.push_back(start);
   return Status::OK();
+}
+
+void StoreImpl::FinishIds(RecordId first) {
+  std::lock_guard<std::mutex> lock(id_mu_);
+  for (size_t i = 0; i < in_flight_.size(); ++i) {
+    if (in_flight_[i] == first) {
+      in_flight_[i] = in_flight_.back();
+      in_flight_.pop_back();
+      return;
+    }
+  }
+}
+
+RecordId StoreImpl::SafeAgeWatermark() {
+  std::lock_guard<std::mutex> lock(id_mu_);
+  RecordId safe = last_id_;
+  for (RecordId first : in_flight_) safe = std::min(safe, first - 1);
+  return safe;
+}
+
+void StoreImpl::StripeLocks::Lock(std::mutex* stripes, size_t count,
+                                  const std::set<size_t>& which) {
+  for (size_t index : which) held_.emplace_back(stripes[index % count]);
+}
+
+StoreImpl::StripeLocks StoreImpl::LockRecords(
+    const std::vector<RecordId>& ids) {
+  std::set<size_t> which;
+  for (RecordId id : ids) which.insert(id % kLockStripes);
+  StripeLocks locks;
+  locks.Lock(record_locks_.data(), kLockStripes, which);
+  return locks;
+}
+
+StoreImpl::StripeLocks StoreImpl::LockPages(const PageRemovals& pages) {
+  std::set<size_t> which;
+  for (const auto& [page_id, ids] : pages) which.insert(page_id % kLockStripes);
+  StripeLocks locks;
+  locks.Lock(page_locks_.data(), kLockStripes, which);
+  return locks;
 }
 
 void StoreImpl::FlushLoop() {

@@ -25,16 +25,31 @@ bool StoreImpl::Expired(const Record& r) const {
   return r.expires_at != 0 && r.expires_at <= clock_->NowMicros();
 }
 
+Status StoreImpl::DecodeStored(std::string_view value, RecordId id,
+                               Record* record, uint8_t* flags_out) {
+  uint8_t flags = 0;
+  std::string what = "record " + RecordIdToString(id);
+  MNEMO_RETURN_IF_ERROR(DecodeEnvelope(value, what, record, &flags));
+  if (flags_out) *flags_out = flags;
+  if ((flags & kFlagTextForgotten) != 0) {
+    record->text.clear();
+  } else if ((flags & kFlagTextZstd) != 0) {
+    std::string frame = std::move(record->text);
+    MNEMO_RETURN_IF_ERROR(text_store_.Decompress(frame, what, &record->text));
+  }
+  return Status::OK();
+}
+
 Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
-                             Record* record) {
+                             Record* record, uint8_t* flags) {
   rocksdb::PinnableSlice value;
   rocksdb::Status s = db_->Get(ro, cf(kRecords), RecordKey(id), &value);
   if (s.IsNotFound() || (s.ok() && IsOrphanCounts(value))) {
     return RecordNotFound(id);
   }
   if (!s.ok()) return FromRocks(s, "reading record " + RecordIdToString(id));
-  return DecodeEnvelope(std::string_view(value.data(), value.size()),
-                        "record " + RecordIdToString(id), record);
+  return DecodeStored(std::string_view(value.data(), value.size()), id, record,
+                      flags);
 }
 
 // Reads into a local first: a record of another tenant must never reach

@@ -161,8 +161,7 @@ Status StoreImpl::Scan(const ReadOptions& /*options*/, const ScanOptions& scan,
     s = FromRocks(statuses[i], "reading record " + RecordIdToString(id));
     Record r;
     if (s.ok()) {
-      s = DecodeEnvelope({values[i].data(), values[i].size()},
-                         "record " + RecordIdToString(id), &r);
+      s = DecodeStored({values[i].data(), values[i].size()}, id, &r, nullptr);
     }
     if (s.ok()) result->records.push_back(std::move(r));
   }

@@ -170,7 +170,9 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
     stored.version = 1;
     AppendInsert(stored, &batch, &new_namespaces);
   }
-  MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "writing records"));
+  Status s = Commit(options, &batch, "writing records");
+  FinishIds(*first);
+  MNEMO_RETURN_IF_ERROR(s);
   ns_lock.unlock();
   if (!new_namespaces.empty()) {
     std::unique_lock<std::shared_mutex> lock(ns_mu_);
@@ -202,6 +204,7 @@ Status StoreImpl::Restore(const WriteOptions& options,
   }
   RecordId probe;
   MNEMO_RETURN_IF_ERROR(AssignIds(1, &probe));  // persists the high-water mark
+  FinishIds(probe);
   rocksdb::WriteBatch batch;
   std::vector<std::string> new_namespaces;
   std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
@@ -211,6 +214,8 @@ Status StoreImpl::Restore(const WriteOptions& options,
     r.content_hash = ContentHash(r.text);
     if (r.version == 0) r.version = 1;
     AppendInsert(r, &batch, &new_namespaces);
+    // Restored ids may lie below the age watermark: index them now.
+    (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(r, 0), r.event_time, r.id), "");
   }
   MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
   ns_lock.unlock();

@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mnemo/record.h"
@@ -85,8 +86,8 @@ struct StoreStats {
   uint64_t pages = 0;             // keys in the pages column family
   std::array<uint64_t, 4> records_per_tier{};  // indexed by Tier
   std::map<std::string, uint64_t> records_per_tenant;
-  // Key: tenant + '/' + agent.
-  std::map<std::string, uint64_t> records_per_agent;
+  // Key: (tenant, agent).
+  std::map<std::pair<std::string, std::string>, uint64_t> records_per_agent;
   std::vector<Family> families;
   uint64_t disk_bytes = 0;  // sum of sst_bytes over families
 };

@@ -1,0 +1,288 @@
+// Copyright (c) mnemo authors.
+//
+// Compaction run, the age index and the warm (zstd) phase.
+
+#include "compaction.h"
+
+#include <cmath>
+
+#include "coding.h"
+#include "envelope.h"
+
+namespace mnemo::internal {
+namespace {
+
+constexpr size_t kWarmChunk = 256;
+constexpr size_t kIndexBatch = 1000;
+
+}  // namespace
+
+Status StoreImpl::Compact(const CompactOptions& options,
+                          CompactResult* result) {
+  MNEMO_RETURN_IF_ERROR(CheckWritable());
+  MNEMO_RETURN_IF_ERROR(options.policy.Validate());
+  if (options.threads < 1 || options.threads > 64) {
+    return Status::InvalidArgument("compaction threads must be 1..64");
+  }
+  CompactResult local;
+  if (result == nullptr) result = &local;
+  *result = CompactResult();
+  std::lock_guard<std::mutex> lock(compaction_mu_);
+  Micros now = options.now != 0 ? options.now : clock_->NowMicros();
+  try {
+    return Compaction(this, options, now, result).Run();
+  } catch (const std::exception& e) {  // e.g. std::bad_alloc in a codec
+    return Status::IOError(std::string("compaction failed: ") + e.what());
+  }
+}
+
+void StoreImpl::CompactionLoop() {
+  std::unique_lock<std::mutex> lock(flush_mu_);
+  while (!stopping_) {
+    flush_cv_.wait_for(
+        lock, std::chrono::milliseconds(options_.compaction_interval_ms));
+    if (stopping_) break;
+    lock.unlock();
+    CompactOptions options;
+    options.policy = options_.compaction_policy;
+    options.threads = std::max(1, options_.compaction_threads);
+    options.cancel = &background_cancel_;
+    // Pace the work: after each phase, sleep so the duty cycle stays under
+    // compaction_max_duty (see Options).
+    auto started = std::chrono::steady_clock::now();
+    CompactResult result;
+    (void)Compact(options, &result);
+    auto busy = std::chrono::steady_clock::now() - started;
+    double duty = std::clamp(options_.compaction_max_duty, 0.05, 1.0);
+    lock.lock();
+    flush_cv_.wait_for(lock, busy * ((1.0 - duty) / duty));
+  }
+}
+
+Compaction::Compaction(StoreImpl* store, const CompactOptions& options,
+                       Micros now, CompactResult* result)
+    : store_(store),
+      options_(options),
+      policy_(options.policy),
+      now_(now),
+      result_(result),
+      start_(std::chrono::steady_clock::now()) {}
+
+Status Compaction::Run() {
+  MNEMO_RETURN_IF_ERROR(IndexNewRecords());
+  MNEMO_RETURN_IF_ERROR(WarmPass());
+  MNEMO_RETURN_IF_ERROR(PixelPass());
+  MNEMO_RETURN_IF_ERROR(DecayPass());
+  result_->seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+          .count();
+  if (result_->seconds > 0) {
+    result_->pages_per_second = result_->pages_written / result_->seconds;
+  }
+  return Status::OK();
+}
+
+bool Compaction::Cancelled() const {
+  return options_.cancel != nullptr && options_.cancel->load();
+}
+
+void Compaction::Report(const char* phase, uint64_t done, uint64_t total) {
+  if (!options_.progress) return;
+  CompactProgress p;
+  p.phase = phase;
+  p.done = done;
+  p.total = total;
+  {
+    std::lock_guard<std::mutex> lock(result_mu_);
+    p.pages_written = result_->pages_written;
+    p.page_bytes = result_->page_bytes;
+  }
+  options_.progress(p);
+}
+
+Status Compaction::Write(rocksdb::WriteBatch* batch, std::string_view what) {
+  if (batch->Count() == 0) return Status::OK();
+  rocksdb::WriteOptions wo;
+  return FromRocks(store_->db_->Write(wo, batch), what);
+}
+
+bool Compaction::IsDue(const Record& r, Micros threshold) const {
+  double factor = 1.0 + policy_.importance_weight * r.importance +
+                  policy_.access_weight *
+                      std::log2(1.0 + static_cast<double>(r.access_count));
+  double age = static_cast<double>(now_ - r.event_time);
+  return age / factor >= static_cast<double>(threshold);
+}
+
+Micros Compaction::MinThreshold(Micros TierThresholds::*field) const {
+  Micros min = policy_.thresholds.*field;
+  for (const auto& o : policy_.overrides) min = std::min(min, o.thresholds.*field);
+  return min;
+}
+
+// Records with ids above the watermark were written since the last run:
+// enter them into the age index. Ids below SafeAgeWatermark are committed
+// (or failed), so advancing the watermark to it never skips a record.
+Status Compaction::IndexNewRecords() {
+  rocksdb::DB* db = store_->db_;
+  std::string value;
+  RecordId watermark = 0;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), store_->cf(kDefault),
+                              kAgeWatermarkKey, &value);
+  if (s.ok() && value.size() == 8) watermark = DecodeFixed64(value.data());
+  else if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading age watermark");
+  RecordId safe = store_->SafeAgeWatermark();
+  if (safe <= watermark) return Status::OK();
+  std::string lower = RecordKey(watermark + 1), upper = RecordKey(safe + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, store_->cf(kRecords)));
+  rocksdb::WriteBatch batch;
+  auto flush = [&](RecordId mark) {
+    std::string v;
+    PutFixed64(&v, mark);
+    (void)batch.Put(store_->cf(kDefault), kAgeWatermarkKey, v);
+    Status w = Write(&batch, "indexing new records");
+    batch.Clear();
+    return w;
+  };
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::string_view v(it->value().data(), it->value().size());
+    if (v.size() < kHeaderSize + kTrailerSize) continue;  // orphan counts
+    RecordId id = DecodeRecordKey({it->key().data(), it->key().size()});
+    uint8_t flags = static_cast<uint8_t>(v[1]);
+    uint8_t bucket = (flags & kFlagKeptAsText)
+                         ? kKeptAsTextBucket
+                         : static_cast<uint8_t>(v[kOffTier]);
+    Micros time = static_cast<Micros>(PeekFixed64(v, kOffEventTime));
+    (void)batch.Put(store_->cf(kIndex), AgeKey(bucket, time, id), "");
+    if (++result_->records_indexed % kIndexBatch == 0) {
+      MNEMO_RETURN_IF_ERROR(flush(id));
+      Report("index", result_->records_indexed, 0);
+    }
+  }
+  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading new records"));
+  return flush(safe);
+}
+
+Status Compaction::WalkDue(uint8_t bucket, Micros min_threshold,
+                           const Visit& visit) {
+  std::string prefix = AgeBucketPrefix(bucket);
+  std::string upper = AgeKey(bucket, now_ - min_threshold, ~RecordId{0});
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      store_->db_->NewIterator(ro, store_->cf(kIndex)));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    uint8_t b;
+    Micros time;
+    RecordId id;
+    std::string_view key(it->key().data(), it->key().size());
+    if (!ParseAgeKey(key, &b, &time, &id) || b != bucket) {
+      return Status::Corruption("malformed age index entry");
+    }
+    MNEMO_RETURN_IF_ERROR(visit(key, time, id));
+    if (Cancelled()) return Status::Aborted("compaction cancelled");
+  }
+  return FromRocks(it->status(), "reading age index");
+}
+
+bool Compaction::Reconcile(std::string_view key, uint8_t bucket, Micros time,
+                           Status read, const Record& r, uint8_t flags,
+                           rocksdb::WriteBatch* batch,
+                           StoreImpl::PageRemovals* pages) {
+  if (!read.ok() || StoreImpl::AgeBucket(r, flags) != bucket ||
+      r.event_time != time) {
+    // Gone, or moved by an update: the entry is stale (the record has, or
+    // will get, its own entry).
+    (void)batch->Delete(store_->cf(kIndex), key);
+    return true;
+  }
+  if (policy_.delete_expired && r.expires_at != 0 && r.expires_at <= now_) {
+    store_->AppendDelete(r, flags, batch, pages);
+    result_->records_expired++;
+    return true;
+  }
+  return false;
+}
+
+Status Compaction::TrainDictionary() {
+  if (store_->text_store_.current_dictionary() != 0) return Status::OK();
+  std::vector<std::string> samples;
+  size_t bytes = 0;
+  Status s = WalkDue(static_cast<uint8_t>(Tier::kHot),
+                     MinThreshold(&TierThresholds::warm_after),
+                     [&](std::string_view, Micros, RecordId id) {
+                       Record r;
+                       if (store_->ReadRecord(rocksdb::ReadOptions(), id, &r).ok()) {
+                         bytes += r.text.size();
+                         samples.push_back(std::move(r.text));
+                       }
+                       return samples.size() >= 4000 || bytes > (4 << 20)
+                                  ? Status::Aborted("enough samples")
+                                  : Status::OK();
+                     });
+  if (!s.ok() && !s.IsAborted()) return s;
+  return store_->text_store_.MaybeTrain(samples);
+}
+
+Status Compaction::WarmPass() {
+  MNEMO_RETURN_IF_ERROR(TrainDictionary());
+  std::vector<std::pair<std::string, RecordId>> chunk;
+  uint64_t seen = 0;
+  MNEMO_RETURN_IF_ERROR(WalkDue(
+      static_cast<uint8_t>(Tier::kHot), MinThreshold(&TierThresholds::warm_after),
+      [&](std::string_view key, Micros, RecordId id) {
+        chunk.emplace_back(std::string(key), id);
+        if (chunk.size() < kWarmChunk) return Status::OK();
+        Status s = WarmChunk(chunk);
+        seen += chunk.size();
+        chunk.clear();
+        Report("warm", seen, 0);
+        return s;
+      }));
+  return WarmChunk(chunk);
+}
+
+Status Compaction::WarmChunk(
+    const std::vector<std::pair<std::string, RecordId>>& chunk) {
+  if (chunk.empty()) return Status::OK();
+  std::vector<RecordId> ids;
+  for (const auto& [key, id] : chunk) ids.push_back(id);
+  auto locks = store_->LockRecords(ids);
+  rocksdb::WriteBatch batch;
+  StoreImpl::PageRemovals pages;
+  std::string value, entry;
+  for (const auto& [key, id] : chunk) {
+    Record r;
+    uint8_t flags = 0;
+    uint8_t bucket;
+    Micros time;
+    RecordId ignored;
+    ParseAgeKey(key, &bucket, &time, &ignored);
+    Status read = store_->ReadRecord(rocksdb::ReadOptions(), id, &r, &flags);
+    if (!read.ok() && !read.IsNotFound()) return read;
+    if (Reconcile(key, bucket, time, read, r, flags, &batch, &pages)) continue;
+    const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
+    if (!IsDue(r, t.warm_after)) continue;
+    r.tier = Tier::kWarm;
+    MNEMO_RETURN_IF_ERROR(store_->EncodeStored(r, flags | kFlagTextZstd, &value));
+    (void)batch.Put(store_->cf(kRecords), RecordKey(id), value);
+    entry.clear();
+    EncodeIndexEntry(r, &entry);
+    (void)batch.Put(store_->cf(kIndex),
+                    TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, id), entry);
+    (void)batch.Delete(store_->cf(kIndex), key);
+    (void)batch.Put(store_->cf(kIndex),
+                    AgeKey(static_cast<uint8_t>(Tier::kWarm), r.event_time, id), "");
+    result_->records_warmed++;
+  }
+  auto page_locks = store_->LockPages(pages);
+  MNEMO_RETURN_IF_ERROR(store_->AppendPageGc(pages, &batch));
+  return Write(&batch, "writing warm records");
+}
+
+}  // namespace mnemo::internal

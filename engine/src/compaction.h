@@ -1,0 +1,92 @@
+// Copyright (c) mnemo authors.
+//
+// One run of age-based compaction (Store::Compact). Phases, each driven by
+// the age index ('g' keys, see keys.h) so only due records are read:
+//   1. index:   enter records written since the last run into the age index
+//   2. warm:    hot records due -> zstd text
+//   3. pixels:  warm records due -> grouped by session in time order,
+//               rendered onto pages (codec), one atomic batch per group
+//   4. decayed: pages whose every live record is due -> downscaled
+// Every record change is re-checked under the record's lock right before
+// its batch is written, so concurrent updates and deletes always win; an
+// age-index entry that no longer matches its record is simply dropped.
+
+#ifndef MNEMO_ENGINE_COMPACTION_H_
+#define MNEMO_ENGINE_COMPACTION_H_
+
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include "keys.h"
+#include "mnemo/codec/page.h"
+#include "store_impl.h"
+
+namespace mnemo::internal {
+
+class Compaction {
+ public:
+  Compaction(StoreImpl* store, const CompactOptions& options, Micros now,
+             CompactResult* result);
+  Status Run();
+
+ private:
+  struct Due {
+    std::string age_key;
+    RecordId id = 0;
+    Namespace ns;
+    Micros event_time = 0;
+  };
+  struct Group {
+    std::vector<Due> items;  // one session, time order
+  };
+
+  // Phases.
+  Status IndexNewRecords();
+  Status WarmPass();
+  Status PixelPass();
+  Status DecayPass();
+
+  // Age-index walk: calls `visit` for every entry of `bucket` whose event
+  // time is at most now - threshold (the smallest threshold of any scope).
+  using Visit = std::function<Status(std::string_view key, Micros time,
+                                     RecordId id)>;
+  Status WalkDue(uint8_t bucket, Micros min_threshold, const Visit& visit);
+
+  bool IsDue(const Record& r, Micros threshold) const;
+  Micros MinThreshold(Micros TierThresholds::*field) const;
+  bool Cancelled() const;
+  void Report(const char* phase, uint64_t done, uint64_t total);
+
+  // Warm helpers.
+  Status TrainDictionary();
+  Status WarmChunk(const std::vector<std::pair<std::string, RecordId>>& chunk);
+  // Handles an entry whose record vanished, moved or expired; true when
+  // the entry was consumed that way.
+  bool Reconcile(std::string_view key, uint8_t bucket, Micros time,
+                 Status read, const Record& r, uint8_t flags,
+                 rocksdb::WriteBatch* batch,
+                 StoreImpl::PageRemovals* pages);
+
+  // Pixel helpers.
+  Status CollectPixelGroups(std::vector<Group>* groups);
+  Status RenderAndCommit(const std::vector<Group>& groups);
+  Status CommitGroup(const Group& group, codec::Renderer* renderer);
+
+  // Decay helpers.
+  Status DecayPage(uint64_t page_id, const codec::RenderProfile& to);
+
+  Status Write(rocksdb::WriteBatch* batch, std::string_view what);
+
+  StoreImpl* const store_;
+  const CompactOptions& options_;
+  const CompactionPolicy& policy_;
+  const Micros now_;
+  CompactResult* const result_;
+  const std::chrono::steady_clock::time_point start_;
+  std::mutex result_mu_;  // result_ and progress from worker threads
+};
+
+}  // namespace mnemo::internal
+
+#endif  // MNEMO_ENGINE_COMPACTION_H_

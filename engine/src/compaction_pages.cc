@@ -1,0 +1,233 @@
+// Copyright (c) mnemo authors.
+//
+// The pixel phase: warm records that are due are grouped by session in time
+// order, rendered onto pages, and switched to the pixels tier together with
+// their pages in one atomic batch per group.
+
+#include <atomic>
+#include <ctime>
+#include <map>
+#include <thread>
+
+#include "compaction.h"
+#include "envelope.h"
+#include "mnemo/codec/manifest.h"
+#include "mnemo/codec/png.h"
+#include "page_store.h"
+
+namespace mnemo::internal {
+namespace {
+
+constexpr size_t kMaxCollected = 200000;  // per run; the rest waits
+
+// "2023-05-08 13:56 Caroline": when and who, above the record's text.
+std::string ItemHeader(const Record& r) {
+  time_t secs = static_cast<time_t>(r.event_time / 1000000);
+  struct tm tm_utc;
+  gmtime_r(&secs, &tm_utc);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm_utc);
+  return std::string(buf) + " " + r.role;
+}
+
+struct Placement {
+  uint64_t first_page = 0;  // index into the group's pages
+  uint32_t item = 0;
+  uint32_t count = 0;
+};
+
+std::map<RecordId, Placement> PlaceItems(const std::vector<codec::Page>& pages) {
+  std::map<RecordId, Placement> where;
+  for (size_t p = 0; p < pages.size(); ++p) {
+    const auto& items = pages[p].manifest.items;
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto [it, fresh] = where.try_emplace(items[i].id);
+      if (fresh) {
+        it->second.first_page = p;
+        it->second.item = static_cast<uint32_t>(i);
+      }
+      it->second.count++;
+    }
+  }
+  return where;
+}
+
+}  // namespace
+
+Status Compaction::CollectPixelGroups(std::vector<Group>* groups) {
+  std::map<Namespace, std::vector<Due>> by_session;
+  size_t collected = 0;
+  Status s = WalkDue(
+      static_cast<uint8_t>(Tier::kWarm), MinThreshold(&TierThresholds::pixels_after),
+      [&](std::string_view key, Micros time, RecordId id) {
+        Record r;
+        uint8_t flags = 0;
+        Status read = store_->ReadRecord(rocksdb::ReadOptions(), id, &r, &flags);
+        if (!read.ok() && !read.IsNotFound()) return read;
+        // Stale and expired entries are reconciled under lock in CommitGroup
+        // and WarmChunk; here they are just not collected.
+        if (!read.ok() || r.tier != Tier::kWarm || r.event_time != time ||
+            (flags & kFlagKeptAsText)) {
+          return Status::OK();
+        }
+        const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
+        if (!IsDue(r, t.pixels_after)) return Status::OK();
+        by_session[r.ns].push_back({std::string(key), id, r.ns, time});
+        return ++collected >= kMaxCollected ? Status::Aborted("enough")
+                                            : Status::OK();
+      });
+  if (!s.ok() && !(s.IsAborted() && !Cancelled())) return s;
+  for (auto& [ns, items] : by_session) {
+    std::sort(items.begin(), items.end(), [](const Due& a, const Due& b) {
+      return a.event_time != b.event_time ? a.event_time < b.event_time
+                                          : a.id < b.id;
+    });
+    for (size_t i = 0; i < items.size(); i += policy_.max_records_per_group) {
+      Group g;
+      size_t end = std::min(items.size(), i + policy_.max_records_per_group);
+      g.items.assign(items.begin() + i, items.begin() + end);
+      groups->push_back(std::move(g));
+    }
+  }
+  return Status::OK();
+}
+
+Status Compaction::PixelPass() {
+  std::vector<Group> groups;
+  MNEMO_RETURN_IF_ERROR(CollectPixelGroups(&groups));
+  if (groups.empty()) return Status::OK();
+  return RenderAndCommit(groups);
+}
+
+// Workers take groups in order; the calling thread is worker 0 and the
+// only one that calls the progress callback.
+Status Compaction::RenderAndCommit(const std::vector<Group>& groups) {
+  const codec::RenderProfile* profile = codec::FindProfile(policy_.pixel_profile);
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex error_mu;
+  Status first_error;
+  auto work = [&](bool reporter) {
+    std::unique_ptr<codec::Renderer> renderer;
+    Status s = codec::Renderer::Create(*profile, &renderer);
+    for (size_t i; s.ok() && !Cancelled() && (i = next++) < groups.size();) {
+      s = CommitGroup(groups[i], renderer.get());
+      size_t n = ++done;
+      if (reporter) Report("pixels", n, groups.size());
+    }
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(error_mu);
+      if (first_error.ok()) first_error = s;
+      next = groups.size();  // stop the others
+    }
+  };
+  std::vector<std::thread> helpers;
+  int extra = std::min<int>(options_.threads - 1, static_cast<int>(groups.size()) - 1);
+  for (int t = 0; t < extra; ++t) helpers.emplace_back(work, false);
+  work(true);
+  for (auto& h : helpers) h.join();
+  MNEMO_RETURN_IF_ERROR(first_error);
+  if (Cancelled()) return Status::Aborted("compaction cancelled");
+  return Status::OK();
+}
+
+Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
+  // 1. Render outside any lock (the expensive part).
+  std::vector<Record> records(group.items.size());
+  std::vector<codec::PageItem> items;
+  for (size_t i = 0; i < group.items.size(); ++i) {
+    Status s = store_->ReadRecord(rocksdb::ReadOptions(), group.items[i].id,
+                                  &records[i]);
+    if (!s.ok()) return s.IsNotFound() ? Status::OK() : s;  // retried later
+    items.push_back({records[i].id, ItemHeader(records[i]), records[i].text});
+  }
+  std::vector<codec::Page> pages;
+  std::vector<codec::RejectedItem> rejected;
+  MNEMO_RETURN_IF_ERROR(renderer->Pack(items, &pages, &rejected));
+  const codec::RenderProfile& profile = renderer->profile();
+  codec::PngOptions png_options;
+  png_options.bit_depth = profile.png_bit_depth;
+  png_options.zlib_level = profile.png_zlib_level;
+  std::vector<StoredPage> stored(pages.size());
+  for (size_t p = 0; p < pages.size(); ++p) {
+    MNEMO_RETURN_IF_ERROR(codec::EncodePng(pages[p].image, png_options, &stored[p].png));
+    MNEMO_RETURN_IF_ERROR(codec::SerializeManifest(pages[p].manifest, &stored[p].manifest));
+    PageInfo& info = stored[p].info;
+    info.ns = group.items[0].ns;
+    info.tier = Tier::kPixels;
+    info.profile = std::string(profile.name);
+    info.width = stored[p].first_width = pages[p].image.width;
+    info.height = pages[p].image.height;
+    info.vision_tokens = profile.vision_tokens;
+    info.created_time = now_;
+  }
+
+  // 2. Switch under the records' locks, if none changed meanwhile.
+  std::vector<RecordId> ids;
+  for (const auto& r : records) ids.push_back(r.id);
+  auto locks = store_->LockRecords(ids);
+  std::vector<uint8_t> flags(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    Record now;
+    Status s = store_->ReadRecord(rocksdb::ReadOptions(), records[i].id, &now, &flags[i]);
+    if (!s.ok() || now.version != records[i].version || now.tier != Tier::kWarm ||
+        now.event_time != records[i].event_time) {
+      return s.ok() || s.IsNotFound() ? Status::OK() : s;  // next run
+    }
+    records[i] = std::move(now);
+  }
+  uint64_t first_page = 0;
+  if (!pages.empty()) {
+    MNEMO_RETURN_IF_ERROR(store_->AssignIds(pages.size(), &first_page));
+    store_->FinishIds(first_page);  // page ids never enter the records family
+  }
+  rocksdb::WriteBatch batch;
+  std::string value;
+  for (size_t p = 0; p < stored.size(); ++p) {
+    stored[p].info.page_id = first_page + p;
+    EncodePage(stored[p], &value);
+    (void)batch.Put(store_->cf(kPages), PageKey(first_page + p), value);
+    for (const auto& span : pages[p].manifest.items) {
+      (void)batch.Put(store_->cf(kPages), LiveKey(first_page + p, span.id), "");
+    }
+  }
+  std::map<RecordId, Placement> where = PlaceItems(pages);
+  std::map<RecordId, const Status*> why;
+  for (const auto& rej : rejected) why[rej.id] = &rej.reason;
+  std::string entry;
+  uint64_t paged = 0, kept = 0, bytes = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    Record& r = records[i];
+    auto placed = where.find(r.id);
+    uint8_t f = flags[i];
+    uint8_t bucket;
+    if (placed != where.end()) {
+      r.tier = Tier::kPixels;
+      r.page = {first_page + placed->second.first_page, placed->second.item,
+                placed->second.count};
+      bucket = static_cast<uint8_t>(Tier::kPixels);
+      ++paged;
+    } else {
+      f |= kFlagKeptAsText;  // see why[r.id]: stays warm, never retried
+      bucket = kKeptAsTextBucket;
+      ++kept;
+    }
+    MNEMO_RETURN_IF_ERROR(store_->EncodeStored(r, f, &value));
+    (void)batch.Put(store_->cf(kRecords), RecordKey(r.id), value);
+    entry.clear();
+    EncodeIndexEntry(r, &entry);
+    (void)batch.Put(store_->cf(kIndex),
+                    TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id), entry);
+    (void)batch.Delete(store_->cf(kIndex), group.items[i].age_key);
+    (void)batch.Put(store_->cf(kIndex), AgeKey(bucket, r.event_time, r.id), "");
+  }
+  for (const auto& s : stored) bytes += s.png.size();
+  MNEMO_RETURN_IF_ERROR(Write(&batch, "writing pages"));
+  std::lock_guard<std::mutex> lock(result_mu_);
+  result_->records_paged += paged;
+  result_->records_kept_as_text += kept;
+  result_->pages_written += stored.size();
+  result_->page_bytes += bytes;
+  return Status::OK();
+}
+
+}  // namespace mnemo::internal

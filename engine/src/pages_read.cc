@@ -1,0 +1,156 @@
+// Copyright (c) mnemo authors.
+//
+// Reading compacted memory: pages, record locations, tier statistics.
+
+#include "coding.h"
+#include "envelope.h"
+#include "keys.h"
+#include "mnemo/codec/manifest.h"
+#include "mnemo/codec/profile.h"
+#include "page_store.h"
+#include "store_impl.h"
+
+namespace mnemo::internal {
+namespace {
+
+Status PageNotFound(uint64_t page_id) {
+  return Status::NotFound("page " + std::to_string(page_id) + " not found");
+}
+
+uint32_t CountLive(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
+                   uint64_t page_id) {
+  std::string prefix = LivePrefix(page_id);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, pages));
+  uint32_t n = 0;
+  for (it->Seek(prefix); it->Valid(); it->Next()) ++n;
+  return n;
+}
+
+Status ReadPage(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
+                std::string_view tenant, uint64_t page_id, StoredPage* page) {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), pages, PageKey(page_id), &value);
+  if (s.IsNotFound()) return PageNotFound(page_id);
+  MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading page " + std::to_string(page_id)));
+  MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, page));
+  if (page->info.ns.tenant != tenant) return PageNotFound(page_id);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status StoreImpl::GetPage(std::string_view tenant, uint64_t page_id,
+                          PageData* out) {
+  StoredPage page;
+  MNEMO_RETURN_IF_ERROR(ReadPage(db_, cf(kPages), tenant, page_id, &page));
+  codec::PageManifest manifest;
+  Status s = codec::ParseManifest(page.manifest, &manifest);
+  if (!s.ok()) return s.WithContext("page " + std::to_string(page_id) + " manifest");
+  out->info = page.info;
+  out->info.live_records = CountLive(db_, cf(kPages), page_id);
+  out->png = std::move(page.png);
+  out->manifest_json = codec::ManifestToJson(manifest);
+  out->scale = page.first_width > 0
+                   ? static_cast<double>(page.info.width) / page.first_width
+                   : 1.0;
+  return Status::OK();
+}
+
+Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,
+                            std::vector<PageInfo>* pages) {
+  pages->clear();
+  std::string prefix(1, kPageTag);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kPages)));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (it->key().size() != 9) continue;
+    uint64_t page_id = DecodeBigEndian64(it->key().data() + 1);
+    StoredPage page;
+    MNEMO_RETURN_IF_ERROR(DecodePage({it->value().data(), it->value().size()},
+                                     page_id, &page));
+    if (!tenant.empty() && page.info.ns.tenant != tenant) continue;
+    if (!agent.empty() && page.info.ns.agent != agent) continue;
+    page.info.live_records = CountLive(db_, cf(kPages), page_id);
+    pages->push_back(std::move(page.info));
+  }
+  return FromRocks(it->status(), "listing pages");
+}
+
+Status StoreImpl::LocateRecord(std::string_view tenant, RecordId id,
+                               RecordLocation* location) {
+  Record r;
+  MNEMO_RETURN_IF_ERROR(ReadVisible(tenant, id, &r));
+  if (!r.page.valid()) {
+    return Status::NotFound("record " + RecordIdToString(id) + " is not on a page");
+  }
+  location->page_id = r.page.page_id;
+  location->item = r.page.item;
+  location->rects.clear();
+  for (uint32_t k = 0; k < std::max(1u, r.page.page_count); ++k) {
+    StoredPage page;
+    MNEMO_RETURN_IF_ERROR(ReadPage(db_, cf(kPages), tenant, r.page.page_id + k, &page));
+    codec::PageManifest manifest;
+    MNEMO_RETURN_IF_ERROR(codec::ParseManifest(page.manifest, &manifest));
+    double scale = page.first_width > 0
+                       ? static_cast<double>(page.info.width) / page.first_width
+                       : 1.0;
+    for (const auto& span : manifest.items) {
+      if (span.id != id) continue;
+      location->rects.push_back(
+          {r.page.page_id + k, static_cast<int>(span.x * scale),
+           static_cast<int>(span.y * scale), static_cast<int>(span.w * scale + 0.5),
+           static_cast<int>(span.h * scale + 0.5)});
+    }
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
+  *stats = TierStats();
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kRecords)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view value(it->value().data(), it->value().size());
+    if (value.size() < kHeaderSize + kTrailerSize) continue;
+    RecordId id = DecodeRecordKey({it->key().data(), it->key().size()});
+    Record r;
+    uint8_t flags = 0;
+    MNEMO_RETURN_IF_ERROR(DecodeStored(value, id, &r, &flags));
+    if (!tenant.empty() && r.ns.tenant != tenant) continue;
+    TierTotals& t = stats->tiers[static_cast<int>(r.tier)];
+    t.records++;
+    t.text_bytes += r.text.size();
+    t.stored_text_bytes += value.size();
+    t.text_tokens_est += codec::EstimateTextTokens(r.text);
+    if (flags & kFlagKeptAsText) stats->records_kept_as_text++;
+  }
+  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading records"));
+  std::vector<PageInfo> pages;
+  MNEMO_RETURN_IF_ERROR(ListPages(tenant, "", &pages));
+  for (const PageInfo& p : pages) {
+    TierTotals& t = stats->tiers[static_cast<int>(p.tier)];
+    t.pages++;
+    t.vision_tokens += p.vision_tokens;
+  }
+  // PNG bytes need the page values; ListPages dropped them, so read sizes.
+  std::unique_ptr<rocksdb::Iterator> pit(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kPages)));
+  for (pit->Seek(std::string(1, kPageTag));
+       pit->Valid() && pit->key()[0] == kPageTag; pit->Next()) {
+    StoredPage page;
+    uint64_t page_id = DecodeBigEndian64(pit->key().data() + 1);
+    if (!DecodePage({pit->value().data(), pit->value().size()}, page_id, &page).ok()) continue;
+    if (!tenant.empty() && page.info.ns.tenant != tenant) continue;
+    stats->tiers[static_cast<int>(page.info.tier)].page_bytes += page.png.size();
+  }
+  return FromRocks(pit->status(), "reading pages");
+}
+
+}  // namespace mnemo::internal
