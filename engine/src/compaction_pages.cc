@@ -55,7 +55,9 @@ std::map<RecordId, Placement> PlaceItems(const std::vector<codec::Page>& pages) 
 }  // namespace
 
 Status Compaction::CollectPixelGroups(std::vector<Group>* groups) {
-  std::map<Namespace, std::vector<Due>> by_session;
+  // Records already due for decay get pages of their own, so those pages
+  // can decay in this same run instead of waiting for younger neighbours.
+  std::map<std::pair<Namespace, bool>, std::vector<Due>> by_session;
   size_t collected = 0;
   Status s = WalkDue(
       static_cast<uint8_t>(Tier::kWarm), MinThreshold(&TierThresholds::pixels_after),
@@ -72,12 +74,13 @@ Status Compaction::CollectPixelGroups(std::vector<Group>* groups) {
         }
         const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
         if (!IsDue(r, t.pixels_after)) return Status::OK();
-        by_session[r.ns].push_back({std::string(key), id, r.ns, time});
+        bool decay_due = IsDue(r, t.decayed_after);
+        by_session[{r.ns, decay_due}].push_back({std::string(key), id, r.ns, time});
         return ++collected >= kMaxCollected ? Status::Aborted("enough")
                                             : Status::OK();
       });
   if (!s.ok() && !(s.IsAborted() && !Cancelled())) return s;
-  for (auto& [ns, items] : by_session) {
+  for (auto& [group_key, items] : by_session) {
     std::sort(items.begin(), items.end(), [](const Due& a, const Due& b) {
       return a.event_time != b.event_time ? a.event_time < b.event_time
                                           : a.id < b.id;

@@ -91,9 +91,8 @@ Status StoreImpl::History(std::string_view tenant, RecordId id,
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kHistory)));
     for (it->Seek(prefix); it->Valid() && s.ok(); it->Next()) {
       Record old;
-      s = DecodeEnvelope(std::string_view(it->value().data(),
-                                          it->value().size()),
-                         "history of record " + RecordIdToString(id), &old);
+      s = DecodeStored(std::string_view(it->value().data(), it->value().size()),
+                       id, &old, nullptr);
       if (s.ok()) versions->push_back(std::move(old));
     }
     if (s.ok()) s = FromRocks(it->status(), "reading history");
