@@ -1,0 +1,119 @@
+// Copyright (c) mnemo authors.
+
+#include "cli_util.h"
+
+#include <cstdio>
+
+#include "workload/time_format.h"
+
+namespace mnemo::cli {
+
+CLI::Option* AddDbOption(CLI::App& command, std::string* db) {
+  return command.add_option("--db", *db, "Store directory")
+      ->required()
+      ->type_name("DIR");
+}
+
+int OpenStore(const std::string& db, OpenMode mode,
+              std::unique_ptr<Store>* store) {
+  Options options;
+  options.read_only = mode == OpenMode::kReadOnly;
+  options.create_if_missing = mode == OpenMode::kCreate;
+  options.track_access = mode != OpenMode::kReadOnly;
+  Status s = Store::Open(options, db, store);
+  if (s.ok()) return kExitOk;
+  if (s.IsNotFound()) {
+    return Fail(kExitRuntime, s.message() + " (run 'mnemo import' or "
+                                            "'mnemo demo' to create one)");
+  }
+  return FailRuntime(s);
+}
+
+int FailRuntime(const Status& status) {
+  return Fail(kExitRuntime, status.message().empty() ? status.ToString()
+                                                     : status.message());
+}
+
+int ParseTimeFlag(const std::string& flag, const std::string& value,
+                  std::optional<Micros>* t) {
+  if (value.empty()) return kExitOk;
+  Micros parsed = 0;
+  Status s = workload::ParseRfc3339(value, &parsed);
+  if (!s.ok()) return Fail(kExitUsage, flag + ": " + s.message());
+  *t = parsed;
+  return kExitOk;
+}
+
+Progress::Progress(std::string label, uint64_t total)
+    : label_(std::move(label)),
+      total_(total),
+      tty_(StderrIsTerminal()),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+Progress::~Progress() { Finish(); }
+
+void Progress::Update(uint64_t done) {
+  auto now = std::chrono::steady_clock::now();
+  auto interval = tty_ ? std::chrono::milliseconds(100)
+                       : std::chrono::milliseconds(5000);
+  if (now - last_ < interval) return;
+  last_ = now;
+  Draw(done);
+}
+
+void Progress::Draw(uint64_t done) {
+  drawn_ = true;
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start_).count();
+  if (!tty_) {
+    std::fprintf(stderr, "%s: %llu%s%s records, %.1f s\n", label_.c_str(),
+                 static_cast<unsigned long long>(done), total_ ? "/" : "",
+                 total_ ? std::to_string(total_).c_str() : "", seconds);
+    return;
+  }
+  constexpr int kWidth = 30;
+  if (total_ == 0) {
+    std::fprintf(stderr, "\r%s: %llu records %.1f s", label_.c_str(),
+                 static_cast<unsigned long long>(done), seconds);
+  } else {
+    int filled = static_cast<int>(kWidth * std::min(done, total_) / total_);
+    std::fprintf(stderr, "\r%s [%s%s] %3llu%% %llu/%llu", label_.c_str(),
+                 std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, ' ').c_str(),
+                 static_cast<unsigned long long>(100 * done / total_),
+                 static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total_));
+  }
+  std::fflush(stderr);
+}
+
+void Progress::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (tty_ && drawn_) std::fprintf(stderr, "\r\033[K");
+}
+
+std::string FormatDuration(std::chrono::steady_clock::duration d) {
+  double us = std::chrono::duration<double, std::micro>(d).count();
+  char buf[32];
+  if (us >= 1e6) std::snprintf(buf, sizeof buf, "%.2f s", us / 1e6);
+  else if (us >= 1e3) std::snprintf(buf, sizeof buf, "%.1f ms", us / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f us", us);
+  return buf;
+}
+
+std::string FormatBytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+}  // namespace mnemo::cli

@@ -1,0 +1,78 @@
+// Copyright (c) mnemo authors.
+//
+// Helpers shared by the subcommands: the --db flag, opening a store with
+// errors turned into "mnemo: ..." messages, progress reporting, and printing
+// a status.
+//
+// Exit code convention: 2 for usage errors (CLI11 parse errors, flag values
+// out of range, a bulk delete without --yes); 1 for everything found at run
+// time (missing or bad input files, not-a-store, a locked store, corruption).
+
+#ifndef MNEMO_TOOLS_CLI_UTIL_H_
+#define MNEMO_TOOLS_CLI_UTIL_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli.h"
+#include "mnemo/store.h"
+
+namespace mnemo::cli {
+
+// Adds the required "--db DIR" option bound to *db.
+CLI::Option* AddDbOption(CLI::App& command, std::string* db);
+
+enum class OpenMode {
+  kReadOnly,  // works beside a running writer; the store must exist
+  kWrite,     // exclusive; the store must exist
+  kCreate,    // exclusive; creates the store when missing
+};
+
+// Opens the store at `db`. On failure prints "mnemo: <why>" and returns
+// kExitRuntime (a second writer gets the Busy message naming the directory);
+// on success returns kExitOk and sets *store.
+int OpenStore(const std::string& db, OpenMode mode,
+              std::unique_ptr<Store>* store);
+
+// Prints "mnemo: <message of status>" and returns kExitRuntime.
+int FailRuntime(const Status& status);
+
+// Parses an RFC 3339 flag value into *t; on failure prints
+// "mnemo: --flag: ..." and returns kExitUsage, else kExitOk.
+int ParseTimeFlag(const std::string& flag, const std::string& value,
+                  std::optional<Micros>* t);
+
+// Progress of a long job on stderr: a redrawn bar when stderr is a
+// terminal; otherwise a plain line at most every 5 seconds (and none for
+// jobs that finish sooner). Not thread-safe.
+class Progress {
+ public:
+  // `total` 0 means unknown (counts only).
+  Progress(std::string label, uint64_t total);
+  ~Progress();
+  void Update(uint64_t done);
+  // Clears the bar (terminal) so later output starts on a clean line.
+  void Finish();
+
+ private:
+  void Draw(uint64_t done);
+
+  std::string label_;
+  uint64_t total_;
+  bool tty_;
+  bool drawn_ = false;
+  bool finished_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+// "1.23 s" / "45.6 ms" / "789 us".
+std::string FormatDuration(std::chrono::steady_clock::duration d);
+// "12.3 KiB" etc.
+std::string FormatBytes(uint64_t bytes);
+
+}  // namespace mnemo::cli
+
+#endif  // MNEMO_TOOLS_CLI_UTIL_H_

@@ -1,0 +1,170 @@
+// Copyright (c) mnemo authors.
+//
+// mnemo stats --db DIR [--json | --prometheus]
+//
+// Counts over the whole store from one snapshot: records per tenant, agent
+// and tier, text bytes and estimated text tokens (chars/4), history
+// versions, namespaces, pages, and keys/bytes per RocksDB column family.
+// --prometheus prints the text exposition format (for a node exporter's
+// textfile collector). Read-only: runs beside a writer.
+
+#include <nlohmann/json.hpp>
+
+#include "cli_util.h"
+
+namespace mnemo::cli {
+namespace {
+
+struct StatsArgs {
+  std::string db;
+  bool json = false;
+  bool prometheus = false;
+};
+
+using Json = nlohmann::ordered_json;
+
+Json StatsToJson(const StoreStats& s) {
+  Json j;
+  j["records"] = s.records;
+  j["expired_records"] = s.expired_records;
+  j["text_bytes"] = s.text_bytes;
+  j["text_tokens_estimate"] = s.text_tokens_estimate;
+  j["history_versions"] = s.history_versions;
+  j["namespaces"] = s.namespaces;
+  j["pages"] = s.pages;
+  j["disk_bytes"] = s.disk_bytes;
+  for (int t = 0; t < 4; ++t) {
+    j["records_per_tier"][TierName(static_cast<Tier>(t))] =
+        s.records_per_tier[t];
+  }
+  j["records_per_tenant"] = Json::object();
+  for (const auto& [tenant, n] : s.records_per_tenant) {
+    j["records_per_tenant"][tenant] = n;
+  }
+  j["records_per_agent"] = Json::array();
+  for (const auto& [key, n] : s.records_per_agent) {
+    j["records_per_agent"].push_back(
+        {{"tenant", key.first}, {"agent", key.second}, {"records", n}});
+  }
+  j["column_families"] = Json::array();
+  for (const auto& f : s.families) {
+    j["column_families"].push_back({{"name", f.name},
+                                    {"estimated_keys", f.estimated_keys},
+                                    {"sst_bytes", f.sst_bytes},
+                                    {"memtable_bytes", f.memtable_bytes}});
+  }
+  return j;
+}
+
+std::string Label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') out += "\\n";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+void Metric(const char* name, const char* help, uint64_t value) {
+  std::printf("# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name,
+              name, static_cast<unsigned long long>(value));
+}
+
+void Header(const char* name, const char* help) {
+  std::printf("# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+void PrintPrometheus(const StoreStats& s) {
+  Metric("mnemo_records", "Live records.", s.records);
+  Metric("mnemo_expired_records", "Expired records awaiting compaction.",
+         s.expired_records);
+  Metric("mnemo_text_bytes", "UTF-8 bytes of live text.", s.text_bytes);
+  Metric("mnemo_text_tokens_estimate", "Text tokens (chars/4 estimate).",
+         s.text_tokens_estimate);
+  Metric("mnemo_history_versions", "Older record versions kept.",
+         s.history_versions);
+  Metric("mnemo_namespaces", "Sessions holding records.", s.namespaces);
+  Metric("mnemo_pages", "Rendered pages.", s.pages);
+  Metric("mnemo_disk_bytes", "SST bytes over all column families.",
+         s.disk_bytes);
+  Header("mnemo_tier_records", "Live records per tier.");
+  for (int t = 0; t < 4; ++t) {
+    std::printf("mnemo_tier_records{tier=\"%s\"} %llu\n",
+                TierName(static_cast<Tier>(t)),
+                static_cast<unsigned long long>(s.records_per_tier[t]));
+  }
+  Header("mnemo_agent_records", "Live records per agent.");
+  for (const auto& [key, n] : s.records_per_agent) {
+    std::printf("mnemo_agent_records{tenant=\"%s\",agent=\"%s\"} %llu\n",
+                Label(key.first).c_str(), Label(key.second).c_str(),
+                static_cast<unsigned long long>(n));
+  }
+  Header("mnemo_cf_sst_bytes", "SST bytes per RocksDB column family.");
+  for (const auto& f : s.families) {
+    std::printf("mnemo_cf_sst_bytes{cf=\"%s\"} %llu\n", f.name.c_str(),
+                static_cast<unsigned long long>(f.sst_bytes));
+  }
+  Header("mnemo_cf_estimated_keys", "Estimated keys per column family.");
+  for (const auto& f : s.families) {
+    std::printf("mnemo_cf_estimated_keys{cf=\"%s\"} %llu\n", f.name.c_str(),
+                static_cast<unsigned long long>(f.estimated_keys));
+  }
+}
+
+void PrintText(const std::string& db, const StoreStats& s) {
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::printf("store %s\n", db.c_str());
+  std::printf("records      %llu live, %llu expired\n", u(s.records),
+              u(s.expired_records));
+  std::printf("tiers        hot %llu, warm %llu, pixels %llu, decayed %llu\n",
+              u(s.records_per_tier[0]), u(s.records_per_tier[1]),
+              u(s.records_per_tier[2]), u(s.records_per_tier[3]));
+  std::printf("text         %s (~%llu tokens, chars/4 estimate)\n",
+              FormatBytes(s.text_bytes).c_str(), u(s.text_tokens_estimate));
+  std::printf("history      %llu older versions\n", u(s.history_versions));
+  std::printf("namespaces   %llu sessions; pages %llu\n", u(s.namespaces),
+              u(s.pages));
+  std::printf("agents\n");
+  for (const auto& [key, n] : s.records_per_agent) {
+    std::printf("  %-32s %8llu\n", (key.first + "/" + key.second).c_str(),
+                u(n));
+  }
+  std::printf("column families (estimated keys, sst bytes, memtable bytes)\n");
+  for (const auto& f : s.families) {
+    std::printf("  %-8s %8llu %12s %12s\n", f.name.c_str(),
+                u(f.estimated_keys), FormatBytes(f.sst_bytes).c_str(),
+                FormatBytes(f.memtable_bytes).c_str());
+  }
+  std::printf("disk         %s in SST files\n", FormatBytes(s.disk_bytes).c_str());
+}
+
+int RunStats(const StatsArgs& args) {
+  std::unique_ptr<Store> store;
+  int rc = OpenStore(args.db, OpenMode::kReadOnly, &store);
+  if (rc != kExitOk) return rc;
+  StoreStats stats;
+  Status s = store->GetStats(&stats);
+  if (!s.ok()) return FailRuntime(s);
+  if (args.json) std::printf("%s\n", StatsToJson(stats).dump(2).c_str());
+  else if (args.prometheus) PrintPrometheus(stats);
+  else PrintText(args.db, stats);
+  return kExitOk;
+}
+
+CommandBody SetupStats(CLI::App& cmd) {
+  auto args = std::make_shared<StatsArgs>();
+  AddDbOption(cmd, &args->db);
+  auto* json = cmd.add_flag("--json", args->json, "Print one JSON object");
+  cmd.add_flag("--prometheus", args->prometheus,
+               "Print the Prometheus text exposition format")
+      ->excludes(json);
+  return [args] { return RunStats(*args); };
+}
+
+}  // namespace
+
+MNEMO_REGISTER_COMMAND("stats", "Record counts, tiers, bytes per column family",
+                       SetupStats);
+
+}  // namespace mnemo::cli

@@ -1,0 +1,171 @@
+// Copyright (c) mnemo authors.
+
+#include "workload/record_json.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "workload/time_format.h"
+
+namespace mnemo::workload {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Status Bad(const std::string& message) {
+  return Status::InvalidArgument(message);
+}
+
+// Reads string field `name`; absent leaves *out. `required` fails if absent.
+Status GetString(const Json& j, const char* name, bool required,
+                 std::string* out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    return required ? Bad(std::string("missing required field '") + name + "'")
+                    : Status::OK();
+  }
+  if (!it->is_string()) {
+    return Bad(std::string("field '") + name + "' must be a string");
+  }
+  *out = it->get<std::string>();
+  return Status::OK();
+}
+
+Status GetTime(const Json& j, const char* name, Micros* out) {
+  std::string text;
+  MNEMO_RETURN_IF_ERROR(GetString(j, name, false, &text));
+  if (text.empty()) return Status::OK();
+  return ParseRfc3339(text, out).WithContext(std::string("field '") + name +
+                                             "'");
+}
+
+// Unsigned integer given as a JSON number or a decimal string.
+Status GetUnsigned(const Json& j, const char* name, uint64_t* out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return Status::OK();
+  if (it->is_number_unsigned()) {
+    *out = it->get<uint64_t>();
+    return Status::OK();
+  }
+  if (it->is_string()) {
+    const std::string& s = it->get_ref<const std::string&>();
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+    if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) {
+      return Status::OK();
+    }
+  }
+  return Bad(std::string("field '") + name +
+             "' must be a non-negative integer (number or decimal string)");
+}
+
+Status GetMetadata(const Json& j, Record* r) {
+  auto it = j.find("metadata");
+  if (it == j.end() || it->is_null()) return Status::OK();
+  if (!it->is_object()) return Bad("field 'metadata' must be an object");
+  for (const auto& [key, value] : it->items()) {
+    r->metadata[key] = value.is_string() ? value.get<std::string>()
+                                         : value.dump();
+  }
+  return Status::OK();
+}
+
+Status GetImportance(const Json& j, Record* r) {
+  auto it = j.find("importance");
+  if (it == j.end() || it->is_null()) return Status::OK();
+  if (!it->is_number()) return Bad("field 'importance' must be a number");
+  double v = it->get<double>();
+  if (!(v >= 0.0 && v <= 1.0)) {
+    return Bad("field 'importance' is " + it->dump() + "; must be 0..1");
+  }
+  r->importance = static_cast<float>(v);
+  return Status::OK();
+}
+
+// The store-assigned fields a dump line carries.
+Status GetDumpFields(const Json& j, Record* r) {
+  MNEMO_RETURN_IF_ERROR(GetUnsigned(j, "id", &r->id));
+  if (r->id == 0) return Bad("field 'id' must not be 0");
+  MNEMO_RETURN_IF_ERROR(GetTime(j, "created_time", &r->created_time));
+  MNEMO_RETURN_IF_ERROR(GetUnsigned(j, "access_count", &r->access_count));
+  uint64_t version = 1;
+  MNEMO_RETURN_IF_ERROR(GetUnsigned(j, "version", &version));
+  if (version == 0 || version > UINT32_MAX) {
+    return Bad("field 'version' is out of range");
+  }
+  r->version = static_cast<uint32_t>(version);
+  return GetTime(j, "expires_at", &r->expires_at);
+}
+
+Status ParseObject(std::string_view line, Json* j) {
+  try {
+    *j = Json::parse(line);
+  } catch (const Json::parse_error& e) {
+    return Bad("not valid JSON (error at byte " + std::to_string(e.byte) +
+               ")");
+  }
+  if (!j->is_object()) return Bad("not a JSON object");
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string FloatToShortest(float value) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(value);
+}
+
+std::string RecordToJson(const Record& r) {
+  Json j;
+  j["id"] = RecordIdToString(r.id);
+  j["tenant"] = r.ns.tenant;
+  j["agent"] = r.ns.agent;
+  j["session"] = r.ns.session;
+  j["role"] = r.role;
+  j["kind"] = r.kind;
+  j["text"] = r.text;
+  j["event_time"] = FormatRfc3339(r.event_time);
+  j["created_time"] = FormatRfc3339(r.created_time);
+  j["importance"] = std::strtod(FloatToShortest(r.importance).c_str(), nullptr);
+  j["access_count"] = r.access_count;
+  j["tier"] = TierName(r.tier);
+  if (r.page.valid()) {
+    j["page"] = {{"id", std::to_string(r.page.page_id)}, {"item", r.page.item}};
+  } else {
+    j["page"] = nullptr;
+  }
+  j["metadata"] = Json::object();
+  for (const auto& [key, value] : r.metadata) j["metadata"][key] = value;
+  j["version"] = r.version;
+  if (r.expires_at != 0) j["expires_at"] = FormatRfc3339(r.expires_at);
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Status RecordFromJson(std::string_view line, Record* r, bool* has_id) {
+  if (!IsValidUtf8(line)) return Bad("not valid UTF-8");
+  Json j;
+  MNEMO_RETURN_IF_ERROR(ParseObject(line, &j));
+  *r = Record();
+  r->ns.session = kDefaultSession;
+  r->role = kDefaultRole;
+  r->kind = kDefaultKind;
+  r->importance = kDefaultImportance;
+  MNEMO_RETURN_IF_ERROR(GetString(j, "tenant", true, &r->ns.tenant));
+  MNEMO_RETURN_IF_ERROR(GetString(j, "agent", true, &r->ns.agent));
+  MNEMO_RETURN_IF_ERROR(GetString(j, "text", true, &r->text));
+  MNEMO_RETURN_IF_ERROR(GetString(j, "session", false, &r->ns.session));
+  MNEMO_RETURN_IF_ERROR(GetString(j, "role", false, &r->role));
+  MNEMO_RETURN_IF_ERROR(GetString(j, "kind", false, &r->kind));
+  MNEMO_RETURN_IF_ERROR(GetTime(j, "event_time", &r->event_time));
+  MNEMO_RETURN_IF_ERROR(GetImportance(j, r));
+  MNEMO_RETURN_IF_ERROR(GetMetadata(j, r));
+  *has_id = j.contains("id") && !j["id"].is_null();
+  if (!*has_id) return Status::OK();
+  MNEMO_RETURN_IF_ERROR(GetDumpFields(j, r));
+  if (r->created_time == 0) r->created_time = r->event_time;
+  r->updated_time = r->created_time;
+  return Status::OK();
+}
+
+}  // namespace mnemo::workload
