@@ -57,6 +57,10 @@ int Main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(name, command.description);
     bodies[sub] = command.setup(*sub);
   }
+  if (argc > 1 && argv[1][0] != '-' && Registry().count(argv[1]) == 0) {
+    return Fail(kExitUsage, std::string("unknown command '") + argv[1] +
+                                "' (run 'mnemo --help' for the list)");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
