@@ -4,7 +4,7 @@
 // the age index ('g' keys, see keys.h) so only due records are read:
 //   1. index:   enter records written since the last run into the age index
 //   2. warm:    hot records due -> zstd text
-//   3. pixels:  warm records due -> grouped by session in time order,
+//   3. pixels:  warm records due -> grouped by agent in time order,
 //               rendered onto pages (codec), one atomic batch per group
 //   4. decayed: pages whose every live record is due -> downscaled
 // Every record change is re-checked under the record's lock right before
@@ -38,7 +38,7 @@ class Compaction {
     Micros event_time = 0;
   };
   struct Group {
-    std::vector<Due> items;  // one session, time order
+    std::vector<Due> items;  // one agent, time order
   };
 
   // Phases.

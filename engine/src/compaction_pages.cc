@@ -1,6 +1,6 @@
 // Copyright (c) mnemo authors.
 //
-// The pixel phase: warm records that are due are grouped by session in time
+// The pixel phase: warm records that are due are grouped by agent in time
 // order, rendered onto pages, and switched to the pixels tier together with
 // their pages in one atomic batch per group.
 
@@ -20,14 +20,16 @@ namespace {
 
 constexpr size_t kMaxCollected = 200000;  // per run; the rest waits
 
-// "2023-05-08 13:56 Caroline": when and who, above the record's text.
-std::string ItemHeader(const Record& r) {
+// "2023-05-08 13:56 Caroline:" -- when and who, on the record's first line.
+// Inline rather than as a header line of its own: dialogue turns are often
+// one line long, so a separate header line would halve what a page holds.
+std::string ItemPrefix(const Record& r) {
   time_t secs = static_cast<time_t>(r.event_time / 1000000);
   struct tm tm_utc;
   gmtime_r(&secs, &tm_utc);
   char buf[32];
   strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm_utc);
-  return std::string(buf) + " " + r.role;
+  return std::string(buf) + " " + r.role + ": ";
 }
 
 struct Placement {
@@ -55,9 +57,11 @@ std::map<RecordId, Placement> PlaceItems(const std::vector<codec::Page>& pages) 
 }  // namespace
 
 Status Compaction::CollectPixelGroups(std::vector<Group>* groups) {
-  // Records already due for decay get pages of their own, so those pages
-  // can decay in this same run instead of waiting for younger neighbours.
-  std::map<std::pair<Namespace, bool>, std::vector<Due>> by_session;
+  // Pages pack an agent's records in time order across its sessions (a
+  // session is often far smaller than a page). Records already due for
+  // decay get pages of their own, so those pages can decay in this same run
+  // instead of waiting for younger neighbours.
+  std::map<std::tuple<std::string, std::string, bool>, std::vector<Due>> by_agent;
   size_t collected = 0;
   Status s = WalkDue(
       static_cast<uint8_t>(Tier::kWarm), MinThreshold(&TierThresholds::pixels_after),
@@ -75,12 +79,13 @@ Status Compaction::CollectPixelGroups(std::vector<Group>* groups) {
         const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
         if (!IsDue(r, t.pixels_after)) return Status::OK();
         bool decay_due = IsDue(r, t.decayed_after);
-        by_session[{r.ns, decay_due}].push_back({std::string(key), id, r.ns, time});
+        by_agent[{r.ns.tenant, r.ns.agent, decay_due}].push_back(
+            {std::string(key), id, r.ns, time});
         return ++collected >= kMaxCollected ? Status::Aborted("enough")
                                             : Status::OK();
       });
   if (!s.ok() && !(s.IsAborted() && !Cancelled())) return s;
-  for (auto& [group_key, items] : by_session) {
+  for (auto& [group_key, items] : by_agent) {
     std::sort(items.begin(), items.end(), [](const Due& a, const Due& b) {
       return a.event_time != b.event_time ? a.event_time < b.event_time
                                           : a.id < b.id;
@@ -141,7 +146,7 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
     Status s = store_->ReadRecord(rocksdb::ReadOptions(), group.items[i].id,
                                   &records[i]);
     if (!s.ok()) return s.IsNotFound() ? Status::OK() : s;  // retried later
-    items.push_back({records[i].id, ItemHeader(records[i]), records[i].text});
+    items.push_back({records[i].id, "", ItemPrefix(records[i]) + records[i].text});
   }
   std::vector<codec::Page> pages;
   std::vector<codec::RejectedItem> rejected;

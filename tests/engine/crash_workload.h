@@ -25,6 +25,10 @@ inline std::string CrashText(uint64_t batch, size_t item) {
   return text;
 }
 
+// Event times of the crash workloads: batch b happened b minutes after this
+// epoch (2023-01-01), so a compacting clock ages them into every tier.
+inline constexpr Micros kCrashEpoch = 1'672'531'200'000'000LL;
+
 inline std::vector<Record> CrashBatch(uint64_t batch) {
   std::vector<Record> records(CrashBatchSize(batch));
   for (size_t i = 0; i < records.size(); ++i) {
@@ -33,6 +37,8 @@ inline std::vector<Record> CrashBatch(uint64_t batch) {
     r.text = CrashText(batch, i);
     r.metadata = {{"batch", std::to_string(batch)},
                   {"item", std::to_string(i)}};
+    r.event_time = kCrashEpoch + static_cast<Micros>(batch % 20000) * 60'000'000 +
+                   static_cast<Micros>(i);
   }
   return records;
 }

@@ -83,9 +83,10 @@ struct CompactionPolicy {
   // Default: true
   bool delete_expired = true;
 
-  // Most records packed into one page group (one atomic write).
-  // Default: 400
-  size_t max_records_per_group = 400;
+  // Most records packed into one page group (one atomic write). Groups
+  // hold one agent's records in time order, across its sessions.
+  // Default: 1000
+  size_t max_records_per_group = 1000;
 
   // Parses a policy from JSON, e.g.
   //   {"warm_after":"1d","pixels_after":"7d","decayed_after":"90d",
@@ -167,7 +168,7 @@ struct TierStats {
 // A page of compacted memory.
 struct PageInfo {
   uint64_t page_id = 0;
-  Namespace ns;
+  Namespace ns;  // session: that of the page's first record
   Tier tier = Tier::kPixels;      // pixels or decayed
   std::string profile;            // current render profile
   int width = 0, height = 0;      // current PNG size
