@@ -1,0 +1,216 @@
+// Copyright (c) mnemo authors.
+//
+// Hot cache: opening it, pinning decoded pages, per-page payloads.
+
+#include "store_cache.h"
+
+#include "keys.h"
+#include "mnemo/codec/png.h"
+#include "page_store.h"
+#include "rocks_glue.h"
+#include "store_impl.h"
+
+namespace mnemo::internal {
+namespace {
+
+constexpr size_t kVistaBlock = 64 << 10;
+constexpr size_t kKvBlock = 16 << 10;
+
+Status ParsePolicy(const std::string& name, gpu::EvictionPolicy* policy) {
+  if (name == "lru") *policy = gpu::EvictionPolicy::kLru;
+  else if (name == "arc") *policy = gpu::EvictionPolicy::kArc;
+  else if (name == "s3fifo") *policy = gpu::EvictionPolicy::kS3Fifo;
+  else return Status::InvalidArgument("cache policy '" + name + "' (expected lru, arc or s3fifo)");
+  return Status::OK();
+}
+
+// Identifies a payload of one kind on one page of one tenant.
+uint64_t KvHash(std::string_view tenant, std::string_view kind) {
+  std::string key(tenant);
+  key.push_back('\0');
+  key.append(kind);
+  return ContentHash(key);
+}
+
+}  // namespace
+
+Status RocksSpillSink::Put(std::string_view key, std::string_view value) {
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), family_, key, value), "spilling");
+}
+
+Status RocksSpillSink::Get(std::string_view key, std::string* value) {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), family_, key, value);
+  if (s.IsNotFound()) return Status::NotFound("spilled entry");
+  return FromRocks(s, "reading spilled entry");
+}
+
+Status RocksSpillSink::Erase(std::string_view key) {
+  return FromRocks(db_->Delete(rocksdb::WriteOptions(), family_, key), "erasing spilled entry");
+}
+
+Status StoreCache::Open(const CacheConfig& config, rocksdb::DB* db,
+                        rocksdb::ColumnFamilyHandle* spill,
+                        std::unique_ptr<StoreCache>* out) {
+  auto c = std::make_unique<StoreCache>();
+  gpu::CacheOptions cache_options;
+  MNEMO_RETURN_IF_ERROR(ParsePolicy(config.policy, &cache_options.policy));
+  std::unique_ptr<gpu::Backend> backend;
+  if (config.use_gpu) {
+    backend = gpu::NewBestBackend(&c->backend_reason);
+  } else {
+    backend = gpu::NewHostBackend();
+    c->backend_reason = "GPU not requested (CacheConfig::use_gpu = false)";
+  }
+  gpu::PagePoolOptions pool_options;
+  pool_options.budget_bytes = config.budget_bytes;
+  MNEMO_RETURN_IF_ERROR(gpu::PagePool::Open(std::move(backend), pool_options, &c->pages));
+  gpu::BlockPoolOptions vista;
+  vista.name = "vista";
+  vista.block_bytes = kVistaBlock;
+  vista.weight = 3.0;
+  MNEMO_RETURN_IF_ERROR(c->pages->AddPool(vista, &c->vista));
+  gpu::BlockPoolOptions kv;
+  kv.name = "kv";
+  kv.block_bytes = kKvBlock;
+  MNEMO_RETURN_IF_ERROR(c->pages->AddPool(kv, &c->kv));
+  c->sink = std::make_unique<RocksSpillSink>(db, spill);
+  cache_options.sink = c->sink.get();
+  cache_options.host_tier_bytes = config.host_tier_bytes;
+  MNEMO_RETURN_IF_ERROR(gpu::HotCache::Open(c->pages.get(), cache_options, &c->cache));
+  *out = std::move(c);
+  return Status::OK();
+}
+
+Status StoreImpl::CheckCache() const {
+  if (cache_ == nullptr) {
+    return Status::FailedPrecondition("the hot cache is off (Options::cache.enabled)");
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::PinPage(std::string_view tenant, uint64_t page_id,
+                          PinnedPage* pinned) {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
+  std::string what = "page " + std::to_string(page_id);
+  if (rs.IsNotFound()) return Status::NotFound(what + " not found");
+  MNEMO_RETURN_IF_ERROR(FromRocks(rs, "reading " + what));
+  StoredPage page;
+  MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
+  if (page.info.ns.tenant != tenant) return Status::NotFound(what + " not found");
+  // The key changes when the page does (decay shrinks it).
+  gpu::CacheKey key{static_cast<uint32_t>(cache_->vista->index()), page_id,
+                    (static_cast<uint64_t>(page.info.tier) << 32) |
+                        static_cast<uint64_t>(page.info.width)};
+  pinned->page_id = page_id;
+  pinned->width = page.info.width;
+  pinned->height = page.info.height;
+  Status s = cache_->cache->Lookup(key, &pinned->lease);
+  if (!s.IsNotFound()) return s;
+  codec::GrayImage image;
+  MNEMO_RETURN_IF_ERROR(codec::DecodePng(page.png, codec::DecodeLimits(), &image));
+  size_t bytes = static_cast<size_t>(image.width) * image.height;
+  gpu::EntryOptions options;
+  options.durability = gpu::Durability::kRebuildable;  // re-decoded from PNG
+  s = cache_->cache->Allocate(key, bytes, options, &pinned->lease);
+  if (s.IsAlreadyExists()) return cache_->cache->Lookup(key, &pinned->lease);
+  MNEMO_RETURN_IF_ERROR(s);
+  for (int y = 0; y < image.height; ++y) {
+    MNEMO_RETURN_IF_ERROR(cache_->cache->Write(pinned->lease,
+                                               static_cast<size_t>(y) * image.width,
+                                               image.Row(y), image.width));
+  }
+  return cache_->cache->Publish(pinned->lease);
+}
+
+Status StoreImpl::PinPages(std::string_view tenant,
+                           const std::vector<uint64_t>& page_ids,
+                           std::vector<PinnedPage>* pages) {
+  MNEMO_RETURN_IF_ERROR(CheckCache());
+  std::vector<PinnedPage> pinned(page_ids.size());
+  for (size_t i = 0; i < page_ids.size(); ++i) {
+    MNEMO_RETURN_IF_ERROR(PinPage(tenant, page_ids[i], &pinned[i]));
+  }
+  for (auto& p : pinned) pages->push_back(std::move(p));
+  return Status::OK();
+}
+
+Status StoreImpl::PinRange(const ScanOptions& range,
+                           std::vector<PinnedPage>* pages) {
+  MNEMO_RETURN_IF_ERROR(CheckCache());
+  ScanResult result;
+  MNEMO_RETURN_IF_ERROR(Scan(ReadOptions(), range, &result));
+  std::vector<uint64_t> ids;
+  for (const Record& r : result.records) {
+    for (uint32_t k = 0; r.page.valid() && k < std::max(1u, r.page.page_count); ++k) {
+      uint64_t id = r.page.page_id + k;
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+  }
+  return PinPages(range.tenant, ids, pages);
+}
+
+Status StoreImpl::PutKv(std::string_view tenant, uint64_t page_id,
+                        std::string_view kind, std::string_view bytes) {
+  MNEMO_RETURN_IF_ERROR(CheckCache());
+  MNEMO_RETURN_IF_ERROR(CheckWritable());
+  if (kind.empty() || kind.size() > kMaxLabel) {
+    return Status::InvalidArgument("payload kind must be 1.." + std::to_string(kMaxLabel) + " bytes");
+  }
+  MNEMO_RETURN_IF_ERROR(GetPageInfoOnly(tenant, page_id));
+  gpu::CacheKey key{static_cast<uint32_t>(cache_->kv->index()), page_id, KvHash(tenant, kind)};
+  // Drop any older payload from every tier, then write through to the
+  // store first, so the payload outlives eviction and restarts.
+  MNEMO_RETURN_IF_ERROR(cache_->cache->Erase(key));
+  MNEMO_RETURN_IF_ERROR(
+      cache_->sink->Put(gpu::EncodeSpillKey("kv", key.id, key.content_hash), bytes));
+  gpu::EntryOptions options;
+  options.durability = gpu::Durability::kRebuildable;  // the store has it
+  options.contiguous = false;  // payloads may exceed a 2 MiB page
+  gpu::Lease lease;
+  Status s = cache_->cache->Insert(key, bytes.data(), bytes.size(), options, &lease);
+  return s.IsResourceExhausted() ? Status::OK() : s;  // still in the store
+}
+
+Status StoreImpl::GetKv(std::string_view tenant, uint64_t page_id,
+                        std::string_view kind, std::string* bytes) {
+  MNEMO_RETURN_IF_ERROR(CheckCache());
+  MNEMO_RETURN_IF_ERROR(GetPageInfoOnly(tenant, page_id));
+  gpu::CacheKey key{static_cast<uint32_t>(cache_->kv->index()), page_id, KvHash(tenant, kind)};
+  gpu::Lease lease;
+  Status s = cache_->cache->Lookup(key, &lease);
+  if (s.IsResourceExhausted()) {  // too big for the pools now: serve from the store
+    s = cache_->sink->Get(gpu::EncodeSpillKey("kv", key.id, key.content_hash), bytes);
+    if (s.ok()) return s;
+  }
+  if (s.IsNotFound()) {
+    return Status::NotFound("no '" + std::string(kind) + "' payload for page " +
+                            std::to_string(page_id));
+  }
+  MNEMO_RETURN_IF_ERROR(s);
+  bytes->resize(lease.size());
+  return cache_->cache->Read(lease, 0, bytes->data(), bytes->size());
+}
+
+Status StoreImpl::GetPageInfoOnly(std::string_view tenant, uint64_t page_id) {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
+  std::string what = "page " + std::to_string(page_id);
+  if (rs.IsNotFound()) return Status::NotFound(what + " not found");
+  MNEMO_RETURN_IF_ERROR(FromRocks(rs, "reading " + what));
+  StoredPage page;
+  MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
+  if (page.info.ns.tenant != tenant) return Status::NotFound(what + " not found");
+  return Status::OK();
+}
+
+Status StoreImpl::GetCacheReport(CacheReport* report) {
+  MNEMO_RETURN_IF_ERROR(CheckCache());
+  report->pools = cache_->pages->Stats();
+  report->backend = report->pools.backend;
+  report->backend_reason = cache_->backend_reason;
+  report->cache = cache_->cache->Stats();
+  return Status::OK();
+}
+
+}  // namespace mnemo::internal

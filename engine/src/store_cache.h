@@ -1,0 +1,51 @@
+// Copyright (c) mnemo authors.
+//
+// The engine side of the hot cache: the page pool with the `vista` and `kv`
+// block pools, the HotCache over them, and the spill sink that keeps
+// evicted (and written-through) entries in the `spill` column family.
+
+#ifndef MNEMO_ENGINE_STORE_CACHE_H_
+#define MNEMO_ENGINE_STORE_CACHE_H_
+
+#include <rocksdb/db.h>
+
+#include <memory>
+#include <string>
+
+#include "mnemo/cache.h"
+#include "mnemo/gpu/page_pool.h"
+#include "mnemo/gpu/spill.h"
+
+namespace mnemo::internal {
+
+// SpillSink over a RocksDB column family. Thread-safe (RocksDB is).
+class RocksSpillSink final : public gpu::SpillSink {
+ public:
+  RocksSpillSink(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family)
+      : db_(db), family_(family) {}
+  Status Put(std::string_view key, std::string_view value) override;
+  Status Get(std::string_view key, std::string* value) override;
+  Status Erase(std::string_view key) override;
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* family_;
+};
+
+struct StoreCache {
+  std::string backend_reason;
+  std::unique_ptr<RocksSpillSink> sink;
+  std::unique_ptr<gpu::PagePool> pages;  // destroyed after `cache`
+  std::unique_ptr<gpu::HotCache> cache;
+  gpu::BlockPool* vista = nullptr;
+  gpu::BlockPool* kv = nullptr;
+
+  ~StoreCache() { cache.reset(); }
+  static Status Open(const CacheConfig& config, rocksdb::DB* db,
+                     rocksdb::ColumnFamilyHandle* spill,
+                     std::unique_ptr<StoreCache>* out);
+};
+
+}  // namespace mnemo::internal
+
+#endif  // MNEMO_ENGINE_STORE_CACHE_H_

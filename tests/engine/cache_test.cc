@@ -1,0 +1,134 @@
+// Copyright (c) mnemo authors.
+//
+// The store's hot cache on the host backend (the GPU one is exercised by
+// gpu/device_check.sh): pinned pages hold the decoded PNG, repeated pins
+// hit, payloads survive eviction and restarts, tenants stay apart.
+
+#include <cstring>
+
+#include "mnemo/codec/png.h"
+#include "store_test_util.h"
+
+namespace mnemo::test {
+namespace {
+
+class CacheTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    options_.cache.enabled = true;
+    options_.cache.use_gpu = false;
+    options_.cache.budget_bytes = 8 << 20;  // 4 pages of 2 MiB
+    options_.cache.host_tier_bytes = 1 << 20;
+    StoreTest::SetUp();
+  }
+  // Compacts `n` records of agent `agent` onto pages; returns page ids.
+  std::vector<uint64_t> MakePages(const std::string& agent, int n,
+                                  const std::string& tenant = "t1") {
+    for (int i = 0; i < n; ++i) {
+      PutText(agent, "s", "line " + std::to_string(i) + " " + std::string(300, 'w'),
+              kJan2024 - 20 * kDay + i * kSecond, tenant);
+    }
+    CompactOptions options;
+    options.now = kJan2024;
+    EXPECT_TRUE(store_->Compact(options, nullptr).ok());
+    std::vector<PageInfo> pages;
+    EXPECT_TRUE(store_->ListPages(tenant, agent, &pages).ok());
+    std::vector<uint64_t> ids;
+    for (const auto& p : pages) ids.push_back(p.page_id);
+    return ids;
+  }
+};
+
+TEST_F(CacheTest, PinnedPageHoldsDecodedPixelsAndHitsTheSecondTime) {
+  std::vector<uint64_t> ids = MakePages("a", 60);
+  ASSERT_FALSE(ids.empty());
+  std::vector<PinnedPage> pinned;
+  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &pinned).ok());
+  ASSERT_EQ(pinned.size(), 1u);
+  PageData page;
+  ASSERT_TRUE(store_->GetPage("t1", ids[0], &page).ok());
+  codec::GrayImage image;
+  ASSERT_TRUE(codec::DecodePng(page.png, codec::DecodeLimits(), &image).ok());
+  ASSERT_EQ(pinned[0].lease.size(), static_cast<size_t>(image.width) * image.height);
+  EXPECT_EQ(std::memcmp(pinned[0].lease.data(), image.pixels.data(),
+                        pinned[0].lease.size()), 0);
+  pinned.clear();
+  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &pinned).ok());
+  CacheReport report;
+  ASSERT_TRUE(store_->GetCacheReport(&report).ok());
+  EXPECT_EQ(report.cache.hits[0], 1u);
+  EXPECT_EQ(report.backend, "host");
+  EXPECT_FALSE(report.backend_reason.empty());
+}
+
+TEST_F(CacheTest, PinRangePinsThePagesOfScannedRecords) {
+  std::vector<uint64_t> ids = MakePages("a", 40);
+  ScanOptions range;
+  range.tenant = "t1";
+  range.agent = "a";
+  std::vector<PinnedPage> pinned;
+  ASSERT_TRUE(store_->PinRange(range, &pinned).ok());
+  EXPECT_EQ(pinned.size(), ids.size());
+}
+
+TEST_F(CacheTest, EvictedPagesAreRebuiltFromTheStore) {
+  std::vector<uint64_t> ids = MakePages("a", 700);  // more pages than fit
+  ASSERT_GE(ids.size(), 5u);
+  for (uint64_t id : ids) {
+    std::vector<PinnedPage> pinned;
+    ASSERT_TRUE(store_->PinPages("t1", {id}, &pinned).ok());
+  }
+  std::vector<PinnedPage> again;
+  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &again).ok());  // rebuilt
+  PageData page;
+  ASSERT_TRUE(store_->GetPage("t1", ids[0], &page).ok());
+  codec::GrayImage image;
+  ASSERT_TRUE(codec::DecodePng(page.png, codec::DecodeLimits(), &image).ok());
+  EXPECT_EQ(std::memcmp(again[0].lease.data(), image.pixels.data(), again[0].lease.size()), 0);
+  CacheReport report;
+  ASSERT_TRUE(store_->GetCacheReport(&report).ok());
+  EXPECT_GT(report.cache.evictions + report.cache.drops, 0u);
+}
+
+TEST_F(CacheTest, PayloadsSurviveEvictionAndRestart) {
+  std::vector<uint64_t> ids = MakePages("a", 60);
+  std::string embedding(3000, '\0');
+  for (size_t i = 0; i < embedding.size(); ++i) embedding[i] = static_cast<char>(i * 7);
+  ASSERT_TRUE(store_->PutKv("t1", ids[0], "embedding", embedding).ok());
+  Status put = store_->PutKv("t1", ids[0], "kv:vista-7b", std::string(5 << 20, 'k'));
+  ASSERT_TRUE(put.ok()) << put.ToString();
+  std::string out;
+  ASSERT_TRUE(store_->GetKv("t1", ids[0], "embedding", &out).ok());
+  EXPECT_EQ(out, embedding);
+  Reopen();
+  ASSERT_TRUE(store_->GetKv("t1", ids[0], "embedding", &out).ok());
+  EXPECT_EQ(out, embedding);
+  ASSERT_TRUE(store_->GetKv("t1", ids[0], "kv:vista-7b", &out).ok());
+  EXPECT_EQ(out, std::string(5 << 20, 'k'));
+  EXPECT_TRUE(store_->GetKv("t1", ids[0], "unknown", &out).IsNotFound());
+}
+
+TEST_F(CacheTest, TenantsCannotPinOrReadEachOthersPages) {
+  std::vector<uint64_t> theirs = MakePages("a", 30, "other");
+  ASSERT_FALSE(theirs.empty());
+  std::vector<PinnedPage> pinned;
+  EXPECT_TRUE(store_->PinPages("t1", {theirs[0]}, &pinned).IsNotFound());
+  EXPECT_TRUE(pinned.empty());
+  EXPECT_TRUE(store_->PutKv("t1", theirs[0], "embedding", "x").IsNotFound());
+  ASSERT_TRUE(store_->PutKv("other", theirs[0], "embedding", "secret").ok());
+  std::string out;
+  EXPECT_TRUE(store_->GetKv("t1", theirs[0], "embedding", &out).IsNotFound());
+}
+
+TEST(CacheOffTest, CallsFailWhenTheCacheIsOff) {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(Options(), dir.Sub("db"), &store).ok());
+  std::vector<PinnedPage> pinned;
+  EXPECT_TRUE(store->PinPages("t", {1}, &pinned).IsFailedPrecondition());
+  CacheReport report;
+  EXPECT_TRUE(store->GetCacheReport(&report).IsFailedPrecondition());
+}
+
+}  // namespace
+}  // namespace mnemo::test
