@@ -10,7 +10,7 @@ packages=(
   fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libdlpack-dev libstemmer-dev
-  libsqlite3-dev
+  libsqlite3-dev libicu-dev
   tesseract-ocr tesseract-ocr-eng
   python3 python3-dev python3-pil python3-numpy python3-pytest pybind11-dev
   clang libclang-rt-14-dev

@@ -9,6 +9,7 @@
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
+#include "search_postings.h"
 
 namespace mnemo::internal {
 namespace {
@@ -133,7 +134,8 @@ rocksdb::ColumnFamilyOptions BaseFamily(const Options& options,
 
 const std::vector<std::string>& ColumnFamilyNames() {
   static const std::vector<std::string> names = {
-      kCfDefault, kCfRecords, kCfIndex, kCfHistory, kCfPages, kCfSpill};
+      kCfDefault, kCfRecords, kCfIndex, kCfHistory, kCfPages, kCfSpill,
+      kCfPostings};
   return names;
 }
 
@@ -188,6 +190,8 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
       cf.memtable_insert_with_hint_prefix_extractor = cf.prefix_extractor;
       config.filters.push_back(std::make_unique<IndexTtlFilter>(clock));
       cf.compaction_filter = config.filters.back().get();
+    } else if (name == kCfPostings) {
+      cf.merge_operator = NewPostingsMergeOperator();  // search_postings.h
     } else if (name != kCfDefault) {
       cf.write_buffer_size = std::min<size_t>(options.write_buffer_bytes,
                                               16 << 20);

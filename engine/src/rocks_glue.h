@@ -31,7 +31,8 @@ inline constexpr const char* kCfIndex = "index";
 inline constexpr const char* kCfHistory = "history";
 inline constexpr const char* kCfPages = "pages";
 inline constexpr const char* kCfSpill = "spill";
-inline constexpr int kNumColumnFamilies = 6;
+inline constexpr const char* kCfPostings = "postings";  // full-text index
+inline constexpr int kNumColumnFamilies = 7;
 const std::vector<std::string>& ColumnFamilyNames();
 
 // Converts a RocksDB status; the message is prefixed with `context`.

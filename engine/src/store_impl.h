@@ -25,6 +25,7 @@
 #include "access_tracker.h"
 #include "mnemo/store.h"
 #include "rocks_glue.h"
+#include "search_postings.h"
 #include "text_store.h"
 
 namespace mnemo::internal {
@@ -33,7 +34,9 @@ namespace mnemo::internal {
 inline constexpr int kStoreFormatVersion = 1;
 inline constexpr char kMarkerFile[] = "MNEMO";
 
-enum Family { kDefault = 0, kRecords, kIndex, kHistory, kPages, kSpill };
+enum Family {
+  kDefault = 0, kRecords, kIndex, kHistory, kPages, kSpill, kPostings
+};
 
 class StoreImpl final : public Store {
  public:
@@ -69,6 +72,26 @@ class StoreImpl final : public Store {
   Status LookupNamespace(RecordId id, Namespace* ns) override;
   Status FlushAccessCounts() override;
   const std::string& dir() const override { return dir_; }
+
+  // Search (search_text.cc, search_vector.cc, context_builder.cc).
+  Status Search(const SearchOptions& options, SearchResult* result) override;
+  Status PutEmbedding(const WriteOptions& options, std::string_view tenant,
+                      RecordId id, const EmbeddingRef& embedding) override;
+  Status VectorSearch(const SearchOptions& options, const VectorQuery& query,
+                      SearchResult* result) override;
+  Status HybridSearch(const SearchOptions& options, const VectorQuery& query,
+                      const HybridOptions& hybrid,
+                      SearchResult* result) override;
+  Status BuildContext(const ContextOptions& options, Context* context) override;
+  // A builder for the postings of one write batch (search_postings.h).
+  PostingsBuilder NewPostingsBuilder() const {
+    return PostingsBuilder(options_.full_text_index, options_.search_language);
+  }
+  // Adds the removal of a record's postings and embedding (search_index.cc).
+  void AppendSearchDelete(const Record& record, rocksdb::WriteBatch* batch);
+  // Adds the deletion of every search key of an agent.
+  void AppendSearchDeleteAgent(std::string_view tenant, std::string_view agent,
+                               rocksdb::WriteBatch* batch);
 
   // Operator calls (store_admin.cc, store_iterate.cc, store_verify.cc).
   Status Validate(const Record& record) override;

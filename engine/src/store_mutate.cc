@@ -86,6 +86,10 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
                   entry);
   (void)batch.Delete(cf(kIndex), AgeKey(AgeBucket(old, flags), old.event_time, id));
   (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(next, 0), next.event_time, id), "");
+  PostingsBuilder postings = NewPostingsBuilder();  // search index
+  postings.Remove(old);
+  postings.Add(next);
+  postings.AppendTo(&batch, cf(kPostings));
   PageRemovals pages;
   NotePages(old, &pages);
   for (const auto& [page_id, ids] : pages) {
@@ -108,6 +112,7 @@ void StoreImpl::AppendDelete(const Record& r, uint8_t flags,
   for (uint32_t v = 1; v < r.version; ++v) {
     (void)batch->Delete(cf(kHistory), HistoryKey(r.id, v));
   }
+  AppendSearchDelete(r, batch);
   PageRemovals mine;
   NotePages(r, &mine);
   for (const auto& [page_id, ids] : mine) {
@@ -228,6 +233,7 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
     forgotten.push_back(NamespaceKey(ns));
   }
   for (const auto& key : forgotten) (void)batch.Delete(cf(kIndex), key);
+  if (whole_agent) AppendSearchDeleteAgent(ns.tenant, ns.agent, &batch);
   StripeLocks page_locks = LockPages(pages);
   MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch));
   MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "deleting " + ns.agent));

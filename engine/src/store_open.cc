@@ -10,6 +10,7 @@
 
 #include "coding.h"
 #include "keys.h"
+#include "search_analyzer.h"
 #include "store_impl.h"
 
 namespace mnemo {
@@ -119,6 +120,7 @@ Status StoreImpl::WriteMarker() {
 Status StoreImpl::OpenDb() {
   bool fresh = false;
   MNEMO_RETURN_IF_ERROR(CheckMarker(&fresh));
+  MNEMO_RETURN_IF_ERROR(ValidateSearchLanguage(options_.search_language));
   if (fresh) {
     std::error_code ec;
     fs::create_directories(dir_, ec);

@@ -156,6 +156,7 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
   std::vector<std::string> new_namespaces;
   std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
   thread_local Record stored;  // reused: its strings keep their capacity
+  PostingsBuilder postings = NewPostingsBuilder();  // search index
   for (size_t i = 0; i < n; ++i) {
     stored = records[i];
     stored.id = *first + i;
@@ -169,7 +170,9 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
     stored.content_hash = ContentHash(stored.text);
     stored.version = 1;
     AppendInsert(stored, &batch, &new_namespaces);
+    postings.Add(stored);
   }
+  postings.AppendTo(&batch, cf(kPostings));
   Status s = Commit(options, &batch, "writing records");
   FinishIds(*first);
   MNEMO_RETURN_IF_ERROR(s);
@@ -208,6 +211,7 @@ Status StoreImpl::Restore(const WriteOptions& options,
   rocksdb::WriteBatch batch;
   std::vector<std::string> new_namespaces;
   std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
+  PostingsBuilder postings = NewPostingsBuilder();  // search index
   for (Record r : records) {
     r.tier = Tier::kHot;
     r.page = PageRef();
@@ -216,7 +220,9 @@ Status StoreImpl::Restore(const WriteOptions& options,
     AppendInsert(r, &batch, &new_namespaces);
     // Restored ids may lie below the age watermark: index them now.
     (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(r, 0), r.event_time, r.id), "");
+    postings.Add(r);
   }
+  postings.AppendTo(&batch, cf(kPostings));
   MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
   ns_lock.unlock();
   std::unique_lock<std::shared_mutex> lock(ns_mu_);

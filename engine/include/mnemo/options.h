@@ -79,6 +79,19 @@ struct Options {
   CompactionPolicy compaction_policy;
   double compaction_max_duty = 0.5;
 
+  // Full-text index (mnemo/search.h), written with each record in the same
+  // batch. Off: Search finds only records written while it was on.
+  // Default: true
+  bool full_text_index = true;
+
+  // Snowball stemmer of the full-text index ("english", "german", ...;
+  // "none": no stemming, no stop words). English drops English stop words.
+  // Must stay the same for the life of a store (terms written under one
+  // language are not found under another). Unknown: Open fails with
+  // InvalidArgument.
+  // Default: "english"
+  std::string search_language = "english";
+
   // Time source. nullptr means Clock::System(). Not owned; must outlive
   // the store.
   // Default: nullptr

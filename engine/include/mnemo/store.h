@@ -23,6 +23,7 @@
 #include "mnemo/compaction.h"
 #include "mnemo/options.h"
 #include "mnemo/record.h"
+#include "mnemo/search.h"
 #include "mnemo/status.h"
 
 namespace mnemo {
@@ -141,6 +142,59 @@ class Store {
 
   // The store directory.
   virtual const std::string& dir() const = 0;
+
+  // --- Search (types in mnemo/search.h) ---
+  // Each call requires filter.tenant (InvalidArgument when empty) and sees
+  // only that tenant's records. Hits are read from one snapshot; records
+  // that expired or were deleted are never returned. Reads do not count as
+  // accesses. The defaults return NotSupported.
+
+  // BM25 full-text search over every tier. OK with no hits when nothing
+  // matches; InvalidArgument for bad k/BM25 parameters.
+  virtual Status Search(const SearchOptions& options, SearchResult* result) {
+    (void)options;
+    (void)result;
+    return Status::NotSupported("Search");
+  }
+
+  // Stores (or replaces) the host's embedding of record `id` of `tenant`.
+  // NotFound when the record does not exist for `tenant`; InvalidArgument
+  // when the dimension differs from the agent's first embedding. Deleting
+  // the record deletes its embedding; Update keeps it.
+  virtual Status PutEmbedding(const WriteOptions& options,
+                              std::string_view tenant, RecordId id,
+                              const EmbeddingRef& embedding) {
+    (void)options, (void)tenant, (void)id, (void)embedding;
+    return Status::NotSupported("PutEmbedding");
+  }
+
+  // Exact top-k by cosine or dot product over the embeddings of the
+  // filtered records (options.query is ignored).
+  virtual Status VectorSearch(const SearchOptions& options,
+                              const VectorQuery& query, SearchResult* result) {
+    (void)options, (void)query, (void)result;
+    return Status::NotSupported("VectorSearch");
+  }
+
+  // Fuses the BM25 ranking of options.query and the vector ranking of
+  // `query` by reciprocal rank (see HybridOptions).
+  virtual Status HybridSearch(const SearchOptions& options,
+                              const VectorQuery& query,
+                              const HybridOptions& hybrid,
+                              SearchResult* result) {
+    (void)options, (void)query, (void)hybrid, (void)result;
+    return Status::NotSupported("HybridSearch");
+  }
+
+  // Packs the newest records and the search hits of an agent into parts
+  // whose token cost never exceeds options.token_budget (see Context).
+  // Deterministic for a given store state. InvalidArgument for a missing
+  // tenant/agent, an unknown profile or a zero budget.
+  virtual Status BuildContext(const ContextOptions& options,
+                              Context* context) {
+    (void)options, (void)context;
+    return Status::NotSupported("BuildContext");
+  }
 
   // ---- Operator calls (types in mnemo/admin.h). They cross tenants. ----
   // The defaults return NotSupported so other Store implementations need

@@ -1,0 +1,174 @@
+// Copyright (c) mnemo authors.
+//
+// Search over an agent's memory, whatever tier its records are in: BM25
+// full-text search, exact vector search over host-supplied embeddings,
+// hybrid fusion of both, and the context builder that packs the results
+// into a token budget for a VLM (see Store::Search, Store::VectorSearch,
+// Store::HybridSearch, Store::BuildContext).
+//
+// The full-text index is written at ingest, in the same atomic batch as
+// the record (Options::full_text_index), and is never touched by
+// compaction: a record rendered onto a page, or whose text a forgetting
+// policy dropped, is found by the words it was stored with.
+//
+// Tenant isolation: every call names its tenant; records, pages and
+// statistics of other tenants never reach a result or influence a score.
+
+#ifndef MNEMO_SEARCH_H_
+#define MNEMO_SEARCH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mnemo/record.h"
+
+namespace mnemo {
+
+// Which records a search may return. Unset optionals mean "any".
+struct SearchFilter {
+  std::string tenant;  // required (InvalidArgument when empty)
+  std::string agent;   // empty: every agent of the tenant
+  std::optional<std::string> session;
+  std::optional<std::string> role;
+  std::optional<std::string> kind;
+  // Event time range [start_time, end_time).
+  std::optional<Micros> start_time;
+  std::optional<Micros> end_time;
+};
+
+// BM25 parameters: term-frequency saturation k1 and length normalization b.
+// Default: k1 1.2, b 0.75 (Lucene's). Valid: k1 >= 0, 0 <= b <= 1.
+struct Bm25Params {
+  double k1 = 1.2;
+  double b = 0.75;
+};
+
+struct SearchOptions {
+  SearchFilter filter;
+  // Free text; analyzed exactly as records are (Unicode case folding,
+  // Snowball stemming in Options::search_language, stop words dropped).
+  // A query with no indexable word matches nothing (OK, no hits).
+  std::string query;
+  // Page size and position: hits [offset, offset + k) of the full ranking.
+  // k: 1..1000. Rankings are deterministic (ties go to the newer record),
+  // so pages of the same query on an unchanged store do not overlap.
+  size_t k = 10;
+  size_t offset = 0;
+  Bm25Params bm25;
+  // Length of SearchHit::snippet in bytes (0: no snippet).
+  // Default: 160
+  size_t snippet_bytes = 160;
+};
+
+struct SearchHit {
+  RecordId id = 0;
+  // BM25 score (Search), similarity (VectorSearch) or fused reciprocal-rank
+  // score (HybridSearch); higher is better.
+  double score = 0;
+  // The whole record as Get returns it (without counting an access). Its
+  // tier and page say where it lives; its text is empty when forgotten.
+  Record record;
+  // A window of the text around the first query word (Search/Hybrid), or
+  // the start of the text (VectorSearch). Empty when the text is forgotten.
+  std::string snippet;
+};
+
+struct SearchResult {
+  std::vector<SearchHit> hits;
+  // Records that matched at least one word (before filters and paging);
+  // an upper bound on what further pages can hold.
+  size_t matched = 0;
+};
+
+// --- Vectors -------------------------------------------------------------
+
+enum class VectorType : uint8_t { kFloat32 = 0, kFloat16 = 1 };
+enum class VectorMetric : uint8_t { kCosine = 0, kDot = 1 };
+
+// An embedding supplied by the host for one record. The first embedding
+// stored for an agent fixes its dimension; later ones of another dimension
+// are InvalidArgument. `data` is `dim` values of `type` (float16: IEEE
+// binary16 bits). The store keeps the type it is given (float16 halves the
+// bytes). Not owned; read only during the call.
+struct EmbeddingRef {
+  VectorType type = VectorType::kFloat32;
+  const void* data = nullptr;
+  size_t dim = 0;  // 1..4096
+};
+
+struct VectorQuery {
+  std::vector<float> vector;  // same dimension as the agent's embeddings
+  VectorMetric metric = VectorMetric::kCosine;
+};
+
+// Reciprocal rank fusion: score = Σ weight / (rrf_k + rank), rank from 1.
+struct HybridOptions {
+  double text_weight = 1.0;
+  double vector_weight = 1.0;
+  double rrf_k = 60.0;
+  // Candidates taken from each ranking before fusion (>= offset + k).
+  // Default: 100
+  size_t candidates = 100;
+};
+
+// --- Context builder -------------------------------------------------------
+
+struct ContextOptions {
+  SearchFilter filter;  // tenant required; agent required
+  // Text to search for; empty builds a context of recent records only.
+  std::string query;
+  // The context never costs more than this many tokens (>= 1).
+  size_t token_budget = 4000;
+  // VLM profile (codec profile name) that prices page images: a whole page
+  // costs the profile's vision_tokens, a crop its share of the page area.
+  // Default: "base"
+  std::string profile = "base";
+  // The newest records always considered (as text when they have it).
+  // Default: 8
+  size_t recent_records = 8;
+  // Search hits considered after the recent records.
+  // Default: 20
+  size_t max_hits = 20;
+  // Records on pages: true sends a crop of the lines holding each hit,
+  // false the whole page.
+  // Default: false
+  bool crop_pages = false;
+  Bm25Params bm25;
+};
+
+// One piece of a context: a record's text, or a page image (whole, or a
+// crop holding hits).
+struct ContextPart {
+  enum class Kind : uint8_t { kText = 0, kPage = 1 };
+  Kind kind = Kind::kText;
+  // kText: the record; kPage: the hit records on the image, best first.
+  std::vector<RecordId> records;
+  Micros event_time = 0;  // of the (first) record
+  // kText: "[2024-01-01T10:00:00Z] role: text". Empty for pages.
+  std::string text;
+  // kPage: the page, the PNG bytes (cropped when `cropped`), and the crop
+  // rectangle in the page's current image.
+  uint64_t page_id = 0;
+  std::string png;
+  bool cropped = false;
+  int x = 0, y = 0, width = 0, height = 0;
+  size_t tokens = 0;  // text tokens estimate, or vision tokens
+  double score = 0;   // best search score among its records (0: recent)
+};
+
+struct Context {
+  // In time order (oldest first), as a VLM should read them.
+  std::vector<ContextPart> parts;
+  size_t text_tokens = 0;
+  size_t vision_tokens = 0;
+  size_t total_tokens() const { return text_tokens + vision_tokens; }
+  // Candidates that did not fit the budget.
+  size_t dropped = 0;
+};
+
+}  // namespace mnemo
+
+#endif  // MNEMO_SEARCH_H_

@@ -1,0 +1,77 @@
+// Copyright (c) mnemo authors.
+//
+// Pieces shared by the search calls (search_text.cc, search_vector.cc,
+// context_builder.cc): rankings, filters, and turning a ranking into hits.
+// They read through the public Store calls and the postings family only.
+
+#ifndef MNEMO_ENGINE_SEARCH_INTERNAL_H_
+#define MNEMO_ENGINE_SEARCH_INTERNAL_H_
+
+#include <rocksdb/db.h>
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "mnemo/search.h"
+#include "mnemo/store.h"
+
+namespace mnemo::internal {
+
+// What a search reads: the store (records, namespaces) and its postings.
+struct SearchEnv {
+  Store* store = nullptr;
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* postings = nullptr;
+  std::string language;
+};
+
+struct Scored {
+  RecordId id = 0;
+  double score = 0;
+};
+
+// Best first; equal scores: newer (larger id) first.
+void SortRanking(std::vector<Scored>* ranking);
+
+// InvalidArgument unless the tenant is set and, when set, the agent is a
+// valid namespace part.
+Status ValidateFilter(const SearchFilter& filter);
+// InvalidArgument unless 1 <= k <= 1000 and the BM25 parameters are valid.
+Status ValidateSearchOptions(const SearchOptions& options);
+
+// The agents a filter covers: its agent, or every agent of its tenant.
+Status FilterAgents(const SearchEnv& env, const SearchFilter& filter,
+                    std::vector<std::string>* agents);
+
+// True when `record` passes the session/role/kind/time filters (tenant
+// and expiry are checked by Store::Get).
+bool PassesFilter(const Record& record, const SearchFilter& filter);
+
+// The distinct terms of `query` under the store's analysis.
+std::vector<std::string> QueryTerms(const SearchEnv& env,
+                                    std::string_view query);
+
+// BM25 ranking of every record holding a term (unsorted).
+Status RankBm25(const SearchEnv& env, const SearchFilter& filter,
+                const std::vector<std::string>& terms, const Bm25Params& bm25,
+                std::vector<Scored>* ranking);
+
+// Reads the records of a sorted ranking in order, keeps those that still
+// exist for the tenant and pass the filter, and fills result->hits with
+// the ones at positions [offset, offset + k). `terms` place the snippet
+// (empty: the start of the text).
+Status CollectHits(const SearchEnv& env, const SearchFilter& filter,
+                   const std::vector<Scored>& ranking, size_t offset,
+                   size_t k, const std::vector<std::string>& terms,
+                   size_t snippet_bytes, SearchResult* result);
+
+// A window of about `bytes` bytes of `text` around the first word whose
+// term is in `terms` (or from the start), cut at UTF-8 boundaries, with
+// "…" where it was cut.
+std::string MakeSnippet(const SearchEnv& env, std::string_view text,
+                        const std::vector<std::string>& terms, size_t bytes);
+
+}  // namespace mnemo::internal
+
+#endif  // MNEMO_ENGINE_SEARCH_INTERNAL_H_

@@ -1,0 +1,226 @@
+// Copyright (c) mnemo authors.
+
+#include "search_postings.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "coding.h"
+#include "search_analyzer.h"
+
+namespace mnemo::internal {
+namespace {
+
+std::string TaggedPrefix(char tag, std::string_view tenant,
+                         std::string_view agent, bool trailing_nul) {
+  std::string key;
+  key.reserve(tenant.size() + agent.size() + 3);
+  key.push_back(tag);
+  key.append(tenant);
+  key.push_back('\0');
+  key.append(agent);
+  if (trailing_nul) key.push_back('\0');
+  return key;
+}
+
+// Folds postings gathered in write order into one list sorted by id: the
+// last posting of an id wins; removals are dropped when `drop_removals`
+// (nothing older can hold the id) and kept otherwise.
+void Fold(std::vector<Posting>* postings, bool drop_removals) {
+  auto by_id = [](const Posting& a, const Posting& b) { return a.id < b.id; };
+  bool sorted = true, has_removal = false;
+  for (size_t i = 0; i < postings->size(); ++i) {
+    if (i > 0 && (*postings)[i].id <= (*postings)[i - 1].id) sorted = false;
+    if ((*postings)[i].tf == 0) has_removal = true;
+  }
+  if (sorted && !(has_removal && drop_removals)) return;  // the common case
+  std::stable_sort(postings->begin(), postings->end(), by_id);
+  size_t out = 0;
+  for (size_t i = 0; i < postings->size(); ++i) {
+    bool last_of_id = i + 1 == postings->size() ||
+                      (*postings)[i + 1].id != (*postings)[i].id;
+    if (!last_of_id) continue;
+    if (drop_removals && (*postings)[i].tf == 0) continue;
+    (*postings)[out++] = (*postings)[i];
+  }
+  postings->resize(out);
+}
+
+class PostingsMergeOperator final : public rocksdb::MergeOperator {
+ public:
+  const char* Name() const override { return "mnemo.PostingsMerge"; }
+
+  bool FullMergeV2(const MergeOperationInput& in,
+                   MergeOperationOutput* out) const override {
+    if (in.key.empty()) return false;
+    if (in.key[0] == kSearchStatsTag) {
+      SearchStats total;
+      if (in.existing_value && !Add(*in.existing_value, &total)) return false;
+      for (const auto& op : in.operand_list) {
+        if (!Add(op, &total)) return false;
+      }
+      out->new_value = SearchStatsOperand(total.docs, total.total_length);
+      return true;
+    }
+    std::vector<Posting> postings;
+    if (in.existing_value &&
+        !DecodePostings(View(*in.existing_value), &postings)) {
+      return false;  // -> Corruption on read
+    }
+    for (const auto& op : in.operand_list) {
+      if (!DecodePostings(View(op), &postings)) return false;
+    }
+    Fold(&postings, /*drop_removals=*/true);
+    out->new_value.clear();  // RocksDB may hand over a used buffer
+    EncodePostings(postings, &out->new_value);
+    return true;
+  }
+
+  bool PartialMergeMulti(const rocksdb::Slice& key,
+                         const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value,
+                         rocksdb::Logger* /*logger*/) const override {
+    if (key.empty()) return false;
+    if (key[0] == kSearchStatsTag) {
+      SearchStats total;
+      for (const auto& op : operands) {
+        if (!Add(op, &total)) return false;
+      }
+      *new_value = SearchStatsOperand(total.docs, total.total_length);
+      return true;
+    }
+    std::vector<Posting> postings;
+    for (const auto& op : operands) {
+      if (!DecodePostings(View(op), &postings)) return false;
+    }
+    Fold(&postings, /*drop_removals=*/false);
+    new_value->clear();
+    EncodePostings(postings, new_value);
+    return true;
+  }
+
+ private:
+  static std::string_view View(const rocksdb::Slice& s) {
+    return std::string_view(s.data(), s.size());
+  }
+  static bool Add(const rocksdb::Slice& s, SearchStats* total) {
+    SearchStats one;
+    if (!DecodeSearchStats(View(s), &one)) return false;
+    total->docs += one.docs;
+    total->total_length += one.total_length;
+    return true;
+  }
+};
+
+}  // namespace
+
+std::string PostingPrefix(std::string_view tenant, std::string_view agent) {
+  return TaggedPrefix(kPostingTag, tenant, agent, true);
+}
+std::string SearchStatsKey(std::string_view tenant, std::string_view agent) {
+  return TaggedPrefix(kSearchStatsTag, tenant, agent, false);
+}
+std::string EmbeddingPrefix(std::string_view tenant, std::string_view agent) {
+  return TaggedPrefix(kEmbeddingTag, tenant, agent, true);
+}
+std::string EmbeddingKey(std::string_view tenant, std::string_view agent,
+                         RecordId id) {
+  std::string key = EmbeddingPrefix(tenant, agent);
+  PutBigEndian64(&key, id);
+  return key;
+}
+std::string EmbeddingDimKey(std::string_view tenant, std::string_view agent) {
+  return TaggedPrefix(kEmbeddingDimTag, tenant, agent, false);
+}
+
+void EncodePostings(const std::vector<Posting>& postings, std::string* out) {
+  PutVarint32(out, static_cast<uint32_t>(postings.size()));
+  RecordId prev = 0;
+  for (const Posting& p : postings) {
+    PutVarint64(out, p.id - prev);
+    prev = p.id;
+    PutVarint32(out, p.tf);
+    if (p.tf != 0) PutVarint32(out, p.dl);
+  }
+}
+
+bool DecodePostings(std::string_view value, std::vector<Posting>* out) {
+  Reader in(value);
+  uint32_t count = 0;
+  if (!in.GetVarint32(&count)) return false;
+  // Every posting takes at least two bytes: bound the reservation.
+  if (count > in.remaining() / 2) return false;
+  out->reserve(out->size() + count);
+  RecordId id = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint64_t delta = 0;
+    Posting p;
+    if (!in.GetVarint64(&delta) || !in.GetVarint32(&p.tf)) return false;
+    if (p.tf != 0 && !in.GetVarint32(&p.dl)) return false;
+    if (i > 0 && delta == 0) return false;  // ids strictly increase
+    id += delta;
+    p.id = id;
+    out->push_back(p);
+  }
+  return in.empty();
+}
+
+std::string SearchStatsOperand(int64_t docs, int64_t total_length) {
+  std::string op;
+  PutFixed64(&op, static_cast<uint64_t>(docs));
+  PutFixed64(&op, static_cast<uint64_t>(total_length));
+  return op;
+}
+
+bool DecodeSearchStats(std::string_view value, SearchStats* stats) {
+  if (value.size() != 16) return false;
+  stats->docs = static_cast<int64_t>(DecodeFixed64(value.data()));
+  stats->total_length = static_cast<int64_t>(DecodeFixed64(value.data() + 8));
+  return true;
+}
+
+std::shared_ptr<rocksdb::MergeOperator> NewPostingsMergeOperator() {
+  return std::make_shared<PostingsMergeOperator>();
+}
+
+void PostingsBuilder::Collect(const Record& r, bool remove) {
+  if (!enabled_ || r.text_forgotten) return;
+  terms_.clear();
+  ThreadAnalyzer(language_).Terms(r.text, &terms_);
+  SearchStats& stats = stats_[SearchStatsKey(r.ns.tenant, r.ns.agent)];
+  int64_t sign = remove ? -1 : 1;
+  stats.docs += sign;
+  stats.total_length += sign * static_cast<int64_t>(terms_.size());
+  if (terms_.empty()) return;
+  std::sort(terms_.begin(), terms_.end());
+  std::string prefix = PostingPrefix(r.ns.tenant, r.ns.agent);
+  uint32_t dl = static_cast<uint32_t>(terms_.size());
+  for (size_t i = 0; i < terms_.size();) {
+    size_t j = i;
+    while (j < terms_.size() && terms_[j] == terms_[i]) ++j;
+    key_.assign(prefix).append(terms_[i]);
+    Posting p{r.id, remove ? 0u : static_cast<uint32_t>(j - i), remove ? 0 : dl};
+    lists_[key_].push_back(p);
+    i = j;
+  }
+}
+
+void PostingsBuilder::AppendTo(rocksdb::WriteBatch* batch,
+                               rocksdb::ColumnFamilyHandle* cf) {
+  std::string value;
+  for (auto& [key, postings] : lists_) {
+    Fold(&postings, /*drop_removals=*/false);
+    value.clear();
+    EncodePostings(postings, &value);
+    (void)batch->Merge(cf, key, value);
+  }
+  for (const auto& [key, stats] : stats_) {
+    if (stats.docs == 0 && stats.total_length == 0) continue;
+    (void)batch->Merge(cf, key,
+                       SearchStatsOperand(stats.docs, stats.total_length));
+  }
+  lists_.clear();
+  stats_.clear();
+}
+
+}  // namespace mnemo::internal

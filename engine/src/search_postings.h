@@ -1,0 +1,109 @@
+// Copyright (c) mnemo authors.
+//
+// The full-text index in the `postings` column family:
+//
+//   'w' tenant 0 agent 0 term  -> posting list (merge operands append)
+//   's' tenant 0 agent         -> agent statistics (docs, total length)
+//   'e' tenant 0 agent 0 id(8) -> embedding (see search_vector.cc)
+//   'd' tenant 0 agent         -> embedding dimension and type
+//
+// A posting list (and every merge operand) is
+//   varint32 count, then per posting, in increasing id order:
+//   varint64 (id - previous id), varint32 tf, and when tf > 0 varint32 dl
+// where tf is the term's count in the record and dl the record's length in
+// terms (BM25 needs both; keeping dl here saves a read per candidate).
+// tf 0 in an operand removes the id. The merge operator folds operands in
+// order (a later posting for an id replaces an earlier one) and drops
+// removals once nothing older can hold the id.
+//
+// Ingest writes one operand per distinct (agent, term) per batch and one
+// statistics operand per agent, never reading: PostingsBuilder gathers a
+// batch's records and emits them.
+//
+// An agent's keys are contiguous, so deleting an agent deletes one range.
+
+#ifndef MNEMO_ENGINE_SEARCH_POSTINGS_H_
+#define MNEMO_ENGINE_SEARCH_POSTINGS_H_
+
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/write_batch.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "mnemo/record.h"
+
+namespace mnemo::internal {
+
+inline constexpr char kPostingTag = 'w';
+inline constexpr char kSearchStatsTag = 's';
+inline constexpr char kEmbeddingTag = 'e';
+inline constexpr char kEmbeddingDimTag = 'd';
+
+// 'w' tenant 0 agent 0: every posting key of the agent starts so.
+std::string PostingPrefix(std::string_view tenant, std::string_view agent);
+std::string SearchStatsKey(std::string_view tenant, std::string_view agent);
+std::string EmbeddingPrefix(std::string_view tenant, std::string_view agent);
+std::string EmbeddingKey(std::string_view tenant, std::string_view agent,
+                         RecordId id);
+std::string EmbeddingDimKey(std::string_view tenant, std::string_view agent);
+
+struct Posting {
+  RecordId id = 0;
+  uint32_t tf = 0;  // 0: removal (operands only)
+  uint32_t dl = 0;
+};
+
+// Appends the encoding of `postings`. REQUIRES: ids strictly increasing.
+void EncodePostings(const std::vector<Posting>& postings, std::string* out);
+// Appends the postings of one list or operand to *out; false when the
+// bytes are malformed (then *out holds what decoded before the error).
+bool DecodePostings(std::string_view value, std::vector<Posting>* out);
+
+// Statistics of an agent's indexed records.
+struct SearchStats {
+  int64_t docs = 0;
+  int64_t total_length = 0;  // terms in all records
+};
+std::string SearchStatsOperand(int64_t docs, int64_t total_length);
+bool DecodeSearchStats(std::string_view value, SearchStats* stats);
+
+// Merge operator of the postings family: posting lists ('w') and
+// statistics ('s'); other keys are never merged.
+std::shared_ptr<rocksdb::MergeOperator> NewPostingsMergeOperator();
+
+// Gathers the postings of one batch's records and writes them as merges.
+// Not thread-safe; reusable after AppendTo.
+class PostingsBuilder {
+ public:
+  // `enabled` false: every call is a no-op (Options::full_text_index off).
+  PostingsBuilder(bool enabled, const std::string& language)
+      : enabled_(enabled), language_(language) {}
+
+  // Adds `record` (its id, namespace and text) to the index.
+  void Add(const Record& record) { Collect(record, false); }
+  // Removes `record`, analyzed from the text it was indexed with. A
+  // record whose text was forgotten cannot be analyzed: its postings stay
+  // and searches skip them once the record is gone.
+  void Remove(const Record& record) { Collect(record, true); }
+  // Adds the gathered merges to `batch` and clears the builder.
+  void AppendTo(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf);
+
+ private:
+  void Collect(const Record& record, bool remove);
+
+  bool enabled_;
+  std::string language_;
+  std::unordered_map<std::string, std::vector<Posting>> lists_;
+  std::unordered_map<std::string, SearchStats> stats_;
+  std::vector<std::string> terms_;  // scratch
+  std::string key_;                 // scratch
+};
+
+}  // namespace mnemo::internal
+
+#endif  // MNEMO_ENGINE_SEARCH_POSTINGS_H_
