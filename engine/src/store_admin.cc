@@ -92,7 +92,8 @@ Status StoreImpl::GetStats(StoreStats* stats) {
   MNEMO_RETURN_IF_ERROR(CountKeys(db_, cf(kIndex),
                                   std::string(1, kNamespaceTag),
                                   &stats->namespaces));
-  MNEMO_RETURN_IF_ERROR(CountKeys(db_, cf(kPages), "", &stats->pages));
+  MNEMO_RETURN_IF_ERROR(CountKeys(db_, cf(kPages), std::string(1, kPageTag),
+                                  &stats->pages));
   for (auto* handle : handles_) {
     StoreStats::Family f;
     f.name = handle->GetName();

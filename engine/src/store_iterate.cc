@@ -5,6 +5,8 @@
 
 #include <rocksdb/snapshot.h>
 
+#include <functional>
+
 #include "envelope.h"
 #include "keys.h"
 #include "store_impl.h"
@@ -12,15 +14,20 @@
 namespace mnemo::internal {
 namespace {
 
+using RecordDecoder =
+    std::function<Status(std::string_view value, RecordId id, Record* r)>;
+
 // A value of 16 bytes holds only access counts of a deleted record.
 bool IsOrphanCounts(const rocksdb::Slice& value) { return value.size() == 16; }
 
 class RecordIteratorImpl final : public RecordIterator {
  public:
   // Takes a snapshot of `db` and positions at the first matching record.
+  // `decode` turns a stored value into a record (checksum, decompression).
   RecordIteratorImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
-                     const IterateOptions& options, Micros now)
-      : db_(db), options_(options), now_(now) {
+                     const IterateOptions& options, Micros now,
+                     RecordDecoder decode)
+      : db_(db), options_(options), now_(now), decode_(std::move(decode)) {
     snapshot_ = db_->GetSnapshot();
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
@@ -62,8 +69,8 @@ class RecordIteratorImpl final : public RecordIterator {
     for (; it_->Valid(); it_->Next()) {
       if (it_->key().size() != 8 || IsOrphanCounts(it_->value())) continue;
       RecordId id = DecodeRecordKey({it_->key().data(), 8});
-      Status s = DecodeEnvelope({it_->value().data(), it_->value().size()},
-                                "record " + RecordIdToString(id), &record_);
+      Status s = decode_({it_->value().data(), it_->value().size()}, id,
+                         &record_);
       if (!s.ok()) {
         status_ = std::move(s);
         return;
@@ -79,6 +86,7 @@ class RecordIteratorImpl final : public RecordIterator {
   rocksdb::DB* const db_;
   const IterateOptions options_;
   const Micros now_;
+  const RecordDecoder decode_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
   std::unique_ptr<rocksdb::Iterator> it_;
   Record record_;
@@ -94,8 +102,11 @@ Status StoreImpl::NewRecordIterator(const IterateOptions& options,
     it->reset();
     return Status::InvalidArgument("iterate: until is before since");
   }
-  *it = std::make_unique<RecordIteratorImpl>(db_, cf(kRecords), options,
-                                             clock_->NowMicros());
+  *it = std::make_unique<RecordIteratorImpl>(
+      db_, cf(kRecords), options, clock_->NowMicros(),
+      [this](std::string_view value, RecordId id, Record* r) {
+        return DecodeStored(value, id, r, nullptr);
+      });
   return Status::OK();
 }
 

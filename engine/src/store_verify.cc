@@ -12,6 +12,7 @@
 
 #include <rocksdb/snapshot.h>
 
+#include <functional>
 #include <unordered_set>
 
 #include "envelope.h"
@@ -39,11 +40,19 @@ namespace {
 
 using Kind = VerifyProblem::Kind;
 
+// Turns a stored value into a record: checksum, then decompression.
+using RecordDecoder =
+    std::function<Status(std::string_view value, RecordId id, Record* r)>;
+
 class Verifier {
  public:
   Verifier(StoreImpl* store, const VerifyOptions& options,
-           VerifyReport* report)
-      : db_(store->db()), store_(store), options_(options), report_(report) {
+           VerifyReport* report, RecordDecoder decode)
+      : db_(store->db()),
+        store_(store),
+        options_(options),
+        report_(report),
+        decode_(std::move(decode)) {
     snapshot_ = db_->GetSnapshot();
     ro_.snapshot = snapshot_;
     ro_.total_order_seek = true;
@@ -84,8 +93,7 @@ class Verifier {
       ++report_->records_checked;
       RecordId id = DecodeRecordKey({it->key().data(), 8});
       Record r;
-      Status s = DecodeEnvelope({it->value().data(), it->value().size()},
-                                "record " + RecordIdToString(id), &r);
+      Status s = decode_({it->value().data(), it->value().size()}, id, &r);
       if (!s.ok()) {
         Problem(Kind::kCorruptRecord, id, s.message(), false);
         continue;
@@ -165,7 +173,7 @@ class Verifier {
     if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading record");
     Record r;
     bool exists = s.ok() && value.size() != 16;
-    if (exists && !DecodeEnvelope(value, "", &r).ok()) {
+    if (exists && !decode_(value, id, &r).ok()) {
       return Status::OK();  // already reported as a corrupt record
     }
     if (exists &&
@@ -191,7 +199,7 @@ class Verifier {
                         ? DecodeRecordKey({it->key().data(), 8}) : 0;
       std::string what = "history of record " + RecordIdToString(id);
       Record r;
-      Status s = options_.deep ? DecodeEnvelope(value, what, &r)
+      Status s = options_.deep ? decode_(value, id, &r)
                                : VerifyEnvelope(value, what);
       if (!s.ok()) Problem(Kind::kCorruptHistory, id, s.message(), false);
     }
@@ -209,6 +217,7 @@ class Verifier {
   StoreImpl* const store_;
   const VerifyOptions options_;
   VerifyReport* const report_;
+  const RecordDecoder decode_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
   rocksdb::ReadOptions ro_;
   rocksdb::WriteBatch batch_;
@@ -220,7 +229,10 @@ class Verifier {
 Status StoreImpl::Verify(const VerifyOptions& options, VerifyReport* report) {
   *report = VerifyReport();
   if (options.repair) MNEMO_RETURN_IF_ERROR(CheckWritable().WithContext("repair"));
-  Verifier verifier(this, options, report);
+  Verifier verifier(this, options, report,
+                    [this](std::string_view value, RecordId id, Record* r) {
+                      return DecodeStored(value, id, r, nullptr);
+                    });
   return verifier.Run();
 }
 

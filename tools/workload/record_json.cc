@@ -131,7 +131,7 @@ std::string RecordToJson(const Record& r) {
   j["access_count"] = r.access_count;
   j["tier"] = TierName(r.tier);
   if (r.page.valid()) {
-    j["page"] = {{"id", std::to_string(r.page.page_id)}, {"item", r.page.item}};
+    j["page"] = std::to_string(r.page.page_id);
   } else {
     j["page"] = nullptr;
   }

@@ -8,8 +8,8 @@
 //   tenant, agent, session, role, kind, text,
 //   event_time, created_time (RFC 3339 UTC, microseconds when non-zero),
 //   importance (shortest decimal that reads back as the same float),
-//   access_count, tier ("hot"...), page (null, or {"id": "<page id>",
-//   "item": N} once compacted), metadata (object of strings), version,
+//   access_count, tier ("hot"...), page (null, or the page id as a
+//   decimal string once compacted), metadata (object of strings), version,
 //   expires_at (only when the record expires).
 //
 // Read by RecordFromJson. Required: tenant, agent, text (strings).
