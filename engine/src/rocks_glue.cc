@@ -9,6 +9,7 @@
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
+#include "test_hooks.h"
 #include "search_postings.h"
 
 namespace mnemo::internal {
@@ -169,6 +170,7 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
   config.db.max_background_jobs = 2;
   config.db.bytes_per_sync = 1 << 20;
   config.db.keep_log_file_num = 4;
+  if (rocksdb::Env* env = TestEnv()) config.db.env = env;  // tests only
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
 
   for (const std::string& name : ColumnFamilyNames()) {

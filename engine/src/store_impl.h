@@ -206,6 +206,8 @@ class StoreImpl final : public Store {
   std::mutex compaction_mu_;  // one Compact at a time
   std::thread compaction_thread_;
   std::atomic<bool> background_cancel_{false};  // set on close
+  // A write failed: RocksDB refuses writes until DB::Resume() (see Commit).
+  std::atomic<bool> write_failed_{false};
   void CompactionLoop();
 
   AccessTracker access_;

@@ -116,7 +116,18 @@ Status StoreImpl::Commit(const WriteOptions& options,
                          rocksdb::WriteBatch* batch, std::string_view what) {
   rocksdb::WriteOptions wo;
   wo.sync = options.sync;
-  return FromRocks(db_->Write(wo, batch), what);
+  // After a failed write (disk full, I/O error) RocksDB refuses every write
+  // until DB::Resume() succeeds: try it first (it fails fast while the disk
+  // is still full), so the store recovers once space returns, without a
+  // reopen. The failed batch itself is never retried (its outcome is
+  // unknown to the caller, who got an error).
+  // (Busy: RocksDB's own retry of the failed flush is under way.)
+  rocksdb::Status s;
+  if (write_failed_.load()) s = db_->Resume();
+  if (s.ok() || s.IsBusy()) s = db_->Write(wo, batch);
+  write_failed_.store(!s.ok() && s.IsIOError());
+  if (s.ok()) return Status::OK();
+  return FromRocks(s, std::string(what) + " in store " + dir_);
 }
 
 Status StoreImpl::Put(const WriteOptions& options, const Record& record,

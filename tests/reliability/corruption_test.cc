@@ -1,0 +1,239 @@
+// Copyright (c) mnemo authors.
+//
+// Corruption: bits are flipped in stored record values, history versions,
+// pages and time-index entries, written straight into the database through
+// the RocksDB API. Reads of a corrupt record must return Corruption (never
+// garbage), the rest of the store stays readable, and Verify names the ids.
+
+#include <rocksdb/db.h>
+
+#include "keys.h"
+#include "reliability_util.h"
+#include "rocks_glue.h"
+#include "store_test_util.h"
+
+namespace mnemo::test {
+namespace {
+
+using internal::ColumnFamilyNames;
+
+// The database of a closed store, opened directly with RocksDB.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& dir)
+      : config_(internal::MakeRocksConfig(Options(), Clock::System())) {
+    rocksdb::Status s = rocksdb::DB::Open(config_.db, dir, config_.families,
+                                          &handles_, &db_);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  ~RawDb() {
+    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    delete db_;
+  }
+  rocksdb::ColumnFamilyHandle* cf(const char* name) {
+    const auto& names = ColumnFamilyNames();
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return handles_[i];
+    }
+    return nullptr;
+  }
+  // Flips one bit of the value of `key` at `pos` (from the end when
+  // negative). Returns false when the key is missing.
+  bool FlipBit(const char* family, const std::string& key, long pos) {
+    std::string value;
+    if (!db_->Get(rocksdb::ReadOptions(), cf(family), key, &value).ok()) {
+      return false;
+    }
+    size_t at = pos >= 0 ? static_cast<size_t>(pos) % value.size()
+                         : value.size() - static_cast<size_t>(-pos);
+    value[at] ^= 0x10;
+    return Set(family, key, value);
+  }
+  // Cuts the value of `key` to its first `size` bytes.
+  bool Truncate(const char* family, const std::string& key, size_t size) {
+    std::string value;
+    if (!db_->Get(rocksdb::ReadOptions(), cf(family), key, &value).ok()) {
+      return false;
+    }
+    return Set(family, key, value.substr(0, size));
+  }
+  bool Set(const char* family, const std::string& key,
+           const std::string& value) {
+    return db_->Put(rocksdb::WriteOptions(), cf(family), key, value).ok();
+  }
+
+ private:
+  internal::RocksConfig config_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+class CorruptionTest : public StoreTest {
+ protected:
+  // 60 old records of agent a (compacted onto pages), 10 fresh ones of
+  // agent b, one updated record (history).
+  void Fill() {
+    for (int i = 0; i < 60; ++i) {
+      old_.push_back(PutText("a", "s", "old record " + std::to_string(i) +
+                                           " about the harbour and the tide",
+                             kJan2024 - 40 * kDay + i * kSecond));
+    }
+    CompactOptions compact;
+    compact.now = kJan2024;
+    CompactResult result;
+    ASSERT_TRUE(store_->Compact(compact, &result).ok());
+    ASSERT_GT(result.pages_written, 0u);
+    for (int i = 0; i < 10; ++i) {
+      fresh_.push_back(PutText("b", "s", "fresh record " + std::to_string(i)));
+    }
+    RecordUpdate update;
+    update.text = "updated text";
+    ASSERT_TRUE(store_->Update(WriteOptions(), "t1", fresh_[5], update,
+                               nullptr).ok());
+    Record r;
+    ASSERT_TRUE(store_->Get(ReadOptions(), "t1", old_[0], &r).ok());
+    ASSERT_TRUE(r.page.valid());
+    page_ = r.page.page_id;
+  }
+
+  std::vector<RecordId> old_, fresh_;
+  uint64_t page_ = 0;
+};
+
+bool Reports(const VerifyReport& report, VerifyProblem::Kind kind,
+             RecordId id) {
+  for (const VerifyProblem& p : report.problems) {
+    if (p.kind == kind && p.id == id) return true;
+  }
+  return false;
+}
+
+TEST_F(CorruptionTest, FlippedBitsAreDetectedAndReportedWithIds) {
+  Fill();
+  Record hot;
+  ASSERT_TRUE(store_->Get(ReadOptions(), "t1", fresh_[2], &hot).ok());
+  store_.reset();
+  {
+    RawDb raw(dir_.Sub("db"));
+    // Hot record (middle of its text), warm/paged record (its header),
+    // a history version and the page image.
+    ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, internal::RecordKey(fresh_[1]), -12));
+    ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, internal::RecordKey(old_[30]), 20));
+    ASSERT_TRUE(raw.FlipBit(internal::kCfHistory, internal::HistoryKey(fresh_[5], 1), 30));
+    ASSERT_TRUE(raw.FlipBit(internal::kCfPages, internal::PageKey(page_), 500));
+    // An index entry: its tier byte.
+    ASSERT_TRUE(raw.FlipBit(internal::kCfIndex,
+                            internal::TimeIndexKey("t1", "b", hot.event_time,
+                                                   fresh_[2]), 8));
+  }
+  Reopen();
+  ReadOptions quiet;
+  quiet.count_access = false;
+  for (RecordId bad : {fresh_[1], old_[30]}) {
+    Record r;
+    Status s = store_->Get(quiet, "t1", bad, &r);
+    EXPECT_TRUE(s.IsCorruption()) << bad << ": " << s.ToString();
+    EXPECT_NE(s.message().find(RecordIdToString(bad)), std::string::npos)
+        << s.ToString();
+  }
+  std::vector<Record> versions;
+  EXPECT_TRUE(store_->History("t1", fresh_[5], &versions).IsCorruption());
+  PageData page;
+  Status s = store_->GetPage("t1", page_, &page);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  // The rest stays readable, records of the corrupt page included (their
+  // text is kept).
+  for (RecordId id : old_) {
+    if (id == old_[30]) continue;
+    Record r;
+    ASSERT_TRUE(store_->Get(quiet, "t1", id, &r).ok()) << id;
+    EXPECT_EQ(r.text.rfind("old record ", 0), 0u);
+  }
+  for (RecordId id : fresh_) {
+    if (id == fresh_[1]) continue;
+    Record r;
+    ASSERT_TRUE(store_->Get(quiet, "t1", id, &r).ok()) << id;
+  }
+
+  VerifyOptions options;
+  options.deep = true;
+  VerifyReport report;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptRecord, fresh_[1]));
+  EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptRecord, old_[30]));
+  EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptHistory, fresh_[5]));
+  EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kIndexMismatch, fresh_[2]));
+  if (report.pages_checked > 0) {
+    bool page_reported = false;
+    for (const VerifyProblem& p : report.problems) {
+      page_reported |= p.kind == VerifyProblem::Kind::kCorruptPage &&
+                       p.message.find(std::to_string(page_)) != std::string::npos;
+    }
+    EXPECT_TRUE(page_reported) << "verify checked pages but missed page " << page_;
+  }
+}
+
+TEST_F(CorruptionTest, ScanNeverReturnsGarbage) {
+  Fill();
+  store_.reset();
+  {
+    RawDb raw(dir_.Sub("db"));
+    ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, internal::RecordKey(fresh_[3]), 40));
+  }
+  Reopen();
+  ScanOptions scan;
+  scan.tenant = "t1";
+  scan.agent = "b";
+  ScanResult result;
+  Status s = store_->Scan(ReadOptions(), scan, &result);
+  if (s.ok()) {
+    for (const Record& r : result.records) {
+      EXPECT_NE(r.id, fresh_[3]) << "a corrupt record was returned";
+      EXPECT_TRUE(r.text.rfind("fresh record", 0) == 0 || r.text == "updated text");
+    }
+  } else {
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_NE(s.message().find(RecordIdToString(fresh_[3])), std::string::npos);
+  }
+  // Other agents' scans are untouched.
+  scan.agent = "a";
+  scan.limit = 1000;
+  result = ScanResult();
+  ASSERT_TRUE(store_->Scan(ReadOptions(), scan, &result).ok());
+  EXPECT_EQ(result.records.size(), old_.size());
+}
+
+TEST_F(CorruptionTest, TruncatedAndEmptyValuesAreCorruptionNotCrashes) {
+  Fill();
+  store_.reset();
+  {
+    RawDb raw(dir_.Sub("db"));
+    size_t cuts[] = {0, 1, 5, 17, 90, 94, 100};
+    for (size_t i = 0; i < std::size(cuts); ++i) {
+      ASSERT_TRUE(raw.Truncate(internal::kCfRecords,
+                               internal::RecordKey(fresh_[i]), cuts[i]));
+    }
+    ASSERT_TRUE(raw.Truncate(internal::kCfPages, internal::PageKey(page_), 40));
+  }
+  Reopen();
+  for (size_t i = 0; i < 7; ++i) {
+    Record r;
+    Status s = store_->Get(ReadOptions(), "t1", fresh_[i], &r);
+    EXPECT_TRUE(s.IsCorruption() || (i == 0 && s.IsNotFound()))
+        << "cut to " << i << ": " << s.ToString();
+  }
+  PageData page;
+  EXPECT_TRUE(store_->GetPage("t1", page_, &page).IsCorruption());
+  VerifyOptions options;
+  options.deep = true;
+  VerifyReport report;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  for (size_t i = 0; i < 7; ++i) {
+    if (i == 0) continue;  // an empty value may read as "no record"
+    EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptRecord, fresh_[i]))
+        << "record " << fresh_[i] << " cut to " << i;
+  }
+}
+
+}  // namespace
+}  // namespace mnemo::test

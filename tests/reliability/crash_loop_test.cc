@@ -1,0 +1,217 @@
+// Copyright (c) mnemo authors.
+//
+// Crash loop: a child runs a randomized mixed workload (put batches,
+// updates, deletes, compaction with an advancing clock) and is SIGKILLed at
+// a random moment, over and over. After each kill the store is reopened and
+// checked: Verify (deep) is clean, every acknowledged operation is there,
+// the one in flight is all-or-nothing, scans match the model and every page
+// a record sits on passes its checksum.
+//
+// Rounds: MNEMO_CRASH_ROUNDS (default 10; the full run uses >= 100).
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "crash_mixed_workload.h"
+#include "reliability_util.h"
+
+namespace mnemo::test {
+namespace {
+
+struct Child {
+  std::vector<std::string> lines;  // complete lines only
+  bool killed = false;
+};
+
+Child RunAndKill(const std::string& dir, uint64_t first_op, int seed, int day,
+                 int run_ms) {
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::string bin = BinDir() + "/mnemo_crash_mixed";
+    std::string args[] = {std::to_string(first_op), std::to_string(seed),
+                          std::to_string(day)};
+    execl(bin.c_str(), bin.c_str(), dir.c_str(), args[0].c_str(),
+          args[1].c_str(), args[2].c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(run_ms));
+  kill(pid, SIGKILL);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  Child child;
+  child.killed = WIFSIGNALED(status);
+  for (size_t pos = 0, eol; (eol = out.find('\n', pos)) != std::string::npos;
+       pos = eol + 1) {
+    child.lines.push_back(out.substr(pos, eol - pos));
+  }
+  return child;
+}
+
+struct InFlight {
+  char kind = 0;  // 'P', 'U', 'D' or 0 when nothing was in flight
+  uint64_t op = 0;
+  uint64_t arg = 0;  // batch size (P) or record id (U, D)
+};
+
+class CrashLoop {
+ public:
+  // Applies the acknowledged lines to the model; returns the op in flight.
+  InFlight Apply(const std::vector<std::string>& lines) {
+    InFlight flight;
+    for (const std::string& line : lines) {
+      std::istringstream in(line.substr(2));
+      uint64_t op = 0, a = 0, b = 0;
+      in >> op >> a >> b;
+      next_op_ = std::max(next_op_, op + 1);
+      if (line[0] == '?') {
+        flight = {line[1], op, a};
+        continue;
+      }
+      flight = InFlight();
+      ++acked_;
+      if (line[1] == 'P') {
+        for (uint64_t i = 0; i < b; ++i) model_[a + i] = MixText(op, int(i));
+      } else if (line[1] == 'U') {
+        model_[a] = MixText(op, -1);
+      } else if (line[1] == 'D') {
+        model_.erase(a);
+      }
+    }
+    return flight;
+  }
+
+  // Checks the reopened store against the model, resolving the operation
+  // in flight, and every page its records sit on.
+  void Check(Store* store, const InFlight& flight, const std::string& where) {
+    ExpectVerifyClean(store, where);
+    std::map<RecordId, Record> seen = ScanAll(store, where);
+    ResolveFlight(flight, seen, where);
+    ASSERT_EQ(seen.size(), model_.size()) << where;
+    std::set<uint64_t> pages;
+    for (const auto& [id, text] : model_) {
+      auto it = seen.find(id);
+      ASSERT_TRUE(it != seen.end()) << where << ": lost record " << id;
+      ASSERT_EQ(it->second.text, text) << where << ": record " << id;
+      if (it->second.page.valid()) pages.insert(it->second.page.page_id);
+    }
+    ExpectModel(store, kMixTenant, model_, where);
+    for (uint64_t page : pages) {
+      PageData data;
+      Status s = store->GetPage(kMixTenant, page, &data);
+      ASSERT_TRUE(s.ok()) << where << ": page " << page << ": " << s.ToString();
+      ++pages_checked_;
+    }
+  }
+
+  uint64_t next_op() const { return next_op_; }
+  uint64_t acked() const { return acked_; }
+  uint64_t pages_checked() const { return pages_checked_; }
+  size_t live() const { return model_.size(); }
+
+ private:
+  std::map<RecordId, Record> ScanAll(Store* store, const std::string& where) {
+    std::map<RecordId, Record> seen;
+    ScanOptions scan;
+    scan.tenant = kMixTenant;
+    scan.agent = kMixAgent;
+    scan.limit = 1000;
+    ReadOptions quiet;
+    quiet.count_access = false;
+    do {
+      ScanResult result;
+      Status s = store->Scan(quiet, scan, &result);
+      EXPECT_TRUE(s.ok()) << where << ": " << s.ToString();
+      if (!s.ok()) break;
+      for (Record& r : result.records) seen[r.id] = std::move(r);
+      scan.cursor = result.next_cursor;
+    } while (!scan.cursor.empty());
+    return seen;
+  }
+
+  void ResolveFlight(const InFlight& flight,
+                     const std::map<RecordId, Record>& seen,
+                     const std::string& where) {
+    if (flight.kind == 'P') {
+      size_t found = 0;
+      for (const auto& [id, r] : seen) {
+        auto op = r.metadata.find("op");
+        if (op == r.metadata.end() || op->second != std::to_string(flight.op)) {
+          continue;
+        }
+        ++found;
+        model_[id] = r.text;
+      }
+      EXPECT_TRUE(found == 0 || found == flight.arg)
+          << where << ": put " << flight.op << " is partly visible: " << found
+          << " of " << flight.arg;
+    } else if (flight.kind == 'U' || flight.kind == 'D') {
+      auto it = seen.find(flight.arg);
+      if (it == seen.end()) {
+        EXPECT_EQ(flight.kind, 'D') << where << ": update lost " << flight.arg;
+        model_.erase(flight.arg);
+      } else if (flight.kind == 'U' && it->second.text == MixText(flight.op, -1)) {
+        model_[flight.arg] = it->second.text;
+      }
+    }
+  }
+
+  Model model_;
+  uint64_t next_op_ = 1;
+  uint64_t acked_ = 0;
+  uint64_t pages_checked_ = 0;
+};
+
+int Rounds() {
+  const char* env = std::getenv("MNEMO_CRASH_ROUNDS");
+  int rounds = env ? std::atoi(env) : 0;
+  return rounds > 0 ? rounds : 10;
+}
+
+TEST(CrashLoopTest, RandomMixedWorkloadSurvivesEveryKill) {
+  TempDir dir;
+  std::string db = dir.Sub("db");
+  std::mt19937 rng(20261201);
+  CrashLoop loop;
+  int rounds = Rounds(), kills = 0;
+  for (int round = 0; round < rounds; ++round) {
+    std::string where = "round " + std::to_string(round);
+    Child child = RunAndKill(db, loop.next_op(), round, round * 3,
+                             120 + rng() % 400);
+    ASSERT_TRUE(child.killed) << where << ": the child exited early";
+    ++kills;
+    InFlight flight = loop.Apply(child.lines);
+    std::unique_ptr<Store> store;
+    Status s = Store::Open(Options(), db, &store);
+    ASSERT_TRUE(s.ok()) << where << ": " << s.ToString();
+    loop.Check(store.get(), flight, where);
+    if (HasFatalFailure()) return;
+  }
+  std::printf("crash loop: %d kills survived, %llu acknowledged ops, %zu live "
+              "records, %llu page checks\n", kills,
+              static_cast<unsigned long long>(loop.acked()), loop.live(),
+              static_cast<unsigned long long>(loop.pages_checked()));
+  RecordProperty("kills", kills);
+  EXPECT_GT(loop.acked(), static_cast<uint64_t>(rounds)) << "too few acks";
+}
+
+}  // namespace
+}  // namespace mnemo::test

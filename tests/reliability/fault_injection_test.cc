@@ -1,0 +1,276 @@
+// Copyright (c) mnemo authors.
+//
+// Fault injection: the store runs on a file system that fails writes and
+// syncs (after N operations, with probability p, or as a full disk, or by
+// losing power). Every failure must surface as a non-OK Status (never a
+// crash), the store must reopen afterwards, and every write acknowledged
+// before the failure must be intact.
+
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <random>
+#include <set>
+
+#include "fault_injection.h"
+#include "reliability_util.h"
+#include "test_hooks.h"
+
+namespace mnemo::test {
+namespace {
+
+using internal::FaultInjectionFs;
+using internal::FaultPlan;
+
+class FaultInjectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    internal::SetTestEnv(fs_.env());
+    options_.access_flush_interval_ms = 20;
+    options_.write_buffer_bytes = 64 << 10;  // flushes and compactions too
+    Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    internal::SetTestEnv(nullptr);
+  }
+
+  void Open() {
+    store_.reset();
+    Status s = Store::Open(options_, dir_.Sub("db"), &store_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  // One random mutation; on success the model follows it. A failed
+  // update or delete has an unknown outcome (RocksDB may have logged it
+  // before the failing sync): both states stay allowed until Resolve.
+  // Returns its status (never crashes, whatever the file system does).
+  Status RandomOp(std::mt19937* rng, Model* model, bool sync) {
+    WriteOptions wo;
+    wo.sync = sync;
+    int op = (*rng)() % 10;
+    std::string text = "text " + std::to_string((*rng)()) +
+                       std::string((*rng)() % 3000, 'x');
+    if (op < 5 || model->empty()) {
+      RecordId id = 0;
+      Status s = store_->Put(wo, TextRecord("t", "a", text), &id);
+      if (s.ok()) (*model)[id] = text;
+      return s;
+    }
+    auto it = model->begin();
+    std::advance(it, (*rng)() % model->size());
+    RecordId id = it->first;
+    Status s;
+    std::optional<std::string> after;
+    if (op < 8) {
+      RecordUpdate update;
+      update.text = text;
+      s = store_->Update(wo, "t", id, update, nullptr);
+      after = text;
+    } else {
+      s = store_->Delete(wo, "t", id);
+    }
+    if (!s.ok()) {
+      uncertain_[id] = {it->second, after};
+      model->erase(it);
+    } else if (after) {
+      (*model)[id] = *after;
+    } else {
+      model->erase(id);
+    }
+    return s;
+  }
+
+  // Reads each record of uncertain outcome and adopts what the store has,
+  // which must be one of its allowed states.
+  void Resolve(Model* model) {
+    ReadOptions quiet;
+    quiet.count_access = false;
+    for (const auto& [id, states] : uncertain_) {
+      Record r;
+      Status s = store_->Get(quiet, "t", id, &r);
+      std::optional<std::string> now;
+      if (s.ok()) now = r.text;
+      ASSERT_TRUE(s.ok() || s.IsNotFound()) << s.ToString();
+      ASSERT_TRUE(now == states[0] || now == states[1])
+          << "record " << id << " is in neither allowed state";
+      if (now) (*model)[id] = *now;
+    }
+    uncertain_.clear();
+  }
+
+  // Runs ops until one fails (or `max_ops`); returns how many failed.
+  int RunUntilFailure(std::mt19937* rng, Model* model, int max_ops,
+                      bool sync) {
+    int failures = 0;
+    for (int i = 0; i < max_ops; ++i) {
+      Status s = RandomOp(rng, model, sync);
+      if (!s.ok()) {
+        EXPECT_TRUE(s.IsIOError() || s.IsResourceExhausted() ||
+                    s.IsCorruption() || s.IsNotFound())
+            << s.ToString();
+        if (!s.IsNotFound()) ++failures;
+        if (failures >= 3) break;
+      }
+    }
+    return failures;
+  }
+
+  FaultInjectionFs fs_;
+  TempDir dir_;
+  Options options_;
+  std::unique_ptr<Store> store_;
+  std::map<RecordId, std::vector<std::optional<std::string>>> uncertain_;
+};
+
+TEST_F(FaultInjectionTest, WriteFailureAfterNOpsLosesNoAcknowledgedWrite) {
+  std::mt19937 rng(7);
+  Model model;
+  uint64_t faults = 0;
+  for (uint64_t n : {0, 1, 2, 5, 17, 60, 200, 700}) {
+    FaultPlan plan;
+    plan.fail_after = n;
+    plan.seed = n;
+    fs_.Arm(plan);
+    int failures = RunUntilFailure(&rng, &model, 2000, false);
+    EXPECT_GT(failures, 0) << "no fault surfaced after " << n << " ops";
+    fs_.Disarm();
+    Open();  // reopen on a healthy disk
+    Resolve(&model);
+    ExpectModel(store_.get(), "t", model, "after " + std::to_string(n));
+    ExpectVerifyClean(store_.get(), "after " + std::to_string(n));
+    faults = fs_.faults_injected();
+  }
+  RecordProperty("faults_injected", static_cast<int>(faults));
+}
+
+TEST_F(FaultInjectionTest, SyncFailuresSurfaceAsErrors) {
+  std::mt19937 rng(11);
+  Model model;
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(RandomOp(&rng, &model, true).ok());
+  FaultPlan plan;
+  plan.syncs_only = true;
+  plan.fail_after = 3;
+  fs_.Arm(plan);
+  EXPECT_GT(RunUntilFailure(&rng, &model, 200, true), 0);
+  fs_.Disarm();
+  Open();
+  Resolve(&model);
+  ExpectModel(store_.get(), "t", model, "after sync failures");
+}
+
+TEST_F(FaultInjectionTest, RandomFaultsNeverCrashAndKeepAcknowledgedWrites) {
+  std::mt19937 rng(13);
+  Model model;
+  for (int round = 0; round < 6; ++round) {
+    FaultPlan plan;
+    plan.fail_after = rng() % 50;
+    plan.probability = 0.02 + 0.05 * round;
+    plan.seed = round;
+    plan.kind = round % 2 ? FaultPlan::Kind::kNoSpace
+                          : FaultPlan::Kind::kIOError;
+    fs_.Arm(plan);
+    for (int i = 0; i < 300; ++i) (void)RandomOp(&rng, &model, i % 7 == 0);
+    CompactOptions compact;
+    compact.now = Clock::System()->NowMicros() + 30 * kDayMicros;
+    (void)store_->Compact(compact, nullptr);
+    (void)store_->FlushAccessCounts();
+    fs_.Disarm();
+    Open();
+    Resolve(&model);
+    ExpectModel(store_.get(), "t", model, "round " + std::to_string(round));
+    ExpectVerifyClean(store_.get(), "round " + std::to_string(round));
+  }
+  EXPECT_GT(fs_.faults_injected(), 5u);
+}
+
+// The states a record may be in after a power cut: its synced state or any
+// state an unsynced operation gave it (nullopt: absent).
+using Allowed = std::map<RecordId, std::set<std::optional<std::string>>>;
+
+void NoteChanges(const Model& before, const Model& after, Allowed* allowed) {
+  for (const auto& [id, text] : after) {
+    auto it = before.find(id);
+    if (it == before.end() || it->second != text) (*allowed)[id].insert(text);
+  }
+  for (const auto& [id, text] : before) {
+    if (!after.count(id)) (*allowed)[id].insert(std::nullopt);
+  }
+}
+
+TEST_F(FaultInjectionTest, PowerLossKeepsEverySyncedWrite) {
+  std::mt19937 rng(17);
+  Model model;
+  ReadOptions quiet;
+  quiet.count_access = false;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 100 + 50 * round; ++i) {
+      ASSERT_TRUE(RandomOp(&rng, &model, true).ok());
+    }
+    const Model synced = model;
+    Allowed allowed;
+    for (int i = 0; i < 50; ++i) {
+      Model before = model;
+      ASSERT_TRUE(RandomOp(&rng, &model, false).ok());
+      NoteChanges(before, model, &allowed);
+    }
+    fs_.CutPower();
+    EXPECT_FALSE(RandomOp(&rng, &model, true).ok());
+    uncertain_.clear();
+    store_.reset();  // close with a dead disk
+    fs_.DropUnsyncedData();
+    fs_.Revive();
+    Open();
+    // Every synced write is there unless a later (unsynced) one replaced it.
+    for (auto& [id, states] : allowed) {
+      if (!synced.count(id)) states.insert(std::nullopt);  // put unsynced
+    }
+    for (const auto& [id, text] : synced) allowed[id].insert(text);
+    model.clear();
+    for (const auto& [id, states] : allowed) {
+      Record r;
+      Status s = store_->Get(quiet, "t", id, &r);
+      ASSERT_TRUE(s.ok() || s.IsNotFound()) << s.ToString();
+      std::optional<std::string> now;
+      if (s.ok()) now = r.text;
+      ASSERT_TRUE(states.count(now))
+          << "round " << round << ": record " << id
+          << (s.ok() ? " holds a state never written" : " was lost")
+          << " (synced: " << synced.count(id) << ", allowed states "
+          << states.size() << ", open files " << fs_.DebugFiles() << ")";
+      if (now) model[id] = *now;
+    }
+    ExpectVerifyClean(store_.get(), "power loss " + std::to_string(round));
+  }
+}
+
+TEST_F(FaultInjectionTest, DiskFullIsAClearErrorAndRecoversWhenSpaceReturns) {
+  std::mt19937 rng(19);
+  Model model;
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(RandomOp(&rng, &model, false).ok());
+  fs_.SetDiskFull(true);
+  RecordId id = 0;
+  Status s = store_->Put(WriteOptions(), TextRecord("t", "a", "full"), &id);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(s.IsResourceExhausted()) << s.ToString();
+  EXPECT_NE(s.message().find(dir_.Sub("db")), std::string::npos)
+      << "the error should name the store: " << s.ToString();
+  // Reads keep working while the disk is full.
+  ExpectModel(store_.get(), "t", model, "disk full");
+  fs_.SetDiskFull(false);
+  // Space is back: writes succeed again without reopening (RocksDB may
+  // still be retrying its failed flush for a second or so).
+  for (int i = 0; i < 100; ++i) {
+    s = store_->Put(WriteOptions(), TextRecord("t", "a", "space"), &id);
+    if (s.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  model[id] = "space";
+  ExpectModel(store_.get(), "t", model, "space returned");
+  Open();
+  ExpectModel(store_.get(), "t", model, "reopened");
+}
+
+}  // namespace
+}  // namespace mnemo::test

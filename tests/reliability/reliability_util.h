@@ -1,0 +1,59 @@
+// Copyright (c) mnemo authors.
+//
+// Helpers of the reliability tests: an in-memory model of what the store
+// acknowledged, and checks of a reopened store against it.
+
+#ifndef MNEMO_TESTS_RELIABILITY_RELIABILITY_UTIL_H_
+#define MNEMO_TESTS_RELIABILITY_RELIABILITY_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "mnemo/store.h"
+#include "test_util.h"
+
+namespace mnemo::test {
+
+// Acknowledged state: record id -> its exact text (deleted ids absent).
+using Model = std::map<RecordId, std::string>;
+
+inline Record TextRecord(const std::string& tenant, const std::string& agent,
+                         const std::string& text, Micros event_time = 0) {
+  Record r;
+  r.ns = {tenant, agent, "s0"};
+  r.text = text;
+  r.event_time = event_time;
+  return r;
+}
+
+// Every record of `model` reads back with its text; `gone` ids are absent.
+inline void ExpectModel(Store* store, const std::string& tenant,
+                        const Model& model, const std::string& where) {
+  ReadOptions quiet;
+  quiet.count_access = false;
+  for (const auto& [id, text] : model) {
+    Record r;
+    Status s = store->Get(quiet, tenant, id, &r);
+    ASSERT_TRUE(s.ok()) << where << ": record " << id << ": " << s.ToString();
+    ASSERT_TRUE(r.text == text) << where << ": record " << id << " differs";
+  }
+}
+
+// Store::Verify (deep) finds nothing.
+inline void ExpectVerifyClean(Store* store, const std::string& where) {
+  VerifyOptions options;
+  options.deep = true;
+  VerifyReport report;
+  Status s = store->Verify(options, &report);
+  if (s.IsNotSupported()) return;
+  ASSERT_TRUE(s.ok()) << where << ": " << s.ToString();
+  std::string first = report.problems.empty() ? "" : report.problems[0].message;
+  EXPECT_EQ(report.problem_count, 0u) << where << ": " << first;
+}
+
+}  // namespace mnemo::test
+
+#endif  // MNEMO_TESTS_RELIABILITY_RELIABILITY_UTIL_H_
