@@ -9,6 +9,7 @@
 //   mnemo-bench [--quick] [--data synthetic | --data locomo FILE]
 //               [--records N] [--threads T] [--json FILE] [--md FILE]
 //               [--chart FILE] [--work-dir DIR] [--skip PHASE,...]
+//               [--locomo FILE]   (LoCoMo file for the search phase only)
 //
 // Phases: store, compaction (ingest during compaction + per-profile
 // compaction vs Pillow), codec, search, gpu. Exit status 0 when every phase
@@ -42,7 +43,7 @@ void Usage() {
   std::fprintf(stderr,
                "usage: mnemo-bench [--quick] [--data synthetic | --data locomo FILE]\n"
                "                   [--records N] [--threads T] [--json FILE] [--md FILE]\n"
-               "                   [--chart FILE] [--work-dir DIR]\n"
+               "                   [--chart FILE] [--work-dir DIR] [--locomo FILE]\n"
                "                   [--skip store,compaction,codec,search,gpu]\n");
 }
 
@@ -73,6 +74,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       std::string* dst = a == "--json" ? &f->json_path : a == "--md" ? &f->md_path
                        : a == "--chart" ? &f->chart_path : &f->config.work_dir;
       if (!next(dst)) return false;
+    } else if (a == "--locomo" && next(&v)) {
+      f->config.search_data = v;
     } else if (a == "--skip" && next(&v)) {
       std::stringstream ss(v);
       for (std::string p; std::getline(ss, p, ',');) f->skip.insert(p);
@@ -80,6 +83,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       return false;
     }
   }
+  if (f->config.search_data.empty()) f->config.search_data = f->config.locomo_path;
   if (!records_set) f->config.records = f->config.quick ? 20000 : 200000;
   if (f->config.records < 64) f->config.records = 64;
   return true;

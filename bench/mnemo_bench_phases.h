@@ -22,6 +22,7 @@ struct BenchConfig {
   int threads = 1;         // foreground threads (and compaction threads)
   std::string work_dir;    // scratch directory; the caller removes it
   std::string locomo_path; // empty: synthetic workload
+  std::string search_data; // LoCoMo file for the search phase (may be empty)
 };
 
 // Ingest (Put, PutBatch), point Get and time-range Scan vs raw RocksDB with

@@ -66,6 +66,7 @@ void Report::AddPair(const std::string& key, const std::string& title,
   j["mnemo"] = ToJson(pair.mnemo);
   j["peer"] = ToJson(pair.peer);
   j["peer_name"] = peer_name;
+  j["title"] = title;
   j["ratio"] = pair.ratio();
   rows_.push_back({title, unit, pair.mnemo.items_per_s(), peer_name,
                    pair.peer.items_per_s(), pair.ratio(), LatencyText(pair.mnemo),

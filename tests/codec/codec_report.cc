@@ -81,36 +81,25 @@ size_t ItemBytes(const std::vector<PageItem>& items) {
   return n;
 }
 
+std::string CerText(double cer) {
+  return cer < 0 ? "n/a" : std::to_string(cer).substr(0, 5) + "%";
+}
+
 void ProfileRow(const RenderProfile& p, double* pipeline_mbps, std::string* base_text) {
-  std::unique_ptr<Renderer> r;
-  PageRun run;
-  if (!Renderer::Create(p, &r).ok() || !RenderFirstPage(r.get(), &run)) {
+  ProfileFigures f;
+  if (!MeasureProfile(p, true, &f)) {
     std::printf("| %-5s | (render failed) |\n", std::string(p.name).c_str());
     return;
   }
-  const std::string& text = run.page.manifest.text;
-  const size_t chars = CountCodePoints(text);
-  const size_t text_tokens = EstimateTextTokens(text);
-  std::string png, frame;
-  PngOptions o{p.png_bit_depth, p.png_zlib_level};
-  const double encode_s = BestSeconds(5, [&] { (void)EncodePng(run.page.image, o, &png); });
-  std::unique_ptr<TextCompressor> z;
-  (void)TextCompressor::Create(TextCodecOptions(), &z);
-  (void)z->Compress(text, &frame);
-  const double cer = Cer(run.page.image, p.png_bit_depth, text);
-  const double mb = text.size() / 1e6;
-  const double items_mb = ItemBytes(run.items) / 1e6;
   std::printf("| %-5s | %4dx%-4d | %6zu | %5zu | %4d | %5.2f | %7zu | %5.2f | %6zu | %6s | %6.2f | %6.2f | %6.2f |\n",
-              std::string(p.name).c_str(), p.width, p.height, chars, text_tokens,
-              p.vision_tokens, static_cast<double>(text_tokens) / p.vision_tokens,
-              png.size(), static_cast<double>(png.size()) / chars, frame.size(),
-              cer < 0 ? "n/a" : (std::to_string(cer).substr(0, 5) + "%").c_str(),
-              items_mb / run.render_s, mb / encode_s,
-              items_mb / (run.render_s + encode_s * items_mb / mb));
+              std::string(p.name).c_str(), p.width, p.height, f.chars, f.text_tokens,
+              p.vision_tokens, f.token_ratio, f.png_bytes,
+              static_cast<double>(f.png_bytes) / f.chars, f.zstd_bytes,
+              CerText(f.cer_percent).c_str(), f.render_mbps, f.encode_mbps,
+              f.pipeline_mbps);
   if (p.name == DefaultProfile().name) {
-    *pipeline_mbps = items_mb / (run.render_s + encode_s * items_mb / mb);
-    base_text->clear();  // the source paragraphs: Pillow wraps them itself
-    for (const PageItem& i : run.items) base_text->append(i.body).append("\n");
+    *pipeline_mbps = f.pipeline_mbps;
+    *base_text = f.source_text;  // the source paragraphs: Pillow wraps them itself
   }
 }
 
@@ -147,63 +136,123 @@ void BitDepthTable() {
   }
 }
 
+// Each job file: first line "font_path px W H M LH", then the text.
+constexpr const char* kPillowScript =
+    "import io, sys, time\n"
+    "from PIL import Image, ImageDraw, ImageFont\n"
+    "def wrap(font, paragraph, width):\n"
+    "    lines, cur = [], ''\n"
+    "    for word in paragraph.split(' '):\n"
+    "        cand = word if not cur else cur + ' ' + word\n"
+    "        if font.getlength(cand) <= width or not cur:\n"
+    "            cur = cand\n"
+    "        else:\n"
+    "            lines.append(cur); cur = word\n"
+    "    lines.append(cur)\n"
+    "    return lines\n"
+    "runs = int(sys.argv[1])\n"
+    "for job in sys.argv[2:]:\n"
+    "    head, text = open(job, encoding='utf-8').read().split('\\n', 1)\n"
+    "    path, px, W, H, M, LH = head.rsplit(' ', 5)\n"
+    "    px, W, H, M, LH = int(px), int(W), int(H), int(M), int(LH)\n"
+    "    font = ImageFont.truetype(path, px)\n"
+    "    best = 1e9\n"
+    "    for _ in range(runs):\n"
+    "        t0 = time.perf_counter()\n"
+    "        img = Image.new('L', (W, H), 255)\n"
+    "        d = ImageDraw.Draw(img)\n"
+    "        y = M\n"
+    "        for para in text.split('\\n'):\n"
+    "            for line in wrap(font, para, W - 2 * M):\n"
+    "                d.text((M, y), line, font=font, fill=0); y += LH\n"
+    "        buf = io.BytesIO(); img.save(buf, 'PNG')\n"
+    "        best = min(best, time.perf_counter() - t0)\n"
+    "    print(best, len(text.encode()), len(buf.getvalue()), flush=True)\n";
+
 // Python Pillow: ImageDraw text per line (same lines, page size) + PNG save.
 void PillowSideBySide(double ours_mbps, const std::string& text) {
-  if (std::system("/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1") != 0) {
+  if (!PillowAvailable()) {
     std::printf("\nPillow: /usr/bin/python3 with PIL not available, skipped\n");
     return;
   }
-  const std::string txt = TempPath("page.txt"), py = TempPath("pillow.py");
-  std::ofstream(txt, std::ios::binary) << text;
-  std::ofstream(py) <<
-      "import io, sys, time\n"
-      "from PIL import Image, ImageDraw, ImageFont\n"
-      "text = open(sys.argv[1], encoding='utf-8').read()\n"
-      "font = ImageFont.truetype('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', 11)\n"
-      "W, H, M, LH = 1024, 1024, 8, 12\n"
-      "def wrap(paragraph):\n"
-      "    lines, cur = [], ''\n"
-      "    for word in paragraph.split(' '):\n"
-      "        cand = word if not cur else cur + ' ' + word\n"
-      "        if font.getlength(cand) <= W - 2 * M or not cur:\n"
-      "            cur = cand\n"
-      "        else:\n"
-      "            lines.append(cur); cur = word\n"
-      "    lines.append(cur)\n"
-      "    return lines\n"
-      "best = 1e9\n"
-      "for _ in range(3):\n"
-      "    t0 = time.perf_counter()\n"
-      "    img = Image.new('L', (W, H), 255)\n"
-      "    d = ImageDraw.Draw(img)\n"
-      "    y = M\n"
-      "    for para in text.split('\\n'):\n"
-      "        for line in wrap(para):\n"
-      "            d.text((M, y), line, font=font, fill=0); y += LH\n"
-      "    buf = io.BytesIO(); img.save(buf, 'PNG')\n"
-      "    best = min(best, time.perf_counter() - t0)\n"
-      "print(best, len(text.encode()), len(buf.getvalue()))\n";
-  std::string out;
-  if (FILE* p = popen(("OMP_NUM_THREADS=1 /usr/bin/python3 " + py + " " + txt).c_str(), "r")) {
-    char buf[256];
-    while (fgets(buf, sizeof(buf), p)) out += buf;
-    pclose(p);
-  }
-  std::remove(txt.c_str());
-  std::remove(py.c_str());
-  double secs = 0, bytes = 0, png = 0;
-  if (std::sscanf(out.c_str(), "%lf %lf %lf", &secs, &bytes, &png) != 3 || secs <= 0) {
+  PillowJob job;
+  job.text = text;
+  job.font_path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+  std::vector<PillowFigures> out;
+  if (!RunPillow({job}, 3, &out)) {
     std::printf("\nPillow: run failed\n");
     return;
   }
-  const double pillow = bytes / 1e6 / secs;
+  const double pillow = out[0].mbps();
   std::printf("\nPillow pipeline (word wrap with font.getlength + ImageDraw.text + PNG save;\n"
               "same text: the base page's items, 1024x1024, DejaVu Sans 11):\n"
               "  Pillow %.3f MB/s of text (%.1f ms/page, %.0f PNG bytes); mnemo %.2f MB/s; "
-              "ratio %.0fx\n", pillow, 1e3 * secs, png, ours_mbps, ours_mbps / pillow);
+              "ratio %.0fx\n", pillow, 1e3 * out[0].seconds, out[0].png_bytes, ours_mbps,
+              ours_mbps / pillow);
 }
 
 }  // namespace
+
+bool MeasureProfile(const RenderProfile& p, bool with_cer, ProfileFigures* f) {
+  std::unique_ptr<Renderer> r;
+  PageRun run;
+  if (!Renderer::Create(p, &r).ok() || !RenderFirstPage(r.get(), &run)) return false;
+  const std::string& text = run.page.manifest.text;
+  f->chars = CountCodePoints(text);
+  f->text_tokens = EstimateTextTokens(text);
+  f->token_ratio = static_cast<double>(f->text_tokens) / p.vision_tokens;
+  std::string png, frame;
+  PngOptions o{p.png_bit_depth, p.png_zlib_level};
+  const double encode_s = BestSeconds(5, [&] { (void)EncodePng(run.page.image, o, &png); });
+  std::unique_ptr<TextCompressor> z;
+  (void)TextCompressor::Create(TextCodecOptions(), &z);
+  (void)z->Compress(text, &frame);
+  f->png_bytes = png.size();
+  f->zstd_bytes = frame.size();
+  f->cer_percent = with_cer ? Cer(run.page.image, p.png_bit_depth, text) : -1;
+  const double mb = text.size() / 1e6;
+  const double items_mb = ItemBytes(run.items) / 1e6;
+  f->render_mbps = items_mb / run.render_s;
+  f->encode_mbps = mb / encode_s;
+  f->pipeline_mbps = items_mb / (run.render_s + encode_s * items_mb / mb);
+  f->source_text.clear();
+  for (const PageItem& i : run.items) f->source_text.append(i.body).append("\n");
+  return true;
+}
+
+bool PillowAvailable() {
+  static const bool have =
+      std::system("/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1") == 0;
+  return have;
+}
+
+bool RunPillow(const std::vector<PillowJob>& jobs, int runs,
+               std::vector<PillowFigures>* out) {
+  out->clear();
+  if (!PillowAvailable() || jobs.empty()) return false;
+  const std::string py = TempPath("pillow.py");
+  std::ofstream(py) << kPillowScript;
+  std::string cmd = "OMP_NUM_THREADS=1 /usr/bin/python3 " + py + " " + std::to_string(runs);
+  std::vector<std::string> files;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const PillowJob& j = jobs[i];
+    files.push_back(TempPath("pillow-" + std::to_string(i) + ".txt"));
+    std::ofstream(files.back(), std::ios::binary)
+        << j.font_path << ' ' << j.pixel_size << ' ' << j.width << ' ' << j.height << ' '
+        << j.margin << ' ' << j.line_height << '\n' << j.text;
+    cmd += " " + files.back();
+  }
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    PillowFigures f;
+    while (std::fscanf(p, "%lf %lf %lf", &f.seconds, &f.text_bytes, &f.png_bytes) == 3) {
+      out->push_back(f);
+    }
+    pclose(p);
+  }
+  std::remove(py.c_str());
+  for (const std::string& f : files) std::remove(f.c_str());
+  return out->size() == jobs.size() && (*out)[0].seconds > 0;
+}
 
 int RunCodecReport() {
   std::printf("mnemo codec report (English prose, one full page per profile; text tokens = %s;\n"

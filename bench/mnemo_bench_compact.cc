@@ -1,0 +1,243 @@
+// Copyright (c) mnemo authors.
+//
+// Compaction phases. (1) Ingest during compaction: foreground Puts while a
+// thread runs Compact on aged data, against the same Puts on the same store
+// with no compaction running (idle windows before and after), as a ratio.
+// (2) Compaction per profile: pages/s and MB/s of text of Compact (one
+// thread, end to end: age index, zstd warm tier, render, PNG, atomic page
+// writes) next to the Python Pillow pipeline rendering one of the pages'
+// text at the same page size and font (tests/codec/codec_report's RunPillow).
+
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include "codec_report.h"
+#include "codec_test_util.h"
+#include "mnemo/codec/profile.h"
+#include "mnemo/store.h"
+#include "mnemo_bench_phases.h"
+
+namespace mnemo::bench {
+namespace {
+
+constexpr Micros kNeverDecay = 100000 * kDayMicros;  // pixels only
+
+bool OpenLoaded(const std::string& dir, const std::vector<Record>& recs, size_t n,
+                std::unique_ptr<Store>* store) {
+  if (!Store::Open(Options(), dir, store).ok()) return false;
+  std::vector<RecordId> ids;
+  for (size_t i = 0; i < n; i += 256) {
+    std::vector<Record> batch(recs.begin() + i, recs.begin() + std::min(n, i + 256));
+    if (!(*store)->PutBatch(WriteOptions(), batch, &ids).ok()) return false;
+  }
+  return true;
+}
+
+CompactOptions PixelsNow(const std::string& profile, int threads) {
+  CompactOptions o;
+  o.policy.pixel_profile = profile;
+  o.policy.thresholds.decayed_after = kNeverDecay;
+  o.threads = threads;
+  return o;
+}
+
+// Puts fresh copies of the workload's records (event time now) from
+// `threads` threads until *stop; returns the stats of those Puts.
+OpStats PutUntil(Store* store, const std::vector<Record>& recs, int threads,
+                 const std::function<bool()>& stop, std::atomic<uint64_t>* next) {
+  OpStats stats;
+  LatencySamples all;
+  std::vector<LatencySamples> per(threads);
+  std::atomic<bool> failed{false};
+  auto work = [&](int t) {
+    do {  // at least one Put, so a very short window still has a rate
+      Record r = recs[next->fetch_add(1) % recs.size()];
+      r.event_time = 0;
+      RecordId id;
+      const double t0 = NowSeconds();
+      if (!store->Put(WriteOptions(), r, &id).ok()) failed = true;
+      per[t].Add(NowSeconds() - t0);
+    } while (!stop() && !failed);
+  };
+  const double t0 = NowSeconds();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(work, t);
+  for (auto& th : pool) th.join();
+  stats.seconds = NowSeconds() - t0;
+  for (auto& p : per) all.Merge(p);
+  stats.ops = stats.items = all.size();
+  all.Summarize(&stats);
+  return stats;
+}
+
+void MergeInto(const OpStats& a, OpStats* into) {
+  const double w = into->ops + a.ops > 0 ? double(a.ops) / (into->ops + a.ops) : 0;
+  into->p50_us = into->p50_us * (1 - w) + a.p50_us * w;  // approximate
+  into->p95_us = std::max(into->p95_us, a.p95_us);
+  into->p99_us = std::max(into->p99_us, a.p99_us);
+  into->ops += a.ops;
+  into->items += a.items;
+  into->seconds += a.seconds;
+}
+
+}  // namespace
+
+bool RunIngestDuringCompaction(const BenchConfig& c, const Workload& w,
+                               Report* report) {
+  const size_t aged = std::min(w.records.size(), c.quick ? size_t{8000} : size_t{60000});
+  std::unique_ptr<Store> store;
+  if (!OpenLoaded(c.work_dir + "/idc", w.records, aged, &store)) return false;
+  std::atomic<uint64_t> next{0};
+  const double idle_window = c.quick ? 0.5 : 2.0;
+  auto for_seconds = [&](double s) {
+    const double end = NowSeconds() + s;
+    return [end] { return NowSeconds() >= end; };
+  };
+  PairStats pair;  // mnemo = during compaction, peer = idle
+  MergeInto(PutUntil(store.get(), w.records, c.threads, for_seconds(idle_window), &next),
+            &pair.peer);
+  std::atomic<bool> done{false};
+  CompactResult result;
+  Status cs;
+  std::thread compactor([&] {
+    cs = store->Compact(PixelsNow("base", c.threads), &result);
+    done = true;
+  });
+  pair.mnemo = PutUntil(store.get(), w.records, c.threads, [&] { return done.load(); },
+                        &next);
+  compactor.join();
+  MergeInto(PutUntil(store.get(), w.records, c.threads, for_seconds(idle_window), &next),
+            &pair.peer);
+  if (!cs.ok()) {
+    std::fprintf(stderr, "compact: %s\n", cs.ToString().c_str());
+    return false;
+  }
+  report->AddPair("ingest_during_compaction", "ingest Put during compaction", "idle",
+                  pair);
+  nlohmann::json& j = report->phase("ingest_during_compaction");
+  j["aged_records"] = aged;
+  j["compaction"] = {{"seconds", result.seconds}, {"pages_written", result.pages_written},
+                     {"records_paged", result.records_paged},
+                     {"threads", c.threads},
+                     {"how", "Store::Compact on its own thread (not paced)"}};
+  j["target_ratio"] = 0.5;
+  report->SetHeadline("ingest_during_compaction_vs_idle", pair.ratio());
+  return true;
+}
+
+namespace {
+
+struct ProfileRun {
+  CompactResult result;
+  TierTotals pixels;
+  std::string page_text;  // the first page's text (manifest)
+  std::string page_png;
+};
+
+bool CompactProfile(const BenchConfig& c, const Workload& w, size_t n,
+                    const codec::RenderProfile& p, ProfileRun* run) {
+  std::unique_ptr<Store> store;
+  const std::string dir = c.work_dir + "/compact-" + std::string(p.name);
+  if (!OpenLoaded(dir, w.records, n, &store)) return false;
+  Status s = store->Compact(PixelsNow(std::string(p.name), 1), &run->result);
+  const std::string tenant = w.records[0].ns.tenant;
+  TierStats stats;
+  std::vector<PageInfo> pages;
+  PageData page;
+  if (!s.ok() || !store->GetTierStats(tenant, &stats).ok() ||
+      !store->ListPages(tenant, "", &pages).ok() || pages.empty() ||
+      !store->GetPage(tenant, pages[0].page_id, &page).ok()) {
+    std::fprintf(stderr, "compact %s: %s\n", std::string(p.name).c_str(),
+                 s.ToString().c_str());
+    return false;
+  }
+  run->pixels = stats.tiers[static_cast<int>(Tier::kPixels)];
+  run->page_text = nlohmann::json::parse(page.manifest_json).value("text", "");
+  run->page_png = std::move(page.png);
+  return true;
+}
+
+codec::PillowJob JobFor(const codec::RenderProfile& p, const std::string& text) {
+  codec::PillowJob job;
+  job.text = text;
+  job.font_path = "/usr/share/fonts/truetype/dejavu/" + std::string(p.font);
+  job.pixel_size = static_cast<int>(std::lround(p.pixel_size));
+  job.width = p.width;
+  job.height = p.height;
+  job.margin = p.margin_left;
+  job.line_height = p.line_height;
+  return job;
+}
+
+// Tesseract CER of a workload page (ids, paths, numbers), -1 when not run.
+double PageCer(const std::string& png, const std::string& text, const std::string& dir) {
+  if (!codec::test::HaveTesseract() || png.empty()) return -1;
+  const std::string path = dir + "/page.png";
+  std::ofstream(path, std::ios::binary) << png;
+  std::string ocr;
+  if (!codec::test::RunTesseract(path, &ocr)) return -1;
+  return codec::test::CharacterErrorRate(text, ocr);
+}
+
+}  // namespace
+
+bool RunCompactionPhase(const BenchConfig& c, const Workload& w, Report* report) {
+  const size_t n = std::min(w.records.size(), c.quick ? size_t{4000} : size_t{40000});
+  std::vector<const codec::RenderProfile*> profiles;
+  std::vector<ProfileRun> runs;
+  std::vector<codec::PillowJob> jobs;
+  for (const codec::RenderProfile& p : codec::Profiles()) {
+    ProfileRun run;
+    if (!CompactProfile(c, w, n, p, &run)) return false;
+    jobs.push_back(JobFor(p, run.page_text));
+    profiles.push_back(&p);
+    runs.push_back(std::move(run));
+  }
+  std::vector<codec::PillowFigures> pillow;
+  const bool have_pillow = codec::RunPillow(jobs, c.quick ? 1 : 3, &pillow);
+  nlohmann::json& j = report->phase("compaction");
+  j["records"] = n;
+  j["threads"] = 1;
+  j["pillow"] = have_pillow ? "python3 Pillow: word wrap + ImageDraw.text + PNG save of the "
+                              "first page's text, same page size and font, one thread"
+                            : "not available";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const ProfileRun& r = runs[i];
+    const std::string name(profiles[i]->name);
+    const double secs = r.result.seconds > 0 ? r.result.seconds : 1e-9;
+    const double mbps = r.pixels.text_bytes / 1e6 / secs;
+    const double pillow_mbps = have_pillow ? pillow[i].mbps() : 0;
+    nlohmann::json& pj = j["profiles"][name];
+    pj["pages"] = r.result.pages_written;
+    pj["pages_per_s"] = r.result.pages_written / secs;
+    pj["text_mb_per_s"] = mbps;
+    pj["seconds"] = r.result.seconds;
+    pj["records_paged"] = r.result.records_paged;
+    pj["page_bytes"] = r.result.page_bytes;
+    pj["text_bytes"] = r.pixels.text_bytes;
+    pj["stored_text_bytes"] = r.pixels.stored_text_bytes;
+    pj["text_tokens_est"] = r.pixels.text_tokens_est;
+    pj["vision_tokens"] = r.pixels.vision_tokens;
+    pj["token_ratio"] = r.pixels.vision_tokens ? double(r.pixels.text_tokens_est) /
+                                                     r.pixels.vision_tokens : 0.0;
+    pj["pillow_text_mb_per_s"] = have_pillow ? nlohmann::json(pillow_mbps) : nullptr;
+    pj["pillow_ms_per_page"] = have_pillow ? nlohmann::json(1e3 * pillow[i].seconds) : nullptr;
+    pj["ratio_vs_pillow"] = pillow_mbps > 0 ? nlohmann::json(mbps / pillow_mbps) : nullptr;
+    report->AddRow({"compaction " + name + " (text)", "MB/s", mbps,
+                    have_pillow ? "Pillow" : "-", pillow_mbps,
+                    pillow_mbps > 0 ? mbps / pillow_mbps : 0, "", ""});
+    if (profiles[i] == &codec::DefaultProfile()) {
+      report->AddRow({"compaction base (pages)", "pages/s", r.result.pages_written / secs,
+                      "-", 0, 0, "", ""});
+      if (pillow_mbps > 0) report->SetHeadline("render_vs_pillow", mbps / pillow_mbps);
+      const double cer = c.quick && c.records < 1000 ? -1
+                         : PageCer(r.page_png, r.page_text, c.work_dir);
+      j["workload_page_cer_base"] = cer < 0 ? nlohmann::json(nullptr) : nlohmann::json(cer);
+    }
+  }
+  return true;
+}
+
+}  // namespace mnemo::bench
