@@ -9,7 +9,9 @@
 //   mnemo-bench [--quick] [--data synthetic | --data locomo FILE]
 //               [--records N] [--threads T] [--json FILE] [--md FILE]
 //               [--chart FILE] [--work-dir DIR] [--skip PHASE,...]
-//               [--locomo FILE]   (LoCoMo file for the search phase only)
+//               [--locomo FILE]   (LoCoMo file for the search phase; default:
+//                                  --data locomo's, else ../shared/data/
+//                                  locomo10.json next to the source tree)
 //
 // Phases: store, compaction (ingest during compaction + per-profile
 // compaction vs Pillow), codec, search, gpu. Exit status 0 when every phase
@@ -28,6 +30,10 @@
 #include "mnemo_bench_chart.h"
 #include "mnemo_bench_machine.h"
 #include "mnemo_bench_phases.h"
+
+#ifndef MNEMO_SOURCE_DIR
+#define MNEMO_SOURCE_DIR "."
+#endif
 
 namespace mnemo::bench {
 namespace {
@@ -84,6 +90,10 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     }
   }
   if (f->config.search_data.empty()) f->config.search_data = f->config.locomo_path;
+  if (f->config.search_data.empty()) {  // as tests/common: next to the checkout
+    const std::string shared = MNEMO_SOURCE_DIR "/../shared/data/locomo10.json";
+    if (std::filesystem::exists(shared)) f->config.search_data = shared;
+  }
   if (!records_set) f->config.records = f->config.quick ? 20000 : 200000;
   if (f->config.records < 64) f->config.records = 64;
   return true;
@@ -100,6 +110,7 @@ void RecordParameters(const Flags& f, const Workload& w, Report* report) {
   p["mode"] = f.config.quick ? "quick" : "full";
   p["data"] = w.name;
   p["locomo_file"] = f.config.locomo_path;
+  p["search_locomo_file"] = f.config.search_data;
   p["records"] = w.records.size();
   p["source_records"] = w.source_records;
   p["text_bytes"] = w.text_bytes;
