@@ -1,0 +1,53 @@
+// Copyright (c) mnemo authors.
+//
+// Conversions between Python values and mnemo types: times (int
+// microseconds since the Unix epoch, or datetime), records (mnemo.Record or
+// a dict of its fields), policies (dict or JSON string), and the result
+// structs that Python sees as dicts.
+//
+// Every function here touches Python objects. REQUIRES: the GIL is held.
+
+#ifndef MNEMO_PYTHON_CONVERT_H_
+#define MNEMO_PYTHON_CONVERT_H_
+
+#include <pybind11/pybind11.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mnemo/store.h"
+
+namespace mnemo::python {
+
+// An int (microseconds since the epoch, UTC) or a datetime (naive ones are
+// taken as UTC). TypeError otherwise.
+Micros ToMicros(pybind11::handle value);
+// None stays unset.
+std::optional<Micros> ToOptionalMicros(pybind11::handle value);
+std::optional<std::string> ToOptionalString(pybind11::handle value);
+
+// A mnemo.Record, or a dict with the keys tenant, agent, session, text and
+// optionally role, kind, metadata, event_time, importance, expires_at.
+Record ToRecord(pybind11::handle value);
+std::vector<Record> ToRecords(pybind11::iterable values);
+
+// None: the default policy; a dict (dumped to JSON) or a JSON string:
+// CompactionPolicy::FromJson. InvalidArgument names the bad key.
+CompactionPolicy ToPolicy(pybind11::handle value);
+
+pybind11::dict CompactResultToDict(const CompactResult& r);
+pybind11::dict TierStatsToDict(const TierStats& s);
+pybind11::dict StoreStatsToDict(const StoreStats& s);
+pybind11::dict VerifyReportToDict(const VerifyReport& r);
+pybind11::dict PageInfoToDict(const PageInfo& p);
+pybind11::dict LocationToDict(const RecordLocation& l);
+pybind11::dict CacheReportToDict(const CacheReport& r);
+pybind11::tuple NamespaceToTuple(const Namespace& ns);
+
+// Registers mnemo.Record (fields as attributes; tier as "hot"/"warm"/...).
+void BindRecord(pybind11::module_& m);
+
+}  // namespace mnemo::python
+
+#endif  // MNEMO_PYTHON_CONVERT_H_
