@@ -91,7 +91,11 @@ struct RawDb {
 
 std::unique_ptr<mnemo::Store> OpenStore(const std::string& dir) {
   std::unique_ptr<mnemo::Store> store;
-  mnemo::Status s = mnemo::Store::Open(mnemo::Options(), dir, &store);
+  mnemo::Options options;
+  // MNEMO_FULL_TEXT_INDEX=0 measures the store without its search index.
+  const char* index = std::getenv("MNEMO_FULL_TEXT_INDEX");
+  options.full_text_index = index == nullptr || std::string(index) != "0";
+  mnemo::Status s = mnemo::Store::Open(options, dir, &store);
   if (!s.ok()) {
     std::fprintf(stderr, "open: %s\n", s.ToString().c_str());
     std::abort();

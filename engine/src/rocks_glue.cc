@@ -9,6 +9,7 @@
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
+#include "search_postings.h"
 #include "test_hooks.h"
 #include "search_postings.h"
 

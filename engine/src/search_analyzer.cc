@@ -127,6 +127,13 @@ bool Analyzer::MakeTerm(std::string_view word) {
     term_.swap(folded_);
     return true;
   }
+  // Vocabularies repeat: a cache of stems saves most Snowball calls, which
+  // dominate ingest otherwise.
+  auto cached = stems_.find(folded_);
+  if (cached != stems_.end()) {
+    term_ = cached->second;
+    return !term_.empty();
+  }
   const sb_symbol* stem = sb_stemmer_stem(
       stemmer_, reinterpret_cast<const sb_symbol*>(folded_.data()),
       static_cast<int>(folded_.size()));
@@ -136,6 +143,8 @@ bool Analyzer::MakeTerm(std::string_view word) {
   }
   term_.assign(reinterpret_cast<const char*>(stem),
                static_cast<size_t>(sb_stemmer_length(stemmer_)));
+  if (stems_.size() >= kStemCacheEntries) stems_.clear();
+  stems_.emplace(folded_, term_);
   return !term_.empty();
 }
 

@@ -17,6 +17,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "mnemo/status.h"
@@ -62,6 +63,8 @@ class Analyzer {
   bool stop_words_ = false;
   sb_stemmer* stemmer_ = nullptr;
   std::string folded_, term_;
+  static constexpr size_t kStemCacheEntries = 1 << 16;
+  std::unordered_map<std::string, std::string> stems_;  // folded -> stem
 };
 
 // The calling thread's analyzer for `language` (created on first use).
