@@ -11,7 +11,6 @@
 #include "keys.h"
 #include "search_postings.h"
 #include "test_hooks.h"
-#include "search_postings.h"
 
 namespace mnemo::internal {
 namespace {
