@@ -106,6 +106,30 @@ void NamespaceProperty(py::class_<Record>& cls, const char* name) {
       [](Record& r, std::string v) { r.ns.*Part = std::move(v); });
 }
 
+// Times (settable from datetime), tier, page, to_dict and repr.
+void BindRecordDerived(py::class_<Record>& cls) {
+  cls.def_property(
+         "event_time", [](const Record& r) { return r.event_time; },
+         [](Record& r, py::handle v) { r.event_time = ToMicros(v); })
+      .def_property(
+          "expires_at", [](const Record& r) { return r.expires_at; },
+          [](Record& r, py::handle v) { r.expires_at = ToMicros(v); })
+      .def_property_readonly("tier",
+                             [](const Record& r) { return TierName(r.tier); })
+      .def_property_readonly("page", [](const Record& r) -> py::object {
+        if (!r.page.valid()) return py::none();
+        return py::int_(r.page.page_id);
+      })
+      .def("to_dict", &RecordToDict)
+      .def("__repr__", [](const Record& r) {
+        return "Record(id=" + std::to_string(r.id) + ", session='" +
+               r.ns.tenant + "/" + r.ns.agent + "/" + r.ns.session +
+               "', role='" + r.role + "', tier='" + TierName(r.tier) +
+               "', text=" + py::repr(py::str(r.text)).cast<std::string>() +
+               ")";
+      });
+}
+
 }  // namespace
 
 Record ToRecord(py::handle value) {
@@ -153,26 +177,7 @@ page, version, ...) are read-only.)doc");
   NamespaceProperty<&Namespace::tenant>(cls, "tenant");
   NamespaceProperty<&Namespace::agent>(cls, "agent");
   NamespaceProperty<&Namespace::session>(cls, "session");
-  cls.def_property(
-         "event_time", [](const Record& r) { return r.event_time; },
-         [](Record& r, py::handle v) { r.event_time = ToMicros(v); })
-      .def_property(
-          "expires_at", [](const Record& r) { return r.expires_at; },
-          [](Record& r, py::handle v) { r.expires_at = ToMicros(v); })
-      .def_property_readonly("tier",
-                             [](const Record& r) { return TierName(r.tier); })
-      .def_property_readonly("page", [](const Record& r) -> py::object {
-        if (!r.page.valid()) return py::none();
-        return py::int_(r.page.page_id);
-      })
-      .def("to_dict", &RecordToDict)
-      .def("__repr__", [](const Record& r) {
-        return "Record(id=" + std::to_string(r.id) + ", session='" +
-               r.ns.tenant + "/" + r.ns.agent + "/" + r.ns.session +
-               "', role='" + r.role + "', tier='" + TierName(r.tier) +
-               "', text=" + py::repr(py::str(r.text)).cast<std::string>() +
-               ")";
-      });
+  BindRecordDerived(cls);
   m.def("micros", &ToMicros, py::arg("value"),
         "Microseconds since the Unix epoch of an int or datetime (naive = "
         "UTC).");

@@ -138,8 +138,11 @@ void BindRecordCalls(py::class_<PyStore>& cls) {
       .def("get", &Get, py::arg("tenant"), py::arg("id"),
            py::arg("count_access") = true)
       .def("update", &Update, py::arg("tenant"), py::arg("id"),
-           "Changes the given fields; returns the new version.")
-      .def("history", [](PyStore& s, const std::string& tenant, RecordId id) {
+           "Changes the given fields; returns the new version.");
+}
+
+void BindDeleteCalls(py::class_<PyStore>& cls) {
+  cls.def("history", [](PyStore& s, const std::string& tenant, RecordId id) {
         std::vector<Record> versions;
         Call(s, [&](Store& st) { return st.History(tenant, id, &versions); });
         return versions;
@@ -227,6 +230,7 @@ void BindStoreMethods(py::module_& m, py::class_<PyStore>& cls) {
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](PyStore& s, py::args) { s.Close(); });
   BindRecordCalls(cls);
+  BindDeleteCalls(cls);
   BindAdminCalls(cls);
 }
 

@@ -58,6 +58,23 @@ def test_kv_payload_round_trip(tmp_path):
     store.close()
 
 
+def test_cuda_backend_exports_device_capsules(tmp_path):
+    store = _open_cached(str(tmp_path / "db"), use_gpu=True)
+    if not store.cache_report()["backend"].startswith("cuda"):
+        store.close()
+        pytest.skip("no CUDA backend (host fallback)")
+    page_id = make_pages(store)[0]
+    (pinned,) = store.pin_pages("t1", [page_id])
+    assert pinned.__dlpack_device__()[0] == 2  # kDLCUDA
+    capsule = pinned.__dlpack__()
+    del capsule
+    with pytest.raises(mnemo.NotSupported):
+        pinned.numpy()
+    pinned.release()
+    assert store.cache_report()["pinned"] == 0
+    store.close()
+
+
 def test_torch_from_dlpack_on_cuda(tmp_path):
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():

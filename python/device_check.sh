@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# python/device_check.sh: on a GPU machine, build the mnemo Python module
+# with the CUDA backend and run the Python tests, so the CUDA DLPack tests
+# (and the torch one, when torch is installed) run instead of skipping.
+# Needs the full build's packages (tools/install_deps.sh) and nvcc.
+#   usage: python/device_check.sh [build-dir]   (default build-py-device)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build-py-device}
+export PATH=/usr/local/cuda/bin:$PATH
+echo "== probe"
+nvidia-smi --query-gpu=name --format=csv,noheader 2>&1 | head -1
+/usr/bin/python3 -c "import torch; print('torch', torch.__version__,
+  torch.cuda.is_available())" 2>&1 | tail -1
+missing=0
+for h in rocksdb/db.h pybind11/pybind11.h dlpack/dlpack.h; do
+  [[ -e /usr/include/$h ]] || { echo "missing /usr/include/$h"; missing=1; }
+done
+[[ $missing -eq 0 ]] || exit 2
+GEN=()
+command -v ninja >/dev/null && GEN=(-G Ninja)
+T0=$SECONDS
+cmake -S . -B "$BUILD" "${GEN[@]}" -DMNEMO_BUILD_BENCH=OFF \
+  -DMNEMO_BUILD_TESTS=OFF -DMNEMO_WITH_CUDA=ON 2>&1 |
+  grep -E "mnemo|Error" || true
+cmake --build "$BUILD" -j16 --target mnemo_python 2>&1 | tail -3
+echo "build: $((SECONDS - T0)) s"
+PYTHONPATH=$BUILD/python timeout 120 /usr/bin/python3 -B -m pytest -q \
+  -p no:cacheprovider -rs python/tests
