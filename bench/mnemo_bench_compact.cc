@@ -207,7 +207,7 @@ void WorkloadSection(const nlohmann::json& j, const std::string& data, Report* r
 }  // namespace
 
 bool RunCompactionPhase(const BenchConfig& c, const Workload& w, Report* report) {
-  const size_t n = std::min(w.records.size(), c.quick ? size_t{4000} : size_t{40000});
+  const size_t n = std::min(w.records.size(), c.quick ? size_t{2500} : size_t{40000});
   std::vector<const codec::RenderProfile*> profiles;
   std::vector<ProfileRun> runs;
   std::vector<codec::PillowJob> jobs;

@@ -117,6 +117,17 @@ std::string Report::Markdown(const std::string& command) const {
                    ", commit " + root_["versions"].value("mnemo_commit", "?") +
                    "). Every ratio is mnemo / its peer measured in the same "
                    "process, interleaved; > 1 means mnemo is faster.\n\n";
+  const nlohmann::json& p = root_["parameters"];
+  char run[256];
+  std::snprintf(run, sizeof(run),
+                "Mode %s, %s workload, %d records, %d foreground thread(s); the run took "
+                "%.0f s. Reproduce: `cmake --build build --target mnemo-bench && "
+                "build/bin/mnemo-bench [--quick] [--data locomo FILE] --json out.json "
+                "--md perf.md --chart perf-chart.png` (`--quick` <= 60 s on 2 cores).\n\n",
+                p.value("mode", "?").c_str(), p.value("data", "?").c_str(),
+                p.value("records", 0), p.value("threads", 1),
+                root_["durations_s"].value("total", 0.0));
+  md += run;
   md += "| phase | unit | mnemo | peer | peer value | ratio | mnemo p50/p95/p99 us | peer p50/p95/p99 us |\n";
   md += "|---|---|---|---|---|---|---|---|\n";
   for (const TableRow& r : rows_) {
