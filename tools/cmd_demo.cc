@@ -15,6 +15,7 @@
 #include <map>
 
 #include "cli_util.h"
+#include "demo_stages.h"
 #include "workload/locomo.h"
 #include "workload/synthetic.h"
 #include "workload/time_format.h"
@@ -28,8 +29,8 @@ using SteadyClock = std::chrono::steady_clock;
 struct DemoArgs {
   std::string db = "./mnemo-demo-db";
   std::string locomo;
-  int sessions = 3;
-  int exchanges = 4;
+  int sessions = 4;
+  int exchanges = 40;
   int samples = 4;
 };
 
@@ -209,11 +210,24 @@ int PrintStorage(DemoContext& ctx) {
   return kExitOk;
 }
 
+int Compact(DemoContext& ctx) { return DemoCompact(ctx.store.get(), ctx.input); }
+
+int WritePages(DemoContext& ctx) {
+  if (ctx.input.empty()) return kExitOk;
+  return DemoWritePages(ctx.store.get(), ctx.input[0].ns.tenant,
+                        ctx.args.db + "-pages", 3);
+}
+
+int HotCache(DemoContext& ctx) {
+  if (ctx.input.empty()) return kExitOk;
+  return DemoHotCache(&ctx.store, ctx.args.db, ctx.input[0].ns.tenant);
+}
+
 // The demo, in order. Later stages add steps here.
 const std::vector<Step>& Steps() {
   static const std::vector<Step> steps = {
-      PrepareStore, LoadInput,    Ingest,      PrintNamespaces,
-      PrintCounts,  PrintSamples, PrintStorage};
+      PrepareStore, LoadInput,    Ingest,  PrintNamespaces, PrintCounts,
+      PrintSamples, PrintStorage, Compact, WritePages,      HotCache};
   return steps;
 }
 
@@ -236,10 +250,10 @@ CommandBody SetupDemo(CLI::App& cmd) {
                  "Ingest this LoCoMo file (locomo10.json) instead")
       ->type_name("FILE");
   cmd.add_option("--sessions", args->sessions,
-                 "Synthetic sessions per agent (default 3)")
+                 "Synthetic sessions per agent (default 4)")
       ->check(CLI::Range(1, 1000));
   cmd.add_option("--exchanges", args->exchanges,
-                 "Synthetic exchanges per session (default 4)")
+                 "Synthetic exchanges per session (default 40)")
       ->check(CLI::Range(1, 1000));
   cmd.add_option("--samples", args->samples,
                  "Sample records to print (default 4)")

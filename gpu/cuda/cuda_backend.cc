@@ -9,6 +9,7 @@
 #include <cuda.h>
 #include <cuda_runtime_api.h>
 
+#include <atomic>
 #include <string>
 
 #include <mnemo/gpu/backend.h>
@@ -140,11 +141,14 @@ class CudaBackend final : public Backend {
     MNEMO_RETURN_IF_ERROR(api_.Check(api_.create(&h, granularity_, &prop_, 0),
                                      "cuMemCreate"));
     *out = h;
+    live_pages_.fetch_add(1);
     return Status::OK();
   }
   Status ReleasePage(PageHandle page) override {
     MNEMO_RETURN_IF_ERROR(Bind());
-    return api_.Check(api_.release(page), "cuMemRelease");
+    MNEMO_RETURN_IF_ERROR(api_.Check(api_.release(page), "cuMemRelease"));
+    live_pages_.fetch_sub(1);
+    return Status::OK();
   }
   Status Map(std::uintptr_t addr, PageHandle page) override {
     MNEMO_RETURN_IF_ERROR(Bind());
@@ -156,15 +160,24 @@ class CudaBackend final : public Backend {
   }
   Status Unmap(std::uintptr_t addr) override {
     MNEMO_RETURN_IF_ERROR(Bind());
+    // cuMemUnmap requires that no work still touches the range.
+    MNEMO_RETURN_IF_ERROR(FromCuda(cudaDeviceSynchronize(), "sync before unmap"));
     return api_.Check(api_.unmap(addr, granularity_), "cuMemUnmap");
   }
+  // cudaMemcpy from pageable memory may return before the DMA into the
+  // destination has finished; a page evicted and unmapped right after would
+  // then fault (a sticky context error). Copies complete before returning.
   Status CopyToDevice(void* dst, const void* src, std::size_t n) override {
     MNEMO_RETURN_IF_ERROR(Bind());
-    return FromCuda(cudaMemcpy(dst, src, n, cudaMemcpyHostToDevice), "upload");
+    MNEMO_RETURN_IF_ERROR(FromCuda(
+        cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, stream_), "upload"));
+    return FromCuda(cudaStreamSynchronize(stream_), "upload sync");
   }
   Status CopyToHost(void* dst, const void* src, std::size_t n) override {
     MNEMO_RETURN_IF_ERROR(Bind());
-    return FromCuda(cudaMemcpy(dst, src, n, cudaMemcpyDeviceToHost), "download");
+    MNEMO_RETURN_IF_ERROR(FromCuda(
+        cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToHost, stream_), "download"));
+    return FromCuda(cudaStreamSynchronize(stream_), "download sync");
   }
   Status CopyBatchToDevice(void* const* dst, const void* const* src,
                            const std::size_t* sizes, std::size_t count) override {
@@ -183,6 +196,7 @@ class CudaBackend final : public Backend {
   void FreeHost(void* p, std::size_t) override { cudaFreeHost(p); }
   Status GetMemoryInfo(MemoryInfo* out) override {
     MNEMO_RETURN_IF_ERROR(Bind());
+    out->created_bytes = live_pages_.load() * granularity_;
     return FromCuda(cudaMemGetInfo(&out->free_bytes, &out->total_bytes),
                     "cudaMemGetInfo");
   }
@@ -198,6 +212,7 @@ class CudaBackend final : public Backend {
   CUmemAllocationProp prop_{};
   CUmemAccessDesc access_{};
   std::size_t granularity_ = 0;
+  std::atomic<std::size_t> live_pages_{0};  // created and not yet released
   cudaStream_t stream_ = nullptr;
 };
 

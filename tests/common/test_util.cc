@@ -36,12 +36,12 @@ std::string TempDir::Sub(const std::string& name) const {
 
 std::string BinDir() {
   const char* dir = std::getenv("MNEMO_BIN_DIR");
-  return dir ? dir : "build/bin";
+  return dir ? dir : MNEMO_DEFAULT_BIN_DIR;
 }
 
 std::string SourceDir() {
   const char* dir = std::getenv("MNEMO_SOURCE_DIR");
-  return dir ? dir : ".";
+  return dir ? dir : MNEMO_DEFAULT_SOURCE_DIR;
 }
 
 std::string LocomoPath() {

@@ -200,7 +200,8 @@ TEST_P(CacheTest, AllocatePublishAndDLPackFeed) {
   Lease r;
   EXPECT_TRUE(cache_->Lookup({pool, 1, 0}, &r).IsBusy());
   std::string px = Bytes(256 * 256, 6);
-  ASSERT_TRUE(cache_->Write(w, 0, px.data(), px.size()).ok());
+  Status written = cache_->Write(w, 0, px.data(), px.size());
+  ASSERT_TRUE(written.ok()) << written.ToString();
   ASSERT_TRUE(cache_->Publish(w).ok());
   ASSERT_TRUE(cache_->Lookup({pool, 1, 0}, &r).ok());
   EXPECT_EQ(r.data(), w.data());
