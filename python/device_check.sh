@@ -2,7 +2,9 @@
 # python/device_check.sh: on a GPU machine, build the mnemo Python module
 # with the CUDA backend and run the Python tests, so the CUDA DLPack tests
 # (and the torch one, when torch is installed) run instead of skipping.
-# Needs the full build's packages (tools/install_deps.sh) and nvcc.
+# Needs the full build's packages (tools/install_deps.sh) and nvcc; exits 2
+# after the probe when they are missing (as on the current device image,
+# which lacks librocksdb-dev, pybind11-dev, libdlpack-dev and torch).
 #   usage: python/device_check.sh [build-dir]   (default build-py-device)
 set -uo pipefail
 cd "$(dirname "$0")/.."

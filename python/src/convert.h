@@ -32,6 +32,11 @@ std::optional<std::string> ToOptionalString(pybind11::handle value);
 Record ToRecord(pybind11::handle value);
 std::vector<Record> ToRecords(pybind11::iterable values);
 
+// Scan filters from keywords: session, role, kind, tier, start_time,
+// end_time, reverse, limit (alias page_size), cursor (bytes).
+ScanOptions ToScanOptions(std::string tenant, std::string agent,
+                          pybind11::kwargs filters);
+
 // None: the default policy; a dict (dumped to JSON) or a JSON string:
 // CompactionPolicy::FromJson. InvalidArgument names the bad key.
 CompactionPolicy ToPolicy(pybind11::handle value);

@@ -116,9 +116,25 @@ stays valid after release() or after the PinnedPage is gone.)doc")
       }, "A zero-copy (height, width) uint8 array (host backend only).");
 }
 
+std::vector<PyPinnedPage> PinRange(PyStore& s, std::string tenant,
+                                   std::string agent, py::kwargs filters) {
+  ScanOptions range =
+      ToScanOptions(std::move(tenant), std::move(agent), filters);
+  std::shared_ptr<Store> store = s.Get();
+  std::vector<PinnedPage> pinned;
+  Call(s, [&](Store& st) { return st.PinRange(range, &pinned); });
+  std::vector<PyPinnedPage> out;
+  out.reserve(pinned.size());
+  for (PinnedPage& p : pinned) out.emplace_back(store, std::move(p));
+  return out;
+}
+
 void BindCacheCalls(py::class_<PyStore>& cls) {
   cls.def("pin_pages", &PinPages, py::arg("tenant"), py::arg("page_ids"),
           "Pins pages into the hot cache; needs cache_enabled=True.")
+      .def("pin_range", &PinRange, py::arg("tenant"), py::arg("agent"),
+           "Pins the pages of the records one scan page would return "
+           "(scan() filters).")
       .def("put_kv", [](PyStore& s, const std::string& tenant,
                         uint64_t page_id, const std::string& kind,
                         py::buffer data) {

@@ -12,10 +12,6 @@
 namespace mnemo::python {
 namespace py = pybind11;
 
-namespace {
-
-// Scan filters from keywords: session, role, kind, tier, start_time,
-// end_time, reverse, limit (page size), cursor (bytes).
 ScanOptions ToScanOptions(std::string tenant, std::string agent,
                           py::kwargs filters) {
   ScanOptions o;
@@ -41,6 +37,8 @@ ScanOptions ToScanOptions(std::string tenant, std::string agent,
   }
   return o;
 }
+
+namespace {
 
 // Iterates records page by page. Holds the Store object (not just the C++
 // store) so close() on it makes the next page fetch raise.

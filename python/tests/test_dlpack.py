@@ -55,6 +55,11 @@ def test_kv_payload_round_trip(tmp_path):
     assert np.array_equal(back, emb)
     with pytest.raises(mnemo.NotFound):
         store.pin_pages("t1", [987654])
+    ranged = store.pin_range("t1", "a", limit=1000)
+    assert {p.page_id for p in ranged} == {page_id} | {
+        p["page_id"] for p in store.list_pages("t1", "a")}
+    for p in ranged:
+        p.release()
     store.close()
 
 
