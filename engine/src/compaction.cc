@@ -5,6 +5,7 @@
 #include "compaction.h"
 
 #include <cmath>
+#include <thread>
 
 #include "coding.h"
 #include "envelope.h"
@@ -47,15 +48,10 @@ void StoreImpl::CompactionLoop() {
     options.policy = options_.compaction_policy;
     options.threads = std::max(1, options_.compaction_threads);
     options.cancel = &background_cancel_;
-    // Pace the work: after each phase, sleep so the duty cycle stays under
-    // compaction_max_duty (see Options).
-    auto started = std::chrono::steady_clock::now();
+    options.max_duty = options_.compaction_max_duty;  // paced per page group
     CompactResult result;
     (void)Compact(options, &result);
-    auto busy = std::chrono::steady_clock::now() - started;
-    double duty = std::clamp(options_.compaction_max_duty, 0.05, 1.0);
     lock.lock();
-    flush_cv_.wait_for(lock, busy * ((1.0 - duty) / duty));
   }
 }
 
@@ -80,6 +76,13 @@ Status Compaction::Run() {
     result_->pages_per_second = result_->pages_written / result_->seconds;
   }
   return Status::OK();
+}
+
+void Compaction::Pace(std::chrono::steady_clock::duration work) const {
+  double duty = options_.max_duty;
+  if (!(duty > 0.0 && duty < 1.0) || Cancelled()) return;
+  duty = std::max(duty, 0.05);
+  std::this_thread::sleep_for(work * ((1.0 - duty) / duty));
 }
 
 bool Compaction::Cancelled() const {
@@ -238,7 +241,9 @@ Status Compaction::WarmPass() {
       [&](std::string_view key, Micros, RecordId id) {
         chunk.emplace_back(std::string(key), id);
         if (chunk.size() < kWarmChunk) return Status::OK();
+        auto started = std::chrono::steady_clock::now();
         Status s = WarmChunk(chunk);
+        Pace(std::chrono::steady_clock::now() - started);
         seen += chunk.size();
         chunk.clear();
         Report("warm", seen, 0);

@@ -56,6 +56,8 @@ class Compaction {
   bool IsDue(const Record& r, Micros threshold) const;
   Micros MinThreshold(Micros TierThresholds::*field) const;
   bool Cancelled() const;
+  // Sleeps after `work` as CompactOptions::max_duty asks.
+  void Pace(std::chrono::steady_clock::duration work) const;
   void Report(const char* phase, uint64_t done, uint64_t total);
 
   // Warm helpers.

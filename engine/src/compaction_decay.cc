@@ -51,7 +51,9 @@ Status Compaction::DecayPass() {
   const codec::RenderProfile* to = codec::FindProfile(policy_.decayed_profile);
   uint64_t done = 0;
   for (uint64_t page_id : candidates) {
+    auto started = std::chrono::steady_clock::now();
     MNEMO_RETURN_IF_ERROR(DecayPage(page_id, *to));
+    Pace(std::chrono::steady_clock::now() - started);
     Report("decayed", ++done, candidates.size());
     if (Cancelled()) return Status::Aborted("compaction cancelled");
   }

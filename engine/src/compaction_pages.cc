@@ -118,7 +118,9 @@ Status Compaction::RenderAndCommit(const std::vector<Group>& groups) {
     std::unique_ptr<codec::Renderer> renderer;
     Status s = codec::Renderer::Create(*profile, &renderer);
     for (size_t i; s.ok() && !Cancelled() && (i = next++) < groups.size();) {
+      auto started = std::chrono::steady_clock::now();
       s = CommitGroup(groups[i], renderer.get());
+      Pace(std::chrono::steady_clock::now() - started);
       size_t n = ++done;
       if (reporter) Report("pixels", n, groups.size());
     }

@@ -118,6 +118,14 @@ struct CompactOptions {
   // Worker threads rendering pages in parallel (>= 1).
   // Default: 1
   int threads = 1;
+  // Backpressure: the fraction of wall time this run may spend working.
+  // Below 1, each worker sleeps after every unit of work (a page group, a
+  // warm chunk, a decayed page) so that work / (work + sleep) <= max_duty,
+  // leaving the rest of the machine to foreground reads and writes.
+  // Background compaction (Options::compaction_threads) uses
+  // Options::compaction_max_duty.
+  // Default: 1.0 (unpaced)
+  double max_duty = 1.0;
   // Called (from the calling thread) as work advances. May be empty.
   std::function<void(const CompactProgress&)> progress;
   // When set and it becomes true, Compact stops after the page group in
