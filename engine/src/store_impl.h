@@ -26,6 +26,7 @@
 #include "mnemo/store.h"
 #include "rocks_glue.h"
 #include "search_postings.h"
+#include "store_cache.h"
 #include "text_store.h"
 
 namespace mnemo::internal {
@@ -113,6 +114,16 @@ class StoreImpl final : public Store {
   Status LocateRecord(std::string_view tenant, RecordId id,
                       RecordLocation* location) override;
   Status GetTierStats(std::string_view tenant, TierStats* stats) override;
+
+  Status PinPages(std::string_view tenant, const std::vector<uint64_t>& page_ids,
+                  std::vector<PinnedPage>* pages) override;
+  Status PinRange(const ScanOptions& range,
+                  std::vector<PinnedPage>* pages) override;
+  Status PutKv(std::string_view tenant, uint64_t page_id, std::string_view kind,
+               std::string_view bytes) override;
+  Status GetKv(std::string_view tenant, uint64_t page_id, std::string_view kind,
+               std::string* bytes) override;
+  Status GetCacheReport(CacheReport* report) override;
 
   // Pages losing live records, with the ids removed from each.
   using PageRemovals = std::map<uint64_t, std::set<RecordId>>;
@@ -203,6 +214,12 @@ class StoreImpl final : public Store {
   std::array<std::mutex, kLockStripes> page_locks_;
 
   TextStore text_store_;
+
+  // Hot cache (store_cache.cc); null unless Options::cache.enabled.
+  std::unique_ptr<StoreCache> cache_;
+  Status CheckCache() const;
+  Status PinPage(std::string_view tenant, uint64_t page_id, PinnedPage* pinned);
+  Status GetPageInfoOnly(std::string_view tenant, uint64_t page_id);
   std::mutex compaction_mu_;  // one Compact at a time
   std::thread compaction_thread_;
   std::atomic<bool> background_cancel_{false};  // set on close

@@ -50,6 +50,7 @@ StoreImpl::~StoreImpl() {
     if (flush_thread_.joinable()) flush_thread_.join();
     if (compaction_thread_.joinable()) compaction_thread_.join();
   }
+  cache_.reset();  // before the database its spill sink writes to
   if (db_ == nullptr) return;
   if (!options_.read_only) (void)FlushAccessCounts();
   for (auto* handle : handles_) (void)db_->DestroyColumnFamilyHandle(handle);
@@ -161,6 +162,9 @@ Status StoreImpl::OpenDb() {
   MNEMO_RETURN_IF_ERROR(text_store_.Load());
   if (!options_.read_only && options_.track_access) {
     flush_thread_ = std::thread([this] { FlushLoop(); });
+  }
+  if (options_.cache.enabled && !options_.read_only) {
+    MNEMO_RETURN_IF_ERROR(StoreCache::Open(options_.cache, db_, cf(kSpill), &cache_));
   }
   if (!options_.read_only && options_.compaction_threads > 0) {
     MNEMO_RETURN_IF_ERROR(options_.compaction_policy.Validate());

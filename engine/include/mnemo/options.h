@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mnemo/cache.h"
 #include "mnemo/compaction.h"
 #include "mnemo/record.h"
 
@@ -78,6 +79,10 @@ struct Options {
   uint32_t compaction_interval_ms = 60000;
   CompactionPolicy compaction_policy;
   double compaction_max_duty = 0.5;
+
+  // The hot cache of pages and payloads (see mnemo/cache.h).
+  // Default: disabled
+  CacheConfig cache;
 
   // Full-text index (mnemo/search.h), written with each record in the same
   // batch. Off: Search finds only records written while it was on.

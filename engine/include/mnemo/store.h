@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "mnemo/admin.h"
+#include "mnemo/cache.h"
 #include "mnemo/compaction.h"
 #include "mnemo/options.h"
 #include "mnemo/record.h"
@@ -136,6 +137,33 @@ class Store {
   // Record, byte, page and token totals per tier, for `tenant` (all tenants
   // when empty). Reads the whole age index and every page header.
   virtual Status GetTierStats(std::string_view tenant, TierStats* stats) = 0;
+
+  // --- Hot cache (Options::cache; see mnemo/cache.h) ---
+  // Each call is FailedPrecondition when the cache is not enabled.
+
+  // Decodes pages of `tenant` into the vista pool (or finds them there) and
+  // pins them; appends one PinnedPage per id to *pages. NotFound when a page
+  // does not exist or belongs to another tenant (nothing stays pinned).
+  virtual Status PinPages(std::string_view tenant,
+                          const std::vector<uint64_t>& page_ids,
+                          std::vector<PinnedPage>* pages) = 0;
+
+  // Pins the pages holding the records a scan would return (one page of
+  // scan results; see ScanOptions).
+  virtual Status PinRange(const ScanOptions& range,
+                          std::vector<PinnedPage>* pages) = 0;
+
+  // Stores a host-computed payload for a page (e.g. kind "embedding" or
+  // "kv:<model>") in the kv pool, written through to the store so it
+  // survives eviction and restarts; GetKv reads it back byte-exact from the
+  // device, the host tier or the store.
+  virtual Status PutKv(std::string_view tenant, uint64_t page_id,
+                       std::string_view kind, std::string_view bytes) = 0;
+  virtual Status GetKv(std::string_view tenant, uint64_t page_id,
+                       std::string_view kind, std::string* bytes) = 0;
+
+  // Backend, pool occupancy/waste and hit/eviction/spill counters.
+  virtual Status GetCacheReport(CacheReport* report) = 0;
 
   // Writes gathered access counts now (see Options::track_access).
   virtual Status FlushAccessCounts() = 0;
