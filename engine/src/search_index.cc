@@ -12,9 +12,11 @@ namespace mnemo::internal {
 
 void StoreImpl::AppendSearchDelete(const Record& r,
                                    rocksdb::WriteBatch* batch) {
-  PostingsBuilder postings = NewPostingsBuilder();
-  postings.Remove(r);
-  postings.AppendTo(batch, cf(kPostings));
+  if (SearchIndexed(r.id)) {  // else it never gets postings
+    PostingsBuilder postings = NewPostingsBuilder();
+    postings.Remove(r);
+    postings.AppendTo(batch, cf(kPostings));
+  }
   (void)batch->Delete(cf(kPostings),
                       EmbeddingKey(r.ns.tenant, r.ns.agent, r.id));
 }

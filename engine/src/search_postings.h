@@ -16,9 +16,9 @@
 // order (a later posting for an id replaces an earlier one) and drops
 // removals once nothing older can hold the id.
 //
-// Ingest writes one operand per distinct (agent, term) per batch and one
-// statistics operand per agent, never reading: PostingsBuilder gathers a
-// batch's records and emits them.
+// The indexer writes one operand per distinct (agent, term) per chunk of
+// new records and one statistics operand per agent, never reading:
+// PostingsBuilder gathers a chunk's records and emits them.
 //
 // An agent's keys are contiguous, so deleting an agent deletes one range.
 
@@ -43,6 +43,10 @@ inline constexpr char kPostingTag = 'w';
 inline constexpr char kSearchStatsTag = 's';
 inline constexpr char kEmbeddingTag = 'e';
 inline constexpr char kEmbeddingDimTag = 'd';
+
+// Default-family key: every record with id <= this (fixed64) has its
+// postings; none above it has any (see search_indexer.cc).
+inline constexpr char kSearchWatermarkKey[] = "mnemo.search_watermark";
 
 // 'w' tenant 0 agent 0: every posting key of the agent starts so.
 std::string PostingPrefix(std::string_view tenant, std::string_view agent);

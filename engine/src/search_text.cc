@@ -172,6 +172,7 @@ Status StoreImpl::Search(const SearchOptions& options, SearchResult* result) {
   result->hits.clear();
   result->matched = 0;
   MNEMO_RETURN_IF_ERROR(ValidateSearchOptions(options));
+  MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch());
   SearchEnv env{this, db_, cf(kPostings), options_.search_language};
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> ranking;

@@ -230,6 +230,7 @@ Status StoreImpl::HybridSearch(const SearchOptions& options,
     return Status::InvalidArgument(
         "hybrid search: candidates must be >= offset + k, rrf_k >= 0");
   }
+  MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch());
   SearchEnv env{this, db_, cf(kPostings), options_.search_language};
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> text_rank, vector_rank;

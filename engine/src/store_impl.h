@@ -88,7 +88,8 @@ class StoreImpl final : public Store {
   PostingsBuilder NewPostingsBuilder() const {
     return PostingsBuilder(options_.full_text_index, options_.search_language);
   }
-  // Adds the removal of a record's postings and embedding (search_index.cc).
+  // Adds the removal of a record's postings (when it is indexed) and its
+  // embedding (search_index.cc). REQUIRES: the record's stripe held.
   void AppendSearchDelete(const Record& record, rocksdb::WriteBatch* batch);
   // Adds the deletion of every search key of an agent.
   void AppendSearchDeleteAgent(std::string_view tenant, std::string_view agent,
@@ -152,8 +153,25 @@ class StoreImpl final : public Store {
   Status LoadNamespaces();
   Status AssignIds(size_t n, RecordId* first);
   void FinishIds(RecordId first);  // the write of ids from `first` is done
-  RecordId SafeAgeWatermark();     // every id <= it is committed or dropped
+  RecordId SafeCommittedId();      // every id <= it is committed or dropped
+  // SafeCommittedId(), bounded by the search watermark when the full-text
+  // index is on (after catching the index up; search_indexer.cc).
+  RecordId SafeAgeWatermark();
+  RecordId LastAssignedId();
   void FlushLoop();
+
+  // Full-text indexer (search_indexer.cc).
+  bool SearchIndexOn() const;
+  Status LoadSearchWatermark();
+  // True when the record has its postings. REQUIRES: its stripe held.
+  bool SearchIndexed(RecordId id) const { return id <= search_watermark_.load(); }
+  // Indexes records until the watermark reaches `target`; `wait`: wait for
+  // inserts below it still being written (else stop there).
+  Status CatchUpSearch(RecordId target, bool wait,
+                       const std::atomic<bool>* cancel);
+  Status CatchUpBeforeSearch();  // read-your-writes
+  Status IndexSearchChunk(RecordId safe);
+  void SearchIndexLoop();
 
   // Write helpers (store_write.cc).
   Status ValidateRecord(const Record& record) const;
@@ -235,6 +253,11 @@ class StoreImpl final : public Store {
   std::condition_variable flush_cv_;
   bool stopping_ = false;
   std::thread flush_thread_;
+
+  // Full-text indexer: one chunk at a time; Restore holds it too.
+  std::mutex search_mu_;
+  std::atomic<RecordId> search_watermark_{0};  // written under search_mu_
+  std::thread search_thread_;
 };
 
 }  // namespace mnemo::internal

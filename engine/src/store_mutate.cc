@@ -86,10 +86,12 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
                   entry);
   (void)batch.Delete(cf(kIndex), AgeKey(AgeBucket(old, flags), old.event_time, id));
   (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(next, 0), next.event_time, id), "");
-  PostingsBuilder postings = NewPostingsBuilder();  // search index
-  postings.Remove(old);
-  postings.Add(next);
-  postings.AppendTo(&batch, cf(kPostings));
+  if (SearchIndexed(id)) {  // else the indexer indexes the new text
+    PostingsBuilder postings = NewPostingsBuilder();
+    postings.Remove(old);
+    postings.Add(next);
+    postings.AppendTo(&batch, cf(kPostings));
+  }
   PageRemovals pages;
   NotePages(old, &pages);
   for (const auto& [page_id, ids] : pages) {

@@ -40,7 +40,8 @@ StoreImpl::StoreImpl(const Options& options, std::string dir)
       config_(MakeRocksConfig(options, clock_)) {}
 
 StoreImpl::~StoreImpl() {
-  if (flush_thread_.joinable() || compaction_thread_.joinable()) {
+  if (flush_thread_.joinable() || compaction_thread_.joinable() ||
+      search_thread_.joinable()) {
     {
       std::lock_guard<std::mutex> lock(flush_mu_);
       stopping_ = true;
@@ -49,10 +50,13 @@ StoreImpl::~StoreImpl() {
     flush_cv_.notify_all();
     if (flush_thread_.joinable()) flush_thread_.join();
     if (compaction_thread_.joinable()) compaction_thread_.join();
+    if (search_thread_.joinable()) search_thread_.join();
   }
   cache_.reset();  // before the database its spill sink writes to
   if (db_ == nullptr) return;
   if (!options_.read_only) (void)FlushAccessCounts();
+  // A later read-only open searches what is indexed now.
+  (void)CatchUpSearch(LastAssignedId(), /*wait=*/false, nullptr);
   for (auto* handle : handles_) (void)db_->DestroyColumnFamilyHandle(handle);
   (void)db_->Close();
   delete db_;
@@ -160,6 +164,10 @@ Status StoreImpl::OpenDb() {
   MNEMO_RETURN_IF_ERROR(LoadNamespaces());
   text_store_.Attach(db_, cf(kDefault));
   MNEMO_RETURN_IF_ERROR(text_store_.Load());
+  MNEMO_RETURN_IF_ERROR(LoadSearchWatermark());
+  if (SearchIndexOn() && options_.search_index_interval_ms > 0) {
+    search_thread_ = std::thread([this] { SearchIndexLoop(); });
+  }
   if (!options_.read_only && options_.track_access) {
     flush_thread_ = std::thread([this] { FlushLoop(); });
   }
@@ -237,7 +245,7 @@ void StoreImpl::FinishIds(RecordId first) {
   }
 }
 
-RecordId StoreImpl::SafeAgeWatermark() {
+RecordId StoreImpl::SafeCommittedId() {
   std::lock_guard<std::mutex> lock(id_mu_);
   RecordId safe = last_id_;
   for (RecordId first : in_flight_) safe = std::min(safe, first - 1);

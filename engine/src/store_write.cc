@@ -167,7 +167,6 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
   std::vector<std::string> new_namespaces;
   std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
   thread_local Record stored;  // reused: its strings keep their capacity
-  PostingsBuilder postings = NewPostingsBuilder();  // search index
   for (size_t i = 0; i < n; ++i) {
     stored = records[i];
     stored.id = *first + i;
@@ -181,9 +180,8 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
     stored.content_hash = ContentHash(stored.text);
     stored.version = 1;
     AppendInsert(stored, &batch, &new_namespaces);
-    postings.Add(stored);
   }
-  postings.AppendTo(&batch, cf(kPostings));
+  // No postings: the indexer adds them (search_indexer.cc).
   Status s = Commit(options, &batch, "writing records");
   FinishIds(*first);
   MNEMO_RETURN_IF_ERROR(s);
@@ -211,6 +209,9 @@ Status StoreImpl::Restore(const WriteOptions& options,
     if (!s.IsNotFound()) return s;
     max_id = std::max(max_id, r.id);
   }
+  // Ids above the search watermark are the indexer's; it must not pass
+  // them before they are written.
+  std::lock_guard<std::mutex> index_lock(search_mu_);
   {
     std::lock_guard<std::mutex> lock(id_mu_);
     // Later ids must stay above restored ones.
@@ -231,7 +232,7 @@ Status StoreImpl::Restore(const WriteOptions& options,
     AppendInsert(r, &batch, &new_namespaces);
     // Restored ids may lie below the age watermark: index them now.
     (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(r, 0), r.event_time, r.id), "");
-    postings.Add(r);
+    if (SearchIndexed(r.id)) postings.Add(r);  // else the indexer adds it
   }
   postings.AppendTo(&batch, cf(kPostings));
   MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));

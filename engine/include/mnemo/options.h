@@ -84,10 +84,19 @@ struct Options {
   // Default: disabled
   CacheConfig cache;
 
-  // Full-text index (mnemo/search.h), written with each record in the same
-  // batch. Off: Search finds only records written while it was on.
+  // Full-text index (mnemo/search.h). Put writes only the record; an
+  // indexer adds its postings behind a persisted watermark: on a background
+  // thread every search_index_interval_ms, and before every Search and
+  // HybridSearch, which first index every record written before they
+  // started (so an acknowledged Put is always found). Off: nothing is
+  // indexed; records written meanwhile are indexed once it is on again.
   // Default: true
   bool full_text_index = true;
+
+  // Period of the background full-text indexer. 0: no thread; records are
+  // indexed only by searches, compaction and close.
+  // Default: 100
+  uint32_t search_index_interval_ms = 100;
 
   // Snowball stemmer of the full-text index ("english", "german", ...;
   // "none": no stemming, no stop words). English drops English stop words.

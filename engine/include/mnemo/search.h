@@ -6,10 +6,17 @@
 // into a token budget for a VLM (see Store::Search, Store::VectorSearch,
 // Store::HybridSearch, Store::BuildContext).
 //
-// The full-text index is written at ingest, in the same atomic batch as
-// the record (Options::full_text_index), and is never touched by
-// compaction: a record rendered onto a page, or whose text a forgetting
-// policy dropped, is found by the words it was stored with.
+// The full-text index (Options::full_text_index) is built behind ingest:
+// Put writes only the record, and an indexer adds its postings shortly
+// after (a background thread, every Options::search_index_interval_ms).
+// Search and HybridSearch (so BuildContext) first index every record
+// written before they started, waiting for concurrent inserts of lower ids
+// to finish: a search sees every write acknowledged before it began, even
+// after a crash (the index catches up on the first search after reopen).
+// A store opened read-only searches what was indexed when it was last
+// closed. Compaction takes a record only after it is indexed and never
+// touches the index: a record rendered onto a page, or whose text a
+// forgetting policy dropped, is found by the words it was stored with.
 //
 // Tenant isolation: every call names its tenant; records, pages and
 // statistics of other tenants never reach a result or influence a score.

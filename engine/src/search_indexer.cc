@@ -1,0 +1,181 @@
+// Copyright (c) mnemo authors.
+//
+// The full-text indexer. Put writes only the record; its postings follow
+// behind a persisted search watermark (kSearchWatermarkKey): every record
+// with id <= the watermark has its postings, no record above it has any.
+// Ids only grow and SafeCommittedId() bounds the ids whose inserts are
+// done, so the records above the watermark are exactly the ones to index
+// (Restore, the one writer of arbitrary ids, holds search_mu_).
+//
+// A chunk is the records in (watermark, end]: their postings (one merge
+// operand per distinct term per chunk) and the new watermark are written in
+// one batch while the chunk's record stripes are held. Update and Delete
+// check the watermark under their record's stripe, so they see a record
+// either unindexed (and leave postings to the indexer) or indexed (and
+// adjust them), never half-way.
+//
+// The indexer runs on a background thread every search_index_interval_ms,
+// before every Search/HybridSearch (which wait for it to reach every id
+// assigned before they started: read-your-writes), before compaction takes
+// new records into the age index, and on close.
+
+#include <chrono>
+#include <thread>
+
+#include "coding.h"
+#include "envelope.h"
+#include "keys.h"
+#include "store_impl.h"
+
+namespace mnemo::internal {
+namespace {
+
+constexpr size_t kIndexChunk = 512;
+
+}  // namespace
+
+bool StoreImpl::SearchIndexOn() const {
+  return options_.full_text_index && !options_.read_only;
+}
+
+RecordId StoreImpl::LastAssignedId() {
+  std::lock_guard<std::mutex> lock(id_mu_);
+  return last_id_;
+}
+
+// Stores written before the indexer existed indexed every record at
+// ingest: their watermark starts at their newest record.
+Status StoreImpl::LoadSearchWatermark() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kDefault),
+                               kSearchWatermarkKey, &value);
+  if (s.ok()) {
+    if (value.size() != 8) {
+      return Status::Corruption("store " + dir_ + ": bad search watermark");
+    }
+    search_watermark_.store(DecodeFixed64(value.data()));
+    return Status::OK();
+  }
+  if (!s.IsNotFound()) return FromRocks(s, "reading search watermark");
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kRecords)));
+  it->SeekToLast();
+  RecordId last = 0;
+  if (it->Valid() && it->key().size() == 8) {
+    last = DecodeRecordKey(std::string_view(it->key().data(), 8));
+  }
+  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading last record id"));
+  search_watermark_.store(last);
+  if (options_.read_only) return Status::OK();
+  PutFixed64(&value, last);
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), cf(kDefault),
+                            kSearchWatermarkKey, value),
+                   "writing search watermark");
+}
+
+// Calls fn(id, value) for the records with ids in (after, upto], in id
+// order, until it returns false.
+template <typename Fn>
+static Status ScanRecordRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                              RecordId after, RecordId upto, Fn&& fn) {
+  std::string lower = RecordKey(after + 1), upper = RecordKey(upto + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::string_view value(it->value().data(), it->value().size());
+    // Skip access counts merged into a record that is gone.
+    if (it->key().size() != 8 || value.size() < kHeaderSize + kTrailerSize) {
+      continue;
+    }
+    RecordId id = DecodeRecordKey(std::string_view(it->key().data(), 8));
+    if (!fn(id, value)) break;
+  }
+  return FromRocks(it->status(), "reading records to index");
+}
+
+// Indexes the next chunk above the watermark, up to `safe`.
+// REQUIRES: search_mu_ held; safe > the watermark; every id <= safe is
+// committed or dropped.
+Status StoreImpl::IndexSearchChunk(RecordId safe) {
+  RecordId from = search_watermark_.load();
+  std::vector<RecordId> ids;
+  MNEMO_RETURN_IF_ERROR(ScanRecordRange(
+      db_, cf(kRecords), from, safe, [&](RecordId id, std::string_view) {
+        ids.push_back(id);
+        return ids.size() < kIndexChunk;
+      }));
+  RecordId end = ids.size() == kIndexChunk ? ids.back() : safe;
+  // Reread under the stripes: Update/Delete may have changed the records
+  // since the scan, and cannot until the batch is written.
+  StripeLocks locks = LockRecords(ids);
+  PostingsBuilder postings = NewPostingsBuilder();
+  Record record;
+  MNEMO_RETURN_IF_ERROR(ScanRecordRange(
+      db_, cf(kRecords), from, end, [&](RecordId id, std::string_view value) {
+        // A record that does not decode is left out (Verify reports it).
+        if (DecodeStored(value, id, &record, nullptr).ok()) {
+          postings.Add(record);
+        }
+        return true;
+      }));
+  rocksdb::WriteBatch batch;
+  postings.AppendTo(&batch, cf(kPostings));
+  std::string mark;
+  PutFixed64(&mark, end);
+  (void)batch.Put(cf(kDefault), kSearchWatermarkKey, mark);
+  MNEMO_RETURN_IF_ERROR(
+      Commit(WriteOptions(), &batch, "indexing records for search"));
+  search_watermark_.store(end);
+  return Status::OK();
+}
+
+Status StoreImpl::CatchUpSearch(RecordId target, bool wait,
+                                const std::atomic<bool>* cancel) {
+  if (!SearchIndexOn()) return Status::OK();
+  while (search_watermark_.load() < target) {
+    if (cancel != nullptr && cancel->load()) return Status::OK();
+    std::unique_lock<std::mutex> lock(search_mu_);
+    RecordId from = search_watermark_.load();
+    if (from >= target) break;
+    RecordId safe = SafeCommittedId();
+    if (safe > from) {
+      MNEMO_RETURN_IF_ERROR(IndexSearchChunk(std::min(safe, target)));
+      continue;
+    }
+    if (!wait) break;
+    // An insert below `target` is still being written: it finishes soon.
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  return Status::OK();
+}
+
+Status StoreImpl::CatchUpBeforeSearch() {
+  return CatchUpSearch(LastAssignedId(), /*wait=*/true, nullptr);
+}
+
+// Compaction takes into its age index only records that already have their
+// postings, so it never compresses or forgets the text of an unindexed one.
+RecordId StoreImpl::SafeAgeWatermark() {
+  RecordId safe = SafeCommittedId();
+  if (!SearchIndexOn()) return safe;
+  (void)CatchUpSearch(safe, /*wait=*/false, nullptr);
+  return std::min(safe, search_watermark_.load());
+}
+
+void StoreImpl::SearchIndexLoop() {
+  std::unique_lock<std::mutex> lock(flush_mu_);
+  while (!stopping_) {
+    flush_cv_.wait_for(
+        lock, std::chrono::milliseconds(options_.search_index_interval_ms));
+    if (stopping_) break;
+    lock.unlock();
+    // Failures (a full disk) leave the records for the next try.
+    (void)CatchUpSearch(LastAssignedId(), /*wait=*/false, &background_cancel_);
+    lock.lock();
+  }
+}
+
+}  // namespace mnemo::internal
