@@ -32,6 +32,7 @@ struct DemoArgs {
   int sessions = 4;
   int exchanges = 40;
   int samples = 4;
+  bool ingest_only = false;
 };
 
 struct DemoContext {
@@ -210,16 +211,19 @@ int PrintStorage(DemoContext& ctx) {
   return kExitOk;
 }
 
-int Compact(DemoContext& ctx) { return DemoCompact(ctx.store.get(), ctx.input); }
+int Compact(DemoContext& ctx) {
+  if (ctx.args.ingest_only) return kExitOk;
+  return DemoCompact(ctx.store.get(), ctx.input);
+}
 
 int WritePages(DemoContext& ctx) {
-  if (ctx.input.empty()) return kExitOk;
+  if (ctx.input.empty() || ctx.args.ingest_only) return kExitOk;
   return DemoWritePages(ctx.store.get(), ctx.input[0].ns.tenant,
                         ctx.args.db + "-pages", 3);
 }
 
 int HotCache(DemoContext& ctx) {
-  if (ctx.input.empty()) return kExitOk;
+  if (ctx.input.empty() || ctx.args.ingest_only) return kExitOk;
   return DemoHotCache(&ctx.store, ctx.args.db, ctx.input[0].ns.tenant);
 }
 
@@ -258,6 +262,8 @@ CommandBody SetupDemo(CLI::App& cmd) {
   cmd.add_option("--samples", args->samples,
                  "Sample records to print (default 4)")
       ->check(CLI::Range(0, 100));
+  cmd.add_flag("--ingest-only", args->ingest_only,
+               "Stop after ingesting (no compaction, pages or hot cache)");
   return [args] { return RunDemo(*args); };
 }
 

@@ -39,7 +39,7 @@ std::string DumpOf(const std::string& dir) {
 }
 
 void MakeDemoStore(const std::string& dir) {
-  CliResult r = Mnemo("demo --db " + Q(dir) + " --sessions 2 --exchanges 2");
+  CliResult r = Mnemo("demo --db " + Q(dir) + " --sessions 2 --exchanges 2 --ingest-only");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
 }
 

@@ -161,13 +161,17 @@ TEST(ImportDump, DemoPrintsSummaryAndIsDeterministic) {
   TempDir tmp;
   CliResult r = Mnemo("demo --db " + Q(tmp.Sub("db")));
   ASSERT_EQ(r.code, 0) << r.err;
+  // 2 agents x 4 sessions x (1 system record + 5 x 40 exchanges).
   for (const char* part : {"namespaces", "records per role", "tool_call",
-                           "observation", "column families", "ingest: 126"}) {
+                           "observation", "column families", "ingest: 1608",
+                           "== compaction", "decayed", "== pages", ".png",
+                           "== hot cache", "hit ratio"}) {
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
   }
+  EXPECT_NE(r.out.find("a second run changes nothing: yes"), std::string::npos);
   // Re-running replaces the store; the text content is the same.
   ASSERT_EQ(Mnemo("demo --db " + Q(tmp.Sub("db"))).code, 0);
-  EXPECT_EQ(CountLines(DumpOf(tmp.Sub("db"))), 126u);
+  EXPECT_EQ(CountLines(DumpOf(tmp.Sub("db"))), 1608u);
 }
 
 }  // namespace
