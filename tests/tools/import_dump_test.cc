@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "cli_test_util.h"
 #include "test_util.h"
 
@@ -114,6 +117,33 @@ TEST(ImportDump, FullLocomoFile) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("imported 5882 records"), std::string::npos) << r.out;
   r = Mnemo("verify --db " + Q(tmp.Sub("db")));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  // Aged to 2030, every turn is on a decayed page, and the dump still gives
+  // back every turn's text exactly.
+  std::string before = DumpOf(tmp.Sub("db"));
+  r = Mnemo("compact --db " + Q(tmp.Sub("db")) +
+            " --now 2030-01-01T00:00:00Z --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto summary = nlohmann::json::parse(r.out);
+  // Turns no font can draw faithfully (a few emoji) stay as warm text.
+  int kept = summary["records_kept_as_text"].get<int>();
+  EXPECT_LT(kept, 20);
+  EXPECT_EQ(summary["tiers"]["decayed"]["records"].get<int>() + kept, 5882);
+  EXPECT_GT(summary["text_tokens_est"].get<double>(),
+            10 * summary["context_tokens"].get<double>());
+  std::string after = DumpOf(tmp.Sub("db"));
+  std::istringstream a(before), b(after);
+  std::string la, lb;
+  size_t lines = 0;
+  while (std::getline(a, la) && std::getline(b, lb)) {
+    auto ja = nlohmann::json::parse(la), jb = nlohmann::json::parse(lb);
+    ASSERT_EQ(ja["id"], jb["id"]);
+    ASSERT_EQ(ja["text"], jb["text"]) << "record " << ja["id"];
+    ASSERT_TRUE(jb["tier"] == "decayed" || jb["tier"] == "warm") << jb["tier"];
+    ++lines;
+  }
+  EXPECT_EQ(lines, 5882u);
+  r = Mnemo("verify --deep --db " + Q(tmp.Sub("db")));
   EXPECT_EQ(r.code, 0) << r.out << r.err;
 }
 
