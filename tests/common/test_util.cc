@@ -2,8 +2,12 @@
 
 #include "test_util.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <cstdio>
 #include <cstdlib>
@@ -78,6 +82,41 @@ int RunCommand(const std::string& cmd, std::string* output,
   if (output) *output = out;
   if (status == -1) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+KilledChild RunAndKill(const std::string& binary,
+                       const std::vector<std::string>& args, int run_ms) {
+  std::string path = BinDir() + "/" + binary;
+  std::vector<char*> argv = {path.data()};
+  std::vector<std::string> copies = args;
+  for (std::string& a : copies) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int fds[2];
+  KilledChild child;
+  if (pipe(fds) != 0) return child;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(run_ms));
+  kill(pid, SIGKILL);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
+  close(fds[0]);
+  waitpid(pid, &child.status, 0);
+  child.killed = WIFSIGNALED(child.status);
+  for (size_t pos = 0, eol; (eol = out.find('\n', pos)) != std::string::npos;
+       pos = eol + 1) {
+    child.lines.push_back(out.substr(pos, eol - pos));
+  }
+  return child;
 }
 
 }  // namespace mnemo::test

@@ -6,6 +6,7 @@
 #define MNEMO_TESTS_COMMON_TEST_UTIL_H_
 
 #include <string>
+#include <vector>
 
 namespace mnemo::test {
 
@@ -42,6 +43,18 @@ bool WriteFile(const std::string& path, const std::string& data);
 // Returns the exit status (0..255), or -1 if it could not run.
 int RunCommand(const std::string& cmd, std::string* output,
                bool merge_stderr = false);
+
+// Runs BinDir()/`binary` with `args` for `run_ms` milliseconds, then
+// SIGKILLs it (the crash tests' child processes). `lines` holds its complete
+// stdout lines; a torn last line is dropped, since the child never finished
+// acknowledging it. `killed` is false when the child exited on its own.
+struct KilledChild {
+  bool killed = false;
+  int status = 0;
+  std::vector<std::string> lines;
+};
+KilledChild RunAndKill(const std::string& binary,
+                       const std::vector<std::string>& args, int run_ms);
 
 }  // namespace mnemo::test
 

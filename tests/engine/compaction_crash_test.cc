@@ -29,36 +29,15 @@ struct Ack {
 std::map<uint64_t, Ack> RunCompactorAndKill(const std::string& dir,
                                             uint64_t first, long day,
                                             int run_ms) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::string bin = BinDir() + "/mnemo_crash_compactor";
-    std::string batch = std::to_string(first), start = std::to_string(day);
-    execl(bin.c_str(), bin.c_str(), dir.c_str(), batch.c_str(), start.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(run_ms));
-  kill(pid, SIGKILL);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status)) << "compactor exited early: " << status;
+  KilledChild child = RunAndKill(
+      "mnemo_crash_compactor",
+      {dir, std::to_string(first), std::to_string(day)}, run_ms);
+  EXPECT_TRUE(child.killed) << "compactor exited early: " << child.status;
   std::map<uint64_t, Ack> acks;
-  size_t pos = 0;
-  for (size_t eol; (eol = out.find('\n', pos)) != std::string::npos; pos = eol + 1) {
+  for (const std::string& line : child.lines) {
     unsigned long long batch, id;
     size_t size;
-    if (sscanf(out.c_str() + pos, "%llu %llu %zu", &batch, &id, &size) == 3) {
+    if (sscanf(line.c_str(), "%llu %llu %zu", &batch, &id, &size) == 3) {
       acks[batch] = {id, size};
     }
   }

@@ -26,44 +26,19 @@ struct Ack {
 };
 
 // Runs the writer for `run_ms`, kills it with SIGKILL, and returns the
-// batches it acknowledged (complete lines only).
-std::map<uint64_t, Ack> RunAndKill(const std::string& dir, uint64_t first,
-                                   int run_ms) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::string bin = BinDir() + "/mnemo_crash_writer";
-    std::string start = std::to_string(first);
-    execl(bin.c_str(), bin.c_str(), dir.c_str(), start.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(run_ms));
-  kill(pid, SIGKILL);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status)) << "writer exited early: " << status;
+// batches it acknowledged.
+std::map<uint64_t, Ack> RunWriter(const std::string& dir, uint64_t first,
+                                  int run_ms) {
+  KilledChild child = RunAndKill("mnemo_crash_writer",
+                                 {dir, std::to_string(first)}, run_ms);
+  EXPECT_TRUE(child.killed) << "writer exited early: " << child.status;
   std::map<uint64_t, Ack> acks;
-  size_t pos = 0;
-  while (true) {
-    size_t eol = out.find('\n', pos);
-    if (eol == std::string::npos) break;  // a torn last line is not an ack
+  for (const std::string& line : child.lines) {
     unsigned long long batch, id;
     size_t size;
-    if (sscanf(out.c_str() + pos, "%llu %llu %zu", &batch, &id, &size) == 3) {
+    if (sscanf(line.c_str(), "%llu %llu %zu", &batch, &id, &size) == 3) {
       acks[batch] = {id, size};
     }
-    pos = eol + 1;
   }
   return acks;
 }
@@ -76,7 +51,7 @@ TEST(CrashTest, KilledWriterLosesNoAcknowledgedBatch) {
   uint64_t next_batch = 0;
   constexpr int kRounds = 25;
   for (int round = 0; round < kRounds; ++round) {
-    auto acks = RunAndKill(db, next_batch, 40 + rng() % 160);
+    auto acks = RunWriter(db, next_batch, 40 + rng() % 160);
     for (auto& [batch, ack] : acks) {
       acked[batch] = ack;
       next_batch = std::max(next_batch, batch + 1);

@@ -29,43 +29,20 @@ struct Acks {
 };
 
 // Runs the writer for `run_ms`, kills it and adds what it acknowledged
-// (complete lines only) to *acks; returns the next unused batch number.
-uint64_t RunAndKill(const std::string& dir, uint64_t first, int run_ms,
-                    Acks* acks) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::string bin = BinDir() + "/mnemo_search_crash_writer";
-    std::string start = std::to_string(first);
-    execl(bin.c_str(), bin.c_str(), dir.c_str(), start.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(run_ms));
-  kill(pid, SIGKILL);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status)) << "writer exited early: " << status;
+// to *acks; returns the next unused batch number.
+uint64_t RunWriter(const std::string& dir, uint64_t first, int run_ms,
+                   Acks* acks) {
+  KilledChild child = RunAndKill("mnemo_search_crash_writer",
+                                 {dir, std::to_string(first)}, run_ms);
+  EXPECT_TRUE(child.killed) << "writer exited early: " << child.status;
   uint64_t next = first;
-  for (size_t pos = 0, eol; (eol = out.find('\n', pos)) != std::string::npos;
-       pos = eol + 1) {
+  for (const std::string& line : child.lines) {
     unsigned long long batch, id;
     size_t size;
-    const char* line = out.c_str() + pos;
-    if (sscanf(line, "P %llu %llu %zu", &batch, &id, &size) == 3) {
+    if (sscanf(line.c_str(), "P %llu %llu %zu", &batch, &id, &size) == 3) {
       acks->batches[batch] = {id, size};
       next = std::max<uint64_t>(next, batch + 1);
-    } else if (sscanf(line, "D %llu", &id) == 1) {
+    } else if (sscanf(line.c_str(), "D %llu", &id) == 1) {
       acks->deleted.insert(id);
     }
   }
@@ -116,7 +93,7 @@ TEST(SearchCrashTest, EveryAcknowledgedRecordIsFoundAfterKill) {
   uint64_t next_batch = 0;
   constexpr int kRounds = 12;
   for (int round = 0; round < kRounds; ++round) {
-    next_batch = RunAndKill(db, next_batch, 60 + rng() % 240, &acks);
+    next_batch = RunWriter(db, next_batch, 60 + rng() % 240, &acks);
     std::unique_ptr<Store> store;
     Options options;
     options.search_index_interval_ms = 0;  // only the searches index

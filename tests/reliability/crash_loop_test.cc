@@ -26,44 +26,12 @@
 namespace mnemo::test {
 namespace {
 
-struct Child {
-  std::vector<std::string> lines;  // complete lines only
-  bool killed = false;
-};
-
-Child RunAndKill(const std::string& dir, uint64_t first_op, int seed, int day,
-                 int run_ms) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::string bin = BinDir() + "/mnemo_crash_mixed";
-    std::string args[] = {std::to_string(first_op), std::to_string(seed),
-                          std::to_string(day)};
-    execl(bin.c_str(), bin.c_str(), dir.c_str(), args[0].c_str(),
-          args[1].c_str(), args[2].c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(run_ms));
-  kill(pid, SIGKILL);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  Child child;
-  child.killed = WIFSIGNALED(status);
-  for (size_t pos = 0, eol; (eol = out.find('\n', pos)) != std::string::npos;
-       pos = eol + 1) {
-    child.lines.push_back(out.substr(pos, eol - pos));
-  }
-  return child;
+KilledChild RunMixed(const std::string& dir, uint64_t first_op, int seed,
+                     int day, int run_ms) {
+  return RunAndKill("mnemo_crash_mixed",
+                    {dir, std::to_string(first_op), std::to_string(seed),
+                     std::to_string(day)},
+                    run_ms);
 }
 
 struct InFlight {
@@ -196,7 +164,7 @@ TEST(CrashLoopTest, RandomMixedWorkloadSurvivesEveryKill) {
     std::string where = "round " + std::to_string(round);
     // Every fourth child runs long enough for compaction to write pages.
     int run_ms = round % 4 == 3 ? 2000 : 120 + static_cast<int>(rng() % 400);
-    Child child = RunAndKill(db, loop.next_op(), round, round * 3, run_ms);
+    KilledChild child = RunMixed(db, loop.next_op(), round, round * 3, run_ms);
     ASSERT_TRUE(child.killed) << where << ": the child exited early";
     ++kills;
     InFlight flight = loop.Apply(child.lines);
