@@ -47,8 +47,10 @@ float HalfToFloat(uint16_t h) {
 }
 
 // dot(a, b) and |b|^2 in one pass; eight lanes so it vectorizes without
-// -ffast-math.
-__attribute__((target_clones("avx2", "default"))) void DotAndNorm(
+// -ffast-math. Compiled twice (AVX2 and baseline) and picked at first use:
+// not with target_clones, whose ifunc resolver runs before sanitizer
+// runtimes start and crashes TSAN builds.
+inline __attribute__((always_inline)) void DotAndNormBody(
     const float* a, const float* b, size_t n, float* dot, float* norm) {
   float d[8] = {0}, m[8] = {0};
   size_t i = 0;
@@ -63,6 +65,22 @@ __attribute__((target_clones("avx2", "default"))) void DotAndNorm(
   for (; i < n; ++i) ds += a[i] * b[i], ms += b[i] * b[i];
   *dot = ds;
   *norm = ms;
+}
+
+__attribute__((target("avx2"))) void DotAndNormAvx2(
+    const float* a, const float* b, size_t n, float* dot, float* norm) {
+  DotAndNormBody(a, b, n, dot, norm);
+}
+
+void DotAndNormBaseline(const float* a, const float* b, size_t n, float* dot,
+                        float* norm) {
+  DotAndNormBody(a, b, n, dot, norm);
+}
+
+void DotAndNorm(const float* a, const float* b, size_t n, float* dot,
+                float* norm) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  (avx2 ? DotAndNormAvx2 : DotAndNormBaseline)(a, b, n, dot, norm);
 }
 
 // Decodes a stored embedding into floats; false when malformed.
