@@ -21,10 +21,7 @@
 namespace mnemo::test {
 namespace {
 
-struct Ack {
-  RecordId first;
-  size_t size;
-};
+using Ack = BatchAck;
 
 std::map<uint64_t, Ack> RunCompactorAndKill(const std::string& dir,
                                             uint64_t first, long day,
@@ -33,15 +30,7 @@ std::map<uint64_t, Ack> RunCompactorAndKill(const std::string& dir,
       "mnemo_crash_compactor",
       {dir, std::to_string(first), std::to_string(day)}, run_ms);
   EXPECT_TRUE(child.killed) << "compactor exited early: " << child.status;
-  std::map<uint64_t, Ack> acks;
-  for (const std::string& line : child.lines) {
-    unsigned long long batch, id;
-    size_t size;
-    if (sscanf(line.c_str(), "%llu %llu %zu", &batch, &id, &size) == 3) {
-      acks[batch] = {id, size};
-    }
-  }
-  return acks;
+  return ParseBatchAcks(child.lines);
 }
 
 // Every record of the writer's agent resolves, and if it is on pages, the

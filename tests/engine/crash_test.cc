@@ -20,10 +20,7 @@
 namespace mnemo::test {
 namespace {
 
-struct Ack {
-  RecordId first;
-  size_t size;
-};
+using Ack = BatchAck;
 
 // Runs the writer for `run_ms`, kills it with SIGKILL, and returns the
 // batches it acknowledged.
@@ -32,15 +29,7 @@ std::map<uint64_t, Ack> RunWriter(const std::string& dir, uint64_t first,
   KilledChild child = RunAndKill("mnemo_crash_writer",
                                  {dir, std::to_string(first)}, run_ms);
   EXPECT_TRUE(child.killed) << "writer exited early: " << child.status;
-  std::map<uint64_t, Ack> acks;
-  for (const std::string& line : child.lines) {
-    unsigned long long batch, id;
-    size_t size;
-    if (sscanf(line.c_str(), "%llu %llu %zu", &batch, &id, &size) == 3) {
-      acks[batch] = {id, size};
-    }
-  }
-  return acks;
+  return ParseBatchAcks(child.lines);
 }
 
 TEST(CrashTest, KilledWriterLosesNoAcknowledgedBatch) {

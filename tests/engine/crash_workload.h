@@ -6,6 +6,8 @@
 #ifndef MNEMO_TESTS_ENGINE_CRASH_WORKLOAD_H_
 #define MNEMO_TESTS_ENGINE_CRASH_WORKLOAD_H_
 
+#include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,26 @@ inline std::vector<Record> CrashBatch(uint64_t batch) {
                    static_cast<Micros>(i);
   }
   return records;
+}
+
+// A batch the child acknowledged: ids first .. first + size - 1.
+struct BatchAck {
+  RecordId first = 0;
+  size_t size = 0;
+};
+
+// Parses the children's "<batch> <first id> <size>" acknowledgement lines.
+inline std::map<uint64_t, BatchAck> ParseBatchAcks(
+    const std::vector<std::string>& lines) {
+  std::map<uint64_t, BatchAck> acks;
+  for (const std::string& line : lines) {
+    unsigned long long batch, id;
+    size_t size;
+    if (sscanf(line.c_str(), "%llu %llu %zu", &batch, &id, &size) == 3) {
+      acks[batch] = {id, size};
+    }
+  }
+  return acks;
 }
 
 }  // namespace mnemo::test
