@@ -3,13 +3,16 @@
 // mnemo verify --db DIR [--deep] [--repair] [--json]
 //
 // Checks every record envelope (checksum), every history version, that
-// every record has its time-index entry and namespace key, and that every
-// index entry resolves to its record (pages once they exist; --deep also
-// decodes history versions fully and, later, page images). Exit 0 when the
-// store is intact (or every problem was repaired), else lists each problem
-// with its record id and exits 1. --repair opens the store for writing and
-// rebuilds derived data (index entries, namespace keys); corrupt records
-// are reported, never silently dropped. Without --repair it runs read-only
+// every record has its time-index entry and namespace key, that every index
+// entry resolves to its record, every page value (checksum, header,
+// manifest, PNG header), every page's live set, and that every paged record
+// is listed on each page it names. --deep also decodes history versions and
+// page images in full. Exit 0 when the store is intact (or every problem was
+// repaired), else lists each problem with its record/page id and exits 1.
+// --repair opens the store for writing and rebuilds derived data (index
+// entries, namespace keys, live sets; records whose page is lost go back to
+// warm text for the next compaction to render); corrupt records are
+// reported, never silently dropped. Without --repair it runs read-only
 // beside a writer.
 
 #include <nlohmann/json.hpp>
@@ -37,19 +40,27 @@ void PrintJson(const VerifyReport& r) {
   j["repaired_count"] = r.repaired_count;
   j["problems"] = nlohmann::ordered_json::array();
   for (const auto& p : r.problems) {
-    j["problems"].push_back({{"kind", VerifyProblemKindName(p.kind)},
-                             {"id", RecordIdToString(p.id)},
-                             {"message", p.message},
-                             {"repaired", p.repaired}});
+    nlohmann::ordered_json problem;
+    problem["kind"] = VerifyProblemKindName(p.kind);
+    problem["id"] = p.id != 0 ? nlohmann::ordered_json(RecordIdToString(p.id))
+                              : nlohmann::ordered_json(nullptr);
+    problem["page"] = p.page_id != 0
+                          ? nlohmann::ordered_json(std::to_string(p.page_id))
+                          : nlohmann::ordered_json(nullptr);
+    problem["message"] = p.message;
+    problem["repaired"] = p.repaired;
+    j["problems"].push_back(std::move(problem));
   }
   std::printf("%s\n", j.dump(2).c_str());
 }
 
 void PrintText(const VerifyReport& r) {
   for (const auto& p : r.problems) {
-    std::printf("%s%s record %s: %s\n", p.repaired ? "repaired " : "",
-                VerifyProblemKindName(p.kind), RecordIdToString(p.id).c_str(),
-                p.message.c_str());
+    std::string where;
+    if (p.id != 0) where += " record " + RecordIdToString(p.id);
+    if (p.page_id != 0) where += " page " + std::to_string(p.page_id);
+    std::printf("%s%s%s: %s\n", p.repaired ? "repaired " : "",
+                VerifyProblemKindName(p.kind), where.c_str(), p.message.c_str());
   }
   if (r.problems.size() < r.problem_count) {
     std::printf("... %llu more problems not listed\n",
@@ -91,16 +102,18 @@ CommandBody SetupVerify(CLI::App& cmd) {
   auto args = std::make_shared<VerifyArgs>();
   AddDbOption(cmd, &args->db);
   cmd.add_flag("--deep", args->deep,
-               "Also decode every history version (and page) in full");
+               "Also decode every history version and page image in full");
   cmd.add_flag("--repair", args->repair,
-               "Rebuild index entries and namespace keys (opens for writing)");
+               "Rebuild index entries, namespace keys and page live sets; move "
+               "records whose page is lost back to warm text (opens for "
+               "writing)");
   cmd.add_flag("--json", args->json, "Print the report as JSON");
   return [args] { return RunVerify(*args); };
 }
 
 }  // namespace
 
-MNEMO_REGISTER_COMMAND("verify", "Check checksums and index consistency",
+MNEMO_REGISTER_COMMAND("verify", "Check checksums, indexes and pages",
                        SetupVerify);
 
 }  // namespace mnemo::cli

@@ -18,11 +18,10 @@ Status PageNotFound(uint64_t page_id) {
 }
 
 uint32_t CountLive(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
-                   uint64_t page_id) {
+                   rocksdb::ReadOptions ro, uint64_t page_id) {
   std::string prefix = LivePrefix(page_id);
   std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, pages));
   uint32_t n = 0;
@@ -31,33 +30,43 @@ uint32_t CountLive(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
 }
 
 Status ReadPage(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
-                std::string_view tenant, uint64_t page_id, StoredPage* page) {
+                const rocksdb::ReadOptions& ro, uint64_t page_id,
+                StoredPage* page) {
   std::string value;
-  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), pages, PageKey(page_id), &value);
+  rocksdb::Status s = db->Get(ro, pages, PageKey(page_id), &value);
   if (s.IsNotFound()) return PageNotFound(page_id);
   MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading page " + std::to_string(page_id)));
-  MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, page));
-  if (page->info.ns.tenant != tenant) return PageNotFound(page_id);
-  return Status::OK();
+  return DecodePage(value, page_id, page);
 }
 
 }  // namespace
 
-Status StoreImpl::GetPage(std::string_view tenant, uint64_t page_id,
-                          PageData* out) {
+Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
+                    const rocksdb::ReadOptions& ro, uint64_t page_id,
+                    const std::string_view* tenant, PageData* out) {
   StoredPage page;
-  MNEMO_RETURN_IF_ERROR(ReadPage(db_, cf(kPages), tenant, page_id, &page));
+  MNEMO_RETURN_IF_ERROR(ReadPage(db, pages, ro, page_id, &page));
+  if (tenant != nullptr && page.info.ns.tenant != *tenant) {
+    return PageNotFound(page_id);
+  }
   codec::PageManifest manifest;
   Status s = codec::ParseManifest(page.manifest, &manifest);
   if (!s.ok()) return s.WithContext("page " + std::to_string(page_id) + " manifest");
   out->info = page.info;
-  out->info.live_records = CountLive(db_, cf(kPages), page_id);
+  out->info.live_records = CountLive(db, pages, ro, page_id);
   out->png = std::move(page.png);
   out->manifest_json = codec::ManifestToJson(manifest);
+  out->first_width = page.first_width;
   out->scale = page.first_width > 0
                    ? static_cast<double>(page.info.width) / page.first_width
                    : 1.0;
   return Status::OK();
+}
+
+Status StoreImpl::GetPage(std::string_view tenant, uint64_t page_id,
+                          PageData* out) {
+  return ReadPageData(db_, cf(kPages), rocksdb::ReadOptions(), page_id,
+                      &tenant, out);
 }
 
 Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,
@@ -77,7 +86,7 @@ Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,
                                      page_id, &page));
     if (!tenant.empty() && page.info.ns.tenant != tenant) continue;
     if (!agent.empty() && page.info.ns.agent != agent) continue;
-    page.info.live_records = CountLive(db_, cf(kPages), page_id);
+    page.info.live_records = CountLive(db_, cf(kPages), rocksdb::ReadOptions(), page_id);
     pages->push_back(std::move(page.info));
   }
   return FromRocks(it->status(), "listing pages");
@@ -95,7 +104,9 @@ Status StoreImpl::LocateRecord(std::string_view tenant, RecordId id,
   location->rects.clear();
   for (uint32_t k = 0; k < std::max(1u, r.page.page_count); ++k) {
     StoredPage page;
-    MNEMO_RETURN_IF_ERROR(ReadPage(db_, cf(kPages), tenant, r.page.page_id + k, &page));
+    uint64_t page_id = r.page.page_id + k;
+    MNEMO_RETURN_IF_ERROR(ReadPage(db_, cf(kPages), rocksdb::ReadOptions(), page_id, &page));
+    if (page.info.ns.tenant != tenant) return PageNotFound(page_id);
     codec::PageManifest manifest;
     MNEMO_RETURN_IF_ERROR(codec::ParseManifest(page.manifest, &manifest));
     double scale = page.first_width > 0

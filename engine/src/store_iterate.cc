@@ -25,9 +25,14 @@ class RecordIteratorImpl final : public RecordIterator {
   // Takes a snapshot of `db` and positions at the first matching record.
   // `decode` turns a stored value into a record (checksum, decompression).
   RecordIteratorImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
+                     rocksdb::ColumnFamilyHandle* pages,
                      const IterateOptions& options, Micros now,
                      RecordDecoder decode)
-      : db_(db), options_(options), now_(now), decode_(std::move(decode)) {
+      : db_(db),
+        pages_(pages),
+        options_(options),
+        now_(now),
+        decode_(std::move(decode)) {
     snapshot_ = db_->GetSnapshot();
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
@@ -49,6 +54,12 @@ class RecordIteratorImpl final : public RecordIterator {
     Settle();
   }
   Status status() const override { return status_; }
+  Status GetPage(uint64_t page_id, PageData* page) override {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    ro.fill_cache = false;
+    return ReadPageData(db_, pages_, ro, page_id, nullptr, page);
+  }
 
  private:
   bool Matches(const Record& r) const {
@@ -84,6 +95,7 @@ class RecordIteratorImpl final : public RecordIterator {
   }
 
   rocksdb::DB* const db_;
+  rocksdb::ColumnFamilyHandle* const pages_;
   const IterateOptions options_;
   const Micros now_;
   const RecordDecoder decode_;
@@ -103,7 +115,7 @@ Status StoreImpl::NewRecordIterator(const IterateOptions& options,
     return Status::InvalidArgument("iterate: until is before since");
   }
   *it = std::make_unique<RecordIteratorImpl>(
-      db_, cf(kRecords), options, clock_->NowMicros(),
+      db_, cf(kRecords), cf(kPages), options, clock_->NowMicros(),
       [this](std::string_view value, RecordId id, Record* r) {
         return DecodeStored(value, id, r, nullptr);
       });

@@ -96,6 +96,7 @@ py::dict VerifyReportToDict(const VerifyReport& r) {
   for (const VerifyProblem& p : r.problems) {
     problems.append(py::dict(py::arg("kind") = VerifyProblemKindName(p.kind),
                              py::arg("id") = p.id,
+                             py::arg("page") = p.page_id,
                              py::arg("message") = p.message,
                              py::arg("repaired") = p.repaired));
   }

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "mnemo/compaction.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
 
@@ -66,6 +67,11 @@ class RecordIterator {
   // OK at the end of a clean pass; otherwise why iteration stopped (e.g.
   // Corruption naming the record whose checksum failed).
   virtual Status status() const = 0;
+
+  // Page `page_id` (of any tenant) as it was in this iterator's snapshot,
+  // so a dump's records and pages agree. NotFound when the snapshot holds
+  // no such page; Corruption when its checksum fails.
+  virtual Status GetPage(uint64_t page_id, PageData* page) = 0;
 };
 
 // Counts over the whole store (GetStats).
@@ -93,12 +99,16 @@ struct StoreStats {
 };
 
 struct VerifyOptions {
-  // Also decode every history version in full (and, once pages exist,
-  // every page image). Slower.
+  // Also decode every history version in full and every page image and
+  // manifest (PNG size against the page header, manifest items against the
+  // records on the page). Slower.
   bool deep = false;
   // Rebuild derived data where possible: add missing index entries and
-  // namespace keys, drop dangling index entries. Records whose bytes fail
-  // their checksum cannot be rebuilt and are only reported.
+  // namespace keys, drop dangling index entries and live-set keys, and put
+  // records whose page is missing or corrupt back into the warm tier (their
+  // text is kept), so the next compaction renders them onto new pages.
+  // Records whose bytes fail their checksum, and forgotten records whose
+  // only page is lost, cannot be rebuilt and are only reported.
   // REQUIRES: the store is open for writing.
   bool repair = false;
   // Stop collecting problem descriptions after this many (counting goes on).
@@ -114,10 +124,15 @@ struct VerifyProblem {
     kIndexMismatch,     // index entry disagrees with its record
     kMissingNamespace,  // record's session has no namespace key
     kCorruptHistory,    // an older version fails its checksum
-    kCorruptPage,       // reserved for pages (see Store::Verify)
+    kCorruptPage,       // page value fails its checksum / cannot decode
+    kDanglingPageRef,   // record names a page that is missing or corrupt
+    kPageItemMismatch,  // record's page does not list it where it says
+    kDanglingLiveKey,   // page live-set key without a record on that page
+    kMissingLiveKey,    // record on a page missing from its live set
   };
   Kind kind;
-  RecordId id = 0;  // the record concerned (0 when unknown)
+  RecordId id = 0;      // the record concerned (0 when unknown or a page)
+  uint64_t page_id = 0;  // the page concerned (0 when none)
   std::string message;
   bool repaired = false;
 };

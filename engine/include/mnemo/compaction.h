@@ -193,6 +193,9 @@ struct PageData {
   // multiply by scale to map them onto `png` after decay.
   std::string manifest_json;
   double scale = 1.0;
+  // Width the page was first rendered at (manifest coordinates);
+  // scale = info.width / first_width.
+  int first_width = 0;
 };
 
 // Where a record sits on its page.

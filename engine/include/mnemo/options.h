@@ -48,6 +48,12 @@ struct Options {
   // Default: 1 MiB
   size_t max_record_bytes = 1 << 20;
 
+  // Most records one PutBatch/Restore call accepts; larger batches are
+  // rejected with InvalidArgument before anything is written (one atomic
+  // batch is held in memory whole).
+  // Default: 100000
+  size_t max_batch_records = 100000;
+
   // Size of RocksDB's block cache shared by all column families. Larger
   // keeps more of the store in memory for reads.
   // Default: 64 MiB

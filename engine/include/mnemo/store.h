@@ -66,6 +66,18 @@ class Store {
   virtual Status Restore(const WriteOptions& options,
                          const std::vector<Record>& records) = 0;
 
+  // Like Restore, and also writes `pages` (as read by
+  // RecordIterator::GetPage, ids kept) so records keep their tier and page
+  // references: a dump with its pages imports back identical. Every page a
+  // paged record names must be in `pages` or that record is restored as
+  // warm text; a forgotten record (text_forgotten) without its pages is
+  // InvalidArgument. Pages are checked (PNG size, manifest, namespace)
+  // before anything is written; Corruption/InvalidArgument name the page.
+  // AlreadyExists when a page id is in use. Atomic.
+  virtual Status RestoreWithPages(const WriteOptions& options,
+                                  const std::vector<Record>& records,
+                                  const std::vector<PageData>& pages) = 0;
+
   // Reads record `id` of `tenant`. NotFound when it does not exist, belongs
   // to another tenant, or has expired. Corruption when its stored bytes fail
   // their checksum.
