@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 
 #include "keys.h"
+#include "page_store.h"
 #include "reliability_util.h"
 #include "rocks_glue.h"
 #include "store_test_util.h"
@@ -60,6 +61,12 @@ class RawDb {
   bool Set(const char* family, const std::string& key,
            const std::string& value) {
     return db_->Put(rocksdb::WriteOptions(), cf(family), key, value).ok();
+  }
+  bool Get(const char* family, const std::string& key, std::string* value) {
+    return db_->Get(rocksdb::ReadOptions(), cf(family), key, value).ok();
+  }
+  bool Delete(const char* family, const std::string& key) {
+    return db_->Delete(rocksdb::WriteOptions(), cf(family), key).ok();
   }
 
  private:
@@ -163,14 +170,16 @@ TEST_F(CorruptionTest, FlippedBitsAreDetectedAndReportedWithIds) {
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptRecord, old_[30]));
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptHistory, fresh_[5]));
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kIndexMismatch, fresh_[2]));
-  if (report.pages_checked > 0) {
-    bool page_reported = false;
-    for (const VerifyProblem& p : report.problems) {
-      page_reported |= p.kind == VerifyProblem::Kind::kCorruptPage &&
-                       p.message.find(std::to_string(page_)) != std::string::npos;
-    }
-    EXPECT_TRUE(page_reported) << "verify checked pages but missed page " << page_;
+  EXPECT_GT(report.pages_checked, 0u);
+  bool page_reported = false;
+  for (const VerifyProblem& p : report.problems) {
+    page_reported |= p.kind == VerifyProblem::Kind::kCorruptPage &&
+                     p.page_id == page_ &&
+                     p.message.find(std::to_string(page_)) != std::string::npos;
   }
+  EXPECT_TRUE(page_reported) << "verify missed corrupt page " << page_;
+  // Every other record of that page names it as lost.
+  EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kDanglingPageRef, old_[0]));
 }
 
 TEST_F(CorruptionTest, ScanNeverReturnsGarbage) {
@@ -233,6 +242,79 @@ TEST_F(CorruptionTest, TruncatedAndEmptyValuesAreCorruptionNotCrashes) {
     EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptRecord, fresh_[i]))
         << "record " << fresh_[i] << " cut to " << i;
   }
+}
+
+// The page value keeps a valid checksum but its PNG is cut: the header
+// still reads, so only --deep (which decodes the image) finds it.
+TEST_F(CorruptionTest, DeepVerifyDecodesPageImages) {
+  Fill();
+  store_.reset();
+  {
+    RawDb raw(dir_.Sub("db"));
+    std::string value;
+    ASSERT_TRUE(raw.Get(internal::kCfPages, internal::PageKey(page_), &value));
+    internal::StoredPage page;
+    ASSERT_TRUE(internal::DecodePage(value, page_, &page).ok());
+    page.png.resize(page.png.size() / 2);
+    internal::EncodePage(page, &value);
+    ASSERT_TRUE(raw.Set(internal::kCfPages, internal::PageKey(page_), value));
+  }
+  Reopen();
+  VerifyOptions options;
+  VerifyReport report;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_TRUE(report.ok()) << report.problems[0].message;
+  options.deep = true;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.back().kind, VerifyProblem::Kind::kCorruptPage);
+  EXPECT_EQ(report.problems.back().page_id, page_);
+  EXPECT_NE(report.problems.back().message.find("image"), std::string::npos)
+      << report.problems.back().message;
+}
+
+// A missing page, a live-set key of a record not on the page and a missing
+// live-set key are found; repair moves the orphaned records back to warm
+// text, and the next compaction renders them onto new pages.
+TEST_F(CorruptionTest, RepairRebuildsPagesFromKeptText) {
+  Fill();
+  store_.reset();
+  {
+    RawDb raw(dir_.Sub("db"));
+    ASSERT_TRUE(raw.Delete(internal::kCfPages, internal::PageKey(page_)));
+    ASSERT_TRUE(raw.Set(internal::kCfPages, internal::LiveKey(page_ + 1, fresh_[0]), ""));
+  }
+  Reopen();
+  VerifyOptions options;
+  options.deep = true;
+  VerifyReport report;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kDanglingPageRef, old_[0]));
+  EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kDanglingLiveKey, fresh_[0]));
+  EXPECT_FALSE(report.ok());
+  options.repair = true;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.problem_count, report.repaired_count);
+  options.repair = false;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
+  ReadOptions quiet;
+  quiet.count_access = false;
+  Record r;
+  ASSERT_TRUE(store_->Get(quiet, "t1", old_[0], &r).ok());
+  EXPECT_EQ(r.tier, Tier::kWarm);
+  EXPECT_FALSE(r.page.valid());
+  EXPECT_EQ(r.text.rfind("old record 0 ", 0), 0u);
+  CompactOptions compact;
+  compact.now = kJan2024;
+  CompactResult result;
+  ASSERT_TRUE(store_->Compact(compact, &result).ok());
+  EXPECT_GT(result.pages_written, 0u);
+  ASSERT_TRUE(store_->Get(quiet, "t1", old_[0], &r).ok());
+  EXPECT_TRUE(r.page.valid());
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
 }
 
 }  // namespace
