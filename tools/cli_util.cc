@@ -20,7 +20,10 @@ int OpenStore(const std::string& db, OpenMode mode,
   options.read_only = mode == OpenMode::kReadOnly;
   options.create_if_missing = mode == OpenMode::kCreate;
   options.track_access = mode != OpenMode::kReadOnly;
-  Status s = Store::Open(options, db, store);
+  return ReportOpenFailure(Store::Open(options, db, store));
+}
+
+int ReportOpenFailure(const Status& s) {
   if (s.ok()) return kExitOk;
   if (s.IsNotFound()) {
     return Fail(kExitRuntime, s.message() + " (run 'mnemo import' or "

@@ -36,6 +36,8 @@ enum class OpenMode {
 // on success returns kExitOk and sets *store.
 int OpenStore(const std::string& db, OpenMode mode,
               std::unique_ptr<Store>* store);
+// What OpenStore prints and returns for the result of Store::Open.
+int ReportOpenFailure(const Status& status);
 
 // Prints "mnemo: <message of status>" and returns kExitRuntime.
 int FailRuntime(const Status& status);

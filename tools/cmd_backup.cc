@@ -4,11 +4,16 @@
 // mnemo backup --db DIR --to DIR2        incremental backup (BackupEngine)
 // mnemo restore --from DIR2 --db DIR3    latest backup into a new store
 //
-// checkpoint and backup open the store for writing (RocksDB needs the
-// writer instance to pin files), so they fail with the lock error while
-// another process writes; an agent host runs them in-process through
-// Store::Checkpoint / Store::Backup, consistent while it keeps writing.
+// checkpoint and backup open the store for writing when no other process
+// has it. Beside a writer process (an agent host, another mnemo) they copy
+// through a read-only instance instead: the copy holds the writer's files
+// as they are during the copy, replayed to a whole-batch point when opened.
+// When the writer deletes a file mid-copy (its flush or compaction
+// finished), the copy is retried with a fresh instance, up to kCopyAttempts
+// times.
 // restore never overwrites: DIR3 must not exist or be empty.
+
+#include <functional>
 
 #include "cli_util.h"
 
@@ -19,33 +24,72 @@ struct CopyArgs {
   std::string db, target;
 };
 
+constexpr int kCopyAttempts = 5;
+
+// Opens `db` for writing, or read-only when another process writes it
+// (*beside_writer). On failure prints why and returns the exit code.
+int OpenForCopy(const std::string& db, std::unique_ptr<Store>* store,
+                bool* beside_writer) {
+  Options options;
+  options.create_if_missing = false;
+  options.track_access = false;
+  Status s = Store::Open(options, db, store);
+  *beside_writer = s.IsBusy();
+  if (!*beside_writer) return ReportOpenFailure(s);
+  return OpenStore(db, OpenMode::kReadOnly, store);
+}
+
+// Runs `copy` on the store, retrying beside a writer that deleted a file
+// the copy needed. *note says how the copy was made.
+int CopyStore(const CopyArgs& args, const std::function<Status(Store*)>& copy,
+              std::string* note) {
+  for (int attempt = 1;; ++attempt) {
+    std::unique_ptr<Store> store;
+    bool beside_writer = false;
+    int rc = OpenForCopy(args.db, &store, &beside_writer);
+    if (rc != kExitOk) return rc;
+    Status s = copy(store.get());
+    if (s.ok()) {
+      if (beside_writer) {
+        *note = " (store open in another process: copied read-only";
+        *note += attempt > 1 ? ", attempt " + std::to_string(attempt) + ")" : ")";
+      }
+      return kExitOk;
+    }
+    if (!beside_writer || !s.IsIOError() || attempt == kCopyAttempts) {
+      return FailRuntime(s);
+    }
+  }
+}
+
 int RunCheckpoint(const CopyArgs& args) {
-  std::unique_ptr<Store> store;
-  int rc = OpenStore(args.db, OpenMode::kWrite, &store);
-  if (rc != kExitOk) return rc;
   auto start = std::chrono::steady_clock::now();
-  Status s = store->Checkpoint(args.target);
-  if (!s.ok()) return FailRuntime(s);
-  std::printf("checkpoint of %s written to %s in %s\n", args.db.c_str(),
+  std::string note;
+  int rc = CopyStore(
+      args, [&](Store* store) { return store->Checkpoint(args.target); }, &note);
+  if (rc != kExitOk) return rc;
+  std::printf("checkpoint of %s written to %s in %s%s\n", args.db.c_str(),
               args.target.c_str(),
-              FormatDuration(std::chrono::steady_clock::now() - start).c_str());
+              FormatDuration(std::chrono::steady_clock::now() - start).c_str(),
+              note.c_str());
   return kExitOk;
 }
 
 int RunBackup(const CopyArgs& args) {
-  std::unique_ptr<Store> store;
-  int rc = OpenStore(args.db, OpenMode::kWrite, &store);
-  if (rc != kExitOk) return rc;
   auto start = std::chrono::steady_clock::now();
   if (StderrIsTerminal()) std::fprintf(stderr, "backing up %s ...", args.db.c_str());
   BackupInfo info;
-  Status s = store->Backup(args.target, &info);
+  std::string note;
+  int rc = CopyStore(
+      args, [&](Store* store) { return store->Backup(args.target, &info); },
+      &note);
   if (StderrIsTerminal()) std::fprintf(stderr, "\r\033[K");
-  if (!s.ok()) return FailRuntime(s);
-  std::printf("backup %u of %s written to %s (%s; %u backups kept) in %s\n",
+  if (rc != kExitOk) return rc;
+  std::printf("backup %u of %s written to %s (%s; %u backups kept) in %s%s\n",
               info.backup_id, args.db.c_str(), args.target.c_str(),
               FormatBytes(info.size_bytes).c_str(), info.backup_count,
-              FormatDuration(std::chrono::steady_clock::now() - start).c_str());
+              FormatDuration(std::chrono::steady_clock::now() - start).c_str(),
+              note.c_str());
   return kExitOk;
 }
 

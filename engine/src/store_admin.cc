@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "keys.h"
 #include "store_impl.h"
@@ -108,7 +109,6 @@ Status StoreImpl::GetStats(StoreStats* stats) {
 }
 
 Status StoreImpl::Checkpoint(const std::string& out_dir) {
-  MNEMO_RETURN_IF_ERROR(CheckWritable().WithContext("checkpoint"));
   std::error_code ec;
   if (fs::exists(out_dir, ec)) {
     return Status::AlreadyExists("checkpoint directory " + out_dir +
@@ -118,13 +118,17 @@ Status StoreImpl::Checkpoint(const std::string& out_dir) {
   MNEMO_RETURN_IF_ERROR(
       FromRocks(rocksdb::Checkpoint::Create(db_, &raw), "checkpoint"));
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  MNEMO_RETURN_IF_ERROR(FromRocks(checkpoint->CreateCheckpoint(out_dir),
-                                  "checkpoint to " + out_dir));
+  // A read-only instance cannot flush: its memtable's source, the WAL,
+  // is copied instead (the default flushes first and links only SSTs).
+  uint64_t flush_unless_wal_above =
+      options_.read_only ? std::numeric_limits<uint64_t>::max() : 0;
+  MNEMO_RETURN_IF_ERROR(FromRocks(
+      checkpoint->CreateCheckpoint(out_dir, flush_unless_wal_above),
+      "checkpoint to " + out_dir));
   return WriteMarkerInto(out_dir, MarkerText());
 }
 
 Status StoreImpl::Backup(const std::string& backup_dir, BackupInfo* info) {
-  MNEMO_RETURN_IF_ERROR(CheckWritable().WithContext("backup"));
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::BackupEngineOptions options(backup_dir);
   MNEMO_RETURN_IF_ERROR(FromRocks(
@@ -132,7 +136,7 @@ Status StoreImpl::Backup(const std::string& backup_dir, BackupInfo* info) {
       "opening backup directory " + backup_dir));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   rocksdb::CreateBackupOptions create;
-  create.flush_before_backup = true;
+  create.flush_before_backup = !options_.read_only;  // else WALs are copied
   rocksdb::BackupID id = 0;
   MNEMO_RETURN_IF_ERROR(FromRocks(
       engine->CreateNewBackupWithMetadata(create, db_, MarkerText(), &id),

@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "coding.h"
 #include "keys.h"
@@ -122,6 +124,24 @@ Status StoreImpl::WriteMarker() {
   return Status::OK();
 }
 
+// A writer process may finish a flush or compaction while a read-only
+// instance opens, deleting files the MANIFEST it read still names; the next
+// attempt reads the new MANIFEST. Once open, every file is held open
+// (max_open_files -1), so later deletions do not affect this instance.
+rocksdb::Status StoreImpl::OpenReadOnlyBesideWriter(
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& families) {
+  constexpr int kAttempts = 20;
+  rocksdb::Status s;
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    s = rocksdb::DB::OpenForReadOnly(config_.db, dir_, families, &handles_,
+                                     &db_);
+    bool vanished = s.ToString().find("No such file") != std::string::npos;
+    if (s.ok() || !vanished) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+  }
+  return s;
+}
+
 Status StoreImpl::OpenDb() {
   bool fresh = false;
   MNEMO_RETURN_IF_ERROR(CheckMarker(&fresh));
@@ -145,8 +165,7 @@ Status StoreImpl::OpenDb() {
   }
   rocksdb::Status s;
   if (options_.read_only) {
-    s = rocksdb::DB::OpenForReadOnly(config_.db, dir_, families, &handles_,
-                                     &db_);
+    s = OpenReadOnlyBesideWriter(families);
   } else {
     s = rocksdb::DB::Open(config_.db, dir_, families, &handles_, &db_);
   }

@@ -6,7 +6,13 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <chrono>
+#include <cstdio>
+#include <map>
 #include <memory>
+#include <regex>
+#include <sstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "cli_test_util.h"
@@ -261,6 +267,66 @@ TEST(Admin, CheckpointBackupRestoreDumpsEqual) {
   r = Mnemo("restore --from " + Q(tmp.Sub("none")) + " --db " + Q(tmp.Sub("x")));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("no backup"), std::string::npos) << r.err;
+}
+
+// Holder records in a dump: every batch must be whole (atomic batches of 5).
+size_t WholeBatchesOf(const std::string& dump) {
+  std::map<int, int> items;
+  std::regex batch("\"text\":\"batch ([0-9]+) item");
+  for (auto it = std::sregex_iterator(dump.begin(), dump.end(), batch);
+       it != std::sregex_iterator(); ++it) {
+    ++items[std::stoi((*it)[1])];
+  }
+  for (const auto& [n, count] : items) EXPECT_EQ(count, 5) << "batch " << n;
+  return items.size();
+}
+
+// The lines of a dump that are not the holder's.
+std::string WithoutHolder(const std::string& dump) {
+  std::string out;
+  std::istringstream lines(dump);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("\"tenant\":\"holder\"") == std::string::npos) out += line + "\n";
+  }
+  return out;
+}
+
+// checkpoint and backup while another process keeps writing: they copy
+// through a read-only instance; the copies open, verify, hold every record
+// written before and only whole batches of the writer's.
+TEST(Admin, CheckpointAndBackupBesideAWriterProcess) {
+  TempDir tmp;
+  MakeDemoStore(tmp.Sub("db"));
+  std::string db = Q(tmp.Sub("db")), original = DumpOf(tmp.Sub("db"));
+  FILE* holder = popen((Q(BinDir() + "/store_lock_holder") + " " + db + " " +
+                        Q(tmp.Sub("release")) + " write").c_str(), "r");
+  ASSERT_NE(holder, nullptr);
+  char line[256] = {0};
+  ASSERT_NE(fgets(line, sizeof line, holder), nullptr);
+  ASSERT_STREQ(line, "ready\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CliResult ck = Mnemo("checkpoint --db " + db + " --out " + Q(tmp.Sub("ck")));
+  CliResult bk = Mnemo("backup --db " + db + " --to " + Q(tmp.Sub("bk")));
+  ASSERT_TRUE(WriteFile(tmp.Sub("release"), ""));
+  ASSERT_NE(fgets(line, sizeof line, holder), nullptr);
+  EXPECT_EQ(pclose(holder), 0);
+  ASSERT_EQ(ck.code, 0) << ck.err;
+  EXPECT_NE(ck.out.find("copied read-only"), std::string::npos) << ck.out;
+  ASSERT_EQ(bk.code, 0) << bk.err;
+  EXPECT_NE(bk.out.find("copied read-only"), std::string::npos) << bk.out;
+  ASSERT_EQ(Mnemo("restore --from " + Q(tmp.Sub("bk")) + " --db " + Q(tmp.Sub("rs"))).code, 0);
+  int written = 0;
+  ASSERT_EQ(std::sscanf(line, "wrote %d batches", &written), 1) << line;
+  for (const char* copy : {"ck", "rs"}) {
+    CliResult r = Mnemo("verify --deep --db " + Q(tmp.Sub(copy)));
+    EXPECT_EQ(r.code, 0) << copy << ": " << r.out << r.err;
+    std::string dump = DumpOf(tmp.Sub(copy));
+    EXPECT_EQ(WithoutHolder(dump), original) << copy;
+    size_t batches = WholeBatchesOf(dump);
+    EXPECT_GT(batches, 0u) << copy << " was copied before the writer wrote";
+    EXPECT_LE(batches, static_cast<size_t>(written)) << copy;
+  }
+  EXPECT_EQ(WholeBatchesOf(DumpOf(tmp.Sub("db"))), static_cast<size_t>(written));
 }
 
 TEST(Admin, StatsFormats) {
