@@ -86,8 +86,11 @@ int RunVerify(const VerifyArgs& args) {
   VerifyOptions options;
   options.deep = args.deep;
   options.repair = args.repair;
+  Progress progress("verify", 0);
+  options.progress = [&](uint64_t checked) { progress.Update(checked); };
   VerifyReport report;
   Status s = store->Verify(options, &report);
+  progress.Finish();
   if (!s.ok()) return FailRuntime(s);
   if (args.json) PrintJson(report);
   else PrintText(report);

@@ -74,7 +74,9 @@ Status StoreVerifier::CheckRecords() {
       Problem(Kind::kCorruptRecord, 0, 0, "record key of wrong size", false);
       continue;
     }
-    ++report_->records_checked;
+    if ((++report_->records_checked & 1023) == 0 && options_.progress) {
+      options_.progress(report_->records_checked);
+    }
     RecordId id = DecodeRecordKey({it->key().data(), 8});
     Record r;
     uint8_t flags = 0;
@@ -95,6 +97,7 @@ Status StoreVerifier::CheckRecords() {
     MNEMO_RETURN_IF_ERROR(CheckIndexOf(r));
     MNEMO_RETURN_IF_ERROR(CheckNamespaceOf(r));
   }
+  if (options_.progress) options_.progress(report_->records_checked);
   return FromRocks(it->status(), "verifying records");
 }
 

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -113,6 +114,10 @@ struct VerifyOptions {
   bool repair = false;
   // Stop collecting problem descriptions after this many (counting goes on).
   size_t max_problems = 1000;
+  // Called from the verifying thread with the number of records checked so
+  // far, about every 1024 records and once at the end of the records pass.
+  // Default: none
+  std::function<void(uint64_t records_checked)> progress;
 };
 
 struct VerifyProblem {
