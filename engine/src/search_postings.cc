@@ -106,9 +106,11 @@ class PostingsMergeOperator final : public rocksdb::MergeOperator {
   static bool Add(const rocksdb::Slice& s, SearchStats* total) {
     SearchStats one;
     if (!DecodeSearchStats(View(s), &one)) return false;
-    total->docs += one.docs;
-    total->total_length += one.total_length;
-    return true;
+    // Real sums stay far inside int64: one that leaves it comes from
+    // corrupt operands and fails the merge (Corruption on read).
+    return !__builtin_add_overflow(total->docs, one.docs, &total->docs) &&
+           !__builtin_add_overflow(total->total_length, one.total_length,
+                                   &total->total_length);
   }
 };
 
@@ -157,7 +159,8 @@ bool DecodePostings(std::string_view value, std::vector<Posting>* out) {
     Posting p;
     if (!in.GetVarint64(&delta) || !in.GetVarint32(&p.tf)) return false;
     if (p.tf != 0 && !in.GetVarint32(&p.dl)) return false;
-    if (i > 0 && delta == 0) return false;  // ids strictly increase
+    // Ids strictly increase: no zero step, no step past the largest id.
+    if ((i > 0 && delta == 0) || delta > UINT64_MAX - id) return false;
     id += delta;
     p.id = id;
     out->push_back(p);

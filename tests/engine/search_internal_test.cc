@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
+#include <utility>
 
+#include "coding.h"
 #include "search_analyzer.h"
 #include "search_postings.h"
 
@@ -125,6 +128,68 @@ TEST(PostingsTest, StatsMergeSums) {
   ASSERT_TRUE(DecodeSearchStats(merged, &stats));
   EXPECT_EQ(stats.docs, 2);
   EXPECT_EQ(stats.total_length, 23);
+}
+
+// Fuzzer finding (engine/fuzz/corpus/postings/finding-stats-overflow):
+// statistics operands whose sum leaves int64 overflowed a signed add (UB).
+// Such sums come only from corrupt bytes: the merge fails (Corruption on
+// read) instead of wrapping.
+TEST(PostingsTest, StatsMergeRejectsOverflow) {
+  auto op = NewPostingsMergeOperator();
+  rocksdb::Slice key("st\0a", 4);
+  const int64_t kMax = std::numeric_limits<int64_t>::max();
+  const int64_t kMin = std::numeric_limits<int64_t>::min();
+  for (auto [a, b] : {std::pair{SearchStatsOperand(kMax, 1), SearchStatsOperand(1, 1)},
+                      std::pair{SearchStatsOperand(1, kMax), SearchStatsOperand(1, 1)},
+                      std::pair{SearchStatsOperand(kMin, 0), SearchStatsOperand(-1, 0)}}) {
+    std::vector<rocksdb::Slice> operands = {a, b};
+    std::string merged;
+    rocksdb::Slice existing;
+    rocksdb::MergeOperator::MergeOperationInput in(key, nullptr, operands,
+                                                   nullptr);
+    rocksdb::MergeOperator::MergeOperationOutput out(merged, existing);
+    EXPECT_FALSE(op->FullMergeV2(in, &out));
+    std::deque<rocksdb::Slice> partial = {a, b};
+    std::string combined;
+    EXPECT_FALSE(op->PartialMergeMulti(key, partial, &combined, nullptr));
+  }
+  // At the edge, still exact.
+  std::string a = SearchStatsOperand(kMax - 1, 5), b = SearchStatsOperand(1, -5);
+  std::vector<rocksdb::Slice> operands = {a, b};
+  std::string merged;
+  rocksdb::Slice existing;
+  rocksdb::MergeOperator::MergeOperationInput in(key, nullptr, operands, nullptr);
+  rocksdb::MergeOperator::MergeOperationOutput out(merged, existing);
+  ASSERT_TRUE(op->FullMergeV2(in, &out));
+  SearchStats stats;
+  ASSERT_TRUE(DecodeSearchStats(merged, &stats));
+  EXPECT_EQ(stats.docs, kMax);
+  EXPECT_EQ(stats.total_length, 0);
+}
+
+// Fuzzer finding (engine/fuzz/corpus/postings/finding-id-wrap): an id
+// delta that carried past 2^64 wrapped around, so a list decoded with ids
+// going down although the format (and the decoder's check for a zero
+// delta) promises strictly increasing ids. Such a list is malformed.
+TEST(PostingsTest, DecodeRejectsIdsThatWrap) {
+  std::string bytes;
+  PutVarint32(&bytes, 2);
+  PutVarint64(&bytes, 5);  // id 5
+  PutVarint32(&bytes, 1);
+  PutVarint32(&bytes, 1);
+  PutVarint64(&bytes, std::numeric_limits<uint64_t>::max());  // 5 + 2^64 - 1
+  PutVarint32(&bytes, 1);
+  PutVarint32(&bytes, 1);
+  std::vector<Posting> out;
+  EXPECT_FALSE(DecodePostings(bytes, &out));
+  // The largest id itself is fine.
+  std::vector<Posting> edge = {{5, 1, 1}, {std::numeric_limits<uint64_t>::max(), 1, 1}};
+  std::string ok;
+  EncodePostings(edge, &ok);
+  out.clear();
+  ASSERT_TRUE(DecodePostings(ok, &out));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].id, std::numeric_limits<uint64_t>::max());
 }
 
 }  // namespace
