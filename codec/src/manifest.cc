@@ -15,6 +15,9 @@ namespace {
 constexpr char kMagic[4] = {'M', 'N', 'P', 'M'};
 constexpr uint8_t kVersion = 1;
 constexpr size_t kChecksumBytes = 8;
+// The shortest span WriteSpan writes: eight one-byte varints (id, lines,
+// x, y, w, h, source range), the flags byte and an empty text's length.
+constexpr size_t kMinSpanBytes = 11;
 
 class Writer {
  public:
@@ -192,7 +195,8 @@ Status ParseManifest(std::string_view data, PageManifest* m) {
   PageManifest out;
   size_t items;
   if (!r.U(&out.page_index) || !r.U(&out.line_count) ||
-      !ReadParams(&r, &out.params) || !r.Str(&out.text) || !r.Count(12, &items)) {
+      !ReadParams(&r, &out.params) || !r.Str(&out.text) ||
+      !r.Count(kMinSpanBytes, &items)) {
     return Status::Corruption("page manifest header is malformed");
   }
   out.items.resize(items);
