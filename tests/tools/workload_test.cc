@@ -76,6 +76,23 @@ TEST(RecordJson, Errors) {
                               "\"id\":\"12x\"}", &r, &has_id).ok());
 }
 
+// Fuzzer finding (engine/fuzz/corpus/jsonl/finding-number-overflow): a
+// number too large for a double made the JSON parser throw out_of_range,
+// which nothing caught: `mnemo import` terminated instead of reporting the
+// line.
+TEST(RecordJson, NumberOutOfRangeIsInvalidArgument) {
+  Record r;
+  bool has_id;
+  for (const char* line :
+       {"{\"tenant\":\"t\",\"agent\":\"a\",\"text\":\"x\",\"importance\":1e999}",
+        "{\"tenant\":\"t\",\"agent\":\"a\",\"text\":\"x\",\"metadata\":{\"n\":-1e400}}",
+        "999999999999999999e999999999999999999"}) {
+    Status s;
+    ASSERT_NO_THROW(s = RecordFromJson(line, &r, &has_id)) << line;
+    EXPECT_TRUE(s.IsInvalidArgument()) << line << ": " << s.ToString();
+  }
+}
+
 TEST(Synthetic, DeterministicAndVaried) {
   SyntheticOptions o;
   auto a = GenerateConversation(o), b = GenerateConversation(o);

@@ -103,6 +103,8 @@ Status ParseObject(std::string_view line, Json* j) {
   } catch (const Json::parse_error& e) {
     return Bad("not valid JSON (error at byte " + std::to_string(e.byte) +
                ")");
+  } catch (const Json::exception& e) {  // e.g. a number beyond a double
+    return Bad(std::string("not valid JSON (") + e.what() + ")");
   }
   if (!j->is_object()) return Bad("not a JSON object");
   return Status::OK();
