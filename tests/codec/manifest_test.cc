@@ -122,5 +122,107 @@ TEST(ManifestTest, JsonCarriesTextItemsAndSpans) {
   EXPECT_EQ(JsonQuote("a\"b\\\n\x01\xff"), "\"a\\\"b\\\\\\n\\u0001\\ufffd\"");
 }
 
+
+// A manifest with every field away from its default: large ids (past 2^53),
+// negative coordinates, continuation flags, escapes in the text.
+PageManifest UnusualManifest() {
+  PageManifest m = SampleManifest();
+  m.page_index = 7;
+  m.text += "\ttab \"quoted\" \\ back\x1f";
+  m.items[0].id = 18446744073709551615ull;
+  m.items[0].x = -3;
+  m.items[0].continued = true;
+  m.items.back().continues = true;
+  m.items.back().id = (uint64_t{1} << 60) + 1;
+  m.params.layout_version = 4000000000u;
+  return m;
+}
+
+TEST(ManifestTest, JsonParsesBackExactly) {
+  for (const PageManifest& m : {SampleManifest(), UnusualManifest()}) {
+    std::string json = ManifestToJson(m);
+    PageManifest back;
+    Status s = ManifestFromJson(json, &back);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ExpectEqual(m, back);
+    EXPECT_EQ(back.items[0].x, m.items[0].x);
+    EXPECT_EQ(back.items[0].continued, m.items[0].continued);
+    EXPECT_EQ(back.params.layout_version, m.params.layout_version);
+    EXPECT_EQ(ManifestToJson(back), json);
+    std::string a, b;
+    ASSERT_TRUE(SerializeManifest(m, &a).ok());
+    ASSERT_TRUE(SerializeManifest(back, &b).ok());
+    EXPECT_EQ(a, b);
+  }
+}
+
+// Replaces the first occurrence of `from` in the manifest's JSON.
+std::string Edited(const std::string& from, const std::string& to) {
+  std::string json = ManifestToJson(SampleManifest());
+  size_t at = json.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? json : json.replace(at, from.size(), to);
+}
+
+TEST(ManifestTest, JsonRejectsBadFieldsNamingThem) {
+  struct Case {
+    std::string json, needle;
+  } cases[] = {
+      {"not json", "not valid JSON"},
+      {"[1,2]", "not a JSON object"},
+      {"{}", "version: missing"},
+      {Edited("\"page_index\":0", "\"page_index\":-1"), "page_index: must be an integer in 0..4294967295"},
+      {Edited("\"page_index\":0", "\"page_index\":4294967296"), "page_index"},
+      {Edited("\"page_index\":0", "\"page_index\":0.5"), "page_index"},
+      {Edited("\"page_index\":0", "\"page_index\":1e999"), "not valid JSON"},
+      {Edited("\"page_index\":0", "\"page_index\":-1e400"), "not valid JSON"},
+      {Edited("\"profile\":\"tiny\"", "\"profile\":3"), "profile: must be a string"},
+      {Edited("\"page_px\":[", "\"page_px\":[1,"), "page_px: must be [width, height]"},
+      {Edited("\"items\":[{\"id\":1,", "\"items\":[{\"id\":\"1\","), "items[0].id"},
+      {Edited("\"first_line\":0,", "\"first_line\":100000,"), "items[0].span.line_count: runs past"},
+      {Edited("\"continued\":false", "\"continued\":0"), "items[0].span.continued: must be true or false"},
+      {Edited("\"source_begin\":0", "\"source_begin\":999999"), "items[0].span.source_begin: is after source_end"},
+      {Edited("\"fonts\":[{", "\"fonts\":[7,{"), "render.fonts[0]: must be an object"},
+      {Edited("\"pixel_size_64\":", "\"pixel_size_64\":\"x\",\"y\":"), "render.pixel_size_64: must be an integer"},
+      {Edited("\"items\":[", "\"items\":{\"a\":["), "not valid JSON"},
+      {Edited("\"items\":[", "\"items\":7,\"x\":["), "items: must be an array"},
+  };
+  for (const Case& c : cases) {
+    PageManifest out;
+    Status s = ManifestFromJson(c.json, &out);
+    EXPECT_TRUE(s.IsInvalidArgument()) << c.needle << ": " << s.ToString();
+    EXPECT_NE(s.ToString().find(c.needle), std::string::npos) << s.ToString();
+  }
+  PageManifest out;
+  EXPECT_TRUE(ManifestFromJson(Edited("\"version\":1", "\"version\":2"), &out)
+                  .IsNotSupported());
+  // Derived fields are recomputed, not trusted.
+  ASSERT_TRUE(ManifestFromJson(Edited("\"chars\":", "\"chars\":1,\"x\":"), &out).ok());
+}
+
+TEST(ManifestTest, JsonLimitsHoldOnHostileInput) {
+  PageManifest out;
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_TRUE(ManifestFromJson(deep, &out).IsResourceExhausted());
+  std::string nested = Edited("\"items\":[", "\"deep\":" + std::string(9, '[') +
+                                                 std::string(9, ']') + ",\"items\":[");
+  EXPECT_TRUE(ManifestFromJson(nested, &out).IsResourceExhausted());
+  std::string wide = "{\"x\":[";
+  for (int i = 0; i < (1 << 22); ++i) wide += "0,";
+  wide += "0]}";
+  EXPECT_TRUE(ManifestFromJson(wide, &out).IsResourceExhausted());
+  EXPECT_TRUE(ManifestFromJson(std::string(kMaxManifestJsonBytes + 1, ' '), &out)
+                  .IsResourceExhausted());
+  // Random edits of a real manifest: an error or a manifest, never a crash.
+  std::string json = ManifestToJson(SampleManifest());
+  const std::string noise = "{}[]\",:0-9e \\x";
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string bad = json;
+    for (int k = 0; k < 3; ++k) bad[rng() % bad.size()] = noise[rng() % noise.size()];
+    (void)ManifestFromJson(bad, &out);
+  }
+}
+
 }  // namespace
 }  // namespace mnemo::codec

@@ -41,6 +41,21 @@ Status ParseManifest(std::string_view data, PageManifest* manifest);
 // "freetype","libpng","layout_version"}}. Strings are escaped per RFC 8259.
 std::string ManifestToJson(const PageManifest& manifest);
 
+inline constexpr size_t kMaxManifestJsonBytes = 32u << 20;
+
+// Parses the JSON form back (e.g. a page file written by `mnemo dump
+// --include-pages`): ManifestFromJson(ManifestToJson(m)) gives m exactly
+// (strings with invalid UTF-8 excepted: ManifestToJson writes U+FFFD), so
+// the binary form and the JSON written again are byte-identical. Every
+// field ManifestToJson writes is required with its JSON type and the range
+// of the struct field, except the derived ones (chars, text_tokens_est,
+// text_token_estimator), which are ignored; unknown keys are ignored.
+// Spans are checked like ParseManifest does (source range, lines within the
+// page). InvalidArgument names the field (e.g. "items[2].span.x");
+// NotSupported for another "version"; ResourceExhausted past
+// kMaxManifestJsonBytes, nesting deeper than 8 or 2^22 JSON tokens.
+Status ManifestFromJson(std::string_view json, PageManifest* manifest);
+
 // Escapes `s` as a JSON string literal (with the quotes).
 std::string JsonQuote(std::string_view s);
 
