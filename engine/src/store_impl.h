@@ -35,6 +35,8 @@ namespace mnemo::internal {
 inline constexpr int kStoreFormatVersion = 1;
 inline constexpr char kMarkerFile[] = "MNEMO";
 
+struct RestorePlan;  // store_restore.cc
+
 enum Family {
   kDefault = 0, kRecords, kIndex, kHistory, kPages, kSpill, kPostings
 };
@@ -45,6 +47,8 @@ class StoreImpl final : public Store {
   ~StoreImpl() override;
 
   Status OpenDb();
+  rocksdb::Status OpenReadOnlyBesideWriter(
+      const std::vector<rocksdb::ColumnFamilyDescriptor>& families);
 
   Status Put(const WriteOptions& options, const Record& record,
              RecordId* id) override;
@@ -53,6 +57,11 @@ class StoreImpl final : public Store {
                   std::vector<RecordId>* ids) override;
   Status Restore(const WriteOptions& options,
                  const std::vector<Record>& records) override;
+  // InvalidArgument when n exceeds Options::max_batch_records.
+  Status CheckBatchSize(size_t n, const char* what) const;
+  Status RestoreWithPages(const WriteOptions& options,
+                          const std::vector<Record>& records,
+                          const std::vector<PageData>& pages) override;
   Status Get(const ReadOptions& options, std::string_view tenant, RecordId id,
              Record* record) override;
   Status Update(const WriteOptions& options, std::string_view tenant,
@@ -131,6 +140,7 @@ class StoreImpl final : public Store {
 
  private:
   friend class Compaction;
+  friend class StoreVerifier;
 
   // Locks a set of lock stripes in index order (the global lock order is:
   // namespace lock, record stripes, page stripes); unlocks on destruction.
@@ -180,6 +190,26 @@ class StoreImpl final : public Store {
                 RecordId* first);
   void AppendInsert(const Record& record, rocksdb::WriteBatch* batch,
                     std::vector<std::string>* new_namespaces);
+  // Adds the namespace key of `ns` unless known or already in
+  // *new_namespaces. REQUIRES: ns_mu_ held (shared) until the batch is
+  // written; then RememberNamespaces.
+  void AppendNamespace(const Namespace& ns, rocksdb::WriteBatch* batch,
+                       std::vector<std::string>* new_namespaces);
+  void RememberNamespaces(std::vector<std::string>* keys);
+
+  // Restore helpers (store_write.cc, store_restore.cc).
+  // Checks records to restore (ids set, unused, not repeated; valid);
+  // raises *max_id to the largest id.
+  Status CheckRestored(const std::vector<Record>& records, RecordId* max_id);
+  // Keeps later ids above `max_id` and persists the high-water mark.
+  // REQUIRES: search_mu_ held until the restored ids are written.
+  Status RaiseIdHighWater(RecordId max_id);
+  // AlreadyExists when a planned page id is in use.
+  Status CheckPagesFree(const RestorePlan& plan);
+  // Adds restored records (their tier and page kept as planned) and pages.
+  Status AppendRestored(const std::vector<Record>& records,
+                        const RestorePlan& plan, rocksdb::WriteBatch* batch,
+                        std::vector<std::string>* new_namespaces);
   Status Commit(const WriteOptions& options, rocksdb::WriteBatch* batch,
                 std::string_view what);
   Status DeleteMatching(const WriteOptions& options, const Namespace& ns,
@@ -259,6 +289,12 @@ class StoreImpl final : public Store {
   std::atomic<RecordId> search_watermark_{0};  // written under search_mu_
   std::thread search_thread_;
 };
+
+// Reads page `page_id` with `ro` (e.g. at a snapshot) into *out. With
+// `tenant` non-null, a page of another tenant is NotFound.
+Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
+                    const rocksdb::ReadOptions& ro, uint64_t page_id,
+                    const std::string_view* tenant, PageData* out);
 
 }  // namespace mnemo::internal
 

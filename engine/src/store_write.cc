@@ -1,8 +1,10 @@
 // Copyright (c) mnemo authors.
 //
-// Mutations: Put, PutBatch, Restore, Update, Delete, DeleteSession/Agent.
+// Writes of new records: Put, PutBatch, Restore (RestoreWithPages is in
+// store_restore.cc; Update and the deletes in store_mutate.cc).
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "envelope.h"
 #include "keys.h"
@@ -93,7 +95,7 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
 // REQUIRES: ns_mu_ held (shared) until the batch is written.
 void StoreImpl::AppendInsert(const Record& r, rocksdb::WriteBatch* batch,
                              std::vector<std::string>* new_namespaces) {
-  thread_local std::string value, index_key, entry, ns_key;  // reused buffers
+  thread_local std::string value, index_key, entry;  // reused buffers
   value.clear();
   EncodeEnvelope(r, 0, &value);
   (void)batch->Put(cf(kRecords), RecordKey(r.id), value);
@@ -102,14 +104,26 @@ void StoreImpl::AppendInsert(const Record& r, rocksdb::WriteBatch* batch,
   index_key.clear();
   AppendTimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id, &index_key);
   (void)batch->Put(cf(kIndex), index_key, entry);
+  AppendNamespace(r.ns, batch, new_namespaces);
+}
+
+void StoreImpl::AppendNamespace(const Namespace& ns, rocksdb::WriteBatch* batch,
+                                std::vector<std::string>* new_namespaces) {
+  thread_local std::string ns_key;  // reused buffer
   ns_key.clear();
-  AppendNamespaceKey(r.ns, &ns_key);
+  AppendNamespaceKey(ns, &ns_key);
   if (known_namespaces_.count(ns_key) == 0 &&
       std::find(new_namespaces->begin(), new_namespaces->end(), ns_key) ==
           new_namespaces->end()) {
     (void)batch->Put(cf(kIndex), ns_key, "");
     new_namespaces->push_back(ns_key);
   }
+}
+
+void StoreImpl::RememberNamespaces(std::vector<std::string>* keys) {
+  if (keys->empty()) return;
+  std::unique_lock<std::shared_mutex> lock(ns_mu_);
+  for (auto& key : *keys) known_namespaces_.insert(std::move(key));
 }
 
 Status StoreImpl::Commit(const WriteOptions& options,
@@ -150,11 +164,20 @@ Status StoreImpl::PutBatch(const WriteOptions& options,
   return Status::OK();
 }
 
+Status StoreImpl::CheckBatchSize(size_t n, const char* what) const {
+  if (n <= options_.max_batch_records) return Status::OK();
+  return Status::InvalidArgument(
+      std::string(what) + " of " + std::to_string(n) +
+      " records; the limit is " + std::to_string(options_.max_batch_records) +
+      " (Options::max_batch_records)");
+}
+
 // Validates all, assigns consecutive ids, writes one atomic batch.
 Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
                          size_t n, RecordId* first) {
   MNEMO_RETURN_IF_ERROR(CheckWritable());
   if (n == 0) return Status::OK();
+  MNEMO_RETURN_IF_ERROR(CheckBatchSize(n, "batch"));
   for (size_t i = 0; i < n; ++i) {
     Status s = ValidateRecord(records[i]);
     if (!s.ok()) {
@@ -193,12 +216,15 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
   return Status::OK();
 }
 
-Status StoreImpl::Restore(const WriteOptions& options,
-                          const std::vector<Record>& records) {
-  MNEMO_RETURN_IF_ERROR(CheckWritable());
-  RecordId max_id = 0;
+Status StoreImpl::CheckRestored(const std::vector<Record>& records,
+                                RecordId* max_id) {
+  std::unordered_set<RecordId> ids;
   for (const Record& r : records) {
     if (r.id == 0) return Status::InvalidArgument("restore: record id is 0");
+    if (!ids.insert(r.id).second) {
+      return Status::InvalidArgument("restore: record " +
+                                     RecordIdToString(r.id) + " is given twice");
+    }
     MNEMO_RETURN_IF_ERROR(ValidateRecord(r));
     Record existing;
     Status s = ReadRecord(rocksdb::ReadOptions(), r.id, &existing);
@@ -207,11 +233,12 @@ Status StoreImpl::Restore(const WriteOptions& options,
                                    " already exists");
     }
     if (!s.IsNotFound()) return s;
-    max_id = std::max(max_id, r.id);
+    *max_id = std::max(*max_id, r.id);
   }
-  // Ids above the search watermark are the indexer's; it must not pass
-  // them before they are written.
-  std::lock_guard<std::mutex> index_lock(search_mu_);
+  return Status::OK();
+}
+
+Status StoreImpl::RaiseIdHighWater(RecordId max_id) {
   {
     std::lock_guard<std::mutex> lock(id_mu_);
     // Later ids must stay above restored ones.
@@ -220,6 +247,19 @@ Status StoreImpl::Restore(const WriteOptions& options,
   RecordId probe;
   MNEMO_RETURN_IF_ERROR(AssignIds(1, &probe));  // persists the high-water mark
   FinishIds(probe);
+  return Status::OK();
+}
+
+Status StoreImpl::Restore(const WriteOptions& options,
+                          const std::vector<Record>& records) {
+  MNEMO_RETURN_IF_ERROR(CheckWritable());
+  MNEMO_RETURN_IF_ERROR(CheckBatchSize(records.size(), "restore"));
+  RecordId max_id = 0;
+  MNEMO_RETURN_IF_ERROR(CheckRestored(records, &max_id));
+  // Ids above the search watermark are the indexer's; it must not pass
+  // them before they are written.
+  std::lock_guard<std::mutex> index_lock(search_mu_);
+  MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(max_id));
   rocksdb::WriteBatch batch;
   std::vector<std::string> new_namespaces;
   std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
@@ -227,6 +267,7 @@ Status StoreImpl::Restore(const WriteOptions& options,
   for (Record r : records) {
     r.tier = Tier::kHot;
     r.page = PageRef();
+    r.text_forgotten = false;
     r.content_hash = ContentHash(r.text);
     if (r.version == 0) r.version = 1;
     AppendInsert(r, &batch, &new_namespaces);
@@ -237,8 +278,7 @@ Status StoreImpl::Restore(const WriteOptions& options,
   postings.AppendTo(&batch, cf(kPostings));
   MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
   ns_lock.unlock();
-  std::unique_lock<std::shared_mutex> lock(ns_mu_);
-  for (auto& key : new_namespaces) known_namespaces_.insert(std::move(key));
+  RememberNamespaces(&new_namespaces);
   return Status::OK();
 }
 

@@ -68,12 +68,23 @@ class Store {
 
   // Like Restore, and also writes `pages` (as read by
   // RecordIterator::GetPage, ids kept) so records keep their tier and page
-  // references: a dump with its pages imports back identical. Every page a
-  // paged record names must be in `pages` or that record is restored as
-  // warm text; a forgotten record (text_forgotten) without its pages is
-  // InvalidArgument. Pages are checked (PNG size, manifest, namespace)
-  // before anything is written; Corruption/InvalidArgument name the page.
-  // AlreadyExists when a page id is in use. Atomic.
+  // references: a dump with its pages imports back identical. Hot records
+  // are stored as text, warm ones as zstd text. A pixels/decayed record
+  // keeps its page when every page it spans (page.page_id onwards, as the
+  // manifests continue it) is in `pages`; its item and page count are taken
+  // from the manifests (when page.page_count is set they must agree), and
+  // it enters the live set of each of those pages. Otherwise it is restored
+  // as warm text without a page (the next Compact renders it again); a
+  // forgotten record (text_forgotten) has no text to fall back to: that is
+  // InvalidArgument naming the record. Pages no restored record sits on are
+  // not written. Checked before anything is written, errors naming the
+  // page or record: each page (namespace, tier pixels/decayed, PNG decodes
+  // to width x height, manifest JSON parses and is first_width wide,
+  // first_width > 0), and each page a record names (same tenant and agent,
+  // lists the record, its tier is the record's). AlreadyExists when a page
+  // id is in use; page ids raise the id high-water mark like record ids.
+  // Waits for a running Compact. Atomic; at most
+  // Options::max_batch_records records.
   virtual Status RestoreWithPages(const WriteOptions& options,
                                   const std::vector<Record>& records,
                                   const std::vector<PageData>& pages) = 0;
