@@ -1,25 +1,62 @@
 // Copyright (c) mnemo authors.
 //
 // mnemo dump --db DIR [--tenant T] [--agent A] [--session S] [--since TIME]
-//            [--until TIME] [--out FILE]
+//            [--until TIME] [--out FILE] [--include-pages PAGES_DIR]
 //
 // Writes every matching record as one JSONL line (tools/workload/
 // record_json.h), in id (= creation) order, from one consistent snapshot of
 // the store. Opens the store read-only, so it runs beside a writer process.
-// `mnemo import` reads the output back: dump -> import -> dump is identical.
+// With --include-pages, every page a dumped record sits on (each page of
+// its span) is written to PAGES_DIR as page-<id>.png and page-<id>.json
+// (tools/workload/page_files.h), read at the same snapshot; existing page
+// files are never overwritten. `mnemo import [--pages PAGES_DIR]` reads the
+// output back: dump -> import -> dump is identical, tiers and page
+// references included when the pages come along.
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <set>
 
 #include "cli_util.h"
+#include "workload/page_files.h"
 #include "workload/record_json.h"
 
 namespace mnemo::cli {
 namespace {
 
 struct DumpArgs {
-  std::string db, tenant, agent, session, since, until, out;
+  std::string db, tenant, agent, session, since, until, out, pages;
 };
+
+// Writes the pages record `r` sits on that are not written yet.
+Status DumpPages(const std::string& dir, RecordIterator* it, const Record& r,
+                 std::set<uint64_t>* written) {
+  for (uint32_t k = 0; r.page.valid() && k < std::max(1u, r.page.page_count);
+       ++k) {
+    uint64_t page_id = r.page.page_id + k;
+    if (!written->insert(page_id).second) continue;
+    PageData page;
+    Status s = it->GetPage(page_id, &page);
+    if (s.ok()) s = workload::WritePageFiles(dir, page);
+    if (!s.ok()) {
+      return s.WithContext("record " + RecordIdToString(r.id) + ": page " +
+                           std::to_string(page_id));
+    }
+  }
+  return Status::OK();
+}
+
+int MakePagesDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir, ec)) {
+    return Fail(kExitRuntime, "cannot create directory " + dir +
+                                  (ec ? ": " + ec.message() : ""));
+  }
+  return kExitOk;
+}
 
 int RunDump(const DumpArgs& args) {
   IterateOptions filter;
@@ -36,6 +73,9 @@ int RunDump(const DumpArgs& args) {
   if ((rc = OpenStore(args.db, OpenMode::kReadOnly, &store)) != kExitOk) {
     return rc;
   }
+  if (!args.pages.empty() && (rc = MakePagesDir(args.pages)) != kExitOk) {
+    return rc;
+  }
   FILE* out = stdout;
   if (!args.out.empty() && !(out = std::fopen(args.out.c_str(), "wb"))) {
     return Fail(kExitRuntime, "cannot write " + args.out + ": " +
@@ -44,12 +84,14 @@ int RunDump(const DumpArgs& args) {
   std::unique_ptr<RecordIterator> it;
   Status s = store->NewRecordIterator(filter, &it);
   uint64_t count = 0;
+  std::set<uint64_t> pages;
   Progress progress("dump", 0);
   for (; s.ok() && it->Valid(); it->Next()) {
     std::string line = workload::RecordToJson(it->record());
     line.push_back('\n');
     std::fwrite(line.data(), 1, line.size(), out);
     progress.Update(++count);
+    if (!args.pages.empty()) s = DumpPages(args.pages, it.get(), it->record(), &pages);
   }
   if (s.ok()) s = it->status();
   progress.Finish();
@@ -57,9 +99,15 @@ int RunDump(const DumpArgs& args) {
   if (out != stdout) write_failed = std::fclose(out) != 0 || write_failed;
   if (!s.ok()) return FailRuntime(s.WithContext("dump stopped"));
   if (write_failed) return Fail(kExitRuntime, "error writing the dump");
+  std::string page_note = args.pages.empty() ? "" :
+      " (" + std::to_string(pages.size()) + " pages to " + args.pages + ")";
   if (!args.out.empty()) {
-    std::printf("dumped %llu records to %s\n",
-                static_cast<unsigned long long>(count), args.out.c_str());
+    std::printf("dumped %llu records to %s%s\n",
+                static_cast<unsigned long long>(count), args.out.c_str(),
+                page_note.c_str());
+  } else if (!args.pages.empty()) {  // stdout holds the records
+    std::fprintf(stderr, "dumped %llu records%s\n",
+                 static_cast<unsigned long long>(count), page_note.c_str());
   }
   return kExitOk;
 }
@@ -78,6 +126,15 @@ CommandBody SetupDump(CLI::App& cmd) {
       ->type_name("TIME");
   cmd.add_option("--out", args->out, "Write to FILE instead of stdout")
       ->type_name("FILE");
+  cmd.add_option("--include-pages", args->pages,
+                 "Also write every page the dumped records sit on to DIR "
+                 "(page-<id>.png and page-<id>.json; created if needed; "
+                 "existing files are not overwritten)")
+      ->type_name("DIR");
+  cmd.footer(
+      "Lines are records (see 'mnemo import --help'). 'mnemo import --pages "
+      "DIR' reads the page files back, so compacted records keep their tier "
+      "and page; without them they come back as warm text.");
   return [args] { return RunDump(*args); };
 }
 

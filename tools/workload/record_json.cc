@@ -82,6 +82,22 @@ Status GetImportance(const Json& j, Record* r) {
   return Status::OK();
 }
 
+// tier, page and text_forgotten of a dump line.
+Status GetPlacement(const Json& j, Record* r) {
+  std::string tier;
+  MNEMO_RETURN_IF_ERROR(GetString(j, "tier", false, &tier));
+  if (!tier.empty()) {
+    MNEMO_RETURN_IF_ERROR(ParseTier(tier, &r->tier).WithContext("field 'tier'"));
+  }
+  MNEMO_RETURN_IF_ERROR(GetUnsigned(j, "page", &r->page.page_id));
+  auto it = j.find("text_forgotten");
+  if (it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) return Bad("field 'text_forgotten' must be true or false");
+    r->text_forgotten = it->get<bool>();
+  }
+  return Status::OK();
+}
+
 // The store-assigned fields a dump line carries.
 Status GetDumpFields(const Json& j, Record* r) {
   MNEMO_RETURN_IF_ERROR(GetUnsigned(j, "id", &r->id));
@@ -94,7 +110,8 @@ Status GetDumpFields(const Json& j, Record* r) {
     return Bad("field 'version' is out of range");
   }
   r->version = static_cast<uint32_t>(version);
-  return GetTime(j, "expires_at", &r->expires_at);
+  MNEMO_RETURN_IF_ERROR(GetTime(j, "expires_at", &r->expires_at));
+  return GetPlacement(j, r);
 }
 
 Status ParseObject(std::string_view line, Json* j) {
@@ -141,6 +158,7 @@ std::string RecordToJson(const Record& r) {
   for (const auto& [key, value] : r.metadata) j["metadata"][key] = value;
   j["version"] = r.version;
   if (r.expires_at != 0) j["expires_at"] = FormatRfc3339(r.expires_at);
+  if (r.text_forgotten) j["text_forgotten"] = true;
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 

@@ -10,7 +10,8 @@
 //   importance (shortest decimal that reads back as the same float),
 //   access_count, tier ("hot"...), page (null, or the page id as a
 //   decimal string once compacted), metadata (object of strings), version,
-//   expires_at (only when the record expires).
+//   expires_at (only when the record expires), text_forgotten (true, only
+//   when a forgetting policy dropped the text: only the page holds it).
 //
 // Read by RecordFromJson. Required: tenant, agent, text (strings).
 // Optional, with defaults: session "default", role "user", kind "message",
@@ -18,8 +19,13 @@
 // metadata {} (non-string values are stored as their JSON text).
 // A line with "id" (string or number) is a dump line: it is restored with
 // that id and its created_time (default: event_time), access_count
-// (default 0) and version (default 1); tier and page are ignored (records
-// are restored as hot text).
+// (default 0), version (default 1), tier (default "hot"), page (default
+// null) and text_forgotten (default false). The store keeps the tier
+// (Store::RestoreWithPages): a record on pages keeps its page reference
+// when `mnemo import --pages DIR` finds the page files `mnemo dump
+// --include-pages DIR` wrote (workload/page_files.h); without them it comes
+// back as warm text. Lines without "id" are new records: tier and page are
+// ignored.
 
 #ifndef MNEMO_TOOLS_WORKLOAD_RECORD_JSON_H_
 #define MNEMO_TOOLS_WORKLOAD_RECORD_JSON_H_
