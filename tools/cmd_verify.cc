@@ -36,6 +36,8 @@ void PrintJson(const VerifyReport& r) {
   j["index_entries_checked"] = r.index_entries_checked;
   j["history_checked"] = r.history_checked;
   j["pages_checked"] = r.pages_checked;
+  j["postings_checked"] = r.postings_checked;
+  j["stale_postings"] = r.stale_postings;
   j["problem_count"] = r.problem_count;
   j["repaired_count"] = r.repaired_count;
   j["problems"] = nlohmann::ordered_json::array();
@@ -67,12 +69,19 @@ void PrintText(const VerifyReport& r) {
                 static_cast<unsigned long long>(r.problem_count -
                                                 r.problems.size()));
   }
+  if (r.stale_postings > 0) {
+    std::printf("%llu postings of deleted records whose text was forgotten "
+                "(searches skip them; --repair removes them)\n",
+                static_cast<unsigned long long>(r.stale_postings));
+  }
   std::printf("checked %llu records, %llu index entries, %llu history "
-              "versions, %llu pages: %llu problems, %llu repaired%s\n",
+              "versions, %llu pages, %llu postings: %llu problems, %llu "
+              "repaired%s\n",
               static_cast<unsigned long long>(r.records_checked),
               static_cast<unsigned long long>(r.index_entries_checked),
               static_cast<unsigned long long>(r.history_checked),
               static_cast<unsigned long long>(r.pages_checked),
+              static_cast<unsigned long long>(r.postings_checked),
               static_cast<unsigned long long>(r.problem_count),
               static_cast<unsigned long long>(r.repaired_count),
               r.ok() ? " (intact)" : "");

@@ -274,6 +274,15 @@ void ManifestSeeds(const std::vector<RenderedPage>& pages) {
   std::string bytes;
   Check(mnemo::codec::SerializeManifest(empty, &bytes), "manifest");
   Write("codec/fuzz/corpus/manifest", "empty", bytes);
+  // The JSON form, as page files of `mnemo dump --include-pages` hold it.
+  for (size_t i = 0; i < pages.size() && i < 2; ++i) {
+    mnemo::codec::PageManifest m;
+    Check(mnemo::codec::ParseManifest(pages[i].manifest, &m), "manifest");
+    Write("codec/fuzz/corpus/manifest_json", "page-" + std::to_string(i),
+          mnemo::codec::ManifestToJson(m));
+  }
+  Write("codec/fuzz/corpus/manifest_json", "empty",
+        mnemo::codec::ManifestToJson(empty));
 }
 
 void ZstdSeeds() {

@@ -128,7 +128,34 @@ Status StoreImpl::Checkpoint(const std::string& out_dir) {
   return WriteMarkerInto(out_dir, MarkerText());
 }
 
+// Beside a writer process, files can vanish while the backup copies them
+// (the writer's flushes and compactions delete them). A checkpoint pins
+// them at once (hard links, in the backup directory when it shares the
+// file system); the backup is then taken from that private copy, opened
+// as a store of its own, and the copy removed.
+Status StoreImpl::BackupThroughCheckpoint(const std::string& backup_dir,
+                                          BackupInfo* info) {
+  std::error_code ec;
+  fs::create_directories(backup_dir, ec);
+  if (ec) return Status::IOError("cannot create backup directory " + backup_dir);
+  std::string staging =
+      backup_dir + "/.mnemo-staging-" + std::to_string(::getpid());
+  fs::remove_all(staging, ec);
+  Status s = Checkpoint(staging);
+  if (s.ok()) {
+    Options copy_options;
+    copy_options.create_if_missing = false;
+    copy_options.track_access = false;
+    std::unique_ptr<Store> copy;
+    s = Store::Open(copy_options, staging, &copy);
+    if (s.ok()) s = copy->Backup(backup_dir, info);
+  }
+  fs::remove_all(staging, ec);
+  return s;
+}
+
 Status StoreImpl::Backup(const std::string& backup_dir, BackupInfo* info) {
+  if (options_.read_only) return BackupThroughCheckpoint(backup_dir, info);
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::BackupEngineOptions options(backup_dir);
   MNEMO_RETURN_IF_ERROR(FromRocks(
@@ -136,7 +163,7 @@ Status StoreImpl::Backup(const std::string& backup_dir, BackupInfo* info) {
       "opening backup directory " + backup_dir));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   rocksdb::CreateBackupOptions create;
-  create.flush_before_backup = !options_.read_only;  // else WALs are copied
+  create.flush_before_backup = true;
   rocksdb::BackupID id = 0;
   MNEMO_RETURN_IF_ERROR(FromRocks(
       engine->CreateNewBackupWithMetadata(create, db_, MarkerText(), &id),

@@ -47,6 +47,8 @@ class StoreImpl final : public Store {
   ~StoreImpl() override;
 
   Status OpenDb();
+  Status BackupThroughCheckpoint(const std::string& backup_dir,
+                                 BackupInfo* info);
   rocksdb::Status OpenReadOnlyBesideWriter(
       const std::vector<rocksdb::ColumnFamilyDescriptor>& families);
 

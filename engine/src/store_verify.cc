@@ -12,18 +12,36 @@ namespace mnemo {
 
 const char* VerifyProblemKindName(VerifyProblem::Kind kind) {
   switch (kind) {
-    case VerifyProblem::Kind::kCorruptRecord: return "corrupt-record";
-    case VerifyProblem::Kind::kIdMismatch: return "id-mismatch";
-    case VerifyProblem::Kind::kMissingIndex: return "missing-index";
-    case VerifyProblem::Kind::kDanglingIndex: return "dangling-index";
-    case VerifyProblem::Kind::kIndexMismatch: return "index-mismatch";
-    case VerifyProblem::Kind::kMissingNamespace: return "missing-namespace";
-    case VerifyProblem::Kind::kCorruptHistory: return "corrupt-history";
-    case VerifyProblem::Kind::kCorruptPage: return "corrupt-page";
-    case VerifyProblem::Kind::kDanglingPageRef: return "dangling-page-ref";
-    case VerifyProblem::Kind::kPageItemMismatch: return "page-item-mismatch";
-    case VerifyProblem::Kind::kDanglingLiveKey: return "dangling-live-key";
-    case VerifyProblem::Kind::kMissingLiveKey: return "missing-live-key";
+    case VerifyProblem::Kind::kCorruptRecord:
+      return "corrupt-record";
+    case VerifyProblem::Kind::kIdMismatch:
+      return "id-mismatch";
+    case VerifyProblem::Kind::kMissingIndex:
+      return "missing-index";
+    case VerifyProblem::Kind::kDanglingIndex:
+      return "dangling-index";
+    case VerifyProblem::Kind::kIndexMismatch:
+      return "index-mismatch";
+    case VerifyProblem::Kind::kMissingNamespace:
+      return "missing-namespace";
+    case VerifyProblem::Kind::kCorruptHistory:
+      return "corrupt-history";
+    case VerifyProblem::Kind::kCorruptPage:
+      return "corrupt-page";
+    case VerifyProblem::Kind::kDanglingPageRef:
+      return "dangling-page-ref";
+    case VerifyProblem::Kind::kPageItemMismatch:
+      return "page-item-mismatch";
+    case VerifyProblem::Kind::kDanglingLiveKey:
+      return "dangling-live-key";
+    case VerifyProblem::Kind::kMissingLiveKey:
+      return "missing-live-key";
+    case VerifyProblem::Kind::kCorruptPostings:
+      return "corrupt-postings";
+    case VerifyProblem::Kind::kDanglingPosting:
+      return "dangling-posting";
+    case VerifyProblem::Kind::kPostingsMismatch:
+      return "postings-mismatch";
   }
   return "unknown";
 }
@@ -46,6 +64,7 @@ Status StoreVerifier::Run() {
   MNEMO_RETURN_IF_ERROR(CheckIndex());
   MNEMO_RETURN_IF_ERROR(CheckHistory());
   MNEMO_RETURN_IF_ERROR(CheckPages());
+  MNEMO_RETURN_IF_ERROR(CheckPostings());
   if (!options_.repair || batch_.Count() == 0) return Status::OK();
   return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch_),
                    "writing repairs");
@@ -87,10 +106,13 @@ Status StoreVerifier::CheckRecords() {
       continue;
     }
     if (r.id != id) {
-      Problem(Kind::kIdMismatch, id, 0, "record " + RecordIdToString(id) + " holds the envelope of " +
-                  RecordIdToString(r.id), false);
+      Problem(Kind::kIdMismatch, id, 0,
+              "record " + RecordIdToString(id) + " holds the envelope of " +
+                  RecordIdToString(r.id),
+              false);
       continue;
     }
+    NoteIndexed(r, flags);
     if (r.page.valid()) {
       paged_.push_back({id, r.page, (flags & kFlagTextForgotten) != 0});
     }
@@ -109,9 +131,12 @@ Status StoreVerifier::CheckIndexOf(const Record& r) {
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading index");
   std::string who = "record " + RecordIdToString(r.id);
   if (s.IsNotFound()) {
-    Problem(Kind::kMissingIndex, r.id, 0, who + " has no time-index entry", options_.repair);
+    Problem(Kind::kMissingIndex, r.id, 0, who + " has no time-index entry",
+            options_.repair);
   } else if (value != expected) {
-    Problem(Kind::kIndexMismatch, r.id, 0, who + ": time-index entry disagrees with the record", options_.repair);
+    Problem(Kind::kIndexMismatch, r.id, 0,
+            who + ": time-index entry disagrees with the record",
+            options_.repair);
   } else {
     return Status::OK();
   }
@@ -126,8 +151,10 @@ Status StoreVerifier::CheckNamespaceOf(const Record& r) {
   rocksdb::Status s = db_->Get(ro_, cf(kIndex), key, &value);
   if (s.ok()) return Status::OK();
   if (!s.IsNotFound()) return FromRocks(s, "reading namespace key");
-  Problem(Kind::kMissingNamespace, r.id, 0, "session " + r.ns.tenant + "/" + r.ns.agent + "/" + r.ns.session +
-              " has records but no namespace key", options_.repair);
+  Problem(Kind::kMissingNamespace, r.id, 0,
+          "session " + r.ns.tenant + "/" + r.ns.agent + "/" + r.ns.session +
+              " has records but no namespace key",
+          options_.repair);
   if (options_.repair) (void)batch_.Put(cf(kIndex), key, "");
   return Status::OK();
 }
@@ -151,7 +178,8 @@ Status StoreVerifier::CheckIndexEntry(std::string_view key) {
   RecordId id = 0;
   if (key.size() < 17 ||
       !ParseTimeIndexSuffix(key, key.size() - 16, &time, &id)) {
-    Problem(Kind::kDanglingIndex, 0, 0, "malformed time-index key", options_.repair);
+    Problem(Kind::kDanglingIndex, 0, 0, "malformed time-index key",
+            options_.repair);
     if (options_.repair) (void)batch_.Delete(cf(kIndex), key);
     return Status::OK();
   }
@@ -167,10 +195,12 @@ Status StoreVerifier::CheckIndexEntry(std::string_view key) {
       TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id) == key) {
     return Status::OK();
   }
-  Problem(Kind::kDanglingIndex, id, 0, "time-index entry points to " +
+  Problem(Kind::kDanglingIndex, id, 0,
+          "time-index entry points to " +
               std::string(exists ? "a record stored under another key: "
                                  : "missing record ") +
-              RecordIdToString(id), options_.repair);
+              RecordIdToString(id),
+          options_.repair);
   if (options_.repair) (void)batch_.Delete(cf(kIndex), key);
   return Status::OK();
 }
@@ -180,8 +210,8 @@ Status StoreVerifier::CheckHistory() {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ++report_->history_checked;
     std::string_view value(it->value().data(), it->value().size());
-    RecordId id = it->key().size() >= 8
-                      ? DecodeRecordKey({it->key().data(), 8}) : 0;
+    RecordId id =
+        it->key().size() >= 8 ? DecodeRecordKey({it->key().data(), 8}) : 0;
     std::string what = "history of record " + RecordIdToString(id);
     Record r;
     Status s = options_.deep ? Decode(value, id, &r, nullptr)
@@ -193,7 +223,8 @@ Status StoreVerifier::CheckHistory() {
 
 Status StoreImpl::Verify(const VerifyOptions& options, VerifyReport* report) {
   *report = VerifyReport();
-  if (options.repair) MNEMO_RETURN_IF_ERROR(CheckWritable().WithContext("repair"));
+  if (options.repair)
+    MNEMO_RETURN_IF_ERROR(CheckWritable().WithContext("repair"));
   StoreVerifier verifier(this, options, report);
   return verifier.Run();
 }

@@ -3,7 +3,7 @@
 // StoreVerifier: the integrity check behind Store::Verify, over one
 // snapshot. Records, time index, namespaces and history are checked in
 // store_verify.cc; pages, live sets and page references in
-// store_verify_pages.cc.
+// store_verify_pages.cc; the full-text index in store_verify_postings.cc.
 //
 // Repairs are gathered in one WriteBatch written at the end. Repair should
 // run without concurrent writers (the CLI opens the store for writing,
@@ -20,6 +20,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,20 +51,27 @@ class StoreVerifier {
     PageRef page;
     bool forgotten;
   };
+  // What the index should and does hold about one record.
+  struct IndexedRecord {
+    std::string agent_key;  // tenant \0 agent
+    bool forgotten = false;
+    uint32_t length = 0, distinct_terms = 0;  // from its text (deep only)
+    uint32_t lists = 0, seen_length = 0;      // from the postings
+    bool length_conflict = false;
+  };
   // What the pages family holds about one page.
   struct PageSeen {
-    bool exists = false;           // the page value is there
+    bool exists = false;  // the page value is there
     bool corrupt = false;
-    std::string why;               // when corrupt
-    std::vector<RecordId> items;   // manifest items, in order
+    std::string why;                    // when corrupt
+    std::vector<RecordId> items;        // manifest items, in order
     std::unordered_set<RecordId> live;  // live-set keys present
   };
 
   rocksdb::ColumnFamilyHandle* cf(Family f) const { return store_->family(f); }
   void Problem(Kind kind, RecordId id, uint64_t page_id, std::string message,
                bool repaired);
-  Status Decode(std::string_view value, RecordId id, Record* r,
-                uint8_t* flags);
+  Status Decode(std::string_view value, RecordId id, Record* r, uint8_t* flags);
 
   // store_verify.cc
   Status CheckRecords();
@@ -85,6 +93,16 @@ class StoreVerifier {
   Status DemoteToWarm(const PagedRecord& r);
   void ReportCorruptPages();
 
+  // store_verify_postings.cc
+  void NoteIndexed(const Record& r, uint8_t flags);
+  Status CheckPostings();
+  void CheckPostingValue(std::string_view key, std::string_view value);
+  void CheckIndexedRecords(RecordId watermark);
+  void NotePostingsProblem(Kind kind, const std::string& agent_key, RecordId id,
+                           std::string message);
+  void NoteStalePosting(std::string_view key, RecordId id);
+  Status RebuildAgentIndexes(RecordId watermark);
+
   rocksdb::DB* const db_;
   StoreImpl* const store_;
   const VerifyOptions options_;
@@ -99,6 +117,8 @@ class StoreVerifier {
   std::map<uint64_t, PageSeen> pages_;
   // Page -> records that name it (each page of their span).
   std::unordered_map<uint64_t, std::unordered_set<RecordId>> referenced_;
+  std::unordered_map<RecordId, IndexedRecord> indexed_;
+  std::set<std::string> rebuild_agents_;  // agent keys
   // Pages some record could not be moved off (forgotten text).
   std::unordered_set<uint64_t> still_needed_;
 };

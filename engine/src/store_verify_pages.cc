@@ -116,7 +116,8 @@ void StoreVerifier::CheckLiveKeys() {
               PageName(page_id) + " lists record " + RecordIdToString(id) +
                   " as live, but the record is not on that page",
               options_.repair);
-      if (options_.repair) (void)batch_.Delete(cf(kPages), LiveKey(page_id, id));
+      if (options_.repair)
+        (void)batch_.Delete(cf(kPages), LiveKey(page_id, id));
     }
   }
 }
@@ -145,12 +146,14 @@ std::string StoreVerifier::PageRefProblem(const PagedRecord& r, Kind* kind) {
   for (uint32_t k = 0; k < std::max(1u, r.page.page_count); ++k) {
     uint64_t page_id = r.page.page_id + k;
     auto it = pages_.find(page_id);
-    if (it == pages_.end() || !it->second.exists) return who + " is on " + PageName(page_id) + ", which does not exist";
+    if (it == pages_.end() || !it->second.exists)
+      return who + " is on " + PageName(page_id) + ", which does not exist";
     const PageSeen& seen = it->second;
     if (seen.corrupt) return who + " is on a corrupt page: " + seen.why;
     const auto& items = seen.items;
-    bool listed = k == 0 ? r.page.item < items.size() && items[r.page.item] == r.id
-                         : std::find(items.begin(), items.end(), r.id) != items.end();
+    bool listed =
+        k == 0 ? r.page.item < items.size() && items[r.page.item] == r.id
+               : std::find(items.begin(), items.end(), r.id) != items.end();
     if (!listed) {
       *kind = Kind::kPageItemMismatch;
       return PageName(page_id) + "'s manifest does not list " + who +
@@ -162,7 +165,8 @@ std::string StoreVerifier::PageRefProblem(const PagedRecord& r, Kind* kind) {
     Problem(Kind::kMissingLiveKey, r.id, page_id,
             who + " is missing from " + PageName(page_id) + "'s live set",
             options_.repair);
-    if (options_.repair) (void)batch_.Put(cf(kPages), LiveKey(page_id, r.id), "");
+    if (options_.repair)
+      (void)batch_.Put(cf(kPages), LiveKey(page_id, r.id), "");
   }
   return "";
 }
@@ -171,11 +175,13 @@ std::string StoreVerifier::PageRefProblem(const PagedRecord& r, Kind* kind) {
 Status StoreVerifier::DemoteToWarm(const PagedRecord& paged) {
   std::string value;
   rocksdb::Status rs = db_->Get(ro_, cf(kRecords), RecordKey(paged.id), &value);
-  MNEMO_RETURN_IF_ERROR(FromRocks(rs, "re-reading record " + RecordIdToString(paged.id)));
+  MNEMO_RETURN_IF_ERROR(
+      FromRocks(rs, "re-reading record " + RecordIdToString(paged.id)));
   Record r;
   uint8_t flags = 0;
   MNEMO_RETURN_IF_ERROR(Decode(value, paged.id, &r, &flags));
-  (void)batch_.Delete(cf(kIndex), AgeKey(StoreImpl::AgeBucket(r, flags), r.event_time, r.id));
+  (void)batch_.Delete(
+      cf(kIndex), AgeKey(StoreImpl::AgeBucket(r, flags), r.event_time, r.id));
   for (uint32_t k = 0; k < std::max(1u, r.page.page_count); ++k) {
     (void)batch_.Delete(cf(kPages), LiveKey(r.page.page_id + k, r.id));
   }
@@ -185,9 +191,12 @@ Status StoreVerifier::DemoteToWarm(const PagedRecord& paged) {
   (void)batch_.Put(cf(kRecords), RecordKey(r.id), value);
   std::string entry;
   EncodeIndexEntry(r, &entry);
-  (void)batch_.Put(cf(kIndex), TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id),
+  (void)batch_.Put(cf(kIndex),
+                   TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id),
                    entry);
-  (void)batch_.Put(cf(kIndex), AgeKey(StoreImpl::AgeBucket(r, flags), r.event_time, r.id), "");
+  (void)batch_.Put(cf(kIndex),
+                   AgeKey(StoreImpl::AgeBucket(r, flags), r.event_time, r.id),
+                   "");
   return Status::OK();
 }
 
@@ -200,7 +209,8 @@ void StoreVerifier::ReportCorruptPages() {
     Problem(Kind::kCorruptPage, 0, page_id, seen.why, removable);
     if (!removable) continue;
     (void)batch_.Delete(cf(kPages), PageKey(page_id));
-    for (RecordId id : seen.live) (void)batch_.Delete(cf(kPages), LiveKey(page_id, id));
+    for (RecordId id : seen.live)
+      (void)batch_.Delete(cf(kPages), LiveKey(page_id, id));
   }
 }
 

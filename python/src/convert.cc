@@ -90,6 +90,8 @@ py::dict VerifyReportToDict(const VerifyReport& r) {
   d["index_entries_checked"] = r.index_entries_checked;
   d["history_checked"] = r.history_checked;
   d["pages_checked"] = r.pages_checked;
+  d["postings_checked"] = r.postings_checked;
+  d["stale_postings"] = r.stale_postings;
   d["problem_count"] = r.problem_count;
   d["repaired_count"] = r.repaired_count;
   py::list problems;

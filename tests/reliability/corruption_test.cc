@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "page_store.h"
 #include "reliability_util.h"
+#include "search_postings.h"
 #include "rocks_glue.h"
 #include "store_test_util.h"
 
@@ -315,6 +316,85 @@ TEST_F(CorruptionTest, RepairRebuildsPagesFromKeptText) {
   EXPECT_TRUE(r.page.valid());
   ASSERT_TRUE(store_->Verify(options, &report).ok());
   EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
+}
+
+// Searches agent b of t1 for `word`; the ids found.
+std::vector<RecordId> SearchB(Store* store, const std::string& word) {
+  SearchOptions search;
+  search.filter.tenant = "t1";
+  search.filter.agent = "b";
+  search.query = word;
+  search.k = 100;
+  SearchResult result;
+  EXPECT_TRUE(store->Search(search, &result).ok());
+  std::vector<RecordId> ids;
+  for (const SearchHit& hit : result.hits) ids.push_back(hit.id);
+  return ids;
+}
+
+bool ReportsKind(const VerifyReport& report, VerifyProblem::Kind kind) {
+  for (const VerifyProblem& p : report.problems) {
+    if (p.kind == kind) return true;
+  }
+  return false;
+}
+
+// Postings written straight into the database: a malformed list, a list
+// naming another agent's record, and (deep only) a missing list. Verify
+// names them; repair rebuilds the agent's index so search is right again.
+TEST_F(CorruptionTest, PostingsAreVerifiedAndRebuilt) {
+  Fill();
+  // Indexed (fresh_[5] was updated to other words).
+  ASSERT_EQ(SearchB(store_.get(), "fresh").size(), fresh_.size() - 1);
+  store_.reset();
+  std::string key_fresh = internal::PostingPrefix("t1", "b") + "fresh";
+  std::string key_record = internal::PostingPrefix("t1", "b") + "record";
+  {
+    RawDb raw(dir_.Sub("db"));
+    std::string value;
+    ASSERT_TRUE(raw.Get(internal::kCfPostings, key_fresh, &value));
+    ASSERT_TRUE(raw.Set(internal::kCfPostings, key_fresh, "\x05\x01"));  // cut
+    std::string stolen;  // agent a's record in agent b's list
+    internal::EncodePostings({{old_[3], 1, 7}}, &stolen);
+    ASSERT_TRUE(raw.Set(internal::kCfPostings,
+                        internal::PostingPrefix("t1", "b") + "harbour", stolen));
+  }
+  Reopen();
+  VerifyOptions options;
+  VerifyReport report;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_GT(report.postings_checked, 0u);
+  EXPECT_TRUE(ReportsKind(report, VerifyProblem::Kind::kCorruptPostings));
+  EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kDanglingPosting, old_[3]));
+  options.repair = true;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_TRUE(report.ok());
+  options.repair = false;
+  options.deep = true;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
+  EXPECT_EQ(SearchB(store_.get(), "fresh").size(), fresh_.size() - 1);
+  EXPECT_TRUE(SearchB(store_.get(), "harbour").empty());
+
+  // A lost list: only the deep check (text analyzed again) sees it.
+  store_.reset();
+  {
+    RawDb raw(dir_.Sub("db"));
+    ASSERT_TRUE(raw.Delete(internal::kCfPostings, key_record));
+  }
+  Reopen();
+  options.deep = false;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_TRUE(report.ok());
+  options.deep = true;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kPostingsMismatch, fresh_[0]));
+  options.repair = true;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  options.repair = false;
+  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
+  EXPECT_EQ(SearchB(store_.get(), "record").size(), fresh_.size() - 1);
 }
 
 }  // namespace

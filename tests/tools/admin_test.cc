@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <regex>
@@ -314,6 +315,10 @@ TEST(Admin, CheckpointAndBackupBesideAWriterProcess) {
   EXPECT_NE(ck.out.find("copied read-only"), std::string::npos) << ck.out;
   ASSERT_EQ(bk.code, 0) << bk.err;
   EXPECT_NE(bk.out.find("copied read-only"), std::string::npos) << bk.out;
+  for (const auto& entry : std::filesystem::directory_iterator(tmp.Sub("bk"))) {
+    EXPECT_EQ(entry.path().filename().string().find(".mnemo-staging"),
+              std::string::npos) << "staging copy left behind";
+  }
   ASSERT_EQ(Mnemo("restore --from " + Q(tmp.Sub("bk")) + " --db " + Q(tmp.Sub("rs"))).code, 0);
   int written = 0;
   ASSERT_EQ(std::sscanf(line, "wrote %d batches", &written), 1) << line;

@@ -102,12 +102,14 @@ struct StoreStats {
 struct VerifyOptions {
   // Also decode every history version in full and every page image and
   // manifest (PNG size against the page header, manifest items against the
-  // records on the page). Slower.
+  // records on the page), and analyze every indexed record's text again to
+  // check it sits in exactly the posting lists of its terms. Slower.
   bool deep = false;
   // Rebuild derived data where possible: add missing index entries and
   // namespace keys, drop dangling index entries and live-set keys, and put
   // records whose page is missing or corrupt back into the warm tier (their
-  // text is kept), so the next compaction renders them onto new pages.
+  // text is kept), so the next compaction renders them onto new pages, and
+  // rebuild the full-text index of every agent whose postings are wrong.
   // Records whose bytes fail their checksum, and forgotten records whose
   // only page is lost, cannot be rebuilt and are only reported.
   // REQUIRES: the store is open for writing.
@@ -134,6 +136,9 @@ struct VerifyProblem {
     kPageItemMismatch,  // record's page does not list it where it says
     kDanglingLiveKey,   // page live-set key without a record on that page
     kMissingLiveKey,    // record on a page missing from its live set
+    kCorruptPostings,   // posting list / index statistics do not decode
+    kDanglingPosting,   // posting of another agent's record
+    kPostingsMismatch,  // record's postings disagree with its text
   };
   Kind kind;
   RecordId id = 0;      // the record concerned (0 when unknown or a page)
@@ -148,6 +153,11 @@ struct VerifyReport {
   uint64_t index_entries_checked = 0;
   uint64_t history_checked = 0;
   uint64_t pages_checked = 0;
+  uint64_t postings_checked = 0;
+  // Postings of records that are gone (a record deleted after its text was
+  // forgotten cannot be unindexed; searches skip them): not a problem;
+  // repair removes them.
+  uint64_t stale_postings = 0;
   uint64_t problem_count = 0;  // all found, even beyond max_problems
   uint64_t repaired_count = 0;
   std::vector<VerifyProblem> problems;  // at most max_problems

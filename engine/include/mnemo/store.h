@@ -288,7 +288,13 @@ class Store {
 
   // Writes a consistent, openable copy of the store to `out_dir` (which
   // must not exist), hard-linking immutable files where the file system
-  // allows. Safe while other threads write. REQUIRES: open for writing.
+  // allows. Safe while other threads write. Also works on a read-only
+  // instance beside a writer process: the copy then holds the writer's
+  // files as they are during the copy (write-ahead logs copied, replayed
+  // to a whole-batch point when the copy is opened). The writer may delete
+  // a file the copy needs (a flush or compaction finished meanwhile): that
+  // fails with IOError and leaves no `out_dir`; open a fresh read-only
+  // instance and try again.
   virtual Status Checkpoint(const std::string& out_dir) {
     (void)out_dir;
     return Status::NotSupported("Checkpoint");
@@ -297,7 +303,10 @@ class Store {
   // Adds an incremental backup of the store to `backup_dir` (created when
   // missing; files shared with earlier backups are not copied again). Safe
   // while other threads write. *info (when non-null) describes the backup.
-  // REQUIRES: open for writing.
+  // On a read-only instance beside a writer process it first takes a
+  // Checkpoint into `backup_dir` (hard links pin the writer's files at
+  // once; IOError when the writer deleted one first: retry) and backs up
+  // that private copy, which it then removes.
   virtual Status Backup(const std::string& backup_dir, BackupInfo* info) {
     (void)backup_dir;
     (void)info;
