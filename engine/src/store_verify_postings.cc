@@ -50,7 +50,9 @@ void StoreVerifier::NoteIndexed(const Record& r, uint8_t flags) {
 }
 
 Status StoreVerifier::CheckPostings() {
-  if (!store_->SearchIndexOn()) return Status::OK();
+  // Not SearchIndexOn(): that is false on a read-only instance, which
+  // does not index but can still check the index.
+  if (!store_->options_.full_text_index) return Status::OK();
   std::string mark;
   rocksdb::Status rs = db_->Get(ro_, cf(kDefault), kSearchWatermarkKey, &mark);
   RecordId watermark = rs.ok() && mark.size() == 8

@@ -75,6 +75,9 @@ TEST(Admin, VerifyIntactStore) {
   EXPECT_NE(r.out.find("checked 44 records, 44 index entries"),
             std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(intact)"), std::string::npos);
+  // The read-only instance checks the full-text index too.
+  r = Mnemo("verify --json --db " + Q(tmp.Sub("db")));
+  EXPECT_GT(nlohmann::json::parse(r.out)["postings_checked"].get<int>(), 0) << r.out;
 }
 
 TEST(Admin, VerifyCatchesCorruptRecordValue) {
