@@ -47,9 +47,10 @@ int ParseTimeFlag(const std::string& flag, const std::string& value,
   return kExitOk;
 }
 
-Progress::Progress(std::string label, uint64_t total)
+Progress::Progress(std::string label, uint64_t total, std::string unit)
     : label_(std::move(label)),
       total_(total),
+      unit_(std::move(unit)),
       tty_(StderrIsTerminal()),
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
@@ -70,15 +71,16 @@ void Progress::Draw(uint64_t done) {
   double seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - start_).count();
   if (!tty_) {
-    std::fprintf(stderr, "%s: %llu%s%s records, %.1f s\n", label_.c_str(),
+    std::fprintf(stderr, "%s: %llu%s%s %s, %.1f s\n", label_.c_str(),
                  static_cast<unsigned long long>(done), total_ ? "/" : "",
-                 total_ ? std::to_string(total_).c_str() : "", seconds);
+                 total_ ? std::to_string(total_).c_str() : "", unit_.c_str(),
+                 seconds);
     return;
   }
   constexpr int kWidth = 30;
   if (total_ == 0) {
-    std::fprintf(stderr, "\r%s: %llu records %.1f s", label_.c_str(),
-                 static_cast<unsigned long long>(done), seconds);
+    std::fprintf(stderr, "\r%s: %llu %s %.1f s", label_.c_str(),
+                 static_cast<unsigned long long>(done), unit_.c_str(), seconds);
   } else {
     int filled = static_cast<int>(kWidth * std::min(done, total_) / total_);
     std::fprintf(stderr, "\r%s [%s%s] %3llu%% %llu/%llu", label_.c_str(),

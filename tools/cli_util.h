@@ -53,7 +53,8 @@ int ParseTimeFlag(const std::string& flag, const std::string& value,
 class Progress {
  public:
   // `total` 0 means unknown (counts only).
-  Progress(std::string label, uint64_t total);
+  // `unit` names what is counted ("records", "KiB", ...).
+  Progress(std::string label, uint64_t total, std::string unit = "records");
   ~Progress();
   void Update(uint64_t done);
   // Clears the bar (terminal) so later output starts on a clean line.
@@ -64,6 +65,7 @@ class Progress {
 
   std::string label_;
   uint64_t total_;
+  std::string unit_;
   bool tty_;
   bool drawn_ = false;
   bool finished_ = false;

@@ -13,7 +13,11 @@
 // times.
 // restore never overwrites: DIR3 must not exist or be empty.
 
+#include <condition_variable>
+#include <filesystem>
 #include <functional>
+#include <mutex>
+#include <thread>
 
 #include "cli_util.h"
 
@@ -75,15 +79,66 @@ int RunCheckpoint(const CopyArgs& args) {
   return kExitOk;
 }
 
+// Bytes of the files under `dir` (0 when it does not exist yet).
+uint64_t BytesUnder(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  uint64_t bytes = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) bytes += it->file_size(size_ec);
+  }
+  return bytes;
+}
+
+// Progress of a backup (RocksDB reports none the CLI could use): the KiB
+// the backup directory grew by, polled while the copy runs.
+class BackupProgress {
+ public:
+  explicit BackupProgress(std::string dir)
+      : dir_(std::move(dir)), base_(BytesUnder(dir_)), progress_("backup", 0, "KiB") {
+    thread_ = std::thread([this] { Poll(); });
+  }
+  ~BackupProgress() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+    progress_.Finish();
+  }
+
+ private:
+  void Poll() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return done_; })) {
+      uint64_t now = BytesUnder(dir_);
+      progress_.Update(now > base_ ? (now - base_) >> 10 : 0);
+    }
+  }
+
+  const std::string dir_;
+  const uint64_t base_;
+  Progress progress_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 int RunBackup(const CopyArgs& args) {
   auto start = std::chrono::steady_clock::now();
-  if (StderrIsTerminal()) std::fprintf(stderr, "backing up %s ...", args.db.c_str());
   BackupInfo info;
   std::string note;
-  int rc = CopyStore(
-      args, [&](Store* store) { return store->Backup(args.target, &info); },
-      &note);
-  if (StderrIsTerminal()) std::fprintf(stderr, "\r\033[K");
+  int rc;
+  {
+    BackupProgress progress(args.target);
+    rc = CopyStore(
+        args, [&](Store* store) { return store->Backup(args.target, &info); },
+        &note);
+  }
   if (rc != kExitOk) return rc;
   std::printf("backup %u of %s written to %s (%s; %u backups kept) in %s%s\n",
               info.backup_id, args.db.c_str(), args.target.c_str(),
