@@ -86,6 +86,75 @@ TEST_F(LimitsTest, BatchIsAllOrNothingWhenOneItemIsTooLarge) {
   EXPECT_TRUE(namespaces.empty()) << "a refused batch wrote something";
 }
 
+// Options::max_batch_records: a PutBatch or Restore of more records is
+// InvalidArgument naming the limit, and writes nothing; at the limit both
+// are accepted.
+TEST_F(LimitsTest, BatchRecordLimitHoldsForPutBatchAndRestore) {
+  EXPECT_EQ(Options().max_batch_records, 100000u);
+  options_.max_batch_records = 8;
+  Reopen();
+  auto expect_refused = [](const Status& s, const char* what) {
+    EXPECT_TRUE(s.IsInvalidArgument()) << what << ": " << s.ToString();
+    EXPECT_NE(s.message().find("max_batch_records"), std::string::npos)
+        << what << ": " << s.ToString();
+    EXPECT_NE(s.message().find("limit is 8"), std::string::npos)
+        << what << ": " << s.ToString();
+    EXPECT_NE(s.message().find("9"), std::string::npos)
+        << what << " should name the batch size: " << s.ToString();
+  };
+  auto expect_nothing_in = [this](const char* tenant, const char* what) {
+    std::vector<Namespace> namespaces;
+    ASSERT_TRUE(store_->ListNamespaces(tenant, &namespaces).ok());
+    EXPECT_TRUE(namespaces.empty()) << what << ": a refused batch wrote something";
+    ScanOptions scan;
+    scan.tenant = tenant;
+    scan.agent = "a";
+    ScanResult result;
+    ASSERT_TRUE(store_->Scan(ReadOptions(), scan, &result).ok());
+    EXPECT_TRUE(result.records.empty()) << what;
+  };
+
+  std::vector<Record> batch(9, MakeRecord("over", "a", "s", "fine"));
+  std::vector<RecordId> ids;
+  expect_refused(store_->PutBatch(WriteOptions(), batch, &ids), "PutBatch");
+  EXPECT_TRUE(ids.empty());
+  expect_nothing_in("over", "PutBatch");
+
+  // Restore: ids well above anything this store assigned.
+  std::vector<Record> restore;
+  for (int i = 0; i < 9; ++i) {
+    Record r = MakeRecord("restored", "a", "s", "r" + std::to_string(i));
+    r.id = (kJan2024 << 8) + 1000 + i;
+    restore.push_back(r);
+  }
+  expect_refused(store_->Restore(WriteOptions(), restore), "Restore");
+  expect_nothing_in("restored", "Restore");
+  for (const Record& r : restore) {
+    Record back;
+    EXPECT_TRUE(store_->Get(ReadOptions(), "restored", r.id, &back).IsNotFound())
+        << "record " << r.id << " of a refused restore";
+  }
+  // The refused restore did not move the id high-water mark either: a new
+  // record still gets an id below the ids it named.
+  RecordId fresh = PutText("a", "s", "after the refusals");
+  EXPECT_LT(fresh, restore.front().id);
+
+  // Exactly at the limit both succeed.
+  batch.pop_back();
+  ASSERT_TRUE(store_->PutBatch(WriteOptions(), batch, &ids).ok());
+  EXPECT_EQ(ids.size(), 8u);
+  restore.pop_back();
+  ASSERT_TRUE(store_->Restore(WriteOptions(), restore).ok());
+  for (const Record& r : restore) {
+    Record back;
+    ASSERT_TRUE(store_->Get(ReadOptions(), "restored", r.id, &back).ok());
+    EXPECT_EQ(back.text, r.text);
+  }
+  VerifyReport report;
+  ASSERT_TRUE(store_->Verify(VerifyOptions(), &report).ok());
+  EXPECT_EQ(report.problem_count, 0u);
+}
+
 TEST_F(LimitsTest, ScanLimitAndForgedCursors) {
   for (int i = 0; i < 5; ++i) PutText("a", "s", "r" + std::to_string(i));
   ScanOptions scan;
