@@ -159,11 +159,16 @@ Status StoreImpl::PutKv(std::string_view tenant, uint64_t page_id,
   }
   MNEMO_RETURN_IF_ERROR(GetPageInfoOnly(tenant, page_id));
   gpu::CacheKey key{static_cast<uint32_t>(cache_->kv->index()), page_id, KvHash(tenant, kind)};
-  // Drop any older payload from every tier, then write through to the
-  // store first, so the payload outlives eviction and restarts.
-  MNEMO_RETURN_IF_ERROR(cache_->cache->Erase(key));
+  // Write through to the store first, so the payload outlives eviction and
+  // restarts: one RocksDB write replaces any older payload, so a crash or
+  // a failed write leaves the old payload or the new one, never neither
+  // (erasing the old one first could lose both). Then drop the stale
+  // copies from the pools and the host tier (before too, so none of them
+  // is spilled back over the new bytes meanwhile) and cache the new ones.
+  cache_->cache->Drop(key);
   MNEMO_RETURN_IF_ERROR(
       cache_->sink->Put(gpu::EncodeSpillKey("kv", key.id, key.content_hash), bytes));
+  cache_->cache->Drop(key);
   gpu::EntryOptions options;
   options.durability = gpu::Durability::kRebuildable;  // the store has it
   options.contiguous = false;  // payloads may exceed a 2 MiB page

@@ -82,7 +82,14 @@ Status StoreImpl::CheckMarker(bool* fresh) {
   }
   std::ifstream marker(dir_ + "/" + kMarkerFile);
   if (!marker) {
-    if (fs::is_empty(dir_, ec) && options_.create_if_missing &&
+    // Empty, or holding only the marker's temporary file: a creation that
+    // was interrupted (the marker is written before RocksDB creates
+    // anything), so it starts afresh instead of refusing the directory.
+    bool interrupted = true;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+      interrupted = interrupted && entry.path().filename() == "MNEMO.tmp";
+    }
+    if (!ec && interrupted && options_.create_if_missing &&
         !options_.read_only) {
       *fresh = true;
       return Status::OK();

@@ -76,6 +76,8 @@ struct HotCache::Impl {
   Status EvictSlotLocked(std::uint32_t slot);
   // Frees the entry's blocks and retires the slot (generation bump).
   void FreeSlotLocked(std::uint32_t slot);
+  // Removes the key from the pools and the host tier (not the sink).
+  void DropLocked(const CacheKey& key);
   // Creates an entry (blocks allocated) and indexes it.
   Status NewEntryLocked(const CacheKey& key, std::size_t size,
                         const EntryOptions& options, std::uint32_t* slot);

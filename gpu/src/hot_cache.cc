@@ -256,27 +256,36 @@ void HotCache::Unpin(EntryRef ref) {
 
 Status HotCache::Erase(const CacheKey& key) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  auto host = impl_->host.find(key);
-  if (host != impl_->host.end()) {
-    impl_->host_bytes -= host->second.bytes.size();
-    impl_->host_lru.erase(host->second.pos);
-    impl_->host.erase(host);
-  }
-  auto it = impl_->index.find(key);
-  if (it != impl_->index.end()) {
-    std::uint32_t slot = it->second;
-    impl_->PolicyFor(key.pool).Erased(slot);
-    impl_->index.erase(it);
-    if (impl_->entries[slot].pins > 0) {
-      impl_->entries[slot].doomed = true;
-    } else {
-      impl_->FreeSlotLocked(slot);
-    }
-  }
+  impl_->DropLocked(key);
   if (impl_->options.sink != nullptr) {
     return impl_->options.sink->Erase(impl_->SpillKey(key));
   }
   return Status::OK();
+}
+
+void HotCache::Drop(const CacheKey& key) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->DropLocked(key);
+}
+
+void HotCache::Impl::DropLocked(const CacheKey& key) {
+  auto h = host.find(key);
+  if (h != host.end()) {
+    host_bytes -= h->second.bytes.size();
+    host_lru.erase(h->second.pos);
+    host.erase(h);
+  }
+  auto it = index.find(key);
+  if (it != index.end()) {
+    std::uint32_t slot = it->second;
+    PolicyFor(key.pool).Erased(slot);
+    index.erase(it);
+    if (entries[slot].pins > 0) {
+      entries[slot].doomed = true;
+    } else {
+      FreeSlotLocked(slot);
+    }
+  }
 }
 
 Status HotCache::Write(const Lease& lease, std::size_t offset, const void* src,

@@ -191,6 +191,33 @@ TEST_P(CacheTest, GenerationsMakeStaleRefsFail) {
   EXPECT_TRUE(cache_->Pin(ref, &again).IsNotFound());
 }
 
+// Drop removes the pools' and the host tier's copies but keeps the sink's
+// (the owner replaced the bytes there); Erase removes the sink's too.
+TEST_P(CacheTest, DropKeepsTheSinkCopyEraseDoesNot) {
+  BlockPool* kv = Add("kv", 64 << 10, 0);
+  MemorySpillSink sink;
+  OpenCache(EvictionPolicy::kLru, kMiB, &sink);
+  std::uint32_t pool = static_cast<std::uint32_t>(kv->index());
+  CacheKey k{pool, 3, 0};
+  std::string spill_key = EncodeSpillKey("kv", k.id, k.content_hash);
+  std::string stale = Bytes(100000, 1), fresh = Bytes(90000, 2);
+  Lease l;
+  ASSERT_TRUE(cache_->Insert(k, stale.data(), stale.size(), {}, &l).ok());
+  ASSERT_TRUE(sink.Put(spill_key, fresh).ok());  // the owner's new bytes
+  cache_->Drop(k);
+  EXPECT_FALSE(cache_->Resident(k));
+  EXPECT_EQ(ReadAll(l), stale);  // pinned: freed at the release
+  l.Release();
+  ASSERT_TRUE(cache_->Lookup(k, &l).ok());
+  EXPECT_EQ(l.tier(), Tier::kStore);
+  EXPECT_EQ(ReadAll(l), fresh);
+  l.Release();
+  ASSERT_TRUE(cache_->Erase(k).ok());
+  std::string left;
+  EXPECT_TRUE(sink.Get(spill_key, &left).IsNotFound());
+  EXPECT_TRUE(cache_->Lookup(k, &l).IsNotFound());
+}
+
 TEST_P(CacheTest, AllocatePublishAndDLPackFeed) {
   BlockPool* vista = Add("vista", 64 << 10, 0);
   OpenCache(EvictionPolicy::kLru, 0, nullptr);

@@ -159,6 +159,10 @@ class HotCache {
   // Removes the key from every tier (the sink included). A pinned entry
   // disappears from lookups now and frees its blocks at the last release.
   Status Erase(const CacheKey& key);
+  // Like Erase, but leaves the sink's copy: for an owner that has just
+  // replaced the bytes in the sink and must drop the stale copies in the
+  // pools and the host tier (the next Lookup reloads from the sink).
+  void Drop(const CacheKey& key);
 
   // Copies between host memory and the leased entry (any backend).
   Status Write(const Lease& lease, std::size_t offset, const void* src,
