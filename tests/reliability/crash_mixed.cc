@@ -1,14 +1,18 @@
 // Copyright (c) mnemo authors.
 //
 // Child process of crash_loop_test: a randomized mixed workload (put
-// batches, updates, deletes on one thread; compaction with an advancing
-// clock on another) that prints the protocol of crash_mixed_workload.h
-// until it is killed.
+// batches, updates, deletes and hot-cache payloads (PutKv, written through
+// to the `spill` family; GetKv reads checked byte for byte; page pins) on
+// one thread; compaction with an advancing clock on another) that prints
+// the protocol of crash_mixed_workload.h until it is killed. The hot cache
+// runs on the host backend with a small budget, so payloads are evicted
+// and served back from the store.
 //
 // usage: mnemo_crash_mixed DIR FIRST_OP SEED DAY
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -39,6 +43,15 @@ std::vector<RecordId> LiveIds(Store* store) {
     for (const Record& r : result.records) ids.push_back(r.id);
     scan.cursor = result.next_cursor;
   } while (!scan.cursor.empty());
+  return ids;
+}
+
+std::vector<uint64_t> PageIds(Store* store) {
+  std::vector<PageInfo> pages;
+  Status s = store->ListPages(kMixTenant, kMixAgent, &pages);
+  if (!s.ok()) Die("list pages", s);
+  std::vector<uint64_t> ids;
+  for (const PageInfo& p : pages) ids.push_back(p.page_id);
   return ids;
 }
 
@@ -89,13 +102,74 @@ void Mutate(Store* store, uint64_t op, std::mt19937_64* rng,
   live->pop_back();
 }
 
+// Payloads this child wrote: (page, kind) -> op of the acknowledged PutKv.
+using KvModel = std::map<std::pair<uint64_t, int>, uint64_t>;
+
+// Whether `page` still exists (a delete or update can drop its last record).
+bool PageExists(Store* store, uint64_t page) {
+  PageData data;
+  Status s = store->GetPage(kMixTenant, page, &data);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) Die("get page", s);
+  return true;
+}
+
+// Writes a payload to a page compaction made (or learns the page is gone),
+// or reads one back and checks it, or pins a page and lets it go.
+void CacheOp(Store* store, uint64_t op, std::mt19937_64* rng,
+             std::vector<uint64_t>* pages, KvModel* kv) {
+  uint64_t r = (*rng)() % 8;
+  if (r == 0) {
+    uint64_t page = (*pages)[(*rng)() % pages->size()];
+    std::vector<PinnedPage> pinned;
+    Status s = store->PinPages(kMixTenant, {page}, &pinned);
+    if (!s.ok() && !s.IsNotFound()) Die("pin page", s);
+    return;  // the leases are released here
+  }
+  if (r < 4 && !kv->empty()) {
+    auto it = kv->begin();
+    std::advance(it, (*rng)() % kv->size());
+    std::string bytes;
+    Status s = store->GetKv(kMixTenant, it->first.first, KvKind(it->first.second),
+                            &bytes);
+    if (s.IsNotFound() && !PageExists(store, it->first.first)) {
+      kv->erase(it);
+      return;
+    }
+    if (!s.ok()) Die("get kv", s);
+    if (bytes != KvBytes(it->second)) {
+      std::fprintf(stderr, "get kv: page %llu kind %s: not the bytes of op %llu\n",
+                   static_cast<unsigned long long>(it->first.first),
+                   KvKind(it->first.second),
+                   static_cast<unsigned long long>(it->second));
+      std::_Exit(1);
+    }
+    return;
+  }
+  size_t pick = (*rng)() % pages->size();
+  uint64_t page = (*pages)[pick];
+  int kind = static_cast<int>((*rng)() % kMixKvKinds);
+  std::string bytes = KvBytes(op);
+  Line("?K %llu %llu %llu\n", op, page, kind);
+  Status s = store->PutKv(kMixTenant, page, KvKind(kind), bytes);
+  if (s.IsNotFound() && !PageExists(store, page)) {
+    Line("-K %llu %llu %llu\n", op, page, kind);
+    (*pages)[pick] = pages->back();
+    pages->pop_back();
+    return;
+  }
+  if (!s.ok()) Die("put kv", s);
+  Line("!K %llu %llu %llu\n", op, page, kind);
+  (*kv)[{page, kind}] = op;
+}
+
 int Main(int argc, char** argv) {
   if (argc != 5) {
     std::fprintf(stderr, "usage: mnemo_crash_mixed DIR FIRST_OP SEED DAY\n");
     return 2;
   }
   std::unique_ptr<Store> store;
-  Status s = Store::Open(Options(), argv[1], &store);
+  Status s = Store::Open(MixOptions(), argv[1], &store);
   if (!s.ok()) Die("open", s);
   uint64_t op = std::strtoull(argv[2], nullptr, 10);
   std::mt19937_64 rng(std::strtoull(argv[3], nullptr, 10));
@@ -112,11 +186,20 @@ int Main(int argc, char** argv) {
     }
   });
   compactor.detach();
+  std::vector<uint64_t> pages;
+  KvModel kv;
   for (;; ++op) {
-    if (live.empty() || rng() % 10 < 5) {
+    // New pages appear as the compactor runs: look again now and then.
+    if (op % 64 == 0 || (pages.empty() && op % 8 == 0)) {
+      pages = PageIds(store.get());
+    }
+    uint64_t r = rng() % 10;
+    if (live.empty() || r < 4) {
       PutBatch(store.get(), op, day, &rng, &live);
-    } else {
+    } else if (r < 7 || pages.empty()) {
       Mutate(store.get(), op, &rng, &live);
+    } else {
+      CacheOp(store.get(), op, &rng, &pages, &kv);
     }
   }
 }
