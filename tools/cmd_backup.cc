@@ -9,10 +9,13 @@
 // through a read-only instance instead: the copy holds the writer's files
 // as they are during the copy, replayed to a whole-batch point when opened.
 // When the writer deletes a file mid-copy (its flush or compaction
-// finished), the copy is retried with a fresh instance, up to kCopyAttempts
-// times.
+// finished, or a write-ahead log the instance's view needed went), the copy
+// is retried with a fresh instance for up to kCopyRetrySeconds: a writer
+// that flushes many times a second can beat a handful of attempts.
 // restore never overwrites: DIR3 must not exist or be empty.
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -28,7 +31,7 @@ struct CopyArgs {
   std::string db, target;
 };
 
-constexpr int kCopyAttempts = 5;
+constexpr int kCopyRetrySeconds = 60;
 
 // Opens `db` for writing, or read-only when another process writes it
 // (*beside_writer). On failure prints why and returns the exit code.
@@ -47,6 +50,8 @@ int OpenForCopy(const std::string& db, std::unique_ptr<Store>* store,
 // the copy needed. *note says how the copy was made.
 int CopyStore(const CopyArgs& args, const std::function<Status(Store*)>& copy,
               std::string* note) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::seconds(kCopyRetrySeconds);
   for (int attempt = 1;; ++attempt) {
     std::unique_ptr<Store> store;
     bool beside_writer = false;
@@ -60,9 +65,12 @@ int CopyStore(const CopyArgs& args, const std::function<Status(Store*)>& copy,
       }
       return kExitOk;
     }
-    if (!beside_writer || !s.IsIOError() || attempt == kCopyAttempts) {
+    if (!beside_writer || !s.IsIOError() ||
+        std::chrono::steady_clock::now() > deadline) {
       return FailRuntime(s);
     }
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(10 * attempt, 200)));
   }
 }
 

@@ -162,8 +162,34 @@ std::string AccessOperand(uint64_t count, Micros last) {
   return op;
 }
 
+bool WalFailureListener::IsWalWrite(rocksdb::BackgroundErrorReason reason) {
+  return reason == rocksdb::BackgroundErrorReason::kWriteCallback ||
+         reason == rocksdb::BackgroundErrorReason::kMemTable;
+}
+
+void WalFailureListener::OnBackgroundError(
+    rocksdb::BackgroundErrorReason reason, rocksdb::Status* bg_error) {
+  if (!IsWalWrite(reason) || bg_error == nullptr || bg_error->ok()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!failed_.load()) what_ = bg_error->ToString();
+  failed_.store(true);
+}
+
+void WalFailureListener::OnErrorRecoveryBegin(
+    rocksdb::BackgroundErrorReason reason, rocksdb::Status /*bg_error*/,
+    bool* auto_recovery) {
+  if (IsWalWrite(reason) && auto_recovery != nullptr) *auto_recovery = false;
+}
+
+std::string WalFailureListener::what() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return what_;
+}
+
 RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
   RocksConfig config;
+  config.wal_failures = std::make_shared<WalFailureListener>();
+  config.db.listeners.push_back(config.wal_failures);
   config.db.create_if_missing = options.create_if_missing;
   config.db.create_missing_column_families = true;
   config.db.error_if_exists = options.error_if_exists;

@@ -13,9 +13,12 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/db.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/status.h>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,9 +44,41 @@ Status FromRocks(const rocksdb::Status& s, std::string_view context);
 // Operand of the access merge: +count reads, latest read at `last`.
 std::string AccessOperand(uint64_t count, Micros last);
 
+// Notices a foreground write that failed at the write-ahead log (a failed
+// append or sync: RocksDB reports it as a background error of reason
+// kWriteCallback, or kMemTable) and turns RocksDB's automatic recovery off
+// for it. The failed batch may be in the log in full or in part, without
+// being in any memtable. DB::Resume() (and the automatic recovery) then
+// flushes the column families one by one: if one flush fails (the disk is
+// still full) and the process stops or the store is closed, the families
+// already flushed have moved past that log while the others replay it, so a
+// reopened store holds part of the failed batch (a record without its
+// index entry). Atomic flush would avoid that, but in RocksDB 7.8 a failed
+// atomic flush leaks a column family reference and the library aborts when
+// the database is closed. So, as later RocksDB releases do for such errors,
+// the store treats it as fatal until reopened: a reopen replays the log for
+// every family alike (no family flushed after the failure).
+class WalFailureListener final : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                         rocksdb::Status* bg_error) override;
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason reason,
+                            rocksdb::Status bg_error,
+                            bool* auto_recovery) override;
+  bool failed() const { return failed_.load(); }
+  std::string what() const;  // the first such error
+
+ private:
+  static bool IsWalWrite(rocksdb::BackgroundErrorReason reason);
+  std::atomic<bool> failed_{false};
+  mutable std::mutex mu_;
+  std::string what_;
+};
+
 // Database-wide options (shared block cache etc.) for a store.
 struct RocksConfig {
   rocksdb::DBOptions db;
+  std::shared_ptr<WalFailureListener> wal_failures;  // in db.listeners
   std::vector<rocksdb::ColumnFamilyDescriptor> families;  // all of ours
   // Compaction filters referenced (not owned) by `families`; must outlive
   // the database.

@@ -125,6 +125,15 @@ Status StoreImpl::Checkpoint(const std::string& out_dir) {
   MNEMO_RETURN_IF_ERROR(FromRocks(
       checkpoint->CreateCheckpoint(out_dir, flush_unless_wal_above),
       "checkpoint to " + out_dir));
+  // Beside a writer process, a log this instance's view needs may be
+  // deleted while the copy is made: the copy would then miss what that log
+  // held for some families. IOError: the caller retries on a fresh view.
+  if (options_.read_only && WalViewIsStale()) {
+    fs::remove_all(out_dir, ec);
+    return Status::IOError(
+        "checkpoint to " + out_dir + ": the writer process of store " + dir_ +
+        " deleted a write-ahead log the copy needed (No such file)");
+  }
   return WriteMarkerInto(out_dir, MarkerText());
 }
 

@@ -51,6 +51,13 @@ class StoreImpl final : public Store {
                                  BackupInfo* info);
   rocksdb::Status OpenReadOnlyBesideWriter(
       const std::vector<rocksdb::ColumnFamilyDescriptor>& families);
+  // True when a write-ahead log this read-only instance's view needs was
+  // deleted by a writer process (see OpenReadOnlyBesideWriter).
+  bool WalViewIsStale() const;
+  std::vector<uint64_t> LogNumbers() const;
+  void NoteLogsNeeded(const std::vector<uint64_t>& logs_before);
+  // Releases the handles and the database of a failed open attempt.
+  void CloseDb();
 
   Status Put(const WriteOptions& options, const Record& record,
              RecordId* id) override;
@@ -214,6 +221,8 @@ class StoreImpl final : public Store {
                         std::vector<std::string>* new_namespaces);
   Status Commit(const WriteOptions& options, rocksdb::WriteBatch* batch,
                 std::string_view what);
+  // The error of a write refused after a write-ahead log failure.
+  Status WalFailed(std::string_view what) const;
   Status DeleteMatching(const WriteOptions& options, const Namespace& ns,
                         bool whole_agent, uint64_t* deleted);
   // Adds the deletion of a record (its value, time-index and age entries,
@@ -274,6 +283,8 @@ class StoreImpl final : public Store {
   std::thread compaction_thread_;
   std::atomic<bool> background_cancel_{false};  // set on close
   // A write failed: RocksDB refuses writes until DB::Resume() (see Commit).
+  // Read-only instances: the write-ahead logs their view needs.
+  std::vector<uint64_t> logs_needed_;
   std::atomic<bool> write_failed_{false};
   void CompactionLoop();
 

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -135,18 +137,88 @@ Status StoreImpl::WriteMarker() {
 // instance opens, deleting files the MANIFEST it read still names; the next
 // attempt reads the new MANIFEST. Once open, every file is held open
 // (max_open_files -1), so later deletions do not affect this instance.
+// The write-ahead logs are the exception: an instance that read the
+// MANIFEST before the writer flushed the last family still needing a log
+// replays only the logs left, and misses what the deleted one held for the
+// families not yet flushed in its view (a record without its postings):
+// WalViewIsStale catches that, and the open is retried too.
+// Attempts go on for up to 20 s, not a fixed count: on a slow or loaded
+// machine (and in sanitizer builds) one attempt can take longer than the
+// writer's flushes, and 20 quick attempts all failed in the ASAN stage.
 rocksdb::Status StoreImpl::OpenReadOnlyBesideWriter(
     const std::vector<rocksdb::ColumnFamilyDescriptor>& families) {
-  constexpr int kAttempts = 20;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
   rocksdb::Status s;
-  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+  for (int attempt = 1;; ++attempt) {
+    std::vector<uint64_t> logs_before = LogNumbers();
     s = rocksdb::DB::OpenForReadOnly(config_.db, dir_, families, &handles_,
                                      &db_);
+    if (s.ok()) {
+      NoteLogsNeeded(logs_before);
+      if (WalViewIsStale()) {
+        CloseDb();
+        s = rocksdb::Status::IOError(
+            "No such file: a write-ahead log this instance needed was "
+            "deleted by the writer process");
+      }
+    }
     bool vanished = s.ToString().find("No such file") != std::string::npos;
-    if (s.ok() || !vanished) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+    if (s.ok() || !vanished || std::chrono::steady_clock::now() > deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(5 * attempt, 50)));
   }
   return s;
+}
+
+// The numbers of the write-ahead logs in the store directory.
+std::vector<uint64_t> StoreImpl::LogNumbers() const {
+  std::vector<uint64_t> numbers;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() <= 4 || name.compare(name.size() - 4, 4, ".log") != 0) {
+      continue;
+    }
+    std::string digits = name.substr(0, name.size() - 4);
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    numbers.push_back(std::strtoull(digits.c_str(), nullptr, 10));
+  }
+  return numbers;
+}
+
+// The logs this instance's view needs: of those present before it read the
+// MANIFEST (a log deleted earlier was obsolete in that MANIFEST already),
+// the ones at or above RocksDB's min log number to keep.
+void StoreImpl::NoteLogsNeeded(const std::vector<uint64_t>& logs_before) {
+  uint64_t min_log = 0;
+  if (!db_->GetIntProperty(rocksdb::DB::Properties::kMinLogNumberToKeep,
+                           &min_log)) {
+    min_log = 0;  // keep them all
+  }
+  logs_needed_.clear();
+  for (uint64_t number : logs_before) {
+    if (number >= min_log) logs_needed_.push_back(number);
+  }
+}
+
+// A log this view needs is gone: the writer flushed every family past it
+// after this instance read the MANIFEST (or while it replayed the log).
+bool StoreImpl::WalViewIsStale() const {
+  std::vector<uint64_t> now = LogNumbers();
+  for (uint64_t number : logs_needed_) {
+    if (std::find(now.begin(), now.end(), number) == now.end()) return true;
+  }
+  return false;
+}
+
+void StoreImpl::CloseDb() {
+  for (auto* handle : handles_) (void)db_->DestroyColumnFamilyHandle(handle);
+  handles_.clear();
+  delete db_;
+  db_ = nullptr;
 }
 
 Status StoreImpl::OpenDb() {
@@ -249,9 +321,15 @@ Status StoreImpl::AssignIds(size_t n, RecordId* first) {
     RecordId mark = end + (RecordId{1} << 16);
     std::string value;
     PutFixed64(&value, mark);
-    rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), cf(kDefault),
-                                 kNextIdKey, value);
-    if (!s.ok()) return FromRocks(s, "recording id high-water mark");
+    // Through Commit like every other write: after a failed write (disk
+    // full) it resumes RocksDB first, and its errors name the store. With
+    // writes more than ~256 us apart this is the first write of nearly
+    // every Put, so a bare Put here left the store refusing writes after
+    // the disk had room again.
+    rocksdb::WriteBatch batch;
+    (void)batch.Put(cf(kDefault), kNextIdKey, value);
+    MNEMO_RETURN_IF_ERROR(
+        Commit(WriteOptions(), &batch, "recording id high-water mark"));
     reserved_id_ = mark;
   }
   last_id_ = end;

@@ -130,18 +130,35 @@ Status StoreImpl::Commit(const WriteOptions& options,
                          rocksdb::WriteBatch* batch, std::string_view what) {
   rocksdb::WriteOptions wo;
   wo.sync = options.sync;
-  // After a failed write (disk full, I/O error) RocksDB refuses every write
-  // until DB::Resume() succeeds: try it first (it fails fast while the disk
-  // is still full), so the store recovers once space returns, without a
-  // reopen. The failed batch itself is never retried (its outcome is
-  // unknown to the caller, who got an error).
+  // A write that failed at the write-ahead log leaves the store refusing
+  // writes until it is reopened (see WalFailureListener for why it cannot
+  // be resumed in place). After any other failed write (a flush or
+  // compaction that hit a full disk or an I/O error) RocksDB refuses every
+  // write until DB::Resume() succeeds: try it first (it fails fast while
+  // the disk is still full), so the store recovers once space returns,
+  // without a reopen. The failed batch itself is never retried (its
+  // outcome is unknown to the caller, who got an error).
   // (Busy: RocksDB's own retry of the failed flush is under way.)
+  if (config_.wal_failures->failed()) return WalFailed(what);
   rocksdb::Status s;
   if (write_failed_.load()) s = db_->Resume();
   if (s.ok() || s.IsBusy()) s = db_->Write(wo, batch);
   write_failed_.store(!s.ok() && s.IsIOError());
   if (s.ok()) return Status::OK();
-  return FromRocks(s, std::string(what) + " in store " + dir_);
+  std::string context = std::string(what) + " in store " + dir_;
+  if (config_.wal_failures->failed()) {
+    context += " (a write-ahead log write failed: writes are refused until "
+               "the store is reopened)";
+  }
+  return FromRocks(s, context);
+}
+
+Status StoreImpl::WalFailed(std::string_view what) const {
+  return Status::IOError(
+      std::string(what) + " in store " + dir_ +
+      ": writes are refused since a write-ahead log write failed (" +
+      config_.wal_failures->what() +
+      "); reopen the store (every acknowledged write is kept)");
 }
 
 Status StoreImpl::Put(const WriteOptions& options, const Record& record,

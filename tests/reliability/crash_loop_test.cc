@@ -259,8 +259,9 @@ TEST(CrashLoopTest, RandomMixedWorkloadSurvivesEveryKill) {
   RecordProperty("kills", kills);
   RecordProperty("acknowledged", static_cast<int>(loop.acked()));
   EXPECT_GT(loop.acked(), static_cast<uint64_t>(rounds)) << "too few acks";
-  // Short CI runs may see few pages; a longer run must reach the cache.
-  if (rounds >= 8) {
+  // A short run on a slow build (TSAN, a loaded machine) may end before
+  // compaction wrote pages to hang payloads on; a full run must reach them.
+  if (rounds >= 50) {
     EXPECT_GT(loop.kv_acked(), 0u) << "no payload was written";
   }
 }
