@@ -81,7 +81,12 @@ TEST(CompactionCrashTest, KillsDuringCompactionLoseNothing) {
   constexpr int kRounds = 20;
   size_t on_pages = 0;
   for (int round = 0; round < kRounds; ++round) {
-    auto acks = RunCompactorAndKill(db, next_batch, round * 4, 150 + rng() % 450);
+    // Kills land 150-600 ms in; on a loaded machine (sanitizer builds, CI)
+    // the child may not reach the page phase that soon, so until a round
+    // has left records on pages, each round waits 250 ms longer.
+    int delay_ms = 150 + static_cast<int>(rng() % 450);
+    if (on_pages == 0) delay_ms += 250 * round;
+    auto acks = RunCompactorAndKill(db, next_batch, round * 4, delay_ms);
     for (auto& [batch, ack] : acks) {
       acked[batch] = ack;
       next_batch = std::max(next_batch, batch + 1);
