@@ -184,6 +184,7 @@ TEST_F(FaultInjectionTest, RandomFaultsNeverCrashAndKeepAcknowledgedWrites) {
     ExpectVerifyClean(store_.get(), "round " + std::to_string(round));
   }
   EXPECT_GT(fs_.faults_injected(), 5u);
+  RecordProperty("faults_injected", static_cast<int>(fs_.faults_injected()));
 }
 
 // The states a record may be in after a power cut: its synced state or any
@@ -324,6 +325,7 @@ TEST_F(FaultInjectionTest, FailedLogSyncNeverLeavesPartOfTheBatch) {
     ExpectVerifyClean(store_.get(), where);
     if (HasFailure()) return;
   }
+  RecordProperty("faults_injected", static_cast<int>(fs_.faults_injected()));
 }
 
 // A settable clock (ids follow it: now_us << 8 | sequence).
