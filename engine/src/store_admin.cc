@@ -132,7 +132,7 @@ Status StoreImpl::Checkpoint(const std::string& out_dir) {
     fs::remove_all(out_dir, ec);
     return Status::IOError(
         "checkpoint to " + out_dir + ": the writer process of store " + dir_ +
-        " deleted a write-ahead log the copy needed (No such file)");
+        " deleted a write-ahead log the copy needed");
   }
   return WriteMarkerInto(out_dir, MarkerText());
 }

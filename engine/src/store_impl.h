@@ -56,7 +56,7 @@ class StoreImpl final : public Store {
   bool WalViewIsStale() const;
   std::vector<uint64_t> LogNumbers() const;
   void NoteLogsNeeded(const std::vector<uint64_t>& logs_before);
-  // Releases the handles and the database of a failed open attempt.
+  // Releases the handles and the database (a failed open attempt, close).
   void CloseDb();
 
   Status Put(const WriteOptions& options, const Record& record,
@@ -282,9 +282,9 @@ class StoreImpl final : public Store {
   std::mutex compaction_mu_;  // one Compact at a time
   std::thread compaction_thread_;
   std::atomic<bool> background_cancel_{false};  // set on close
-  // A write failed: RocksDB refuses writes until DB::Resume() (see Commit).
   // Read-only instances: the write-ahead logs their view needs.
   std::vector<uint64_t> logs_needed_;
+  // A write failed: RocksDB refuses writes until DB::Resume() (see Commit).
   std::atomic<bool> write_failed_{false};
   void CompactionLoop();
 

@@ -61,9 +61,7 @@ StoreImpl::~StoreImpl() {
   if (!options_.read_only) (void)FlushAccessCounts();
   // A later read-only open searches what is indexed now.
   (void)CatchUpSearch(LastAssignedId(), /*wait=*/false, nullptr);
-  for (auto* handle : handles_) (void)db_->DestroyColumnFamilyHandle(handle);
-  (void)db_->Close();
-  delete db_;
+  CloseDb();
 }
 
 // The MNEMO marker file says "this directory is a mnemo store of format N".
@@ -154,16 +152,17 @@ rocksdb::Status StoreImpl::OpenReadOnlyBesideWriter(
     std::vector<uint64_t> logs_before = LogNumbers();
     s = rocksdb::DB::OpenForReadOnly(config_.db, dir_, families, &handles_,
                                      &db_);
+    bool vanished = s.ToString().find("No such file") != std::string::npos;
     if (s.ok()) {
       NoteLogsNeeded(logs_before);
-      if (WalViewIsStale()) {
+      vanished = WalViewIsStale();
+      if (vanished) {
         CloseDb();
         s = rocksdb::Status::IOError(
-            "No such file: a write-ahead log this instance needed was "
-            "deleted by the writer process");
+            "a write-ahead log this instance needed was deleted by the "
+            "writer process");
       }
     }
-    bool vanished = s.ToString().find("No such file") != std::string::npos;
     if (s.ok() || !vanished || std::chrono::steady_clock::now() > deadline) {
       break;
     }
@@ -217,6 +216,7 @@ bool StoreImpl::WalViewIsStale() const {
 void StoreImpl::CloseDb() {
   for (auto* handle : handles_) (void)db_->DestroyColumnFamilyHandle(handle);
   handles_.clear();
+  (void)db_->Close();
   delete db_;
   db_ = nullptr;
 }
@@ -321,11 +321,9 @@ Status StoreImpl::AssignIds(size_t n, RecordId* first) {
     RecordId mark = end + (RecordId{1} << 16);
     std::string value;
     PutFixed64(&value, mark);
-    // Through Commit like every other write: after a failed write (disk
-    // full) it resumes RocksDB first, and its errors name the store. With
-    // writes more than ~256 us apart this is the first write of nearly
-    // every Put, so a bare Put here left the store refusing writes after
-    // the disk had room again.
+    // Through Commit like every other write, so its errors name the store
+    // and count as failed writes (with writes more than ~256 us apart this
+    // is the first write of nearly every Put).
     rocksdb::WriteBatch batch;
     (void)batch.Put(cf(kDefault), kNextIdKey, value);
     MNEMO_RETURN_IF_ERROR(
