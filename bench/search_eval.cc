@@ -13,9 +13,12 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "mnemo/json_limits.h"
+#include "mnemo/quote.h"
 #include "mnemo/search.h"
 #include "mnemo/store.h"
 #include "workload/locomo.h"
@@ -47,20 +50,32 @@ std::set<std::string> ParseEvidence(const nlohmann::json& list) {
   return out;
 }
 
+// The QA items of a LoCoMo file (LoadLocomo has read its conversations).
+// Items that are not objects or lack a string question are skipped.
 Status LoadQuestions(const std::string& path, std::vector<Question>* out) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read " + path);
-  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + QuoteForMessage(path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  MNEMO_RETURN_IF_ERROR(CheckJsonDepth(text.str()).WithContext(QuoteForMessage(path)));
+  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
   if (doc.is_discarded() || !doc.is_array()) {
-    return Status::InvalidArgument(path + " is not a LoCoMo JSON array");
+    return Status::InvalidArgument(QuoteForMessage(path) + " is not a LoCoMo JSON array");
   }
   for (const auto& sample : doc) {
-    std::string agent = sample.value("sample_id", "");
-    for (const auto& qa : sample.value("qa", nlohmann::json::array())) {
-      int category = qa.value("category", 0);
-      if (category < 1 || category > 4 || !qa.contains("question")) continue;
+    if (!sample.is_object() || !sample.contains("qa") || !sample["qa"].is_array()) continue;
+    auto id = sample.find("sample_id");
+    std::string agent = id != sample.end() && id->is_string() ? id->get<std::string>() : "";
+    for (const auto& qa : sample["qa"]) {
+      if (!qa.is_object() || !qa.contains("question") || !qa["question"].is_string()) continue;
+      auto category = qa.find("category");
+      if (category == qa.end() || !category->is_number_integer()) continue;
+      int c = category->get<int>();
+      if (c < 1 || c > 4) continue;
+      auto evidence = qa.find("evidence");
       Question q{agent, qa["question"].get<std::string>(),
-                 ParseEvidence(qa.value("evidence", nlohmann::json::array()))};
+                 evidence != qa.end() && evidence->is_array() ? ParseEvidence(*evidence)
+                                                               : std::set<std::string>()};
       if (!q.evidence.empty()) out->push_back(std::move(q));
     }
   }

@@ -32,6 +32,7 @@
 #include <unordered_map>
 
 #include "cli_util.h"
+#include "mnemo/quote.h"
 #include "workload/locomo.h"
 #include "workload/page_files.h"
 #include "workload/record_json.h"
@@ -64,7 +65,7 @@ bool Reject(const ImportArgs& args, Input* in, const std::string& message) {
                                  "bad lines)");
     return false;
   }
-  std::fprintf(stderr, "mnemo: skipped %s\n", message.c_str());
+  std::fprintf(stderr, "mnemo: skipped %s\n", EscapeForTerminal(message).c_str());
   ++in->skipped;
   return true;
 }
@@ -253,8 +254,8 @@ Attach AttachOne(const ImportArgs& args, PageFiles* files, Input* in,
     return Attach::kFail;
   }
   if (!problem.empty()) {
-    std::fprintf(stderr, "mnemo: %s restored as warm text: %s\n", where.c_str(),
-                 problem.c_str());
+    std::fprintf(stderr, "mnemo: %s restored as warm text: %s\n",
+                 EscapeForTerminal(where).c_str(), EscapeForTerminal(problem).c_str());
   }
   r.tier = Tier::kWarm;
   r.page = PageRef();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "mnemo/quote.h"
 
 namespace mnemo::cli {
 namespace {
@@ -35,8 +36,10 @@ bool RegisterCommand(std::string_view name, std::string_view description,
 }
 
 int Fail(int exit_code, std::string_view message) {
-  std::fprintf(stderr, "mnemo: %.*s\n", static_cast<int>(message.size()),
-               message.data());
+  // Messages carry names, paths and flag values the user typed or a file
+  // held: escape what would corrupt the terminal or cut the line short.
+  std::string shown = EscapeForTerminal(message);
+  std::fprintf(stderr, "mnemo: %s\n", shown.c_str());
   return exit_code;
 }
 
@@ -58,8 +61,8 @@ int Main(int argc, char** argv) {
     bodies[sub] = command.setup(*sub);
   }
   if (argc > 1 && argv[1][0] != '-' && Registry().count(argv[1]) == 0) {
-    return Fail(kExitUsage, std::string("unknown command '") + argv[1] +
-                                "' (run 'mnemo --help' for the list)");
+    return Fail(kExitUsage, "unknown command " + QuoteForMessage(argv[1]) +
+                                " (run 'mnemo --help' for the list)");
   }
   try {
     app.parse(argc, argv);

@@ -25,6 +25,7 @@
 #include "mnemo/codec/png.h"
 #include "mnemo/codec/profile.h"
 #include "mnemo/codec/text_codec.h"
+#include "mnemo/json_limits.h"
 #include "page_store.h"
 #include "search_postings.h"
 #include "workload/record_json.h"
@@ -200,6 +201,15 @@ void JsonlSeeds() {
   r.text = "caf\xc3\xa9 \xf0\x9f\x98\x80";
   r.expires_at = r.event_time + 86'400'000'000LL;
   Write(dir, "dump_line", mnemo::workload::RecordToJson(r));
+  // Metadata nested to the depth limit (accepted) and one level past it.
+  auto nested = [](int levels) {
+    return R"({"tenant":"t","agent":"a","text":"x","metadata":{"m":)" +
+           std::string(levels, '[') + std::string(levels, ']') + "}}";
+  };
+  Write(dir, "deep_metadata", nested(mnemo::kMaxJsonDepth - 2));
+  Write(dir, "too_deep_metadata", nested(mnemo::kMaxJsonDepth - 1));
+  Write(dir, "duplicate_key",
+        R"({"tenant":"a","agent":"x","text":"y","metadata":{"k":"1","k":"2"},"tenant":"b"})");
 }
 
 // Store operation sequences (see Run::Step in fuzz_store_ops.cc).

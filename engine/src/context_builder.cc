@@ -11,6 +11,7 @@
 #include <set>
 
 #include "context_internal.h"
+#include "mnemo/quote.h"
 #include "store_impl.h"
 
 namespace mnemo::internal {
@@ -31,8 +32,8 @@ Status ValidateContext(const ContextOptions& o,
   }
   *profile = codec::FindProfile(o.profile);
   if (*profile == nullptr) {
-    return Status::InvalidArgument("context: unknown profile '" + o.profile +
-                                   "'");
+    return Status::InvalidArgument("context: unknown profile " +
+                                   QuoteForMessage(o.profile));
   }
   return Status::OK();
 }

@@ -6,6 +6,8 @@
 
 #include "mnemo/codec/profile.h"
 #include "mnemo/compaction.h"
+#include "mnemo/json_limits.h"
+#include "mnemo/quote.h"
 
 namespace mnemo {
 namespace {
@@ -63,8 +65,9 @@ Status CheckKeys(const Json& obj, std::initializer_list<const char*> known,
     bool ok = false;
     for (const char* k : known) ok = ok || it.key() == k;
     if (!ok) {
-      return Status::InvalidArgument("policy: unknown key '" + it.key() +
-                                     "' in " + std::string(where));
+      return Status::InvalidArgument("policy: unknown key " +
+                                     QuoteForMessage(it.key()) + " in " +
+                                     std::string(where));
     }
   }
   return Status::OK();
@@ -142,6 +145,7 @@ Status ReadScalars(const Json& j, CompactionPolicy* p) {
 
 Status CompactionPolicy::FromJson(const std::string& json,
                                   CompactionPolicy* policy) {
+  MNEMO_RETURN_IF_ERROR(CheckJsonDepth(json).WithContext("policy"));
   Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return Status::InvalidArgument("policy: not a JSON object");
@@ -164,8 +168,8 @@ Status CompactionPolicy::FromJson(const std::string& json,
 Status CompactionPolicy::Validate() const {
   for (const std::string* name : {&pixel_profile, &decayed_profile}) {
     if (codec::FindProfile(*name) == nullptr) {
-      return Status::InvalidArgument("policy: unknown render profile '" +
-                                     *name + "'");
+      return Status::InvalidArgument("policy: unknown render profile " +
+                                     QuoteForMessage(*name));
     }
   }
   auto check = [](const TierThresholds& t) {

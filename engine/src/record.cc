@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "mnemo/options.h"
+#include "mnemo/quote.h"
 
 namespace mnemo {
 
@@ -87,9 +88,9 @@ Status CheckPart(std::string_view part, std::string_view what, size_t max) {
   }
   for (unsigned char c : part) {
     if (c < 0x20 || c == 0x7f) {
-      return Status::InvalidArgument(std::string(what) + " '" +
-                                     std::string(part) +
-                                     "' contains a control character");
+      return Status::InvalidArgument(std::string(what) + " " +
+                                     QuoteForMessage(part, 64) +
+                                     " contains a control character");
     }
   }
   if (!IsValidUtf8(part)) {

@@ -11,6 +11,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "mnemo/quote.h"
 #include "rocks_glue.h"
 #include "search_analyzer.h"
 #include "search_internal.h"
@@ -56,8 +57,9 @@ Status ReadTermLists(const SearchEnv& env, const rocksdb::ReadOptions& ro,
       MNEMO_RETURN_IF_ERROR(
           ReadPostingsValue(env, ro, prefix + terms[t], &value, &found));
       if (found && !DecodePostings(value, &out->lists[t])) {
-        return Status::Corruption("posting list of '" + terms[t] +
-                                  "' under agent '" + agent + "' is malformed");
+        return Status::Corruption("posting list of " + QuoteForMessage(terms[t]) +
+                                  " under agent " + QuoteForMessage(agent) +
+                                  " is malformed");
       }
     }
   }

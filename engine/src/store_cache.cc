@@ -6,6 +6,7 @@
 
 #include "keys.h"
 #include "mnemo/codec/png.h"
+#include "mnemo/quote.h"
 #include "page_store.h"
 #include "rocks_glue.h"
 #include "store_impl.h"
@@ -20,7 +21,7 @@ Status ParsePolicy(const std::string& name, gpu::EvictionPolicy* policy) {
   if (name == "lru") *policy = gpu::EvictionPolicy::kLru;
   else if (name == "arc") *policy = gpu::EvictionPolicy::kArc;
   else if (name == "s3fifo") *policy = gpu::EvictionPolicy::kS3Fifo;
-  else return Status::InvalidArgument("cache policy '" + name + "' (expected lru, arc or s3fifo)");
+  else return Status::InvalidArgument("cache policy " + QuoteForMessage(name) + " (expected lru, arc or s3fifo)");
   return Status::OK();
 }
 

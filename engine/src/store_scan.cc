@@ -9,6 +9,7 @@
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
+#include "mnemo/quote.h"
 #include "store_impl.h"
 
 namespace mnemo::internal {
@@ -135,8 +136,8 @@ Status StoreImpl::Scan(const ReadOptions& /*options*/, const ScanOptions& scan,
     if (!ParseTimeIndexSuffix(key, prefix.size(), &time, &id) ||
         !DecodeIndexEntry({it->value().data(), it->value().size()}, &entry)) {
       db_->ReleaseSnapshot(snap);
-      return Status::Corruption("malformed index entry of agent '" +
-                                scan.agent + "'");
+      return Status::Corruption("malformed index entry of agent " +
+                                QuoteForMessage(scan.agent));
     }
     if (!Matches(scan, entry, now)) continue;
     if (keys.size() == scan.limit) {
@@ -146,7 +147,7 @@ Status StoreImpl::Scan(const ReadOptions& /*options*/, const ScanOptions& scan,
     keys.push_back(RecordKey(id));
     last_suffix.assign(key.substr(prefix.size()));
   }
-  Status s = FromRocks(it->status(), "scanning agent " + scan.agent);
+  Status s = FromRocks(it->status(), "scanning agent " + QuoteForMessage(scan.agent));
   std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());

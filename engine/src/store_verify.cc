@@ -7,6 +7,7 @@
 
 #include "envelope.h"
 #include "keys.h"
+#include "mnemo/quote.h"
 
 namespace mnemo {
 
@@ -152,7 +153,8 @@ Status StoreVerifier::CheckNamespaceOf(const Record& r) {
   if (s.ok()) return Status::OK();
   if (!s.IsNotFound()) return FromRocks(s, "reading namespace key");
   Problem(Kind::kMissingNamespace, r.id, 0,
-          "session " + r.ns.tenant + "/" + r.ns.agent + "/" + r.ns.session +
+          "session " + QuoteForMessage(r.ns.tenant + "/" + r.ns.agent + "/" +
+                                       r.ns.session) +
               " has records but no namespace key",
           options_.repair);
   if (options_.repair) (void)batch_.Put(cf(kIndex), key, "");

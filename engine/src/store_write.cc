@@ -8,6 +8,7 @@
 
 #include "envelope.h"
 #include "keys.h"
+#include "mnemo/quote.h"
 #include "store_impl.h"
 
 namespace mnemo::internal {
@@ -24,7 +25,8 @@ Status CheckLabel(std::string_view label, std::string_view what,
   }
   for (unsigned char c : label) {
     if (c < 0x20 || c == 0x7f) {
-      return Status::InvalidArgument(name + " contains a control character");
+      return Status::InvalidArgument(name + " " + QuoteForMessage(label, 64) +
+                                     " contains a control character");
     }
   }
   if (!IsValidUtf8(label)) {
@@ -80,8 +82,8 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
     if (key.empty() || key.size() > kMaxMetadataKey || !IsValidUtf8(key) ||
         !IsValidUtf8(value)) {
       return Status::InvalidArgument(
-          who + "metadata key '" + key.substr(0, 64) +
-          "' is empty, too long, or not valid UTF-8 (or its value is not)");
+          who + "metadata key " + QuoteForMessage(key, 64) +
+          " is empty, too long, or not valid UTF-8 (or its value is not)");
     }
   }
   if (r.expires_at < 0) {

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "mnemo/json_limits.h"
+#include "mnemo/quote.h"
 #include "workload/time_format.h"
 
 namespace mnemo::workload {
@@ -75,7 +77,7 @@ Status LoadSession(const Json& conversation, const std::string& agent, int n,
                    const LocomoOptions& options, std::vector<Record>* out,
                    LocomoSummary* summary) {
   std::string session = "session_" + std::to_string(n);
-  std::string where = "conversation " + agent + " " + session;
+  std::string where = "conversation " + QuoteForMessage(agent) + " " + session;
   Micros t = 0;
   std::string date = StringOr(conversation, (session + "_date_time").c_str(), "");
   MNEMO_RETURN_IF_ERROR(ParseLocomoDate(date, &t).WithContext(where));
@@ -102,16 +104,29 @@ Status LoadSession(const Json& conversation, const std::string& agent, int n,
 
 Status ReadJson(const std::string& path, Json* j) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path + ": " + std::strerror(errno));
+  if (!in) {
+    return Status::NotFound("cannot read " + QuoteForMessage(path) + ": " +
+                            std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::IOError("error reading " + QuoteForMessage(path));
+  const std::string& json = text.str();
+  MNEMO_RETURN_IF_ERROR(CheckJsonDepth(json).WithContext(QuoteForMessage(path)));
   try {
-    *j = Json::parse(in);
+    *j = Json::parse(json);
   } catch (const Json::parse_error& e) {
-    return Status::InvalidArgument(path + " is not valid JSON (error at byte " +
+    return Status::InvalidArgument(QuoteForMessage(path) +
+                                   " is not valid JSON (error at byte " +
                                    std::to_string(e.byte) + ")");
+  } catch (const Json::exception& e) {  // e.g. a number beyond a double
+    return Status::InvalidArgument(QuoteForMessage(path) +
+                                   " is not valid JSON (" + e.what() + ")");
   }
   if (!j->is_array()) {
-    return Status::InvalidArgument(path + " is not a LoCoMo file (expected "
-                                   "a JSON array of conversations)");
+    return Status::InvalidArgument(QuoteForMessage(path) +
+                                   " is not a LoCoMo file (expected a JSON "
+                                   "array of conversations)");
   }
   return Status::OK();
 }
@@ -127,18 +142,18 @@ Status ParseLocomoDate(std::string_view text, Micros* t) {
                   &minute, ampm, &day, month, &year, &consumed) != 6 ||
       consumed != static_cast<int>(s.size()) || hour < 1 || hour > 12 ||
       minute < 0 || minute > 59 || day < 1 || day > 31) {
-    return Status::InvalidArgument("'" + s + "' is not a LoCoMo date "
+    return Status::InvalidArgument(QuoteForMessage(s) + " is not a LoCoMo date "
                                    "(like '1:56 pm on 8 May, 2023')");
   }
   std::string half(ampm);
   if (half != "am" && half != "pm") {
-    return Status::InvalidArgument("'" + s + "': expected am or pm");
+    return Status::InvalidArgument(QuoteForMessage(s) + ": expected am or pm");
   }
   unsigned m = 0;
   for (unsigned i = 0; i < 12; ++i) {
     if (std::strcmp(month, kMonths[i]) == 0) m = i + 1;
   }
-  if (m == 0) return Status::InvalidArgument("'" + s + "': unknown month");
+  if (m == 0) return Status::InvalidArgument(QuoteForMessage(s) + ": unknown month");
   int h24 = hour % 12 + (half == "pm" ? 12 : 0);
   int64_t days = DaysFromCivil(year, m, static_cast<unsigned>(day));
   *t = ((days * 24 + h24) * 60 + minute) * 60 * 1'000'000LL;
@@ -155,7 +170,8 @@ Status LoadLocomo(const std::string& path, const LocomoOptions& options,
     const Json& sample = root[c];
     if (!sample.is_object() || !sample.contains("conversation") ||
         !sample["conversation"].is_object()) {
-      return Status::InvalidArgument(path + ": item " + std::to_string(c + 1) +
+      return Status::InvalidArgument(QuoteForMessage(path) + ": item " +
+                                     std::to_string(c + 1) +
                                      " has no conversation object");
     }
     std::string agent =

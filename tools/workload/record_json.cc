@@ -5,7 +5,11 @@
 #include <charconv>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
 
+#include "mnemo/json_limits.h"
+#include "mnemo/quote.h"
 #include "workload/time_format.h"
 
 namespace mnemo::workload {
@@ -114,9 +118,73 @@ Status GetDumpFields(const Json& j, Record* r) {
   return GetPlacement(j, r);
 }
 
+// The fields a line may carry (record_json.h); anything else is a typo
+// that would otherwise fall back to a default silently ("sesion").
+constexpr const char* kFields[] = {
+    "id",         "tenant",       "agent",    "session",      "role",
+    "kind",       "text",         "event_time", "created_time", "importance",
+    "access_count", "tier",       "page",     "metadata",     "version",
+    "expires_at", "text_forgotten"};
+
+Status CheckFields(const Json& j) {
+  for (const auto& [key, value] : j.items()) {
+    bool known = false;
+    for (const char* field : kFields) known = known || key == field;
+    if (!known) return Bad("unknown field " + QuoteForMessage(key));
+  }
+  return Status::OK();
+}
+
+struct DuplicateKey {
+  std::string message;
+};
+
+// Parser callback that refuses a key seen twice in one object, at every
+// level: the library keeps the last one, so {"tenant":"a",...,"tenant":"b"}
+// would land in tenant b although the line starts with a.
+class KeyChecker {
+ public:
+  bool operator()(int, Json::parse_event_t event, Json& parsed) {
+    using Event = Json::parse_event_t;
+    if (event == Event::object_start) {
+      open_.emplace_back();
+    } else if (event == Event::object_end && !open_.empty()) {
+      open_.pop_back();
+    } else if (event == Event::key && !open_.empty()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!open_.back().seen.insert(key).second) throw DuplicateKey{Where(key)};
+      open_.back().last = key;
+    }
+    return true;
+  }
+
+ private:
+  struct Object {
+    std::set<std::string> seen;
+    std::string last;  // the key whose value is being parsed
+  };
+
+  std::string Where(const std::string& key) const {
+    std::string message = "duplicate key " + QuoteForMessage(key);
+    if (open_.size() > 1) {
+      std::string path;
+      for (size_t i = 0; i + 1 < open_.size(); ++i) {
+        path += (i ? "." : "") + open_[i].last;
+      }
+      message += " in " + QuoteForMessage(path);
+    }
+    return message;
+  }
+
+  std::vector<Object> open_;
+};
+
 Status ParseObject(std::string_view line, Json* j) {
+  MNEMO_RETURN_IF_ERROR(CheckJsonDepth(line));
   try {
-    *j = Json::parse(line);
+    *j = Json::parse(line.begin(), line.end(), KeyChecker());
+  } catch (const DuplicateKey& e) {
+    return Bad(e.message);
   } catch (const Json::parse_error& e) {
     return Bad("not valid JSON (error at byte " + std::to_string(e.byte) +
                ")");
@@ -124,7 +192,7 @@ Status ParseObject(std::string_view line, Json* j) {
     return Bad(std::string("not valid JSON (") + e.what() + ")");
   }
   if (!j->is_object()) return Bad("not a JSON object");
-  return Status::OK();
+  return CheckFields(*j);
 }
 
 }  // namespace

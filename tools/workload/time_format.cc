@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "mnemo/quote.h"
+
 namespace mnemo::workload {
 namespace {
 
@@ -112,8 +114,8 @@ std::string FormatRfc3339(Micros t) {
 
 Status ParseRfc3339(std::string_view s, Micros* t) {
   auto bad = [&] {
-    return Status::InvalidArgument("'" + std::string(s.substr(0, 64)) +
-                                   "' is not an RFC 3339 time (e.g. "
+    return Status::InvalidArgument(QuoteForMessage(s, 64) +
+                                   " is not an RFC 3339 time (e.g. "
                                    "2024-05-08T13:56:00Z)");
   };
   size_t pos = 0;
