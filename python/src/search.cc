@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include "convert.h"
+#include "mnemo/quote.h"
 #include "py_store.h"
 
 namespace mnemo::python {
@@ -73,7 +74,7 @@ VectorQuery ToVectorQuery(std::vector<float> vector, const std::string& metric) 
   q.vector = std::move(vector);
   if (metric == "cosine") q.metric = VectorMetric::kCosine;
   else if (metric == "dot") q.metric = VectorMetric::kDot;
-  else ThrowIfError(Status::InvalidArgument("unknown metric '" + metric + "'"));
+  else ThrowIfError(Status::InvalidArgument("unknown metric " + QuoteForMessage(metric)));
   return q;
 }
 
