@@ -14,8 +14,11 @@ namespace {
 size_t DecodeUtf8(std::string_view text, size_t i, uint32_t* cp) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
   unsigned char c = b(0);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3
-             : (c >> 3) == 0x1e ? 4 : 0;
+  size_t len = c < 0x80           ? 1
+               : (c >> 5) == 0x6  ? 2
+               : (c >> 4) == 0xe  ? 3
+               : (c >> 3) == 0x1e ? 4
+                                  : 0;
   if (len == 0 || i + len > text.size()) return 0;
   uint32_t v = len == 1 ? c : c & (0x7f >> len);
   for (size_t k = 1; k < len; ++k) {

@@ -8,6 +8,8 @@
 // with its line number instead of silently keeping the last value or
 // falling back to a default.
 
+#include "mnemo/json_limits.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -15,7 +17,6 @@
 #include "cli_test_util.h"
 #include "mnemo/codec/manifest.h"
 #include "mnemo/compaction.h"
-#include "mnemo/json_limits.h"
 #include "test_util.h"
 #include "workload/locomo.h"
 #include "workload/page_files.h"
@@ -66,7 +67,8 @@ class DataSafety : public ::testing::Test {
     CliResult r = Import(content);
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_EQ(r.err.rfind("mnemo: ", 0), 0u) << r.err;
-    EXPECT_TRUE(Contains(r.err, text)) << "wanted '" << text << "' in " << r.err;
+    EXPECT_TRUE(Contains(r.err, text))
+        << "wanted '" << text << "' in " << r.err;
     EXPECT_EQ(DumpOf(db_), before_) << "store changed";
   }
 
@@ -137,7 +139,8 @@ TEST_F(DataSafety, DeeplyNestedPolicyLocomoAndPageFilesAreRefused) {
   std::string locomo =
       R"([{"sample_id":"c1","conversation":{"session_1_date_time":)"
       R"("1:56 pm on 8 May, 2023","session_1":[{"speaker":"a","text":"b",)"
-      R"("img_url":)" + Nested(kCrashLevels) + "}]}}]";
+      R"("img_url":)" +
+      Nested(kCrashLevels) + "}]}}]";
   std::string locomo_path = tmp_.Sub("locomo.json");
   ASSERT_TRUE(WriteFile(locomo_path, locomo));
   std::vector<Record> records;
@@ -155,9 +158,8 @@ TEST_F(DataSafety, DeeplyNestedPolicyLocomoAndPageFilesAreRefused) {
   // Page files and manifests (`import --pages`) bound their depth in the
   // parser (their formats nest at most 10 levels).
   PageData page;
-  s = workload::PageFromJson(R"({"page_id":"1","manifest":)" +
-                                 Nested(kCrashLevels) + "}",
-                             &page);
+  s = workload::PageFromJson(
+      R"({"page_id":"1","manifest":)" + Nested(kCrashLevels) + "}", &page);
   EXPECT_FALSE(s.ok());
   EXPECT_TRUE(Contains(s.message(), "nested too deep")) << s.ToString();
   codec::PageManifest manifest;
@@ -171,19 +173,24 @@ TEST_F(DataSafety, JsonlDuplicateKeysAndUnknownFieldsAreRefused) {
   ExpectRefused(good + R"({"tenant":"a","agent":"x","text":"y","tenant":"b"})",
                 "line 2: duplicate key 'tenant'");
   // The same key spelled with an escape is the same key.
-  ExpectRefused(good + R"({"tenant":"a","agent":"x","text":"y","ten\u0061nt":"b"})",
-                "line 2: duplicate key 'tenant'");
   ExpectRefused(
-      good + R"({"tenant":"t","agent":"x","text":"y","metadata":{"k":"1","k":"2"}})",
+      good + R"({"tenant":"a","agent":"x","text":"y","ten\u0061nt":"b"})",
+      "line 2: duplicate key 'tenant'");
+  ExpectRefused(
+      good +
+          R"({"tenant":"t","agent":"x","text":"y","metadata":{"k":"1","k":"2"}})",
       "line 2: duplicate key 'k' in 'metadata'");
   ExpectRefused(
-      good + R"({"tenant":"t","agent":"x","text":"y","metadata":{"v":{"x":1,"x":2}}})",
+      good +
+          R"({"tenant":"t","agent":"x","text":"y","metadata":{"v":{"x":1,"x":2}}})",
       "line 2: duplicate key 'x' in 'metadata.v'");
   // A typo would have put the record in session "default".
   ExpectRefused(good + R"({"tenant":"t","agent":"x","sesion":"s1","text":"y"})",
                 "line 2: unknown field 'sesion'");
-  ExpectRefused(good + "{\"tenant\":\"t\",\"agent\":\"x\",\"text\":\"y\",\"\\u001b[31m\":1}",
-                "line 2: unknown field '\\x1b[31m'");
+  ExpectRefused(
+      good +
+          "{\"tenant\":\"t\",\"agent\":\"x\",\"text\":\"y\",\"\\u001b[31m\":1}",
+      "line 2: unknown field '\\x1b[31m'");
 
   // The same key in different objects is no duplicate; metadata keys are
   // free-form.
@@ -194,7 +201,8 @@ TEST_F(DataSafety, JsonlDuplicateKeysAndUnknownFieldsAreRefused) {
   Record record;
   bool has_id = false;
   Status s = workload::RecordFromJson(
-      R"({"tenant":"a","agent":"x","text":"y","tenant":"b"})", &record, &has_id);
+      R"({"tenant":"a","agent":"x","text":"y","tenant":"b"})", &record,
+      &has_id);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_EQ(s.message(), "duplicate key 'tenant'");
 }

@@ -42,7 +42,9 @@ TEST(QuoteForMessage, EscapesWhatCouldHideOrRewriteText) {
   // UTF-8 (a lone continuation byte, a truncated sequence, an overlong
   // slash, a surrogate).
   EXPECT_EQ(QuoteForMessage("\xc2\x85"), R"('\u{0085}')");
-  EXPECT_EQ(QuoteForMessage("abc\xe2\x80\xae" "cba"), R"('abc\u{202e}cba')");
+  EXPECT_EQ(QuoteForMessage("abc\xe2\x80\xae"
+                            "cba"),
+            R"('abc\u{202e}cba')");
   EXPECT_EQ(QuoteForMessage("\xe2\x81\xa6"), R"('\u{2066}')");
   EXPECT_EQ(QuoteForMessage("\x80x\xe2\x80"), R"('\x80x\xe2\x80')");
   EXPECT_EQ(QuoteForMessage("\xc0\xaf\xed\xa0\x80"),
@@ -60,10 +62,12 @@ class MessageQuoting : public StoreTest {};
 
 TEST_F(MessageQuoting, NamespaceWithNulAndEscapeIsQuotedInStatus) {
   RecordId id = 0;
-  Status s = store_->Put(WriteOptions(), MakeRecord(kHostile, "a", "s", "x"), &id);
+  Status s =
+      store_->Put(WriteOptions(), MakeRecord(kHostile, "a", "s", "x"), &id);
   ASSERT_TRUE(s.IsInvalidArgument());
   EXPECT_FALSE(HasRawControl(s.message())) << s.message();
-  EXPECT_NE(s.message().find(R"(tenant 't\x00x\x1b[31mred')"), std::string::npos)
+  EXPECT_NE(s.message().find(R"(tenant 't\x00x\x1b[31mred')"),
+            std::string::npos)
       << s.message();
 
   Record r = MakeRecord("t", "a", "s", "x");
@@ -84,7 +88,9 @@ TEST_F(MessageQuoting, NamespaceWithNulAndEscapeIsQuotedInStatus) {
 
   SearchOptions search;
   search.filter.tenant = "t";
-  search.filter.agent = "\xe2\x80\xae" "a\x1b";
+  search.filter.agent =
+      "\xe2\x80\xae"
+      "a\x1b";
   search.query = "x";
   SearchResult result;
   s = store_->Search(search, &result);
@@ -98,9 +104,10 @@ TEST(MessageQuotingCli, UntrustedStringsNeverReachTheTerminalRaw) {
   MakeDemoStore(db);
   std::string before = DumpOf(db);
   // A tenant with NUL and ESC[31m in an import line (JSON escapes).
-  ASSERT_TRUE(WriteFile(tmp.Sub("in.jsonl"),
-                        R"({"tenant":"t\u0000x\u001b[31mred","agent":"a","text":"y"})"
-                        "\n"));
+  ASSERT_TRUE(
+      WriteFile(tmp.Sub("in.jsonl"),
+                R"({"tenant":"t\u0000x\u001b[31mred","agent":"a","text":"y"})"
+                "\n"));
   CliResult r = Mnemo("import --db " + Q(db) + " " + Q(tmp.Sub("in.jsonl")));
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_FALSE(HasRawControl(r.err)) << r.err;
@@ -109,14 +116,17 @@ TEST(MessageQuotingCli, UntrustedStringsNeverReachTheTerminalRaw) {
       << r.err;
   EXPECT_EQ(DumpOf(db), before);
   // A flag value, a file name and an unknown command.
-  r = Mnemo("search --db " + Q(db) + " --tenant " + Q("\x1b[31m") + " --query x");
+  r = Mnemo("search --db " + Q(db) + " --tenant " + Q("\x1b[31m") +
+            " --query x");
   EXPECT_NE(r.code, 0);
   EXPECT_FALSE(HasRawControl(r.err)) << r.err;
   EXPECT_NE(r.err.find("\\x1b[31m"), std::string::npos) << r.err;
-  r = Mnemo("import --db " + Q(db) + " " + Q(tmp.Sub("in\x1b[2J\xe2\x80\xae.jsonl")));
+  r = Mnemo("import --db " + Q(db) + " " +
+            Q(tmp.Sub("in\x1b[2J\xe2\x80\xae.jsonl")));
   EXPECT_EQ(r.code, 1);
   EXPECT_FALSE(HasRawControl(r.err)) << r.err;
-  EXPECT_NE(r.err.find("in\\x1b[2J\\u{202e}.jsonl"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("in\\x1b[2J\\u{202e}.jsonl"), std::string::npos)
+      << r.err;
   r = Mnemo(Q("\x1b[31mdump"));
   EXPECT_EQ(r.code, 2);
   EXPECT_FALSE(HasRawControl(r.err)) << r.err;

@@ -121,10 +121,9 @@ Status GetDumpFields(const Json& j, Record* r) {
 // The fields a line may carry (record_json.h); anything else is a typo
 // that would otherwise fall back to a default silently ("sesion").
 constexpr const char* kFields[] = {
-    "id",         "tenant",       "agent",    "session",      "role",
-    "kind",       "text",         "event_time", "created_time", "importance",
-    "access_count", "tier",       "page",     "metadata",     "version",
-    "expires_at", "text_forgotten"};
+    "id",   "tenant",     "agent",        "session",    "role",          "kind",
+    "text", "event_time", "created_time", "importance", "access_count",  "tier",
+    "page", "metadata",   "version",      "expires_at", "text_forgotten"};
 
 Status CheckFields(const Json& j) {
   for (const auto& [key, value] : j.items()) {
@@ -186,8 +185,7 @@ Status ParseObject(std::string_view line, Json* j) {
   } catch (const DuplicateKey& e) {
     return Bad(e.message);
   } catch (const Json::parse_error& e) {
-    return Bad("not valid JSON (error at byte " + std::to_string(e.byte) +
-               ")");
+    return Bad("not valid JSON (error at byte " + std::to_string(e.byte) + ")");
   } catch (const Json::exception& e) {  // e.g. a number beyond a double
     return Bad(std::string("not valid JSON (") + e.what() + ")");
   }
