@@ -26,6 +26,11 @@
 // --include-pages DIR` wrote (workload/page_files.h); without them it comes
 // back as warm text. Lines without "id" are new records: tier and page are
 // ignored.
+// Refused (InvalidArgument): a key twice in one object at any level (the
+// JSON library would keep the last, so a second "tenant" could move the
+// record to another tenant), a field not named above (a typo such as
+// "sesion" would fall back to the default), nesting deeper than
+// kMaxJsonDepth (mnemo/json_limits.h).
 
 #ifndef MNEMO_TOOLS_WORKLOAD_RECORD_JSON_H_
 #define MNEMO_TOOLS_WORKLOAD_RECORD_JSON_H_
