@@ -271,5 +271,38 @@ TEST_F(DataSafety, DecayedPageForgetsDeletedSession) {
   }
 }
 
+TEST_F(DataSafety, ExpiredRecordNeverReachesAPage) {
+  std::vector<Record> records;
+  for (size_t i = 0; i < kTexts.size(); ++i) {
+    records.push_back(MakeRecord("t1", "keeper", "s1", kTexts[i],
+                                 kJan2024 - 30 * kDay + static_cast<Micros>(i) * kSecond));
+  }
+  // Expires once it is warm text (the warm pass deletes expired hot
+  // records; warm ones used to be paged as they were).
+  records[kDeleted].expires_at = kJan2024 - 27 * kDay;
+  std::vector<RecordId> ids;
+  ASSERT_TRUE(store_->PutBatch(WriteOptions(), records, &ids).ok());
+  CompactOptions options;
+  options.now = kJan2024 - 28 * kDay;  // warm, not yet due for pages
+  ASSERT_TRUE(store_->Compact(options, nullptr).ok());
+  Record warm;
+  ASSERT_TRUE(store_->Get(ReadOptions(), "t1", ids[0], &warm).ok());
+  ASSERT_EQ(warm.tier, Tier::kWarm);
+  options.now = kJan2024;
+  ASSERT_TRUE(store_->Compact(options, nullptr).ok());
+  std::vector<PageInfo> pages;
+  ASSERT_TRUE(store_->ListPages("t1", "keeper", &pages).ok());
+  ASSERT_FALSE(pages.empty());
+  for (const PageInfo& info : pages) {
+    PageData page;
+    ASSERT_TRUE(store_->GetPage("t1", info.page_id, &page).ok());
+    EXPECT_TRUE(Has(page.manifest_json, kKeptWords[0]));
+    for (const auto& w : kDeletedWords) {
+      EXPECT_FALSE(Has(page.manifest_json, w)) << "an expired record was paged: " << w;
+    }
+  }
+  ExpectVerifyClean(store_.get(), "after compaction");
+}
+
 }  // namespace
 }  // namespace mnemo::test
