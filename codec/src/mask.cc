@@ -20,16 +20,19 @@ bool Removed(const ItemSpan& span, const std::set<uint64_t>& ids) {
 Status CheckGeometry(const GrayImage& image, const PageManifest& m) {
   if (image.empty() || image.stride < image.width ||
       image.pixels.size() < static_cast<size_t>(image.stride) * image.height) {
-    return Status::InvalidArgument("masking items: the page image is empty or malformed");
+    return Status::InvalidArgument(
+        "masking items: the page image is empty or malformed");
   }
   const RenderParams& p = m.params;
   if (p.width <= 0 || p.height <= 0) {
-    return Status::InvalidArgument("masking items: the manifest's page size is not positive");
+    return Status::InvalidArgument(
+        "masking items: the manifest's page size is not positive");
   }
   for (const ItemSpan& s : m.items) {
     if (s.y < 0 || s.h < 0 || int64_t{s.y} + s.h > p.height ||
         uint64_t{s.first_line} + s.line_count > m.line_count) {
-      return Status::InvalidArgument("masking items: item " + std::to_string(s.id) +
+      return Status::InvalidArgument("masking items: item " +
+                                     std::to_string(s.id) +
                                      " lies outside its page");
     }
   }
@@ -51,7 +54,8 @@ bool SplitLines(const PageManifest& m, std::vector<std::string>* lines) {
 
 // Page rows to blank: the removed items' line boxes, and the overflow band
 // around them outside the line boxes of kept items.
-std::vector<bool> BlankRows(const std::set<uint64_t>& ids, const PageManifest& m) {
+std::vector<bool> BlankRows(const std::set<uint64_t>& ids,
+                            const PageManifest& m) {
   const int height = m.params.height;
   std::vector<bool> kept(height, false), blank(height, false);
   for (const ItemSpan& s : m.items) {
@@ -62,7 +66,8 @@ std::vector<bool> BlankRows(const std::set<uint64_t>& ids, const PageManifest& m
   for (const ItemSpan& s : m.items) {
     if (!Removed(s, ids)) continue;
     std::fill(blank.begin() + s.y, blank.begin() + s.y + s.h, true);
-    for (int r = std::max(0, s.y - pad); r < std::min(height, s.y + s.h + pad); ++r) {
+    for (int r = std::max(0, s.y - pad); r < std::min(height, s.y + s.h + pad);
+         ++r) {
       if (!kept[r]) blank[r] = true;
     }
   }
@@ -75,10 +80,12 @@ void BlankImage(const std::vector<bool>& blank, GrayImage* image) {
   const int64_t image_h = image->height;
   for (int64_t j = 0; j < image_h; ++j) {
     const int64_t first = j * page_h / image_h;
-    const int64_t last = std::min(page_h, ((j + 1) * page_h + image_h - 1) / image_h);
+    const int64_t last =
+        std::min(page_h, ((j + 1) * page_h + image_h - 1) / image_h);
     bool any = false;
     for (int64_t r = first; r < last && !any; ++r) any = blank[r];
-    if (any) std::fill_n(image->Row(static_cast<int>(j)), image->width, uint8_t{255});
+    if (any)
+      std::fill_n(image->Row(static_cast<int>(j)), image->width, uint8_t{255});
   }
 }
 
@@ -93,13 +100,15 @@ Status MaskItems(const std::set<uint64_t>& ids, GrayImage* image,
   MNEMO_RETURN_IF_ERROR(CheckGeometry(*image, *manifest));
   std::vector<std::string> lines;
   if (!SplitLines(*manifest, &lines)) {
-    return Status::InvalidArgument("masking items: the page text does not have the manifest's " +
-                                   std::to_string(manifest->line_count) + " lines");
+    return Status::InvalidArgument(
+        "masking items: the page text does not have the manifest's " +
+        std::to_string(manifest->line_count) + " lines");
   }
   BlankImage(BlankRows(ids, *manifest), image);
   for (ItemSpan& s : manifest->items) {
     if (!Removed(s, ids)) continue;
-    for (uint32_t k = s.first_line; k < s.first_line + s.line_count; ++k) lines[k].clear();
+    for (uint32_t k = s.first_line; k < s.first_line + s.line_count; ++k)
+      lines[k].clear();
     s.id = kRemovedItemId;
     s.text.clear();
     s.source_begin = s.source_end = 0;

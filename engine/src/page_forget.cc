@@ -35,7 +35,8 @@ Status EncodeLike(const StoredPage& page, const codec::GrayImage& image,
                   std::string* png) {
   int width = 0, height = 0;
   codec::PngOptions options;
-  MNEMO_RETURN_IF_ERROR(codec::PeekPng(page.png, &width, &height, &options.bit_depth));
+  MNEMO_RETURN_IF_ERROR(
+      codec::PeekPng(page.png, &width, &height, &options.bit_depth));
   const codec::RenderProfile* profile = codec::FindProfile(page.info.profile);
   options.zlib_level = profile != nullptr ? profile->png_zlib_level : 1;
   return codec::EncodePng(image, options, png);
@@ -44,16 +45,18 @@ Status EncodeLike(const StoredPage& page, const codec::GrayImage& image,
 }  // namespace
 
 uint64_t PixelsCacheHash(const StoredPage& page) {
-  std::string identity = std::to_string(static_cast<int>(page.info.tier)) + "/" +
-                         std::to_string(page.info.width) + "/";
+  std::string identity = std::to_string(static_cast<int>(page.info.tier)) +
+                         "/" + std::to_string(page.info.width) + "/";
   identity += page.manifest;  // masking changes it; decay changes the size
   return ContentHash(identity);
 }
 
 Status StoreImpl::ReadStoredPage(uint64_t page_id, StoredPage* page) {
   std::string value;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
-  if (rs.IsNotFound()) return Status::NotFound(PageName(page_id) + " not found");
+  rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
+  if (rs.IsNotFound())
+    return Status::NotFound(PageName(page_id) + " not found");
   MNEMO_RETURN_IF_ERROR(FromRocks(rs, "reading " + PageName(page_id)));
   return DecodePage(value, page_id, page);
 }
@@ -92,8 +95,10 @@ Status StoreImpl::AppendPageGc(const PageRemovals& pages,
 // A page that cannot be read cannot be masked: the removal fails rather
 // than leave the text readable (verify --repair moves the other records
 // off a corrupt page and deletes it).
-Status StoreImpl::AppendPageMask(uint64_t page_id, const std::set<RecordId>& removed,
-                                 rocksdb::WriteBatch* batch, StaleCache* stale) {
+Status StoreImpl::AppendPageMask(uint64_t page_id,
+                                 const std::set<RecordId>& removed,
+                                 rocksdb::WriteBatch* batch,
+                                 StaleCache* stale) {
   StoredPage page;
   Status s = ReadStoredPage(page_id, &page);
   if (s.IsNotFound()) return Status::OK();  // gone already: nothing to mask
@@ -104,8 +109,9 @@ Status StoreImpl::AppendPageMask(uint64_t page_id, const std::set<RecordId>& rem
   size_t masked = 0;
   if (s.ok()) s = codec::MaskItems(removed, &image, &manifest, &masked);
   if (!s.ok()) {
-    return s.WithContext("cannot blank the removed records on " + PageName(page_id) +
-                         " ('mnemo verify --repair' moves its other records off it)");
+    return s.WithContext(
+        "cannot blank the removed records on " + PageName(page_id) +
+        " ('mnemo verify --repair' moves its other records off it)");
   }
   if (masked == 0) return Status::OK();
   stale->pixels.emplace_back(page_id, PixelsCacheHash(page));
@@ -120,7 +126,8 @@ Status StoreImpl::AppendPageMask(uint64_t page_id, const std::set<RecordId>& rem
 // Payloads (PutKv) are derived from the page's pixels by the host: they go
 // with the old pixels. They live in the spill family whether or not the
 // cache is open now.
-Status StoreImpl::AppendPayloadDeletes(uint64_t page_id, rocksdb::WriteBatch* batch,
+Status StoreImpl::AppendPayloadDeletes(uint64_t page_id,
+                                       rocksdb::WriteBatch* batch,
                                        StaleCache* stale) {
   std::string prefix = gpu::EncodeSpillKey(kPayloadPool, page_id, 0);
   prefix.resize(prefix.size() - 8);
@@ -132,10 +139,11 @@ Status StoreImpl::AppendPayloadDeletes(uint64_t page_id, rocksdb::WriteBatch* ba
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     if (it->key().size() != prefix.size() + 8) continue;
     (void)batch->Delete(cf(kSpill), it->key());
-    stale->payloads.emplace_back(page_id,
-                                 DecodeBigEndian64(it->key().data() + prefix.size()));
+    stale->payloads.emplace_back(
+        page_id, DecodeBigEndian64(it->key().data() + prefix.size()));
   }
-  return FromRocks(it->status(), "reading the payloads of " + PageName(page_id));
+  return FromRocks(it->status(),
+                   "reading the payloads of " + PageName(page_id));
 }
 
 void StoreImpl::DropStaleCache(const StaleCache& stale) {

@@ -3,11 +3,12 @@
 // MaskItems: a removed item leaves no ink and no text; kept items keep
 // their pixels, text and indices; decayed pages; determinism; bad input.
 
+#include "mnemo/codec/mask.h"
+
 #include <gtest/gtest.h>
 
 #include "mnemo/codec/downscale.h"
 #include "mnemo/codec/manifest.h"
-#include "mnemo/codec/mask.h"
 #include "mnemo/codec/page.h"
 
 namespace mnemo::codec {
@@ -19,8 +20,9 @@ Page ThreeItemPage() {
   EXPECT_TRUE(Renderer::Create(DefaultProfile(), &r).ok());
   std::vector<Page> pages;
   EXPECT_TRUE(r->Pack({{11, "", "keep the first line of text"},
-                       {22, "", "forget: gypsy jiggly quay Ångström Éclair\n"
-                                "a second line of the secret, pqgjy"},
+                       {22, "",
+                        "forget: gypsy jiggly quay Ångström Éclair\n"
+                        "a second line of the secret, pqgjy"},
                        {33, "", "keep the last line too"}},
                       &pages)
                   .ok());
@@ -30,7 +32,8 @@ Page ThreeItemPage() {
 
 bool RowIsBlank(const GrayImage& image, int y) {
   const uint8_t* row = image.Row(y);
-  return std::all_of(row, row + image.width, [](uint8_t p) { return p == 255; });
+  return std::all_of(row, row + image.width,
+                     [](uint8_t p) { return p == 255; });
 }
 
 TEST(MaskTest, RemovedItemLeavesNoInkNoTextAndKeepsTheOthers) {
@@ -41,11 +44,13 @@ TEST(MaskTest, RemovedItemLeavesNoInkNoTextAndKeepsTheOthers) {
   size_t masked = 0;
   ASSERT_TRUE(MaskItems({22}, &page.image, &page.manifest, &masked).ok());
   EXPECT_EQ(masked, 1u);
-  for (int y = gone.y; y < gone.y + gone.h; ++y) EXPECT_TRUE(RowIsBlank(page.image, y)) << y;
+  for (int y = gone.y; y < gone.y + gone.h; ++y)
+    EXPECT_TRUE(RowIsBlank(page.image, y)) << y;
   for (int k : {0, 2}) {  // kept items: every row of their line boxes as before
     const ItemSpan& s = original.items[k];
     for (int y = s.y; y < s.y + s.h; ++y) {
-      ASSERT_TRUE(std::equal(page.image.Row(y), page.image.Row(y) + page.image.width,
+      ASSERT_TRUE(std::equal(page.image.Row(y),
+                             page.image.Row(y) + page.image.width,
                              before.Row(y)))
           << "item " << s.id << " row " << y;
     }
@@ -63,8 +68,10 @@ TEST(MaskTest, RemovedItemLeavesNoInkNoTextAndKeepsTheOthers) {
   EXPECT_NE(page.manifest.text.find("keep the first line"), std::string::npos);
   EXPECT_NE(page.manifest.text.find("keep the last line"), std::string::npos);
   // Still one line of page text per line.
-  EXPECT_EQ(std::count(page.manifest.text.begin(), page.manifest.text.end(), '\n') + 1,
-            static_cast<long>(page.manifest.line_count));
+  EXPECT_EQ(
+      std::count(page.manifest.text.begin(), page.manifest.text.end(), '\n') +
+          1,
+      static_cast<long>(page.manifest.line_count));
 }
 
 TEST(MaskTest, MaskedManifestRoundTripsBinaryAndJson) {
@@ -87,7 +94,8 @@ TEST(MaskTest, DecayedPageBlanksEveryRowTheItemReachesAtItsScale) {
   GrayImage small;
   ASSERT_TRUE(Downscale(page.image, *FindProfile("small"), &small).ok());
   ASSERT_TRUE(MaskItems({22}, &small, &page.manifest).ok());
-  const double scale = static_cast<double>(small.height) / page.manifest.params.height;
+  const double scale =
+      static_cast<double>(small.height) / page.manifest.params.height;
   int first = static_cast<int>(gone.y * scale);
   int last = static_cast<int>((gone.y + gone.h) * scale + 0.999);
   for (int y = first; y < last; ++y) EXPECT_TRUE(RowIsBlank(small, y)) << y;
@@ -109,7 +117,8 @@ TEST(MaskTest, DeterministicAndNoOpForUnknownIds) {
   Page c = ThreeItemPage();
   const GrayImage before = c.image;
   size_t masked = 7;
-  ASSERT_TRUE(MaskItems({99, kRemovedItemId}, &c.image, &c.manifest, &masked).ok());
+  ASSERT_TRUE(
+      MaskItems({99, kRemovedItemId}, &c.image, &c.manifest, &masked).ok());
   EXPECT_EQ(masked, 0u);
   EXPECT_EQ(c.image.pixels, before.pixels);
 }
@@ -123,7 +132,8 @@ TEST(MaskTest, InconsistentManifestIsRejectedAndNothingChanges) {
   EXPECT_EQ(page.image.pixels, before.pixels);
   Page outside = ThreeItemPage();
   outside.manifest.items[1].y = outside.manifest.params.height;
-  EXPECT_TRUE(MaskItems({22}, &outside.image, &outside.manifest).IsInvalidArgument());
+  EXPECT_TRUE(
+      MaskItems({22}, &outside.image, &outside.manifest).IsInvalidArgument());
   GrayImage empty;
   Page p2 = ThreeItemPage();
   EXPECT_TRUE(MaskItems({22}, &empty, &p2.manifest).IsInvalidArgument());

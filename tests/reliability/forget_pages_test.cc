@@ -37,13 +37,15 @@ const std::vector<std::string> kTexts = {
 constexpr size_t kDeleted = 2, kUpdated = 4;
 const std::vector<std::string> kDeletedWords = {"marzipan", "volcano", "secret",
                                                 "locker", "combination"};
-const std::vector<std::string> kOldWords = {"lighthouse", "pumpernickel", "wifi",
-                                            "password"};
-const std::vector<std::string> kKeptWords = {"bakery", "garden", "dinner", "plumber"};
+const std::vector<std::string> kOldWords = {"lighthouse", "pumpernickel",
+                                            "wifi", "password"};
+const std::vector<std::string> kKeptWords = {"bakery", "garden", "dinner",
+                                             "plumber"};
 
 std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
   return s;
 }
 
@@ -71,8 +73,9 @@ class DataSafety : public StoreTest {
   uint64_t PageRecords(Micros age, std::vector<RecordId>* ids) {
     std::vector<Record> records;
     for (size_t i = 0; i < kTexts.size(); ++i) {
-      Record r = MakeRecord("t1", "keeper", i == kDeleted ? "s2" : "s1", kTexts[i],
-                            kJan2024 - age + static_cast<Micros>(i) * kSecond);
+      Record r =
+          MakeRecord("t1", "keeper", i == kDeleted ? "s2" : "s1", kTexts[i],
+                     kJan2024 - age + static_cast<Micros>(i) * kSecond);
       r.role = "user";
       records.push_back(std::move(r));
     }
@@ -96,7 +99,8 @@ class DataSafety : public StoreTest {
     codec::GrayImage image = Decode(png), big;
     std::string file = png;
     if (image.width < 1024) {
-      EXPECT_TRUE(codec::Resize(image, image.width * 2, image.height * 2, &big).ok());
+      EXPECT_TRUE(
+          codec::Resize(image, image.width * 2, image.height * 2, &big).ok());
       EXPECT_TRUE(codec::EncodePng(big, 8, &file).ok());
     }
     std::string path = dir_.Sub(name + ".png"), text;
@@ -117,10 +121,13 @@ class DataSafety : public StoreTest {
       read += Has(ocr, w) ? 1 : 0;
       EXPECT_TRUE(Has(page.manifest_json, w)) << w;
     }
-    EXPECT_GE(read, words.size() / 2 + 1) << "OCR cannot read the record before:\n" << ocr;
+    EXPECT_GE(read, words.size() / 2 + 1)
+        << "OCR cannot read the record before:\n"
+        << ocr;
     std::vector<PinnedPage> pinned;
     ASSERT_TRUE(store_->PinPages("t1", {page_id}, &pinned).ok());
-    ASSERT_TRUE(store_->PutKv("t1", page_id, "vision", "features of " + words[0]).ok());
+    ASSERT_TRUE(
+        store_->PutKv("t1", page_id, "vision", "features of " + words[0]).ok());
   }
 
   // After the change: no path yields `gone`; the kept words stay legible.
@@ -131,12 +138,16 @@ class DataSafety : public StoreTest {
     std::string ocr = Ocr(page.png, where);
     codec::GrayImage pixels = Decode(page.png);
     for (const auto& w : gone) {
-      EXPECT_FALSE(Has(ocr, w)) << where << ": OCR still reads '" << w << "':\n" << ocr;
-      EXPECT_FALSE(Has(page.manifest_json, w)) << where << ": manifest holds " << w;
+      EXPECT_FALSE(Has(ocr, w)) << where << ": OCR still reads '" << w << "':\n"
+                                << ocr;
+      EXPECT_FALSE(Has(page.manifest_json, w))
+          << where << ": manifest holds " << w;
     }
     for (const auto& w : kKeptWords) {
-      EXPECT_TRUE(Has(ocr, w)) << where << ": kept '" << w << "' illegible:\n" << ocr;
-      EXPECT_TRUE(Has(page.manifest_json, w)) << where << ": manifest lost " << w;
+      EXPECT_TRUE(Has(ocr, w)) << where << ": kept '" << w << "' illegible:\n"
+                               << ocr;
+      EXPECT_TRUE(Has(page.manifest_json, w))
+          << where << ": manifest lost " << w;
     }
     ExpectCacheAgrees(page_id, pixels, where);
     ExpectContextAgrees(page_id, pixels, gone, where);
@@ -147,18 +158,23 @@ class DataSafety : public StoreTest {
     std::vector<PinnedPage> pinned;
     ASSERT_TRUE(store_->PinPages("t1", {page_id}, &pinned).ok());
     std::vector<uint8_t> cached(pinned[0].lease.size());
-    ASSERT_TRUE(pinned[0].lease.cache()->Read(pinned[0].lease, 0, cached.data(),
-                                               cached.size()).ok());
-    EXPECT_TRUE(cached == pixels.pixels) << where << ": the cache pins stale pixels";
+    ASSERT_TRUE(pinned[0]
+                    .lease.cache()
+                    ->Read(pinned[0].lease, 0, cached.data(), cached.size())
+                    .ok());
+    EXPECT_TRUE(cached == pixels.pixels)
+        << where << ": the cache pins stale pixels";
     std::string payload;
     Status s = store_->GetKv("t1", page_id, "vision", &payload);
-    EXPECT_TRUE(s.IsNotFound()) << where << ": payload of the old page: " << s.ToString();
+    EXPECT_TRUE(s.IsNotFound())
+        << where << ": payload of the old page: " << s.ToString();
   }
 
   // Every context part: text without the words, page images equal to the
   // (OCR-checked) page or a crop of it.
   void ExpectContextAgrees(uint64_t page_id, const codec::GrayImage& pixels,
-                           const std::vector<std::string>& gone, const std::string& where) {
+                           const std::vector<std::string>& gone,
+                           const std::string& where) {
     for (bool crop : {false, true}) {
       for (const std::string& query : {gone[0], kKeptWords[0], std::string()}) {
         ContextOptions o;
@@ -169,13 +185,16 @@ class DataSafety : public StoreTest {
         Context context;
         ASSERT_TRUE(store_->BuildContext(o, &context).ok()) << where;
         for (const ContextPart& part : context.parts) {
-          for (const auto& w : gone) EXPECT_FALSE(Has(part.text, w)) << where << ": " << w;
-          if (part.kind != ContextPart::Kind::kPage || part.page_id != page_id) continue;
+          for (const auto& w : gone)
+            EXPECT_FALSE(Has(part.text, w)) << where << ": " << w;
+          if (part.kind != ContextPart::Kind::kPage || part.page_id != page_id)
+            continue;
           codec::GrayImage image = Decode(part.png);
           for (int y = 0; y < image.height; ++y) {
             ASSERT_TRUE(std::equal(image.Row(y), image.Row(y) + image.width,
                                    pixels.Row(part.y + y) + part.x))
-                << where << ": context page part differs from the page (crop " << crop << ")";
+                << where << ": context page part differs from the page (crop "
+                << crop << ")";
           }
         }
       }
@@ -187,14 +206,18 @@ class DataSafety : public StoreTest {
                        const std::vector<std::string>& gone) {
     std::string db = dir_.Sub("db"), pages = dir_.Sub("pages");
     std::string png = dir_.Sub("cli.png"), json = dir_.Sub("cli.json");
-    CliResult r = Mnemo("page --db " + Q(db) + " --page " + std::to_string(page_id) +
-                        " --out " + Q(png) + " --manifest " + Q(json));
+    CliResult r =
+        Mnemo("page --db " + Q(db) + " --page " + std::to_string(page_id) +
+              " --out " + Q(png) + " --manifest " + Q(json));
     ASSERT_EQ(r.code, 0) << r.err;
     r = Mnemo("dump --db " + Q(db) + " --include-pages " + Q(pages));
     ASSERT_EQ(r.code, 0) << r.err;
-    for (const auto& w : gone) EXPECT_FALSE(Has(r.out, w)) << "dump still holds " << w;
-    std::string dumped_png = pages + "/page-" + std::to_string(page_id) + ".png";
-    std::string dumped_json = pages + "/page-" + std::to_string(page_id) + ".json";
+    for (const auto& w : gone)
+      EXPECT_FALSE(Has(r.out, w)) << "dump still holds " << w;
+    std::string dumped_png =
+        pages + "/page-" + std::to_string(page_id) + ".png";
+    std::string dumped_json =
+        pages + "/page-" + std::to_string(page_id) + ".json";
     for (const std::string& file : {png, dumped_png}) {
       std::string bytes;
       ASSERT_TRUE(ReadFile(file, &bytes)) << file;
@@ -203,7 +226,8 @@ class DataSafety : public StoreTest {
     for (const std::string& file : {json, dumped_json}) {
       std::string text;
       ASSERT_TRUE(ReadFile(file, &text)) << file;
-      for (const auto& w : gone) EXPECT_FALSE(Has(text, w)) << file << ": " << w;
+      for (const auto& w : gone)
+        EXPECT_FALSE(Has(text, w)) << file << ": " << w;
       EXPECT_TRUE(Has(text, kKeptWords[0])) << file;
     }
   }
@@ -225,7 +249,8 @@ class DataSafety : public StoreTest {
 };
 
 TEST_F(DataSafety, DeletedTextLeavesEveryPage) {
-  if (!codec::test::HaveTesseract()) GTEST_SKIP() << "tesseract is not installed";
+  if (!codec::test::HaveTesseract())
+    GTEST_SKIP() << "tesseract is not installed";
   std::vector<RecordId> ids;
   uint64_t page_id = PageRecords(30 * kDay, &ids);
   CheckEveryPath(page_id, kDeletedWords, [&] {
@@ -234,18 +259,21 @@ TEST_F(DataSafety, DeletedTextLeavesEveryPage) {
 }
 
 TEST_F(DataSafety, UpdatedTextLeavesEveryPage) {
-  if (!codec::test::HaveTesseract()) GTEST_SKIP() << "tesseract is not installed";
+  if (!codec::test::HaveTesseract())
+    GTEST_SKIP() << "tesseract is not installed";
   std::vector<RecordId> ids;
   uint64_t page_id = PageRecords(30 * kDay, &ids);
   CheckEveryPath(page_id, kOldWords, [&] {
     RecordUpdate up;
     up.text = "The network key was changed.";
-    ASSERT_TRUE(store_->Update(WriteOptions(), "t1", ids[kUpdated], up, nullptr).ok());
+    ASSERT_TRUE(
+        store_->Update(WriteOptions(), "t1", ids[kUpdated], up, nullptr).ok());
   });
 }
 
 TEST_F(DataSafety, DecayedPageForgetsDeletedSession) {
-  if (!codec::test::HaveTesseract()) GTEST_SKIP() << "tesseract is not installed";
+  if (!codec::test::HaveTesseract())
+    GTEST_SKIP() << "tesseract is not installed";
   std::vector<RecordId> ids;
   uint64_t page_id = PageRecords(200 * kDay, &ids);
   PageData page;
@@ -256,7 +284,9 @@ TEST_F(DataSafety, DecayedPageForgetsDeletedSession) {
   ASSERT_TRUE(store_->LocateRecord("t1", ids[kDeleted], &where).ok());
   CheckEveryPath(page_id, kDeletedWords, [&] {  // the record is session s2
     uint64_t deleted = 0;
-    ASSERT_TRUE(store_->DeleteSession(WriteOptions(), {"t1", "keeper", "s2"}, &deleted).ok());
+    ASSERT_TRUE(
+        store_->DeleteSession(WriteOptions(), {"t1", "keeper", "s2"}, &deleted)
+            .ok());
     ASSERT_EQ(deleted, 1u);
   });
   Reopen();
@@ -265,8 +295,10 @@ TEST_F(DataSafety, DecayedPageForgetsDeletedSession) {
   for (const auto& rect : where.rects) {  // its lines, at the decayed scale
     for (int y = rect.y; y < rect.y + rect.h; ++y) {
       const uint8_t* row = image.Row(y);
-      EXPECT_TRUE(std::all_of(row, row + image.width, [](uint8_t p) { return p == 255; }))
-          << "row " << y << " of the decayed page keeps ink of the deleted record";
+      EXPECT_TRUE(std::all_of(row, row + image.width,
+                              [](uint8_t p) { return p == 255; }))
+          << "row " << y
+          << " of the decayed page keeps ink of the deleted record";
     }
   }
 }
@@ -274,8 +306,9 @@ TEST_F(DataSafety, DecayedPageForgetsDeletedSession) {
 TEST_F(DataSafety, ExpiredRecordNeverReachesAPage) {
   std::vector<Record> records;
   for (size_t i = 0; i < kTexts.size(); ++i) {
-    records.push_back(MakeRecord("t1", "keeper", "s1", kTexts[i],
-                                 kJan2024 - 30 * kDay + static_cast<Micros>(i) * kSecond));
+    records.push_back(
+        MakeRecord("t1", "keeper", "s1", kTexts[i],
+                   kJan2024 - 30 * kDay + static_cast<Micros>(i) * kSecond));
   }
   // Expires once it is warm text (the warm pass deletes expired hot
   // records; warm ones used to be paged as they were).
@@ -298,7 +331,8 @@ TEST_F(DataSafety, ExpiredRecordNeverReachesAPage) {
     ASSERT_TRUE(store_->GetPage("t1", info.page_id, &page).ok());
     EXPECT_TRUE(Has(page.manifest_json, kKeptWords[0]));
     for (const auto& w : kDeletedWords) {
-      EXPECT_FALSE(Has(page.manifest_json, w)) << "an expired record was paged: " << w;
+      EXPECT_FALSE(Has(page.manifest_json, w))
+          << "an expired record was paged: " << w;
     }
   }
   ExpectVerifyClean(store_.get(), "after compaction");
