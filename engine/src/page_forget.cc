@@ -109,8 +109,11 @@ Status StoreImpl::AppendPageMask(uint64_t page_id,
   size_t masked = 0;
   if (s.ok()) s = codec::MaskItems(removed, &image, &manifest, &masked);
   if (!s.ok()) {
-    return s.WithContext(
-        "cannot blank the removed records on " + PageName(page_id) +
+    std::string what =
+        "cannot blank the removed records on " + PageName(page_id);
+    if (!s.IsCorruption() && !s.IsInvalidArgument()) return s.WithContext(what);
+    return Status::Corruption(
+        what + ": " + s.message() +
         " ('mnemo verify --repair' moves its other records off it)");
   }
   if (masked == 0) return Status::OK();
