@@ -286,8 +286,11 @@ Status Compaction::WarmChunk(
     result_->records_warmed++;
   }
   auto page_locks = store_->LockPages(pages);
-  MNEMO_RETURN_IF_ERROR(store_->AppendPageGc(pages, &batch));
-  return Write(&batch, "writing warm records");
+  StoreImpl::StaleCache stale;
+  MNEMO_RETURN_IF_ERROR(store_->AppendPageGc(pages, &batch, &stale));
+  MNEMO_RETURN_IF_ERROR(Write(&batch, "writing warm records"));
+  store_->DropStaleCache(stale);
+  return Status::OK();
 }
 
 }  // namespace mnemo::internal

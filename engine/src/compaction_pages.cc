@@ -72,8 +72,11 @@ Status Compaction::CollectPixelGroups(std::vector<Group>* groups) {
         if (!read.ok() && !read.IsNotFound()) return read;
         // Stale and expired entries are reconciled under lock in CommitGroup
         // and WarmChunk; here they are just not collected.
+        // An expired record is invisible: it must not reach a page, where
+        // its neighbours' readers would see it (TTL drops it as text).
         if (!read.ok() || r.tier != Tier::kWarm || r.event_time != time ||
-            (flags & kFlagKeptAsText)) {
+            (flags & kFlagKeptAsText) || store_->Expired(r) ||
+            (r.expires_at != 0 && r.expires_at <= now_)) {
           return Status::OK();
         }
         const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);

@@ -28,6 +28,9 @@ struct StoredPage {
 };
 
 void EncodePage(const StoredPage& page, std::string* out);
+// Content hash of a page's cached pixels: changes with its tier, its size
+// and its manifest (masking a record changes the manifest; page_forget.cc).
+uint64_t PixelsCacheHash(const StoredPage& page);
 // Corruption names the page; NotSupported for a newer page version.
 Status DecodePage(std::string_view value, uint64_t page_id, StoredPage* page);
 

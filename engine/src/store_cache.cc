@@ -99,10 +99,10 @@ Status StoreImpl::PinPage(std::string_view tenant, uint64_t page_id,
   StoredPage page;
   MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
   if (page.info.ns.tenant != tenant) return Status::NotFound(what + " not found");
-  // The key changes when the page does (decay shrinks it).
+  // The key changes when the page does (decay shrinks it, a removed record
+  // is blanked out of it), so stale pixels are never served.
   gpu::CacheKey key{static_cast<uint32_t>(cache_->vista->index()), page_id,
-                    (static_cast<uint64_t>(page.info.tier) << 32) |
-                        static_cast<uint64_t>(page.info.width)};
+                    PixelsCacheHash(page)};
   pinned->page_id = page_id;
   pinned->width = page.info.width;
   pinned->height = page.info.height;

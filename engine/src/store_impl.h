@@ -36,6 +36,7 @@ inline constexpr int kStoreFormatVersion = 1;
 inline constexpr char kMarkerFile[] = "MNEMO";
 
 struct RestorePlan;  // store_restore.cc
+struct StoredPage;   // page_store.h
 
 enum Family {
   kDefault = 0, kRecords, kIndex, kHistory, kPages, kSpill, kPostings
@@ -146,6 +147,12 @@ class StoreImpl final : public Store {
 
   // Pages losing live records, with the ids removed from each.
   using PageRemovals = std::map<uint64_t, std::set<RecordId>>;
+  // Hot-cache keys of pages that changed or went away: (page id, content
+  // hash) of their cached pixels and of their payloads.
+  struct StaleCache {
+    std::vector<std::pair<uint64_t, uint64_t>> pixels;
+    std::vector<std::pair<uint64_t, uint64_t>> payloads;
+  };
 
  private:
   friend class Compaction;
@@ -229,9 +236,23 @@ class StoreImpl final : public Store {
   // history, live-set entries) and notes the pages it leaves.
   void AppendDelete(const Record& record, uint8_t flags,
                     rocksdb::WriteBatch* batch, PageRemovals* pages);
-  // Deletes pages whose every live record is being removed. REQUIRES: the
+  // Makes the pages forget the records being removed (page_forget.cc):
+  // deletes pages whose every live record is being removed, rewrites the
+  // others with those records blanked and cut from their manifests, and
+  // deletes the pages' cache payloads; notes in *stale what the hot cache
+  // must drop once the batch is written (DropStaleCache). Corruption when
+  // a page that keeps live records cannot be read or masked. REQUIRES: the
   // page stripes of `pages` are held until the batch is written.
-  Status AppendPageGc(const PageRemovals& pages, rocksdb::WriteBatch* batch);
+  Status AppendPageGc(const PageRemovals& pages, rocksdb::WriteBatch* batch,
+                      StaleCache* stale);
+  Status AppendPageMask(uint64_t page_id, const std::set<RecordId>& removed,
+                        rocksdb::WriteBatch* batch, StaleCache* stale);
+  Status AppendPayloadDeletes(uint64_t page_id, rocksdb::WriteBatch* batch,
+                              StaleCache* stale);
+  Status ReadStoredPage(uint64_t page_id, StoredPage* page);
+  // Drops the cached pixels and payloads of changed pages (no-op without a
+  // cache). Call after the batch of AppendPageGc is written.
+  void DropStaleCache(const StaleCache& stale);
   // Age-index bucket: the tier, or kKeptAsTextBucket.
   static uint8_t AgeBucket(const Record& record, uint8_t flags);
   // Encodes a record as stored: zstd text when flags has kFlagTextZstd,

@@ -2,7 +2,9 @@
 //
 // Changes to stored records: Update (keeps history), Delete, and the bulk
 // deletes of a session or an agent. Records on pages leave their pages'
-// live sets; a page whose records are all gone is deleted with them.
+// live sets and their pages forget them in the same batch: a page whose
+// records are all gone is deleted with them, the others are rewritten with
+// the removed records blanked out (page_forget.cc).
 
 #include <algorithm>
 
@@ -98,9 +100,11 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
     (void)batch.Delete(cf(kPages), LiveKey(page_id, id));
   }
   StripeLocks page_locks = LockPages(pages);
-  MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch));
+  StaleCache stale;
+  MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch, &stale));
   MNEMO_RETURN_IF_ERROR(
       Commit(options, &batch, "updating record " + RecordIdToString(id)));
+  DropStaleCache(stale);
   if (updated) *updated = std::move(next);
   return Status::OK();
 }
@@ -123,28 +127,6 @@ void StoreImpl::AppendDelete(const Record& r, uint8_t flags,
   }
 }
 
-Status StoreImpl::AppendPageGc(const PageRemovals& pages,
-                               rocksdb::WriteBatch* batch) {
-  for (const auto& [page_id, removed] : pages) {
-    std::string prefix = LivePrefix(page_id);
-    std::string upper = PrefixSuccessor(prefix);
-    rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kPages)));
-    bool still_live = false;
-    for (it->Seek(prefix); it->Valid() && !still_live; it->Next()) {
-      if (it->key().size() != prefix.size() + 8) continue;
-      RecordId id = DecodeRecordKey(
-          std::string_view(it->key().data() + prefix.size(), 8));
-      still_live = removed.count(id) == 0;
-    }
-    MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading page live set"));
-    if (!still_live) (void)batch->Delete(cf(kPages), PageKey(page_id));
-  }
-  return Status::OK();
-}
-
 Status StoreImpl::Delete(const WriteOptions& options, std::string_view tenant,
                          RecordId id) {
   MNEMO_RETURN_IF_ERROR(CheckWritable());
@@ -160,8 +142,12 @@ Status StoreImpl::Delete(const WriteOptions& options, std::string_view tenant,
   PageRemovals pages;
   AppendDelete(old, flags, &batch, &pages);
   StripeLocks page_locks = LockPages(pages);
-  MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch));
-  return Commit(options, &batch, "deleting record " + RecordIdToString(id));
+  StaleCache stale;
+  MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch, &stale));
+  MNEMO_RETURN_IF_ERROR(
+      Commit(options, &batch, "deleting record " + RecordIdToString(id)));
+  DropStaleCache(stale);
+  return Status::OK();
 }
 
 Status StoreImpl::DeleteSession(const WriteOptions& options,
@@ -237,8 +223,10 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
   for (const auto& key : forgotten) (void)batch.Delete(cf(kIndex), key);
   if (whole_agent) AppendSearchDeleteAgent(ns.tenant, ns.agent, &batch);
   StripeLocks page_locks = LockPages(pages);
-  MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch));
+  StaleCache stale;
+  MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch, &stale));
   MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "deleting " + ns.agent));
+  DropStaleCache(stale);
   for (const auto& key : forgotten) known_namespaces_.erase(key);
   if (deleted) *deleted = count;
   return Status::OK();

@@ -8,8 +8,9 @@
 // checked: Verify (deep) is clean, every acknowledged operation is there,
 // the one in flight is all-or-nothing, scans match the model, every page a
 // record sits on passes its checksum, and every acknowledged payload of a
-// page that still exists reads back byte for byte (an overwrite in flight
-// leaves the old or the new payload, never none).
+// page that still exists, unchanged since (no record left it: that blanks
+// the record out and drops the page's payloads), reads back byte for byte
+// (an overwrite in flight leaves the old or the new payload, never none).
 //
 // Rounds: MNEMO_CRASH_ROUNDS (default 10; the full run uses >= 100:
 // MNEMO_CRASH_ROUNDS=120 build/bin/reliability_crash_loop_test).
@@ -47,8 +48,13 @@ struct InFlight {
   uint64_t arg2 = 0;  // payload kind (K)
 };
 
-// (page, payload kind) -> op of the last acknowledged PutKv.
+// (page, payload kind) -> op of the last acknowledged PutKv, and the page's
+// revision it was written against.
 using KvKey = std::pair<uint64_t, int>;
+struct KvAck {
+  uint64_t op = 0;
+  uint64_t revision = 0;
+};
 
 class CrashLoop {
  public:
@@ -57,8 +63,8 @@ class CrashLoop {
     InFlight flight;
     for (const std::string& line : lines) {
       std::istringstream in(line.substr(2));
-      uint64_t op = 0, a = 0, b = 0;
-      in >> op >> a >> b;
+      uint64_t op = 0, a = 0, b = 0, c = 0;
+      in >> op >> a >> b >> c;
       next_op_ = std::max(next_op_, op + 1);
       if (line[0] == '?') {
         flight = {line[1], op, a, b};
@@ -68,7 +74,7 @@ class CrashLoop {
       if (line[0] == '-') continue;  // refused; nothing was written
       ++acked_;
       if (line[1] == 'K') {
-        kv_[{a, static_cast<int>(b)}] = op;
+        kv_[{a, static_cast<int>(b)}] = {op, c};
         ++kv_acked_;
       } else if (line[1] == 'P') {
         for (uint64_t i = 0; i < b; ++i) model_[a + i] = MixText(op, int(i));
@@ -128,20 +134,27 @@ class CrashLoop {
           continue;
         }
         ASSERT_TRUE(p.ok()) << what << ": " << p.ToString();
+        if (acked != kv_.end() && acked->second.revision != PageRevision(data)) {
+          kv_.erase(key);  // a record left the page since: its payloads went
+          ++kv_forgotten_;
+          continue;
+        }
         ASSERT_TRUE(acked == kv_.end())
-            << what << ": acknowledged payload of op " << acked->second
+            << what << ": acknowledged payload of op " << acked->second.op
             << " lost" << (flying == key ? " (an overwrite was in flight)" : "")
             << ": " << s.ToString();
         continue;
       }
       ASSERT_TRUE(s.ok()) << what << ": " << s.ToString();
       if (flying == key && bytes == KvBytes(flight.op)) {
-        kv_[key] = flight.op;  // the PutKv in flight made it
+        PageData data;  // the PutKv in flight made it, on the page as it is
+        ASSERT_TRUE(store->GetPage(kMixTenant, page, &data).ok()) << what;
+        kv_[key] = {flight.op, PageRevision(data)};
       } else {
         ASSERT_TRUE(acked != kv_.end()) << what << ": a payload nobody wrote";
-        ASSERT_TRUE(bytes == KvBytes(acked->second))
+        ASSERT_TRUE(bytes == KvBytes(acked->second.op))
             << what << ": " << bytes.size() << " bytes, not those of op "
-            << acked->second;
+            << acked->second.op;
       }
       ++kv_checked_;
     }
@@ -155,6 +168,7 @@ class CrashLoop {
   uint64_t acked() const { return acked_; }
   uint64_t kv_acked() const { return kv_acked_; }
   uint64_t kv_checked() const { return kv_checked_; }
+  uint64_t kv_forgotten() const { return kv_forgotten_; }
   uint64_t evictions() const { return evictions_; }
   uint64_t store_hits() const { return store_hits_; }
   uint64_t pages_checked() const { return pages_checked_; }
@@ -209,11 +223,12 @@ class CrashLoop {
   }
 
   Model model_;
-  std::map<KvKey, uint64_t> kv_;
+  std::map<KvKey, KvAck> kv_;
   uint64_t next_op_ = 1;
   uint64_t acked_ = 0;
   uint64_t kv_acked_ = 0;
   uint64_t kv_checked_ = 0;
+  uint64_t kv_forgotten_ = 0;  // dropped because a record left their page
   uint64_t evictions_ = 0;
   uint64_t store_hits_ = 0;
   uint64_t pages_checked_ = 0;
@@ -252,10 +267,12 @@ TEST(CrashLoopTest, RandomMixedWorkloadSurvivesEveryKill) {
   std::printf("crash loop: %d kills survived, %llu acknowledged ops (%llu of "
               "them PutKv), 0 lost; %zu live records, %zu live payloads; "
               "%llu page checks, %llu payload checks (%llu served from the "
-              "store, %llu evictions); %d deep verifies clean\n",
+              "store, %llu evictions, %llu dropped with a record that left "
+              "the page); %d deep verifies clean\n",
               kills, u(loop.acked()), u(loop.kv_acked()), loop.live(),
               loop.live_kv(), u(loop.pages_checked()), u(loop.kv_checked()),
-              u(loop.store_hits()), u(loop.evictions()), kills);
+              u(loop.store_hits()), u(loop.evictions()), u(loop.kv_forgotten()),
+              kills);
   RecordProperty("kills", kills);
   RecordProperty("acknowledged", static_cast<int>(loop.acked()));
   EXPECT_GT(loop.acked(), static_cast<uint64_t>(rounds)) << "too few acks";

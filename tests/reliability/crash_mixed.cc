@@ -56,8 +56,8 @@ std::vector<uint64_t> PageIds(Store* store) {
 }
 
 void Line(const char* fmt, unsigned long long a, unsigned long long b,
-          unsigned long long c = 0) {
-  std::printf(fmt, a, b, c);
+          unsigned long long c = 0, unsigned long long d = 0) {
+  std::printf(fmt, a, b, c, d);
   std::fflush(stdout);
 }
 
@@ -102,15 +102,18 @@ void Mutate(Store* store, uint64_t op, std::mt19937_64* rng,
   live->pop_back();
 }
 
-// Payloads this child wrote: (page, kind) -> op of the acknowledged PutKv.
-using KvModel = std::map<std::pair<uint64_t, int>, uint64_t>;
+// Payloads this child wrote: (page, kind) -> op of the acknowledged PutKv
+// and the page's revision then (see PageRevision).
+using KvModel = std::map<std::pair<uint64_t, int>, std::pair<uint64_t, uint64_t>>;
 
-// Whether `page` still exists (a delete or update can drop its last record).
-bool PageExists(Store* store, uint64_t page) {
+// Whether `page` still exists (a delete or update can drop its last
+// record); *revision (optional) receives its PageRevision.
+bool PageExists(Store* store, uint64_t page, uint64_t* revision = nullptr) {
   PageData data;
   Status s = store->GetPage(kMixTenant, page, &data);
   if (s.IsNotFound()) return false;
   if (!s.ok()) Die("get page", s);
+  if (revision != nullptr) *revision = PageRevision(data);
   return true;
 }
 
@@ -132,16 +135,18 @@ void CacheOp(Store* store, uint64_t op, std::mt19937_64* rng,
     std::string bytes;
     Status s = store->GetKv(kMixTenant, it->first.first, KvKind(it->first.second),
                             &bytes);
-    if (s.IsNotFound() && !PageExists(store, it->first.first)) {
-      kv->erase(it);
+    uint64_t revision = 0;
+    if (s.IsNotFound() && (!PageExists(store, it->first.first, &revision) ||
+                           revision != it->second.second)) {
+      kv->erase(it);  // the page went, or a record left it: its payloads too
       return;
     }
     if (!s.ok()) Die("get kv", s);
-    if (bytes != KvBytes(it->second)) {
+    if (bytes != KvBytes(it->second.first)) {
       std::fprintf(stderr, "get kv: page %llu kind %s: not the bytes of op %llu\n",
                    static_cast<unsigned long long>(it->first.first),
                    KvKind(it->first.second),
-                   static_cast<unsigned long long>(it->second));
+                   static_cast<unsigned long long>(it->second.first));
       std::_Exit(1);
     }
     return;
@@ -159,8 +164,12 @@ void CacheOp(Store* store, uint64_t op, std::mt19937_64* rng,
     return;
   }
   if (!s.ok()) Die("put kv", s);
-  Line("!K %llu %llu %llu\n", op, page, kind);
-  (*kv)[{page, kind}] = op;
+  // Only this thread removes records from pages: the revision read now is
+  // the one the payload was written against.
+  uint64_t revision = 0;
+  if (!PageExists(store, page, &revision)) Die("put kv", Status::NotFound("page gone"));
+  Line("!K %llu %llu %llu %llu\n", op, page, kind, revision);
+  (*kv)[{page, kind}] = {op, revision};
 }
 
 int Main(int argc, char** argv) {

@@ -10,8 +10,10 @@
 //   ?P <op> <n>            !P <op> <first id> <n>   put batch of n records
 //   ?U <op> <id>           !U <op> <id>             update id's text
 //   ?D <op> <id>           !D <op> <id>             delete id
-//   ?K <op> <page> <kind>  !K <op> <page> <kind>    PutKv of KvBytes(op) as
-//                                                   KvKind(kind) on page
+//   ?K <op> <page> <kind>  !K <op> <page> <kind> <revision>
+//                                                   PutKv of KvBytes(op) as
+//                                                   KvKind(kind) on page, at
+//                                                   PageRevision <revision>
 //   ?K <op> <page> <kind>  -K <op> <page> <kind>    refused: the page was
 //                                                   deleted (NotFound)
 // Only the last intent can be in flight when the child is killed.
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <string>
 
+#include "mnemo/compaction.h"
 #include "mnemo/options.h"
 #include "mnemo/record.h"
 
@@ -42,6 +45,13 @@ inline std::string MixText(uint64_t op, int item) {
     text.push_back(i % 9 == 8 ? ' ' : static_cast<char>('a' + (op + i) % 26));
   }
   return text;
+}
+
+// A page's payloads are derived from its pixels: they go when the page
+// does, and when a record leaves the page (its text is blanked out of it,
+// which changes the manifest). This names the manifest's content.
+inline uint64_t PageRevision(const PageData& page) {
+  return ContentHash(page.manifest_json);
 }
 
 // Payload kinds the child writes (index printed in ?K/!K lines).

@@ -1,0 +1,164 @@
+// Copyright (c) mnemo authors.
+//
+// Pages forget the records that leave them (delete, update, bulk deletes,
+// expiry): in the same batch that removes a record, each page it was on is
+// deleted when no live record remains on it, and otherwise rewritten with
+// the record's lines blanked and its text cut from the manifest
+// (codec::MaskItems), at the page's own size (a decayed page too). The
+// page's hot-cache payloads are deleted from the spill family in that
+// batch; once it is written, DropStaleCache drops the cached pixels and
+// payloads from the pools. A crash at any point leaves either the old
+// record and page or neither: the batch is atomic.
+
+#include "coding.h"
+#include "keys.h"
+#include "mnemo/codec/manifest.h"
+#include "mnemo/codec/mask.h"
+#include "mnemo/codec/png.h"
+#include "mnemo/codec/profile.h"
+#include "mnemo/gpu/spill.h"
+#include "page_store.h"
+#include "store_impl.h"
+
+namespace mnemo::internal {
+namespace {
+
+constexpr char kPayloadPool[] = "kv";  // as store_cache.cc names the pool
+
+std::string PageName(uint64_t page_id) {
+  return "page " + std::to_string(page_id);
+}
+
+// Re-encodes `image` the way the page was encoded (its bit depth; the
+// zlib level of its profile).
+Status EncodeLike(const StoredPage& page, const codec::GrayImage& image,
+                  std::string* png) {
+  int width = 0, height = 0;
+  codec::PngOptions options;
+  MNEMO_RETURN_IF_ERROR(
+      codec::PeekPng(page.png, &width, &height, &options.bit_depth));
+  const codec::RenderProfile* profile = codec::FindProfile(page.info.profile);
+  options.zlib_level = profile != nullptr ? profile->png_zlib_level : 1;
+  return codec::EncodePng(image, options, png);
+}
+
+}  // namespace
+
+uint64_t PixelsCacheHash(const StoredPage& page) {
+  std::string identity = std::to_string(static_cast<int>(page.info.tier)) +
+                         "/" + std::to_string(page.info.width) + "/";
+  identity += page.manifest;  // masking changes it; decay changes the size
+  return ContentHash(identity);
+}
+
+Status StoreImpl::ReadStoredPage(uint64_t page_id, StoredPage* page) {
+  std::string value;
+  rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
+  if (rs.IsNotFound())
+    return Status::NotFound(PageName(page_id) + " not found");
+  MNEMO_RETURN_IF_ERROR(FromRocks(rs, "reading " + PageName(page_id)));
+  return DecodePage(value, page_id, page);
+}
+
+Status StoreImpl::AppendPageGc(const PageRemovals& pages,
+                               rocksdb::WriteBatch* batch, StaleCache* stale) {
+  for (const auto& [page_id, removed] : pages) {
+    std::string prefix = LivePrefix(page_id);
+    std::string upper = PrefixSuccessor(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kPages)));
+    bool still_live = false;
+    for (it->Seek(prefix); it->Valid() && !still_live; it->Next()) {
+      if (it->key().size() != prefix.size() + 8) continue;
+      RecordId id = DecodeRecordKey(
+          std::string_view(it->key().data() + prefix.size(), 8));
+      still_live = removed.count(id) == 0;
+    }
+    MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading page live set"));
+    if (still_live) {
+      MNEMO_RETURN_IF_ERROR(AppendPageMask(page_id, removed, batch, stale));
+    } else {
+      StoredPage page;
+      if (ReadStoredPage(page_id, &page).ok()) {  // a corrupt page goes too
+        stale->pixels.emplace_back(page_id, PixelsCacheHash(page));
+      }
+      (void)batch->Delete(cf(kPages), PageKey(page_id));
+    }
+    MNEMO_RETURN_IF_ERROR(AppendPayloadDeletes(page_id, batch, stale));
+  }
+  return Status::OK();
+}
+
+// A page that cannot be read cannot be masked: the removal fails rather
+// than leave the text readable (verify --repair moves the other records
+// off a corrupt page and deletes it).
+Status StoreImpl::AppendPageMask(uint64_t page_id,
+                                 const std::set<RecordId>& removed,
+                                 rocksdb::WriteBatch* batch,
+                                 StaleCache* stale) {
+  StoredPage page;
+  Status s = ReadStoredPage(page_id, &page);
+  if (s.IsNotFound()) return Status::OK();  // gone already: nothing to mask
+  codec::PageManifest manifest;
+  if (s.ok()) s = codec::ParseManifest(page.manifest, &manifest);
+  codec::GrayImage image;
+  if (s.ok()) s = codec::DecodePng(page.png, codec::DecodeLimits(), &image);
+  size_t masked = 0;
+  if (s.ok()) s = codec::MaskItems(removed, &image, &manifest, &masked);
+  if (!s.ok()) {
+    std::string what =
+        "cannot blank the removed records on " + PageName(page_id);
+    if (!s.IsCorruption() && !s.IsInvalidArgument()) return s.WithContext(what);
+    return Status::Corruption(
+        what + ": " + s.message() +
+        " ('mnemo verify --repair' moves its other records off it)");
+  }
+  if (masked == 0) return Status::OK();
+  stale->pixels.emplace_back(page_id, PixelsCacheHash(page));
+  MNEMO_RETURN_IF_ERROR(EncodeLike(page, image, &page.png));
+  MNEMO_RETURN_IF_ERROR(codec::SerializeManifest(manifest, &page.manifest));
+  std::string value;
+  EncodePage(page, &value);
+  (void)batch->Put(cf(kPages), PageKey(page_id), value);
+  return Status::OK();
+}
+
+// Payloads (PutKv) are derived from the page's pixels by the host: they go
+// with the old pixels. They live in the spill family whether or not the
+// cache is open now.
+Status StoreImpl::AppendPayloadDeletes(uint64_t page_id,
+                                       rocksdb::WriteBatch* batch,
+                                       StaleCache* stale) {
+  std::string prefix = gpu::EncodeSpillKey(kPayloadPool, page_id, 0);
+  prefix.resize(prefix.size() - 8);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kSpill)));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (it->key().size() != prefix.size() + 8) continue;
+    (void)batch->Delete(cf(kSpill), it->key());
+    stale->payloads.emplace_back(
+        page_id, DecodeBigEndian64(it->key().data() + prefix.size()));
+  }
+  return FromRocks(it->status(),
+                   "reading the payloads of " + PageName(page_id));
+}
+
+void StoreImpl::DropStaleCache(const StaleCache& stale) {
+  if (cache_ == nullptr) return;
+  const auto vista = static_cast<uint32_t>(cache_->vista->index());
+  const auto kv = static_cast<uint32_t>(cache_->kv->index());
+  for (const auto& [page_id, hash] : stale.pixels) {
+    cache_->cache->Drop(gpu::CacheKey{vista, page_id, hash});
+  }
+  for (const auto& [page_id, hash] : stale.payloads) {
+    cache_->cache->Drop(gpu::CacheKey{kv, page_id, hash});
+  }
+}
+
+}  // namespace mnemo::internal
