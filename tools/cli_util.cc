@@ -40,10 +40,10 @@ int FailRuntime(const Status& status) {
 
 bool ParseIdFlag(std::string_view text, uint64_t* id) {
   uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const char* last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(text.data(), last, value);
   // from_chars takes no sign, space or base prefix; "0x10" stops at 'x'.
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-      value == 0) {
+  if (text.empty() || ec != std::errc() || end != last || value == 0) {
     return false;
   }
   *id = value;

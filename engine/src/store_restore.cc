@@ -14,9 +14,11 @@
 //     next compaction renders them again). A forgotten record has no text
 //     to fall back to: that is InvalidArgument.
 // Pages keep their ids (ids share one space with records: the high-water
-// mark rises past them; at most kMaxImportedRecordId, as record ids). Supplied pages no restored record sits on are not
-// written (nothing would keep them alive). Everything is checked first;
-// then one atomic batch.
+// mark rises past them; at most kMaxImportedRecordId, as record ids).
+// Supplied pages no restored record sits on are not written (nothing would
+// keep them alive). Everything is checked first (record ids again under
+// their stripes, after the id mark is raised past them); then one atomic
+// batch.
 //
 // Not carried by a Record, so not restored: the "kept as text" mark of
 // warm records compaction could not render (the next Compact tries them

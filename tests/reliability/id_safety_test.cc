@@ -68,19 +68,24 @@ TEST_F(DataSafety, IdCeilingNeverOverwritesAnotherTenant) {
   ASSERT_TRUE(store_->Restore(WriteOptions(), batch).ok());
   // The ceiling itself is accepted: the worst an import can do...
   RecordId ceiling = (RecordId{1} << 62) - 1;
-  ASSERT_TRUE(store_->Restore(WriteOptions(), {Imported(ceiling, "alpha ceiling")}).ok());
+  ASSERT_TRUE(
+      store_->Restore(WriteOptions(), {Imported(ceiling, "alpha ceiling")})
+          .ok());
   a_records[ceiling] = "alpha ceiling";
   // ...and the top of the id space is refused, naming the record (it made
   // the counter wrap back to the clock).
-  Status s = store_->Restore(WriteOptions(), {Imported(~RecordId{0}, "alpha top")});
+  Status s =
+      store_->Restore(WriteOptions(), {Imported(~RecordId{0}, "alpha top")});
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
-  EXPECT_NE(s.message().find("18446744073709551615"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("18446744073709551615"), std::string::npos)
+      << s.ToString();
 
   // Tenant B writes while the clock moves 1.5 s, past all of A's ids.
   std::set<RecordId> b_ids;
   for (int i = 0; i < 300; ++i) {
     clock_.Advance(5000);
-    RecordId id = PutText("a", "s", "bravo record " + std::to_string(i), 0, "tenant-b");
+    RecordId id =
+        PutText("a", "s", "bravo record " + std::to_string(i), 0, "tenant-b");
     ASSERT_NE(id, 0u);
     EXPECT_EQ(a_records.count(id), 0u) << "tenant B was handed A's id " << id;
     b_ids.insert(id);
@@ -103,25 +108,30 @@ TEST_F(DataSafety, IdCeilingNeverOverwritesAnotherTenant) {
 
 TEST_F(DataSafety, RestoreAboveTheCeilingIsRefusedNamingTheRecord) {
   RecordId over = kMaxImportedRecordId + 1;
-  Status s = store_->Restore(WriteOptions(),
-                             {Imported(1000, "fine"), Imported(over, "too high")});
+  Status s = store_->Restore(
+      WriteOptions(), {Imported(1000, "fine"), Imported(over, "too high")});
   ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
-  EXPECT_NE(s.message().find("record " + RecordIdToString(over)), std::string::npos)
+  EXPECT_NE(s.message().find("record " + RecordIdToString(over)),
+            std::string::npos)
       << s.ToString();
   Record r;
   EXPECT_TRUE(store_->Get(ReadOptions(), "tenant-a", 1000, &r).IsNotFound())
       << "nothing of a refused restore is written";
 
-  s = store_->RestoreWithPages(WriteOptions(), {Imported(~RecordId{0}, "top")}, {});
+  s = store_->RestoreWithPages(WriteOptions(), {Imported(~RecordId{0}, "top")},
+                               {});
   ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
-  EXPECT_NE(s.message().find("18446744073709551615"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("18446744073709551615"), std::string::npos)
+      << s.ToString();
 
   // Page ids share the id space and its ceiling.
   PageData page;
   page.info.page_id = over;
-  s = store_->RestoreWithPages(WriteOptions(), {Imported(1000, "fine")}, {page});
+  s = store_->RestoreWithPages(WriteOptions(), {Imported(1000, "fine")},
+                               {page});
   ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
-  EXPECT_NE(s.message().find("page " + RecordIdToString(over)), std::string::npos)
+  EXPECT_NE(s.message().find("page " + RecordIdToString(over)),
+            std::string::npos)
       << s.ToString();
   EXPECT_TRUE(store_->Get(ReadOptions(), "tenant-a", 1000, &r).IsNotFound());
 }
@@ -148,7 +158,8 @@ TEST_F(DataSafety, AssignmentAtTheTopFailsWithoutWriting) {
   std::vector<RecordId> ids;
   Status s = store_->PutBatch(WriteOptions(), batch, &ids);
   ASSERT_TRUE(s.IsResourceExhausted()) << s.ToString();
-  EXPECT_NE(s.message().find(dir_.Sub("db")), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find(dir_.Sub("db")), std::string::npos)
+      << s.ToString();
   EXPECT_EQ(CountRecords("tenant-b"), 1u);
   // The last 255 ids fit exactly; then nothing more.
   batch.resize(255);
@@ -174,21 +185,26 @@ TEST_F(DataSafety, RestoresRacingPutsNeverReplaceRecords) {
   std::thread importer([&] {
     for (int i = 0; i < 200; ++i) {
       RecordId id = static_cast<RecordId>(clock_.NowMicros() + 300) << 8;
-      Status s = store_->Restore(WriteOptions(), {Imported(id, "alpha " + std::to_string(i))});
-      if (s.ok()) restored[id] = "alpha " + std::to_string(i);
-      else EXPECT_TRUE(s.IsAlreadyExists()) << s.ToString();
+      Status s = store_->Restore(WriteOptions(),
+                                 {Imported(id, "alpha " + std::to_string(i))});
+      if (s.ok())
+        restored[id] = "alpha " + std::to_string(i);
+      else
+        EXPECT_TRUE(s.IsAlreadyExists()) << s.ToString();
     }
     done = true;
   });
   Model written;
   for (int i = 0; !done || i < 200; ++i) {
     clock_.Advance(100);
-    RecordId id = PutText("a", "s", "bravo " + std::to_string(i), 0, "tenant-b");
+    RecordId id =
+        PutText("a", "s", "bravo " + std::to_string(i), 0, "tenant-b");
     ASSERT_EQ(written.count(id), 0u);
     written[id] = "bravo " + std::to_string(i);
   }
   importer.join();
-  for (const auto& [id, text] : written) EXPECT_EQ(restored.count(id), 0u) << id;
+  for (const auto& [id, text] : written)
+    EXPECT_EQ(restored.count(id), 0u) << id;
   ExpectModel(store_.get(), "tenant-a", restored, "restored");
   ExpectModel(store_.get(), "tenant-b", written, "written");
   ExpectVerifyClean(store_.get(), "after the race");

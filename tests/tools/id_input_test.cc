@@ -31,13 +31,21 @@ TEST_F(IdInput, IdFlagsRejectNegativeHugeAndNonNumericValues) {
   const std::string out = " --out " + Q(tmp_.Sub("page.png"));
   const std::pair<std::string, std::string> commands[] = {
       {"get", "--id"}, {"delete", "--id"}, {"page" + out, "--page"}};
-  const char* values[] = {"-1", "99999999999999999999999",
-                          "18446744073709551616", "abc", "0x10", "+5",
-                          "1e3", "0", "12abc", ""};
+  const char* values[] = {"-1",
+                          "99999999999999999999999",
+                          "18446744073709551616",
+                          "abc",
+                          "0x10",
+                          "+5",
+                          "1e3",
+                          "0",
+                          "12abc",
+                          ""};
   for (const auto& [command, flag] : commands) {
     for (const char* value : values) {
       SCOPED_TRACE(command + " " + flag + " '" + value + "'");
-      CliResult r = Mnemo(command + " --db " + Q(db_) + " " + flag + " " + Q(value));
+      CliResult r =
+          Mnemo(command + " --db " + Q(db_) + " " + flag + " " + Q(value));
       EXPECT_EQ(r.code, 2) << r.err;
       EXPECT_EQ(r.err.rfind("mnemo: ", 0), 0u) << r.err;
       EXPECT_NE(r.err.find(flag), std::string::npos) << r.err;
@@ -70,9 +78,10 @@ TEST_F(IdInput, ImportedIdAboveTheCeilingNamesItsLine) {
        {"\"" + over + "\"", std::string("18446744073709551615"),
         std::string("\"18446744073709551615\"")}) {
     SCOPED_TRACE(bad);
-    ASSERT_TRUE(WriteFile(tmp_.Sub("in.jsonl"),
-                          DumpLine("\"5\"", "fine") + DumpLine(bad, "too high")));
-    CliResult r = Mnemo("import --db " + Q(db_) + " " + Q(tmp_.Sub("in.jsonl")));
+    ASSERT_TRUE(WriteFile(tmp_.Sub("in.jsonl"), DumpLine("\"5\"", "fine") +
+                                                    DumpLine(bad, "too high")));
+    CliResult r =
+        Mnemo("import --db " + Q(db_) + " " + Q(tmp_.Sub("in.jsonl")));
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_EQ(r.err.rfind("mnemo: ", 0), 0u) << r.err;
     EXPECT_NE(r.err.find("line 2: field 'id' is "), std::string::npos) << r.err;
@@ -80,7 +89,8 @@ TEST_F(IdInput, ImportedIdAboveTheCeilingNamesItsLine) {
     EXPECT_EQ(DumpOf(db_), before_) << "store changed";
   }
   // The ceiling itself imports, and reads back by id.
-  ASSERT_TRUE(WriteFile(tmp_.Sub("in.jsonl"), DumpLine("\"" + ceiling + "\"", "top")));
+  ASSERT_TRUE(
+      WriteFile(tmp_.Sub("in.jsonl"), DumpLine("\"" + ceiling + "\"", "top")));
   CliResult r = Mnemo("import --db " + Q(db_) + " " + Q(tmp_.Sub("in.jsonl")));
   ASSERT_EQ(r.code, 0) << r.err;
   r = Mnemo("get --db " + Q(db_) + " --id " + ceiling);
