@@ -2,6 +2,7 @@
 
 #include "cli_util.h"
 
+#include <charconv>
 #include <cstdio>
 
 #include "workload/time_format.h"
@@ -35,6 +36,42 @@ int ReportOpenFailure(const Status& s) {
 int FailRuntime(const Status& status) {
   return Fail(kExitRuntime, status.message().empty() ? status.ToString()
                                                      : status.message());
+}
+
+bool ParseIdFlag(std::string_view text, uint64_t* id) {
+  uint64_t value = 0;
+  const char* last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(text.data(), last, value);
+  // from_chars takes no sign, space or base prefix; "0x10" stops at 'x'.
+  if (text.empty() || ec != std::errc() || end != last || value == 0) {
+    return false;
+  }
+  *id = value;
+  return true;
+}
+
+CLI::Option* AddIdOption(CLI::App& command, const std::string& flag,
+                         uint64_t* id, const std::string& help) {
+  auto parse = [flag, id](const std::string& value) {
+    if (ParseIdFlag(value, id)) return;
+    // The value is the user's: shown escaped and cut, never raw.
+    std::string shown;
+    for (unsigned char c : value.substr(0, 48)) {
+      if (c >= 0x20 && c < 0x7f && c != '\'') {
+        shown += static_cast<char>(c);
+      } else {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", c);
+        shown += hex;
+      }
+    }
+    if (value.size() > 48) shown += "...";
+    throw CLI::ValidationError(
+        flag, "'" + shown + "' is not an id (a decimal number from 1 to " +
+                  std::to_string(UINT64_MAX) + ")");
+  };
+  return command.add_option_function<std::string>(flag, parse, help)
+      ->type_name("ID");
 }
 
 int ParseTimeFlag(const std::string& flag, const std::string& value,

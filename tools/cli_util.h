@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cli.h"
 #include "mnemo/store.h"
@@ -41,6 +42,17 @@ int ReportOpenFailure(const Status& status);
 
 // Prints "mnemo: <message of status>" and returns kExitRuntime.
 int FailRuntime(const Status& status);
+
+// Adds option `flag` taking a record or page id: decimal digits only, from
+// 1 to 2^64 - 1 (an id past kMaxRecordId can still be found in a store
+// written before imports had a ceiling). Anything else ("-1", "+5", "0x10",
+// a number past 2^64 - 1) is a usage error naming the flag and the value:
+// CLI11 reads unsigned options with strtoull, which turns "-1" into
+// 2^64 - 1 and saturates an overflow without a word.
+CLI::Option* AddIdOption(CLI::App& command, const std::string& flag,
+                         uint64_t* id, const std::string& help);
+// Parses a decimal id as AddIdOption accepts it; false for anything else.
+bool ParseIdFlag(std::string_view text, uint64_t* id);
 
 // Parses an RFC 3339 flag value into *t; on failure prints
 // "mnemo: --flag: ..." and returns kExitUsage, else kExitOk.

@@ -75,8 +75,7 @@ int RunDelete(const DeleteArgs& args) {
 CommandBody SetupDelete(CLI::App& cmd) {
   auto args = std::make_shared<DeleteArgs>();
   AddDbOption(cmd, &args->db);
-  cmd.add_option("--id", args->id, "Delete this record")
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+  AddIdOption(cmd, "--id", &args->id, "Delete this record");
   cmd.add_option("--tenant", args->tenant, "Tenant of the records");
   cmd.add_option("--agent", args->agent, "Delete this agent's records");
   cmd.add_option("--session", args->session,

@@ -67,9 +67,7 @@ int RunGet(const GetArgs& args) {
 CommandBody SetupGet(CLI::App& cmd) {
   auto args = std::make_shared<GetArgs>();
   AddDbOption(cmd, &args->db);
-  cmd.add_option("--id", args->id, "Record id (decimal)")
-      ->required()
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+  AddIdOption(cmd, "--id", &args->id, "Record id (decimal)")->required();
   cmd.add_option("--tenant", args->tenant,
                  "Tenant the record must belong to (default: its own)");
   cmd.add_flag("--json", args->json, "Print the record as one JSON object");

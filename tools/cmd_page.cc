@@ -58,7 +58,7 @@ int Run(const PageArgs& args) {
 CommandBody Setup(CLI::App& command) {
   auto args = std::make_shared<PageArgs>();
   AddDbOption(command, &args->db);
-  command.add_option("--page", args->page, "page id")->required();
+  AddIdOption(command, "--page", &args->page, "page id")->required();
   command.add_option("--out", args->out, "PNG file to write")->required();
   command.add_option("--manifest", args->manifest, "manifest JSON file to write");
   command.add_option("--tenant", args->tenant, "tenant of the page (default: any)");

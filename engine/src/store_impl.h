@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <map>
@@ -214,12 +215,18 @@ class StoreImpl final : public Store {
   void RememberNamespaces(std::vector<std::string>* keys);
 
   // Restore helpers (store_write.cc, store_restore.cc).
-  // Checks records to restore (ids set, unused, not repeated; valid);
-  // raises *max_id to the largest id.
+  // Checks records to restore (ids set, at most kMaxImportedRecordId, not
+  // repeated; valid); raises *max_id to the largest id.
   Status CheckRestored(const std::vector<Record>& records, RecordId* max_id);
-  // Keeps later ids above `max_id` and persists the high-water mark.
-  // REQUIRES: search_mu_ held until the restored ids are written.
-  Status RaiseIdHighWater(RecordId max_id);
+  // Takes the ids of `records` before they are checked and written: keeps
+  // later ids above `max_id` (persisting the high-water mark) and refuses
+  // an id a concurrent insert holds. REQUIRES: search_mu_ held until the
+  // restored ids are written.
+  Status RaiseIdHighWater(const std::vector<Record>& records,
+                          RecordId max_id);
+  // AlreadyExists naming the first record of `records` whose id is in use.
+  // REQUIRES: their stripes held (LockRecords) until the batch is written.
+  Status CheckRecordsAbsent(const std::vector<Record>& records);
   // AlreadyExists when a planned page id is in use.
   Status CheckPagesFree(const RestorePlan& plan);
   // Adds restored records (their tier and page kept as planned) and pages.
@@ -280,9 +287,10 @@ class StoreImpl final : public Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
   std::mutex id_mu_;
-  RecordId last_id_ = 0;      // guarded by id_mu_
+  RecordId last_id_ = 0;      // guarded by id_mu_; <= kMaxRecordId
   RecordId reserved_id_ = 0;  // ids <= this are recorded on disk
-  std::vector<RecordId> in_flight_;  // first ids of uncommitted inserts
+  // Id ranges (first, last) of inserts assigned but not yet written.
+  std::vector<std::pair<RecordId, RecordId>> in_flight_;
 
   // Namespaces known to have an 'n' key. Writers of new records hold it
   // shared; bulk deletes hold it exclusively (see DeleteMatching).

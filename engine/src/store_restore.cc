@@ -14,9 +14,11 @@
 //     next compaction renders them again). A forgotten record has no text
 //     to fall back to: that is InvalidArgument.
 // Pages keep their ids (ids share one space with records: the high-water
-// mark rises past them). Supplied pages no restored record sits on are not
-// written (nothing would keep them alive). Everything is checked first;
-// then one atomic batch.
+// mark rises past them; at most kMaxImportedRecordId, as record ids).
+// Supplied pages no restored record sits on are not written (nothing would
+// keep them alive). Everything is checked first (record ids again under
+// their stripes, after the id mark is raised past them); then one atomic
+// batch.
 //
 // Not carried by a Record, so not restored: the "kept as text" mark of
 // warm records compaction could not render (the next Compact tries them
@@ -132,6 +134,13 @@ Status PlanPages(const std::vector<PageData>& pages, RestorePlan* plan) {
   for (const PageData& page : pages) {
     uint64_t id = page.info.page_id;
     if (id == 0) return Status::InvalidArgument("restore: page id is 0");
+    if (id > kMaxImportedRecordId) {
+      return BadPage(id, "id is above " +
+                             RecordIdToString(kMaxImportedRecordId) +
+                             ", the largest id a restored page may carry "
+                             "(kMaxImportedRecordId; page ids share the id "
+                             "space with records)");
+    }
     auto [it, fresh] = plan->pages.try_emplace(id);
     if (!fresh) return BadPage(id, "given twice");
     MNEMO_RETURN_IF_ERROR(PlanPage(page, &it->second));
@@ -312,12 +321,20 @@ Status StoreImpl::RestoreWithPages(const WriteOptions& options,
   std::lock_guard<std::mutex> compaction_lock(compaction_mu_);
   MNEMO_RETURN_IF_ERROR(CheckPagesFree(plan));
   std::lock_guard<std::mutex> index_lock(search_mu_);
-  MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(plan.max_id));
+  MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(records, plan.max_id));
   rocksdb::WriteBatch batch;
   std::vector<std::string> new_namespaces;
   std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
-  MNEMO_RETURN_IF_ERROR(AppendRestored(records, plan, &batch, &new_namespaces));
-  MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records and pages"));
+  {
+    // As in Restore: the ids are checked under their stripes, which are
+    // held until the batch is committed.
+    std::vector<RecordId> ids;
+    for (const Record& r : records) ids.push_back(r.id);
+    StripeLocks locks = LockRecords(ids);
+    MNEMO_RETURN_IF_ERROR(CheckRecordsAbsent(records));
+    MNEMO_RETURN_IF_ERROR(AppendRestored(records, plan, &batch, &new_namespaces));
+    MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records and pages"));
+  }
   ns_lock.unlock();
   RememberNamespaces(&new_namespaces);
   return Status::OK();

@@ -240,27 +240,46 @@ Status StoreImpl::CheckRestored(const std::vector<Record>& records,
   std::unordered_set<RecordId> ids;
   for (const Record& r : records) {
     if (r.id == 0) return Status::InvalidArgument("restore: record id is 0");
+    if (r.id > kMaxImportedRecordId) {
+      return Status::InvalidArgument(
+          "restore: record " + RecordIdToString(r.id) +
+          ": id is above " + RecordIdToString(kMaxImportedRecordId) +
+          ", the largest id a restored record may carry "
+          "(kMaxImportedRecordId; larger ids are kept for the store to "
+          "assign)");
+    }
     if (!ids.insert(r.id).second) {
       return Status::InvalidArgument("restore: record " +
                                      RecordIdToString(r.id) + " is given twice");
     }
     MNEMO_RETURN_IF_ERROR(ValidateRecord(r));
-    Record existing;
-    Status s = ReadRecord(rocksdb::ReadOptions(), r.id, &existing);
-    if (s.ok()) {
-      return Status::AlreadyExists("record " + RecordIdToString(r.id) +
-                                   " already exists");
-    }
-    if (!s.IsNotFound()) return s;
     *max_id = std::max(*max_id, r.id);
   }
   return Status::OK();
 }
 
-Status StoreImpl::RaiseIdHighWater(RecordId max_id) {
+// The ids are taken (under id_mu_) before their keys are checked, so once
+// CheckRecordsAbsent finds them free no Put can be handed one of them
+// before the restore writes it: later ids are assigned above max_id, and an
+// id an insert already holds (assigned, its batch not yet written, so not
+// yet visible to the check) is refused here. A refused or failed restore
+// leaves the mark raised: ids are skipped, never reused.
+Status StoreImpl::RaiseIdHighWater(const std::vector<Record>& records,
+                                   RecordId max_id) {
   {
     std::lock_guard<std::mutex> lock(id_mu_);
-    // Later ids must stay above restored ones.
+    for (const auto& [first, last] : in_flight_) {
+      if (first > max_id) continue;
+      for (const Record& r : records) {
+        if (r.id < first || r.id > last) continue;
+        return Status::AlreadyExists(
+            "record " + RecordIdToString(r.id) +
+            " is being written by a concurrent insert in store " + dir_ +
+            "; nothing was restored");
+      }
+    }
+    // max_id <= kMaxImportedRecordId (CheckRestored, PlanPages), so
+    // last_id_ stays <= kMaxRecordId.
     if (max_id > last_id_) last_id_ = max_id;
   }
   RecordId probe;
@@ -268,6 +287,30 @@ Status StoreImpl::RaiseIdHighWater(RecordId max_id) {
   FinishIds(probe);
   return Status::OK();
 }
+
+Status StoreImpl::CheckRecordsAbsent(const std::vector<Record>& records) {
+  Record existing;
+  for (const Record& r : records) {
+    Status s = ReadRecord(rocksdb::ReadOptions(), r.id, &existing);
+    if (s.ok()) {
+      return Status::AlreadyExists("record " + RecordIdToString(r.id) +
+                                   " already exists");
+    }
+    if (!s.IsNotFound()) return s;
+  }
+  return Status::OK();
+}
+
+namespace {
+
+std::vector<RecordId> IdsOf(const std::vector<Record>& records) {
+  std::vector<RecordId> ids;
+  ids.reserve(records.size());
+  for (const Record& r : records) ids.push_back(r.id);
+  return ids;
+}
+
+}  // namespace
 
 Status StoreImpl::Restore(const WriteOptions& options,
                           const std::vector<Record>& records) {
@@ -278,24 +321,30 @@ Status StoreImpl::Restore(const WriteOptions& options,
   // Ids above the search watermark are the indexer's; it must not pass
   // them before they are written.
   std::lock_guard<std::mutex> index_lock(search_mu_);
-  MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(max_id));
+  MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(records, max_id));
   rocksdb::WriteBatch batch;
   std::vector<std::string> new_namespaces;
   std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
-  PostingsBuilder postings = NewPostingsBuilder();  // search index
-  for (Record r : records) {
-    r.tier = Tier::kHot;
-    r.page = PageRef();
-    r.text_forgotten = false;
-    r.content_hash = ContentHash(r.text);
-    if (r.version == 0) r.version = 1;
-    AppendInsert(r, &batch, &new_namespaces);
-    // Restored ids may lie below the age watermark: index them now.
-    (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(r, 0), r.event_time, r.id), "");
-    if (SearchIndexed(r.id)) postings.Add(r);  // else the indexer adds it
-  }
-  postings.AppendTo(&batch, cf(kPostings));
-  MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
+  {
+    // Checked where the keys are written: under the stripes (which Update,
+    // Delete and compaction hold) until the batch is committed.
+    StripeLocks locks = LockRecords(IdsOf(records));
+    MNEMO_RETURN_IF_ERROR(CheckRecordsAbsent(records));
+    PostingsBuilder postings = NewPostingsBuilder();  // search index
+    for (Record r : records) {
+      r.tier = Tier::kHot;
+      r.page = PageRef();
+      r.text_forgotten = false;
+      r.content_hash = ContentHash(r.text);
+      if (r.version == 0) r.version = 1;
+      AppendInsert(r, &batch, &new_namespaces);
+      // Restored ids may lie below the age watermark: index them now.
+      (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(r, 0), r.event_time, r.id), "");
+      if (SearchIndexed(r.id)) postings.Add(r);  // else the indexer adds it
+    }
+    postings.AppendTo(&batch, cf(kPostings));
+    MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
+  }  // the stripes before the namespace lock is taken exclusively below
   ns_lock.unlock();
   RememberNamespaces(&new_namespaces);
   return Status::OK();

@@ -106,6 +106,11 @@ Status GetPlacement(const Json& j, Record* r) {
 Status GetDumpFields(const Json& j, Record* r) {
   MNEMO_RETURN_IF_ERROR(GetUnsigned(j, "id", &r->id));
   if (r->id == 0) return Bad("field 'id' must not be 0");
+  if (r->id > kMaxImportedRecordId) {
+    return Bad("field 'id' is " + RecordIdToString(r->id) + "; ids above " +
+               RecordIdToString(kMaxImportedRecordId) +
+               " are kept for the store to assign");
+  }
   MNEMO_RETURN_IF_ERROR(GetTime(j, "created_time", &r->created_time));
   MNEMO_RETURN_IF_ERROR(GetUnsigned(j, "access_count", &r->access_count));
   uint64_t version = 1;

@@ -20,6 +20,16 @@ namespace mnemo {
 // by id sorts by creation. 0 is never a valid id.
 using RecordId = uint64_t;
 
+// The id space is split so that no import can exhaust it. Ids carried by
+// imported or restored records (Store::Restore, Store::RestoreWithPages,
+// `mnemo import`; page ids too) must be at most kMaxImportedRecordId
+// (2^62 - 1); the store assigns ids up to kMaxRecordId (2^63 - 1) and
+// fails with ResourceExhausted rather than go past it. So even an import
+// at the ceiling leaves 2^62 ids for new records, and clock-based ids
+// (microseconds << 8) stay below the ceiling until about the year 2540.
+inline constexpr RecordId kMaxImportedRecordId = (RecordId{1} << 62) - 1;
+inline constexpr RecordId kMaxRecordId = (RecordId{1} << 63) - 1;
+
 // Times are microseconds since the Unix epoch (UTC).
 using Micros = int64_t;
 

@@ -50,7 +50,8 @@ class Store {
   // Stores a new record and sets *id to its id. The store assigns id,
   // created/updated time, version 1, tier hot, content hash. Fails with
   // InvalidArgument (invalid namespace/UTF-8/labels, importance outside
-  // 0..1, too large) without writing anything.
+  // 0..1, too large) without writing anything; ResourceExhausted naming the
+  // store when its ids are used up (kMaxRecordId; mnemo/record.h).
   virtual Status Put(const WriteOptions& options, const Record& record,
                      RecordId* id) = 0;
 
@@ -61,8 +62,11 @@ class Store {
                           std::vector<RecordId>* ids) = 0;
 
   // Writes records exactly as given, ids and store-assigned fields included
-  // (used to import a dump). Atomic. AlreadyExists when an id is in use.
-  // Records on pages are restored as text (tier hot, no page).
+  // (used to import a dump). Atomic. InvalidArgument naming the record
+  // when an id is 0 or above kMaxImportedRecordId (mnemo/record.h);
+  // AlreadyExists when an id is in use (by a stored record, or by a Put
+  // still being written): an existing record is never replaced. Records on
+  // pages are restored as text (tier hot, no page).
   virtual Status Restore(const WriteOptions& options,
                          const std::vector<Record>& records) = 0;
 
@@ -82,7 +86,8 @@ class Store {
   // to width x height, manifest JSON parses and is first_width wide,
   // first_width > 0), and each page a record names (same tenant and agent,
   // lists the record, its tier is the record's). AlreadyExists when a page
-  // id is in use; page ids raise the id high-water mark like record ids.
+  // id is in use; page ids raise the id high-water mark like record ids
+  // (and, like them, must be at most kMaxImportedRecordId).
   // Waits for a running Compact. Atomic; at most
   // Options::max_batch_records records.
   virtual Status RestoreWithPages(const WriteOptions& options,
