@@ -131,7 +131,7 @@ Status StoreImpl::AppendPageGc(const PageRemovals& pages,
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kPages)));
+    std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kPages)));
     bool still_live = false;
     for (it->Seek(prefix); it->Valid() && !still_live; it->Next()) {
       if (it->key().size() != prefix.size() + 8) continue;
@@ -195,7 +195,7 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
   rocksdb::WriteBatch batch;
   PageRemovals pages;
   uint64_t count = 0;

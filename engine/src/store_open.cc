@@ -286,7 +286,7 @@ Status StoreImpl::LoadIdHighWater() {
   if (s.ok() && value.size() == 8) reserved_id_ = DecodeFixed64(value.data());
   else if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading id mark");
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(kRecords)));
+      NewIterator(db_, rocksdb::ReadOptions(), cf(kRecords)));
   it->SeekToLast();
   if (it->Valid() && it->key().size() == 8) {
     last_id_ = DecodeRecordKey(std::string_view(it->key().data(), 8));
@@ -299,7 +299,7 @@ Status StoreImpl::LoadIdHighWater() {
 Status StoreImpl::LoadNamespaces() {
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
   std::string prefix(1, kNamespaceTag);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
