@@ -89,9 +89,9 @@ class CopyingIterator final : public rocksdb::Iterator {
 
 }  // namespace
 
-std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::DB* db,
-                                               const rocksdb::ReadOptions& ro,
-                                               rocksdb::ColumnFamilyHandle* cf) {
+std::unique_ptr<rocksdb::Iterator> NewIterator(
+    rocksdb::DB* db, const rocksdb::ReadOptions& ro,
+    rocksdb::ColumnFamilyHandle* cf) {
   return std::make_unique<CopyingIterator>(db->NewIterator(ro, cf));
 }
 

@@ -46,7 +46,8 @@ TEST_F(RocksIterTest, MovesAndReadsLikeRocksDbIterator) {
   Put("a", "1");
   Put("b", std::string(5000, 'x'));
   Put("c", "");
-  auto it = NewIterator(db_, rocksdb::ReadOptions(), db_->DefaultColumnFamily());
+  auto it =
+      NewIterator(db_, rocksdb::ReadOptions(), db_->DefaultColumnFamily());
   it->SeekToFirst();
   ASSERT_TRUE(it->Valid());
   EXPECT_EQ(it->key().ToString(), "a");
@@ -103,8 +104,8 @@ TEST_F(RocksIterTest, ReadOfFreshRecordPassesWhenWriterStackIsLost) {
   });
   std::thread reader([&] {
     while (!written.load(std::memory_order_relaxed)) std::this_thread::yield();
-    auto it = NewIterator(db_, rocksdb::ReadOptions(),
-                          db_->DefaultColumnFamily());
+    auto it =
+        NewIterator(db_, rocksdb::ReadOptions(), db_->DefaultColumnFamily());
     it->Seek("key");
     if (!it->Valid()) return;
     rocksdb::Slice v = it->value();
