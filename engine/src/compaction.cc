@@ -140,7 +140,7 @@ Status Compaction::IndexNewRecords() {
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, store_->cf(kRecords)));
+  auto it = NewIterator(db, ro, store_->cf(kRecords));
   rocksdb::WriteBatch batch;
   auto flush = [&](RecordId mark) {
     std::string v;
@@ -178,7 +178,7 @@ Status Compaction::WalkDue(uint8_t bucket, Micros min_threshold,
   ro.total_order_seek = true;
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(
-      store_->db_->NewIterator(ro, store_->cf(kIndex)));
+      NewIterator(store_->db_, ro, store_->cf(kIndex)));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     uint8_t b;
     Micros time;

@@ -23,7 +23,7 @@ Status ReadLiveSet(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, pages));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, pages));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     if (it->key().size() == prefix.size() + 8) {
       ids->push_back(DecodeRecordKey(

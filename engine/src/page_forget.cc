@@ -69,7 +69,7 @@ Status StoreImpl::AppendPageGc(const PageRemovals& pages,
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kPages)));
+    std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kPages)));
     bool still_live = false;
     for (it->Seek(prefix); it->Valid() && !still_live; it->Next()) {
       if (it->key().size() != prefix.size() + 8) continue;
@@ -138,7 +138,7 @@ Status StoreImpl::AppendPayloadDeletes(uint64_t page_id,
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kSpill)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kSpill)));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     if (it->key().size() != prefix.size() + 8) continue;
     (void)batch->Delete(cf(kSpill), it->key());

@@ -23,7 +23,7 @@ uint32_t CountLive(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
   std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, pages));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, pages));
   uint32_t n = 0;
   for (it->Seek(prefix); it->Valid(); it->Next()) ++n;
   return n;
@@ -77,7 +77,7 @@ Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kPages)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kPages)));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     if (it->key().size() != 9) continue;
     uint64_t page_id = DecodeBigEndian64(it->key().data() + 1);
@@ -126,7 +126,7 @@ Status StoreImpl::LocateRecord(std::string_view tenant, RecordId id,
 Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
   *stats = TierStats();
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(kRecords)));
+      NewIterator(db_, rocksdb::ReadOptions(), cf(kRecords)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view value(it->value().data(), it->value().size());
     if (value.size() < kHeaderSize + kTrailerSize) continue;
@@ -152,7 +152,7 @@ Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
   }
   // PNG bytes need the page values; ListPages dropped them, so read sizes.
   std::unique_ptr<rocksdb::Iterator> pit(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(kPages)));
+      NewIterator(db_, rocksdb::ReadOptions(), cf(kPages)));
   for (pit->Seek(std::string(1, kPageTag));
        pit->Valid() && pit->key()[0] == kPageTag; pit->Next()) {
     StoredPage page;

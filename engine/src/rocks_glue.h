@@ -24,6 +24,7 @@
 
 #include "mnemo/options.h"
 #include "mnemo/status.h"
+#include "rocks_iter.h"
 
 namespace mnemo::internal {
 

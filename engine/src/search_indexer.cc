@@ -58,7 +58,7 @@ Status StoreImpl::LoadSearchWatermark() {
   }
   if (!s.IsNotFound()) return FromRocks(s, "reading search watermark");
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(kRecords)));
+      NewIterator(db_, rocksdb::ReadOptions(), cf(kRecords)));
   it->SeekToLast();
   RecordId last = 0;
   if (it->Valid() && it->key().size() == 8) {
@@ -82,7 +82,7 @@ static Status ScanRecordRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, cf));
   for (it->Seek(lower); it->Valid(); it->Next()) {
     std::string_view value(it->value().data(), it->value().size());
     // Skip access counts merged into a record that is gone.

@@ -125,7 +125,7 @@ Status ScanAgent(const SearchEnv& env, const std::string& prefix,
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(env.db->NewIterator(ro, env.postings));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(env.db, ro, env.postings));
   std::vector<float> v;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     std::string_view value(it->value().data(), it->value().size());

@@ -49,7 +49,7 @@ Status CountKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
   ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, cf));
   *count = 0;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {

@@ -38,7 +38,7 @@ class RecordIteratorImpl final : public RecordIterator {
     ro.snapshot = snapshot_;
     ro.total_order_seek = true;
     ro.fill_cache = false;  // a dump should not evict the working set
-    it_.reset(db_->NewIterator(ro, records));
+    it_ = NewIterator(db_, ro, records);
     it_->SeekToFirst();
     Settle();
   }

@@ -181,7 +181,7 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
   rocksdb::WriteBatch batch;
   PageRemovals pages;
   uint64_t count = 0;

@@ -292,7 +292,7 @@ Status StoreImpl::LoadIdHighWater() {
   else if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading id mark");
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kRecords)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kRecords)));
   it->SeekForPrev(RecordKey(kMaxRecordId));
   if (it->Valid() && it->key().size() == 8) {
     last_id_ = DecodeRecordKey(std::string_view(it->key().data(), 8));
@@ -305,7 +305,7 @@ Status StoreImpl::LoadIdHighWater() {
 Status StoreImpl::LoadNamespaces() {
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
   std::string prefix(1, kNamespaceTag);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {

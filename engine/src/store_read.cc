@@ -88,7 +88,7 @@ Status StoreImpl::History(std::string_view tenant, RecordId id,
   rocksdb::Slice upper_slice(upper);
   ro.iterate_upper_bound = &upper_slice;
   if (s.ok()) {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kHistory)));
+    std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kHistory)));
     for (it->Seek(prefix); it->Valid() && s.ok(); it->Next()) {
       Record old;
       s = DecodeStored(std::string_view(it->value().data(), it->value().size()),
@@ -113,7 +113,7 @@ Status StoreImpl::ListNamespaces(std::string_view tenant,
   std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     Namespace ns;
     if (!ParseNamespaceKey(std::string_view(it->key().data(),

@@ -114,7 +114,7 @@ Status StoreImpl::Scan(const ReadOptions& /*options*/, const ScanOptions& scan,
   ro.snapshot = snap;
   ro.iterate_lower_bound = &lower_slice;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
   if (!scan.reverse) {
     it->Seek(resume.empty() ? lower : resume);
     if (!resume.empty() && it->Valid() && it->key() == resume) it->Next();

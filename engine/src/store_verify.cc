@@ -87,7 +87,7 @@ Status StoreVerifier::Decode(std::string_view value, RecordId id, Record* r,
 }
 
 Status StoreVerifier::CheckRecords() {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro_, cf(kRecords)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kRecords)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->value().size() == 16) continue;  // counts of a deleted record
     if (it->key().size() != 8) {
@@ -162,7 +162,7 @@ Status StoreVerifier::CheckNamespaceOf(const Record& r) {
 }
 
 Status StoreVerifier::CheckIndex() {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro_, cf(kIndex)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kIndex)));
   std::string prefix(1, kTimeIndexTag);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
@@ -208,7 +208,7 @@ Status StoreVerifier::CheckIndexEntry(std::string_view key) {
 }
 
 Status StoreVerifier::CheckHistory() {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro_, cf(kHistory)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kHistory)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ++report_->history_checked;
     std::string_view value(it->value().data(), it->value().size());

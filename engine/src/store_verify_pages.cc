@@ -39,7 +39,7 @@ Status StoreVerifier::CheckPages() {
       referenced_[r.page.page_id + k].insert(r.id);
     }
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro_, cf(kPages)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kPages)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());

@@ -58,7 +58,7 @@ Status StoreVerifier::CheckPostings() {
   RecordId watermark = rs.ok() && mark.size() == 8
                            ? DecodeFixed64(mark.data())
                            : store_->search_watermark_.load();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro_, cf(kPostings)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kPostings)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     CheckPostingValue(key, {it->value().data(), it->value().size()});
@@ -173,7 +173,7 @@ Status StoreVerifier::RebuildAgentIndexes(RecordId watermark) {
     (void)batch_.DeleteRange(cf(kPostings), prefix, PrefixSuccessor(prefix));
     (void)batch_.Delete(cf(kPostings), SearchStatsKey(tenant, agent));
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro_, cf(kRecords)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kRecords)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->key().size() != 8) continue;
     RecordId id = DecodeRecordKey({it->key().data(), 8});
