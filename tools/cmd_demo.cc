@@ -1,6 +1,7 @@
 // Copyright (c) mnemo authors.
 //
-// mnemo demo [--db DIR] [--force] [--locomo FILE] [--sessions N] [--exchanges N]
+// mnemo demo [--db DIR] [--force] [--locomo FILE] [--sessions N]
+//            [--exchanges N]
 //
 // The main job: builds an embedded store (default ./mnemo-demo-db; a store
 // an earlier demo run created is replaced, another mnemo store only with
@@ -75,7 +76,9 @@ int ClearDemoDir(const DemoArgs& args) {
                 "to delete that store)");
   }
   fs::remove_all(db, ec);
-  if (ec) return Fail(kExitRuntime, "cannot remove " + db + ": " + ec.message());
+  if (ec) {
+    return Fail(kExitRuntime, "cannot remove " + db + ": " + ec.message());
+  }
   return kExitOk;
 }
 
@@ -89,7 +92,9 @@ int PrepareStore(DemoContext& ctx) {
   std::ofstream marker(fs::path(db) / kDemoMarker);
   marker << "created by 'mnemo demo'; the next demo run replaces this store\n";
   marker.close();
-  if (!marker) return Fail(kExitRuntime, "cannot write " + db + "/" + kDemoMarker);
+  if (!marker) {
+    return Fail(kExitRuntime, "cannot write " + db + "/" + kDemoMarker);
+  }
   return kExitOk;
 }
 

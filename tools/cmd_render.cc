@@ -96,7 +96,8 @@ int ReadInput(const std::string& path, std::string* text) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return Fail(kExitUsage, "--in '" + path +
-                                "' is a directory; render takes a UTF-8 text file");
+                                "' is a directory; render takes a UTF-8 "
+                                "text file");
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) return Fail(kExitUsage, "cannot read " + path);
@@ -117,8 +118,9 @@ int CheckSizes(const std::string& path, const Paragraphs& paragraphs) {
     return Fail(kExitRuntime,
                 "paragraph " + std::to_string(i + 1) + " (line " +
                     std::to_string(paragraphs.first_line[i]) + ") of " + path +
-                    " is " + std::to_string(bytes) + " bytes; render lays out "
-                    "paragraphs of at most " + std::to_string(kMaxParagraphBytes) +
+                    " is " + std::to_string(bytes) +
+                    " bytes; render lays out paragraphs of at most " +
+                    std::to_string(kMaxParagraphBytes) +
                     " bytes (separate paragraphs with a blank line)");
   }
   return kExitOk;
@@ -137,12 +139,13 @@ Status WritePage(const RenderArgs& args, const codec::RenderProfile& profile,
   file.write(png.data(), static_cast<std::streamsize>(png.size()));
   if (!file.good()) return Status::IOError("cannot write " + path);
   const std::string& text = page.manifest.text;
-  (*out)["pages"].push_back({{"file", path},
-                             {"text", text},
-                             {"chars", codec::CountCodePoints(text)},
-                             {"vision_tokens", profile.vision_tokens},
-                             {"text_tokens_est", codec::EstimateTextTokens(text)},
-                             {"png_bytes", png.size()}});
+  (*out)["pages"].push_back(
+      {{"file", path},
+       {"text", text},
+       {"chars", codec::CountCodePoints(text)},
+       {"vision_tokens", profile.vision_tokens},
+       {"text_tokens_est", codec::EstimateTextTokens(text)},
+       {"png_bytes", png.size()}});
   return Status::OK();
 }
 
@@ -191,7 +194,8 @@ void PrintSummary(const RenderArgs& args, const codec::RenderProfile& profile,
   }
   std::printf("%zu page(s) of %s in %s: %zu chars, ~%zu text tokens (%s), %zu "
               "vision tokens\n", pages, args.profile.c_str(), args.out.c_str(),
-              chars, text_tokens, std::string(codec::kTextTokenEstimator).c_str(),
+              chars, text_tokens,
+              std::string(codec::kTextTokenEstimator).c_str(),
               (*out)["vision_tokens"].get<size_t>());
 }
 

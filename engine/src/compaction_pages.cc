@@ -65,7 +65,8 @@ Status Compaction::CollectPixelGroups(std::string* cursor, bool* more,
   std::string last;
   *more = false;
   Status s = WalkDue(
-      static_cast<uint8_t>(Tier::kWarm), MinThreshold(&TierThresholds::pixels_after),
+      static_cast<uint8_t>(Tier::kWarm),
+      MinThreshold(&TierThresholds::pixels_after),
       [&](std::string_view key, Micros time, RecordId id) {
         last.assign(key);
         Record r;
@@ -122,7 +123,9 @@ Status Compaction::PixelPass() {
   for (bool more = true; more;) {
     std::vector<Group> groups;
     MNEMO_RETURN_IF_ERROR(CollectPixelGroups(&cursor, &more, &groups));
-    if (!groups.empty()) MNEMO_RETURN_IF_ERROR(RenderAndCommit(groups, reported));
+    if (!groups.empty()) {
+      MNEMO_RETURN_IF_ERROR(RenderAndCommit(groups, reported));
+    }
     reported += groups.size();
   }
   return Status::OK();

@@ -126,10 +126,14 @@ void NamespaceProperty(py::class_<Record>& cls, const char* name) {
 void BindRecordDerived(py::class_<Record>& cls) {
   cls.def_property(
          "event_time", [](const Record& r) { return r.event_time; },
-         [](Record& r, py::handle v) { r.event_time = ToMicros(v, "event_time"); })
+         [](Record& r, py::handle v) {
+           r.event_time = ToMicros(v, "event_time");
+         })
       .def_property(
           "expires_at", [](const Record& r) { return r.expires_at; },
-          [](Record& r, py::handle v) { r.expires_at = ToMicros(v, "expires_at"); })
+          [](Record& r, py::handle v) {
+            r.expires_at = ToMicros(v, "expires_at");
+          })
       .def_property_readonly("tier",
                              [](const Record& r) { return TierName(r.tier); })
       .def_property_readonly("page", [](const Record& r) -> py::object {
@@ -174,8 +178,9 @@ std::vector<Record> ToRecords(py::iterable values) {
 void BindRecord(py::module_& m) {
   py::class_<Record> cls(m, "Record", R"doc(
 One memory record. Construct with keywords (tenant, agent, text,
-session="default", role="user", kind="message", metadata={}, event_time=0 (int micros or
-datetime), importance=0.5, expires_at=0); store-assigned fields (id, tier,
+session="default", role="user", kind="message", metadata={}, event_time=0
+(int micros or datetime), importance=0.5, expires_at=0); a field of the
+wrong type raises TypeError naming it. Store-assigned fields (id, tier,
 page, version, ...) are read-only.)doc");
   cls.def(py::init(&MakeRecord))
       .def_readonly("id", &Record::id)

@@ -32,7 +32,9 @@ ScanOptions ToScanOptions(std::string tenant, std::string agent,
     else if (k == "end_time") o.end_time = ToOptionalMicros(v, k);
     else if (k == "reverse") o.reverse = Arg<bool>(v, k);
     else if (k == "limit" || k == "page_size") o.limit = Arg<size_t>(v, k);
-    else if (k == "cursor") o.cursor = v.is_none() ? "" : Arg<std::string>(v, k);
+    else if (k == "cursor") {
+      o.cursor = v.is_none() ? "" : Arg<std::string>(v, k);
+    }
     else throw py::type_error("scan() got an unexpected filter '" + k + "'");
   }
   return o;

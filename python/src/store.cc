@@ -20,13 +20,17 @@ bool SetOption(Options* o, WriteOptions* w, const std::string& key,
   else if (key == "error_if_exists") o->error_if_exists = Arg<bool>(v, key);
   else if (key == "read_only") o->read_only = Arg<bool>(v, key);
   else if (key == "max_record_bytes") o->max_record_bytes = Arg<size_t>(v, key);
-  else if (key == "block_cache_bytes") o->block_cache_bytes = Arg<size_t>(v, key);
+  else if (key == "block_cache_bytes") {
+    o->block_cache_bytes = Arg<size_t>(v, key);
+  }
   else if (key == "write_buffer_bytes") {
     o->write_buffer_bytes = Arg<size_t>(v, key);
   } else if (key == "track_access") o->track_access = Arg<bool>(v, key);
   else if (key == "access_flush_interval_ms") {
     o->access_flush_interval_ms = Arg<uint32_t>(v, key);
-  } else if (key == "compaction_threads") o->compaction_threads = Arg<int>(v, key);
+  } else if (key == "compaction_threads") {
+    o->compaction_threads = Arg<int>(v, key);
+  }
   else if (key == "compaction_interval_ms") {
     o->compaction_interval_ms = Arg<uint32_t>(v, key);
   } else if (key == "compaction_policy") o->compaction_policy = ToPolicy(v);

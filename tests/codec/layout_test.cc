@@ -95,13 +95,16 @@ TEST_F(LayoutTest, KeepsNewlinesTabsAndEscapesControls) {
 // Bidi controls (a "Trojan Source" override, marks, isolates) are shown,
 // never dropped and never applied: the page says what the text holds.
 TEST_F(LayoutTest, DrawsBidiControlsAsVisibleEscapes) {
-  PageItem item{4, "", "pay \xe2\x80\xae" "001$ \xe2\x80\x8f" "x\xe2\x81\xa6" "y\xe2\x81\xa9"};
+  PageItem item{4, "",
+                "pay \xe2\x80\xae" "001$ \xe2\x80\x8f" "x\xe2\x81\xa6"
+                "y\xe2\x81\xa9"};
   std::vector<Page> pages;
   std::vector<RejectedItem> rejected;
   ASSERT_TRUE(renderer_->Pack({item}, &pages, &rejected).ok());
   EXPECT_TRUE(rejected.empty());
   ASSERT_EQ(pages.size(), 1u);
-  EXPECT_EQ(pages[0].manifest.text, "pay <U+202E>001$ <U+200F>x<U+2066>y<U+2069>");
+  EXPECT_EQ(pages[0].manifest.text,
+            "pay <U+202E>001$ <U+200F>x<U+2066>y<U+2069>");
   EXPECT_EQ(Covered(pages, 4, ItemSource(item)), ItemSource(item));
   for (const char* control : {"\xe2\x80\x8e", "\xe2\x80\xaa", "\xe2\x80\xab",
                               "\xe2\x80\xac", "\xe2\x80\xad", "\xe2\x81\xa7",

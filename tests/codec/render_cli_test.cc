@@ -86,12 +86,18 @@ TEST_F(RenderCliTest, NothingIsDroppedSilently) {
   EXPECT_NE(out.find("\"rejected\":[]"), std::string::npos) << out;
 
   ASSERT_TRUE(mnemo::test::WriteFile(
-      dir_.Sub("rtl.txt"), "first\n\n\nshalom \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n\nlast\n"));
+      dir_.Sub("rtl.txt"),
+      "first\n\n\nshalom \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n\nlast\n"));
   EXPECT_EQ(RunCommand(Mnemo() + " render --in " + dir_.Sub("rtl.txt") +
-                           " --profile tiny --out " + dir_.Sub("b"), &out, true), 1);
-  EXPECT_NE(out.find("paragraph 2 (line 4) not rendered"), std::string::npos) << out;
-  EXPECT_NE(out.find("1 paragraph(s) of " + dir_.Sub("rtl.txt") + " not rendered"),
-            std::string::npos) << out;
+                           " --profile tiny --out " + dir_.Sub("b"),
+                       &out, true),
+            1);
+  EXPECT_NE(out.find("paragraph 2 (line 4) not rendered"), std::string::npos)
+      << out;
+  EXPECT_NE(
+      out.find("1 paragraph(s) of " + dir_.Sub("rtl.txt") + " not rendered"),
+      std::string::npos)
+      << out;
   std::string png;
   EXPECT_TRUE(mnemo::test::ReadFile(dir_.Sub("b/page-0000.png"), &png));
 }

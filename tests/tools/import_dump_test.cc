@@ -216,8 +216,10 @@ TEST(ImportDump, SearchTotalCountsFilteredRecords) {
              std::to_string(i) + "\"}\n";
   }
   ASSERT_TRUE(WriteFile(tmp.Sub("in.jsonl"), lines));
-  ASSERT_EQ(Mnemo("import --db " + Q(db) + " " + Q(tmp.Sub("in.jsonl"))).code, 0);
-  const std::string search = "search --db " + Q(db) + " --tenant t --query deploy --k 1";
+  ASSERT_EQ(Mnemo("import --db " + Q(db) + " " + Q(tmp.Sub("in.jsonl"))).code,
+            0);
+  const std::string search =
+      "search --db " + Q(db) + " --tenant t --query deploy --k 1";
   CliResult r = Mnemo(search);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("1 of 12 matching records"), std::string::npos) << r.out;
@@ -234,9 +236,11 @@ TEST(ImportDump, SearchTotalCountsFilteredRecords) {
 TEST(ImportDump, DemoRefusesAStoreItDidNotCreate) {
   TempDir tmp;
   const std::string db = tmp.Sub("mine");
-  ASSERT_TRUE(WriteFile(tmp.Sub("in.jsonl"),
-                        "{\"tenant\":\"t\",\"agent\":\"a\",\"text\":\"keep me\"}\n"));
-  ASSERT_EQ(Mnemo("import --db " + Q(db) + " " + Q(tmp.Sub("in.jsonl"))).code, 0);
+  ASSERT_TRUE(WriteFile(
+      tmp.Sub("in.jsonl"),
+      "{\"tenant\":\"t\",\"agent\":\"a\",\"text\":\"keep me\"}\n"));
+  ASSERT_EQ(Mnemo("import --db " + Q(db) + " " + Q(tmp.Sub("in.jsonl"))).code,
+            0);
   const std::string small = " --sessions 1 --exchanges 1 --ingest-only";
   CliResult r = Mnemo("demo --db " + Q(db) + small);
   EXPECT_EQ(r.code, 1) << r.out;
