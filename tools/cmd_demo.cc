@@ -1,9 +1,11 @@
 // Copyright (c) mnemo authors.
 //
-// mnemo demo [--db DIR] [--locomo FILE] [--sessions N] [--exchanges N]
+// mnemo demo [--db DIR] [--force] [--locomo FILE] [--sessions N]
+//            [--exchanges N]
 //
-// The main job: builds an embedded store (default ./mnemo-demo-db, replaced
-// on each run; a directory that is not a mnemo store is never replaced),
+// The main job: builds an embedded store (default ./mnemo-demo-db; a store
+// an earlier demo run created is replaced, another mnemo store only with
+// --force, a directory that is not a mnemo store never),
 // ingests a built-in deterministic multi-agent conversation (or LoCoMo with
 // --locomo), and prints what is stored: namespaces, counts per session,
 // role and kind, sample records, bytes per column family and timings.
@@ -12,6 +14,7 @@
 // later stages (compaction, pages, GPU pools) are added as new steps.
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "cli_util.h"
@@ -33,6 +36,7 @@ struct DemoArgs {
   int exchanges = 40;
   int samples = 4;
   bool ingest_only = false;
+  bool force = false;
 };
 
 struct DemoContext {
@@ -44,20 +48,54 @@ struct DemoContext {
 
 using Step = int (*)(DemoContext&);
 
+// Marks a store the demo created, so that the next demo run may replace
+// it; a store without it holds someone's data and needs --force.
+constexpr char kDemoMarker[] = "MNEMO-DEMO";
+
+bool IsDemoStore(const fs::path& db) {
+  std::error_code ec;
+  return fs::is_regular_file(db / kDemoMarker, ec);
+}
+
+// Empties `db` for a fresh store: nothing there, an empty directory, or a
+// store the demo created are fine; another mnemo store only with --force;
+// anything else is never replaced.
+int ClearDemoDir(const DemoArgs& args) {
+  const std::string& db = args.db;
+  std::error_code ec;
+  if (!fs::exists(db, ec)) return kExitOk;
+  if (fs::is_directory(db, ec) && fs::is_empty(db, ec)) return kExitOk;
+  if (!fs::exists(fs::path(db) / "MNEMO", ec)) {
+    return Fail(kExitRuntime, "'" + db + "' exists and is not a mnemo store; "
+                              "refusing to replace it (pick --db)");
+  }
+  if (!IsDemoStore(db) && !args.force) {
+    return Fail(kExitRuntime,
+                "'" + db + "' holds a mnemo store the demo did not create; "
+                "refusing to replace it (pick another --db, or pass --force "
+                "to delete that store)");
+  }
+  fs::remove_all(db, ec);
+  if (ec) {
+    return Fail(kExitRuntime, "cannot remove " + db + ": " + ec.message());
+  }
+  return kExitOk;
+}
+
 int PrepareStore(DemoContext& ctx) {
   const std::string& db = ctx.args.db;
-  std::error_code ec;
-  if (fs::exists(db, ec)) {
-    bool store = fs::exists(fs::path(db) / "MNEMO", ec);
-    if (!store && !(fs::is_directory(db, ec) && fs::is_empty(db, ec))) {
-      return Fail(kExitRuntime, db + " exists and is not a mnemo store; "
-                                     "refusing to replace it (pick --db)");
-    }
-    fs::remove_all(db, ec);
-    if (ec) return Fail(kExitRuntime, "cannot remove " + db + ": " + ec.message());
-  }
+  if (int rc = ClearDemoDir(ctx.args); rc != kExitOk) return rc;
   std::printf("== mnemo demo: store %s (recreated)\n", db.c_str());
-  return OpenStore(db, OpenMode::kCreate, &ctx.store);
+  if (int rc = OpenStore(db, OpenMode::kCreate, &ctx.store); rc != kExitOk) {
+    return rc;
+  }
+  std::ofstream marker(fs::path(db) / kDemoMarker);
+  marker << "created by 'mnemo demo'; the next demo run replaces this store\n";
+  marker.close();
+  if (!marker) {
+    return Fail(kExitRuntime, "cannot write " + db + "/" + kDemoMarker);
+  }
+  return kExitOk;
 }
 
 int LoadInput(DemoContext& ctx) {
@@ -248,8 +286,12 @@ int RunDemo(const DemoArgs& args) {
 CommandBody SetupDemo(CLI::App& cmd) {
   auto args = std::make_shared<DemoArgs>();
   cmd.add_option("--db", args->db,
-                 "Store directory, replaced on each run (default "
-                 "./mnemo-demo-db)")->type_name("DIR");
+                 "Store directory (default ./mnemo-demo-db); a store an "
+                 "earlier demo run created there is replaced, any other "
+                 "store only with --force")->type_name("DIR");
+  cmd.add_flag("--force", args->force,
+               "Replace the mnemo store at --db even if the demo did not "
+               "create it (its data is deleted)");
   cmd.add_option("--locomo", args->locomo,
                  "Ingest this LoCoMo file (locomo10.json) instead")
       ->type_name("FILE");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "font_set.h"
@@ -66,14 +67,19 @@ class RendererImpl final : public Renderer {
 
   Status Pack(const std::vector<PageItem>& items, std::vector<Page>* pages,
               std::vector<RejectedItem>* rejected) override;
+  Status PackStreaming(const std::vector<PageItem>& items,
+                       const PageSink& sink,
+                       std::vector<RejectedItem>* rejected) override;
 
   const RenderProfile& profile() const override { return profile_; }
   const RenderParams& params() const override { return params_; }
 
  private:
-  Status AddItem(uint64_t id, const LayoutResult& layout,
-                 std::vector<Page>* pages);
-  void NewPage(std::vector<Page>* pages);
+  Status AddItem(uint64_t id, const LayoutResult& layout);
+  // Makes open_ a page with room for a line; a full one goes to sink_.
+  Status PageWithRoom();
+  // Hands open_ (if any) to sink_.
+  Status EmitOpenPage();
   Status DrawLine(const LayoutResult& layout, const Line& line, int index,
                   GrayImage* image);
 
@@ -85,13 +91,31 @@ class RendererImpl final : public Renderer {
   int baseline_ = 0;
   RenderParams params_;
   LayoutResult scratch_;
+  // While PackStreaming runs: the page being filled, where finished pages
+  // go, and how many went there.
+  std::optional<Page> open_;
+  const PageSink* sink_ = nullptr;
+  uint32_t emitted_ = 0;
 };
 
-void RendererImpl::NewPage(std::vector<Page>* pages) {
-  Page& page = pages->emplace_back();
+Status RendererImpl::EmitOpenPage() {
+  if (!open_) return Status::OK();
+  open_->manifest.page_index = emitted_++;
+  Page page = std::move(*open_);
+  open_.reset();
+  return (*sink_)(std::move(page));
+}
+
+Status RendererImpl::PageWithRoom() {
+  if (open_ &&
+      open_->manifest.line_count < static_cast<uint32_t>(lines_per_page_)) {
+    return Status::OK();
+  }
+  MNEMO_RETURN_IF_ERROR(EmitOpenPage());
+  Page& page = open_.emplace();
   page.image.Reset(profile_.width, profile_.height, 255);
-  page.manifest.page_index = static_cast<uint32_t>(pages->size() - 1);
   page.manifest.params = params_;
+  return Status::OK();
 }
 
 Status RendererImpl::DrawLine(const LayoutResult& layout, const Line& line,
@@ -128,16 +152,12 @@ Status RendererImpl::DrawLine(const LayoutResult& layout, const Line& line,
   return Status::OK();
 }
 
-Status RendererImpl::AddItem(uint64_t id, const LayoutResult& layout,
-                             std::vector<Page>* pages) {
+Status RendererImpl::AddItem(uint64_t id, const LayoutResult& layout) {
   size_t next = 0;
   bool continued = false;
   while (next < layout.lines.size()) {
-    if (pages->empty() ||
-        pages->back().manifest.line_count >= static_cast<uint32_t>(lines_per_page_)) {
-      NewPage(pages);
-    }
-    Page& page = pages->back();
+    MNEMO_RETURN_IF_ERROR(PageWithRoom());
+    Page& page = *open_;
     PageManifest& m = page.manifest;
     const size_t room = lines_per_page_ - m.line_count;
     const size_t count = std::min(room, layout.lines.size() - next);
@@ -172,26 +192,45 @@ Status RendererImpl::AddItem(uint64_t id, const LayoutResult& layout,
 Status RendererImpl::Pack(const std::vector<PageItem>& items,
                           std::vector<Page>* pages,
                           std::vector<RejectedItem>* rejected) {
+  std::vector<Page> out;  // appended only when every item succeeded
+  MNEMO_RETURN_IF_ERROR(PackStreaming(
+      items,
+      [&out](Page&& page) {
+        out.push_back(std::move(page));
+        return Status::OK();
+      },
+      rejected));
+  for (Page& page : out) pages->push_back(std::move(page));
+  return Status::OK();
+}
+
+Status RendererImpl::PackStreaming(const std::vector<PageItem>& items,
+                                   const PageSink& sink,
+                                   std::vector<RejectedItem>* rejected) {
   if (lines_per_page_ <= 0) {
     return Status::InvalidArgument("profile " + params_.profile +
                                    " has no room for a line");
   }
-  std::vector<Page> out;
+  open_.reset();
+  sink_ = &sink;
+  emitted_ = 0;
+  Status s;
   for (const PageItem& item : items) {
-    Status s = layout_.Layout(ItemSource(item), &scratch_);
+    s = layout_.Layout(ItemSource(item), &scratch_);
     if (!s.ok()) {
       s = s.WithContext("item " + std::to_string(item.id) + " not renderable");
-      if (rejected == nullptr) return s;
+      if (rejected == nullptr) break;
       rejected->push_back({item.id, std::move(s)});
+      s = Status::OK();
       continue;
     }
-    MNEMO_RETURN_IF_ERROR(AddItem(item.id, scratch_, &out));
+    s = AddItem(item.id, scratch_);
+    if (!s.ok()) break;
   }
-  for (Page& page : out) {
-    page.manifest.page_index = static_cast<uint32_t>(&page - out.data());
-    pages->push_back(std::move(page));
-  }
-  return Status::OK();
+  if (s.ok()) s = EmitOpenPage();
+  open_.reset();
+  sink_ = nullptr;
+  return s;
 }
 
 }  // namespace

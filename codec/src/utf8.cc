@@ -77,7 +77,7 @@ struct Range {
 constexpr const char* kRtl = "right-to-left script";
 constexpr const char* kShaping = "script needs complex shaping";
 constexpr const char* kMark = "combining mark needs shaping";
-constexpr const char* kJoiner = "joiner, variation selector or bidi control";
+constexpr const char* kJoiner = "joiner or variation selector";
 
 constexpr Range kUnrenderable[] = {
     {0x0300, 0x036F, kMark},   {0x0483, 0x0489, kMark},
@@ -86,8 +86,7 @@ constexpr Range kUnrenderable[] = {
     {0x1000, 0x109F, kShaping}, {0x1100, 0x11FF, kShaping},
     {0x1700, 0x18AF, kShaping}, {0x1A00, 0x1AAF, kShaping},
     {0x1AB0, 0x1AFF, kMark},   {0x1B00, 0x1CFF, kShaping},
-    {0x1DC0, 0x1DFF, kMark},   {0x200C, 0x200F, kJoiner},
-    {0x202A, 0x202E, kJoiner}, {0x2066, 0x2069, kJoiner},
+    {0x1DC0, 0x1DFF, kMark},   {0x200C, 0x200D, kJoiner},
     {0x20D0, 0x20FF, kMark},   {0x302A, 0x302F, kMark},
     {0x3099, 0x309A, kMark},   {0xA800, 0xABFF, kShaping},
     {0xD7B0, 0xD7FF, kShaping}, {0xFB1D, 0xFDFF, kRtl},
@@ -110,6 +109,13 @@ const char* UnrenderableReason(char32_t cp) {
 bool IsEscapedControl(char32_t cp) {
   if (cp < 0x20) return cp != '\t' && cp != '\n';
   if (cp >= 0x7F && cp <= 0x9F) return true;
+  // Bidi marks, embeddings, overrides and isolates: drawn left to right
+  // they would hide that a reader applying them sees another order, so the
+  // page shows them instead (e.g. "<U+202E>").
+  if (cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+      (cp >= 0x2066 && cp <= 0x2069)) {
+    return true;
+  }
   switch (cp) {
     case 0x00AD: case 0x034F: case 0x061C: case 0x180E: case 0x200B:
     case 0x2028: case 0x2029: case 0x2060: case 0x2061: case 0x2062:

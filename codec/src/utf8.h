@@ -26,7 +26,8 @@ void AppendUtf8(char32_t cp, std::string* out);
 const char* UnrenderableReason(char32_t cp);
 
 // True for code points drawn as the escape "<U+XXXX>": C0 controls other
-// than tab and newline, DEL, C1 controls, and invisible format characters.
+// than tab and newline, DEL, C1 controls, invisible format characters and
+// bidi controls (U+200E/F, U+202A..E, U+2066..9).
 bool IsEscapedControl(char32_t cp);
 
 // "<U+001B>" (at least four hex digits).

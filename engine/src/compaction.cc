@@ -25,6 +25,10 @@ Status StoreImpl::Compact(const CompactOptions& options,
   if (options.threads < 1 || options.threads > 64) {
     return Status::InvalidArgument("compaction threads must be 1..64");
   }
+  if (options.max_records_per_pass == 0) {
+    return Status::InvalidArgument(
+        "compaction max_records_per_pass must be at least 1");
+  }
   CompactResult local;
   if (result == nullptr) result = &local;
   *result = CompactResult();
@@ -170,7 +174,7 @@ Status Compaction::IndexNewRecords() {
 }
 
 Status Compaction::WalkDue(uint8_t bucket, Micros min_threshold,
-                           const Visit& visit) {
+                           const Visit& visit, std::string_view after) {
   std::string prefix = AgeBucketPrefix(bucket);
   std::string upper = AgeKey(bucket, now_ - min_threshold, ~RecordId{0});
   rocksdb::Slice upper_slice(upper);
@@ -179,7 +183,9 @@ Status Compaction::WalkDue(uint8_t bucket, Micros min_threshold,
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(
       NewIterator(store_->db_, ro, store_->cf(kIndex)));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  // key + '\0' is the smallest key after `key`.
+  it->Seek(after.empty() ? prefix : std::string(after) + '\0');
+  for (; it->Valid(); it->Next()) {
     uint8_t b;
     Micros time;
     RecordId id;

@@ -16,6 +16,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <tuple>
 #include <vector>
 
 #include "keys.h"
@@ -40,6 +42,9 @@ class Compaction {
   struct Group {
     std::vector<Due> items;  // one agent, time order
   };
+  // Due records by (tenant, agent, due for decay too).
+  using DueByAgent =
+      std::map<std::tuple<std::string, std::string, bool>, std::vector<Due>>;
 
   // Phases.
   Status IndexNewRecords();
@@ -48,10 +53,12 @@ class Compaction {
   Status DecayPass();
 
   // Age-index walk: calls `visit` for every entry of `bucket` whose event
-  // time is at most now - threshold (the smallest threshold of any scope).
+  // time is at most now - threshold (the smallest threshold of any scope),
+  // starting after the key `after` (from the start when empty).
   using Visit = std::function<Status(std::string_view key, Micros time,
                                      RecordId id)>;
-  Status WalkDue(uint8_t bucket, Micros min_threshold, const Visit& visit);
+  Status WalkDue(uint8_t bucket, Micros min_threshold, const Visit& visit,
+                 std::string_view after = {});
 
   bool IsDue(const Record& r, Micros threshold) const;
   Micros MinThreshold(Micros TierThresholds::*field) const;
@@ -71,8 +78,15 @@ class Compaction {
                  StoreImpl::PageRemovals* pages);
 
   // Pixel helpers.
-  Status CollectPixelGroups(std::vector<Group>* groups);
-  Status RenderAndCommit(const std::vector<Group>& groups);
+  // One pass: groups of at most max_records_per_pass due records whose
+  // age-index keys follow *cursor; advances *cursor past the last key it
+  // looked at and sets *more when it stopped at the bound.
+  Status CollectPixelGroups(std::string* cursor, bool* more,
+                            std::vector<Group>* groups);
+  // Sorts each agent's records by time and cuts them into page groups.
+  void MakeGroups(DueByAgent* by_agent, std::vector<Group>* groups) const;
+  // `reported` groups were committed by earlier passes (for progress).
+  Status RenderAndCommit(const std::vector<Group>& groups, uint64_t reported);
   Status CommitGroup(const Group& group, codec::Renderer* renderer);
 
   // Decay helpers.

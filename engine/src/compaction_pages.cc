@@ -18,8 +18,6 @@
 namespace mnemo::internal {
 namespace {
 
-constexpr size_t kMaxCollected = 200000;  // per run; the rest waits
-
 // "2023-05-08 13:56 Caroline:" -- when and who, on the record's first line.
 // Inline rather than as a header line of its own: dialogue turns are often
 // one line long, so a separate header line would halve what a page holds.
@@ -56,16 +54,21 @@ std::map<RecordId, Placement> PlaceItems(const std::vector<codec::Page>& pages) 
 
 }  // namespace
 
-Status Compaction::CollectPixelGroups(std::vector<Group>* groups) {
+Status Compaction::CollectPixelGroups(std::string* cursor, bool* more,
+                                      std::vector<Group>* groups) {
   // Pages pack an agent's records in time order across its sessions (a
   // session is often far smaller than a page). Records already due for
   // decay get pages of their own, so those pages can decay in this same run
   // instead of waiting for younger neighbours.
-  std::map<std::tuple<std::string, std::string, bool>, std::vector<Due>> by_agent;
+  DueByAgent by_agent;
   size_t collected = 0;
+  std::string last;
+  *more = false;
   Status s = WalkDue(
-      static_cast<uint8_t>(Tier::kWarm), MinThreshold(&TierThresholds::pixels_after),
+      static_cast<uint8_t>(Tier::kWarm),
+      MinThreshold(&TierThresholds::pixels_after),
       [&](std::string_view key, Micros time, RecordId id) {
+        last.assign(key);
         Record r;
         uint8_t flags = 0;
         Status read = store_->ReadRecord(rocksdb::ReadOptions(), id, &r, &flags);
@@ -84,11 +87,23 @@ Status Compaction::CollectPixelGroups(std::vector<Group>* groups) {
         bool decay_due = IsDue(r, t.decayed_after);
         by_agent[{r.ns.tenant, r.ns.agent, decay_due}].push_back(
             {std::string(key), id, r.ns, time});
-        return ++collected >= kMaxCollected ? Status::Aborted("enough")
-                                            : Status::OK();
-      });
-  if (!s.ok() && !(s.IsAborted() && !Cancelled())) return s;
-  for (auto& [group_key, items] : by_agent) {
+        if (++collected < options_.max_records_per_pass) return Status::OK();
+        *more = true;
+        return Status::Aborted("pass is full");
+      },
+      *cursor);
+  if (!s.ok() && !(s.IsAborted() && *more && !Cancelled())) return s;
+  // The next pass starts after the last key looked at, so every pass makes
+  // progress and a record this pass left (changed meanwhile) is not
+  // collected again in this run.
+  if (!last.empty()) *cursor = std::move(last);
+  MakeGroups(&by_agent, groups);
+  return Status::OK();
+}
+
+void Compaction::MakeGroups(DueByAgent* by_agent,
+                            std::vector<Group>* groups) const {
+  for (auto& [group_key, items] : *by_agent) {
     std::sort(items.begin(), items.end(), [](const Due& a, const Due& b) {
       return a.event_time != b.event_time ? a.event_time < b.event_time
                                           : a.id < b.id;
@@ -100,19 +115,29 @@ Status Compaction::CollectPixelGroups(std::vector<Group>* groups) {
       groups->push_back(std::move(g));
     }
   }
-  return Status::OK();
 }
 
+// Passes of at most max_records_per_pass records each, until the walk of
+// the due warm records reaches its end: memory stays bounded and one run
+// still pages everything that is due.
 Status Compaction::PixelPass() {
-  std::vector<Group> groups;
-  MNEMO_RETURN_IF_ERROR(CollectPixelGroups(&groups));
-  if (groups.empty()) return Status::OK();
-  return RenderAndCommit(groups);
+  std::string cursor;
+  uint64_t reported = 0;
+  for (bool more = true; more;) {
+    std::vector<Group> groups;
+    MNEMO_RETURN_IF_ERROR(CollectPixelGroups(&cursor, &more, &groups));
+    if (!groups.empty()) {
+      MNEMO_RETURN_IF_ERROR(RenderAndCommit(groups, reported));
+    }
+    reported += groups.size();
+  }
+  return Status::OK();
 }
 
 // Workers take groups in order; the calling thread is worker 0 and the
 // only one that calls the progress callback.
-Status Compaction::RenderAndCommit(const std::vector<Group>& groups) {
+Status Compaction::RenderAndCommit(const std::vector<Group>& groups,
+                                   uint64_t reported) {
   const codec::RenderProfile* profile = codec::FindProfile(policy_.pixel_profile);
   std::atomic<size_t> next{0}, done{0};
   std::mutex error_mu;
@@ -125,7 +150,7 @@ Status Compaction::RenderAndCommit(const std::vector<Group>& groups) {
       s = CommitGroup(groups[i], renderer.get());
       Pace(std::chrono::steady_clock::now() - started);
       size_t n = ++done;
-      if (reporter) Report("pixels", n, groups.size());
+      if (reporter) Report("pixels", reported + n, reported + groups.size());
     }
     if (!s.ok()) {
       std::lock_guard<std::mutex> lock(error_mu);

@@ -54,24 +54,26 @@ std::string MakeSnippet(const SearchEnv& env, std::string_view text,
 Status CollectHits(const SearchEnv& env, const SearchFilter& filter,
                    const std::vector<Scored>& ranking, size_t offset,
                    size_t k, const std::vector<std::string>& terms,
-                   size_t snippet_bytes, SearchResult* result) {
+                   size_t snippet_bytes, SearchResult* result,
+                   bool count_all) {
   result->hits.clear();
   ReadOptions ro;
   ro.count_access = false;
   size_t passed = 0;
   for (const Scored& scored : ranking) {
-    if (result->hits.size() == k) break;
+    if (result->hits.size() == k && !count_all) break;
     SearchHit hit;
     Status s = env.store->Get(ro, filter.tenant, scored.id, &hit.record);
     if (s.IsNotFound()) continue;  // deleted, expired, or another tenant's
     MNEMO_RETURN_IF_ERROR(s);
     if (!PassesFilter(hit.record, filter)) continue;
-    if (passed++ < offset) continue;
+    if (passed++ < offset || result->hits.size() == k) continue;
     hit.id = scored.id;
     hit.score = scored.score;
     hit.snippet = MakeSnippet(env, hit.record.text, terms, snippet_bytes);
     result->hits.push_back(std::move(hit));
   }
+  if (count_all) result->matched = passed;
   return Status::OK();
 }
 

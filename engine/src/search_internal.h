@@ -60,11 +60,13 @@ Status RankBm25(const SearchEnv& env, const SearchFilter& filter,
 // Reads the records of a sorted ranking in order, keeps those that still
 // exist for the tenant and pass the filter, and fills result->hits with
 // the ones at positions [offset, offset + k). `terms` place the snippet
-// (empty: the start of the text).
+// (empty: the start of the text). With `count_all` it reads the whole
+// ranking and sets result->matched to the number of records kept.
 Status CollectHits(const SearchEnv& env, const SearchFilter& filter,
                    const std::vector<Scored>& ranking, size_t offset,
                    size_t k, const std::vector<std::string>& terms,
-                   size_t snippet_bytes, SearchResult* result);
+                   size_t snippet_bytes, SearchResult* result,
+                   bool count_all = false);
 
 // A window of about `bytes` bytes of `text` around the first word whose
 // term is in `terms` (or from the start), cut at UTF-8 boundaries, with

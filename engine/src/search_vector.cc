@@ -232,9 +232,8 @@ Status StoreImpl::VectorSearch(const SearchOptions& options,
   SearchEnv env{this, db_, cf(kPostings), options_.search_language};
   std::vector<Scored> ranking;
   MNEMO_RETURN_IF_ERROR(RankVectors(env, options.filter, query, &ranking));
-  result->matched = ranking.size();
   return CollectHits(env, options.filter, ranking, options.offset, options.k,
-                     {}, options.snippet_bytes, result);
+                     {}, options.snippet_bytes, result, /*count_all=*/true);
 }
 
 Status StoreImpl::HybridSearch(const SearchOptions& options,
@@ -261,9 +260,8 @@ Status StoreImpl::HybridSearch(const SearchOptions& options,
   MNEMO_RETURN_IF_ERROR(CollectHits(env, options.filter, vector_rank, 0,
                                     hybrid.candidates, {}, 0, &vec));
   std::vector<Scored> fused = Fuse(text, vec, hybrid);
-  result->matched = fused.size();
   return CollectHits(env, options.filter, fused, options.offset, options.k,
-                     terms, options.snippet_bytes, result);
+                     terms, options.snippet_bytes, result, /*count_all=*/true);
 }
 
 }  // namespace mnemo::internal

@@ -14,21 +14,60 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "mnemo/store.h"
 
 namespace mnemo::python {
 
-// An int (microseconds since the epoch, UTC) or a datetime (naive ones are
-// taken as UTC). TypeError otherwise.
-Micros ToMicros(pybind11::handle value);
-// None stays unset.
-std::optional<Micros> ToOptionalMicros(pybind11::handle value);
-std::optional<std::string> ToOptionalString(pybind11::handle value);
+// "str", "int", ... : what TypeErrors say an argument of type T must be.
+template <class T>
+const char* PythonTypeName() {
+  if constexpr (std::is_same_v<T, bool>) {
+    return "bool";
+  } else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) {
+    return "a non-negative int";
+  } else if constexpr (std::is_integral_v<T>) {
+    return "int";
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return "float";
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return "str";
+  } else {
+    return "dict of str to str";
+  }
+}
 
-// A mnemo.Record, or a dict with the keys tenant, agent, session, text and
-// optionally role, kind, metadata, event_time, importance, expires_at.
+// Raises TypeError: "`name` must be `expected`, got <repr> (<type>)".
+[[noreturn]] void ThrowArgTypeError(pybind11::handle value,
+                                    std::string_view name,
+                                    std::string_view expected);
+
+// `value` as a T; any other value raises TypeError naming `name` (the
+// argument, keyword or field) instead of pybind11's bare "Unable to cast".
+template <class T>
+T Arg(pybind11::handle value, std::string_view name) {
+  try {
+    return value.cast<T>();
+  } catch (const pybind11::cast_error&) {
+    ThrowArgTypeError(value, name, PythonTypeName<T>());
+  }
+}
+
+// An int (microseconds since the epoch, UTC) or a datetime (naive ones are
+// taken as UTC). TypeError naming `name` otherwise.
+Micros ToMicros(pybind11::handle value, std::string_view name = "value");
+// None stays unset.
+std::optional<Micros> ToOptionalMicros(pybind11::handle value,
+                                       std::string_view name);
+std::optional<std::string> ToOptionalString(pybind11::handle value,
+                                            std::string_view name);
+
+// A mnemo.Record, or a dict with the keys tenant, agent, text and
+// optionally session ("default", as `mnemo import`), role, kind, metadata,
+// event_time, importance, expires_at.
 Record ToRecord(pybind11::handle value);
 std::vector<Record> ToRecords(pybind11::iterable values);
 

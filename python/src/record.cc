@@ -10,14 +10,24 @@
 namespace mnemo::python {
 namespace py = pybind11;
 
-Micros ToMicros(py::handle value) {
+void ThrowArgTypeError(py::handle value, std::string_view name,
+                       std::string_view expected) {
+  std::string shown = py::repr(value).cast<std::string>();
+  if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+  throw py::type_error(std::string(name) + " must be " + std::string(expected) +
+                       ", got " + shown + " (" +
+                       py::str(value.get_type().attr("__name__"))
+                           .cast<std::string>() +
+                       ")");
+}
+
+Micros ToMicros(py::handle value, std::string_view name) {
   if (PyLong_Check(value.ptr()) && !PyBool_Check(value.ptr())) {
-    return value.cast<Micros>();
+    return Arg<Micros>(value, name);
   }
   py::module_ dt = py::module_::import("datetime");
   if (!py::isinstance(value, dt.attr("datetime"))) {
-    throw py::type_error("expected int microseconds or datetime, got " +
-                         py::repr(value.get_type()).cast<std::string>());
+    ThrowArgTypeError(value, name, "int microseconds or datetime");
   }
   py::object utc = dt.attr("timezone").attr("utc");
   py::object when = py::reinterpret_borrow<py::object>(value);
@@ -31,33 +41,38 @@ Micros ToMicros(py::handle value) {
          delta.attr("microseconds").cast<int64_t>();
 }
 
-std::optional<Micros> ToOptionalMicros(py::handle value) {
+std::optional<Micros> ToOptionalMicros(py::handle value,
+                                       std::string_view name) {
   if (value.is_none()) return std::nullopt;
-  return ToMicros(value);
+  return ToMicros(value, name);
 }
 
-std::optional<std::string> ToOptionalString(py::handle value) {
+std::optional<std::string> ToOptionalString(py::handle value,
+                                            std::string_view name) {
   if (value.is_none()) return std::nullopt;
-  return value.cast<std::string>();
+  return Arg<std::string>(value, name);
 }
 
 namespace {
 
+// The session of a record that names none, as in `mnemo import`.
+constexpr char kDefaultSession[] = "default";
+
 // Sets one field of `r` from a dict entry; false for an unknown key.
 bool SetField(Record* r, const std::string& key, py::handle v) {
-  if (key == "tenant") r->ns.tenant = v.cast<std::string>();
-  else if (key == "agent") r->ns.agent = v.cast<std::string>();
-  else if (key == "session") r->ns.session = v.cast<std::string>();
-  else if (key == "text") r->text = v.cast<std::string>();
-  else if (key == "role") r->role = v.cast<std::string>();
-  else if (key == "kind") r->kind = v.cast<std::string>();
+  if (key == "tenant") r->ns.tenant = Arg<std::string>(v, key);
+  else if (key == "agent") r->ns.agent = Arg<std::string>(v, key);
+  else if (key == "session") r->ns.session = Arg<std::string>(v, key);
+  else if (key == "text") r->text = Arg<std::string>(v, key);
+  else if (key == "role") r->role = Arg<std::string>(v, key);
+  else if (key == "kind") r->kind = Arg<std::string>(v, key);
   else if (key == "metadata") {
     if (!v.is_none()) {
-      r->metadata = v.cast<std::map<std::string, std::string>>();
+      r->metadata = Arg<std::map<std::string, std::string>>(v, key);
     }
-  } else if (key == "event_time") r->event_time = ToMicros(v);
-  else if (key == "importance") r->importance = v.cast<float>();
-  else if (key == "expires_at") r->expires_at = ToMicros(v);
+  } else if (key == "event_time") r->event_time = ToMicros(v, key);
+  else if (key == "importance") r->importance = Arg<float>(v, key);
+  else if (key == "expires_at") r->expires_at = ToMicros(v, key);
   else return false;
   return true;
 }
@@ -89,6 +104,7 @@ py::dict RecordToDict(const Record& r) {
 
 Record MakeRecord(py::kwargs fields) {
   Record r;
+  r.ns.session = kDefaultSession;
   for (auto [key, value] : fields) {
     std::string k = key.cast<std::string>();
     if (!SetField(&r, k, value)) {
@@ -110,10 +126,14 @@ void NamespaceProperty(py::class_<Record>& cls, const char* name) {
 void BindRecordDerived(py::class_<Record>& cls) {
   cls.def_property(
          "event_time", [](const Record& r) { return r.event_time; },
-         [](Record& r, py::handle v) { r.event_time = ToMicros(v); })
+         [](Record& r, py::handle v) {
+           r.event_time = ToMicros(v, "event_time");
+         })
       .def_property(
           "expires_at", [](const Record& r) { return r.expires_at; },
-          [](Record& r, py::handle v) { r.expires_at = ToMicros(v); })
+          [](Record& r, py::handle v) {
+            r.expires_at = ToMicros(v, "expires_at");
+          })
       .def_property_readonly("tier",
                              [](const Record& r) { return TierName(r.tier); })
       .def_property_readonly("page", [](const Record& r) -> py::object {
@@ -139,6 +159,7 @@ Record ToRecord(py::handle value) {
                          py::repr(value.get_type()).cast<std::string>());
   }
   Record r;
+  r.ns.session = kDefaultSession;
   for (auto [key, v] : value.cast<py::dict>()) {
     std::string k = key.cast<std::string>();
     if (!SetField(&r, k, v)) {
@@ -156,9 +177,10 @@ std::vector<Record> ToRecords(py::iterable values) {
 
 void BindRecord(py::module_& m) {
   py::class_<Record> cls(m, "Record", R"doc(
-One memory record. Construct with keywords (tenant, agent, session, text,
-role="user", kind="message", metadata={}, event_time=0 (int micros or
-datetime), importance=0.5, expires_at=0); store-assigned fields (id, tier,
+One memory record. Construct with keywords (tenant, agent, text,
+session="default", role="user", kind="message", metadata={}, event_time=0
+(int micros or datetime), importance=0.5, expires_at=0); a field of the
+wrong type raises TypeError naming it. Store-assigned fields (id, tier,
 page, version, ...) are read-only.)doc");
   cls.def(py::init(&MakeRecord))
       .def_readonly("id", &Record::id)
@@ -178,7 +200,8 @@ page, version, ...) are read-only.)doc");
   NamespaceProperty<&Namespace::agent>(cls, "agent");
   NamespaceProperty<&Namespace::session>(cls, "session");
   BindRecordDerived(cls);
-  m.def("micros", &ToMicros, py::arg("value"),
+  m.def("micros", [](py::handle value) { return ToMicros(value, "value"); },
+        py::arg("value"),
         "Microseconds since the Unix epoch of an int or datetime (naive = "
         "UTC).");
 }

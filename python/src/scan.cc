@@ -19,20 +19,22 @@ ScanOptions ToScanOptions(std::string tenant, std::string agent,
   o.agent = std::move(agent);
   for (auto [key, v] : filters) {
     std::string k = key.cast<std::string>();
-    if (k == "session") o.session = ToOptionalString(v);
-    else if (k == "role") o.role = ToOptionalString(v);
-    else if (k == "kind") o.kind = ToOptionalString(v);
+    if (k == "session") o.session = ToOptionalString(v, k);
+    else if (k == "role") o.role = ToOptionalString(v, k);
+    else if (k == "kind") o.kind = ToOptionalString(v, k);
     else if (k == "tier") {
       if (!v.is_none()) {
         Tier tier;
-        ThrowIfError(ParseTier(v.cast<std::string>(), &tier));
+        ThrowIfError(ParseTier(Arg<std::string>(v, k), &tier));
         o.tier = tier;
       }
-    } else if (k == "start_time") o.start_time = ToOptionalMicros(v);
-    else if (k == "end_time") o.end_time = ToOptionalMicros(v);
-    else if (k == "reverse") o.reverse = v.cast<bool>();
-    else if (k == "limit" || k == "page_size") o.limit = v.cast<size_t>();
-    else if (k == "cursor") o.cursor = v.is_none() ? "" : v.cast<std::string>();
+    } else if (k == "start_time") o.start_time = ToOptionalMicros(v, k);
+    else if (k == "end_time") o.end_time = ToOptionalMicros(v, k);
+    else if (k == "reverse") o.reverse = Arg<bool>(v, k);
+    else if (k == "limit" || k == "page_size") o.limit = Arg<size_t>(v, k);
+    else if (k == "cursor") {
+      o.cursor = v.is_none() ? "" : Arg<std::string>(v, k);
+    }
     else throw py::type_error("scan() got an unexpected filter '" + k + "'");
   }
   return o;

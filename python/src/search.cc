@@ -17,12 +17,12 @@ namespace {
 // Consumes the keywords of a SearchFilter (agent, session, role, kind,
 // start_time, end_time); true when `key` was one of them.
 bool SetFilter(SearchFilter* f, const std::string& key, py::handle v) {
-  if (key == "agent") f->agent = v.cast<std::string>();
-  else if (key == "session") f->session = ToOptionalString(v);
-  else if (key == "role") f->role = ToOptionalString(v);
-  else if (key == "kind") f->kind = ToOptionalString(v);
-  else if (key == "start_time") f->start_time = ToOptionalMicros(v);
-  else if (key == "end_time") f->end_time = ToOptionalMicros(v);
+  if (key == "agent") f->agent = Arg<std::string>(v, key);
+  else if (key == "session") f->session = ToOptionalString(v, key);
+  else if (key == "role") f->role = ToOptionalString(v, key);
+  else if (key == "kind") f->kind = ToOptionalString(v, key);
+  else if (key == "start_time") f->start_time = ToOptionalMicros(v, key);
+  else if (key == "end_time") f->end_time = ToOptionalMicros(v, key);
   else return false;
   return true;
 }
@@ -40,11 +40,11 @@ SearchOptions ToSearchOptions(std::string tenant, std::string query,
   for (auto [key, v] : kwargs) {
     std::string k = key.cast<std::string>();
     if (SetFilter(&o.filter, k, v)) continue;
-    if (k == "k") o.k = v.cast<size_t>();
-    else if (k == "offset") o.offset = v.cast<size_t>();
-    else if (k == "snippet_bytes") o.snippet_bytes = v.cast<size_t>();
-    else if (k == "k1") o.bm25.k1 = v.cast<double>();
-    else if (k == "b") o.bm25.b = v.cast<double>();
+    if (k == "k") o.k = Arg<size_t>(v, k);
+    else if (k == "offset") o.offset = Arg<size_t>(v, k);
+    else if (k == "snippet_bytes") o.snippet_bytes = Arg<size_t>(v, k);
+    else if (k == "k1") o.bm25.k1 = Arg<double>(v, k);
+    else if (k == "b") o.bm25.b = Arg<double>(v, k);
     else UnknownKeyword(call, k);
   }
   return o;
@@ -58,12 +58,12 @@ ContextOptions ToContextOptions(std::string tenant, std::string agent,
   for (auto [key, v] : kwargs) {
     std::string k = key.cast<std::string>();
     if (k != "agent" && SetFilter(&o.filter, k, v)) continue;
-    if (k == "query") o.query = v.cast<std::string>();
-    else if (k == "token_budget") o.token_budget = v.cast<size_t>();
-    else if (k == "profile") o.profile = v.cast<std::string>();
-    else if (k == "recent_records") o.recent_records = v.cast<size_t>();
-    else if (k == "max_hits") o.max_hits = v.cast<size_t>();
-    else if (k == "crop_pages") o.crop_pages = v.cast<bool>();
+    if (k == "query") o.query = Arg<std::string>(v, k);
+    else if (k == "token_budget") o.token_budget = Arg<size_t>(v, k);
+    else if (k == "profile") o.profile = Arg<std::string>(v, k);
+    else if (k == "recent_records") o.recent_records = Arg<size_t>(v, k);
+    else if (k == "max_hits") o.max_hits = Arg<size_t>(v, k);
+    else if (k == "crop_pages") o.crop_pages = Arg<bool>(v, k);
     else UnknownKeyword("context", k);
   }
   return o;

@@ -16,34 +16,38 @@ namespace {
 // Applies one Store.open() keyword; false when it is unknown.
 bool SetOption(Options* o, WriteOptions* w, const std::string& key,
                py::handle v) {
-  if (key == "create_if_missing") o->create_if_missing = v.cast<bool>();
-  else if (key == "error_if_exists") o->error_if_exists = v.cast<bool>();
-  else if (key == "read_only") o->read_only = v.cast<bool>();
-  else if (key == "max_record_bytes") o->max_record_bytes = v.cast<size_t>();
-  else if (key == "block_cache_bytes") o->block_cache_bytes = v.cast<size_t>();
+  if (key == "create_if_missing") o->create_if_missing = Arg<bool>(v, key);
+  else if (key == "error_if_exists") o->error_if_exists = Arg<bool>(v, key);
+  else if (key == "read_only") o->read_only = Arg<bool>(v, key);
+  else if (key == "max_record_bytes") o->max_record_bytes = Arg<size_t>(v, key);
+  else if (key == "block_cache_bytes") {
+    o->block_cache_bytes = Arg<size_t>(v, key);
+  }
   else if (key == "write_buffer_bytes") {
-    o->write_buffer_bytes = v.cast<size_t>();
-  } else if (key == "track_access") o->track_access = v.cast<bool>();
+    o->write_buffer_bytes = Arg<size_t>(v, key);
+  } else if (key == "track_access") o->track_access = Arg<bool>(v, key);
   else if (key == "access_flush_interval_ms") {
-    o->access_flush_interval_ms = v.cast<uint32_t>();
-  } else if (key == "compaction_threads") o->compaction_threads = v.cast<int>();
+    o->access_flush_interval_ms = Arg<uint32_t>(v, key);
+  } else if (key == "compaction_threads") {
+    o->compaction_threads = Arg<int>(v, key);
+  }
   else if (key == "compaction_interval_ms") {
-    o->compaction_interval_ms = v.cast<uint32_t>();
+    o->compaction_interval_ms = Arg<uint32_t>(v, key);
   } else if (key == "compaction_policy") o->compaction_policy = ToPolicy(v);
   else if (key == "compaction_max_duty") {
-    o->compaction_max_duty = v.cast<double>();
-  } else if (key == "full_text_index") o->full_text_index = v.cast<bool>();
+    o->compaction_max_duty = Arg<double>(v, key);
+  } else if (key == "full_text_index") o->full_text_index = Arg<bool>(v, key);
   else if (key == "search_language") {
-    o->search_language = v.cast<std::string>();
-  } else if (key == "cache_enabled") o->cache.enabled = v.cast<bool>();
+    o->search_language = Arg<std::string>(v, key);
+  } else if (key == "cache_enabled") o->cache.enabled = Arg<bool>(v, key);
   else if (key == "use_gpu" || key == "cache_use_gpu") {
-    o->cache.use_gpu = v.cast<bool>();
+    o->cache.use_gpu = Arg<bool>(v, key);
   } else if (key == "cache_budget_bytes" || key == "budget") {
-    o->cache.budget_bytes = v.cast<size_t>();
+    o->cache.budget_bytes = Arg<size_t>(v, key);
   } else if (key == "cache_host_tier_bytes") {
-    o->cache.host_tier_bytes = v.cast<size_t>();
-  } else if (key == "cache_policy") o->cache.policy = v.cast<std::string>();
-  else if (key == "sync") w->sync = v.cast<bool>();
+    o->cache.host_tier_bytes = Arg<size_t>(v, key);
+  } else if (key == "cache_policy") o->cache.policy = Arg<std::string>(v, key);
+  else if (key == "sync") w->sync = Arg<bool>(v, key);
   else return false;
   return true;
 }
@@ -71,28 +75,63 @@ RecordUpdate ToUpdate(py::kwargs changes) {
   RecordUpdate u;
   for (auto [key, v] : changes) {
     std::string k = key.cast<std::string>();
-    if (k == "text") u.text = v.cast<std::string>();
-    else if (k == "role") u.role = v.cast<std::string>();
-    else if (k == "kind") u.kind = v.cast<std::string>();
+    if (k == "text") u.text = Arg<std::string>(v, k);
+    else if (k == "role") u.role = Arg<std::string>(v, k);
+    else if (k == "kind") u.kind = Arg<std::string>(v, k);
     else if (k == "metadata") {
-      u.metadata = v.cast<std::map<std::string, std::string>>();
-    } else if (k == "event_time") u.event_time = ToMicros(v);
-    else if (k == "importance") u.importance = v.cast<float>();
-    else if (k == "expires_at") u.expires_at = ToMicros(v);
+      u.metadata = Arg<std::map<std::string, std::string>>(v, k);
+    } else if (k == "event_time") u.event_time = ToMicros(v, k);
+    else if (k == "importance") u.importance = Arg<float>(v, k);
+    else if (k == "expires_at") u.expires_at = ToMicros(v, k);
     else throw py::type_error("update() got an unexpected field '" + k + "'");
   }
   return u;
 }
 
-RecordId Put(PyStore& s, py::object record, py::kwargs fields) {
+// put()'s keyword fields; None means "not given" (the field's default).
+struct PutFields {
+  py::object tenant, agent, session, text, role, kind, metadata, event_time,
+      importance, expires_at;
+  py::dict ToDict() const {
+    py::dict d;
+    const std::pair<const char*, const py::object*> all[] = {
+        {"tenant", &tenant},         {"agent", &agent},
+        {"session", &session},       {"text", &text},
+        {"role", &role},             {"kind", &kind},
+        {"metadata", &metadata},     {"event_time", &event_time},
+        {"importance", &importance}, {"expires_at", &expires_at}};
+    for (const auto& [name, value] : all) {
+      if (!value->is_none()) d[name] = *value;
+    }
+    return d;
+  }
+};
+
+RecordId Put(PyStore& s, py::object record, const PutFields& f) {
+  py::dict fields = f.ToDict();
   if (!record.is_none() && !fields.empty()) {
     throw py::type_error("put() takes a record or fields, not both");
   }
-  Record r = record.is_none() ? ToRecord(fields) : ToRecord(record);
+  Record r = ToRecord(record.is_none() ? py::object(fields) : record);
   RecordId id = 0;
   Call(s, [&](Store& st) { return st.Put(s.write_options(), r, &id); });
   return id;
 }
+
+constexpr char kPutDoc[] = R"doc(Stores one record; returns its id.
+
+Pass a mnemo.Record or a dict of its fields as `record`, or the fields as
+keywords (not both):
+  tenant, agent, text: str (required)
+  session: str, "default" when not given (as `mnemo import`)
+  role: str, "user";  kind: str, "message"
+  metadata: dict of str to str, {}
+  event_time: int microseconds since the epoch or datetime; the store's
+    clock when not given
+  importance: float 0..1, 0.5 (slows aging in compaction)
+  expires_at: int microseconds or datetime; never when not given
+A field of the wrong type raises TypeError naming it; a bad value
+mnemo.InvalidArgument (a ValueError).)doc";
 
 std::vector<RecordId> PutBatch(PyStore& s, py::iterable records) {
   std::vector<Record> batch = ToRecords(records);
@@ -131,14 +170,35 @@ py::dict Compact(PyStore& s, py::object now, py::object policy, int threads) {
 }
 
 void BindRecordCalls(py::class_<PyStore>& cls) {
-  cls.def("put", &Put, py::arg("record") = py::none(),
-          "Stores a Record (or dict, or keyword fields); returns its id.")
+  cls.def("put",
+          [](PyStore& s, py::object record, py::object tenant,
+             py::object agent, py::object session, py::object text,
+             py::object role, py::object kind, py::object metadata,
+             py::object event_time, py::object importance,
+             py::object expires_at) {
+            return Put(s, std::move(record),
+                       {tenant, agent, session, text, role, kind, metadata,
+                        event_time, importance, expires_at});
+          },
+          py::arg("record") = py::none(), py::kw_only(),
+          py::arg("tenant") = py::none(), py::arg("agent") = py::none(),
+          py::arg("session") = py::none(), py::arg("text") = py::none(),
+          py::arg("role") = py::none(), py::arg("kind") = py::none(),
+          py::arg("metadata") = py::none(), py::arg("event_time") = py::none(),
+          py::arg("importance") = py::none(),
+          py::arg("expires_at") = py::none(), kPutDoc)
       .def("put_batch", &PutBatch, py::arg("records"),
-           "Stores records atomically; returns their ids in order.")
+           "Stores records (mnemo.Record or dicts, fields and defaults as "
+           "put) atomically; returns their ids in order.")
       .def("get", &Get, py::arg("tenant"), py::arg("id"),
-           py::arg("count_access") = true)
+           py::arg("count_access") = true,
+           "The record `id` of `tenant` (mnemo.NotFound when absent, expired "
+           "or another tenant's); count_access=False reads without counting "
+           "an access (which slows aging).")
       .def("update", &Update, py::arg("tenant"), py::arg("id"),
-           "Changes the given fields; returns the new version.");
+           "update(tenant, id, **changes): changes the given fields (text, "
+           "role, kind, metadata, event_time, importance, expires_at); "
+           "returns the new version as a mnemo.Record.");
 }
 
 void BindDeleteCalls(py::class_<PyStore>& cls) {

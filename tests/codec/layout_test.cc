@@ -92,6 +92,29 @@ TEST_F(LayoutTest, KeepsNewlinesTabsAndEscapesControls) {
   EXPECT_EQ(Covered(pages, 2, ItemSource(item)), ItemSource(item));
 }
 
+// Bidi controls (a "Trojan Source" override, marks, isolates) are shown,
+// never dropped and never applied: the page says what the text holds.
+TEST_F(LayoutTest, DrawsBidiControlsAsVisibleEscapes) {
+  PageItem item{4, "",
+                "pay \xe2\x80\xae" "001$ \xe2\x80\x8f" "x\xe2\x81\xa6"
+                "y\xe2\x81\xa9"};
+  std::vector<Page> pages;
+  std::vector<RejectedItem> rejected;
+  ASSERT_TRUE(renderer_->Pack({item}, &pages, &rejected).ok());
+  EXPECT_TRUE(rejected.empty());
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_EQ(pages[0].manifest.text,
+            "pay <U+202E>001$ <U+200F>x<U+2066>y<U+2069>");
+  EXPECT_EQ(Covered(pages, 4, ItemSource(item)), ItemSource(item));
+  for (const char* control : {"\xe2\x80\x8e", "\xe2\x80\xaa", "\xe2\x80\xab",
+                              "\xe2\x80\xac", "\xe2\x80\xad", "\xe2\x81\xa7",
+                              "\xe2\x81\xa8"}) {
+    EXPECT_TRUE(renderer_->CheckRenderable(std::string("a") + control).ok());
+  }
+  // Joiners still change what a shaping engine would draw: refused.
+  EXPECT_TRUE(renderer_->CheckRenderable("a\xe2\x80\x8d" "b").IsNotSupported());
+}
+
 TEST_F(LayoutTest, FallsBackToCjkFont) {
   PageItem item{3, "", "memory \xe8\xae\xb0\xe5\xbf\x86 ok"};  // 记忆
   std::vector<Page> pages;

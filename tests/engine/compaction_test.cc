@@ -73,6 +73,48 @@ TEST_F(CompactionTest, SecondRunIsANoOp) {
   EXPECT_EQ(second.records_indexed, 0u);
 }
 
+// One run pages every due record even when they are more than one pass
+// holds (CompactOptions::max_records_per_pass): passes continue to the
+// fixed point, with progress over all of them.
+TEST_F(CompactionTest, OneRunPagesPastThePassBound) {
+  std::vector<Record> batch;
+  for (int i = 0; i < 500; ++i) {
+    batch.push_back(MakeRecord("t1", "agent" + std::to_string(i % 3), "s",
+                               "memory number " + std::to_string(i),
+                               kJan2024 - 20 * kDay + i * kSecond));
+  }
+  batch[7].text = "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d";  // kept as text
+  std::vector<RecordId> ids;
+  ASSERT_TRUE(store_->PutBatch(WriteOptions(), batch, &ids).ok());
+  CompactOptions options;
+  options.now = kJan2024;
+  options.max_records_per_pass = 50;
+  uint64_t last_done = 0, last_total = 0;
+  options.progress = [&](const CompactProgress& p) {
+    if (std::string(p.phase) != "pixels") return;
+    EXPECT_GT(p.done, last_done);
+    EXPECT_LE(p.done, p.total);
+    last_done = p.done;
+    last_total = p.total;
+  };
+  CompactResult first;
+  ASSERT_TRUE(store_->Compact(options, &first).ok());
+  EXPECT_EQ(first.records_paged, 499u);
+  EXPECT_EQ(first.records_kept_as_text, 1u);
+  EXPECT_EQ(last_done, last_total);
+  EXPECT_GE(last_done, 10u);  // at least one group per pass of 50
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Record r = Read(ids[i]);
+    EXPECT_EQ(r.tier, i == 7 ? Tier::kWarm : Tier::kPixels) << i;
+    EXPECT_EQ(r.text, batch[i].text) << i;
+  }
+  CompactResult second;
+  ASSERT_TRUE(store_->Compact(options, &second).ok());
+  EXPECT_FALSE(second.changed());
+  options.max_records_per_pass = 0;
+  EXPECT_TRUE(store_->Compact(options, &second).IsInvalidArgument());
+}
+
 TEST_F(CompactionTest, ImportanceSlowsAging) {
   // 10 days old: past pixels_after (7d) for importance 0, but with
   // importance 1 the effective age is 10 / 2 = 5 days: still warm.

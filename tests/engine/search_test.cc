@@ -140,6 +140,44 @@ TEST_F(SearchTest, FiltersAndPaging) {
   EXPECT_EQ(Run(t).hits.size(), 3u);  // facts i = 7, 14, 21
 }
 
+// `matched` counts what the filter lets through, whatever page is asked
+// for, and not records deleted or expired since they were indexed.
+TEST_F(SearchTest, MatchedCountsOnlyRecordsThatPassTheFilter) {
+  std::vector<RecordId> ids;
+  for (int i = 0; i < 30; ++i) {
+    Record r = MakeRecord("t1", i % 2 ? "a" : "b", i % 3 ? "s1" : "s2",
+                          "ticket " + std::to_string(i) + " deploy",
+                          kJan2024 + i * kSecond);
+    r.role = i % 5 ? "user" : "tool";
+    RecordId id;
+    ASSERT_TRUE(store_->Put(WriteOptions(), r, &id).ok());
+    ids.push_back(id);
+  }
+  SearchOptions o;
+  o.filter.tenant = "t1";
+  o.query = "deploy";
+  o.k = 2;
+  EXPECT_EQ(Run(o).matched, 30u);
+  o.filter.role = "tool";  // i = 0, 5, 10, 15, 20, 25
+  SearchResult tools = Run(o);
+  EXPECT_EQ(tools.hits.size(), 2u);
+  EXPECT_EQ(tools.matched, 6u);
+  o.offset = 4;
+  EXPECT_EQ(Run(o).hits.size(), 2u);
+  EXPECT_EQ(Run(o).matched, 6u);
+  o.offset = 0;
+  o.filter.session = "s2";  // and i % 3 == 0: i = 0, 15
+  EXPECT_EQ(Run(o).matched, 2u);
+  o.filter.session.reset();
+  o.filter.start_time = kJan2024 + 12 * kSecond;  // i = 15, 20, 25
+  EXPECT_EQ(Run(o).matched, 3u);
+  ASSERT_TRUE(store_->Delete(WriteOptions(), "t1", ids[20]).ok());
+  EXPECT_EQ(Run(o).matched, 2u);
+  o.filter.role = "nobody";
+  EXPECT_EQ(Run(o).matched, 0u);
+  EXPECT_TRUE(Run(o).hits.empty());
+}
+
 TEST_F(SearchTest, UpdateAndDeleteKeepTheIndexExact) {
   RecordId id = PutText("a", "s", "the quick brown fox");
   RecordId other = PutText("a", "s", "a lazy brown dog");

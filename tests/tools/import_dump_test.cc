@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -202,6 +203,59 @@ TEST(ImportDump, DemoPrintsSummaryAndIsDeterministic) {
   // Re-running replaces the store; the text content is the same.
   ASSERT_EQ(Mnemo("demo --db " + Q(tmp.Sub("db"))).code, 0);
   EXPECT_EQ(CountLines(DumpOf(tmp.Sub("db"))), 1608u);
+}
+
+// The total `search` prints counts what its filters let through.
+TEST(ImportDump, SearchTotalCountsFilteredRecords) {
+  TempDir tmp;
+  const std::string db = tmp.Sub("db");
+  std::string lines;
+  for (int i = 0; i < 12; ++i) {
+    lines += "{\"tenant\":\"t\",\"agent\":\"a\",\"role\":\"" +
+             std::string(i % 4 ? "user" : "tool") + "\",\"text\":\"deploy " +
+             std::to_string(i) + "\"}\n";
+  }
+  ASSERT_TRUE(WriteFile(tmp.Sub("in.jsonl"), lines));
+  ASSERT_EQ(Mnemo("import --db " + Q(db) + " " + Q(tmp.Sub("in.jsonl"))).code,
+            0);
+  const std::string search =
+      "search --db " + Q(db) + " --tenant t --query deploy --k 1";
+  CliResult r = Mnemo(search);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 of 12 matching records"), std::string::npos) << r.out;
+  r = Mnemo(search + " --role tool");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 of 3 matching records"), std::string::npos) << r.out;
+  r = Mnemo(search + " --role nobody");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("0 of 0 matching records"), std::string::npos) << r.out;
+}
+
+// The demo replaces only a store it created itself: another store with
+// data needs --force; an empty or missing directory is fine.
+TEST(ImportDump, DemoRefusesAStoreItDidNotCreate) {
+  TempDir tmp;
+  const std::string db = tmp.Sub("mine");
+  ASSERT_TRUE(WriteFile(
+      tmp.Sub("in.jsonl"),
+      "{\"tenant\":\"t\",\"agent\":\"a\",\"text\":\"keep me\"}\n"));
+  ASSERT_EQ(Mnemo("import --db " + Q(db) + " " + Q(tmp.Sub("in.jsonl"))).code,
+            0);
+  const std::string small = " --sessions 1 --exchanges 1 --ingest-only";
+  CliResult r = Mnemo("demo --db " + Q(db) + small);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_EQ(r.err.rfind("mnemo: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(db), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+  EXPECT_NE(DumpOf(db).find("keep me"), std::string::npos) << "store changed";
+
+  r = Mnemo("demo --db " + Q(db) + small + " --force");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(DumpOf(db).find("keep me"), std::string::npos);
+  // Now the demo's own store: running it again replaces it.
+  ASSERT_EQ(Mnemo("demo --db " + Q(db) + small).code, 0);
+  std::filesystem::create_directories(tmp.Sub("empty"));
+  EXPECT_EQ(Mnemo("demo --db " + Q(tmp.Sub("empty")) + small).code, 0);
 }
 
 }  // namespace

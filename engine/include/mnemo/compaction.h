@@ -106,7 +106,10 @@ struct CompactionPolicy {
 struct CompactProgress {
   const char* phase = "";  // "index", "warm", "pixels", "decayed", "expire"
   uint64_t done = 0;       // units of work done in this phase
-  uint64_t total = 0;      // known units of work in this phase
+  // Known units of work in this phase (0: unknown). The pixel phase counts
+  // page groups over all its passes so far, so `total` grows while
+  // further passes find more due records.
+  uint64_t total = 0;
   uint64_t pages_written = 0;
   uint64_t page_bytes = 0;
 };
@@ -126,6 +129,12 @@ struct CompactOptions {
   // Options::compaction_max_duty.
   // Default: 1.0 (unpaced)
   double max_duty = 1.0;
+  // Memory bound of the pixel phase: one pass collects and renders at
+  // most this many due records; a run makes as many passes as the due
+  // records need, so a single run still pages every due record (a second
+  // run with the same clock changes nothing). >= 1.
+  // Default: 200000
+  size_t max_records_per_pass = 200000;
   // Called (from the calling thread) as work advances. May be empty.
   std::function<void(const CompactProgress&)> progress;
   // When set and it becomes true, Compact stops after the page group in

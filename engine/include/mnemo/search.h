@@ -85,8 +85,10 @@ struct SearchHit {
 
 struct SearchResult {
   std::vector<SearchHit> hits;
-  // Records that matched at least one word (before filters and paging);
-  // an upper bound on what further pages can hold.
+  // Records that match (at least one query word; for VectorSearch every
+  // record with an embedding; for HybridSearch the fused candidates) and
+  // pass the filter: all pages of this query on an unchanged store hold
+  // this many hits together.
   size_t matched = 0;
 };
 

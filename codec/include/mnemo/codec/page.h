@@ -15,14 +15,15 @@
 //    where a line ends; the spaces at a soft wrap are dropped; "\r\n" and
 //    "\n" end a line; a tab is kept as "\t" (drawn to the next tab stop);
 //    invisible or control code points (C0 other than tab/newline, DEL, C1,
-//    U+00AD, U+200B, U+2028/9, U+2060..4, U+FEFF, ...) are drawn, and laid
-//    out, as the visible escape "<U+XXXX>". Words longer than a line are
-//    broken at the line edge (hard break, no hyphen added).
+//    U+00AD, U+200B, U+2028/9, U+2060..4, U+FEFF, ...) and bidi controls
+//    (U+200E/F, U+202A..E, U+2066..9) are drawn, and laid out, as the
+//    visible escape "<U+XXXX>". Words longer than a line are broken at the
+//    line edge (hard break, no hyphen added).
 //  * Not renderable faithfully -> Status::NotSupported naming the item id,
 //    the code point, its byte offset and the reason: right-to-left scripts,
 //    scripts that need complex shaping (Indic, Thai, ...), combining marks,
-//    joiners / variation selectors / bidi controls, and code points no font
-//    in the fallback chain has a glyph for. Invalid UTF-8 -> InvalidArgument.
+//    joiners / variation selectors, and code points no font in the fallback
+//    chain has a glyph for. Invalid UTF-8 -> InvalidArgument.
 //  * Deterministic: the same items, profile, fonts and library versions give
 //    the same pixels, PNG bytes and manifests.
 
@@ -30,6 +31,7 @@
 #define MNEMO_CODEC_PAGE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -143,6 +145,17 @@ class Renderer {
   virtual Status Pack(const std::vector<PageItem>& items,
                       std::vector<Page>* pages,
                       std::vector<RejectedItem>* rejected = nullptr) = 0;
+
+  // Receives the pages of PackStreaming in order; an error stops packing.
+  using PageSink = std::function<Status(Page&& page)>;
+  // Packs exactly as Pack does, but hands each page to `sink` as soon as it
+  // is full (the last one at the end) instead of keeping them: memory holds
+  // one page and one item's layout at a time. When `rejected` is null, an
+  // item that cannot be rendered stops the call with its error after the
+  // pages before it were handed out.
+  virtual Status PackStreaming(const std::vector<PageItem>& items,
+                               const PageSink& sink,
+                               std::vector<RejectedItem>* rejected) = 0;
 
   // The profile and render parameters every page of this renderer carries.
   virtual const RenderProfile& profile() const = 0;
