@@ -73,6 +73,7 @@ int BuildOptions(const SearchArgs& args, SearchOptions* o) {
   o->query = args.query;
   o->k = args.k;
   o->offset = args.offset;
+  o->exact_count = true;  // the printed total counts what the filters pass
   return kExitOk;
 }
 

@@ -180,8 +180,10 @@ Status StoreImpl::Search(const SearchOptions& options, SearchResult* result) {
   std::vector<Scored> ranking;
   MNEMO_RETURN_IF_ERROR(
       RankBm25(env, options.filter, terms, options.bm25, &ranking));
+  result->matched = ranking.size();
   return CollectHits(env, options.filter, ranking, options.offset, options.k,
-                     terms, options.snippet_bytes, result, /*count_all=*/true);
+                     terms, options.snippet_bytes, result,
+                     options.exact_count);
 }
 
 }  // namespace mnemo::internal

@@ -232,8 +232,9 @@ Status StoreImpl::VectorSearch(const SearchOptions& options,
   SearchEnv env{this, db_, cf(kPostings), options_.search_language};
   std::vector<Scored> ranking;
   MNEMO_RETURN_IF_ERROR(RankVectors(env, options.filter, query, &ranking));
+  result->matched = ranking.size();
   return CollectHits(env, options.filter, ranking, options.offset, options.k,
-                     {}, options.snippet_bytes, result, /*count_all=*/true);
+                     {}, options.snippet_bytes, result, options.exact_count);
 }
 
 Status StoreImpl::HybridSearch(const SearchOptions& options,
@@ -260,8 +261,9 @@ Status StoreImpl::HybridSearch(const SearchOptions& options,
   MNEMO_RETURN_IF_ERROR(CollectHits(env, options.filter, vector_rank, 0,
                                     hybrid.candidates, {}, 0, &vec));
   std::vector<Scored> fused = Fuse(text, vec, hybrid);
+  result->matched = fused.size();
   return CollectHits(env, options.filter, fused, options.offset, options.k,
-                     terms, options.snippet_bytes, result, /*count_all=*/true);
+                     terms, options.snippet_bytes, result, options.exact_count);
 }
 
 }  // namespace mnemo::internal

@@ -140,7 +140,7 @@ TEST_F(SearchTest, FiltersAndPaging) {
   EXPECT_EQ(Run(t).hits.size(), 3u);  // facts i = 7, 14, 21
 }
 
-// `matched` counts what the filter lets through, whatever page is asked
+// With exact_count, `matched` counts what the filter lets through, whatever page is asked
 // for, and not records deleted or expired since they were indexed.
 TEST_F(SearchTest, MatchedCountsOnlyRecordsThatPassTheFilter) {
   std::vector<RecordId> ids;
@@ -157,8 +157,9 @@ TEST_F(SearchTest, MatchedCountsOnlyRecordsThatPassTheFilter) {
   o.filter.tenant = "t1";
   o.query = "deploy";
   o.k = 2;
-  EXPECT_EQ(Run(o).matched, 30u);
   o.filter.role = "tool";  // i = 0, 5, 10, 15, 20, 25
+  EXPECT_EQ(Run(o).matched, 30u);  // without exact_count: before the filter
+  o.exact_count = true;
   SearchResult tools = Run(o);
   EXPECT_EQ(tools.hits.size(), 2u);
   EXPECT_EQ(tools.matched, 6u);
