@@ -15,9 +15,12 @@
 #include <string>
 #include <string_view>
 
-#include "mnemo/codec/image.h"
 #include "mnemo/compaction.h"
 #include "mnemo/status.h"
+
+namespace mnemo::codec {
+struct GrayImage;
+}  // namespace mnemo::codec
 
 namespace mnemo::internal {
 
