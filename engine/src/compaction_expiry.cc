@@ -91,8 +91,8 @@ Status Compaction::BuildExpiryIndex() {
   std::unique_ptr<rocksdb::Iterator> pages(
       db->NewIterator(rocksdb::ReadOptions(), store_->cf(kPages)));
   pages->Seek(std::string(1, kPageTag));
-  bool any_page = pages->Valid() && pages->key().starts_with(
-                                        rocksdb::Slice(&kPageTag, 1));
+  bool any_page =
+      pages->Valid() && pages->key().starts_with(rocksdb::Slice(&kPageTag, 1));
   MNEMO_RETURN_IF_ERROR(FromRocks(pages->status(), "reading pages"));
   if (any_page) {
     rocksdb::ReadOptions ro;
@@ -104,11 +104,13 @@ Status Compaction::BuildExpiryIndex() {
       if (it->key().size() != 8 || v.size() < kHeaderSize + kTrailerSize) {
         continue;
       }
-      if (PeekFixed64(v, kOffPageId) != 0 && PeekFixed64(v, kOffExpiresAt) != 0) {
+      if (PeekFixed64(v, kOffPageId) != 0 &&
+          PeekFixed64(v, kOffExpiresAt) != 0) {
         candidates.push_back(DecodeRecordKey({it->key().data(), 8}));
       }
     }
-    MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "scanning records for the expiry index"));
+    MNEMO_RETURN_IF_ERROR(
+        FromRocks(it->status(), "scanning records for the expiry index"));
   }
   for (size_t i = 0; i < candidates.size(); i += kBackfillChunk) {
     std::vector<RecordId> ids(

@@ -72,8 +72,8 @@ Status ReadExpiredEntries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
   ro.iterate_upper_bound = &upper_slice;
   ro.total_order_seek = true;  // 'x' keys are outside the agent prefixes
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, index));
-  for (it->Seek(std::string(1, kExpiryTag));
-       it->Valid() && out->size() < limit; it->Next()) {
+  for (it->Seek(std::string(1, kExpiryTag)); it->Valid() && out->size() < limit;
+       it->Next()) {
     ExpiredEntry e;
     e.key.assign(it->key().data(), it->key().size());
     if (!ParseExpiryKey(e.key, &e.expires_at, &e.id) ||
@@ -121,8 +121,9 @@ Status MaskExpiredOnRead(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
       codec::DecodePng(page->png, codec::DecodeLimits(), &image)
           .WithContext(what + " image"));
   size_t masked = 0;
-  MNEMO_RETURN_IF_ERROR(codec::MaskItems(ids, &image, &manifest, &masked)
-                            .WithContext("blanking expired records on " + what));
+  MNEMO_RETURN_IF_ERROR(
+      codec::MaskItems(ids, &image, &manifest, &masked)
+          .WithContext("blanking expired records on " + what));
   if (masked == 0) return Status::OK();
   MNEMO_RETURN_IF_ERROR(EncodePngLike(*page, image, &page->png));
   return codec::SerializeManifest(manifest, &page->manifest);
