@@ -70,6 +70,7 @@ Compaction::Compaction(StoreImpl* store, const CompactOptions& options,
 
 Status Compaction::Run() {
   MNEMO_RETURN_IF_ERROR(IndexNewRecords());
+  MNEMO_RETURN_IF_ERROR(ExpirePass());
   MNEMO_RETURN_IF_ERROR(WarmPass());
   MNEMO_RETURN_IF_ERROR(PixelPass());
   MNEMO_RETURN_IF_ERROR(DecayPass());

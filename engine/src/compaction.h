@@ -7,6 +7,8 @@
 //   3. pixels:  warm records due -> grouped by agent in time order,
 //               rendered onto pages (codec), one atomic batch per group
 //   4. decayed: pages whose every live record is due -> downscaled
+// Before them, the expire phase removes records on pages whose TTL has run
+// out, through the expiry index (compaction_expiry.cc).
 // Every record change is re-checked under the record's lock right before
 // its batch is written, so concurrent updates and deletes always win; an
 // age-index entry that no longer matches its record is simply dropped.
@@ -20,6 +22,7 @@
 #include <tuple>
 #include <vector>
 
+#include "expiry_index.h"
 #include "keys.h"
 #include "mnemo/codec/page.h"
 #include "store_impl.h"
@@ -51,6 +54,7 @@ class Compaction {
   Status WarmPass();
   Status PixelPass();
   Status DecayPass();
+  Status ExpirePass();
 
   // Age-index walk: calls `visit` for every entry of `bucket` whose event
   // time is at most now - threshold (the smallest threshold of any scope),
@@ -88,6 +92,10 @@ class Compaction {
   // `reported` groups were committed by earlier passes (for progress).
   Status RenderAndCommit(const std::vector<Group>& groups, uint64_t reported);
   Status CommitGroup(const Group& group, codec::Renderer* renderer);
+
+  // Expire helpers (compaction_expiry.cc).
+  Status BuildExpiryIndex();
+  Status ExpireChunk(const std::vector<ExpiredEntry>& chunk);
 
   // Decay helpers.
   Status DecayPage(uint64_t page_id, const codec::RenderProfile& to);

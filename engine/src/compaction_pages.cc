@@ -11,6 +11,7 @@
 
 #include "compaction.h"
 #include "envelope.h"
+#include "expiry_index.h"
 #include "mnemo/codec/manifest.h"
 #include "mnemo/codec/png.h"
 #include "page_store.h"
@@ -257,6 +258,7 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
                     TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id), entry);
     (void)batch.Delete(store_->cf(kIndex), group.items[i].age_key);
     (void)batch.Put(store_->cf(kIndex), AgeKey(bucket, r.event_time, r.id), "");
+    AppendExpiryPut(r, store_->cf(kIndex), &batch);
   }
   for (const auto& s : stored) bytes += s.png.size();
   MNEMO_RETURN_IF_ERROR(Write(&batch, "writing pages"));

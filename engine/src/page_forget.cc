@@ -29,10 +29,12 @@ std::string PageName(uint64_t page_id) {
   return "page " + std::to_string(page_id);
 }
 
+}  // namespace
+
 // Re-encodes `image` the way the page was encoded (its bit depth; the
 // zlib level of its profile).
-Status EncodeLike(const StoredPage& page, const codec::GrayImage& image,
-                  std::string* png) {
+Status EncodePngLike(const StoredPage& page, const codec::GrayImage& image,
+                     std::string* png) {
   int width = 0, height = 0;
   codec::PngOptions options;
   MNEMO_RETURN_IF_ERROR(
@@ -41,8 +43,6 @@ Status EncodeLike(const StoredPage& page, const codec::GrayImage& image,
   options.zlib_level = profile != nullptr ? profile->png_zlib_level : 1;
   return codec::EncodePng(image, options, png);
 }
-
-}  // namespace
 
 uint64_t PixelsCacheHash(const StoredPage& page) {
   std::string identity = std::to_string(static_cast<int>(page.info.tier)) +
@@ -118,7 +118,7 @@ Status StoreImpl::AppendPageMask(uint64_t page_id,
   }
   if (masked == 0) return Status::OK();
   stale->pixels.emplace_back(page_id, PixelsCacheHash(page));
-  MNEMO_RETURN_IF_ERROR(EncodeLike(page, image, &page.png));
+  MNEMO_RETURN_IF_ERROR(EncodePngLike(page, image, &page.png));
   MNEMO_RETURN_IF_ERROR(codec::SerializeManifest(manifest, &page.manifest));
   std::string value;
   EncodePage(page, &value);

@@ -18,6 +18,10 @@
 #include "mnemo/compaction.h"
 #include "mnemo/status.h"
 
+namespace mnemo::codec {
+struct GrayImage;
+}  // namespace mnemo::codec
+
 namespace mnemo::internal {
 
 struct StoredPage {
@@ -31,6 +35,10 @@ void EncodePage(const StoredPage& page, std::string* out);
 // Content hash of a page's cached pixels: changes with its tier, its size
 // and its manifest (masking a record changes the manifest; page_forget.cc).
 uint64_t PixelsCacheHash(const StoredPage& page);
+// Encodes `image` as the page's PNG was encoded (its bit depth, the zlib
+// level of its profile); page_forget.cc.
+Status EncodePngLike(const StoredPage& page, const codec::GrayImage& image,
+                     std::string* png);
 // Corruption names the page; NotSupported for a newer page version.
 Status DecodePage(std::string_view value, uint64_t page_id, StoredPage* page);
 

@@ -43,12 +43,14 @@ Status ReadPage(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
 
 Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
                     const rocksdb::ReadOptions& ro, uint64_t page_id,
-                    const std::string_view* tenant, PageData* out) {
+                    const std::string_view* tenant, PageData* out,
+                    const ExpiryView& expiry) {
   StoredPage page;
   MNEMO_RETURN_IF_ERROR(ReadPage(db, pages, ro, page_id, &page));
   if (tenant != nullptr && page.info.ns.tenant != *tenant) {
     return PageNotFound(page_id);
   }
+  MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(db, ro, expiry, &page));
   codec::PageManifest manifest;
   Status s = codec::ParseManifest(page.manifest, &manifest);
   if (!s.ok()) return s.WithContext("page " + std::to_string(page_id) + " manifest");
@@ -66,7 +68,7 @@ Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
 Status StoreImpl::GetPage(std::string_view tenant, uint64_t page_id,
                           PageData* out) {
   return ReadPageData(db_, cf(kPages), rocksdb::ReadOptions(), page_id,
-                      &tenant, out);
+                      &tenant, out, {cf(kIndex), clock_->NowMicros()});
 }
 
 Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,

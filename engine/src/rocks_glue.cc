@@ -52,9 +52,13 @@ class AccessMergeOperator final : public rocksdb::AssociativeMergeOperator {
 };
 
 // Drops expired records and orphan access operands in RocksDB compaction.
+// With `keep_paged` (the records family), a record on a page stays until
+// mnemo's compaction removes it through the expiry index: dropping it here
+// would lose its link to the page, and its text would stay in the image.
 class EnvelopeTtlFilter final : public rocksdb::CompactionFilter {
  public:
-  explicit EnvelopeTtlFilter(Clock* clock) : clock_(clock) {}
+  EnvelopeTtlFilter(Clock* clock, bool keep_paged)
+      : clock_(clock), keep_paged_(keep_paged) {}
   const char* Name() const override { return "mnemo.EnvelopeTtl"; }
   bool Filter(int /*level*/, const rocksdb::Slice& /*key*/,
               const rocksdb::Slice& value, std::string* /*new_value*/,
@@ -62,17 +66,19 @@ class EnvelopeTtlFilter final : public rocksdb::CompactionFilter {
     if (value.size() < kHeaderSize + kTrailerSize) {
       return value.size() == 16;  // orphan access counts
     }
-    Micros expires = static_cast<Micros>(
-        PeekFixed64(std::string_view(value.data(), value.size()),
-                    kOffExpiresAt));
+    std::string_view v(value.data(), value.size());
+    Micros expires = static_cast<Micros>(PeekFixed64(v, kOffExpiresAt));
+    if (keep_paged_ && PeekFixed64(v, kOffPageId) != 0) return false;
     return expires != 0 && expires <= clock_->NowMicros();
   }
 
  private:
   Clock* clock_;
+  bool keep_paged_;
 };
 
-// Drops time-index entries of expired records.
+// Drops time-index entries of expired records, except those of records on
+// pages (kept with their record, see EnvelopeTtlFilter).
 class IndexTtlFilter final : public rocksdb::CompactionFilter {
  public:
   explicit IndexTtlFilter(Clock* clock) : clock_(clock) {}
@@ -84,6 +90,10 @@ class IndexTtlFilter final : public rocksdb::CompactionFilter {
       return false;
     }
     Micros expires = static_cast<Micros>(DecodeFixed64(value.data()));
+    if (value.size() > 8 && (value[8] == static_cast<char>(Tier::kPixels) ||
+                             value[8] == static_cast<char>(Tier::kDecayed))) {
+      return false;  // paged (IndexEntry: expires_at(8) tier(1) ...)
+    }
     return expires != 0 && expires <= clock_->NowMicros();
   }
 
@@ -209,7 +219,8 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
         cf.memtable_insert_with_hint_prefix_extractor.reset(
             rocksdb::NewCappedPrefixTransform(0));
       }
-      config.filters.push_back(std::make_unique<EnvelopeTtlFilter>(clock));
+      config.filters.push_back(
+          std::make_unique<EnvelopeTtlFilter>(clock, name == kCfRecords));
       cf.compaction_filter = config.filters.back().get();
     } else if (name == kCfIndex) {
       cf.prefix_extractor = std::make_shared<AgentPrefixTransform>();

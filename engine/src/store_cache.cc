@@ -99,6 +99,9 @@ Status StoreImpl::PinPage(std::string_view tenant, uint64_t page_id,
   StoredPage page;
   MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
   if (page.info.ns.tenant != tenant) return Status::NotFound(what + " not found");
+  MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(db_, rocksdb::ReadOptions(),
+                                          {cf(kIndex), clock_->NowMicros()},
+                                          &page));
   // The key changes when the page does (decay shrinks it, a removed record
   // is blanked out of it), so stale pixels are never served.
   gpu::CacheKey key{static_cast<uint32_t>(cache_->vista->index()), page_id,
@@ -182,6 +185,17 @@ Status StoreImpl::GetKv(std::string_view tenant, uint64_t page_id,
                         std::string_view kind, std::string* bytes) {
   MNEMO_RETURN_IF_ERROR(CheckCache());
   MNEMO_RETURN_IF_ERROR(GetPageInfoOnly(tenant, page_id));
+  // A payload derives from the page's pixels, which still hold a record
+  // that expired: it goes with them at the next compaction run.
+  std::set<uint64_t> expired;
+  MNEMO_RETURN_IF_ERROR(ExpiredOnPage(db_, rocksdb::ReadOptions(),
+                                      {cf(kIndex), clock_->NowMicros()},
+                                      page_id, &expired));
+  if (!expired.empty()) {
+    return Status::NotFound("no '" + std::string(kind) + "' payload for page " +
+                            std::to_string(page_id) +
+                            " (a record on it expired)");
+  }
   gpu::CacheKey key{static_cast<uint32_t>(cache_->kv->index()), page_id, KvHash(tenant, kind)};
   gpu::Lease lease;
   Status s = cache_->cache->Lookup(key, &lease);
@@ -207,6 +221,9 @@ Status StoreImpl::GetPageInfoOnly(std::string_view tenant, uint64_t page_id) {
   StoredPage page;
   MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
   if (page.info.ns.tenant != tenant) return Status::NotFound(what + " not found");
+  MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(db_, rocksdb::ReadOptions(),
+                                          {cf(kIndex), clock_->NowMicros()},
+                                          &page));
   return Status::OK();
 }
 

@@ -24,6 +24,7 @@
 #include <set>
 
 #include "access_tracker.h"
+#include "expiry_index.h"
 #include "mnemo/store.h"
 #include "rocks_glue.h"
 #include "search_postings.h"
@@ -333,10 +334,12 @@ class StoreImpl final : public Store {
 };
 
 // Reads page `page_id` with `ro` (e.g. at a snapshot) into *out. With
-// `tenant` non-null, a page of another tenant is NotFound.
+// `tenant` non-null, a page of another tenant is NotFound. Records that
+// `expiry` lists as expired are blanked in *out (expiry_index.h).
 Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
                     const rocksdb::ReadOptions& ro, uint64_t page_id,
-                    const std::string_view* tenant, PageData* out);
+                    const std::string_view* tenant, PageData* out,
+                    const ExpiryView& expiry = ExpiryView());
 
 }  // namespace mnemo::internal
 

@@ -26,10 +26,12 @@ class RecordIteratorImpl final : public RecordIterator {
   // `decode` turns a stored value into a record (checksum, decompression).
   RecordIteratorImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
                      rocksdb::ColumnFamilyHandle* pages,
+                     rocksdb::ColumnFamilyHandle* index,
                      const IterateOptions& options, Micros now,
                      RecordDecoder decode)
       : db_(db),
         pages_(pages),
+        index_(index),
         options_(options),
         now_(now),
         decode_(std::move(decode)) {
@@ -58,7 +60,11 @@ class RecordIteratorImpl final : public RecordIterator {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
     ro.fill_cache = false;
-    return ReadPageData(db_, pages_, ro, page_id, nullptr, page);
+    // Pages agree with the records: an expired record left out of the dump
+    // is blanked on its pages (kept when expired records are included).
+    ExpiryView expiry;
+    if (!options_.include_expired) expiry = {index_, now_};
+    return ReadPageData(db_, pages_, ro, page_id, nullptr, page, expiry);
   }
 
  private:
@@ -96,6 +102,7 @@ class RecordIteratorImpl final : public RecordIterator {
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const pages_;
+  rocksdb::ColumnFamilyHandle* const index_;
   const IterateOptions options_;
   const Micros now_;
   const RecordDecoder decode_;
@@ -115,7 +122,7 @@ Status StoreImpl::NewRecordIterator(const IterateOptions& options,
     return Status::InvalidArgument("iterate: until is before since");
   }
   *it = std::make_unique<RecordIteratorImpl>(
-      db_, cf(kRecords), cf(kPages), options, clock_->NowMicros(),
+      db_, cf(kRecords), cf(kPages), cf(kIndex), options, clock_->NowMicros(),
       [this](std::string_view value, RecordId id, Record* r) {
         return DecodeStored(value, id, r, nullptr);
       });

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "envelope.h"
+#include "expiry_index.h"
 #include "keys.h"
 #include "store_impl.h"
 
@@ -99,6 +100,7 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
   for (const auto& [page_id, ids] : pages) {
     (void)batch.Delete(cf(kPages), LiveKey(page_id, id));
   }
+  AppendExpiryDelete(old, cf(kIndex), &batch);
   StripeLocks page_locks = LockPages(pages);
   StaleCache stale;
   MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch, &stale));
@@ -119,6 +121,7 @@ void StoreImpl::AppendDelete(const Record& r, uint8_t flags,
     (void)batch->Delete(cf(kHistory), HistoryKey(r.id, v));
   }
   AppendSearchDelete(r, batch);
+  AppendExpiryDelete(r, cf(kIndex), batch);
   PageRemovals mine;
   NotePages(r, &mine);
   for (const auto& [page_id, ids] : mine) {

@@ -29,6 +29,7 @@
 #include <map>
 
 #include "envelope.h"
+#include "expiry_index.h"
 #include "keys.h"
 #include "mnemo/codec/manifest.h"
 #include "mnemo/codec/png.h"
@@ -293,6 +294,7 @@ Status StoreImpl::AppendRestored(const std::vector<Record>& records,
     for (uint32_t k = 0; r.page.valid() && k < r.page.page_count; ++k) {
       (void)batch->Put(cf(kPages), LiveKey(r.page.page_id + k, r.id), "");
     }
+    AppendExpiryPut(r, cf(kIndex), batch);
     if (SearchIndexed(r.id)) postings.Add(r);  // else the indexer adds it
   }
   postings.AppendTo(batch, cf(kPostings));

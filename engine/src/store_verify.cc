@@ -64,6 +64,7 @@ Status StoreVerifier::Run() {
   MNEMO_RETURN_IF_ERROR(CheckRecords());
   MNEMO_RETURN_IF_ERROR(CheckIndex());
   MNEMO_RETURN_IF_ERROR(CheckHistory());
+  MNEMO_RETURN_IF_ERROR(CheckExpiryIndex());  // before CheckPages' repairs
   MNEMO_RETURN_IF_ERROR(CheckPages());
   MNEMO_RETURN_IF_ERROR(CheckPostings());
   if (!options_.repair || batch_.Count() == 0) return Status::OK();
@@ -115,7 +116,8 @@ Status StoreVerifier::CheckRecords() {
     }
     NoteIndexed(r, flags);
     if (r.page.valid()) {
-      paged_.push_back({id, r.page, (flags & kFlagTextForgotten) != 0});
+      paged_.push_back(
+          {id, r.page, (flags & kFlagTextForgotten) != 0, r.expires_at});
     }
     MNEMO_RETURN_IF_ERROR(CheckIndexOf(r));
     MNEMO_RETURN_IF_ERROR(CheckNamespaceOf(r));

@@ -2,7 +2,7 @@
 //
 // StoreVerifier: the integrity check behind Store::Verify, over one
 // snapshot. Records, time index, namespaces and history are checked in
-// store_verify.cc; pages, live sets and page references in
+// store_verify.cc; the expiry index in store_verify_expiry.cc; pages, live sets and page references in
 // store_verify_pages.cc; the full-text index in store_verify_postings.cc.
 //
 // Repairs are gathered in one WriteBatch written at the end. Repair should
@@ -50,6 +50,7 @@ class StoreVerifier {
     RecordId id;
     PageRef page;
     bool forgotten;
+    Micros expires_at = 0;
   };
   // What the index should and does hold about one record.
   struct IndexedRecord {
@@ -92,6 +93,13 @@ class StoreVerifier {
   std::string PageRefProblem(const PagedRecord& r, Kind* kind);
   Status DemoteToWarm(const PagedRecord& r);
   void ReportCorruptPages();
+
+  // store_verify_expiry.cc
+  Status CheckExpiryIndex();
+  void CheckExpiryEntry(std::string_view key, std::string_view value,
+                        const std::unordered_map<RecordId, const PagedRecord*>&
+                            expiring,
+                        std::unordered_set<RecordId>* seen);
 
   // store_verify_postings.cc
   void NoteIndexed(const Record& r, uint8_t flags);

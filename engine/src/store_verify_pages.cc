@@ -17,6 +17,7 @@
 
 #include "coding.h"
 #include "envelope.h"
+#include "expiry_index.h"
 #include "keys.h"
 #include "mnemo/codec/image.h"
 #include "mnemo/codec/manifest.h"
@@ -185,6 +186,7 @@ Status StoreVerifier::DemoteToWarm(const PagedRecord& paged) {
   for (uint32_t k = 0; k < std::max(1u, r.page.page_count); ++k) {
     (void)batch_.Delete(cf(kPages), LiveKey(r.page.page_id + k, r.id));
   }
+  AppendExpiryDelete(r, cf(kIndex), &batch_);
   r.tier = Tier::kWarm;
   r.page = PageRef();
   MNEMO_RETURN_IF_ERROR(store_->EncodeStored(r, flags, &value));

@@ -8,6 +8,9 @@
 // cache's pinned pixels and payloads, the BuildContext parts, `mnemo page`
 // and the `mnemo dump --include-pages` files, before and after a reopen;
 // the other records on the page stay legible. Deep verify stays clean.
+// A record whose TTL runs out after it was paged must leave the same ways:
+// unreadable at once, removed from the page at the next compaction run,
+// even when RocksDB's own compaction ran over the records first.
 
 #include <algorithm>
 #include <cctype>
@@ -20,6 +23,7 @@
 #include "mnemo/codec/png.h"
 #include "mnemo/search.h"
 #include "reliability_util.h"
+#include "rocks_glue.h"
 #include "store_test_util.h"
 
 namespace mnemo::test {
@@ -77,6 +81,11 @@ class DataSafety : public StoreTest {
           MakeRecord("t1", "keeper", i == kDeleted ? "s2" : "s1", kTexts[i],
                      kJan2024 - age + static_cast<Micros>(i) * kSecond);
       r.role = "user";
+      if (expiring_) {  // the neighbours expire later than the checked one
+        // (the others far beyond the real clock, which the CLI runs on)
+        r.expires_at =
+            i == kDeleted ? kJan2024 + kDay : kJan2024 + 20000 * kDay;
+      }
       records.push_back(std::move(r));
     }
     EXPECT_TRUE(store_->PutBatch(WriteOptions(), records, ids).ok());
@@ -232,6 +241,62 @@ class DataSafety : public StoreTest {
     }
   }
 
+  // Opens the closed store's database as the store configures it (TTL
+  // filters at the test clock), runs `work` on it, and reopens the store.
+  void WithRawDb(const std::function<void(
+                     rocksdb::DB*, std::vector<rocksdb::ColumnFamilyHandle*>&)>&
+                     work) {
+    store_.reset();
+    internal::RocksConfig config = internal::MakeRocksConfig(options_, &clock_);
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(config.db, dir_.Sub("db"), config.families,
+                                  &handles, &db)
+                    .ok());
+    work(db, handles);
+    for (auto* handle : handles) {
+      EXPECT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    }
+    EXPECT_TRUE(db->Close().ok());
+    delete db;
+    Reopen();
+  }
+
+  // Runs RocksDB's compaction over every family, as its background jobs
+  // eventually would.
+  void ForceRocksCompaction() {
+    WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
+      rocksdb::CompactRangeOptions range;
+      range.bottommost_level_compaction =
+          rocksdb::BottommostLevelCompaction::kForce;
+      for (auto* handle : cfs) {
+        EXPECT_TRUE(db->CompactRange(range, handle, nullptr, nullptr).ok());
+      }
+    });
+  }
+
+  // The record expires: record reads lose it at once and page reads blank
+  // it; RocksDB compacts; the next compaction run removes it for good.
+  void Expire(RecordId id, uint64_t page_id) {
+    clock_.Set(kJan2024 + 2 * kDay);
+    Record r;
+    EXPECT_TRUE(store_->Get(ReadOptions(), "t1", id, &r).IsNotFound());
+    PageData page;
+    ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+    for (const auto& w : kDeletedWords) {
+      EXPECT_FALSE(Has(page.manifest_json, w)) << "before compaction: " << w;
+    }
+    ExpectContextAgrees(page_id, Decode(page.png), kDeletedWords,
+                        "expired, not yet compacted");
+    ForceRocksCompaction();
+    CompactResult result;
+    ASSERT_TRUE(store_->Compact(CompactOptions(), &result).ok());
+    EXPECT_EQ(result.records_expired, 1u);
+    ForceRocksCompaction();  // nothing left for the filter to lose
+  }
+
+  bool expiring_ = false;
+
   // The whole round: before, change, every path, reopen, every path, CLI.
   void CheckEveryPath(uint64_t page_id, const std::vector<std::string>& gone,
                       const std::function<void()>& change) {
@@ -301,6 +366,88 @@ TEST_F(DataSafety, DecayedPageForgetsDeletedSession) {
           << " of the decayed page keeps ink of the deleted record";
     }
   }
+}
+
+TEST_F(DataSafety, ExpiredPagedRecordLeavesItsPage) {
+  if (!codec::test::HaveTesseract())
+    GTEST_SKIP() << "tesseract is not installed";
+  expiring_ = true;
+  std::vector<RecordId> ids;
+  uint64_t page_id = PageRecords(30 * kDay, &ids);
+  CheckEveryPath(page_id, kDeletedWords, [&] { Expire(ids[kDeleted], page_id); });
+  Reopen();
+  for (size_t i = 0; i < ids.size(); ++i) {  // the neighbours stay, paged
+    Record r;
+    Status s = store_->Get(ReadOptions(), "t1", ids[i], &r);
+    EXPECT_EQ(s.ok(), i != kDeleted) << i << ": " << s.ToString();
+    if (s.ok()) {
+      EXPECT_EQ(r.page.page_id, page_id);
+    }
+  }
+}
+
+TEST_F(DataSafety, ExpiredRecordLeavesDecayedPage) {
+  if (!codec::test::HaveTesseract())
+    GTEST_SKIP() << "tesseract is not installed";
+  expiring_ = true;
+  std::vector<RecordId> ids;
+  uint64_t page_id = PageRecords(200 * kDay, &ids);
+  PageData page;
+  ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+  ASSERT_EQ(page.info.tier, Tier::kDecayed);
+  CheckEveryPath(page_id, kDeletedWords, [&] { Expire(ids[kDeleted], page_id); });
+}
+
+// A store written before the expiry index (none of its keys): verify does
+// not check it, the next compaction run builds it, and then verify checks
+// it and repairs a missing or a stray entry.
+TEST_F(DataSafety, ExpiryIndexBuiltForOlderStore) {
+  expiring_ = true;
+  std::vector<RecordId> ids;
+  uint64_t page_id = PageRecords(30 * kDay, &ids);
+  auto drop_index = [](rocksdb::DB* db,
+                       std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
+    rocksdb::WriteBatch batch;
+    std::string lo(1, 'x'), hi(1, 'y');
+    ASSERT_TRUE(batch.DeleteRange(cfs[2], lo, hi).ok());  // index family
+    ASSERT_TRUE(batch.Delete(cfs[0], "mnemo.expiry_index").ok());
+    ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
+  };
+  WithRawDb(drop_index);
+  ExpectVerifyClean(store_.get(), "older store");
+  clock_.Set(kJan2024 + 2 * kDay);
+  ForceRocksCompaction();
+  CompactResult result;
+  ASSERT_TRUE(store_->Compact(CompactOptions(), &result).ok());
+  EXPECT_EQ(result.records_expired, 1u) << "the first run built the index";
+  PageData page;
+  ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+  EXPECT_FALSE(Has(page.manifest_json, kDeletedWords[0]));
+  EXPECT_TRUE(Has(page.manifest_json, kKeptWords[0]));
+  ExpectVerifyClean(store_.get(), "index built");
+
+  WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
+    rocksdb::ReadOptions ro;
+    ro.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cfs[2]));
+    it->Seek("x");
+    ASSERT_TRUE(it->Valid() && it->key()[0] == 'x') << "neighbours indexed";
+    rocksdb::WriteBatch batch;
+    ASSERT_TRUE(batch.Delete(cfs[2], it->key()).ok());
+    std::string stray = it->key().ToString();
+    stray.back() ^= 0x55;  // another record id
+    ASSERT_TRUE(batch.Put(cfs[2], stray, it->value()).ok());
+    ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
+  });
+  VerifyOptions check;
+  check.deep = true;
+  VerifyReport report;
+  ASSERT_TRUE(store_->Verify(check, &report).ok());
+  EXPECT_EQ(report.problem_count, 2u);
+  check.repair = true;
+  ASSERT_TRUE(store_->Verify(check, &report).ok());
+  EXPECT_EQ(report.repaired_count, 2u);
+  ExpectVerifyClean(store_.get(), "repaired");
 }
 
 TEST_F(DataSafety, ExpiredRecordNeverReachesAPage) {
