@@ -100,8 +100,11 @@ CommandBody SetupContext(CLI::App& cmd) {
       ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
   cmd.add_option("--profile", args->profile, "VLM profile pricing images");
   cmd.add_flag("--crop", args->crop, "Crop pages to the lines of each hit");
-  cmd.add_option("--recent", args->recent, "Newest records considered");
-  cmd.add_option("--hits", args->hits, "Search hits considered");
+  // Ranges also keep "-1" or an overlong number from wrapping to 2^64-1.
+  cmd.add_option("--recent", args->recent, "Newest records considered")
+      ->check(CLI::Range(size_t{0}, size_t{100'000}));
+  cmd.add_option("--hits", args->hits, "Search hits considered")
+      ->check(CLI::Range(size_t{0}, size_t{10'000}));
   cmd.add_option("--out", args->out, "Directory for the parts")->required();
   return [args] { return RunContext(*args); };
 }

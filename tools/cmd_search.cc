@@ -107,7 +107,8 @@ CommandBody SetupSearch(CLI::App& cmd) {
   cmd.add_option("--query", args->query, "Words to search for")->required();
   cmd.add_option("--k", args->k, "Hits per page (1..1000)")
       ->check(CLI::Range(size_t{1}, size_t{1000}));
-  cmd.add_option("--offset", args->offset, "Skip this many hits (paging)");
+  cmd.add_option("--offset", args->offset, "Skip this many hits (paging)")
+      ->check(CLI::Range(size_t{0}, size_t{1'000'000'000}));
   cmd.add_option("--session", args->session, "Only this session");
   cmd.add_option("--role", args->role, "Only this role");
   cmd.add_option("--kind", args->kind, "Only this kind");

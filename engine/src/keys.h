@@ -8,10 +8,13 @@
 //   index   : 't' tenant 0 agent 0 time(8) id(8)      -> IndexEntry
 //             'n' tenant 0 agent 0 session 0          -> "" (namespace seen)
 //             'g' bucket(1) time(8) id(8)             -> "" (age index)
+//             'x' expires_at(8) id(8) -> first page(8) page count(4)
+//                 (expiry index of paged records, expiry_index.h)
 //   pages   : 'p' page_id(8)                          -> page envelope
 //             'v' page_id(8) id(8)                    -> "" (live record)
 //   default : "mnemo.next_id" -> 8-byte id high-water mark
 //             "mnemo.age_watermark" -> ids <= it are in the age index
+//             "mnemo.expiry_index" -> "1" once the expiry index is built
 //             "mnemo.dict.<id>" -> zstd dictionary; "mnemo.dict" -> its id
 //
 // The age index orders every indexed record by (tier bucket, event time)
