@@ -58,6 +58,8 @@ class StoreImpl final : public Store {
   void NoteLogsNeeded(const std::vector<uint64_t>& logs_before);
   // Releases the handles and the database (a failed open attempt, close).
   void CloseDb();
+  // Writes the memtables to table files (a writer's close).
+  void FlushMemtables();
 
   Status Put(const WriteOptions& options, const Record& record,
              RecordId* id) override;
@@ -213,8 +215,9 @@ class StoreImpl final : public Store {
   // Keeps later ids above `max_id` and persists the high-water mark.
   // REQUIRES: search_mu_ held until the restored ids are written.
   Status RaiseIdHighWater(RecordId max_id);
-  // AlreadyExists when a planned page id is in use.
-  Status CheckPagesFree(const RestorePlan& plan);
+  // AlreadyExists when a planned page id is in use by a different page;
+  // marks pages stored exactly as planned.
+  Status CheckPagesFree(RestorePlan* plan);
   // Adds restored records (their tier and page kept as planned) and pages.
   Status AppendRestored(const std::vector<Record>& records,
                         const RestorePlan& plan, rocksdb::WriteBatch* batch,
