@@ -24,9 +24,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <vector>
 #include <sstream>
 
+#include "cli_test_util.h"
 #include "disk_full_writer.h"
 #include "reliability_util.h"
 
@@ -120,34 +122,76 @@ class DataSafety : public ::testing::Test {
   TempDir dir_;
 };
 
+// A small tmpfs at `mnt` with a ballast file leaving `free_bytes` free;
+// unmounted on destruction. `error` is set when it cannot be mounted.
+struct SmallDisk {
+  SmallDisk(const std::string& dir, uint64_t free_bytes) : mnt(dir) {
+    std::filesystem::create_directories(mnt);
+    if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=16m") != 0) {
+      error = std::strerror(errno);
+      std::printf("skipped: cannot mount a tmpfs (%s); "
+                  "DiskFullNeverAbortsOnInjectedFullDisk covers a full disk "
+                  "without mount\n", error.c_str());
+      return;
+    }
+    mounted = true;
+    struct statvfs fs;
+    if (statvfs(mnt.c_str(), &fs) != 0) return;
+    uint64_t now_free = uint64_t{fs.f_bavail} * fs.f_frsize;
+    ballast = mnt + "/ballast";
+    WriteFile(ballast, std::string(now_free - free_bytes, 'b'));
+  }
+  ~SmallDisk() {
+    if (mounted) umount2(mnt.c_str(), MNT_DETACH);
+  }
+  void FreeSpace() { std::filesystem::remove(ballast); }
+  std::string mnt, ballast, error;
+  bool mounted = false;
+};
+
 // A real file system: the store on a small tmpfs, a ballast file taking
 // all but a little of it; the ballast is deleted to free space.
 TEST_F(DataSafety, DiskFullNeverAborts) {
-  std::string mnt = dir_.Sub("tmpfs");
-  std::filesystem::create_directories(mnt);
-  if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=8m") != 0) {
-    std::string why = std::strerror(errno);
-    std::printf("DiskFullNeverAborts: skipped: cannot mount a tmpfs (%s); "
-                "DiskFullNeverAbortsOnInjectedFullDisk covers the same "
-                "without mount\n", why.c_str());
-    GTEST_SKIP() << "cannot mount a tmpfs: " << why;
-  }
-  struct Unmount {
-    std::string dir;
-    ~Unmount() { umount2(dir.c_str(), MNT_DETACH); }
-  } unmount{mnt};
-  struct statvfs fs;
-  ASSERT_EQ(statvfs(mnt.c_str(), &fs), 0);
-  uint64_t free_bytes = uint64_t{fs.f_bavail} * fs.f_frsize;
-  std::string ballast = mnt + "/ballast";
-  ASSERT_TRUE(WriteFile(ballast, std::string(free_bytes - (2 << 20), 'b')));
-  std::string db = mnt + "/db";
+  SmallDisk disk(dir_.Sub("tmpfs"), 2 << 20);
+  if (!disk.mounted) GTEST_SKIP() << "cannot mount a tmpfs: " << disk.error;
+  std::string db = disk.mnt + "/db";
   Outcome out = RunWriter(db, 0, "real");
   if (HasFailure()) return;
-  std::filesystem::remove(ballast);
+  disk.FreeSpace();
   ExpectAckedIntact(db, out);
 }
 
+// `mnemo import` on a full disk exits 1 and says which lines are imported;
+// once space is freed the store holds exactly those records and the
+// suggested --resume-from imports the rest.
+TEST_F(DataSafety, ImportOnAFullDiskSaysWhatIsImported) {
+  SmallDisk disk(dir_.Sub("tmpfs"), 3 << 20);
+  if (!disk.mounted) GTEST_SKIP() << "cannot mount a tmpfs: " << disk.error;
+  std::string lines;
+  for (int i = 0; i < 2500; ++i) {
+    lines += "{\"tenant\":\"t\",\"agent\":\"a\",\"text\":\"" +
+             DiskFullText(i) + "\"}\n";
+  }
+  ASSERT_TRUE(WriteFile(dir_.Sub("in.jsonl"), lines));
+  std::string db = disk.mnt + "/db";
+  std::string import = "import --batch 200 --db " + Q(db) + " ";
+  CliResult r = Mnemo(import + Q(dir_.Sub("in.jsonl")));
+  ASSERT_EQ(r.code, 1) << "the disk should have filled: " << r.out << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("lines 1-([0-9]+) are "
+                                                     "imported \\(([0-9]+) "
+                                                     "records")))
+      << r.err;
+  size_t imported = std::stoul(m[2]);
+  EXPECT_EQ(std::stoul(m[1]), imported) << r.err;
+  EXPECT_NE(r.err.find("No space left"), std::string::npos) << r.err;
+  disk.FreeSpace();
+  EXPECT_EQ(CountLines(DumpOf(db)), imported) << r.err;
+  r = Mnemo(import + "--resume-from " + std::to_string(imported + 1) + " " +
+            Q(dir_.Sub("in.jsonl")));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(CountLines(DumpOf(db)), 2500u);
+}
 // No mount needed: FaultInjectionFs fills the disk after some writes, for
 // every file (table files, the write-ahead log, the info log). A
 // checkpoint first makes RocksDB flush on the full disk, so later writes
