@@ -84,14 +84,29 @@ class FaultFile final : public rocksdb::FSWritableFileOwnerWrapper {
   const std::string name_;
 };
 
+// The Env of a FaultInjectionFs. The composite Env routes every file
+// through the file system except the info log: its NewLogger goes to the
+// default Env. Here RocksDB's own logger (a store whose info_log is not
+// set) writes through the file system too, so a full disk reaches LOG.
+class FaultEnv final : public rocksdb::EnvWrapper {
+ public:
+  explicit FaultEnv(std::unique_ptr<rocksdb::Env>&& composite)
+      : EnvWrapper(std::move(composite)) {}
+  rocksdb::Status NewLogger(const std::string& fname,
+                            std::shared_ptr<rocksdb::Logger>* result) override {
+    return rocksdb::Env::NewLogger(fname, result);  // on GetFileSystem()
+  }
+};
+
 }  // namespace
 
 FaultInjectionFs::FaultInjectionFs(std::shared_ptr<rocksdb::FileSystem> base)
     : FileSystemWrapper(std::move(base)) {
   // The composite Env keeps a shared_ptr to its file system; this object is
   // owned by the caller, so hand the Env a non-owning one.
-  env_ = rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(
-      this, [](rocksdb::FileSystem*) {}));
+  env_ = std::make_unique<FaultEnv>(
+      rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(
+          this, [](rocksdb::FileSystem*) {})));
 }
 
 void FaultInjectionFs::Arm(const FaultPlan& plan) {

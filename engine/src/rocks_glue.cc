@@ -181,7 +181,10 @@ void WalFailureListener::OnBackgroundError(
     rocksdb::BackgroundErrorReason reason, rocksdb::Status* bg_error) {
   if (!IsWalWrite(reason) || bg_error == nullptr || bg_error->ok()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  if (!failed_.load()) what_ = bg_error->ToString();
+  if (!failed_.load()) {
+    what_ = bg_error->ToString();
+    no_space_.store(bg_error->IsNoSpace());
+  }
   failed_.store(true);
 }
 

@@ -68,10 +68,13 @@ class WalFailureListener final : public rocksdb::EventListener {
                             bool* auto_recovery) override;
   bool failed() const { return failed_.load(); }
   std::string what() const;  // the first such error
+  // The first such error was "no space left" (a full disk).
+  bool no_space() const { return no_space_.load(); }
 
  private:
   static bool IsWalWrite(rocksdb::BackgroundErrorReason reason);
   std::atomic<bool> failed_{false};
+  std::atomic<bool> no_space_{false};
   mutable std::mutex mu_;
   std::string what_;
 };

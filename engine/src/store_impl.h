@@ -61,6 +61,8 @@ class StoreImpl final : public Store {
   void NoteLogsNeeded(const std::vector<uint64_t>& logs_before);
   // Releases the handles and the database (a failed open attempt, close).
   void CloseDb();
+  // Writes the memtables to table files (a writer's close).
+  void FlushMemtables();
 
   Status Put(const WriteOptions& options, const Record& record,
              RecordId* id) override;
@@ -228,8 +230,9 @@ class StoreImpl final : public Store {
   // AlreadyExists naming the first record of `records` whose id is in use.
   // REQUIRES: their stripes held (LockRecords) until the batch is written.
   Status CheckRecordsAbsent(const std::vector<Record>& records);
-  // AlreadyExists when a planned page id is in use.
-  Status CheckPagesFree(const RestorePlan& plan);
+  // AlreadyExists when a planned page id is in use by a different page;
+  // marks pages stored exactly as planned.
+  Status CheckPagesFree(RestorePlan* plan);
   // Adds restored records (their tier and page kept as planned) and pages.
   Status AppendRestored(const std::vector<Record>& records,
                         const RestorePlan& plan, rocksdb::WriteBatch* batch,

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "coding.h"
+#include "info_log.h"
 #include "keys.h"
 #include "search_analyzer.h"
 #include "store_impl.h"
@@ -36,6 +37,9 @@ Status Store::Open(const Options& options, const std::string& dir,
 namespace internal {
 
 namespace fs = std::filesystem;
+
+// Size at which the info log (LOG) starts a new file.
+constexpr uint64_t kMaxInfoLogBytes = 16 << 20;
 
 StoreImpl::StoreImpl(const Options& options, std::string dir)
     : options_(options),
@@ -61,7 +65,23 @@ StoreImpl::~StoreImpl() {
   if (!options_.read_only) (void)FlushAccessCounts();
   // A later read-only open searches what is indexed now.
   (void)CatchUpSearch(LastAssignedId(), /*wait=*/false, nullptr);
+  if (!options_.read_only) FlushMemtables();
   CloseDb();
+}
+
+// A closed store holds its records in table files, not only in its
+// write-ahead log: the next open, and every read-only open (which replays
+// the log in memory each time and cannot shorten it), starts without
+// replaying them. Skipped after a failed write: a write-ahead log failure
+// may have left a batch in the log that no memtable holds, and flushing
+// some families past that log would keep part of it (see
+// WalFailureListener); after other failures RocksDB refuses flushes anyway.
+// A flush that fails (a full disk) leaves the log to be replayed.
+void StoreImpl::FlushMemtables() {
+  if (config_.wal_failures->failed() || write_failed_.load()) return;
+  rocksdb::FlushOptions flush;
+  flush.allow_write_stall = true;
+  (void)db_->Flush(flush, handles_);
 }
 
 // The MNEMO marker file says "this directory is a mnemo store of format N".
@@ -246,6 +266,10 @@ Status StoreImpl::OpenDb() {
   if (options_.read_only) {
     s = OpenReadOnlyBesideWriter(families);
   } else {
+    // RocksDB's own info log aborts the process on a full disk (see
+    // info_log.h). Read-only instances write no log.
+    config_.db.info_log = std::make_shared<StoreInfoLog>(
+        config_.db.env, dir_, kMaxInfoLogBytes, config_.db.keep_log_file_num);
     s = rocksdb::DB::Open(config_.db, dir_, families, &handles_, &db_);
   }
   if (!s.ok()) {
@@ -426,6 +450,8 @@ void StoreImpl::FlushLoop() {
 
 Status StoreImpl::FlushAccessCounts() {
   if (options_.read_only) return Status::OK();
+  // The counts wait for a reopen like every other write (see Commit).
+  if (config_.wal_failures->failed()) return WalFailed("writing access counts");
   std::lock_guard<std::mutex> lock(access_write_mu_);
   auto counts = access_.Drain();
   if (counts.empty()) return Status::OK();

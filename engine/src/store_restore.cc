@@ -43,6 +43,7 @@ struct RestorePlan {
     StoredPage stored;
     codec::PageManifest manifest;
     bool used = false;  // a restored record sits on it
+    bool stored_already = false;  // in the store, identical: not written
   };
   struct Placed {
     Tier tier = Tier::kHot;
@@ -254,16 +255,22 @@ Status PlanRecord(const Record& r, RestorePlan* plan, RestorePlan::Placed* out) 
 
 }  // namespace
 
-Status StoreImpl::CheckPagesFree(const RestorePlan& plan) {
-  std::string value;
-  for (const auto& [page_id, page] : plan.pages) {
+// A page already stored exactly as supplied (restored by an earlier batch
+// of the same dump) is kept: records are restored onto it, it is not
+// written again.
+Status StoreImpl::CheckPagesFree(RestorePlan* plan) {
+  std::string value, supplied;
+  for (auto& [page_id, page] : plan->pages) {
     rocksdb::Status s =
         db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
-    if (s.ok()) {
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return FromRocks(s, "reading " + PageName(page_id));
+    EncodePage(page.stored, &supplied);
+    if (value != supplied) {
       return Status::AlreadyExists(PageName(page_id) +
                                    " already exists in store " + dir_);
     }
-    if (!s.IsNotFound()) return FromRocks(s, "reading " + PageName(page_id));
+    page.stored_already = true;
   }
   return Status::OK();
 }
@@ -299,7 +306,7 @@ Status StoreImpl::AppendRestored(const std::vector<Record>& records,
   }
   postings.AppendTo(batch, cf(kPostings));
   for (const auto& [page_id, page] : plan.pages) {
-    if (!page.used) continue;
+    if (!page.used || page.stored_already) continue;
     EncodePage(page.stored, &value);
     (void)batch->Put(cf(kPages), PageKey(page_id), value);
   }
@@ -321,7 +328,7 @@ Status StoreImpl::RestoreWithPages(const WriteOptions& options,
   // No compaction writes pages or takes page ids meanwhile; then, as in
   // Restore, the indexer waits until the restored ids are written.
   std::lock_guard<std::mutex> compaction_lock(compaction_mu_);
-  MNEMO_RETURN_IF_ERROR(CheckPagesFree(plan));
+  MNEMO_RETURN_IF_ERROR(CheckPagesFree(&plan));
   std::lock_guard<std::mutex> index_lock(search_mu_);
   MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(records, plan.max_id));
   rocksdb::WriteBatch batch;

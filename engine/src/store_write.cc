@@ -156,11 +156,16 @@ Status StoreImpl::Commit(const WriteOptions& options,
 }
 
 Status StoreImpl::WalFailed(std::string_view what) const {
-  return Status::IOError(
+  std::string message =
       std::string(what) + " in store " + dir_ +
       ": writes are refused since a write-ahead log write failed (" +
       config_.wal_failures->what() +
-      "); reopen the store (every acknowledged write is kept)");
+      "); reopen the store (every acknowledged write is kept)";
+  // A full disk stays the caller's ResourceExhausted on every later write.
+  if (config_.wal_failures->no_space()) {
+    return Status::ResourceExhausted(message);
+  }
+  return Status::IOError(message);
 }
 
 Status StoreImpl::Put(const WriteOptions& options, const Record& record,
@@ -175,12 +180,17 @@ Status StoreImpl::PutBatch(const WriteOptions& options,
                            const std::vector<Record>& records,
                            std::vector<RecordId>* ids) {
   RecordId first = 0;
-  MNEMO_RETURN_IF_ERROR(Insert(options, records.data(), records.size(), &first));
+  Status s = Insert(options, records.data(), records.size(), &first);
   if (ids) {
-    ids->resize(records.size());
-    for (size_t i = 0; i < records.size(); ++i) (*ids)[i] = first + i;
+    // Ids are given out just before the write: a failed write keeps them
+    // (its batch may be in the write-ahead log; see store.h).
+    ids->clear();
+    if (first != 0) {
+      ids->resize(records.size());
+      for (size_t i = 0; i < records.size(); ++i) (*ids)[i] = first + i;
+    }
   }
-  return Status::OK();
+  return s;
 }
 
 Status StoreImpl::CheckBatchSize(size_t n, const char* what) const {

@@ -44,7 +44,10 @@ class Store {
   Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
-  // Flushes gathered access counts and closes the database.
+  // Flushes gathered access counts and closes the database. A writer also
+  // writes its memtables to table files, so the next open (and every
+  // read-only open) does not replay the write-ahead log (skipped after a
+  // failed write; a failed flush leaves the log to be replayed).
   virtual ~Store() = default;
 
   // Stores a new record and sets *id to its id. The store assigns id,
@@ -56,7 +59,11 @@ class Store {
                      RecordId* id) = 0;
 
   // Stores all records atomically: either every record is stored (and
-  // *ids holds their ids, in order) or none is.
+  // *ids holds their ids, in order) or none is. When the write itself
+  // failed (IOError, ResourceExhausted), *ids still holds the ids the
+  // records were given: a write that failed at the write-ahead log may be
+  // in the log whole, and a reopened store then holds the whole batch
+  // (look one id up to know). *ids is empty when nothing was written.
   virtual Status PutBatch(const WriteOptions& options,
                           const std::vector<Record>& records,
                           std::vector<RecordId>* ids) = 0;
@@ -86,8 +93,11 @@ class Store {
   // to width x height, manifest JSON parses and is first_width wide,
   // first_width > 0), and each page a record names (same tenant and agent,
   // lists the record, its tier is the record's). AlreadyExists when a page
-  // id is in use; page ids raise the id high-water mark like record ids
-  // (and, like them, must be at most kMaxImportedRecordId).
+  // id is in use by a different page; a page already in the store exactly
+  // as supplied is not written again and records are restored onto it (a
+  // dump restored in several batches); page ids raise the id high-water
+  // mark like record ids (and, like them, must be at most
+  // kMaxImportedRecordId).
   // Waits for a running Compact. Atomic; at most
   // Options::max_batch_records records.
   virtual Status RestoreWithPages(const WriteOptions& options,
