@@ -89,7 +89,7 @@ Status Compaction::BuildExpiryIndex() {
   if (!s.IsNotFound()) return FromRocks(s, "reading the expiry index state");
   std::vector<RecordId> candidates;
   std::unique_ptr<rocksdb::Iterator> pages(
-      db->NewIterator(rocksdb::ReadOptions(), store_->cf(kPages)));
+      NewIterator(db, rocksdb::ReadOptions(), store_->cf(kPages)));
   pages->Seek(std::string(1, kPageTag));
   bool any_page =
       pages->Valid() && pages->key().starts_with(rocksdb::Slice(&kPageTag, 1));
@@ -98,7 +98,7 @@ Status Compaction::BuildExpiryIndex() {
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
     std::unique_ptr<rocksdb::Iterator> it(
-        db->NewIterator(ro, store_->cf(kRecords)));
+        NewIterator(db, ro, store_->cf(kRecords)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string_view v(it->value().data(), it->value().size());
       if (it->key().size() != 8 || v.size() < kHeaderSize + kTrailerSize) {

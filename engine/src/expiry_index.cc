@@ -71,7 +71,7 @@ Status ReadExpiredEntries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
   rocksdb::Slice upper_slice(upper);
   ro.iterate_upper_bound = &upper_slice;
   ro.total_order_seek = true;  // 'x' keys are outside the agent prefixes
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, index));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, index));
   for (it->Seek(std::string(1, kExpiryTag)); it->Valid() && out->size() < limit;
        it->Next()) {
     ExpiredEntry e;

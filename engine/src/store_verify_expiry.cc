@@ -29,7 +29,7 @@ Status StoreVerifier::CheckExpiryIndex() {
   std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kIndex)));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     ++report_->index_entries_checked;
     CheckExpiryEntry({it->key().data(), it->key().size()},
