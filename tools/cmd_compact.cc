@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "cli_util.h"
 
@@ -68,6 +69,19 @@ void PrintTable(const CompactResult& r, const TierStats& stats) {
               context ? static_cast<double>(text) / context : 0.0);
 }
 
+// Expired records held back on corrupt pages: the run did the rest.
+void WarnUnmaskable(const CompactResult& r) {
+  if (r.pages_unmaskable.empty()) return;
+  std::string pages;
+  for (uint64_t id : r.pages_unmaskable) {
+    pages += (pages.empty() ? "" : ", ") + std::to_string(id);
+  }
+  std::fprintf(stderr,
+               "mnemo: expired records stay (hidden) on unreadable page(s) %s; "
+               "run 'mnemo verify --repair', then compact again\n",
+               pages.c_str());
+}
+
 int Run(const CompactArgs& args) {
   CompactOptions options;
   if (!args.policy_file.empty()) {
@@ -90,6 +104,7 @@ int Run(const CompactArgs& args) {
   Status s = store->Compact(options, &result);
   progress.Finish();
   if (!s.ok()) return FailRuntime(s);
+  WarnUnmaskable(result);
   TierStats stats;
   s = store->GetTierStats("", &stats);
   if (!s.ok()) return FailRuntime(s);
@@ -105,6 +120,7 @@ int Run(const CompactArgs& args) {
       {"records_decayed", result.records_decayed},
       {"records_expired", result.records_expired},
       {"records_kept_as_text", result.records_kept_as_text},
+      {"pages_unmaskable", result.pages_unmaskable},
       {"pages_written", result.pages_written},
       {"pages_decayed", result.pages_decayed},
       {"page_bytes", result.page_bytes},

@@ -19,7 +19,10 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "expiry_index.h"
@@ -96,6 +99,23 @@ class Compaction {
   // Expire helpers (compaction_expiry.cc).
   Status BuildExpiryIndex();
   Status ExpireChunk(const std::vector<ExpiredEntry>& chunk);
+  // One chunk's records: those to remove, and stale entries (with the
+  // record they name, when it exists).
+  struct ExpireWork {
+    struct Expiring {
+      const ExpiredEntry* entry;
+      Record record;
+      uint8_t flags;
+    };
+    std::vector<Expiring> expiring;
+    std::vector<std::pair<const ExpiredEntry*, std::optional<Record>>> stale;
+    std::set<uint64_t> unmaskable;  // pages that cannot be blanked
+  };
+  Status BuildExpireBatch(ExpireWork* work, rocksdb::WriteBatch* batch,
+                          StoreImpl::StaleCache* stale, uint64_t* expired);
+  Status FindUnmaskable(const StoreImpl::PageRemovals& pages,
+                        std::set<uint64_t>* bad);
+  static bool OnAnyPage(const PageRef& page, const std::set<uint64_t>& pages);
 
   // Decay helpers.
   Status DecayPage(uint64_t page_id, const codec::RenderProfile& to);

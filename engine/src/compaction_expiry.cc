@@ -12,6 +12,9 @@
 // only way off a page is removal. Records not on a page are left to
 // the warm phase and RocksDB's TTL filter as before.
 
+#include <algorithm>
+#include <optional>
+
 #include "compaction.h"
 #include "envelope.h"
 
@@ -27,11 +30,13 @@ Status Compaction::ExpirePass() {
   MNEMO_RETURN_IF_ERROR(BuildExpiryIndex());
   uint64_t done = 0;
   std::vector<ExpiredEntry> chunk;
+  std::string after;  // entries held back on an unmaskable page stay
   do {
     MNEMO_RETURN_IF_ERROR(ReadExpiredEntries(store_->db_, store_->cf(kIndex),
                                              rocksdb::ReadOptions(), now_,
-                                             kExpireChunk, &chunk));
+                                             kExpireChunk, &chunk, after));
     if (chunk.empty()) break;
+    after = chunk.back().key;
     auto started = std::chrono::steady_clock::now();
     MNEMO_RETURN_IF_ERROR(ExpireChunk(chunk));
     Pace(std::chrono::steady_clock::now() - started);
@@ -44,38 +49,110 @@ Status Compaction::ExpirePass() {
 
 // Every entry of the chunk is consumed: its record is removed, or the
 // entry is stale (record gone, moved off its pages, or given another
-// expiry by an update) and is dropped.
+// expiry by an update) and is dropped. A record on a page that cannot be
+// blanked (corrupt) is held back with its entry: removing it would leave
+// its text in that page for good, and reads hide it anyway (it expired).
+// The page is reported and the run goes on ('mnemo verify --repair' moves
+// the page's records off it; the next run removes the record).
 Status Compaction::ExpireChunk(const std::vector<ExpiredEntry>& chunk) {
   std::vector<RecordId> ids;
   for (const ExpiredEntry& e : chunk) ids.push_back(e.id);
   auto locks = store_->LockRecords(ids);
-  rocksdb::WriteBatch batch;
-  StoreImpl::PageRemovals pages;
-  uint64_t expired = 0;
+  ExpireWork work;
   for (const ExpiredEntry& e : chunk) {
     Record r;
     uint8_t flags = 0;
     Status read = store_->ReadRecord(rocksdb::ReadOptions(), e.id, &r, &flags);
     if (!read.ok() && !read.IsNotFound()) return read;
-    if (read.ok() && NeedsExpiryEntry(r) && r.expires_at == e.expires_at &&
-        r.expires_at <= now_) {
-      store_->AppendDelete(r, flags, &batch, &pages);  // drops e.key too
-      ++expired;
+    bool due = read.ok() && NeedsExpiryEntry(r) &&
+               r.expires_at == e.expires_at && r.expires_at <= now_;
+    if (due) {
+      work.expiring.push_back({&e, std::move(r), flags});
     } else {
-      (void)batch.Delete(store_->cf(kIndex), e.key);
+      work.stale.push_back(
+          {&e, read.ok() ? std::optional<Record>(std::move(r)) : std::nullopt});
     }
   }
-  auto page_locks = store_->LockPages(pages);
+  StoreImpl::PageRemovals all;
+  rocksdb::WriteBatch scratch;
+  for (const auto& x : work.expiring) {
+    store_->AppendDelete(x.record, x.flags, &scratch, &all);
+  }
+  auto page_locks = store_->LockPages(all);
+  rocksdb::WriteBatch batch;
   StoreImpl::StaleCache stale;
-  MNEMO_RETURN_IF_ERROR(store_->AppendPageGc(pages, &batch, &stale));
+  uint64_t expired = 0;
+  MNEMO_RETURN_IF_ERROR(BuildExpireBatch(&work, &batch, &stale, &expired));
   MNEMO_RETURN_IF_ERROR(Write(&batch, "removing expired records from pages"));
   store_->DropStaleCache(stale);
   std::lock_guard<std::mutex> lock(result_mu_);
   result_->records_expired += expired;
+  for (uint64_t page_id : work.unmaskable) {
+    auto& pages = result_->pages_unmaskable;
+    if (std::find(pages.begin(), pages.end(), page_id) == pages.end()) {
+      pages.push_back(page_id);
+    }
+  }
   return Status::OK();
 }
 
-// Stores written before the expiry index have none: the first run reads
+// The chunk's batch, leaving out the records on work->unmaskable pages;
+// a page that turns out unmaskable is added there and the batch rebuilt.
+// REQUIRES: the records' and their pages' locks are held.
+Status Compaction::BuildExpireBatch(ExpireWork* work,
+                                    rocksdb::WriteBatch* batch,
+                                    StoreImpl::StaleCache* stale,
+                                    uint64_t* expired) {
+  for (;;) {
+    batch->Clear();
+    *stale = StoreImpl::StaleCache();
+    *expired = 0;
+    rocksdb::ColumnFamilyHandle* index = store_->cf(kIndex);
+    for (const auto& [e, record] : work->stale) {
+      AppendExpiryEntryDelete(*e, index, batch);
+      if (record) AppendExpiryPut(*record, index, batch);  // its own keys
+    }
+    StoreImpl::PageRemovals pages;
+    for (const auto& x : work->expiring) {
+      if (OnAnyPage(x.record.page, work->unmaskable)) continue;
+      AppendExpiryEntryDelete(*x.entry, index, batch);
+      store_->AppendDelete(x.record, x.flags, batch, &pages);
+      ++*expired;
+    }
+    Status s = store_->AppendPageGc(pages, batch, stale);
+    if (!s.IsCorruption()) return s;
+    size_t known = work->unmaskable.size();
+    MNEMO_RETURN_IF_ERROR(FindUnmaskable(pages, &work->unmaskable));
+    if (work->unmaskable.size() == known) return s;
+  }
+}
+
+// Adds to *bad each page of `pages` whose removal fails as Corruption.
+Status Compaction::FindUnmaskable(const StoreImpl::PageRemovals& pages,
+                                  std::set<uint64_t>* bad) {
+  for (const auto& [page_id, removed] : pages) {
+    rocksdb::WriteBatch scratch;
+    StoreImpl::StaleCache stale;
+    Status s = store_->AppendPageGc({{page_id, removed}}, &scratch, &stale);
+    if (s.IsCorruption()) {
+      bad->insert(page_id);
+    } else {
+      MNEMO_RETURN_IF_ERROR(s);
+    }
+  }
+  return Status::OK();
+}
+
+bool Compaction::OnAnyPage(const PageRef& page,
+                           const std::set<uint64_t>& pages) {
+  for (uint32_t k = 0; k < std::max(1u, page.page_count); ++k) {
+    if (pages.count(page.page_id + k) > 0) return true;
+  }
+  return false;
+}
+
+// Stores written before the expiry index have none (or, version "1", no
+// per-page keys): the first run reads
 // the records once (two fixed fields each) and indexes the paged ones
 // that expire. A store without pages needs no scan. Each chunk is
 // re-read under its records' locks, so a concurrent update or delete
@@ -85,8 +162,10 @@ Status Compaction::BuildExpiryIndex() {
   std::string built;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), store_->cf(kDefault),
                               kExpiryIndexBuiltKey, &built);
-  if (s.ok()) return Status::OK();
-  if (!s.IsNotFound()) return FromRocks(s, "reading the expiry index state");
+  if (s.ok() && built == kExpiryIndexVersion) return Status::OK();
+  if (!s.ok() && !s.IsNotFound()) {
+    return FromRocks(s, "reading the expiry index state");
+  }
   std::vector<RecordId> candidates;
   std::unique_ptr<rocksdb::Iterator> pages(
       NewIterator(db, rocksdb::ReadOptions(), store_->cf(kPages)));
@@ -128,7 +207,8 @@ Status Compaction::BuildExpiryIndex() {
     MNEMO_RETURN_IF_ERROR(Write(&batch, "building the expiry index"));
   }
   rocksdb::WriteBatch done;
-  (void)done.Put(store_->cf(kDefault), kExpiryIndexBuiltKey, "1");
+  (void)done.Put(store_->cf(kDefault), kExpiryIndexBuiltKey,
+                 kExpiryIndexVersion);
   return Write(&done, "building the expiry index");
 }
 

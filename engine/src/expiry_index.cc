@@ -5,9 +5,11 @@
 
 #include "expiry_index.h"
 
+#include <algorithm>
 #include <set>
 
 #include "coding.h"
+#include "keys.h"
 #include "mnemo/codec/manifest.h"
 #include "mnemo/codec/mask.h"
 #include "mnemo/codec/png.h"
@@ -50,21 +52,82 @@ bool ParseExpiryValue(std::string_view value, PageRef* page) {
   return page->page_id != 0;
 }
 
+std::string ExpiryPagePrefix(uint64_t page_id) {
+  std::string key(1, kExpiryPageTag);
+  PutBigEndian64(&key, page_id);
+  return key;
+}
+
+std::string ExpiryPageKey(uint64_t page_id, RecordId id) {
+  std::string key = ExpiryPagePrefix(page_id);
+  PutBigEndian64(&key, id);
+  return key;
+}
+
+bool ParseExpiryPageKey(std::string_view key, uint64_t* page_id, RecordId* id) {
+  if (key.size() != 17 || key[0] != kExpiryPageTag) return false;
+  *page_id = DecodeBigEndian64(key.data() + 1);
+  *id = DecodeBigEndian64(key.data() + 9);
+  return *page_id != 0 && *id != 0;
+}
+
+std::string ExpiryPageValue(Micros expires_at) {
+  std::string value;
+  PutBigEndian64(&value, static_cast<uint64_t>(expires_at));
+  return value;
+}
+
+bool ParseExpiryPageValue(std::string_view value, Micros* expires_at) {
+  if (value.size() != 8) return false;
+  *expires_at = static_cast<Micros>(DecodeBigEndian64(value.data()));
+  return *expires_at > 0;
+}
+
+namespace {
+
+// Calls fn(page id) for each page of a span (a record on one page may say
+// page_count 0).
+template <typename Fn>
+void ForEachPage(const PageRef& page, Fn fn) {
+  for (uint32_t k = 0; k < std::max(1u, page.page_count); ++k) {
+    fn(page.page_id + k);
+  }
+}
+
+}  // namespace
+
 void AppendExpiryPut(const Record& r, rocksdb::ColumnFamilyHandle* index,
                      rocksdb::WriteBatch* batch) {
   if (!NeedsExpiryEntry(r)) return;
   (void)batch->Put(index, ExpiryKey(r.expires_at, r.id), ExpiryValue(r.page));
+  ForEachPage(r.page, [&](uint64_t page_id) {
+    (void)batch->Put(index, ExpiryPageKey(page_id, r.id),
+                     ExpiryPageValue(r.expires_at));
+  });
 }
 
 void AppendExpiryDelete(const Record& r, rocksdb::ColumnFamilyHandle* index,
                         rocksdb::WriteBatch* batch) {
   if (!NeedsExpiryEntry(r)) return;
   (void)batch->Delete(index, ExpiryKey(r.expires_at, r.id));
+  ForEachPage(r.page, [&](uint64_t page_id) {
+    (void)batch->Delete(index, ExpiryPageKey(page_id, r.id));
+  });
+}
+
+void AppendExpiryEntryDelete(const ExpiredEntry& e,
+                             rocksdb::ColumnFamilyHandle* index,
+                             rocksdb::WriteBatch* batch) {
+  (void)batch->Delete(index, e.key);
+  ForEachPage(e.page, [&](uint64_t page_id) {
+    (void)batch->Delete(index, ExpiryPageKey(page_id, e.id));
+  });
 }
 
 Status ReadExpiredEntries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
                           rocksdb::ReadOptions ro, Micros now, size_t limit,
-                          std::vector<ExpiredEntry>* out) {
+                          std::vector<ExpiredEntry>* out,
+                          std::string_view after) {
   out->clear();
   if (now <= 0) return Status::OK();
   std::string upper = ExpiryUpperBound(now);
@@ -72,8 +135,12 @@ Status ReadExpiredEntries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
   ro.iterate_upper_bound = &upper_slice;
   ro.total_order_seek = true;  // 'x' keys are outside the agent prefixes
   std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, index));
-  for (it->Seek(std::string(1, kExpiryTag)); it->Valid() && out->size() < limit;
-       it->Next()) {
+  it->Seek(after.empty() ? std::string(1, kExpiryTag) : std::string(after));
+  if (!after.empty() && it->Valid() &&
+      it->key() == rocksdb::Slice(after.data(), after.size())) {
+    it->Next();
+  }
+  for (; it->Valid() && out->size() < limit; it->Next()) {
     ExpiredEntry e;
     e.key.assign(it->key().data(), it->key().size());
     if (!ParseExpiryKey(e.key, &e.expires_at, &e.id) ||
@@ -91,19 +158,30 @@ Status ExpiredOnPage(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
                      const ExpiryView& view, uint64_t page_id,
                      std::set<uint64_t>* ids) {
   ids->clear();
-  if (view.index == nullptr) return Status::OK();
-  // Few entries are ever due at once: compaction removes them.
-  constexpr size_t kMaxDue = 100000;
-  std::vector<ExpiredEntry> due;
-  MNEMO_RETURN_IF_ERROR(
-      ReadExpiredEntries(db, view.index, ro, view.now, kMaxDue, &due));
-  for (const ExpiredEntry& e : due) {
-    uint64_t count = std::max(1u, e.page.page_count);
-    if (page_id >= e.page.page_id && page_id - e.page.page_id < count) {
-      ids->insert(e.id);
+  if (view.index == nullptr || view.now <= 0) return Status::OK();
+  std::string prefix = ExpiryPagePrefix(page_id);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions page_ro = ro;
+  page_ro.iterate_upper_bound = &upper_slice;
+  page_ro.total_order_seek = true;  // 'y' keys are outside the agent prefixes
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, page_ro, view.index));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    uint64_t on_page = 0;
+    RecordId id = 0;
+    Micros expires_at = 0;
+    if (!ParseExpiryPageKey({it->key().data(), it->key().size()}, &on_page,
+                            &id) ||
+        !ParseExpiryPageValue({it->value().data(), it->value().size()},
+                              &expires_at)) {
+      return Status::Corruption("malformed expiry-index entry of page " +
+                                std::to_string(page_id) +
+                                " ('mnemo verify --repair' rebuilds it)");
     }
+    if (expires_at <= view.now) ids->insert(id);
   }
-  return Status::OK();
+  return FromRocks(it->status(), "reading the expiry index of page " +
+                                     std::to_string(page_id));
 }
 
 Status MaskExpiredOnRead(rocksdb::DB* db, const rocksdb::ReadOptions& ro,

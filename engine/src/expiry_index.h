@@ -8,16 +8,23 @@
 // expired but have not been removed yet.
 //
 //   index family: 'x' expires_at(8) id(8) -> first page(8) page count(4)
-//   default family: "mnemo.expiry_index" -> "1" once the index is complete
+//                 'y' page_id(8) id(8) -> expires_at(8), one per page of
+//                     the record's span
+//   default family: "mnemo.expiry_index" -> "2" once the index is complete
 //
-// An entry exists exactly for each record that is on a page and has an
-// expires_at: it is written in the batch that puts the record on its
-// pages (compaction's pixel phase, RestoreWithPages) and deleted in the
-// batch that takes it off (AppendDelete, Update, verify's repair). The
+// Compaction walks the 'x' keys (what is due, oldest first); a page read
+// seeks only its page's 'y' keys, so its cost does not grow with the
+// number of expired records elsewhere. The entry (its 'x' key and its
+// 'y' keys, always written and deleted together by AppendExpiryPut /
+// AppendExpiryDelete) exists exactly for each record that is on a page and
+// has an expires_at: it is written in the batch that puts the record on
+// its pages (compaction's pixel phase, RestoreWithPages) and deleted in
+// the batch that takes it off (AppendDelete, Update, verify's repair). The
 // RocksDB compaction filter keeps paged records (rocks_glue.cc), so the
 // record and its page link outlive the TTL until mnemo removes them.
-// Stores written before the index existed lack the "built" key: the first
-// compaction run scans the records once and adds the entries (ExpirePass).
+// Stores written before the index existed lack the "built" key (or hold
+// "1": 'x' keys only): the first compaction run scans the records once and
+// adds the entries (ExpirePass).
 
 #ifndef MNEMO_ENGINE_EXPIRY_INDEX_H_
 #define MNEMO_ENGINE_EXPIRY_INDEX_H_
@@ -38,7 +45,10 @@ namespace mnemo::internal {
 struct StoredPage;  // page_store.h
 
 inline constexpr char kExpiryTag = 'x';
+inline constexpr char kExpiryPageTag = 'y';
 inline constexpr char kExpiryIndexBuiltKey[] = "mnemo.expiry_index";
+// The value of kExpiryIndexBuiltKey once both kinds of keys are complete.
+inline constexpr char kExpiryIndexVersion[] = "2";
 
 std::string ExpiryKey(Micros expires_at, RecordId id);
 bool ParseExpiryKey(std::string_view key, Micros* expires_at, RecordId* id);
@@ -46,12 +56,19 @@ bool ParseExpiryKey(std::string_view key, Micros* expires_at, RecordId* id);
 std::string ExpiryUpperBound(Micros now);
 std::string ExpiryValue(const PageRef& page);
 bool ParseExpiryValue(std::string_view value, PageRef* page);
+// The per-page keys: 'y' page_id(8) id(8) -> expires_at(8).
+std::string ExpiryPageKey(uint64_t page_id, RecordId id);
+std::string ExpiryPagePrefix(uint64_t page_id);
+bool ParseExpiryPageKey(std::string_view key, uint64_t* page_id, RecordId* id);
+std::string ExpiryPageValue(Micros expires_at);
+bool ParseExpiryPageValue(std::string_view value, Micros* expires_at);
 
 // True when `r` must have an expiry-index entry.
 inline bool NeedsExpiryEntry(const Record& r) {
   return r.page.valid() && r.expires_at > 0;
 }
-// Adds the entry of `r` (when it needs one) / its deletion.
+// Adds the entry of `r` (when it needs one: its 'x' key and a 'y' key
+// per page of its span) / its deletion.
 void AppendExpiryPut(const Record& r, rocksdb::ColumnFamilyHandle* index,
                      rocksdb::WriteBatch* batch);
 void AppendExpiryDelete(const Record& r, rocksdb::ColumnFamilyHandle* index,
@@ -64,11 +81,17 @@ struct ExpiredEntry {
   RecordId id = 0;
   PageRef page;
 };
+// Deletes the 'x' key and the 'y' keys an entry names.
+void AppendExpiryEntryDelete(const ExpiredEntry& e,
+                             rocksdb::ColumnFamilyHandle* index,
+                             rocksdb::WriteBatch* batch);
 // Reads up to `limit` entries that expire at or before `now`, oldest
-// first. Corruption on a malformed entry.
+// first, starting after the 'x' key `after` ("": from the first).
+// Corruption on a malformed entry.
 Status ReadExpiredEntries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
                           rocksdb::ReadOptions ro, Micros now, size_t limit,
-                          std::vector<ExpiredEntry>* out);
+                          std::vector<ExpiredEntry>* out,
+                          std::string_view after = {});
 
 // What a page reader blanks: records the index lists as expired by `now`
 // (index null: nothing).
@@ -78,7 +101,8 @@ struct ExpiryView {
 };
 
 // The records on page `page_id` that expired by view.now and are still
-// listed (their removal awaits the next compaction run).
+// listed (their removal awaits the next compaction run). One prefix seek
+// over the page's 'y' keys.
 Status ExpiredOnPage(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
                      const ExpiryView& view, uint64_t page_id,
                      std::set<uint64_t>* ids);

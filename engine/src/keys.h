@@ -9,12 +9,13 @@
 //             'n' tenant 0 agent 0 session 0          -> "" (namespace seen)
 //             'g' bucket(1) time(8) id(8)             -> "" (age index)
 //             'x' expires_at(8) id(8) -> first page(8) page count(4)
+//             'y' page_id(8) id(8) -> expires_at(8) (one per page)
 //                 (expiry index of paged records, expiry_index.h)
 //   pages   : 'p' page_id(8)                          -> page envelope
 //             'v' page_id(8) id(8)                    -> "" (live record)
 //   default : "mnemo.next_id" -> 8-byte id high-water mark
 //             "mnemo.age_watermark" -> ids <= it are in the age index
-//             "mnemo.expiry_index" -> "1" once the expiry index is built
+//             "mnemo.expiry_index" -> "2" once the expiry index is built
 //             "mnemo.dict.<id>" -> zstd dictionary; "mnemo.dict" -> its id
 //
 // The age index orders every indexed record by (tier bucket, event time)

@@ -19,12 +19,14 @@
 #include <rocksdb/snapshot.h>
 #include <rocksdb/write_batch.h>
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "mnemo/admin.h"
@@ -100,6 +102,15 @@ class StoreVerifier {
                         const std::unordered_map<RecordId, const PagedRecord*>&
                             expiring,
                         std::unordered_set<RecordId>* seen);
+  void CheckExpiryPageEntry(
+      std::string_view key, std::string_view value,
+      const std::unordered_map<RecordId, const PagedRecord*>& expiring,
+      std::set<std::pair<RecordId, uint64_t>>* seen);
+  Status WalkExpiryKeys(
+      char tag,
+      const std::function<void(std::string_view, std::string_view)>& visit);
+  void MissingExpiryKey(const PagedRecord& r, uint64_t page_id,
+                        const std::string& key, const std::string& value);
 
   // store_verify_postings.cc
   void NoteIndexed(const Record& r, uint8_t flags);

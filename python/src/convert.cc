@@ -34,6 +34,7 @@ py::dict CompactResultToDict(const CompactResult& r) {
   d["records_decayed"] = r.records_decayed;
   d["records_expired"] = r.records_expired;
   d["records_kept_as_text"] = r.records_kept_as_text;
+  d["pages_unmaskable"] = py::cast(r.pages_unmaskable);
   d["pages_written"] = r.pages_written;
   d["pages_decayed"] = r.pages_decayed;
   d["page_bytes"] = r.page_bytes;

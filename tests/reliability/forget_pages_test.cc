@@ -408,7 +408,8 @@ TEST_F(DataSafety, ExpiryIndexBuiltForOlderStore) {
   auto drop_index = [](rocksdb::DB* db,
                        std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
     rocksdb::WriteBatch batch;
-    std::string lo(1, 'x'), hi(1, 'y');
+    // The expiry index: its 'x' and 'y' keys.
+    std::string lo(1, 'x'), hi(1, 'z');
     ASSERT_TRUE(batch.DeleteRange(cfs[2], lo, hi).ok());  // index family
     ASSERT_TRUE(batch.Delete(cfs[0], "mnemo.expiry_index").ok());
     ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());

@@ -149,6 +149,11 @@ struct CompactResult {
   uint64_t records_decayed = 0;  // pixels -> decayed
   uint64_t records_expired = 0;  // deleted by TTL
   uint64_t records_kept_as_text = 0;  // not renderable faithfully
+  // Pages an expired record could not be blanked from (corrupt page): the
+  // record stays, hidden from reads, until 'mnemo verify --repair' moves
+  // the page's records off it and a later run removes the record. The
+  // rest of the run goes on.
+  std::vector<uint64_t> pages_unmaskable;
   uint64_t pages_written = 0;
   uint64_t pages_decayed = 0;
   uint64_t page_bytes = 0;  // PNG bytes written
