@@ -143,36 +143,5 @@ TEST_F(DataSafety, ImportStoppedAtABadLineResumesToAnIdenticalStore) {
   ExpectIdentical(tmp_.Sub("copy"));
 }
 
-// A batch the store refuses at the write (here: a record names a page whose
-// manifest does not list it) on the first batch of a new store: the store
-// this run created is removed again, as after a bad line. Before the fix
-// it was left behind, empty.
-TEST_F(DataSafety, RefusedFirstWriteRemovesTheStoreItCreated) {
-  std::smatch first, other;
-  std::regex page("\"page\":\"([0-9]+)\"");
-  ASSERT_TRUE(std::regex_search(dump_, first, page)) << "no paged record";
-  std::string rest = first.suffix();
-  std::string moved;
-  for (auto it = std::sregex_iterator(rest.begin(), rest.end(), page);
-       it != std::sregex_iterator(); ++it) {
-    if ((*it)[1] != first[1]) {
-      moved = (*it)[1];
-      break;
-    }
-  }
-  ASSERT_FALSE(moved.empty()) << "one page only";
-  std::string bad = dump_;
-  size_t at = static_cast<size_t>(first.position(0));
-  bad.replace(at, first.length(0), "\"page\":\"" + moved + "\"");
-  ASSERT_TRUE(WriteFile(tmp_.Sub("moved.jsonl"), bad));
-  CliResult r = Mnemo("import --db " + Q(tmp_.Sub("fresh")) + " --pages " +
-                      Q(tmp_.Sub("pages")) + " " + Q(tmp_.Sub("moved.jsonl")));
-  ASSERT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.err.find("page " + moved), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("nothing imported"), std::string::npos) << r.err;
-  EXPECT_FALSE(fs::exists(tmp_.Sub("fresh")))
-      << "the store this run created is left behind: " << r.err;
-}
-
 }  // namespace
 }  // namespace mnemo::test
