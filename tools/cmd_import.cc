@@ -538,7 +538,8 @@ int Importer::WriteFailed(const Status& s, const Input& in, RecordId probe) {
 
 void Importer::RemoveIfCreatedEmpty() {
   std::error_code ec;
-  if (!existed_ && done_.batches == 0) std::filesystem::remove_all(args_.db, ec);
+  if (!existed_ && done_.batches == 0)
+    std::filesystem::remove_all(args_.db, ec);
 }
 
 int Importer::Stop(int rc, const std::string& nothing_note,
@@ -559,19 +560,19 @@ int Importer::Stop(int rc, const std::string& nothing_note,
                 std::to_string(done_.records) + " records, " +
                 std::to_string(done_.skipped) + " skipped)";
   if (unknown != nullptr) {
-    Fail(rc, known + "; whether " + LinesOf(*unknown) + " are is unknown "
-             "(see above); nothing after line " +
-             std::to_string(unknown->last_line) + " is. Continue with: " +
-             resume + std::to_string(unknown->last_line + 1) + " " +
-             args_.file + " if record " + RecordIdToString(probe) +
-             " is in the store, else with: " + resume +
-             std::to_string(unknown->first_line) + " " + args_.file);
+    Fail(rc, known + "; whether " + LinesOf(*unknown) +
+                 " are is unknown (see above); nothing after line " +
+                 std::to_string(unknown->last_line) + " is. Continue with: " +
+                 resume + std::to_string(unknown->last_line + 1) + " " +
+                 args_.file + " if record " + RecordIdToString(probe) +
+                 " is in the store, else with: " + resume +
+                 std::to_string(unknown->first_line) + " " + args_.file);
     return rc;
   }
   Fail(rc, known + "; nothing after line " +
-               std::to_string(done_.through_line) + " is. Continue with: " +
-               resume + std::to_string(done_.through_line + 1) + " " +
-               args_.file);
+               std::to_string(done_.through_line) +
+               " is. Continue with: " + resume +
+               std::to_string(done_.through_line + 1) + " " + args_.file);
   return rc;
 }
 

@@ -97,8 +97,8 @@ Status StoreImpl::LoadSearchWatermark() {
 Status StoreImpl::ClampAgeWatermark() {
   if (options_.read_only) return Status::OK();
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kDefault),
-                               kAgeWatermarkKey, &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kDefault), kAgeWatermarkKey, &value);
   if (s.IsNotFound()) return Status::OK();
   MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading age watermark"));
   if (value.size() == 8 && DecodeFixed64(value.data()) <= LastAssignedId()) {
@@ -106,9 +106,9 @@ Status StoreImpl::ClampAgeWatermark() {
   }
   value.clear();
   PutFixed64(&value, 0);
-  return FromRocks(db_->Put(rocksdb::WriteOptions(), cf(kDefault),
-                            kAgeWatermarkKey, value),
-                   "writing age watermark");
+  return FromRocks(
+      db_->Put(rocksdb::WriteOptions(), cf(kDefault), kAgeWatermarkKey, value),
+      "writing age watermark");
 }
 
 // Calls fn(id, value) for the records with ids in (after, upto], in id

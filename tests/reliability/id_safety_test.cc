@@ -6,12 +6,12 @@
 // kMaxRecordId instead of wrapping, a restore never replaces a stored
 // record, and the search watermark stays within real ids.
 
+#include <rocksdb/db.h>
+
 #include <atomic>
 #include <set>
 #include <thread>
 #include <vector>
-
-#include <rocksdb/db.h>
 
 #include "coding.h"
 #include "keys.h"
