@@ -33,6 +33,7 @@
 // record whose text was forgotten has nothing to fall back to: without its
 // page it is a bad line.
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -148,7 +149,8 @@ class LineReader {
 bool ReadBatch(const ImportArgs& args, LineReader* reader, size_t limit,
                Input* in, bool* more) {
   std::string line;
-  in->first_line = reader->number() + 1;
+  // Lines before --resume-from are read past, not imported.
+  in->first_line = std::max(reader->number() + 1, args.resume_from);
   *more = false;
   while (in->records.size() < limit) {
     if (!reader->Next(&line)) {
@@ -395,8 +397,12 @@ class Importer {
   // Checks and writes one batch; kExitOk or the exit code (reported).
   int ImportBatch(Input* in);
   int WriteFailed(const Status& s, const Input& in, RecordId probe);
-  // Closes the store and says what is in it and how to go on.
-  int Stop(int rc, const std::string& nothing_note);
+  // Closes the store and says what is in it and how to go on; `unknown`:
+  // a batch that may or may not be in the store (its first record `probe`).
+  int Stop(int rc, const std::string& nothing_note,
+           const Input* unknown = nullptr, RecordId probe = 0);
+  // Removes the store when this run created it and wrote nothing to it.
+  void RemoveIfCreatedEmpty();
   void Account(const Input& in) {
     done_.records += in.records.size();
     done_.skipped += in.skipped;
@@ -508,6 +514,10 @@ int Importer::WriteFailed(const Status& s, const Input& in, RecordId probe) {
   bool none = done_.through_line < args_.resume_from && probe == 0;
   FailRuntime(s.WithContext(none ? "nothing imported" : "writing " + LinesOf(in)));
   store_.reset();
+  if (none) {
+    RemoveIfCreatedEmpty();
+    return kExitRuntime;
+  }
   std::string why;
   Landed landed = BatchLanded(args_.db, probe, &why);
   if (landed == Landed::kYes) {
@@ -515,32 +525,54 @@ int Importer::WriteFailed(const Status& s, const Input& in, RecordId probe) {
                  "reached the write-ahead log before it failed)\n",
                  LinesOf(in).c_str());
     Account(in);
-  } else if (landed == Landed::kUnknown) {
+  } else if (landed == Landed::kUnknown && (existed_ || done_.batches > 0)) {
+    // (A store this run created and filled with nothing else is removed:
+    // then the batch is certainly not imported.)
     std::fprintf(stderr, "mnemo: whether %s are in the store is unknown (%s): "
                  "look up record %s with 'mnemo get'\n", LinesOf(in).c_str(),
                  why.c_str(), RecordIdToString(probe).c_str());
+    return Stop(kExitRuntime, "", &in, probe);
   }
-  return none ? kExitRuntime : Stop(kExitRuntime, "");
+  return Stop(kExitRuntime, "");
 }
 
-int Importer::Stop(int rc, const std::string& nothing_note) {
+void Importer::RemoveIfCreatedEmpty() {
+  std::error_code ec;
+  if (!existed_ && done_.batches == 0)
+    std::filesystem::remove_all(args_.db, ec);
+}
+
+int Importer::Stop(int rc, const std::string& nothing_note,
+                   const Input* unknown, RecordId probe) {
   store_.reset();
-  if (done_.batches == 0) {
-    std::error_code ec;
-    if (!existed_) std::filesystem::remove_all(args_.db, ec);
+  if (done_.batches == 0 && unknown == nullptr) {
+    RemoveIfCreatedEmpty();
     Fail(rc, "nothing imported" + nothing_note);
     return rc;
   }
-  size_t next = done_.through_line + 1;
-  std::string from = args_.resume_from > 1
-                         ? "lines " + std::to_string(args_.resume_from) + "-"
-                         : "lines 1-";
-  Fail(rc, from + std::to_string(done_.through_line) + " are imported (" +
-               std::to_string(done_.records) + " records, " +
-               std::to_string(done_.skipped) + " skipped); nothing after line " +
-               std::to_string(done_.through_line) + " is. Continue with: mnemo "
-               "import --db " + args_.db + " --resume-from " +
-               std::to_string(next) + " " + args_.file);
+  std::string resume = "mnemo import --db " + args_.db + " --resume-from ";
+  std::string known =
+      done_.batches == 0
+          ? "this run imported nothing before line " +
+                std::to_string(unknown == nullptr ? 0 : unknown->first_line)
+          : "lines " + std::to_string(args_.resume_from) + "-" +
+                std::to_string(done_.through_line) + " are imported (" +
+                std::to_string(done_.records) + " records, " +
+                std::to_string(done_.skipped) + " skipped)";
+  if (unknown != nullptr) {
+    Fail(rc, known + "; whether " + LinesOf(*unknown) +
+                 " are is unknown (see above); nothing after line " +
+                 std::to_string(unknown->last_line) + " is. Continue with: " +
+                 resume + std::to_string(unknown->last_line + 1) + " " +
+                 args_.file + " if record " + RecordIdToString(probe) +
+                 " is in the store, else with: " + resume +
+                 std::to_string(unknown->first_line) + " " + args_.file);
+    return rc;
+  }
+  Fail(rc, known + "; nothing after line " +
+               std::to_string(done_.through_line) +
+               " is. Continue with: " + resume +
+               std::to_string(done_.through_line + 1) + " " + args_.file);
   return rc;
 }
 

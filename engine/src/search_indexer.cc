@@ -44,33 +44,71 @@ RecordId StoreImpl::LastAssignedId() {
 }
 
 // Stores written before the indexer existed indexed every record at
-// ingest: their watermark starts at their newest record.
+// ingest: their watermark starts at their newest record (below the id
+// ceiling: keys above it come from imports before it existed).
+//
+// A watermark above every id the counter handed out is the mark of a store
+// whose counter wrapped (ids were not capped then): every new id would
+// count as indexed, so no record would ever be indexed again. It is
+// clamped to the counter, so records written from now on are indexed.
+// Records written while the store was in that state have no postings and
+// lie below the clamp: `mnemo verify --deep --repair` rebuilds their
+// agents' postings (re-indexing them here instead would count the ones
+// that do have postings twice in the agent statistics).
 Status StoreImpl::LoadSearchWatermark() {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kDefault),
                                kSearchWatermarkKey, &value);
+  RecordId mark = 0;
   if (s.ok()) {
     if (value.size() != 8) {
       return Status::Corruption("store " + dir_ + ": bad search watermark");
     }
-    search_watermark_.store(DecodeFixed64(value.data()));
-    return Status::OK();
+    mark = DecodeFixed64(value.data());
+    if (mark <= LastAssignedId()) {
+      search_watermark_.store(mark);
+      return Status::OK();
+    }
+    mark = LastAssignedId();
+  } else {
+    if (!s.IsNotFound()) return FromRocks(s, "reading search watermark");
+    rocksdb::ReadOptions ro;
+    ro.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kRecords)));
+    it->SeekForPrev(RecordKey(kMaxRecordId));
+    if (it->Valid() && it->key().size() == 8) {
+      mark = DecodeRecordKey(std::string_view(it->key().data(), 8));
+    }
+    MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading last record id"));
   }
-  if (!s.IsNotFound()) return FromRocks(s, "reading search watermark");
-  std::unique_ptr<rocksdb::Iterator> it(
-      NewIterator(db_, rocksdb::ReadOptions(), cf(kRecords)));
-  it->SeekToLast();
-  RecordId last = 0;
-  if (it->Valid() && it->key().size() == 8) {
-    last = DecodeRecordKey(std::string_view(it->key().data(), 8));
-  }
-  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading last record id"));
-  search_watermark_.store(last);
+  search_watermark_.store(mark);
   if (options_.read_only) return Status::OK();
-  PutFixed64(&value, last);
+  value.clear();
+  PutFixed64(&value, mark);
   return FromRocks(db_->Put(rocksdb::WriteOptions(), cf(kDefault),
                             kSearchWatermarkKey, value),
                    "writing search watermark");
+}
+
+// The age watermark of a store whose counter wrapped (see above) is reset
+// to zero: the next compaction enters every record into the age index
+// again, which is idempotent (a record's age key follows from its stored
+// value alone), so the records written meanwhile are aged too.
+Status StoreImpl::ClampAgeWatermark() {
+  if (options_.read_only) return Status::OK();
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kDefault), kAgeWatermarkKey, &value);
+  if (s.IsNotFound()) return Status::OK();
+  MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading age watermark"));
+  if (value.size() == 8 && DecodeFixed64(value.data()) <= LastAssignedId()) {
+    return Status::OK();
+  }
+  value.clear();
+  PutFixed64(&value, 0);
+  return FromRocks(
+      db_->Put(rocksdb::WriteOptions(), cf(kDefault), kAgeWatermarkKey, value),
+      "writing age watermark");
 }
 
 // Calls fn(id, value) for the records with ids in (after, upto], in id

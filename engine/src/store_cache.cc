@@ -107,6 +107,7 @@ Status StoreImpl::PinPage(std::string_view tenant, uint64_t page_id,
   gpu::CacheKey key{static_cast<uint32_t>(cache_->vista->index()), page_id,
                     PixelsCacheHash(page)};
   pinned->page_id = page_id;
+  pinned->revision = key.content_hash;
   pinned->width = page.info.width;
   pinned->height = page.info.height;
   Status s = cache_->cache->Lookup(key, &pinned->lease);
@@ -156,12 +157,33 @@ Status StoreImpl::PinRange(const ScanOptions& range,
 
 Status StoreImpl::PutKv(std::string_view tenant, uint64_t page_id,
                         std::string_view kind, std::string_view bytes) {
+  return PutKvAt(tenant, page_id, nullptr, kind, bytes);
+}
+
+Status StoreImpl::PutKv(std::string_view tenant, const PinnedPage& pinned,
+                        std::string_view kind, std::string_view bytes) {
+  return PutKvAt(tenant, pinned.page_id, &pinned.revision, kind, bytes);
+}
+
+Status StoreImpl::PutKvAt(std::string_view tenant, uint64_t page_id,
+                          const uint64_t* revision, std::string_view kind,
+                          std::string_view bytes) {
   MNEMO_RETURN_IF_ERROR(CheckCache());
   MNEMO_RETURN_IF_ERROR(CheckWritable());
   if (kind.empty() || kind.size() > kMaxLabel) {
     return Status::InvalidArgument("payload kind must be 1.." + std::to_string(kMaxLabel) + " bytes");
   }
-  MNEMO_RETURN_IF_ERROR(GetPageInfoOnly(tenant, page_id));
+  // Delete, Update and expiry change the page and drop its payloads under
+  // this lock: the check and the write below cannot straddle that.
+  StripeLocks page_lock = LockPages({{page_id, {}}});
+  uint64_t current = 0;
+  MNEMO_RETURN_IF_ERROR(GetPageInfoOnly(tenant, page_id, &current));
+  if (revision != nullptr && *revision != current) {
+    return Status::Aborted("page " + std::to_string(page_id) +
+                           " changed since it was pinned (a record on it was "
+                           "removed or changed): pin it again and recompute "
+                           "the '" + std::string(kind) + "' payload");
+  }
   gpu::CacheKey key{static_cast<uint32_t>(cache_->kv->index()), page_id, KvHash(tenant, kind)};
   // Write through to the store first, so the payload outlives eviction and
   // restarts: one RocksDB write replaces any older payload, so a crash or
@@ -212,7 +234,8 @@ Status StoreImpl::GetKv(std::string_view tenant, uint64_t page_id,
   return cache_->cache->Read(lease, 0, bytes->data(), bytes->size());
 }
 
-Status StoreImpl::GetPageInfoOnly(std::string_view tenant, uint64_t page_id) {
+Status StoreImpl::GetPageInfoOnly(std::string_view tenant, uint64_t page_id,
+                                  uint64_t* revision) {
   std::string value;
   rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
   std::string what = "page " + std::to_string(page_id);
@@ -221,6 +244,14 @@ Status StoreImpl::GetPageInfoOnly(std::string_view tenant, uint64_t page_id) {
   StoredPage page;
   MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
   if (page.info.ns.tenant != tenant) return Status::NotFound(what + " not found");
+  if (revision != nullptr) {
+    // The revision of the page as reads serve it (expired records blanked;
+    // one index seek when none has expired), as PinPage computed it.
+    MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(db_, rocksdb::ReadOptions(),
+                                            {cf(kIndex), clock_->NowMicros()},
+                                            &page));
+    *revision = PixelsCacheHash(page);
+  }
   return Status::OK();  // GetKv checks for expired records (one index seek)
 }
 

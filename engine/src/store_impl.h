@@ -145,6 +145,8 @@ class StoreImpl final : public Store {
                   std::vector<PinnedPage>* pages) override;
   Status PutKv(std::string_view tenant, uint64_t page_id, std::string_view kind,
                std::string_view bytes) override;
+  Status PutKv(std::string_view tenant, const PinnedPage& pinned,
+               std::string_view kind, std::string_view bytes) override;
   Status GetKv(std::string_view tenant, uint64_t page_id, std::string_view kind,
                std::string* bytes) override;
   Status GetCacheReport(CacheReport* report) override;
@@ -193,6 +195,7 @@ class StoreImpl final : public Store {
   // Full-text indexer (search_indexer.cc).
   bool SearchIndexOn() const;
   Status LoadSearchWatermark();
+  Status ClampAgeWatermark();
   // True when the record has its postings. REQUIRES: its stripe held.
   bool SearchIndexed(RecordId id) const { return id <= search_watermark_.load(); }
   // Indexes records until the watermark reaches `target`; `wait`: wait for
@@ -311,7 +314,14 @@ class StoreImpl final : public Store {
   std::unique_ptr<StoreCache> cache_;
   Status CheckCache() const;
   Status PinPage(std::string_view tenant, uint64_t page_id, PinnedPage* pinned);
-  Status GetPageInfoOnly(std::string_view tenant, uint64_t page_id);
+  // NotFound unless the page exists and belongs to `tenant`; *revision
+  // (optional): the PixelsCacheHash of the page as reads serve it.
+  Status GetPageInfoOnly(std::string_view tenant, uint64_t page_id,
+                         uint64_t* revision = nullptr);
+  // PutKv; `revision` (optional): the page's revision must still be it.
+  Status PutKvAt(std::string_view tenant, uint64_t page_id,
+                 const uint64_t* revision, std::string_view kind,
+                 std::string_view bytes);
   std::mutex compaction_mu_;  // one Compact at a time
   std::thread compaction_thread_;
   std::atomic<bool> background_cancel_{false};  // set on close

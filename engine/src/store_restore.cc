@@ -35,6 +35,7 @@
 #include "mnemo/codec/png.h"
 #include "page_store.h"
 #include "store_impl.h"
+#include "test_hooks.h"
 
 namespace mnemo::internal {
 
@@ -328,7 +329,6 @@ Status StoreImpl::RestoreWithPages(const WriteOptions& options,
   // No compaction writes pages or takes page ids meanwhile; then, as in
   // Restore, the indexer waits until the restored ids are written.
   std::lock_guard<std::mutex> compaction_lock(compaction_mu_);
-  MNEMO_RETURN_IF_ERROR(CheckPagesFree(&plan));
   std::lock_guard<std::mutex> index_lock(search_mu_);
   MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(records, plan.max_id));
   rocksdb::WriteBatch batch;
@@ -341,6 +341,15 @@ Status StoreImpl::RestoreWithPages(const WriteOptions& options,
     for (const Record& r : records) ids.push_back(r.id);
     StripeLocks locks = LockRecords(ids);
     MNEMO_RETURN_IF_ERROR(CheckRecordsAbsent(records));
+    // A page stored already is accepted as is: its stripes stay held until
+    // the restored live keys are committed, or a Delete of the page's last
+    // live record could remove the page in between (records, then pages:
+    // the order Delete, Update and compaction take them in).
+    PageRemovals pages;
+    for (const auto& [page_id, page] : plan.pages) pages[page_id];
+    StripeLocks page_locks = LockPages(pages);
+    MNEMO_RETURN_IF_ERROR(CheckPagesFree(&plan));
+    RunRestoreHook();
     MNEMO_RETURN_IF_ERROR(AppendRestored(records, plan, &batch, &new_namespaces));
     MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records and pages"));
   }

@@ -23,6 +23,14 @@ void SetTestEnv(rocksdb::Env* env);
 // The Env set by SetTestEnv, or nullptr.
 rocksdb::Env* TestEnv();
 
+// A function RestoreWithPages calls after it checked the pages it restores
+// onto and before it commits, with its record and page stripes held: a
+// race test runs a Delete from it. nullptr (the default): none. Set it
+// while no restore runs.
+using TestHook = void (*)();
+void SetRestoreHook(TestHook hook);
+void RunRestoreHook();
+
 }  // namespace mnemo::internal
 
 #endif  // MNEMO_ENGINE_TEST_HOOKS_H_

@@ -116,6 +116,42 @@ TEST_F(CacheTest, PayloadsSurviveEvictionAndRestart) {
   EXPECT_TRUE(store_->GetKv("t1", ids[0], "unknown", &out).IsNotFound());
 }
 
+// A payload computed from pinned pixels is refused once a record on the
+// page is deleted (the pixels it came from held that record's text), and
+// nothing of it is served; pinned again, the page takes a new payload.
+// Before the fix PutKv stored it and GetKv served it.
+TEST_F(CacheTest, PayloadFromPixelsADeleteBlankedIsRefused) {
+  std::vector<uint64_t> ids = MakePages("a", 60);
+  ASSERT_FALSE(ids.empty());
+  std::vector<PinnedPage> pinned;
+  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &pinned).ok());
+  ASSERT_EQ(pinned.size(), 1u);
+  ASSERT_TRUE(store_->PutKv("t1", pinned[0], "vision", "features v1").ok());
+  ScanOptions scan;
+  scan.tenant = "t1";
+  scan.agent = "a";
+  scan.limit = 100;
+  ScanResult result;
+  ASSERT_TRUE(store_->Scan(ReadOptions(), scan, &result).ok());
+  RecordId on_page = 0;
+  for (const Record& r : result.records) {
+    if (r.page.valid() && r.page.page_id == ids[0]) on_page = r.id;
+  }
+  ASSERT_NE(on_page, 0u);
+  ASSERT_TRUE(store_->Delete(WriteOptions(), "t1", on_page).ok());
+  Status s = store_->PutKv("t1", pinned[0], "vision", "features with the deleted text");
+  EXPECT_TRUE(s.IsAborted()) << s.ToString();
+  EXPECT_NE(s.message().find("page " + std::to_string(ids[0])), std::string::npos)
+      << s.ToString();
+  std::string out;
+  EXPECT_TRUE(store_->GetKv("t1", ids[0], "vision", &out).IsNotFound()) << out;
+  pinned.clear();
+  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &pinned).ok());
+  ASSERT_TRUE(store_->PutKv("t1", pinned[0], "vision", "features v2").ok());
+  ASSERT_TRUE(store_->GetKv("t1", ids[0], "vision", &out).ok());
+  EXPECT_EQ(out, "features v2");
+}
+
 TEST_F(CacheTest, TenantsCannotPinOrReadEachOthersPages) {
   std::vector<uint64_t> theirs = MakePages("a", 30, "other");
   ASSERT_FALSE(theirs.empty());

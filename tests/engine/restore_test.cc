@@ -7,9 +7,13 @@
 
 #include <algorithm>
 #include <functional>
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "store_test_util.h"
+#include "test_hooks.h"
 
 namespace mnemo::test {
 namespace {
@@ -307,6 +311,71 @@ TEST_F(RestoreTest, BatchLimitHolds) {
   Status s = target_->RestoreWithPages(WriteOptions(), records_, pages_);
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.ToString().find("max_batch_records"), std::string::npos);
+}
+
+// A Delete of the last live record of a page that a restore is putting
+// another record onto (the page is stored already: an import writes a
+// shared page with its first batch) waits until the restore has committed
+// the new record's live key, and then keeps the page. Before the fix the
+// restore checked the page without its stripe lock: the Delete removed the
+// page in between and the restored record pointed at no page.
+Store* race_store = nullptr;
+RecordId race_victim = 0;
+std::atomic<bool> race_deleted{false};
+std::thread race_deleter;
+
+void DeleteDuringRestore() {
+  internal::SetRestoreHook(nullptr);  // once
+  race_deleter = std::thread([] {
+    Status s = race_store->Delete(WriteOptions(), "t1", race_victim);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    race_deleted = true;
+  });
+  // With the page locked the Delete cannot finish here; without, it has
+  // time to. How long this waits decides only whether a missing lock shows.
+  for (int i = 0; i < 100 && !race_deleted; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+TEST_F(RestoreTest, DeleteRacingARestoreOntoAStoredPageKeepsThePage) {
+  std::map<uint64_t, std::vector<const Record*>> by_page;
+  for (const Record& r : records_) {
+    if (r.page.valid() && r.page.page_count == 1) by_page[r.page.page_id].push_back(&r);
+  }
+  const Record* a = nullptr;
+  const Record* c = nullptr;
+  for (const auto& [page, on] : by_page) {
+    if (on.size() >= 2) {
+      a = on[0];
+      c = on[1];
+      break;
+    }
+  }
+  ASSERT_NE(c, nullptr) << "no page with two records";
+  const PageData* page = nullptr;
+  for (const PageData& p : pages_) {
+    if (p.info.page_id == a->page.page_id) page = &p;
+  }
+  ASSERT_NE(page, nullptr);
+  ASSERT_TRUE(RestoreAll({*a}, {*page}).ok());  // the first batch
+  race_store = target_.get();
+  race_victim = a->id;
+  race_deleted = false;
+  internal::SetRestoreHook(&DeleteDuringRestore);
+  Status s = target_->RestoreWithPages(WriteOptions(), {*c}, {*page});
+  internal::SetRestoreHook(nullptr);
+  ASSERT_TRUE(race_deleter.joinable()) << "the hook did not run";
+  race_deleter.join();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  PageData stored;
+  s = target_->GetPage("t1", c->page.page_id, &stored);
+  ASSERT_TRUE(s.ok()) << "the restored record " << c->id << " lost its page: "
+                      << s.ToString();
+  EXPECT_EQ(stored.info.live_records, 1u);
+  VerifyReport report;
+  ASSERT_TRUE(target_->Verify(VerifyOptions(), &report).ok());
+  EXPECT_EQ(report.problem_count, 0u);
 }
 
 // Deletes (and a compaction after them) treat restored pages exactly as the

@@ -45,6 +45,10 @@ struct PinnedPage {
   uint64_t page_id = 0;
   int width = 0;
   int height = 0;
+  // The page's revision: it changes whenever the pixels do (a record on
+  // the page deleted, updated or expired, the page decayed). Store::PutKv
+  // with this PinnedPage refuses a payload once it no longer matches.
+  uint64_t revision = 0;
   gpu::Lease lease;
 };
 

@@ -194,8 +194,17 @@ class Store {
   // Stores a host-computed payload for a page (e.g. kind "embedding" or
   // "kv:<model>") in the kv pool, written through to the store so it
   // survives eviction and restarts; GetKv reads it back byte-exact from the
-  // device, the host tier or the store.
+  // device, the host tier or the store. A payload derived from the page's
+  // pixels must be stored with the PinnedPage those pixels came from: that
+  // overload is Aborted, naming the page, when the page changed since it was
+  // pinned (a record on it was deleted, updated or expired, so the payload
+  // may hold text that is gone). The page_id overload checks nothing of the
+  // sort: it is for payloads that do not derive from the pixels. Both write
+  // under the page's lock, so a payload is either written before a change
+  // of the page (which drops it) or refused after it.
   virtual Status PutKv(std::string_view tenant, uint64_t page_id,
+                       std::string_view kind, std::string_view bytes) = 0;
+  virtual Status PutKv(std::string_view tenant, const PinnedPage& pinned,
                        std::string_view kind, std::string_view bytes) = 0;
   virtual Status GetKv(std::string_view tenant, uint64_t page_id,
                        std::string_view kind, std::string* bytes) = 0;
