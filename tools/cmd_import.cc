@@ -24,11 +24,12 @@
 // Records on pages (pixels/decayed with a page id) keep their page
 // reference when --pages names the directory `mnemo dump --include-pages`
 // wrote: the page files of every page they span are read and checked
-// (tools/workload/page_files.h) and written with the batch of records that
-// sits on them (a page shared by records of several batches is written
-// with the first; later ones are restored onto it). A missing or bad page
-// file stops the import, naming the file and the page; with --skip-bad
-// such records are restored as warm text instead (and reported). Without
+// (import_pages.cc, tools/workload/page_files.h) and written with the
+// batch of records that sits on them (a page shared by records of several
+// batches is written with the first; later ones are restored onto it). A
+// missing or bad page file stops the import, naming the file and the page; with
+// --skip-bad such records are restored as warm text instead (and reported).
+// Without
 // --pages they are restored as warm text, with one line saying how many. A
 // record whose text was forgotten has nothing to fall back to: without its
 // page it is a bad line.
@@ -38,56 +39,36 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
-#include <set>
 #include <unordered_map>
 
 #include "cli_util.h"
+#include "import_pages.h"
 #include "mnemo/quote.h"
 #include "workload/locomo.h"
-#include "workload/page_files.h"
 #include "workload/record_json.h"
 
 namespace mnemo::cli {
-namespace {
+namespace import_cmd {
 
-constexpr size_t kDefaultBatch = 10000;
-
-struct ImportArgs {
-  std::string db;
-  std::string format = "jsonl";
-  std::string file;
-  std::string pages;  // page files of a dump
-  bool skip_bad = false;
-  size_t batch = kDefaultBatch;
-  bool atomic = false;
-  size_t resume_from = 1;  // first line read
-};
-
-// One batch of input.
-struct Input {
-  std::vector<Record> records;
-  std::vector<std::string> where;  // "line N" per record
-  bool restore = false;            // records carry ids
-  bool mode_known = false;         // `restore` was set by a line
-  size_t skipped = 0;
-  std::vector<PageData> pages;     // pages the restored records sit on
-  size_t unpaged = 0;              // records on pages restored as text
-  size_t first_line = 0;           // the lines this batch covers
-  size_t last_line = 0;
-};
-
-// Handles a bad input item: fails (returns false) or, with --skip-bad,
-// warns and counts it.
 bool Reject(const ImportArgs& args, Input* in, const std::string& message) {
   if (!args.skip_bad) {
     Fail(kExitRuntime, message);
     return false;
   }
-  std::fprintf(stderr, "mnemo: skipped %s\n", EscapeForTerminal(message).c_str());
+  std::fprintf(stderr, "mnemo: skipped %s\n",
+               EscapeForTerminal(message).c_str());
   ++in->skipped;
   return true;
 }
+
+}  // namespace import_cmd
+
+namespace {
+
+using import_cmd::AttachPages;
+using import_cmd::ImportArgs;
+using import_cmd::Input;
+using import_cmd::Reject;
 
 bool ParseLine(const ImportArgs& args, const std::string& line, size_t n,
                Input* in) {
@@ -101,10 +82,11 @@ bool ParseLine(const ImportArgs& args, const std::string& line, size_t n,
     in->mode_known = true;
   }
   if (has_id != in->restore) {
-    return Reject(args, in, where + (has_id ? ": has" : ": has no") +
-                                " \"id\" unlike the first line (a file is "
-                                "either a dump with ids or new records "
-                                "without)");
+    return Reject(args, in,
+                  where + (has_id ? ": has" : ": has no") +
+                      " \"id\" unlike the first line (a file is "
+                      "either a dump with ids or new records "
+                      "without)");
   }
   in->records.push_back(std::move(r));
   in->where.push_back(std::move(where));
@@ -192,7 +174,8 @@ bool CheckRecords(const ImportArgs& args, Store* store, Input* in) {
     Status s = store->Validate(r);
     Namespace existing;
     std::string problem;
-    if (!s.ok()) problem = s.message();
+    if (!s.ok())
+      problem = s.message();
     else if (in->restore && ids.count(r.id)) {
       problem = "id " + RecordIdToString(r.id) + " repeats " + ids[r.id];
     } else if (in->restore && store->LookupNamespace(r.id, &existing).ok()) {
@@ -209,134 +192,6 @@ bool CheckRecords(const ImportArgs& args, Store* store, Input* in) {
   }
   in->records = std::move(kept);
   in->where = std::move(kept_where);
-  return true;
-}
-
-// Page files of a dump, read once each.
-class PageFiles {
- public:
-  explicit PageFiles(std::string dir) : dir_(std::move(dir)) {}
-  Status Load(uint64_t page_id, const workload::PageFile** page) {
-    auto [it, fresh] = files_.try_emplace(page_id);
-    if (fresh) {
-      it->second.first = workload::ReadPageFiles(dir_, page_id, &it->second.second);
-    }
-    *page = &it->second.second;
-    return it->second.first;
-  }
-  PageData Take(uint64_t page_id) {
-    return std::move(files_.at(page_id).second.data);
-  }
-  std::string JsonPath(uint64_t page_id) const {
-    return dir_ + "/" + workload::PageJsonName(page_id);
-  }
-
- private:
-  std::string dir_;
-  std::map<uint64_t, std::pair<Status, workload::PageFile>> files_;
-};
-
-bool OnPages(const Record& r) {
-  return (r.tier == Tier::kPixels || r.tier == Tier::kDecayed) && r.page.valid();
-}
-
-// Checks that page `page_id` holds record `r` (first: where it begins).
-Status PageHolds(PageFiles* files, uint64_t page_id, const Record& r,
-                 bool first, const workload::PageFile** page) {
-  MNEMO_RETURN_IF_ERROR(files->Load(page_id, page));
-  const PageData& data = (*page)->data;
-  std::string name = files->JsonPath(page_id) + ": ";
-  std::string record = "record " + RecordIdToString(r.id);
-  if (data.info.ns.tenant != r.ns.tenant || data.info.ns.agent != r.ns.agent) {
-    return Status::InvalidArgument(name + "the page's tenant/agent differs from " + record + "'s");
-  }
-  if (first && data.info.tier != r.tier) {
-    return Status::InvalidArgument(name + "the page is " + TierName(data.info.tier) +
-                                   " but " + record + " is " + TierName(r.tier));
-  }
-  for (const auto& item : (*page)->items) {
-    if (item.id == r.id && item.continued != first) return Status::OK();
-  }
-  return Status::InvalidArgument(name + "its manifest does not list " + record +
-                                 (first ? "" : " continuing from the page before"));
-}
-
-// The ids of the pages `r` spans, per their manifests.
-Status SpanOf(const Record& r, PageFiles* files, std::vector<uint64_t>* span) {
-  span->assign(1, r.page.page_id);
-  const workload::PageFile* page;
-  MNEMO_RETURN_IF_ERROR(PageHolds(files, r.page.page_id, r, true, &page));
-  auto continues = [&r](const workload::PageFile* p) {
-    for (const auto& item : p->items) {
-      if (item.id == r.id) return item.continues;
-    }
-    return false;
-  };
-  while (continues(page)) {
-    span->push_back(span->back() + 1);
-    MNEMO_RETURN_IF_ERROR(PageHolds(files, span->back(), r, false, &page));
-  }
-  return Status::OK();
-}
-
-enum class Attach { kKeep, kDrop, kFail };
-
-// Decides how record i comes back: on its pages (their ids go to
-// *wanted), as warm text, skipped, or not at all (kFail, message printed).
-Attach AttachOne(const ImportArgs& args, PageFiles* files, Input* in,
-                 size_t i, std::set<uint64_t>* wanted) {
-  Record& r = in->records[i];
-  if (!OnPages(r)) return Attach::kKeep;
-  std::string problem;
-  if (!args.pages.empty()) {
-    std::vector<uint64_t> span;
-    Status s = SpanOf(r, files, &span);
-    if (s.ok()) {
-      wanted->insert(span.begin(), span.end());
-      return Attach::kKeep;
-    }
-    problem = "page " + std::to_string(span.back()) + ": " + s.message();
-  }
-  std::string where = in->where[i] + ": record " + RecordIdToString(r.id);
-  if (r.text_forgotten) {
-    return Reject(args, in, where + ": its text was forgotten and only its "
-                                    "page holds it (" +
-                                (problem.empty() ? "import with --pages DIR" : problem) + ")")
-               ? Attach::kDrop
-               : Attach::kFail;
-  }
-  if (!problem.empty() && !args.skip_bad) {
-    Fail(kExitRuntime, where + ": " + problem + " (nothing imported; "
-                                                "--skip-bad restores such records as warm text)");
-    return Attach::kFail;
-  }
-  if (!problem.empty()) {
-    std::fprintf(stderr, "mnemo: %s restored as warm text: %s\n",
-                 EscapeForTerminal(where).c_str(), EscapeForTerminal(problem).c_str());
-  }
-  r.tier = Tier::kWarm;
-  r.page = PageRef();
-  ++in->unpaged;
-  return Attach::kKeep;
-}
-
-// Finds the page files of every record on pages (see the top comment);
-// false when the import is rejected (message printed).
-bool AttachPages(const ImportArgs& args, Input* in) {
-  PageFiles files(args.pages);
-  std::set<uint64_t> wanted;
-  std::vector<Record> kept;
-  std::vector<std::string> kept_where;
-  for (size_t i = 0; i < in->records.size(); ++i) {
-    Attach a = AttachOne(args, &files, in, i, &wanted);
-    if (a == Attach::kFail) return false;
-    if (a == Attach::kDrop) continue;
-    kept.push_back(std::move(in->records[i]));
-    kept_where.push_back(std::move(in->where[i]));
-  }
-  in->records = std::move(kept);
-  in->where = std::move(kept_where);
-  for (uint64_t page_id : wanted) in->pages.push_back(files.Take(page_id));
   return true;
 }
 
@@ -430,10 +285,15 @@ int Importer::Run() {
   if (rc != kExitOk) return rc;
   store_.reset();  // writes the memtables to table files (see Store)
   if (done_.unpaged > 0) {
-    std::fprintf(stderr, "mnemo: %zu records lost their page reference (restored "
-                 "as warm text)%s\n", done_.unpaged, args_.pages.empty() ?
-                 "; 'mnemo dump --include-pages DIR' and 'mnemo import --pages "
-                 "DIR' keep them" : "");
+    std::fprintf(
+        stderr,
+        "mnemo: %zu records lost their page reference (restored "
+        "as warm text)%s\n",
+        done_.unpaged,
+        args_.pages.empty()
+            ? "; 'mnemo dump --include-pages DIR' and 'mnemo import --pages "
+              "DIR' keep them"
+            : "");
   }
   std::printf("imported %zu records (%zu skipped) into %s in %s%s\n",
               done_.records, done_.skipped, args_.db.c_str(),
@@ -461,7 +321,8 @@ int Importer::RunJsonl() {
     std::string line;
     if (args_.atomic && more && reader.Next(&line)) {
       Fail(kExitRuntime, "--atomic: " + args_.file + " has more than " +
-                             std::to_string(limit) + " records "
+                             std::to_string(limit) +
+                             " records "
                              "(Options::max_batch_records); without "
                              "--atomic it is imported in batches");
       return Stop(kExitRuntime, "");
@@ -512,7 +373,8 @@ int Importer::WriteFailed(const Status& s, const Input& in, RecordId probe) {
   // id in use, a limit) refused the batch before writing.
   if (!s.IsIOError() && !s.IsResourceExhausted()) probe = 0;
   bool none = done_.through_line < args_.resume_from && probe == 0;
-  FailRuntime(s.WithContext(none ? "nothing imported" : "writing " + LinesOf(in)));
+  FailRuntime(
+      s.WithContext(none ? "nothing imported" : "writing " + LinesOf(in)));
   store_.reset();
   if (none) {
     RemoveIfCreatedEmpty();
@@ -521,7 +383,8 @@ int Importer::WriteFailed(const Status& s, const Input& in, RecordId probe) {
   std::string why;
   Landed landed = BatchLanded(args_.db, probe, &why);
   if (landed == Landed::kYes) {
-    std::fprintf(stderr, "mnemo: %s are in the store nonetheless (the write "
+    std::fprintf(stderr,
+                 "mnemo: %s are in the store nonetheless (the write "
                  "reached the write-ahead log before it failed)\n",
                  LinesOf(in).c_str());
     Account(in);
@@ -599,8 +462,7 @@ CommandBody SetupImport(CLI::App& cmd) {
                  "Skip the lines before LINE (continue a stopped import)")
       ->check(CLI::PositiveNumber)
       ->type_name("LINE");
-  cmd.add_option("FILE", args->file, "Input file ('-' for stdin)")
-      ->required();
+  cmd.add_option("FILE", args->file, "Input file ('-' for stdin)")->required();
   cmd.footer(
       "JSONL: one object per line; required tenant, agent, text; optional "
       "session (default \"default\"), role (\"user\"), kind (\"message\"), "

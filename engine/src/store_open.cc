@@ -1,6 +1,6 @@
 // Copyright (c) mnemo authors.
 //
-// Opening and closing a store; record id assignment.
+// Opening and closing a store (record ids: store_ids.cc).
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,7 +12,6 @@
 #include <fstream>
 #include <thread>
 
-#include "coding.h"
 #include "info_log.h"
 #include "keys.h"
 #include "search_analyzer.h"
@@ -137,8 +136,8 @@ Status StoreImpl::CheckMarker(bool* fresh) {
 
 Status StoreImpl::WriteMarker() {
   std::string tmp = dir_ + "/MNEMO.tmp";
-  std::string text = "mnemo store format " +
-                     std::to_string(kStoreFormatVersion) + "\n";
+  std::string text =
+      "mnemo store format " + std::to_string(kStoreFormatVersion) + "\n";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return Status::IOError("cannot write " + tmp);
   bool ok = ::write(fd, text.data(), text.size()) ==
@@ -248,7 +247,8 @@ Status StoreImpl::OpenDb() {
   if (fresh) {
     std::error_code ec;
     fs::create_directories(dir_, ec);
-    if (ec) return Status::IOError("cannot create " + dir_ + ": " + ec.message());
+    if (ec)
+      return Status::IOError("cannot create " + dir_ + ": " + ec.message());
     MNEMO_RETURN_IF_ERROR(WriteMarker());
   }
   // Open every family the database has (a newer build may have added some)
@@ -277,8 +277,8 @@ Status StoreImpl::OpenDb() {
     std::string text = s.ToString();
     if (s.IsIOError() && text.find("lock") != std::string::npos) {
       return Status::Busy("store " + dir_ +
-                          " is open for writing in another process (" +
-                          text + ")");
+                          " is open for writing in another process (" + text +
+                          ")");
     }
     return FromRocks(s, "opening store " + dir_);
   }
@@ -295,36 +295,14 @@ Status StoreImpl::OpenDb() {
     flush_thread_ = std::thread([this] { FlushLoop(); });
   }
   if (options_.cache.enabled && !options_.read_only) {
-    MNEMO_RETURN_IF_ERROR(StoreCache::Open(options_.cache, db_, cf(kSpill), &cache_));
+    MNEMO_RETURN_IF_ERROR(
+        StoreCache::Open(options_.cache, db_, cf(kSpill), &cache_));
   }
   if (!options_.read_only && options_.compaction_threads > 0) {
     MNEMO_RETURN_IF_ERROR(options_.compaction_policy.Validate());
     compaction_thread_ = std::thread([this] { CompactionLoop(); });
   }
   return Status::OK();
-}
-
-// The counter starts above every record id and the persisted mark, but
-// never above kMaxRecordId: record keys above it can only come from a store
-// written before imports had a ceiling, and the counter never reaches them,
-// so they are skipped; a mark above it is clamped, so assignment fails with
-// ResourceExhausted instead of wrapping.
-Status StoreImpl::LoadIdHighWater() {
-  std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kDefault),
-                               kNextIdKey, &value);
-  if (s.ok() && value.size() == 8) reserved_id_ = DecodeFixed64(value.data());
-  else if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading id mark");
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kRecords)));
-  it->SeekForPrev(RecordKey(kMaxRecordId));
-  if (it->Valid() && it->key().size() == 8) {
-    last_id_ = DecodeRecordKey(std::string_view(it->key().data(), 8));
-  }
-  last_id_ = std::min(std::max(last_id_, reserved_id_), kMaxRecordId);
-  reserved_id_ = last_id_;
-  return FromRocks(it->status(), "reading last record id");
 }
 
 Status StoreImpl::LoadNamespaces() {
@@ -337,82 +315,6 @@ Status StoreImpl::LoadNamespaces() {
     known_namespaces_.insert(it->key().ToString());
   }
   return FromRocks(it->status(), "loading namespaces");
-}
-
-namespace {
-
-// The mark written ahead of the ids handed out (see AssignIds).
-constexpr RecordId kIdReserve = RecordId{1} << 16;
-
-// The id the clock suggests, now_us << 8. A clock before the epoch or past
-// kMaxRecordId >> 8 (about the year 3100) suggests none (the counter alone
-// keeps ids increasing), so the shift never overflows.
-RecordId ClockId(Micros now) {
-  if (now <= 0 || static_cast<uint64_t>(now) > (kMaxRecordId >> 8)) return 0;
-  return static_cast<RecordId>(now) << 8;
-}
-
-}  // namespace
-
-// Ids are (now_us << 8 | sequence), strictly increasing. Before handing out
-// an id above the recorded high-water mark, a new mark 64K ids further is
-// written, so ids are never reused after a restart even if the newest
-// records were deleted or the clock went back.
-//
-// This counter is what keeps a new record from landing on an existing key
-// (Insert reads nothing before writing: Put speed): last_id_ is at least
-// every record id at open (LoadIdHighWater), every id handed out, and every
-// id restored (RaiseIdHighWater, which also refuses ids of inserts still in
-// flight). So the arithmetic is checked: last_id_ never exceeds
-// kMaxRecordId, so last_id_ + 1 cannot wrap, and a range that would pass
-// kMaxRecordId is refused; nothing is assigned or written then.
-Status StoreImpl::AssignIds(size_t n, RecordId* first) {
-  std::lock_guard<std::mutex> lock(id_mu_);
-  RecordId count = std::max<size_t>(n, 1);
-  RecordId start = std::max(last_id_ + 1, ClockId(clock_->NowMicros()));
-  if (count > kMaxRecordId || start > kMaxRecordId - (count - 1)) {
-    return Status::ResourceExhausted(
-        "store " + dir_ + ": record ids are exhausted: " +
-        std::to_string(count) + " new id(s) from " + RecordIdToString(start) +
-        " would pass " + RecordIdToString(kMaxRecordId) +
-        ", the largest id a store assigns (kMaxRecordId); nothing was written");
-  }
-  RecordId end = start + (count - 1);
-  if (end > reserved_id_) {
-    RecordId mark = end + std::min(kIdReserve, kMaxRecordId - end);
-    std::string value;
-    PutFixed64(&value, mark);
-    // Through Commit like every other write, so its errors name the store
-    // and count as failed writes (with writes more than ~256 us apart this
-    // is the first write of nearly every Put).
-    rocksdb::WriteBatch batch;
-    (void)batch.Put(cf(kDefault), kNextIdKey, value);
-    MNEMO_RETURN_IF_ERROR(
-        Commit(WriteOptions(), &batch, "recording id high-water mark"));
-    reserved_id_ = mark;
-  }
-  last_id_ = end;
-  *first = start;
-  in_flight_.emplace_back(start, end);
-  return Status::OK();
-}
-
-void StoreImpl::FinishIds(RecordId first) {
-  std::lock_guard<std::mutex> lock(id_mu_);
-  for (size_t i = 0; i < in_flight_.size(); ++i) {
-    if (in_flight_[i].first == first) {
-      in_flight_[i] = in_flight_.back();
-      in_flight_.pop_back();
-      return;
-    }
-  }
-}
-
-RecordId StoreImpl::SafeCommittedId() {
-  std::lock_guard<std::mutex> lock(id_mu_);
-  RecordId safe = last_id_;
-  for (const auto& range : in_flight_) safe = std::min(safe, range.first - 1);
-  return safe;
 }
 
 void StoreImpl::StripeLocks::Lock(std::mutex* stripes, size_t count,

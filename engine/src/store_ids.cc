@@ -1,0 +1,120 @@
+// Copyright (c) mnemo authors.
+//
+// Record id assignment: the high-water mark loaded at open, ids handed out
+// in increasing ranges, and the ranges still in flight.
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "coding.h"
+#include "keys.h"
+#include "store_impl.h"
+
+namespace mnemo {
+namespace internal {
+
+// The counter starts above every record id and the persisted mark, but
+// never above kMaxRecordId: record keys above it can only come from a store
+// written before imports had a ceiling, and the counter never reaches them,
+// so they are skipped; a mark above it is clamped, so assignment fails with
+// ResourceExhausted instead of wrapping.
+Status StoreImpl::LoadIdHighWater() {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kDefault), kNextIdKey, &value);
+  if (s.ok() && value.size() == 8)
+    reserved_id_ = DecodeFixed64(value.data());
+  else if (!s.ok() && !s.IsNotFound())
+    return FromRocks(s, "reading id mark");
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kRecords)));
+  it->SeekForPrev(RecordKey(kMaxRecordId));
+  if (it->Valid() && it->key().size() == 8) {
+    last_id_ = DecodeRecordKey(std::string_view(it->key().data(), 8));
+  }
+  last_id_ = std::min(std::max(last_id_, reserved_id_), kMaxRecordId);
+  reserved_id_ = last_id_;
+  return FromRocks(it->status(), "reading last record id");
+}
+
+namespace {
+
+// The mark written ahead of the ids handed out (see AssignIds).
+constexpr RecordId kIdReserve = RecordId{1} << 16;
+
+// The id the clock suggests, now_us << 8. A clock before the epoch or past
+// kMaxRecordId >> 8 (about the year 3100) suggests none (the counter alone
+// keeps ids increasing), so the shift never overflows.
+RecordId ClockId(Micros now) {
+  if (now <= 0 || static_cast<uint64_t>(now) > (kMaxRecordId >> 8)) return 0;
+  return static_cast<RecordId>(now) << 8;
+}
+
+}  // namespace
+
+// Ids are (now_us << 8 | sequence), strictly increasing. Before handing out
+// an id above the recorded high-water mark, a new mark 64K ids further is
+// written, so ids are never reused after a restart even if the newest
+// records were deleted or the clock went back.
+//
+// This counter is what keeps a new record from landing on an existing key
+// (Insert reads nothing before writing: Put speed): last_id_ is at least
+// every record id at open (LoadIdHighWater), every id handed out, and every
+// id restored (RaiseIdHighWater, which also refuses ids of inserts still in
+// flight). So the arithmetic is checked: last_id_ never exceeds
+// kMaxRecordId, so last_id_ + 1 cannot wrap, and a range that would pass
+// kMaxRecordId is refused; nothing is assigned or written then.
+Status StoreImpl::AssignIds(size_t n, RecordId* first) {
+  std::lock_guard<std::mutex> lock(id_mu_);
+  RecordId count = std::max<size_t>(n, 1);
+  RecordId start = std::max(last_id_ + 1, ClockId(clock_->NowMicros()));
+  if (count > kMaxRecordId || start > kMaxRecordId - (count - 1)) {
+    return Status::ResourceExhausted(
+        "store " + dir_ + ": record ids are exhausted: " +
+        std::to_string(count) + " new id(s) from " + RecordIdToString(start) +
+        " would pass " + RecordIdToString(kMaxRecordId) +
+        ", the largest id a store assigns (kMaxRecordId); nothing was written");
+  }
+  RecordId end = start + (count - 1);
+  if (end > reserved_id_) {
+    RecordId mark = end + std::min(kIdReserve, kMaxRecordId - end);
+    std::string value;
+    PutFixed64(&value, mark);
+    // Through Commit like every other write, so its errors name the store
+    // and count as failed writes (with writes more than ~256 us apart this
+    // is the first write of nearly every Put).
+    rocksdb::WriteBatch batch;
+    (void)batch.Put(cf(kDefault), kNextIdKey, value);
+    MNEMO_RETURN_IF_ERROR(
+        Commit(WriteOptions(), &batch, "recording id high-water mark"));
+    reserved_id_ = mark;
+  }
+  last_id_ = end;
+  *first = start;
+  in_flight_.emplace_back(start, end);
+  return Status::OK();
+}
+
+void StoreImpl::FinishIds(RecordId first) {
+  std::lock_guard<std::mutex> lock(id_mu_);
+  for (size_t i = 0; i < in_flight_.size(); ++i) {
+    if (in_flight_[i].first == first) {
+      in_flight_[i] = in_flight_.back();
+      in_flight_.pop_back();
+      return;
+    }
+  }
+}
+
+RecordId StoreImpl::SafeCommittedId() {
+  std::lock_guard<std::mutex> lock(id_mu_);
+  RecordId safe = last_id_;
+  for (const auto& range : in_flight_) safe = std::min(safe, range.first - 1);
+  return safe;
+}
+
+}  // namespace internal
+}  // namespace mnemo
