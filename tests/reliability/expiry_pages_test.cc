@@ -201,15 +201,7 @@ TEST_F(ExpiryIndexTest, PageKeysFollowTheRecord) {
                     .ok());
     ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
   });
-  VerifyOptions check;
-  check.deep = true;
-  VerifyReport report;
-  ASSERT_TRUE(store_->Verify(check, &report).ok());
-  EXPECT_EQ(report.problem_count, 2u);
-  check.repair = true;
-  ASSERT_TRUE(store_->Verify(check, &report).ok());
-  EXPECT_EQ(report.repaired_count, 2u);
-  ExpectVerifyClean(store_.get(), "repaired");
+  ExpectVerifyFindsAndRepairs(store_.get(), 2);
   EXPECT_EQ(PageKeys(page_id), want);
 }
 

@@ -440,15 +440,7 @@ TEST_F(DataSafety, ExpiryIndexBuiltForOlderStore) {
     ASSERT_TRUE(batch.Put(cfs[2], stray, it->value()).ok());
     ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
   });
-  VerifyOptions check;
-  check.deep = true;
-  VerifyReport report;
-  ASSERT_TRUE(store_->Verify(check, &report).ok());
-  EXPECT_EQ(report.problem_count, 2u);
-  check.repair = true;
-  ASSERT_TRUE(store_->Verify(check, &report).ok());
-  EXPECT_EQ(report.repaired_count, 2u);
-  ExpectVerifyClean(store_.get(), "repaired");
+  ExpectVerifyFindsAndRepairs(store_.get(), 2);
 }
 
 TEST_F(DataSafety, ExpiredRecordNeverReachesAPage) {

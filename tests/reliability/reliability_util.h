@@ -55,6 +55,20 @@ inline void ExpectVerifyClean(Store* store, const std::string& where) {
   EXPECT_EQ(report.problem_count, 0u) << where << ": deep verify:" << problems;
 }
 
+// A deep Verify finds exactly `problems` problems, a repairing one repairs
+// them all, and a deep Verify then finds nothing.
+inline void ExpectVerifyFindsAndRepairs(Store* store, size_t problems) {
+  VerifyOptions check;
+  check.deep = true;
+  VerifyReport report;
+  ASSERT_TRUE(store->Verify(check, &report).ok());
+  EXPECT_EQ(report.problem_count, problems);
+  check.repair = true;
+  ASSERT_TRUE(store->Verify(check, &report).ok());
+  EXPECT_EQ(report.repaired_count, problems);
+  ExpectVerifyClean(store, "repaired");
+}
+
 }  // namespace mnemo::test
 
 #endif  // MNEMO_TESTS_RELIABILITY_RELIABILITY_UTIL_H_
