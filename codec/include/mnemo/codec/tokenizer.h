@@ -69,19 +69,34 @@ class Tokenizer {
   virtual size_t vocabulary_size() const = 0;
 };
 
-// Content classes of the calibrated estimator, chosen from cheap character
-// statistics of the text (see token_estimate.cc for the rules).
+// Content classes of the calibrated estimator, chosen from the share of
+// ASCII digits and punctuation among the code points (see
+// token_estimate.cc for the thresholds and the measured factors).
 enum class TextClass : unsigned char {
-  kProse = 0,      // narrative / conversational prose
-  kTechnical = 1,  // Markdown, docs, man pages: prose with symbols, digits
-  kCode = 2,       // code, logs, JSON: punctuation- and digit-dense lines
-  kCjk = 3,        // mostly CJK / other scripts without spaces
+  kProse = 0,      // narrative prose, chat, plain docs and man pages
+  kTechnical = 1,  // Markdown, code, JSON, changelogs: symbols and digits
+  kCode = 2,       // dense code, ids, JSON values, version lists
+  kLogs = 3,       // timestamps, addresses, numbers: log lines
 };
+inline constexpr int kTextClasses = 4;
 
 std::string_view TextClassName(TextClass c);
 
-// Classifies `text` (UTF-8) by its character statistics.
-TextClass ClassifyText(std::string_view text);
+// Code point counts the estimator works from (one pass, no allocation).
+struct TextStats {
+  size_t code_points = 0;
+  size_t cjk = 0;            // Han, kana, Hangul, fullwidth forms
+  size_t other_letters = 0;  // other non-ASCII below U+2E80 (Greek, ...)
+  size_t symbols = 0;        // non-ASCII from U+2000 not CJK: emoji, ...
+  size_t digits = 0;         // ASCII
+  size_t punct = 0;          // ASCII non-alphanumeric, non-blank
+  // The rest: ASCII letters and blanks (and invalid bytes).
+  size_t latin() const { return code_points - cjk - other_letters - symbols; }
+};
+
+TextStats MeasureText(std::string_view utf8);
+TextClass ClassifyStats(const TextStats& stats);
+TextClass ClassifyText(std::string_view utf8);
 
 // Text tokens of `text`: tokenizer->Count(text) when `tokenizer` is
 // non-null, else the calibrated estimate EstimateTextTokens(text).
