@@ -190,7 +190,7 @@ double PageCer(const std::string& png, const std::string& text, const std::strin
 void WorkloadSection(const nlohmann::json& j, const std::string& data, Report* report) {
   std::vector<std::string> lines = {
       "Pages of the " + data + " workload itself (" + std::to_string(j.value("records", 0)) +
-          " records; text tokens estimated as chars/4; last pages of each agent partly "
+          " records; text tokens by the calibrated-o200k-v1 estimate; last pages of each agent partly "
           "filled; stored text = zstd with the trained dictionary, kept beside the pages):",
       "",
       "| profile | pages | text tok / vision tok | PNG bytes | stored zstd text bytes | PNG / zstd | compaction MB/s | Pillow MB/s | ratio |",

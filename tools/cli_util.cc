@@ -15,9 +15,26 @@ CLI::Option* AddDbOption(CLI::App& command, std::string* db) {
       ->type_name("DIR");
 }
 
+namespace {
+// --tokenizer of the command being run (one command per process).
+std::string& TokenizerFlag() {
+  static std::string file;
+  return file;
+}
+}  // namespace
+
+CLI::Option* AddTokenizerOption(CLI::App& command) {
+  return command
+      .add_option("--tokenizer", TokenizerFlag(),
+                  "Vocabulary that counts text tokens (o200k_base.js, "
+                  "*.tiktoken, tokenizer.json); default: calibrated estimate")
+      ->type_name("FILE");
+}
+
 int OpenStore(const std::string& db, OpenMode mode,
               std::unique_ptr<Store>* store) {
   Options options;
+  options.tokenizer_file = TokenizerFlag();
   options.read_only = mode == OpenMode::kReadOnly;
   options.create_if_missing = mode == OpenMode::kCreate;
   options.track_access = mode != OpenMode::kReadOnly;

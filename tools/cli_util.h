@@ -26,6 +26,10 @@ namespace mnemo::cli {
 // Adds the required "--db DIR" option bound to *db.
 CLI::Option* AddDbOption(CLI::App& command, std::string* db);
 
+// --tokenizer FILE: Options::tokenizer_file of the store OpenStore opens
+// (text-token counts in ratios, stats and context budgets).
+CLI::Option* AddTokenizerOption(CLI::App& command);
+
 enum class OpenMode {
   kReadOnly,  // works beside a running writer; the store must exist
   kWrite,     // exclusive; the store must exist

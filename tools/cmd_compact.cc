@@ -64,9 +64,10 @@ void PrintTable(const CompactResult& r, const TierStats& stats) {
   }
   uint64_t text = stats.text_tokens(), context = stats.context_tokens();
   std::printf("reading all memory: %llu tokens instead of %llu as text (%.1fx fewer; "
-              "text tokens estimated as chars/4)\n",
+              "text tokens: %s)\n",
               (unsigned long long)context, (unsigned long long)text,
-              context ? static_cast<double>(text) / context : 0.0);
+              context ? static_cast<double>(text) / context : 0.0,
+              stats.text_token_counter.c_str());
 }
 
 // Expired records held back on corrupt pages: the run did the rest.
@@ -128,7 +129,7 @@ int Run(const CompactArgs& args) {
       {"tiers", TierJson(stats)},
       {"text_tokens_est", stats.text_tokens()},
       {"context_tokens", stats.context_tokens()},
-      {"text_token_estimator", "chars/4"}};
+      {"text_token_estimator", stats.text_token_counter}};
   std::printf("%s\n", out.dump().c_str());
   return kExitOk;
 }
@@ -136,6 +137,7 @@ int Run(const CompactArgs& args) {
 CommandBody Setup(CLI::App& command) {
   auto args = std::make_shared<CompactArgs>();
   AddDbOption(command, &args->db);
+  AddTokenizerOption(command);
   command.add_option("--now", args->now,
                      "age records against this time (RFC 3339); default: now");
   command.add_option("--policy", args->policy_file, "compaction policy (JSON file)");

@@ -93,6 +93,7 @@ int RunContext(const ContextArgs& args) {
 CommandBody SetupContext(CLI::App& cmd) {
   auto args = std::make_shared<ContextArgs>();
   AddDbOption(cmd, &args->db);
+  AddTokenizerOption(cmd);
   cmd.add_option("--tenant", args->tenant, "Tenant (required)")->required();
   cmd.add_option("--agent", args->agent, "Agent (required)")->required();
   cmd.add_option("--query", args->query, "What the context is for");

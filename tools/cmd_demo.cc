@@ -232,11 +232,11 @@ int PrintStorage(DemoContext& ctx) {
   StoreStats stats;
   if (s.ok()) s = ctx.store->GetStats(&stats);
   if (!s.ok()) return FailRuntime(s);
-  std::printf("stored: %llu records, %s of text (~%llu text tokens, "
-              "chars/4 estimate)\n",
+  std::printf("stored: %llu records, %s of text (%llu text tokens, %s)\n",
               static_cast<unsigned long long>(stats.records),
               FormatBytes(stats.text_bytes).c_str(),
-              static_cast<unsigned long long>(stats.text_tokens_estimate));
+              static_cast<unsigned long long>(stats.text_tokens_estimate),
+              stats.text_token_counter.c_str());
   std::printf("column families (keys, on disk + memtable):\n");
   for (const auto& f : stats.families) {
     std::printf("  %-8s %7llu keys  %10s + %s\n", f.name.c_str(),

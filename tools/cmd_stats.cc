@@ -3,7 +3,7 @@
 // mnemo stats --db DIR [--json | --prometheus]
 //
 // Counts over the whole store from one snapshot: records per tenant, agent
-// and tier, text bytes and estimated text tokens (chars/4), history
+// and tier, text bytes and estimated text tokens (Options::tokenizer_file or the calibrated estimate), history
 // versions, namespaces, pages, and keys/bytes per RocksDB column family.
 // --prometheus prints the text exposition format (for a node exporter's
 // textfile collector). Read-only: runs beside a writer.
@@ -29,6 +29,7 @@ Json StatsToJson(const StoreStats& s) {
   j["expired_records"] = s.expired_records;
   j["text_bytes"] = s.text_bytes;
   j["text_tokens_estimate"] = s.text_tokens_estimate;
+  j["text_token_counter"] = s.text_token_counter;
   j["history_versions"] = s.history_versions;
   j["namespaces"] = s.namespaces;
   j["pages"] = s.pages;
@@ -80,7 +81,7 @@ void PrintPrometheus(const StoreStats& s) {
   Metric("mnemo_expired_records", "Expired records awaiting compaction.",
          s.expired_records);
   Metric("mnemo_text_bytes", "UTF-8 bytes of live text.", s.text_bytes);
-  Metric("mnemo_text_tokens_estimate", "Text tokens (chars/4 estimate).",
+  Metric("mnemo_text_tokens_estimate", "Text tokens (tokenizer or calibrated estimate).",
          s.text_tokens_estimate);
   Metric("mnemo_history_versions", "Older record versions kept.",
          s.history_versions);
@@ -120,8 +121,9 @@ void PrintText(const std::string& db, const StoreStats& s) {
   std::printf("tiers        hot %llu, warm %llu, pixels %llu, decayed %llu\n",
               u(s.records_per_tier[0]), u(s.records_per_tier[1]),
               u(s.records_per_tier[2]), u(s.records_per_tier[3]));
-  std::printf("text         %s (~%llu tokens, chars/4 estimate)\n",
-              FormatBytes(s.text_bytes).c_str(), u(s.text_tokens_estimate));
+  std::printf("text         %s (%llu tokens, %s)\n",
+              FormatBytes(s.text_bytes).c_str(), u(s.text_tokens_estimate),
+              s.text_token_counter.c_str());
   std::printf("history      %llu older versions\n", u(s.history_versions));
   std::printf("namespaces   %llu sessions; pages %llu\n", u(s.namespaces),
               u(s.pages));
@@ -155,6 +157,7 @@ int RunStats(const StatsArgs& args) {
 CommandBody SetupStats(CLI::App& cmd) {
   auto args = std::make_shared<StatsArgs>();
   AddDbOption(cmd, &args->db);
+  AddTokenizerOption(cmd);
   auto* json = cmd.add_flag("--json", args->json, "Print one JSON object");
   cmd.add_flag("--prometheus", args->prometheus,
                "Print the Prometheus text exposition format")

@@ -24,9 +24,10 @@ void PrintTiers(const TierStats& stats) {
   }
   uint64_t text = stats.text_tokens(), context = stats.context_tokens();
   std::printf("  an agent reading all of it pays %llu tokens instead of %llu as text "
-              "(%.1fx fewer; text tokens = chars/4 estimate)\n",
+              "(%.1fx fewer; text tokens: %s)\n",
               (unsigned long long)context, (unsigned long long)text,
-              context ? static_cast<double>(text) / context : 0.0);
+              context ? static_cast<double>(text) / context : 0.0,
+              stats.text_token_counter.c_str());
 }
 
 bool WriteBytes(const std::string& path, const std::string& bytes) {

@@ -107,7 +107,8 @@ Status Place(Store* store, const ContextOptions& o,
     if (Take(&pages, o.token_budget, context)) return Status::OK();
   }
   if (!r.text_forgotten) {
-    std::vector<ContextPart> text = {MakeTextPart(r, c.score)};
+    std::vector<ContextPart> text = {MakeTextPart(
+        r, c.score, static_cast<StoreImpl*>(store)->tokenizer())};
     if (Take(&text, o.token_budget, context)) return Status::OK();
   }
   ++context->dropped;

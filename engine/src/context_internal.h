@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mnemo/codec/profile.h"
+#include "mnemo/codec/tokenizer.h"
 #include "mnemo/search.h"
 #include "mnemo/store.h"
 
@@ -16,7 +17,9 @@ namespace mnemo::internal {
 
 // A record's text part: "[<event time>] <role>: <text>", priced by the
 // text-token estimate.
-ContextPart MakeTextPart(const Record& record, double score);
+// `tokenizer` counts the part's tokens; null: the calibrated estimate.
+ContextPart MakeTextPart(const Record& record, double score,
+                         const codec::Tokenizer* tokenizer);
 
 // Vision tokens of a width x height image under `profile`: its share of
 // the profile's page area times the profile's tokens per page (>= 1).

@@ -50,14 +50,15 @@ ContextPart PagePart(const Record& record, double score, uint64_t page_id) {
 
 }  // namespace
 
-ContextPart MakeTextPart(const Record& record, double score) {
+ContextPart MakeTextPart(const Record& record, double score,
+                         const codec::Tokenizer* tokenizer) {
   ContextPart part;
   part.kind = ContextPart::Kind::kText;
   part.records = {record.id};
   part.event_time = record.event_time;
   part.text = "[" + FormatTime(record.event_time) + "] " + record.role + ": " +
               record.text;
-  part.tokens = codec::EstimateTextTokens(part.text);
+  part.tokens = codec::CountTextTokens(tokenizer, part.text);
   part.score = score;
   return part;
 }

@@ -127,6 +127,7 @@ Status StoreImpl::LocateRecord(std::string_view tenant, RecordId id,
 
 Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
   *stats = TierStats();
+  stats->text_token_counter = codec::TextTokenCounterName(tokenizer_.get());
   std::unique_ptr<rocksdb::Iterator> it(
       NewIterator(db_, rocksdb::ReadOptions(), cf(kRecords)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -141,7 +142,7 @@ Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
     t.records++;
     t.text_bytes += r.text.size();
     t.stored_text_bytes += value.size();
-    t.text_tokens_est += codec::EstimateTextTokens(r.text);
+    t.text_tokens_est += TextTokens(r.text);
     if (flags & kFlagKeptAsText) stats->records_kept_as_text++;
   }
   MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading records"));

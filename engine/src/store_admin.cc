@@ -68,6 +68,7 @@ uint64_t IntProperty(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
 
 Status StoreImpl::GetStats(StoreStats* stats) {
   *stats = StoreStats();
+  stats->text_token_counter = codec::TextTokenCounterName(tokenizer_.get());
   IterateOptions all;
   all.include_expired = true;
   std::unique_ptr<RecordIterator> it;
@@ -81,7 +82,7 @@ Status StoreImpl::GetStats(StoreStats* stats) {
     }
     ++stats->records;
     stats->text_bytes += r.text.size();
-    stats->text_tokens_estimate += (r.text.size() + 3) / 4;
+    stats->text_tokens_estimate += TextTokens(r.text);
     ++stats->records_per_tier[static_cast<size_t>(r.tier) & 3];
     ++stats->records_per_tenant[r.ns.tenant];
     ++stats->records_per_agent[{r.ns.tenant, r.ns.agent}];

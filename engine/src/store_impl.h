@@ -24,6 +24,7 @@
 #include <set>
 
 #include "access_tracker.h"
+#include "mnemo/codec/tokenizer.h"
 #include "expiry_index.h"
 #include "mnemo/store.h"
 #include "rocks_glue.h"
@@ -107,6 +108,12 @@ class StoreImpl final : public Store {
                       const HybridOptions& hybrid,
                       SearchResult* result) override;
   Status BuildContext(const ContextOptions& options, Context* context) override;
+
+  // Options::tokenizer_file loaded at Open, or null (calibrated estimate).
+  const codec::Tokenizer* tokenizer() const { return tokenizer_.get(); }
+  size_t TextTokens(std::string_view text) const {
+    return codec::CountTextTokens(tokenizer_.get(), text);
+  }
   // A builder for the postings of one write batch (search_postings.h).
   PostingsBuilder NewPostingsBuilder() const {
     return PostingsBuilder(options_.full_text_index, options_.search_language);
@@ -311,6 +318,7 @@ class StoreImpl final : public Store {
   TextStore text_store_;
 
   // Hot cache (store_cache.cc); null unless Options::cache.enabled.
+  std::unique_ptr<codec::Tokenizer> tokenizer_;
   std::unique_ptr<StoreCache> cache_;
   Status CheckCache() const;
   Status PinPage(std::string_view tenant, uint64_t page_id, PinnedPage* pinned);

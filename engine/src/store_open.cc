@@ -244,6 +244,10 @@ Status StoreImpl::OpenDb() {
   bool fresh = false;
   MNEMO_RETURN_IF_ERROR(CheckMarker(&fresh));
   MNEMO_RETURN_IF_ERROR(ValidateSearchLanguage(options_.search_language));
+  if (!options_.tokenizer_file.empty()) {
+    MNEMO_RETURN_IF_ERROR(
+        codec::Tokenizer::Open(options_.tokenizer_file, &tokenizer_));
+  }
   if (fresh) {
     std::error_code ec;
     fs::create_directories(dir_, ec);

@@ -86,8 +86,10 @@ struct StoreStats {
   uint64_t records = 0;          // live (unexpired) records
   uint64_t expired_records = 0;  // expired, awaiting compaction
   uint64_t text_bytes = 0;       // UTF-8 bytes of live records' text
-  // Text tokens estimated as ceil(bytes / 4) per record (no tokenizer).
+  // Text tokens of live records: counted by Options::tokenizer_file when
+  // set, else the calibrated estimate; text_token_counter names which.
   uint64_t text_tokens_estimate = 0;
+  std::string text_token_counter;
   uint64_t history_versions = 0;  // older versions kept by Update
   uint64_t namespaces = 0;        // sessions that hold records
   uint64_t pages = 0;             // keys in the pages column family

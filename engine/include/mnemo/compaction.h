@@ -173,13 +173,16 @@ struct TierTotals {
   uint64_t stored_text_bytes = 0; // as stored (zstd in warm and below)
   uint64_t pages = 0;
   uint64_t page_bytes = 0;        // PNG bytes
-  uint64_t text_tokens_est = 0;   // chars/4 of the text in this tier
+  uint64_t text_tokens_est = 0;   // text tokens (see text_token_counter)
   uint64_t vision_tokens = 0;     // tokens to read this tier's pages
 };
 
 struct TierStats {
   TierTotals tiers[4];  // indexed by Tier
   uint64_t records_kept_as_text = 0;
+  // What counted text_tokens_est: the tokenizer's name ("o200k_base") or
+  // the estimator's ("calibrated-o200k-v1").
+  std::string text_token_counter;
   // What an agent pays to read everything: text tokens for hot/warm
   // records plus vision tokens for pages.
   uint64_t context_tokens() const;

@@ -54,6 +54,16 @@ struct Options {
   // Default: 100000
   size_t max_batch_records = 100000;
 
+  // Vocabulary file of the tokenizer that counts text tokens everywhere the
+  // store reports or budgets them (GetStats, GetTierStats, the compaction
+  // report, BuildContext budgets): a tiktoken ranks file (o200k_base.tiktoken
+  // ...), a JavaScript ranks module (o200k_base.js) or a byte-level BPE
+  // tokenizer.json; see mnemo/codec/tokenizer.h. Empty: the calibrated
+  // estimate (codec::EstimateTextTokens, "calibrated-o200k-v1"). A file
+  // that cannot be loaded fails Open with the loader's Status.
+  // Default: ""
+  std::string tokenizer_file;
+
   // Size of RocksDB's block cache shared by all column families. Larger
   // keeps more of the store in memory for reads.
   // Default: 64 MiB
