@@ -118,7 +118,7 @@ TEST(ManifestTest, JsonCarriesTextItemsAndSpans) {
   EXPECT_NE(json.find("\"text\":"), std::string::npos);
   EXPECT_NE(json.find("\"items\":[{\"id\":1,"), std::string::npos);
   EXPECT_NE(json.find("\"span\":{\"first_line\":0,"), std::string::npos);
-  EXPECT_NE(json.find("\"text_token_estimator\":\"chars/4\""), std::string::npos);
+  EXPECT_NE(json.find("\"text_token_estimator\":\"calibrated-o200k-v1\""), std::string::npos);
   EXPECT_EQ(JsonQuote("a\"b\\\n\x01\xff"), "\"a\\\"b\\\\\\n\\u0001\\ufffd\"");
 }
 
