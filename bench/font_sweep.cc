@@ -20,12 +20,13 @@
 // from texts on this machine); a class's files are interleaved in chunks so
 // the OCR'd lines sample all of them.
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -48,7 +49,7 @@ struct Options {
   std::vector<double> gammas = {1.0};
   std::vector<int> scales = {1, 3};
   double line_factor = 8.0 / 7.0;  // base: 10.5 px em on a 12 px line
-  size_t ocr_chars = 6000;  // the sample of each class that OCR reads
+  size_t ocr_chars = 6000;         // the sample of each class that OCR reads
   int zoom = 1;  // --render: enlarge the top-left 1/zoom of the page
 };
 
@@ -63,9 +64,9 @@ std::vector<std::string> Split(const std::string& s) {
 
 bool ParseHinting(const std::string& name, Hinting* h) {
   const std::map<std::string, Hinting> kNames = {{"none", Hinting::kNone},
-                                                {"light", Hinting::kLight},
-                                                {"normal", Hinting::kNormal},
-                                                {"auto", Hinting::kAuto}};
+                                                 {"light", Hinting::kLight},
+                                                 {"normal", Hinting::kNormal},
+                                                 {"auto", Hinting::kAuto}};
   auto it = kNames.find(name);
   if (it == kNames.end()) return false;
   *h = it->second;
@@ -123,7 +124,8 @@ std::map<std::string, std::string> LoadCorpus(const std::string& dir) {
     std::sort(names.begin(), names.end());
     std::vector<std::string> texts;
     std::vector<size_t> at(names.size(), 0);
-    for (const std::string& n : names) texts.push_back(Fold(ReadFile(dir + "/" + n)));
+    for (const std::string& n : names)
+      texts.push_back(Fold(ReadFile(dir + "/" + n)));
     std::string& mix = out[cls];
     for (bool more = true; more && mix.size() < 60000;) {
       more = false;
@@ -155,7 +157,8 @@ GrayImage Upscale(const GrayImage& in, int f) {
       const double wx = sx - x0;
       const double top = in.Row(y0)[x0] * (1 - wx) + in.Row(y0)[x1] * wx;
       const double bot = in.Row(y1)[x0] * (1 - wx) + in.Row(y1)[x1] * wx;
-      out.Row(y)[x] = static_cast<uint8_t>(std::lround(top * (1 - wy) + bot * wy));
+      out.Row(y)[x] =
+          static_cast<uint8_t>(std::lround(top * (1 - wy) + bot * wy));
     }
   }
   return out;
@@ -172,7 +175,8 @@ GrayImage StoredCrop(const Page& page, const RenderProfile& p, int lines) {
   }
   // Rows past the last line stay white: a sliver of the next line would
   // read as garbage.
-  const int text_end = std::min(img.height, p.margin_top + lines * p.line_height);
+  const int text_end =
+      std::min(img.height, p.margin_top + lines * p.line_height);
   const int h = std::min(img.height, text_end + p.margin_bottom);
   GrayImage crop;
   crop.Reset(img.width, h, 255);
@@ -195,7 +199,8 @@ double OcrCer(const GrayImage& img, const std::string& reference) {
   const bool ok = test::RunTesseract(path, &ocr);
   if (const char* keep = std::getenv("MNEMO_FONT_SWEEP_KEEP")) {
     // Debugging aid: the page, what was drawn and what OCR read.
-    const std::string base = std::string(keep) + "/" + std::to_string(img.width);
+    const std::string base =
+        std::string(keep) + "/" + std::to_string(img.width);
     std::rename(path, (base + ".png").c_str());
     std::ofstream(base + ".ref.txt") << reference;
     std::ofstream(base + ".ocr.txt") << ocr;
@@ -267,11 +272,13 @@ void SweepOne(const Config& c, const Options& o,
 }
 
 int Usage(const char* msg) {
-  std::fprintf(stderr, "mnemo: %s\nusage: mnemo-font-sweep --corpus DIR "
+  std::fprintf(stderr,
+               "mnemo: %s\nusage: mnemo-font-sweep --corpus DIR "
                "[--fonts F,..] [--sizes S,..] [--hinting H,..] [--gamma G,..] "
                "[--line-factor X] [--ocr-chars N] [--scales 1,3]\n"
                "       mnemo-font-sweep --render FILE --png OUT [--zoom N] "
-               "[options]\n", msg);
+               "[options]\n",
+               msg);
   return 2;
 }
 
@@ -281,27 +288,40 @@ int Main(int argc, char** argv) {
     std::string a = argv[i];
     if (i + 1 >= argc) return Usage(("missing value for " + a).c_str());
     std::string v = argv[++i];
-    if (a == "--corpus") o.corpus = v;
-    else if (a == "--render") o.render_file = v;
-    else if (a == "--png") o.png_out = v;
-    else if (a == "--fonts") o.fonts = Split(v);
-    else if (a == "--hinting") o.hinting = Split(v);
-    else if (a == "--line-factor") o.line_factor = std::atof(v.c_str());
-    else if (a == "--ocr-chars") o.ocr_chars = std::strtoul(v.c_str(), nullptr, 10);
-    else if (a == "--zoom") o.zoom = std::max(1, std::atoi(v.c_str()));
+    if (a == "--corpus")
+      o.corpus = v;
+    else if (a == "--render")
+      o.render_file = v;
+    else if (a == "--png")
+      o.png_out = v;
+    else if (a == "--fonts")
+      o.fonts = Split(v);
+    else if (a == "--hinting")
+      o.hinting = Split(v);
+    else if (a == "--line-factor")
+      o.line_factor = std::atof(v.c_str());
+    else if (a == "--ocr-chars")
+      o.ocr_chars = std::strtoul(v.c_str(), nullptr, 10);
+    else if (a == "--zoom")
+      o.zoom = std::max(1, std::atoi(v.c_str()));
     else if (a == "--sizes" || a == "--gamma" || a == "--scales") {
       std::vector<double> nums;
-      for (const std::string& s : Split(v)) nums.push_back(std::atof(s.c_str()));
-      if (a == "--sizes") o.sizes = nums;
-      else if (a == "--gamma") o.gammas = nums;
-      else o.scales.assign(nums.begin(), nums.end());
+      for (const std::string& s : Split(v))
+        nums.push_back(std::atof(s.c_str()));
+      if (a == "--sizes")
+        o.sizes = nums;
+      else if (a == "--gamma")
+        o.gammas = nums;
+      else
+        o.scales.assign(nums.begin(), nums.end());
     } else {
       return Usage(("unknown flag " + a).c_str());
     }
   }
   Hinting h;
   for (const std::string& name : o.hinting) {
-    if (!ParseHinting(name, &h)) return Usage(("bad --hinting " + name).c_str());
+    if (!ParseHinting(name, &h))
+      return Usage(("bad --hinting " + name).c_str());
   }
   if (!o.render_file.empty()) {
     RenderProfile p;
@@ -327,7 +347,11 @@ int Main(int argc, char** argv) {
       }
     }
     if (!EncodePng(img, p.png_bit_depth, &png).ok()) return 1;
-    std::ofstream(o.png_out, std::ios::binary) << png;
+    std::ofstream out(o.png_out, std::ios::binary);
+    if (!(out << png)) {
+      std::fprintf(stderr, "mnemo: cannot write %s\n", o.png_out.c_str());
+      return 1;
+    }
     return 0;
   }
   if (o.corpus.empty()) return Usage("--corpus or --render is required");
@@ -336,7 +360,8 @@ int Main(int argc, char** argv) {
     return 1;
   }
   auto corpus = LoadCorpus(o.corpus);
-  if (corpus.empty()) return Usage(("no <class>-<name>.txt in " + o.corpus).c_str());
+  if (corpus.empty())
+    return Usage(("no <class>-<name>.txt in " + o.corpus).c_str());
   std::printf("| font | px | line | hinting | gamma | class | chars/page |");
   for (int s : o.scales) std::printf(" CER %dx |", s);
   std::printf("\n|---|---|---|---|---|---|---|");

@@ -97,9 +97,9 @@ TEST_F(EmojiTest, EmojiGlyphIsInked) {
 
 // U+FE0F / U+FE0E pick a presentation: consumed, drawn as nothing.
 TEST_F(EmojiTest, VariationSelectorsDrawNothing) {
-  const Page bare = RenderOne("\xe2\x9d\xa4 ok");                  // U+2764
-  const Page emoji = RenderOne("\xe2\x9d\xa4\xef\xb8\x8f ok");     // + FE0F
-  const Page text = RenderOne("\xe2\x9d\xa4\xef\xb8\x8e ok");      // + FE0E
+  const Page bare = RenderOne("\xe2\x9d\xa4 ok");               // U+2764
+  const Page emoji = RenderOne("\xe2\x9d\xa4\xef\xb8\x8f ok");  // + FE0F
+  const Page text = RenderOne("\xe2\x9d\xa4\xef\xb8\x8e ok");   // + FE0E
   EXPECT_GT(Ink(bare), 0);
   EXPECT_EQ(Pixels(bare), Pixels(emoji));
   EXPECT_EQ(Pixels(bare), Pixels(text));
@@ -119,7 +119,7 @@ TEST_F(EmojiTest, ZwjSequenceShowsItsComponents) {
 
 // A skin-tone modifier is drawn after its base as its own swatch.
 TEST_F(EmojiTest, SkinToneModifierIsDrawn) {
-  const Page base = RenderOne("\xf0\x9f\x91\x8d");                // U+1F44D
+  const Page base = RenderOne("\xf0\x9f\x91\x8d");                   // U+1F44D
   const Page toned = RenderOne("\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd");  // +1F3FD
   EXPECT_GT(Ink(toned), Ink(base));
   EXPECT_EQ(toned.manifest.text, "\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd");
@@ -142,8 +142,7 @@ TEST_F(EmojiTest, TagCharactersAreEscaped) {
   // U+1F3F4 + tags "gb" + cancel tag.
   const Page page = RenderOne(
       "\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81\xbf");
-  EXPECT_EQ(page.manifest.text,
-            "\xf0\x9f\x8f\xb4<U+E0067><U+E0062><U+E007F>");
+  EXPECT_EQ(page.manifest.text, "\xf0\x9f\x8f\xb4<U+E0067><U+E0062><U+E007F>");
 }
 
 // What no font can draw stays text, and the error names the code point.
