@@ -8,6 +8,8 @@ packages=(
   librocksdb-dev rocksdb-tools
   libzstd-dev libfreetype-dev libpng-dev zlib1g-dev
   fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei
+  fonts-symbola fonts-unifont
+  fonts-noto-core fonts-noto-mono fonts-hack fonts-jetbrains-mono fonts-inter
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libdlpack-dev libstemmer-dev
   libsqlite3-dev libicu-dev

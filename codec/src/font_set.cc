@@ -41,6 +41,10 @@ std::vector<std::string> FontDirs(const RendererOptions& options) {
   }
   dirs.emplace_back("/usr/share/fonts/truetype/dejavu");
   dirs.emplace_back("/usr/share/fonts/truetype/wqy");
+  // Symbola (fonts-symbola) and Unifont's upper planes (fonts-unifont):
+  // the monochrome emoji and symbol fallbacks.
+  dirs.emplace_back("/usr/share/fonts/truetype/ancient-scripts");
+  dirs.emplace_back("/usr/share/fonts/opentype/unifont");
   dirs.emplace_back("/usr/share/fonts/truetype");
   return dirs;
 }
@@ -55,9 +59,36 @@ std::string Locate(const std::string& name, const std::vector<std::string>& dirs
   return "";
 }
 
+int32_t LoadFlags(Hinting hinting) {
+  switch (hinting) {
+    case Hinting::kNone:
+      return FT_LOAD_NO_HINTING | FT_LOAD_NO_BITMAP;
+    case Hinting::kNormal:
+      return FT_LOAD_TARGET_NORMAL | FT_LOAD_NO_BITMAP;
+    case Hinting::kAuto:
+      return FT_LOAD_TARGET_NORMAL | FT_LOAD_FORCE_AUTOHINT | FT_LOAD_NO_BITMAP;
+    case Hinting::kLight:
+      break;
+  }
+  return FT_LOAD_TARGET_LIGHT | FT_LOAD_NO_BITMAP;
+}
+
 std::string BaseName(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Monochrome emoji/pictograph faces. Their glyphs are thin line art that
+// at text sizes (10-12 px) renders mostly light gray, so they are drawn with
+// a darker coverage curve (kPictographGamma on top of the profile's).
+constexpr const char* kPictographFonts[] = {"Symbola_hint.ttf", "Symbola.ttf",
+                                            "unifont_upper.otf"};
+constexpr double kPictographGamma = 2.2;
+
+void FillLut(double gamma, uint8_t lut[256]) {
+  for (int c = 0; c < 256; ++c) {
+    lut[c] = static_cast<uint8_t>(std::lround(255 * std::pow(c / 255.0, 1.0 / gamma)));
+  }
 }
 
 }  // namespace
@@ -65,6 +96,7 @@ std::string BaseName(const std::string& path) {
 struct FontSet::Face {
   std::string bytes;  // FreeType reads the face from here; must outlive it
   FT_Face face = nullptr;
+  bool pictograph = false;  // drawn with pictograph_lut_
   ~Face() {
     if (face) FT_Done_Face(face);
   }
@@ -86,6 +118,13 @@ Status FontSet::Open(const RenderProfile& profile,
   set->library_ = lib;
   set->pixel_size_64_ = static_cast<long>(std::lround(profile.pixel_size * 64));
   set->monospace_ = profile.monospace;
+  set->load_flags_ = LoadFlags(profile.hinting);
+  if (!(profile.coverage_gamma > 0 && profile.coverage_gamma <= 8)) {
+    return Status::InvalidArgument("coverage_gamma must be in (0, 8], got " +
+                                   std::to_string(profile.coverage_gamma));
+  }
+  FillLut(profile.coverage_gamma, set->coverage_lut_);
+  FillLut(profile.coverage_gamma * kPictographGamma, set->pictograph_lut_);
   std::vector<std::string> dirs = FontDirs(options);
   std::string primary = Locate(std::string(profile.font), dirs);
   if (primary.empty()) {
@@ -95,7 +134,8 @@ Status FontSet::Open(const RenderProfile& profile,
   MNEMO_RETURN_IF_ERROR(set->AddFace(primary, true));
   std::vector<std::string> fallbacks = options.fallback_fonts;
   if (fallbacks.empty()) {
-    fallbacks = {"DejaVuSans.ttf", "DejaVuSansMono.ttf", "wqy-microhei.ttc"};
+    fallbacks = {"DejaVuSans.ttf", "DejaVuSansMono.ttf", "wqy-microhei.ttc",
+                 "Symbola_hint.ttf", "unifont_upper.otf"};
   }
   for (const std::string& name : fallbacks) {
     std::string path = Locate(name, dirs);
@@ -133,6 +173,9 @@ Status FontSet::AddFace(const std::string& path, bool required) {
   }
   err = FT_Set_Char_Size(face->face, 0, pixel_size_64_, 72, 72);
   if (err) return Status::InvalidArgument(FtError(err, "pixel size"));
+  for (const char* name : kPictographFonts) {
+    if (BaseName(path) == name) face->pictograph = true;
+  }
   files_.push_back(BaseName(path));
   hashes_.push_back(Hex64(Fnv1a64(face->bytes)));
   faces_.push_back(std::move(face));
@@ -144,7 +187,7 @@ bool FontSet::Resolve(char32_t cp, GlyphInfo* info) {
     FT_Face face = faces_[f]->face;
     FT_UInt index = FT_Get_Char_Index(face, cp);
     if (index == 0) continue;
-    if (FT_Load_Glyph(face, index, FT_LOAD_TARGET_LIGHT | FT_LOAD_NO_BITMAP)) {
+    if (FT_Load_Glyph(face, index, load_flags_)) {
       continue;
     }
     info->face = static_cast<uint16_t>(f);
@@ -191,14 +234,15 @@ Status FontSet::Bitmap(const GlyphInfo& glyph, int phase,
     return Status::OK();
   }
   FT_Face face = faces_[glyph.face]->face;
-  FT_Error err =
-      FT_Load_Glyph(face, glyph.index, FT_LOAD_TARGET_LIGHT | FT_LOAD_NO_BITMAP);
+  FT_Error err = FT_Load_Glyph(face, glyph.index, load_flags_);
   if (!err && face->glyph->format == FT_GLYPH_FORMAT_OUTLINE) {
     FT_Outline_Translate(&face->glyph->outline, phase * 64 / kPhases, 0);
   }
   if (!err) err = FT_Render_Glyph(face->glyph, FT_RENDER_MODE_NORMAL);
   if (err) return Status::Corruption(FtError(err, "render glyph"));
   const FT_Bitmap& bm = face->glyph->bitmap;
+  const uint8_t* lut =
+      faces_[glyph.face]->pictograph ? pictograph_lut_ : coverage_lut_;
   GlyphBitmap g;
   g.left = static_cast<int16_t>(face->glyph->bitmap_left);
   g.top = static_cast<int16_t>(face->glyph->bitmap_top);
@@ -207,7 +251,9 @@ Status FontSet::Bitmap(const GlyphInfo& glyph, int phase,
   g.offset = static_cast<uint32_t>(pool_.size());
   for (unsigned y = 0; y < bm.rows; ++y) {
     const uint8_t* row = bm.buffer + static_cast<ptrdiff_t>(y) * bm.pitch;
-    pool_.insert(pool_.end(), row, row + bm.width);
+    for (unsigned x = 0; x < bm.width; ++x) {
+      pool_.push_back(lut[row[x]]);
+    }
   }
   *out = &bitmaps_.emplace(key, g).first->second;
   return Status::OK();

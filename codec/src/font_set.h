@@ -71,6 +71,9 @@ class FontSet {
   std::vector<std::string> files_;
   std::vector<std::string> hashes_;
   long pixel_size_64_ = 0;  // 26.6
+  int32_t load_flags_ = 0;  // FT_LOAD_* for the profile's hinting
+  uint8_t coverage_lut_[256] = {};  // coverage -> drawn coverage (gamma)
+  uint8_t pictograph_lut_[256] = {};  // the same for pictograph faces
   bool monospace_ = false;
   int32_t cell_advance_ = 0;
   int ascent_px_ = 0;

@@ -17,17 +17,23 @@ LineLayout::LineLayout(FontSet* fonts, int max_width_px, int tab_cells)
   tab_stop_ = std::max<int32_t>(64, zero * std::max(1, tab_cells));
 }
 
-Status LineLayout::AddCharUnit(char32_t cp, uint32_t begin, uint32_t end,
-                               size_t pos) {
+Status LineLayout::AddCharUnit(char32_t cp, char32_t prev, uint32_t begin,
+                               uint32_t end, size_t pos) {
   Unit u{begin, end, Kind::kChar, false, cp,
          static_cast<uint32_t>(unit_glyphs_.size()), 0, 0};
-  std::string escape;
-  if (IsEscapedControl(cp)) {
-    u.escaped = true;
-    escape = ControlEscape(cp);
-  } else if (const char* reason = UnrenderableReason(cp)) {
+  if (const char* reason = UnrenderableReason(cp, prev)) {
     return Status::NotSupported(std::string(reason) + " (" + CodePointName(cp) +
                                 " at byte " + std::to_string(pos) + ")");
+  }
+  const DrawAs how = HowToDraw(cp, prev);
+  if (how == DrawAs::kNothing) {  // no glyph, no width; bytes stay mapped
+    units_.push_back(u);
+    return Status::OK();
+  }
+  std::string escape;
+  if (how == DrawAs::kEscape) {
+    u.escaped = true;
+    escape = ControlEscape(cp);
   }
   auto add = [&](char32_t c) {
     GlyphInfo g;
@@ -55,6 +61,7 @@ Status LineLayout::BuildUnits(std::string_view source) {
     return Status::InvalidArgument("item text larger than 4 GiB");
   }
   size_t pos = 0;
+  char32_t prev = 0;  // the last code point that is not a selector
   while (pos < source.size()) {
     const size_t begin = pos;
     char32_t cp;
@@ -75,8 +82,9 @@ Status LineLayout::BuildUnits(std::string_view source) {
     } else if (cp == '\t') {
       units_.push_back({b, e, Kind::kTab, false, cp, 0, 0, 0});
     } else {
-      MNEMO_RETURN_IF_ERROR(AddCharUnit(cp, b, e, begin));
+      MNEMO_RETURN_IF_ERROR(AddCharUnit(cp, prev, b, e, begin));
     }
+    if (!IsPresentationSelector(cp)) prev = cp;
   }
   return Status::OK();
 }

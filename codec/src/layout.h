@@ -71,7 +71,9 @@ class LineLayout {
   };
 
   Status BuildUnits(std::string_view source);
-  Status AddCharUnit(char32_t cp, uint32_t begin, uint32_t end, size_t pos);
+  // `prev`: the code point before `cp` that is not a presentation selector.
+  Status AddCharUnit(char32_t cp, char32_t prev, uint32_t begin, uint32_t end,
+                     size_t pos);
   void EmitLine(std::string_view source, size_t first, size_t content_end,
                 uint32_t source_end, int32_t pen, LayoutResult* out);
   void Place(const Unit& unit, int32_t pen, LayoutResult* out);

@@ -77,7 +77,8 @@ struct Range {
 constexpr const char* kRtl = "right-to-left script";
 constexpr const char* kShaping = "script needs complex shaping";
 constexpr const char* kMark = "combining mark needs shaping";
-constexpr const char* kJoiner = "joiner or variation selector";
+constexpr const char* kTag = "unassigned tag-plane code point";
+constexpr const char* kKeycap = "enclosing keycap without a keycap base";
 
 constexpr Range kUnrenderable[] = {
     {0x0300, 0x036F, kMark},   {0x0483, 0x0489, kMark},
@@ -86,20 +87,51 @@ constexpr Range kUnrenderable[] = {
     {0x1000, 0x109F, kShaping}, {0x1100, 0x11FF, kShaping},
     {0x1700, 0x18AF, kShaping}, {0x1A00, 0x1AAF, kShaping},
     {0x1AB0, 0x1AFF, kMark},   {0x1B00, 0x1CFF, kShaping},
-    {0x1DC0, 0x1DFF, kMark},   {0x200C, 0x200D, kJoiner},
-    {0x20D0, 0x20FF, kMark},   {0x302A, 0x302F, kMark},
+    {0x1DC0, 0x1DFF, kMark},   {0x20D0, 0x20FF, kMark},
+    {0x302A, 0x302F, kMark},
     {0x3099, 0x309A, kMark},   {0xA800, 0xABFF, kShaping},
     {0xD7B0, 0xD7FF, kShaping}, {0xFB1D, 0xFDFF, kRtl},
-    {0xFE00, 0xFE0F, kJoiner}, {0xFE20, 0xFE2F, kMark},
+    {0xFE20, 0xFE2F, kMark},
     {0xFE70, 0xFEFE, kRtl},    {0x10800, 0x10FFF, kRtl},
     {0x11000, 0x11FFF, kShaping}, {0x1E800, 0x1EFFF, kRtl},
-    {0x1F3FB, 0x1F3FF, kJoiner}, {0xE0000, 0xE0FFF, kJoiner},
+    {0xE0000, 0xE0FFF, kTag},
 };
+
+bool IsKeycapBase(char32_t cp) {
+  return (cp >= '0' && cp <= '9') || cp == '#' || cp == '*';
+}
 
 }  // namespace
 
-const char* UnrenderableReason(char32_t cp) {
+bool IsPresentationSelector(char32_t cp) {
+  return (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
+bool IsEmojiContext(char32_t cp) {
+  return (cp >= 0x2190 && cp <= 0x2BFF) ||   // arrows, technical, dingbats
+         (cp >= 0x1F000 && cp <= 0x1FAFF) ||  // pictographs, flags, modifiers
+         cp == 0x00A9 || cp == 0x00AE || cp == 0x203C || cp == 0x2049 ||
+         cp == 0x2122 || cp == 0x2139 || cp == 0x3030 || cp == 0x303D ||
+         cp == 0x3297 || cp == 0x3299 || cp == 0x20E3 ||
+         (cp >= 0xE0020 && cp <= 0xE007F);
+}
+
+DrawAs HowToDraw(char32_t cp, char32_t prev) {
+  if (IsPresentationSelector(cp)) return DrawAs::kNothing;
+  if (cp == 0x200D) {
+    return IsEmojiContext(prev) ? DrawAs::kNothing : DrawAs::kEscape;
+  }
+  return IsEscapedControl(cp) ? DrawAs::kEscape : DrawAs::kGlyph;
+}
+
+const char* UnrenderableReason(char32_t cp, char32_t prev) {
   if (cp < 0x0300) return nullptr;
+  if (cp == 0x20E3) {
+    return IsKeycapBase(prev) ? nullptr : kKeycap;
+  }
+  if (IsPresentationSelector(cp) || IsEscapedControl(cp) || cp == 0x200D) {
+    return nullptr;
+  }
   for (const Range& r : kUnrenderable) {
     if (cp >= r.lo && cp <= r.hi) return r.reason;
   }
@@ -116,8 +148,10 @@ bool IsEscapedControl(char32_t cp) {
       (cp >= 0x2066 && cp <= 0x2069)) {
     return true;
   }
+  if (cp == 0xE0001 || (cp >= 0xE0020 && cp <= 0xE007F)) return true;
   switch (cp) {
     case 0x00AD: case 0x034F: case 0x061C: case 0x180E: case 0x200B:
+    case 0x200C:
     case 0x2028: case 0x2029: case 0x2060: case 0x2061: case 0x2062:
     case 0x2063: case 0x2064: case 0xFEFF: case 0xFFF9: case 0xFFFA:
     case 0xFFFB:

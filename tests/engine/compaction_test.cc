@@ -255,6 +255,20 @@ TEST_F(CompactionTest, UnrenderableTextStaysWarmWithItsText) {
   EXPECT_FALSE(Compact(kJan2024).changed());  // not retried
 }
 
+// Chat memory with emoji (selectors, a ZWJ sequence, a skin tone) reaches
+// the pixel tier and reads back exactly.
+TEST_F(CompactionTest, EmojiChatRecordReachesPixels) {
+  const std::string chat =
+      "\xf0\x9f\x93\xa2 shipped! \xf0\x9f\x8e\x89 \xe2\x9d\xa4\xef\xb8\x8f "
+      "\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x92\xbb";
+  RecordId id = PutAged(20 * kDay, chat);
+  CompactResult result = Compact(kJan2024);
+  EXPECT_EQ(result.records_kept_as_text, 0u);
+  Record r = Read(id);
+  EXPECT_EQ(r.tier, Tier::kPixels);
+  EXPECT_EQ(r.text, chat);
+}
+
 TEST_F(CompactionTest, TierStatsCountTokens) {
   for (int i = 0; i < 50; ++i) PutAged(20 * kDay + i * kSecond, std::string(400, 'x'));
   PutAged(0, "hot one");

@@ -19,11 +19,25 @@
 //    (U+200E/F, U+202A..E, U+2066..9) are drawn, and laid out, as the
 //    visible escape "<U+XXXX>". Words longer than a line are broken at the
 //    line edge (hard break, no hyphen added).
+//  * Emoji and symbols are drawn monochrome from the fallback chain
+//    (Symbola, then Unifont's upper planes). Variation selectors U+FE00..F
+//    and U+E0100..EF (U+FE0F emoji / U+FE0E text presentation) only pick a
+//    glyph variant: they are drawn as nothing, take no width, and stay in
+//    the laid-out text and the manifest's byte ranges like any code point.
+//    A ZERO WIDTH JOINER right after an emoji is drawn as nothing too, so a
+//    ZWJ sequence shows its components side by side (Unicode TR51's
+//    fallback display, e.g. U+1F468 ZWJ U+1F4BB as man + laptop); a ZWJ
+//    anywhere else, and ZWNJ, is drawn as an escape. Skin-tone modifiers
+//    (U+1F3FB..F) are drawn as their own swatch after the base; a
+//    regional-indicator flag as its two boxed letters; U+20E3 (keycap) over
+//    its base 0-9, '#', '*'; tag characters (U+E0001, U+E0020..7F, e.g. in
+//    England's flag) as escapes.
 //  * Not renderable faithfully -> Status::NotSupported naming the item id,
 //    the code point, its byte offset and the reason: right-to-left scripts,
-//    scripts that need complex shaping (Indic, Thai, ...), combining marks,
-//    joiners / variation selectors, and code points no font in the fallback
-//    chain has a glyph for. Invalid UTF-8 -> InvalidArgument.
+//    scripts that need complex shaping (Indic, Thai, ...), combining marks
+//    (U+20E3 without a keycap base among them), other tag-plane code
+//    points, and code points no font in the fallback chain has a glyph for.
+//    Invalid UTF-8 -> InvalidArgument.
 //  * Deterministic: the same items, profile, fonts and library versions give
 //    the same pixels, PNG bytes and manifests.
 
@@ -107,11 +121,16 @@ struct RejectedItem {
 struct RendererOptions {
   // Font directories searched in order for bare file names; default:
   // $MNEMO_FONT_DIR (when set), /usr/share/fonts/truetype/dejavu,
-  // /usr/share/fonts/truetype/wqy, /usr/share/fonts/truetype.
+  // /usr/share/fonts/truetype/wqy, /usr/share/fonts/truetype/ancient-scripts
+  // (fonts-symbola), /usr/share/fonts/opentype/unifont (fonts-unifont),
+  // /usr/share/fonts/truetype.
   std::vector<std::string> font_dirs;
   // Fallback fonts after the profile's font (file names or paths); default:
-  // DejaVuSans.ttf, DejaVuSansMono.ttf, wqy-microhei.ttc. Missing fallback
-  // fonts are skipped; a missing primary font fails Create.
+  // DejaVuSans.ttf, DejaVuSansMono.ttf, wqy-microhei.ttc, Symbola_hint.ttf
+  // (emoji up to Unicode 10, symbols), unifont_upper.otf (newer emoji).
+  // Missing fallback fonts are skipped; a missing primary font fails Create.
+  // Symbola's and Unifont's glyphs are drawn darker than text (thin line
+  // art at 10-12 px).
   std::vector<std::string> fallback_fonts;
 };
 

@@ -28,6 +28,14 @@
 
 namespace mnemo::codec {
 
+// How FreeType fits outlines to the pixel grid (FT_LOAD_TARGET_*).
+enum class Hinting : uint8_t {
+  kNone,    // unhinted outlines (FT_LOAD_NO_HINTING)
+  kLight,   // vertical-only auto-hinting (FT_LOAD_TARGET_LIGHT)
+  kNormal,  // the font's own hints, both axes (FT_LOAD_TARGET_NORMAL)
+  kAuto,    // FreeType's auto-hinter, both axes (FT_LOAD_FORCE_AUTOHINT)
+};
+
 struct RenderProfile {
   std::string_view name;         // "base"
   std::string_view description;  // one line for --help and reports
@@ -38,6 +46,10 @@ struct RenderProfile {
   bool monospace = false;        // true: fixed advance of '0' per cell
   double pixel_size = 10.5;      // em height in px (1/64 px precision)
   int line_height = 12;          // baseline-to-baseline distance, px
+  Hinting hinting = Hinting::kLight;
+  // Glyph coverage c in [0,1] is drawn as c^(1/coverage_gamma): > 1 darkens
+  // anti-aliased edges (thin stems read bolder), 1 is FreeType's coverage.
+  double coverage_gamma = 1.0;
   int margin_left = 8;           // < ~8 px: Tesseract misreads line starts
   int margin_top = 8;
   int margin_right = 8;
