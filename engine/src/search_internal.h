@@ -52,9 +52,20 @@ bool PassesFilter(const Record& record, const SearchFilter& filter);
 std::vector<std::string> QueryTerms(const SearchEnv& env,
                                     std::string_view query);
 
-// BM25 ranking of every record holding a term (unsorted).
+// BM25 ranking of every record holding a term, best first. `weights`
+// (one per term, or null for 1) scale each term's share; `idf` (when not
+// null) receives each term's idf.
 Status RankBm25(const SearchEnv& env, const SearchFilter& filter,
                 const std::vector<std::string>& terms, const Bm25Params& bm25,
+                std::vector<Scored>* ranking,
+                const std::vector<double>* weights = nullptr,
+                std::vector<double>* idf = nullptr);
+
+// The full-text ranking of a search: BM25 with the refinements of
+// options.ranking (search_rank.cc), best first. Records at positions
+// below offset + k are exact; the rest follow in BM25 order.
+Status RankText(const SearchEnv& env, const SearchOptions& options,
+                const std::vector<std::string>& terms,
                 std::vector<Scored>* ranking);
 
 // Reads the records of a sorted ranking in order, keeps those that still
