@@ -62,11 +62,14 @@ Status RankBm25(const SearchEnv& env, const SearchFilter& filter,
                 std::vector<double>* idf = nullptr);
 
 // The full-text ranking of a search: BM25 with the refinements of
-// options.ranking (search_rank.cc), best first. Records at positions
-// below offset + k are exact; the rest follow in BM25 order.
+// options.ranking (search_rank.cc), best first: the best candidates
+// rescored (at least offset + k of them), then the other records holding
+// a query word in BM25 order. *matched: records holding a query word
+// (before the filter) plus those ranked for their neighbours alone, an
+// upper bound of the hits.
 Status RankText(const SearchEnv& env, const SearchOptions& options,
                 const std::vector<std::string>& terms,
-                std::vector<Scored>* ranking);
+                std::vector<Scored>* ranking, size_t* matched);
 
 // Reads the records of a sorted ranking in order, keeps those that still
 // exist for the tenant and pass the filter, and fills result->hits with

@@ -133,9 +133,11 @@ double RoleBonus(const Rescore& c, const Record& rec) {
   return c.o.ranking.role_weight * bonus;
 }
 
-// Rescores the pool (records of the tenant that pass the filter) in place.
+// Rescores the pool in place, keeping the records of the tenant that pass
+// the filter and score; *by_neighbour counts those kept only for their
+// neighbours.
 Status RescorePool(const Rescore& c, const ScoreMap& bm25,
-                   std::vector<Scored>* pool) {
+                   std::vector<Scored>* pool, size_t* by_neighbour) {
   const RankingOptions& r = c.o.ranking;
   PoolReader reader(c.env, c.o.filter);
   std::vector<Scored> kept;
@@ -145,7 +147,7 @@ Status RescorePool(const Rescore& c, const ScoreMap& bm25,
     const Record* rec = nullptr;
     MNEMO_RETURN_IF_ERROR(reader.Read(cand.id, &rec));
     if (rec == nullptr || !PassesFilter(*rec, c.o.filter)) continue;
-    double score = ScoreOf(bm25, cand.id);
+    double own = ScoreOf(bm25, cand.id), score = own;
     for (RecordId n : {cand.id - 1, cand.id + 1}) {
       double ns = r.neighbour_weight > 0 ? ScoreOf(bm25, n) : 0;
       if (ns == 0) continue;
@@ -153,6 +155,8 @@ Status RescorePool(const Rescore& c, const ScoreMap& bm25,
       MNEMO_RETURN_IF_ERROR(reader.Read(n, &nrec));
       if (nrec != nullptr && SameSession(*rec, *nrec)) score += r.neighbour_weight * ns;
     }
+    if (score == 0) continue;  // matches neither itself nor by neighbours
+    *by_neighbour += own == 0;
     std::string key = rec->ns.agent + '\0' + rec->ns.session;
     double& best = session_best[key];
     best = std::max(best, score);
@@ -178,7 +182,7 @@ Status RescorePool(const Rescore& c, const ScoreMap& bm25,
 
 Status RankText(const SearchEnv& env, const SearchOptions& o,
                 const std::vector<std::string>& query_terms,
-                std::vector<Scored>* ranking) {
+                std::vector<Scored>* ranking, size_t* matched) {
   const RankingOptions& r = o.ranking;
   std::vector<std::string> terms = query_terms;
   std::vector<double> weights, idf;
@@ -189,6 +193,7 @@ Status RankText(const SearchEnv& env, const SearchOptions& o,
     MNEMO_RETURN_IF_ERROR(
         RankBm25(env, o.filter, terms, o.bm25, ranking, &weights, &all_idf));
   }
+  *matched = ranking->size();
   if (r.rerank_pool == 0 || ranking->empty()) return Status::OK();
   ScoreMap bm25;
   bm25.reserve(ranking->size() * 2);
@@ -209,7 +214,9 @@ Status RankText(const SearchEnv& env, const SearchOptions& o,
   size_t pool_size = std::min(order.size(), std::max(r.rerank_pool, o.offset + o.k));
   std::vector<Scored> pool(order.begin(), order.begin() + pool_size);
   Rescore c{env, o, query_terms, idf, ParseTimePhrases(o.query)};
-  MNEMO_RETURN_IF_ERROR(RescorePool(c, bm25, &pool));
+  size_t by_neighbour = 0;
+  MNEMO_RETURN_IF_ERROR(RescorePool(c, bm25, &pool, &by_neighbour));
+  *matched += by_neighbour;
   // Below the pool: the rest in bound order (records that match only
   // through a neighbour are left out there: unverified).
   for (size_t i = pool_size; i < order.size(); ++i) {

@@ -94,6 +94,19 @@ Status ValidateSearchOptions(const SearchOptions& o) {
     return Status::InvalidArgument(
         "search: BM25 needs 0 <= k1 < 100 and 0 <= b <= 1");
   }
+  const RankingOptions& r = o.ranking;
+  for (double w : {r.neighbour_weight, r.session_weight, r.role_weight,
+                   r.time_boost, r.prf_weight}) {
+    if (!(w >= 0 && w <= 1000)) {
+      return Status::InvalidArgument(
+          "search: ranking weights and the time boost must be 0..1000");
+    }
+  }
+  if (r.prf_docs > 1000 || r.prf_terms > 1000 || r.rerank_pool > 10000) {
+    return Status::InvalidArgument(
+        "search: prf_docs and prf_terms must be <= 1000, rerank_pool <= "
+        "10000");
+  }
   return Status::OK();
 }
 
@@ -183,8 +196,8 @@ Status StoreImpl::Search(const SearchOptions& options, SearchResult* result) {
   SearchEnv env{this, db_, cf(kPostings), options_.search_language};
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> ranking;
-  MNEMO_RETURN_IF_ERROR(RankText(env, options, terms, &ranking));
-  result->matched = ranking.size();
+  MNEMO_RETURN_IF_ERROR(
+      RankText(env, options, terms, &ranking, &result->matched));
   return CollectHits(env, options.filter, ranking, options.offset, options.k,
                      terms, options.snippet_bytes, result,
                      options.exact_count);
