@@ -2,7 +2,6 @@
 
 #include "search_eval.h"
 
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,18 +20,13 @@
 #include "mnemo/quote.h"
 #include "mnemo/search.h"
 #include "mnemo/store.h"
+#include "search_eval_internal.h"
 #include "workload/locomo.h"
 
 namespace mnemo::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Question {
-  std::string agent;  // sample_id
-  std::string text;
-  std::set<std::string> evidence;  // dia_ids
-};
 
 // Evidence entries are "D1:3", sometimes several in one string or with a
 // stray colon ("D:11:26"); every D<session>:<turn> found counts.
@@ -62,7 +56,8 @@ Status LoadQuestions(const std::string& path, std::vector<Question>* out) {
   if (doc.is_discarded() || !doc.is_array()) {
     return Status::InvalidArgument(QuoteForMessage(path) + " is not a LoCoMo JSON array");
   }
-  for (const auto& sample : doc) {
+  for (size_t conv = 0; conv < doc.size(); ++conv) {
+    const auto& sample = doc[conv];
     if (!sample.is_object() || !sample.contains("qa") || !sample["qa"].is_array()) continue;
     auto id = sample.find("sample_id");
     std::string agent = id != sample.end() && id->is_string() ? id->get<std::string>() : "";
@@ -75,35 +70,40 @@ Status LoadQuestions(const std::string& path, std::vector<Question>* out) {
       auto evidence = qa.find("evidence");
       Question q{agent, qa["question"].get<std::string>(),
                  evidence != qa.end() && evidence->is_array() ? ParseEvidence(*evidence)
-                                                               : std::set<std::string>()};
+                                                               : std::set<std::string>(),
+                 c, conv};
       if (!q.evidence.empty()) out->push_back(std::move(q));
     }
   }
   return Status::OK();
 }
 
-double Recall(const std::vector<std::string>& ranked, size_t k,
-              const std::set<std::string>& evidence) {
-  size_t found = 0;
-  for (size_t i = 0; i < ranked.size() && i < k; ++i) {
-    found += evidence.count(ranked[i]);
+// Adds one question's recall at every k under every definition.
+void Tally(const std::vector<std::string>& ranked,
+           const std::set<std::string>& evidence, RecallTally* tally) {
+  for (size_t ki = 0; ki < 3; ++ki) {
+    size_t found = 0;
+    for (size_t i = 0; i < ranked.size() && i < kRecallKs[ki]; ++i) {
+      found += evidence.count(ranked[i]);
+    }
+    tally->sum[kRecallFraction][ki] +=
+        static_cast<double>(found) / evidence.size();
+    tally->sum[kRecallAny][ki] += found > 0;
+    tally->sum[kRecallAll][ki] += found == evidence.size();
   }
-  return static_cast<double>(found) / evidence.size();
+  ++tally->questions;
 }
 
-// One engine under test: loads the records, answers a question.
-class Engine {
- public:
-  virtual ~Engine() = default;
-  virtual Status Load(const std::vector<Record>& records) = 0;
-  virtual Status Query(const Question& q, size_t k,
-                       std::vector<std::string>* dia_ids) = 0;
-};
-
+// mnemo's search under one configuration. The first engine opens and
+// loads the store; variants share it (Load is then a no-op).
 class MnemoEngine final : public Engine {
  public:
-  explicit MnemoEngine(std::string dir) : dir_(std::move(dir)) {}
+  MnemoEngine(std::string dir, MnemoVariant variant)
+      : dir_(std::move(dir)), variant_(std::move(variant)) {}
+  MnemoEngine(MnemoEngine* owner, MnemoVariant variant)
+      : owner_(owner), variant_(std::move(variant)) {}
   Status Load(const std::vector<Record>& records) override {
+    if (owner_ != nullptr) return Status::OK();
     MNEMO_RETURN_IF_ERROR(Store::Open(Options(), dir_, &store_));
     for (size_t i = 0; i < records.size(); i += 256) {
       std::vector<Record> batch(
@@ -121,8 +121,11 @@ class MnemoEngine final : public Engine {
     o.query = q.text;
     o.k = k;
     o.snippet_bytes = 0;
+    o.ranking = variant_.ranking;
+    o.bm25 = variant_.bm25;
     SearchResult result;
-    MNEMO_RETURN_IF_ERROR(store_->Search(o, &result));
+    Store* store = owner_ != nullptr ? owner_->store_.get() : store_.get();
+    MNEMO_RETURN_IF_ERROR(store->Search(o, &result));
     dia_ids->clear();
     for (const auto& hit : result.hits) {
       auto it = hit.record.metadata.find("dia_id");
@@ -133,123 +136,10 @@ class MnemoEngine final : public Engine {
 
  private:
   std::string dir_;
+  MnemoEngine* owner_ = nullptr;
+  MnemoVariant variant_;
   std::unique_ptr<Store> store_;
 };
-
-// SQLite FTS5, one table per conversation (its best case: no filter).
-class Fts5Engine final : public Engine {
- public:
-  Fts5Engine(std::string file, std::string tokenizer)
-      : file_(std::move(file)), tokenizer_(std::move(tokenizer)) {}
-  ~Fts5Engine() override {
-    for (auto& [agent, stmt] : queries_) sqlite3_finalize(stmt);
-    if (db_) sqlite3_close(db_);
-  }
-  Status Load(const std::vector<Record>& records) override;
-  Status Query(const Question& q, size_t k,
-               std::vector<std::string>* dia_ids) override;
-
- private:
-  Status Exec(const std::string& sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "?";
-      sqlite3_free(err);
-      return Status::IOError("sqlite: " + msg + " in: " + sql);
-    }
-    return Status::OK();
-  }
-  std::string Table(const std::string& agent) {
-    auto [it, added] = tables_.emplace(agent, tables_.size());
-    return "conv" + std::to_string(it->second);
-  }
-
-  std::string file_, tokenizer_;
-  sqlite3* db_ = nullptr;
-  std::map<std::string, size_t> tables_;
-  std::map<std::string, sqlite3_stmt*> queries_;
-};
-
-Status Fts5Engine::Load(const std::vector<Record>& records) {
-  if (sqlite3_open(file_.c_str(), &db_) != SQLITE_OK) {
-    return Status::IOError("cannot open " + file_);
-  }
-  MNEMO_RETURN_IF_ERROR(Exec("BEGIN"));
-  std::map<std::string, sqlite3_stmt*> inserts;
-  Status s;
-  for (const Record& r : records) {
-    sqlite3_stmt*& ins = inserts[r.ns.agent];
-    if (ins == nullptr) {
-      std::string t = Table(r.ns.agent);
-      s = Exec("CREATE VIRTUAL TABLE " + t +
-               " USING fts5(text, dia_id UNINDEXED, tokenize='" + tokenizer_ +
-               "')");
-      if (!s.ok()) break;
-      sqlite3_prepare_v2(db_, ("INSERT INTO " + t + " VALUES(?1, ?2)").c_str(),
-                         -1, &ins, nullptr);
-    }
-    auto it = r.metadata.find("dia_id");
-    std::string dia = it == r.metadata.end() ? "" : it->second;
-    sqlite3_bind_text(ins, 1, r.text.data(), static_cast<int>(r.text.size()),
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 2, dia.data(), static_cast<int>(dia.size()),
-                      SQLITE_TRANSIENT);
-    if (sqlite3_step(ins) != SQLITE_DONE) s = Status::IOError("sqlite insert");
-    sqlite3_reset(ins);
-    if (!s.ok()) break;
-  }
-  for (auto& [agent, stmt] : inserts) sqlite3_finalize(stmt);
-  MNEMO_RETURN_IF_ERROR(s);
-  return Exec("COMMIT");
-}
-
-// The question's words, quoted and OR-ed: "when" OR "did" OR ...
-std::string Fts5Query(const std::string& question) {
-  std::string out, word;
-  auto flush = [&] {
-    if (word.empty()) return;
-    if (!out.empty()) out += " OR ";
-    out += "\"" + word + "\"";
-    word.clear();
-  };
-  for (char c : question) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || u >= 0x80) word.push_back(c);
-    else flush();
-  }
-  flush();
-  return out;
-}
-
-Status Fts5Engine::Query(const Question& q, size_t k,
-                         std::vector<std::string>* dia_ids) {
-  dia_ids->clear();
-  sqlite3_stmt*& stmt = queries_[q.agent];
-  if (stmt == nullptr) {
-    std::string sql = "SELECT dia_id FROM " + Table(q.agent) + " WHERE " +
-                      Table(q.agent) + " MATCH ?1 ORDER BY bm25(" +
-                      Table(q.agent) + ") LIMIT ?2";
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      return Status::IOError(std::string("sqlite prepare: ") +
-                             sqlite3_errmsg(db_));
-    }
-  }
-  std::string match = Fts5Query(q.text);
-  if (match.empty()) return Status::OK();
-  sqlite3_bind_text(stmt, 1, match.data(), static_cast<int>(match.size()),
-                    SQLITE_TRANSIENT);
-  sqlite3_bind_int(stmt, 2, static_cast<int>(k));
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    dia_ids->emplace_back(
-        reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-  }
-  sqlite3_reset(stmt);
-  if (rc != SQLITE_DONE) {
-    return Status::IOError(std::string("sqlite query: ") + sqlite3_errmsg(db_));
-  }
-  return Status::OK();
-}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -259,23 +149,29 @@ double Percentile(std::vector<double> v, double p) {
 
 Status Measure(Engine* engine, const std::string& name,
                const std::vector<Record>& records,
-               const std::vector<Question>& questions, size_t k, int passes,
+               const std::vector<Question>& questions, int passes,
                SearchEvalRow* row) {
   row->engine = name;
   auto start = Clock::now();
   MNEMO_RETURN_IF_ERROR(engine->Load(records));
   row->ingest_s = std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> latencies;
   std::vector<std::string> ranked;
+  for (const Question& q : questions) {
+    MNEMO_RETURN_IF_ERROR(engine->Query(q, kRecallKs[2], &ranked));
+    for (int split : {0, q.conversation < 5 ? 1 : 2}) {
+      Tally(ranked, q.evidence, &row->tally[split][0]);
+      Tally(ranked, q.evidence, &row->tally[split][q.category]);
+    }
+  }
+  row->recall_at_5 = row->tally[0][0].Mean(kRecallFraction, 0);
+  row->recall_at_10 = row->tally[0][0].Mean(kRecallFraction, 1);
+  std::vector<double> latencies;
   for (int pass = 0; pass < passes; ++pass) {
     for (const Question& q : questions) {
       auto t0 = Clock::now();
-      MNEMO_RETURN_IF_ERROR(engine->Query(q, k, &ranked));
+      MNEMO_RETURN_IF_ERROR(engine->Query(q, 10, &ranked));
       latencies.push_back(
           std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-      if (pass != 0) continue;
-      row->recall_at_5 += Recall(ranked, 5, q.evidence) / questions.size();
-      row->recall_at_10 += Recall(ranked, 10, q.evidence) / questions.size();
     }
   }
   row->p50_us = Percentile(latencies, 0.50);
@@ -285,11 +181,10 @@ Status Measure(Engine* engine, const std::string& name,
 
 }  // namespace
 
-Status RunLocomoSearchEval(const std::string& path, size_t k,
+Status RunLocomoSearchEval(const std::string& path,
                            const SearchEvalOptions& options,
                            SearchEvalResult* result) {
   *result = SearchEvalResult();
-  if (k < 10) return Status::InvalidArgument("search eval: k must be >= 10");
   if (!std::filesystem::exists(path)) return Status::NotFound(path);
   std::vector<Record> records;
   workload::LocomoSummary summary;
@@ -319,18 +214,30 @@ Status RunLocomoSearchEval(const std::string& path, size_t k,
   cleanup();
   Status s;
   {
-    MnemoEngine mnemo((dir / "mnemo").string());
-    Fts5Engine plain((dir / "fts5.db").string(), "unicode61");
+    MnemoVariant plain;
+    plain.name = "mnemo bm25 only";
+    plain.ranking.rerank_pool = 0;
+    plain.ranking.prf_docs = 0;
+    MnemoEngine mnemo((dir / "mnemo").string(), {"mnemo", {}, {}});
+    Fts5Engine fts5((dir / "fts5.db").string(), "unicode61");
     Fts5Engine porter((dir / "fts5_porter.db").string(), "porter unicode61");
-    std::pair<Engine*, const char*> engines[] = {
-        {&mnemo, "mnemo bm25"},
-        {&plain, "sqlite fts5 (unicode61)"},
+    std::vector<std::unique_ptr<MnemoEngine>> more;
+    std::vector<std::pair<Engine*, std::string>> engines = {
+        {&mnemo, "mnemo"},
+        {&fts5, "sqlite fts5 (unicode61)"},
         {&porter, "sqlite fts5 (porter)"}};
-    for (auto [engine, name] : engines) {
+    std::vector<MnemoVariant> variants = {plain};
+    variants.insert(variants.end(), options.variants.begin(),
+                    options.variants.end());
+    for (const MnemoVariant& v : variants) {
+      more.push_back(std::make_unique<MnemoEngine>(&mnemo, v));
+      engines.emplace_back(more.back().get(), v.name);
+    }
+    for (const auto& [engine, name] : engines) {
       SearchEvalRow row;
-      s = Measure(engine, name, records, questions, k, passes, &row);
+      s = Measure(engine, name, records, questions, passes, &row);
       if (!s.ok()) break;
-      result->rows.push_back(row);
+      result->rows.push_back(std::move(row));
     }
   }
   cleanup();
@@ -342,36 +249,30 @@ Status RunSearchEval(const SearchEvalOptions& options,
                      std::map<std::string, double>* figures) {
   SearchEvalResult result;
   MNEMO_RETURN_IF_ERROR(
-      RunLocomoSearchEval(options.locomo_path, 10, options, &result));
+      RunLocomoSearchEval(options.locomo_path, options, &result));
   (*figures)["queries"] = static_cast<double>(result.questions);
   (*figures)["records"] = static_cast<double>(result.records);
-  const char* suffixes[] = {"", "_fts5", "_fts5_porter"};
-  for (size_t i = 0; i < result.rows.size() && i < 3; ++i) {
-    const SearchEvalRow& row = result.rows[i];
-    std::string sfx = suffixes[i];
+  const std::map<std::string, std::string> suffixes = {
+      {"mnemo", ""},
+      {"sqlite fts5 (unicode61)", "_fts5"},
+      {"sqlite fts5 (porter)", "_fts5_porter"},
+      {"mnemo bm25 only", "_bm25"}};
+  for (const SearchEvalRow& row : result.rows) {
+    auto it = suffixes.find(row.engine);
+    if (it == suffixes.end()) continue;
+    const std::string& sfx = it->second;
     (*figures)["recall5" + sfx] = row.recall_at_5;
     (*figures)["recall10" + sfx] = row.recall_at_10;
+    (*figures)["recall25" + sfx] = row.tally[0][0].Mean(kRecallFraction, 2);
+    for (int c = 1; c <= 4; ++c) {
+      (*figures)["recall10_cat" + std::to_string(c) + sfx] =
+          row.tally[0][c].Mean(kRecallFraction, 1);
+    }
     (*figures)["search_p50_ms" + sfx] = row.p50_us / 1000.0;
     (*figures)["search_p99_ms" + sfx] = row.p99_us / 1000.0;
     (*figures)["ingest_s" + sfx] = row.ingest_s;
   }
   return Status::OK();
-}
-
-std::string FormatSearchEvalTable(const SearchEvalResult& r) {
-  std::string out = "LoCoMo retrieval: " + std::to_string(r.records) +
-                    " turns, " + std::to_string(r.questions) +
-                    " questions (categories 1-4)\n\n"
-                    "| engine | recall@5 | recall@10 | p50 us | p99 us | "
-                    "ingest s |\n|---|---|---|---|---|---|\n";
-  char line[256];
-  for (const auto& row : r.rows) {
-    std::snprintf(line, sizeof(line), "| %s | %.3f | %.3f | %.0f | %.0f | %.2f |\n",
-                  row.engine.c_str(), row.recall_at_5, row.recall_at_10,
-                  row.p50_us, row.p99_us, row.ingest_s);
-    out += line;
-  }
-  return out;
 }
 
 }  // namespace mnemo::bench

@@ -52,10 +52,24 @@ bool PassesFilter(const Record& record, const SearchFilter& filter);
 std::vector<std::string> QueryTerms(const SearchEnv& env,
                                     std::string_view query);
 
-// BM25 ranking of every record holding a term (unsorted).
+// BM25 ranking of every record holding a term, best first. `weights`
+// (one per term, or null for 1) scale each term's share; `idf` (when not
+// null) receives each term's idf.
 Status RankBm25(const SearchEnv& env, const SearchFilter& filter,
                 const std::vector<std::string>& terms, const Bm25Params& bm25,
-                std::vector<Scored>* ranking);
+                std::vector<Scored>* ranking,
+                const std::vector<double>* weights = nullptr,
+                std::vector<double>* idf = nullptr);
+
+// The full-text ranking of a search: BM25 with the refinements of
+// options.ranking (search_rank.cc), best first: the best candidates
+// rescored (at least offset + k of them), then the other records holding
+// a query word in BM25 order. *matched: records holding a query word
+// (before the filter) plus those ranked for their neighbours alone, an
+// upper bound of the hits.
+Status RankText(const SearchEnv& env, const SearchOptions& options,
+                const std::vector<std::string>& terms,
+                std::vector<Scored>* ranking, size_t* matched);
 
 // Reads the records of a sorted ranking in order, keeps those that still
 // exist for the tenant and pass the filter, and fills result->hits with

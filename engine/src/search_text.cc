@@ -94,6 +94,19 @@ Status ValidateSearchOptions(const SearchOptions& o) {
     return Status::InvalidArgument(
         "search: BM25 needs 0 <= k1 < 100 and 0 <= b <= 1");
   }
+  const RankingOptions& r = o.ranking;
+  for (double w : {r.neighbour_weight, r.session_weight, r.role_weight,
+                   r.time_boost, r.prf_weight}) {
+    if (!(w >= 0 && w <= 1000)) {
+      return Status::InvalidArgument(
+          "search: ranking weights and the time boost must be 0..1000");
+    }
+  }
+  if (r.prf_docs > 1000 || r.prf_terms > 1000 || r.rerank_pool > 10000) {
+    return Status::InvalidArgument(
+        "search: prf_docs and prf_terms must be <= 1000, rerank_pool <= "
+        "10000");
+  }
   return Status::OK();
 }
 
@@ -135,8 +148,10 @@ std::vector<std::string> QueryTerms(const SearchEnv& env,
 
 Status RankBm25(const SearchEnv& env, const SearchFilter& filter,
                 const std::vector<std::string>& terms, const Bm25Params& bm25,
-                std::vector<Scored>* ranking) {
+                std::vector<Scored>* ranking,
+                const std::vector<double>* weights, std::vector<double>* idf) {
   ranking->clear();
+  if (idf != nullptr) idf->assign(terms.size(), 0.0);
   if (terms.empty()) return Status::OK();
   std::vector<std::string> agents;
   MNEMO_RETURN_IF_ERROR(FilterAgents(env, filter, &agents));
@@ -155,13 +170,16 @@ Status RankBm25(const SearchEnv& env, const SearchFilter& filter,
                               static_cast<double>(max_df));
   double avgdl = n > 0 ? std::max(1.0, lists.stats.total_length / n) : 1.0;
   std::unordered_map<RecordId, double> scores;
-  for (const auto& list : lists.lists) {
+  for (size_t t = 0; t < terms.size(); ++t) {
+    const auto& list = lists.lists[t];
     double df = static_cast<double>(list.size());
-    double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+    double term_idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+    if (idf != nullptr) (*idf)[t] = term_idf;
+    double weight = term_idf * (weights != nullptr ? (*weights)[t] : 1.0);
     for (const Posting& p : list) {
       double tf = p.tf;
       double norm = bm25.k1 * (1.0 - bm25.b + bm25.b * p.dl / avgdl);
-      scores[p.id] += idf * tf * (bm25.k1 + 1.0) / (tf + norm);
+      scores[p.id] += weight * tf * (bm25.k1 + 1.0) / (tf + norm);
     }
   }
   ranking->reserve(scores.size());
@@ -179,8 +197,7 @@ Status StoreImpl::Search(const SearchOptions& options, SearchResult* result) {
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> ranking;
   MNEMO_RETURN_IF_ERROR(
-      RankBm25(env, options.filter, terms, options.bm25, &ranking));
-  result->matched = ranking.size();
+      RankText(env, options, terms, &ranking, &result->matched));
   return CollectHits(env, options.filter, ranking, options.offset, options.k,
                      terms, options.snippet_bytes, result,
                      options.exact_count);

@@ -252,8 +252,9 @@ Status StoreImpl::HybridSearch(const SearchOptions& options,
   SearchEnv env{this, db_, cf(kPostings), options_.search_language};
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> text_rank, vector_rank;
+  size_t text_matched = 0;
   MNEMO_RETURN_IF_ERROR(
-      RankBm25(env, options.filter, terms, options.bm25, &text_rank));
+      RankText(env, options, terms, &text_rank, &text_matched));
   MNEMO_RETURN_IF_ERROR(RankVectors(env, options.filter, query, &vector_rank));
   SearchResult text, vec;  // filtered, so ranks count only eligible records
   MNEMO_RETURN_IF_ERROR(CollectHits(env, options.filter, text_rank, 0,

@@ -22,6 +22,9 @@ class SearchTest : public StoreTest {
     o.filter.agent = agent;
     o.query = query;
     o.k = k;
+    // Plain BM25: these tests pin the index and its scores; the ranking
+    // refinements have their own tests (search_rank_test.cc).
+    o.ranking.rerank_pool = 0;
     return Run(o);
   }
   SearchResult Run(const SearchOptions& o) {

@@ -120,6 +120,7 @@ TEST_F(VectorSearchTest, HybridFusesBothRankings) {
   SearchOptions o;
   o.filter.tenant = "t1";
   o.query = "kubernetes rollout";
+  o.ranking.rerank_pool = 0;  // plain BM25: no neighbour-found text hits
   VectorQuery q{{1, 0}, VectorMetric::kCosine};
   SearchResult r;
   ASSERT_TRUE(store_->HybridSearch(o, q, HybridOptions(), &r).ok());

@@ -324,6 +324,7 @@ std::vector<RecordId> SearchB(Store* store, const std::string& word) {
   search.filter.tenant = "t1";
   search.filter.agent = "b";
   search.query = word;
+  search.ranking.rerank_pool = 0;  // plain BM25: only records holding it
   search.k = 100;
   SearchResult result;
   EXPECT_TRUE(store->Search(search, &result).ok());

@@ -31,6 +31,7 @@ class DataSafety : public StoreTest {
     options.filter.tenant = tenant;
     options.query = word;
     options.k = 1000;
+    options.ranking.rerank_pool = 0;  // plain BM25: only records holding it
     SearchResult result;
     Status s = store_->Search(options, &result);
     EXPECT_TRUE(s.ok()) << s.ToString();

@@ -53,11 +53,52 @@ struct Bm25Params {
   double b = 0.75;
 };
 
+// Query-time refinements over plain BM25 (no index change: stores of any
+// age get them). Each was kept because it raised LoCoMo recall; the eval
+// (mnemo-search-eval) prints the gain of each. A weight of 0 turns one off.
+// They read the records of the best `rerank_pool` candidates (a read each).
+struct RankingOptions {
+  // Neighbour context: a record also scores this share of the BM25 scores
+  // of the records just before and after it (adjacent ids of the same
+  // agent and session: turns written in order), so an answer is found by
+  // the words of the question it replies to.
+  // Default: 0.5
+  double neighbour_weight = 0.5;
+  // Session evidence: a record also scores this share of the best score
+  // among the candidates of its session.
+  // Default: 0.5
+  double session_weight = 0.5;
+  // Speaker field: a query word that is the record's role (a speaker's
+  // name) adds this times the word's BM25 idf (BM25F-style field weight).
+  // Default: 2
+  double role_weight = 2.0;
+  // Time phrases in the query ("in May 2023", "on 8 May, 2023", "in
+  // June"): a record whose event time falls in the named period has its
+  // score multiplied by 1 + time_boost (a boost, not a filter: the event a
+  // question names is often told of a little later).
+  // Default: 1
+  double time_boost = 1.0;
+  // Pseudo-relevance feedback (RM3-style): the `prf_terms` best terms of
+  // the top `prf_docs` hits are added to the query at `prf_weight` and
+  // the query is ranked again (prf_docs 0: off).
+  // Default: 0 (measured: no gain on LoCoMo)
+  size_t prf_docs = 0;
+  size_t prf_terms = 10;
+  double prf_weight = 0.3;
+  // Candidates (best BM25 first) whose records are read to apply the
+  // neighbour, session, speaker and time refinements; the rest keep their
+  // BM25 order below them. 0 turns all four off.
+  // Default: 64
+  size_t rerank_pool = 64;
+};
+
 struct SearchOptions {
   SearchFilter filter;
   // Free text; analyzed exactly as records are (Unicode case folding,
   // Snowball stemming in Options::search_language, stop words dropped).
-  // A query with no indexable word matches nothing (OK, no hits).
+  // A query with no indexable word matches nothing (OK, no hits). A hit
+  // holds a query word, or (neighbour context, RankingOptions) is next to
+  // records that do in its session.
   std::string query;
   // Page size and position: hits [offset, offset + k) of the full ranking.
   // k: 1..1000. Rankings are deterministic (ties go to the newer record),
@@ -65,6 +106,7 @@ struct SearchOptions {
   size_t k = 10;
   size_t offset = 0;
   Bm25Params bm25;
+  RankingOptions ranking;
   // Length of SearchHit::snippet in bytes (0: no snippet).
   // Default: 160
   size_t snippet_bytes = 160;
@@ -92,7 +134,8 @@ struct SearchHit {
 
 struct SearchResult {
   std::vector<SearchHit> hits;
-  // Records that match (at least one query word; for VectorSearch every
+  // Records that match (at least one query word, or found through their
+  // neighbours; for VectorSearch every
   // record with an embedding; for HybridSearch the fused candidates). With
   // SearchOptions::exact_count, only those that pass the filter: all pages
   // of this query on an unchanged store then hold this many hits together.
