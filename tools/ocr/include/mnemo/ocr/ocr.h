@@ -126,6 +126,10 @@ struct CerCount {
   CerCount& operator+=(const CerCount& other);
 };
 
+// The code points of UTF-8 `text` (e.g. to fill CerOptions::excluded from a
+// flag); each malformed byte becomes U+FFFD.
+std::u32string CodePoints(std::string_view text);
+
 // The normalised form of `text` (see CerOptions), UTF-8. Malformed UTF-8
 // bytes count as one U+FFFD each.
 std::string NormalizeForCer(std::string_view text, const CerOptions& options);
