@@ -98,7 +98,7 @@ void PrintText(const VerifyReport& r) {
 }
 
 int RunVerify(const VerifyArgs& args) {
-  if (args.ocr.enabled) LimitOcrThreads();
+  if (args.ocr.enabled) ocr::RunOcrSingleThreaded();
   std::unique_ptr<Store> store;
   int rc = OpenStore(args.db, args.repair ? OpenMode::kWrite
                                           : OpenMode::kReadOnly, &store);

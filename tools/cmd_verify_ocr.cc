@@ -5,15 +5,8 @@
 
 #include "cmd_verify_ocr.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "cli_util.h"
 #include "mnemo/codec/png.h"
@@ -94,24 +87,6 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 }  // namespace
-
-void LimitOcrThreads() {
-  if (std::getenv("OMP_THREAD_LIMIT") != nullptr) return;
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  const std::string cmdline((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-  std::vector<char*> argv;
-  for (size_t i = 0; i < cmdline.size(); i += std::strlen(&cmdline[i]) + 1) {
-    argv.push_back(const_cast<char*>(&cmdline[i]));
-  }
-  if (argv.empty()) return;
-  argv.push_back(nullptr);
-  if (setenv("OMP_THREAD_LIMIT", "1", 1) != 0) return;
-  std::fflush(nullptr);
-  execv("/proc/self/exe", argv.data());
-  // Still here: run on with the limit unset for this process (slower only).
-  unsetenv("OMP_THREAD_LIMIT");
-}
 
 Status RunOcrAudit(Store& store, const OcrAuditArgs& args, OcrAuditReport* report) {
   const auto start = std::chrono::steady_clock::now();

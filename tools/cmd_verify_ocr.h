@@ -57,16 +57,6 @@ struct OcrAuditReport {
   uint64_t unreadable = 0;  // legible pages that failed to decode/read
 };
 
-// Tesseract parallelises inside a page with OpenMP threads that spin while
-// they wait; on a busy or small machine that makes a page 3-5x slower
-// (measured: 16 s vs 3.2 s per 1024x1024 page read at 3x on 2 shared
-// cores), and the OpenMP runtime reads its thread limit from the
-// environment only when it loads, before main(). So, unless the caller set
-// OMP_THREAD_LIMIT, this sets it to 1 and re-executes the same command line
-// (/proc/self/exe); it returns only when that is not needed or not
-// possible. Call before anything is printed or opened.
-void LimitOcrThreads();
-
 // Reads the pages. Fails (Status) only when OCR cannot start (e.g. no
 // language data) or the store cannot list its pages; a page that cannot be
 // read is recorded in its result.
