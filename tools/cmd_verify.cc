@@ -146,6 +146,7 @@ void AddOcrOptions(CLI::App& cmd, OcrAuditArgs* ocr) {
   cmd.add_option("--sample", ocr->sample,
                  "With --ocr: read this many pages of each tier, a fixed "
                  "sample (default 0: all)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
       ->needs(flag);
   cmd.add_option("--max-cer", ocr->max_cer,
                  "With --ocr: fail when legible pages read above this CER "

@@ -26,12 +26,12 @@ uint64_t SampleKey(uint64_t page_id) {
 }
 
 // `sample` pages of `pages` (all when 0 or more than there are).
-void TakeSample(uint64_t sample, std::vector<PageInfo>* pages) {
-  if (sample == 0 || sample >= pages->size()) return;
+void TakeSample(int64_t sample, std::vector<PageInfo>* pages) {
+  if (sample <= 0 || static_cast<uint64_t>(sample) >= pages->size()) return;
   std::sort(pages->begin(), pages->end(), [](const PageInfo& a, const PageInfo& b) {
     return SampleKey(a.page_id) < SampleKey(b.page_id);
   });
-  pages->resize(sample);
+  pages->resize(static_cast<size_t>(sample));
 }
 
 // The text drawn on the page: the manifest's laid-out text.

@@ -29,7 +29,7 @@ struct OcrAuditArgs {
   // 0: every page; else this many pages of each tier (pixels, decayed),
   // chosen by a fixed hash of the page id (the same store gives the same
   // sample on every run).
-  uint64_t sample = 0;
+  int64_t sample = 0;
   double max_cer = kDefaultMaxCer;
   int psm = 6;      // 6: one block; 3: automatic segmentation (columns)
   int upscale = 3;  // the targets are measured at 3x
