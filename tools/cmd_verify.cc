@@ -115,7 +115,9 @@ int RunVerify(const VerifyArgs& args) {
   OcrAuditReport ocr;
   if (args.ocr.enabled) {
     s = RunOcrAudit(*store, args.ocr, &ocr);
-    if (!s.ok()) return Fail(kExitRuntime, "store " + args.db + ": --ocr: " + s.ToString());
+    if (!s.ok()) {
+      return Fail(kExitRuntime, "store " + args.db + ": --ocr: " + s.ToString());
+    }
   }
   if (args.json) {
     nlohmann::ordered_json j = VerifyJson(report);

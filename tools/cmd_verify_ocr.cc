@@ -28,9 +28,10 @@ uint64_t SampleKey(uint64_t page_id) {
 // `sample` pages of `pages` (all when 0 or more than there are).
 void TakeSample(int64_t sample, std::vector<PageInfo>* pages) {
   if (sample <= 0 || static_cast<uint64_t>(sample) >= pages->size()) return;
-  std::sort(pages->begin(), pages->end(), [](const PageInfo& a, const PageInfo& b) {
-    return SampleKey(a.page_id) < SampleKey(b.page_id);
-  });
+  std::sort(pages->begin(), pages->end(),
+            [](const PageInfo& a, const PageInfo& b) {
+              return SampleKey(a.page_id) < SampleKey(b.page_id);
+            });
   pages->resize(static_cast<size_t>(sample));
 }
 
@@ -45,14 +46,17 @@ Status ReferenceText(const PageData& page, std::string* text) {
   return Status::OK();
 }
 
-Status ReadOnePage(Store& store, ocr::OcrEngine& engine, const OcrAuditArgs& args,
-                   const ocr::CerOptions& cer, OcrPageResult* result) {
+Status ReadOnePage(Store& store, ocr::OcrEngine& engine,
+                   const OcrAuditArgs& args, const ocr::CerOptions& cer,
+                   OcrPageResult* result) {
   PageData page;
-  MNEMO_RETURN_IF_ERROR(store.GetPage(result->info.ns.tenant, result->info.page_id, &page));
+  MNEMO_RETURN_IF_ERROR(
+      store.GetPage(result->info.ns.tenant, result->info.page_id, &page));
   std::string reference;
   MNEMO_RETURN_IF_ERROR(ReferenceText(page, &reference));
   codec::GrayImage image;
-  MNEMO_RETURN_IF_ERROR(codec::DecodePng(page.png, codec::DecodeLimits(), &image));
+  MNEMO_RETURN_IF_ERROR(
+      codec::DecodePng(page.png, codec::DecodeLimits(), &image));
   std::string text;
   ocr::OcrRequest request;
   request.psm = args.psm;
@@ -63,8 +67,8 @@ Status ReadOnePage(Store& store, ocr::OcrEngine& engine, const OcrAuditArgs& arg
 }
 
 // The pages to read, by page id: the sample of each tier.
-Status ChoosePages(Store& store, const OcrAuditArgs& args, OcrAuditReport* report,
-                   std::vector<PageInfo>* chosen) {
+Status ChoosePages(Store& store, const OcrAuditArgs& args,
+                   OcrAuditReport* report, std::vector<PageInfo>* chosen) {
   std::vector<PageInfo> all;
   MNEMO_RETURN_IF_ERROR(store.ListPages("", "", &all));
   std::vector<PageInfo> legible, decayed;
@@ -78,17 +82,21 @@ Status ChoosePages(Store& store, const OcrAuditArgs& args, OcrAuditReport* repor
   chosen->assign(legible.begin(), legible.end());
   chosen->insert(chosen->end(), decayed.begin(), decayed.end());
   std::sort(chosen->begin(), chosen->end(),
-            [](const PageInfo& a, const PageInfo& b) { return a.page_id < b.page_id; });
+            [](const PageInfo& a, const PageInfo& b) {
+              return a.page_id < b.page_id;
+            });
   return Status::OK();
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 }  // namespace
 
-Status RunOcrAudit(Store& store, const OcrAuditArgs& args, OcrAuditReport* report) {
+Status RunOcrAudit(Store& store, const OcrAuditArgs& args,
+                   OcrAuditReport* report) {
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<ocr::OcrEngine> engine;
   ocr::OcrOptions options;

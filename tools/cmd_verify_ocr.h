@@ -47,8 +47,8 @@ struct OcrPageResult {
 
 struct OcrAuditReport {
   std::string tesseract_version;
-  uint64_t legible_pages = 0;  // pixels-tier pages in the store
-  uint64_t decayed_pages = 0;  // decayed-tier pages in the store
+  uint64_t legible_pages = 0;        // pixels-tier pages in the store
+  uint64_t decayed_pages = 0;        // decayed-tier pages in the store
   std::vector<OcrPageResult> pages;  // those read, by page id
   double seconds = 0;
   // Sums over the legible (pixels-tier) pages read.

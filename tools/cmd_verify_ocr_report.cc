@@ -61,7 +61,8 @@ nlohmann::ordered_json PageJson(const OcrPageResult& p, double max_cer) {
     j["error"] = p.error;
   } else {
     j.update(CerJson(p.cer));
-    j["above_max_cer"] = p.info.tier != Tier::kDecayed && p.cer.rate() > max_cer;
+    j["above_max_cer"] =
+        p.info.tier != Tier::kDecayed && p.cer.rate() > max_cer;
   }
   j["seconds"] = p.seconds;
   return j;
@@ -80,9 +81,12 @@ std::string CerText(const ocr::CerCount& c) {
 
 void PrintPage(const OcrPageResult& p, double max_cer) {
   const bool decayed = p.info.tier == Tier::kDecayed;
-  std::string what = p.error.empty() ? CerText(p.cer) : "unreadable: " + p.error;
-  if (decayed) what += " [decayed: blurred on purpose, not counted]";
-  else if (p.error.empty() && p.cer.rate() > max_cer) what += " [above --max-cer]";
+  std::string what =
+      p.error.empty() ? CerText(p.cer) : "unreadable: " + p.error;
+  if (decayed)
+    what += " [decayed: blurred on purpose, not counted]";
+  else if (p.error.empty() && p.cer.rate() > max_cer)
+    what += " [above --max-cer]";
   std::printf("page %llu %s/%s %s %s %dx%d: %s, %.2f s\n",
               static_cast<unsigned long long>(p.info.page_id),
               p.info.ns.tenant.c_str(), p.info.ns.agent.c_str(),
@@ -93,12 +97,14 @@ void PrintPage(const OcrPageResult& p, double max_cer) {
 void PrintAgent(const AgentKey& key, const AgentTotals& a) {
   std::string line = "agent " + key.first + "/" + key.second + ":";
   if (a.legible_pages + a.unreadable > 0) {
-    line += " " + std::to_string(a.legible_pages) + " legible pages, " + CerText(a.legible);
+    line += " " + std::to_string(a.legible_pages) + " legible pages, " +
+            CerText(a.legible);
   }
   if (a.unreadable) line += ", " + std::to_string(a.unreadable) + " unreadable";
   if (a.decayed_pages) {
     line += std::string(a.legible_pages + a.unreadable ? ";" : "") + " " +
-            std::to_string(a.decayed_pages) + " decayed pages, " + CerText(a.decayed);
+            std::to_string(a.decayed_pages) + " decayed pages, " +
+            CerText(a.decayed);
   }
   std::printf("%s\n", line.c_str());
 }
@@ -133,7 +139,8 @@ nlohmann::ordered_json OcrAuditJson(const OcrAuditReport& report,
   j["decayed"]["pages_read"] = report.pages.size() - LegibleRead(report);
   j["decayed"]["note"] = kDecayedNote;
   j["seconds"] = report.seconds;
-  j["seconds_per_page"] = report.pages.empty() ? 0.0 : report.seconds / report.pages.size();
+  j["seconds_per_page"] =
+      report.pages.empty() ? 0.0 : report.seconds / report.pages.size();
   j["agents"] = nlohmann::ordered_json::array();
   for (const auto& [key, a] : PerAgent(report)) {
     nlohmann::ordered_json agent;
@@ -147,24 +154,29 @@ nlohmann::ordered_json OcrAuditJson(const OcrAuditReport& report,
     j["agents"].push_back(std::move(agent));
   }
   j["pages"] = nlohmann::ordered_json::array();
-  for (const auto& p : report.pages) j["pages"].push_back(PageJson(p, args.max_cer));
+  for (const auto& p : report.pages)
+    j["pages"].push_back(PageJson(p, args.max_cer));
   return j;
 }
 
 void PrintOcrAudit(const OcrAuditReport& report, const OcrAuditArgs& args) {
   for (const auto& p : report.pages) PrintPage(p, args.max_cer);
   for (const auto& [key, a] : PerAgent(report)) PrintAgent(key, a);
-  const double per_page = report.pages.empty() ? 0 : report.seconds / report.pages.size();
-  std::printf("ocr (tesseract %s, psm %d, upscale %dx): %llu of %llu legible pages read, "
-              "%s, max-cer %s: %s; %.2f s per page\n",
-              report.tesseract_version.c_str(), args.psm, args.upscale,
-              static_cast<unsigned long long>(LegibleRead(report)),
-              static_cast<unsigned long long>(report.legible_pages),
-              CerText(report.legible).c_str(), Percent(args.max_cer).c_str(),
-              OcrAuditPassed(report, args) ? "ok" : "FAILED", per_page);
+  const double per_page =
+      report.pages.empty() ? 0 : report.seconds / report.pages.size();
+  std::printf(
+      "ocr (tesseract %s, psm %d, upscale %dx): %llu of %llu legible pages "
+      "read, "
+      "%s, max-cer %s: %s; %.2f s per page\n",
+      report.tesseract_version.c_str(), args.psm, args.upscale,
+      static_cast<unsigned long long>(LegibleRead(report)),
+      static_cast<unsigned long long>(report.legible_pages),
+      CerText(report.legible).c_str(), Percent(args.max_cer).c_str(),
+      OcrAuditPassed(report, args) ? "ok" : "FAILED", per_page);
   if (report.decayed_pages > 0) {
     std::printf("ocr: %llu of %llu decayed pages read, %s; %s\n",
-                static_cast<unsigned long long>(report.pages.size() - LegibleRead(report)),
+                static_cast<unsigned long long>(report.pages.size() -
+                                                LegibleRead(report)),
                 static_cast<unsigned long long>(report.decayed_pages),
                 CerText(report.decayed).c_str(), kDecayedNote);
   }
@@ -178,14 +190,20 @@ std::string OcrAuditFailure(const std::string& db, const OcrAuditReport& report,
     if (p.info.tier == Tier::kDecayed) continue;
     const bool bad = !p.error.empty() || p.cer.rate() > args.max_cer;
     if (!bad || ++listed > 5) continue;
-    pages += (pages.empty() ? "" : ", ") + std::string("page ") +
-             std::to_string(p.info.page_id) + " (" +
-             (p.error.empty() ? Percent(p.cer.rate()) : std::string("unreadable")) + ")";
+    pages +=
+        (pages.empty() ? "" : ", ") + std::string("page ") +
+        std::to_string(p.info.page_id) + " (" +
+        (p.error.empty() ? Percent(p.cer.rate()) : std::string("unreadable")) +
+        ")";
   }
   if (listed > 5) pages += ", ...";
-  return "store " + db + ": OCR of legible pages reads at " + CerText(report.legible) +
-         (report.unreadable ? ", " + std::to_string(report.unreadable) + " unreadable" : "") +
-         ", above --max-cer " + Percent(args.max_cer) + (pages.empty() ? "" : ": " + pages);
+  return "store " + db + ": OCR of legible pages reads at " +
+         CerText(report.legible) +
+         (report.unreadable
+              ? ", " + std::to_string(report.unreadable) + " unreadable"
+              : "") +
+         ", above --max-cer " + Percent(args.max_cer) +
+         (pages.empty() ? "" : ": " + pages);
 }
 
 }  // namespace mnemo::cli

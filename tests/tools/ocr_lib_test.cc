@@ -56,7 +56,8 @@ TEST(CharErrorRateTest, WhitespaceRunsFold) {
 }
 
 TEST(CharErrorRateTest, TypographyFoldsButBacktickStaysAnError) {
-  EXPECT_EQ(Cer("\"it's\" - fine", "\u201cit\u2019s\u201d \u2014 fine").edits, 0u);
+  EXPECT_EQ(Cer("\"it's\" - fine", "\u201cit\u2019s\u201d \u2014 fine").edits,
+            0u);
   EXPECT_EQ(Cer("office flow", "o\ufb03ce \ufb02ow").edits, 0u);
   EXPECT_EQ(Cer("it's", "it`s").edits, 1u);  // a real misreading
   CerOptions exact;
@@ -66,13 +67,15 @@ TEST(CharErrorRateTest, TypographyFoldsButBacktickStaysAnError) {
 
 TEST(CharErrorRateTest, ExcludedLayoutMarksAreIgnoredOnBothSides) {
   CerOptions marks;
-  marks.excluded = CodePoints("\u00b7\u00b6");  // flow delimiter, paragraph mark
+  marks.excluded =
+      CodePoints("\u00b7\u00b6");  // flow delimiter, paragraph mark
   // The marks count when not excluded ...
   EXPECT_EQ(Cer("one \u00b7 two\u00b6", "one two").edits, 3u);
   // ... and vanish when excluded, wherever either side has them.
   EXPECT_EQ(Cer("one \u00b7 two\u00b6", "one two", marks).edits, 0u);
   EXPECT_EQ(Cer("one two", "one\u00b7two", marks).edits, 0u);
-  EXPECT_EQ(Cer("one \u00b7 two", "one - two", marks).edits, 2u);  // "-" is read
+  EXPECT_EQ(Cer("one \u00b7 two", "one - two", marks).edits,
+            2u);  // "-" is read
 }
 
 TEST(CharErrorRateTest, CountsAggregate) {
@@ -84,8 +87,13 @@ TEST(CharErrorRateTest, CountsAggregate) {
 }
 
 TEST(CharErrorRateTest, MalformedUtf8IsComparedNotRejected) {
-  EXPECT_EQ(CodePoints("a\xff" "b").size(), 3u);
-  EXPECT_EQ(CodePoints("a\xff" "b")[1], U'\uFFFD');
+  EXPECT_EQ(CodePoints("a\xff"
+                       "b")
+                .size(),
+            3u);
+  EXPECT_EQ(CodePoints("a\xff"
+                       "b")[1],
+            U'\uFFFD');
   EXPECT_EQ(Cer("a\xe2\x82", "a").edits, 2u);  // truncated sequence: 2 bytes
 }
 
@@ -98,7 +106,8 @@ codec::GrayImage Gradient(int w, int h) {
   codec::GrayImage img;
   img.Reset(w, h, 255);
   for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) img.Row(y)[x] = static_cast<uint8_t>((x * 37 + y * 11) % 256);
+    for (int x = 0; x < w; ++x)
+      img.Row(y)[x] = static_cast<uint8_t>((x * 37 + y * 11) % 256);
   }
   return img;
 }
@@ -149,11 +158,14 @@ class OcrEngineTest : public ::testing::Test {
   // The first page of the prose corpus, rendered with the base profile.
   codec::Page ProsePage() {
     std::unique_ptr<codec::Renderer> renderer;
-    EXPECT_TRUE(codec::Renderer::Create(*codec::FindProfile("base"), &renderer).ok());
+    EXPECT_TRUE(
+        codec::Renderer::Create(*codec::FindProfile("base"), &renderer).ok());
     std::vector<codec::Page> pages;
     const std::string prose = codec::test::ReadCodecData("prose.txt");
     EXPECT_FALSE(prose.empty()) << "tests/codec/data/prose.txt missing";
-    EXPECT_TRUE(renderer->Pack(codec::test::ParagraphItems(prose, 3000, false), &pages).ok());
+    EXPECT_TRUE(
+        renderer->Pack(codec::test::ParagraphItems(prose, 3000, false), &pages)
+            .ok());
     EXPECT_FALSE(pages.empty());
     return pages.empty() ? codec::Page() : std::move(pages[0]);
   }
@@ -208,8 +220,10 @@ TEST_F(OcrEngineTest, BlankPageReadsNothingAndBadRequestsAreRefused) {
   bad.crop = CropRect{250, 0, 100, 10};
   Status s = engine_->Read(blank, bad, &text);
   EXPECT_TRUE(s.IsInvalidArgument());
-  EXPECT_NE(s.ToString().find("crop 100x10+250+0"), std::string::npos) << s.ToString();
-  EXPECT_TRUE(engine_->Read(codec::GrayImage(), OcrRequest(), &text).IsInvalidArgument());
+  EXPECT_NE(s.ToString().find("crop 100x10+250+0"), std::string::npos)
+      << s.ToString();
+  EXPECT_TRUE(engine_->Read(codec::GrayImage(), OcrRequest(), &text)
+                  .IsInvalidArgument());
 }
 
 TEST(OcrEngineOpenTest, MissingLanguageDataIsNotFoundNamingIt) {

@@ -31,10 +31,11 @@ constexpr Micros kDay = 86'400'000'000LL;
 constexpr Micros kNow = 1717200000LL * 1000000;  // 2024-06-01T00:00:00Z
 
 // Prose paragraphs of tests/codec/data as records of one agent.
-std::vector<Record> Paragraphs(const std::string& agent, size_t chars, Micros when,
-                               size_t skip) {
+std::vector<Record> Paragraphs(const std::string& agent, size_t chars,
+                               Micros when, size_t skip) {
   const std::string prose = codec::test::ReadCodecData("prose.txt");
-  std::vector<codec::PageItem> items = codec::test::ParagraphItems(prose, chars + 4000, false);
+  std::vector<codec::PageItem> items =
+      codec::test::ParagraphItems(prose, chars + 4000, false);
   std::vector<Record> out;
   size_t total = 0;
   for (size_t i = skip; i < items.size() && total < chars; ++i) {
@@ -63,8 +64,10 @@ class VerifyOcrTest : public ::testing::Test {
     }
     dir_ = new TempDir();
     std::vector<Record> records = Paragraphs("a", 14000, kNow - 30 * kDay, 0);
-    for (Record& r : Paragraphs("b", 3000, kNow - 20 * kDay, 3)) records.push_back(r);
-    for (Record& r : Paragraphs("old", 2500, kNow - 400 * kDay, 6)) records.push_back(r);
+    for (Record& r : Paragraphs("b", 3000, kNow - 20 * kDay, 3))
+      records.push_back(r);
+    for (Record& r : Paragraphs("old", 2500, kNow - 400 * kDay, 6))
+      records.push_back(r);
     std::unique_ptr<Store> store;
     ASSERT_TRUE(Store::Open(Options(), Src(), &store).ok());
     ASSERT_TRUE(store->PutBatch(WriteOptions(), records, nullptr).ok());
@@ -82,18 +85,20 @@ class VerifyOcrTest : public ::testing::Test {
     skip_reason_ = nullptr;
   }
   void SetUp() override {
-    if (skip_reason_) GTEST_SKIP() << "no Tesseract eng data: " << *skip_reason_;
+    if (skip_reason_)
+      GTEST_SKIP() << "no Tesseract eng data: " << *skip_reason_;
   }
   static std::string Src() { return dir_->Sub("src"); }
 
   // A copy of the store (through dump/import with pages) in which the PNG
   // of the first page of `tier` is blank paper of the same size; *page
   // receives its id.
-  std::string CopyWithBlankPage(const std::string& name, const std::string& tier,
-                                std::string* page) {
-    const std::string pages = dir_->Sub(name + "-pages"), dump = dir_->Sub(name + ".jsonl");
-    CliResult r = Mnemo("dump --db " + Q(Src()) + " --include-pages " + Q(pages) +
-                        " --out " + Q(dump));
+  std::string CopyWithBlankPage(const std::string& name,
+                                const std::string& tier, std::string* page) {
+    const std::string pages = dir_->Sub(name + "-pages"),
+                      dump = dir_->Sub(name + ".jsonl");
+    CliResult r = Mnemo("dump --db " + Q(Src()) + " --include-pages " +
+                        Q(pages) + " --out " + Q(dump));
     EXPECT_EQ(r.code, 0) << r.err;
     std::set<std::string> jsons;
     for (const auto& e : fs::directory_iterator(pages)) {
@@ -127,7 +132,8 @@ TempDir* VerifyOcrTest::dir_ = nullptr;
 std::string* VerifyOcrTest::skip_reason_ = nullptr;
 
 TEST_F(VerifyOcrTest, CleanStoreReadsBelowTheThresholdAndExitsZero) {
-  CliResult r = Mnemo("verify --db " + Q(Src()) + " --ocr --json");  // defaults: psm 6, 3x
+  CliResult r = Mnemo("verify --db " + Q(Src()) +
+                      " --ocr --json");  // defaults: psm 6, 3x
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   const Json j = Json::parse(r.out);
   EXPECT_TRUE(j["ok"].get<bool>());  // the structural checks are still there
@@ -140,10 +146,12 @@ TEST_F(VerifyOcrTest, CleanStoreReadsBelowTheThresholdAndExitsZero) {
   EXPECT_GE(o["legible"]["pages"].get<int>(), 3);
   EXPECT_EQ(o["legible"]["pages_read"], o["legible"]["pages"]);
   EXPECT_GE(o["decayed"]["pages_read"].get<int>(), 1);
-  EXPECT_NE(o["decayed"]["note"].get<std::string>().find("not counted"), std::string::npos);
+  EXPECT_NE(o["decayed"]["note"].get<std::string>().find("not counted"),
+            std::string::npos);
   std::set<std::string> agents;
-  for (const Json& a : o["agents"]) agents.insert(a["tenant"].get<std::string>() + "/" +
-                                                  a["agent"].get<std::string>());
+  for (const Json& a : o["agents"])
+    agents.insert(a["tenant"].get<std::string>() + "/" +
+                  a["agent"].get<std::string>());
   EXPECT_EQ(agents, (std::set<std::string>{"t1/a", "t1/b", "t1/old"}));
   for (const Json& p : o["pages"]) {
     EXPECT_TRUE(p.contains("cer")) << p.dump();
@@ -152,7 +160,8 @@ TEST_F(VerifyOcrTest, CleanStoreReadsBelowTheThresholdAndExitsZero) {
     }
   }
   std::printf("clean store: legible CER %.3f%% over %d pages, decayed %.1f%%\n",
-              100 * o["legible"]["cer"].get<double>(), o["legible"]["pages"].get<int>(),
+              100 * o["legible"]["cer"].get<double>(),
+              o["legible"]["pages"].get<int>(),
               100 * o["decayed"]["cer"].get<double>());
 }
 
@@ -161,9 +170,11 @@ TEST_F(VerifyOcrTest, BlankDecayedPageIsReportedApartAndDoesNotFail) {
   const std::string db = CopyWithBlankPage("blank-decayed", "decayed", &page);
   CliResult r = Mnemo("verify --db " + Q(db) + " --ocr --upscale 1");
   ASSERT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("page " + page + " t1/old decayed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("page " + page + " t1/old decayed"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("CER 100.00%"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("not counted against --max-cer"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not counted against --max-cer"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("max-cer 2.00%: ok"), std::string::npos) << r.out;
 }
 
@@ -173,7 +184,8 @@ TEST_F(VerifyOcrTest, BlankLegiblePageFailsNamingThePage) {
   CliResult r = Mnemo("verify --db " + Q(db) + " --ocr --upscale 1");
   ASSERT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("mnemo: store " + db), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("page " + page + " (100.00%)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("page " + page + " (100.00%)"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.out.find("page " + page), std::string::npos);
   EXPECT_NE(r.out.find("[above --max-cer]"), std::string::npos) << r.out;
   // A threshold above what the blank page costs passes the same store.
@@ -182,12 +194,14 @@ TEST_F(VerifyOcrTest, BlankLegiblePageFailsNamingThePage) {
 }
 
 std::vector<std::string> SampledPages(const std::string& db) {
-  CliResult r = Mnemo("verify --db " + Q(db) + " --ocr --sample 1 --upscale 1 --json");
+  CliResult r =
+      Mnemo("verify --db " + Q(db) + " --ocr --sample 1 --upscale 1 --json");
   EXPECT_EQ(r.code, 0) << r.err;
   std::vector<std::string> pages;
   const Json j = Json::parse(r.out);
   for (const Json& p : j["ocr"]["pages"]) {
-    pages.push_back(p["page"].get<std::string>() + " " + p["tier"].get<std::string>());
+    pages.push_back(p["page"].get<std::string>() + " " +
+                    p["tier"].get<std::string>());
   }
   return pages;
 }
@@ -201,16 +215,19 @@ TEST_F(VerifyOcrTest, SampleIsFixedAndTakesEachTier) {
 
 TEST_F(VerifyOcrTest, BadFlagsAreUsageErrors) {
   const std::string db = " --db " + Q(Src());
-  for (const char* flags : {"--ocr --psm 4", "--ocr --upscale 0", "--ocr --upscale 5",
-                            "--ocr --max-cer 1.5", "--ocr --max-cer x", "--ocr --sample -1",
-                            "--sample 3", "--psm 3", "--max-cer 0.1", "--upscale 2"}) {
+  for (const char* flags :
+       {"--ocr --psm 4", "--ocr --upscale 0", "--ocr --upscale 5",
+        "--ocr --max-cer 1.5", "--ocr --max-cer x", "--ocr --sample -1",
+        "--sample 3", "--psm 3", "--max-cer 0.1", "--upscale 2"}) {
     CliResult r = Mnemo(std::string("verify") + db + " " + flags);
     EXPECT_EQ(r.code, 2) << flags << ": " << r.err;
-    const std::string flag = std::string(flags).substr(std::string(flags).rfind("--"));
+    const std::string flag =
+        std::string(flags).substr(std::string(flags).rfind("--"));
     EXPECT_NE(r.err.find(flag.substr(0, flag.find(' '))), std::string::npos)
         << flags << ": " << r.err;
   }
-  CliResult r = Mnemo("verify" + db + " --ocr --tessdata /nonexistent/tessdata");
+  CliResult r =
+      Mnemo("verify" + db + " --ocr --tessdata /nonexistent/tessdata");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("mnemo: store"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("/nonexistent/tessdata"), std::string::npos) << r.err;

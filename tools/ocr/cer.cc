@@ -18,8 +18,11 @@ std::u32string CodePoints(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     const auto b = static_cast<unsigned char>(s[i]);
-    const int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3
-                               : (b >> 3) == 30 ? 4 : 0;
+    const int len = b < 0x80         ? 1
+                    : (b >> 5) == 6  ? 2
+                    : (b >> 4) == 14 ? 3
+                    : (b >> 3) == 30 ? 4
+                                     : 0;
     bool ok = len > 0 && i + len <= s.size();
     char32_t cp = len == 1 ? b : b & (0x3F >> (len > 0 ? len - 1 : 0));
     for (int k = 1; ok && k < len; ++k) {
@@ -62,15 +65,27 @@ void AppendUtf8(char32_t cp, std::string* out) {
 // when `cp` is not one.
 std::u32string_view FoldTypography(char32_t cp) {
   switch (cp) {
-    case U'\u201C': case U'\u201D': return U"\"";
-    case U'\u2018': case U'\u2019': return U"'";
-    case U'\u2013': case U'\u2014': return U"-";
-    case U'\uFB00': return U"ff";
-    case U'\uFB01': return U"fi";
-    case U'\uFB02': return U"fl";
-    case U'\uFB03': return U"ffi";
-    case U'\uFB04': return U"ffl";
-    default: return {};
+    case U'\u201C':
+    case U'\u201D':
+      return U"\"";
+    case U'\u2018':
+    case U'\u2019':
+      return U"'";
+    case U'\u2013':
+    case U'\u2014':
+      return U"-";
+    case U'\uFB00':
+      return U"ff";
+    case U'\uFB01':
+      return U"fi";
+    case U'\uFB02':
+      return U"fl";
+    case U'\uFB03':
+      return U"ffi";
+    case U'\uFB04':
+      return U"ffl";
+    default:
+      return {};
   }
 }
 
@@ -83,10 +98,12 @@ std::u32string Normalize(std::string_view text, const CerOptions& options) {
   std::u32string folded;
   for (char32_t cp : CodePoints(text)) {
     if (options.excluded.find(cp) != std::u32string::npos) cp = U' ';
-    std::u32string_view ascii = options.fold_typography ? FoldTypography(cp)
-                                                        : std::u32string_view();
-    if (!ascii.empty()) folded.append(ascii);
-    else folded.push_back(cp);
+    std::u32string_view ascii =
+        options.fold_typography ? FoldTypography(cp) : std::u32string_view();
+    if (!ascii.empty())
+      folded.append(ascii);
+    else
+      folded.push_back(cp);
   }
   if (!options.fold_whitespace) return folded;
   std::u32string out;

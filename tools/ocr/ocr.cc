@@ -4,6 +4,8 @@
 // handed to Tesseract as raw 8-bit gray rows (SetImage), so no Leptonica
 // image or PNG round trip is involved.
 
+#include "mnemo/ocr/ocr.h"
+
 #include <tesseract/baseapi.h>
 #include <unistd.h>
 
@@ -17,8 +19,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "mnemo/ocr/ocr.h"
 
 namespace mnemo::ocr {
 
@@ -51,8 +51,9 @@ Status CheckRequest(const codec::GrayImage& page, const OcrRequest& r) {
         c.y > page.height - c.h) {
       return Status::InvalidArgument(
           "ocr: crop " + std::to_string(c.w) + "x" + std::to_string(c.h) + "+" +
-          std::to_string(c.x) + "+" + std::to_string(c.y) + " is not inside the " +
-          std::to_string(page.width) + "x" + std::to_string(page.height) + " page");
+          std::to_string(c.x) + "+" + std::to_string(c.y) +
+          " is not inside the " + std::to_string(page.width) + "x" +
+          std::to_string(page.height) + " page");
     }
   }
   return Status::OK();
@@ -101,16 +102,18 @@ Status OcrEngine::Open(const OcrOptions& options,
   // reports through Status instead.
   const std::vector<std::string> names = {"debug_file"};
   const std::vector<std::string> values = {"/dev/null"};
-  const char* dir = options.tessdata_dir.empty() ? nullptr
-                                                 : options.tessdata_dir.c_str();
+  const char* dir =
+      options.tessdata_dir.empty() ? nullptr : options.tessdata_dir.c_str();
   if (impl->api.Init(dir, options.language.c_str(), tesseract::OEM_DEFAULT,
                      nullptr, 0, &names, &values, false) != 0) {
     impl->api.End();
-    return Status::NotFound(
-        "ocr: cannot load Tesseract language data '" + options.language +
-        "' from " + (dir ? std::string(dir) : std::string("the default tessdata "
-                                                           "directory")) +
-        " (is the tesseract-ocr-" + options.language + " package installed?)");
+    return Status::NotFound("ocr: cannot load Tesseract language data '" +
+                            options.language + "' from " +
+                            (dir ? std::string(dir)
+                                 : std::string("the default tessdata "
+                                               "directory")) +
+                            " (is the tesseract-ocr-" + options.language +
+                            " package installed?)");
   }
   engine->reset(new OcrEngine(std::move(impl)));
   return Status::OK();
@@ -130,7 +133,8 @@ Status OcrEngine::Read(const codec::GrayImage& page, const OcrRequest& request,
   api.SetSourceResolution(kAssumedDpi);
   std::unique_ptr<char[]> out(api.GetUTF8Text());
   api.Clear();
-  if (!out) return Status::IOError("ocr: Tesseract failed to recognise the page");
+  if (!out)
+    return Status::IOError("ocr: Tesseract failed to recognise the page");
   text->assign(out.get());
   return Status::OK();
 }

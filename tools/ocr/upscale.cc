@@ -65,12 +65,13 @@ Status Upscale(const codec::GrayImage& in, int factor, codec::GrayImage* out) {
   }
   if (factor < 1 || factor > kMaxFactor) {
     return Status::InvalidArgument("upscale: factor " + std::to_string(factor) +
-                                   " is not in 1.." + std::to_string(kMaxFactor));
+                                   " is not in 1.." +
+                                   std::to_string(kMaxFactor));
   }
   const int64_t w = int64_t{in.width} * factor, h = int64_t{in.height} * factor;
   if (w > kMaxSide || h > kMaxSide || uint64_t(w) * uint64_t(h) > kMaxPixels) {
-    return Status::InvalidArgument("upscale: result " + std::to_string(w) + "x" +
-                                   std::to_string(h) + " is too large");
+    return Status::InvalidArgument("upscale: result " + std::to_string(w) +
+                                   "x" + std::to_string(h) + " is too large");
   }
   const std::vector<Phase> phases = Phases(factor);
   // Horizontal pass: in.height rows of w values in 8.8 fixed point.
@@ -95,13 +96,15 @@ Status Upscale(const codec::GrayImage& in, int factor, codec::GrayImage* out) {
     const int q = static_cast<int>(y / factor) + ph.offset;
     const int32_t* src[4];
     for (int k = 0; k < 4; ++k) {
-      src[k] = rows.data() + static_cast<size_t>(std::clamp(q + k, 0, in.height - 1)) * w;
+      src[k] = rows.data() +
+               static_cast<size_t>(std::clamp(q + k, 0, in.height - 1)) * w;
     }
     uint8_t* dst = out->Row(static_cast<int>(y));
     for (int64_t x = 0; x < w; ++x) {
       int64_t acc = 0;
       for (int k = 0; k < 4; ++k) acc += int64_t{ph.w[k]} * src[k][x];
-      dst[x] = static_cast<uint8_t>(std::clamp<int64_t>((acc + kOne * kOne / 2) >> 16, 0, 255));
+      dst[x] = static_cast<uint8_t>(
+          std::clamp<int64_t>((acc + kOne * kOne / 2) >> 16, 0, 255));
     }
   }
   return Status::OK();
