@@ -4,13 +4,15 @@
 // packed into a token budget for a VLM. Candidates are taken best first
 // (hits by score, then the newest records), each as text when its record
 // is hot or warm, as page images once it is on a page (falling back to its
-// kept text when the images do not fit). Parts that do not fit are
-// skipped; the rest go out in time order.
+// kept text when the images do not fit). A record on a decayed page whose
+// text is kept is shown legibly from that text instead (context_rerender.h).
+// Parts that do not fit are skipped; the rest go out in time order.
 
 #include <algorithm>
 #include <set>
 
 #include "context_internal.h"
+#include "context_rerender.h"
 #include "mnemo/quote.h"
 #include "store_impl.h"
 
@@ -85,12 +87,32 @@ bool Take(std::vector<ContextPart>* parts, size_t budget, Context* context) {
   return true;
 }
 
+// Places a candidate on a decayed page with kept text: on a legible part
+// already taken (free), with its neighbours, or alone.
+Status PlaceLegible(const ContextOptions& o, const Candidate& c,
+                    LegibleParts* legible, Context* context) {
+  if (legible->AlreadyShown(c.record, context)) return Status::OK();
+  for (size_t n : {o.neighbor_records, size_t{0}}) {
+    std::vector<ContextPart> parts;
+    MNEMO_RETURN_IF_ERROR(legible->Make(c.record, c.score, n, &parts));
+    size_t first = context->parts.size();
+    if (Take(&parts, o.token_budget, context)) {
+      legible->Taken(*context, first);
+      return Status::OK();
+    }
+    if (n == 0) break;
+  }
+  ++context->dropped;
+  return Status::OK();
+}
+
 // Places one candidate: on pages already taken (free), as fresh page
 // parts, or as text.
 Status Place(Store* store, const ContextOptions& o,
              const codec::RenderProfile& profile, const Candidate& c,
-             Context* context) {
+             LegibleParts* legible, Context* context) {
   const Record& r = c.record;
+  if (LegibleParts::Wanted(r)) return PlaceLegible(o, c, legible, context);
   if (r.page.valid()) {
     if (!o.crop_pages) {  // a page already in the context shows it
       for (auto& part : context->parts) {
@@ -124,9 +146,10 @@ Status StoreImpl::BuildContext(const ContextOptions& options,
   std::vector<Candidate> candidates;
   MNEMO_RETURN_IF_ERROR(Gather(this, options, &candidates));
   std::set<RecordId> seen;
+  LegibleParts legible(this, options, *profile);
   for (const Candidate& c : candidates) {
     if (!seen.insert(c.record.id).second) continue;
-    MNEMO_RETURN_IF_ERROR(Place(this, options, *profile, c, context));
+    MNEMO_RETURN_IF_ERROR(Place(this, options, *profile, c, &legible, context));
   }
   std::stable_sort(context->parts.begin(), context->parts.end(),
                    [](const ContextPart& a, const ContextPart& b) {

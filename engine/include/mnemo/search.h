@@ -153,6 +153,13 @@ struct ContextOptions {
   // false the whole page.
   // Default: false
   bool crop_pages = false;
+  // A record on a decayed page whose text is kept is never sent as that
+  // blurry page: it is shown from its kept text, with this many
+  // neighbouring records (its page's items before and after it, with their
+  // time and role), as text or as a freshly rendered crop at `profile`,
+  // whichever costs fewer tokens (ContextPart::Source::kRerendered).
+  // Default: 1
+  size_t neighbor_records = 1;
   Bm25Params bm25;
 };
 
@@ -161,10 +168,28 @@ struct ContextOptions {
 struct ContextPart {
   enum class Kind : uint8_t { kText = 0, kPage = 1 };
   Kind kind = Kind::kText;
+  // Where what the reader sees comes from:
+  //  kText: the records' exact text;
+  //  kStoredPage: a stored page image (pixels tier: full resolution);
+  //  kRerendered: a fresh crop-sized image rendered from the kept text of
+  //    records whose page has decayed (legible at `profile`);
+  //  kDecayedOnly: a decayed (downscaled, hard to read) page, sent only
+  //    because a policy has forgotten its records' text.
+  enum class Source : uint8_t {
+    kText = 0,
+    kStoredPage = 1,
+    kRerendered = 2,
+    kDecayedOnly = 3
+  };
+  Source source = Source::kText;
   // kText: the record; kPage: the hit records on the image, best first.
   std::vector<RecordId> records;
+  // Further records shown legibly on the part, in time order: neighbours
+  // of the hits (ContextOptions::neighbor_records). Empty for stored pages.
+  std::vector<RecordId> neighbors;
   Micros event_time = 0;  // of the (first) record
-  // kText: "[2024-01-01T10:00:00Z] role: text". Empty for pages.
+  // kText: "[2024-01-01T10:00:00Z] role: text", one line per record (hits
+  // and neighbours in time order). Empty for pages.
   std::string text;
   // kPage: the page, the PNG bytes (cropped when `cropped`), and the crop
   // rectangle in the page's current image.
