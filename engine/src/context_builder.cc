@@ -40,21 +40,28 @@ Status ValidateContext(const ContextOptions& o,
   return Status::OK();
 }
 
+// Search hits [offset, offset + k) of the query, best first.
+Status SearchHits(Store* store, const ContextOptions& o, size_t offset,
+                  size_t k, std::vector<Candidate>* out) {
+  if (o.query.empty() || k == 0) return Status::OK();
+  SearchOptions search;
+  search.filter = o.filter;
+  search.query = o.query;
+  search.k = std::min<size_t>(k, 1000);
+  search.offset = offset;
+  search.bm25 = o.bm25;
+  search.snippet_bytes = 0;
+  SearchResult result;
+  MNEMO_RETURN_IF_ERROR(store->Search(search, &result));
+  for (auto& hit : result.hits) {
+    out->push_back({std::move(hit.record), hit.score});
+  }
+  return Status::OK();
+}
+
 Status Gather(Store* store, const ContextOptions& o,
               std::vector<Candidate>* out) {
-  if (!o.query.empty() && o.max_hits > 0) {
-    SearchOptions search;
-    search.filter = o.filter;
-    search.query = o.query;
-    search.k = std::min<size_t>(o.max_hits, 1000);
-    search.bm25 = o.bm25;
-    search.snippet_bytes = 0;
-    SearchResult result;
-    MNEMO_RETURN_IF_ERROR(store->Search(search, &result));
-    for (auto& hit : result.hits) {
-      out->push_back({std::move(hit.record), hit.score});
-    }
-  }
+  MNEMO_RETURN_IF_ERROR(SearchHits(store, o, 0, o.max_hits, out));
   if (o.recent_records == 0) return Status::OK();
   ScanOptions scan;
   scan.tenant = o.filter.tenant;
@@ -113,7 +120,7 @@ Status Place(Store* store, const ContextOptions& o,
              LegibleParts* legible, Context* context) {
   const Record& r = c.record;
   if (LegibleParts::Wanted(r)) return PlaceLegible(o, c, legible, context);
-  if (r.page.valid()) {
+  if (r.page.valid() && o.images) {
     if (!o.crop_pages) {  // a page already in the context shows it
       for (auto& part : context->parts) {
         if (part.kind == ContextPart::Kind::kPage &&
@@ -150,6 +157,20 @@ Status StoreImpl::BuildContext(const ContextOptions& options,
   for (const Candidate& c : candidates) {
     if (!seen.insert(c.record.id).second) continue;
     MNEMO_RETURN_IF_ERROR(Place(this, options, *profile, c, &legible, context));
+  }
+  // Room left: further hits in ranking order until the budget is full.
+  if (options.fill_hits > options.max_hits &&
+      context->total_tokens() < options.token_budget) {
+    candidates.clear();
+    MNEMO_RETURN_IF_ERROR(SearchHits(this, options, options.max_hits,
+                                     options.fill_hits - options.max_hits,
+                                     &candidates));
+    for (const Candidate& c : candidates) {
+      if (context->total_tokens() >= options.token_budget) break;
+      if (!seen.insert(c.record.id).second) continue;
+      MNEMO_RETURN_IF_ERROR(
+          Place(this, options, *profile, c, &legible, context));
+    }
   }
   std::stable_sort(context->parts.begin(), context->parts.end(),
                    [](const ContextPart& a, const ContextPart& b) {

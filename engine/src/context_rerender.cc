@@ -193,6 +193,7 @@ Status LegibleParts::Render(const std::vector<Record>& window,
                             const Record& hit, double score,
                             std::vector<ContextPart>* parts, bool* ok) {
   *ok = false;
+  if (!options_.images) return Status::OK();
   codec::Renderer* r = renderer();
   if (r == nullptr) return Status::OK();  // fonts missing: text it is
   std::vector<codec::PageItem> items;

@@ -146,9 +146,14 @@ struct ContextOptions {
   // The newest records always considered (as text when they have it).
   // Default: 8
   size_t recent_records = 8;
-  // Search hits considered after the recent records.
+  // Search hits considered before the recent records (best first).
   // Default: 20
   size_t max_hits = 20;
+  // When the budget has room after those and the recent records, further
+  // hits are added in ranking order until it is full, up to this many
+  // hits in all (<= max_hits: none).
+  // Default: 200
+  size_t fill_hits = 200;
   // Records on pages: true sends a crop of the lines holding each hit,
   // false the whole page.
   // Default: false
@@ -158,8 +163,14 @@ struct ContextOptions {
   // neighbouring records (its page's items before and after it, with their
   // time and role), as text or as a freshly rendered crop at `profile`,
   // whichever costs fewer tokens (ContextPart::Source::kRerendered).
-  // Default: 1
-  size_t neighbor_records = 1;
+  // Two (by measurement on LoCoMo: evidence in context 0.86/0.92 at 500/1,000
+  // tokens, against 0.84/0.90 with one and 0.83/0.92 with three).
+  // Default: 2
+  size_t neighbor_records = 2;
+  // False for a reader that takes no images: records go out as their kept
+  // text only (records whose text is forgotten are left out).
+  // Default: true
+  bool images = true;
   Bm25Params bm25;
 };
 
