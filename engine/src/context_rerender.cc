@@ -211,7 +211,7 @@ Status LegibleParts::Render(const std::vector<Record>& window,
     ContextPart part;
     part.kind = ContextPart::Kind::kPage;
     part.source = ContextPart::Source::kRerendered;
-    part.page_id = hit.page.page_id;
+    part.page_id = 0;  // fresh pixels, on no stored page
     part.score = score;
     part.cropped = true;
     InkedArea(page, profile_, &part.x, &part.y, &part.width, &part.height);

@@ -203,7 +203,8 @@ struct ContextPart {
   // and neighbours in time order). Empty for pages.
   std::string text;
   // kPage: the page, the PNG bytes (cropped when `cropped`), and the crop
-  // rectangle in the page's current image.
+  // rectangle in the page's current image. kRerendered: page_id 0 (no
+  // stored page holds these pixels), the rectangle in the fresh rendering.
   uint64_t page_id = 0;
   std::string png;
   bool cropped = false;
