@@ -29,6 +29,7 @@
 #include "mnemo_bench_phases.h"
 
 #ifdef MNEMO_BENCH_HAVE_SEARCH_EVAL
+#include "context_eval.h"
 #include "search_eval.h"
 #endif
 
@@ -55,9 +56,24 @@ void RunSearchPhase(const BenchConfig& config, Report* report) {
     j["error"] = s.ToString();
     return;
   }
+  // Evidence in budget (context_eval.h); its failure leaves the recall
+  // figures standing.
+  ContextEvalOptions context;
+  context.locomo_path = config.search_data;
+  context.work_dir = config.work_dir + "/context";
+  context.quick = config.quick;
+  ContextEvalResult evidence;
+  Status cs = RunContextEval(context, &evidence);
+  if (cs.ok()) {
+    ContextEvalFigures(evidence, &figures);
+    j["context_evidence_questions"] = evidence.questions;
+  } else {
+    j["context_error"] = cs.ToString();
+  }
   for (const auto& [key, value] : figures) j[key] = value;
   for (const char* key : {"recall10", "recall10_fts5", "search_p50_ms",
-                          "search_p50_ms_fts5"}) {
+                          "search_p50_ms_fts5", "context_evidence_1k",
+                          "context_evidence_1k_text_rag"}) {
     auto it = figures.find(key);
     if (it != figures.end()) report->SetHeadline(key, it->second);
   }

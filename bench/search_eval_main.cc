@@ -1,9 +1,12 @@
 // Copyright (c) mnemo authors.
 //
 // mnemo-search-eval [--data PATH] [--passes N] [--variant SPEC]...
+//                   [--context full|quick|off]
 //
 // Prints the LoCoMo recall/latency tables of mnemo search vs SQLite FTS5
-// (see search_eval.h). Exits 0 with a note when the data file is missing.
+// (see search_eval.h), then the evidence-in-budget table (context_eval.h;
+// --context quick: every 8th question, off: not run). Exits 0 with a note
+// when the data file is missing.
 // --variant adds a mnemo row: NAME:key=value,... over the default ranking,
 // keys neighbour, session, role, time, prf_docs, prf_terms, prf_weight,
 // pool, k1, b (e.g. "no-neighbour:neighbour=0").
@@ -14,6 +17,7 @@
 #include <sstream>
 #include <string>
 
+#include "context_eval.h"
 #include "search_eval.h"
 
 namespace {
@@ -48,24 +52,47 @@ bool ParseVariant(const std::string& spec, mnemo::bench::MnemoVariant* v) {
   return !v->name.empty();
 }
 
+int PrintContextEval(const std::string& path, const std::string& mode) {
+  if (mode == "off") return 0;
+  if (mode != "full" && mode != "quick") {
+    std::fprintf(stderr, "mnemo-search-eval: --context must be full, quick or off, not %s\n",
+                 mode.c_str());
+    return 2;
+  }
+  mnemo::bench::ContextEvalOptions options;
+  options.locomo_path = path;
+  options.quick = mode == "quick";
+  mnemo::bench::ContextEvalResult result;
+  mnemo::Status s = mnemo::bench::RunContextEval(options, &result);
+  if (!s.ok()) {
+    std::fprintf(stderr, "mnemo-search-eval: context: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::printf("\n%s", mnemo::bench::FormatContextEvalTable(result).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string path = "/work/shared/data/locomo10.json";
   if (const char* env = std::getenv("MNEMO_LOCOMO")) path = env;
   mnemo::bench::SearchEvalOptions options;
+  std::string context = "full";
   for (int i = 1; i + 1 < argc; i += 2) {
     mnemo::bench::MnemoVariant v;
     if (!std::strcmp(argv[i], "--data")) {
       path = argv[i + 1];
     } else if (!std::strcmp(argv[i], "--passes")) {
       options.passes = std::atoi(argv[i + 1]);
+    } else if (!std::strcmp(argv[i], "--context")) {
+      context = argv[i + 1];
     } else if (!std::strcmp(argv[i], "--variant") && ParseVariant(argv[i + 1], &v)) {
       options.variants.push_back(v);
     } else {
       std::fprintf(stderr,
                    "usage: %s [--data PATH] [--passes N] [--variant "
-                   "NAME:key=value,...]...\n",
+                   "NAME:key=value,...]... [--context full|quick|off]\n",
                    argv[0]);
       return 2;
     }
@@ -85,5 +112,5 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("%s", mnemo::bench::FormatSearchEvalTable(result).c_str());
-  return 0;
+  return PrintContextEval(path, context);
 }

@@ -2,12 +2,14 @@
 //
 // mnemo context --db DIR --tenant T --agent A [--query "..."]
 //               [--budget 4000] [--profile base] [--crop] [--recent 8]
-//               [--hits 20] --out DIR
+//               [--hits 20] [--fill-hits 200] [--neighbors 2] [--text-only]
+//               --out DIR
 //
 // Builds the context a VLM host would send for a query (see
 // Store::BuildContext), writes its parts to --out as NNN.txt / NNN.png plus
-// context.json (the parts in order: kind, file, records, tokens, page,
-// crop), and prints the token accounting. Read-only on the store.
+// context.json (the parts in order: kind, source, file, records,
+// neighbors, tokens, page, crop), and prints the token accounting.
+// Read-only on the store.
 
 #include <filesystem>
 #include <fstream>
@@ -22,9 +24,19 @@ namespace {
 
 struct ContextArgs {
   std::string db, tenant, agent, query, profile = "base", out;
-  size_t budget = 4000, recent = 8, hits = 20;
-  bool crop = false;
+  size_t budget = 4000, recent = 8, hits = 20, fill_hits = 200, neighbors = 2;
+  bool crop = false, text_only = false;
 };
+
+const char* SourceName(ContextPart::Source source) {
+  switch (source) {
+    case ContextPart::Source::kText: return "text";
+    case ContextPart::Source::kStoredPage: return "stored_page";
+    case ContextPart::Source::kRerendered: return "rerendered";
+    case ContextPart::Source::kDecayedOnly: return "decayed_only";
+  }
+  return "?";
+}
 
 Status WritePart(const std::filesystem::path& dir, size_t index,
                  const ContextPart& part, nlohmann::json* manifest) {
@@ -37,10 +49,13 @@ Status WritePart(const std::filesystem::path& dir, size_t index,
   if (!f) return Status::IOError("cannot write " + (dir / name).string());
   nlohmann::json j;
   j["kind"] = text ? "text" : "page";
+  j["source"] = SourceName(part.source);
   j["file"] = name;
-  std::vector<std::string> ids;
+  std::vector<std::string> ids, neighbors;
   for (RecordId id : part.records) ids.push_back(RecordIdToString(id));
+  for (RecordId id : part.neighbors) neighbors.push_back(RecordIdToString(id));
   j["records"] = ids;
+  j["neighbors"] = neighbors;
   j["tokens"] = part.tokens;
   j["score"] = part.score;
   if (!text) {
@@ -65,6 +80,9 @@ int RunContext(const ContextArgs& args) {
   o.crop_pages = args.crop;
   o.recent_records = args.recent;
   o.max_hits = args.hits;
+  o.fill_hits = args.fill_hits;
+  o.neighbor_records = args.neighbors;
+  o.images = !args.text_only;
   Context context;
   Status s = store->BuildContext(o, &context);
   if (!s.ok()) return FailStatus(s);
@@ -79,10 +97,15 @@ int RunContext(const ContextArgs& args) {
   std::ofstream(std::filesystem::path(args.out) / "context.json")
       << manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
       << "\n";
-  size_t pages = 0;
-  for (const auto& p : context.parts) pages += p.kind == ContextPart::Kind::kPage;
-  std::printf("parts          %zu (%zu text, %zu images)\n", context.parts.size(),
-              context.parts.size() - pages, pages);
+  size_t pages = 0, rerendered = 0, decayed = 0;
+  for (const auto& p : context.parts) {
+    pages += p.kind == ContextPart::Kind::kPage;
+    rerendered += p.source == ContextPart::Source::kRerendered;
+    decayed += p.source == ContextPart::Source::kDecayedOnly;
+  }
+  std::printf("parts          %zu (%zu text, %zu images: %zu re-rendered from kept text, "
+              "%zu decayed only)\n",
+              context.parts.size(), context.parts.size() - pages, pages, rerendered, decayed);
   std::printf("text tokens    %zu\nvision tokens  %zu\n", context.text_tokens,
               context.vision_tokens);
   std::printf("total tokens   %zu of %zu budget\ndropped        %zu\n",
@@ -106,6 +129,13 @@ CommandBody SetupContext(CLI::App& cmd) {
       ->check(CLI::Range(size_t{0}, size_t{100'000}));
   cmd.add_option("--hits", args->hits, "Search hits considered")
       ->check(CLI::Range(size_t{0}, size_t{10'000}));
+  cmd.add_option("--fill-hits", args->fill_hits,
+                 "Hits in all while the budget has room")
+      ->check(CLI::Range(size_t{0}, size_t{10'000}));
+  cmd.add_option("--neighbors", args->neighbors,
+                 "Records shown each side of a hit re-rendered from kept text")
+      ->check(CLI::Range(size_t{0}, size_t{1'000}));
+  cmd.add_flag("--text-only", args->text_only, "No images: kept text only");
   cmd.add_option("--out", args->out, "Directory for the parts")->required();
   return [args] { return RunContext(*args); };
 }

@@ -4,13 +4,15 @@
 // packed into a token budget for a VLM. Candidates are taken best first
 // (hits by score, then the newest records), each as text when its record
 // is hot or warm, as page images once it is on a page (falling back to its
-// kept text when the images do not fit). Parts that do not fit are
-// skipped; the rest go out in time order.
+// kept text when the images do not fit). A record on a decayed page whose
+// text is kept is shown legibly from that text instead (context_rerender.h).
+// Parts that do not fit are skipped; the rest go out in time order.
 
 #include <algorithm>
 #include <set>
 
 #include "context_internal.h"
+#include "context_rerender.h"
 #include "mnemo/quote.h"
 #include "store_impl.h"
 
@@ -38,21 +40,28 @@ Status ValidateContext(const ContextOptions& o,
   return Status::OK();
 }
 
+// Search hits [offset, offset + k) of the query, best first.
+Status SearchHits(Store* store, const ContextOptions& o, size_t offset,
+                  size_t k, std::vector<Candidate>* out) {
+  if (o.query.empty() || k == 0) return Status::OK();
+  SearchOptions search;
+  search.filter = o.filter;
+  search.query = o.query;
+  search.k = std::min<size_t>(k, 1000);
+  search.offset = offset;
+  search.bm25 = o.bm25;
+  search.snippet_bytes = 0;
+  SearchResult result;
+  MNEMO_RETURN_IF_ERROR(store->Search(search, &result));
+  for (auto& hit : result.hits) {
+    out->push_back({std::move(hit.record), hit.score});
+  }
+  return Status::OK();
+}
+
 Status Gather(Store* store, const ContextOptions& o,
               std::vector<Candidate>* out) {
-  if (!o.query.empty() && o.max_hits > 0) {
-    SearchOptions search;
-    search.filter = o.filter;
-    search.query = o.query;
-    search.k = std::min<size_t>(o.max_hits, 1000);
-    search.bm25 = o.bm25;
-    search.snippet_bytes = 0;
-    SearchResult result;
-    MNEMO_RETURN_IF_ERROR(store->Search(search, &result));
-    for (auto& hit : result.hits) {
-      out->push_back({std::move(hit.record), hit.score});
-    }
-  }
+  MNEMO_RETURN_IF_ERROR(SearchHits(store, o, 0, o.max_hits, out));
   if (o.recent_records == 0) return Status::OK();
   ScanOptions scan;
   scan.tenant = o.filter.tenant;
@@ -85,13 +94,33 @@ bool Take(std::vector<ContextPart>* parts, size_t budget, Context* context) {
   return true;
 }
 
+// Places a candidate on a decayed page with kept text: on a legible part
+// already taken (free), with its neighbours, or alone.
+Status PlaceLegible(const ContextOptions& o, const Candidate& c,
+                    LegibleParts* legible, Context* context) {
+  if (legible->AlreadyShown(c.record, context)) return Status::OK();
+  for (size_t n : {o.neighbor_records, size_t{0}}) {
+    std::vector<ContextPart> parts;
+    MNEMO_RETURN_IF_ERROR(legible->Make(c.record, c.score, n, &parts));
+    size_t first = context->parts.size();
+    if (Take(&parts, o.token_budget, context)) {
+      legible->Taken(*context, first);
+      return Status::OK();
+    }
+    if (n == 0) break;
+  }
+  ++context->dropped;
+  return Status::OK();
+}
+
 // Places one candidate: on pages already taken (free), as fresh page
 // parts, or as text.
 Status Place(Store* store, const ContextOptions& o,
              const codec::RenderProfile& profile, const Candidate& c,
-             Context* context) {
+             LegibleParts* legible, Context* context) {
   const Record& r = c.record;
-  if (r.page.valid()) {
+  if (LegibleParts::Wanted(r)) return PlaceLegible(o, c, legible, context);
+  if (r.page.valid() && o.images) {
     if (!o.crop_pages) {  // a page already in the context shows it
       for (auto& part : context->parts) {
         if (part.kind == ContextPart::Kind::kPage &&
@@ -125,9 +154,24 @@ Status StoreImpl::BuildContext(const ContextOptions& options,
   std::vector<Candidate> candidates;
   MNEMO_RETURN_IF_ERROR(Gather(this, options, &candidates));
   std::set<RecordId> seen;
+  LegibleParts legible(this, options, *profile);
   for (const Candidate& c : candidates) {
     if (!seen.insert(c.record.id).second) continue;
-    MNEMO_RETURN_IF_ERROR(Place(this, options, *profile, c, context));
+    MNEMO_RETURN_IF_ERROR(Place(this, options, *profile, c, &legible, context));
+  }
+  // Room left: further hits in ranking order until the budget is full.
+  if (options.fill_hits > options.max_hits &&
+      context->total_tokens() < options.token_budget) {
+    candidates.clear();
+    MNEMO_RETURN_IF_ERROR(SearchHits(this, options, options.max_hits,
+                                     options.fill_hits - options.max_hits,
+                                     &candidates));
+    for (const Candidate& c : candidates) {
+      if (context->total_tokens() >= options.token_budget) break;
+      if (!seen.insert(c.record.id).second) continue;
+      MNEMO_RETURN_IF_ERROR(
+          Place(this, options, *profile, c, &legible, context));
+    }
   }
   std::stable_sort(context->parts.begin(), context->parts.end(),
                    [](const ContextPart& a, const ContextPart& b) {

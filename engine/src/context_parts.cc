@@ -48,6 +48,13 @@ ContextPart PagePart(const Record& record, double score, uint64_t page_id) {
   return part;
 }
 
+// A decayed page reaches a context only when its records' text is
+// forgotten (context_rerender.h); a pixels page is at full resolution.
+ContextPart::Source PageSource(const PageData& page) {
+  return page.info.tier == Tier::kDecayed ? ContextPart::Source::kDecayedOnly
+                                          : ContextPart::Source::kStoredPage;
+}
+
 }  // namespace
 
 ContextPart MakeTextPart(const Record& record, double score,
@@ -80,6 +87,7 @@ Status MakePageParts(Store* store, const Record& record, double score,
       ContextPart part = PagePart(record, score, record.page.page_id + k);
       PageData page;
       MNEMO_RETURN_IF_ERROR(store->GetPage(tenant, part.page_id, &page));
+      part.source = PageSource(page);
       part.png = std::move(page.png);
       part.width = page.info.width;
       part.height = page.info.height;
@@ -94,6 +102,7 @@ Status MakePageParts(Store* store, const Record& record, double score,
     ContextPart part = PagePart(record, score, rect.page_id);
     PageData page;
     MNEMO_RETURN_IF_ERROR(store->GetPage(tenant, rect.page_id, &page));
+    part.source = PageSource(page);
     MNEMO_RETURN_IF_ERROR(CropPng(page.png, rect, &part));
     part.tokens = VisionTokens(profile, part.width, part.height);
     parts->push_back(std::move(part));

@@ -64,6 +64,9 @@ ContextOptions ToContextOptions(std::string tenant, std::string agent,
     else if (k == "recent_records") o.recent_records = Arg<size_t>(v, k);
     else if (k == "max_hits") o.max_hits = Arg<size_t>(v, k);
     else if (k == "crop_pages") o.crop_pages = Arg<bool>(v, k);
+    else if (k == "fill_hits") o.fill_hits = Arg<size_t>(v, k);
+    else if (k == "neighbor_records") o.neighbor_records = Arg<size_t>(v, k);
+    else if (k == "images") o.images = Arg<bool>(v, k);
     else UnknownKeyword("context", k);
   }
   return o;
@@ -92,7 +95,17 @@ void BindResultTypes(py::module_& m) {
       .def_property_readonly("kind", [](const ContextPart& p) {
         return p.kind == ContextPart::Kind::kText ? "text" : "page";
       })
+      .def_property_readonly("source", [](const ContextPart& p) {
+        switch (p.source) {
+          case ContextPart::Source::kText: return "text";
+          case ContextPart::Source::kStoredPage: return "stored_page";
+          case ContextPart::Source::kRerendered: return "rerendered";
+          case ContextPart::Source::kDecayedOnly: return "decayed_only";
+        }
+        return "?";
+      })
       .def_readonly("records", &ContextPart::records)
+      .def_readonly("neighbors", &ContextPart::neighbors)
       .def_readonly("event_time", &ContextPart::event_time)
       .def_readonly("text", &ContextPart::text)
       .def_readonly("page_id", &ContextPart::page_id)
@@ -182,7 +195,8 @@ void BindSearch(py::module_& m, py::class_<PyStore>& cls) {
       }, py::arg("tenant"), py::arg("agent"),
          "Packs recent records and hits into parts within token_budget. "
          "Keywords: query, token_budget, profile, recent_records, max_hits, "
-         "crop_pages, session, role, kind, start_time, end_time.");
+         "crop_pages, fill_hits, neighbor_records, images, session, role, kind, "
+         "start_time, end_time.");
 }
 
 }  // namespace mnemo::python
