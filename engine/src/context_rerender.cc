@@ -12,6 +12,7 @@
 #include "context_internal.h"
 #include "mnemo/codec/manifest.h"
 #include "mnemo/codec/png.h"
+#include "store_impl.h"
 
 namespace mnemo::internal {
 namespace {
@@ -80,13 +81,13 @@ void InkedArea(const codec::Page& page, const codec::RenderProfile& profile,
 
 // The window's records as one text part ("[time] role: text" per line).
 ContextPart TextWindow(const std::vector<Record>& window, const Record& hit,
-                       double score) {
+                       double score, const codec::Tokenizer* tokenizer) {
   ContextPart part;
   part.records = {hit.id};
   part.score = score;
   part.event_time = window.front().event_time;
   for (const Record& r : window) {
-    ContextPart line = MakeTextPart(r, score);
+    ContextPart line = MakeTextPart(r, score, tokenizer);
     if (!part.text.empty()) part.text += "\n";
     part.text += line.text;
     part.tokens += line.tokens;
@@ -247,7 +248,8 @@ Status LegibleParts::Make(const Record& record, double score,
   parts->clear();
   std::vector<Record> window;
   MNEMO_RETURN_IF_ERROR(Window(record, neighbors, &window));
-  ContextPart text = TextWindow(window, record, score);
+  ContextPart text = TextWindow(window, record, score,
+                                static_cast<StoreImpl*>(store_)->tokenizer());
   std::vector<ContextPart> images;
   bool rendered = false;
   MNEMO_RETURN_IF_ERROR(Render(window, record, score, &images, &rendered));
