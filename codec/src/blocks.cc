@@ -40,9 +40,11 @@ bool StructuredLine(std::string_view line) {
 }
 
 std::vector<SrcLine> SplitLines(std::string_view source,
-                                const std::vector<SourceUnit>& units) {
+                                const std::vector<SourceUnit>& units,
+                                size_t first) {
   std::vector<SrcLine> lines(1);
-  for (size_t i = 0; i < units.size(); ++i) {
+  lines.back().begin = first;
+  for (size_t i = first; i < units.size(); ++i) {
     if (units[i].kind == UnitKind::kNewline) {
       lines.back().end = i;
       lines.back().newline = i;
@@ -99,9 +101,14 @@ bool LooksLikeProse(const std::vector<std::string_view>& lines) {
 }
 
 std::vector<uint8_t> ClassifyUnits(std::string_view source,
-                                   const std::vector<SourceUnit>& units) {
+                                   const std::vector<SourceUnit>& units,
+                                   size_t body_unit) {
   std::vector<uint8_t> roles(units.size(), kRoleKeep);
-  const std::vector<SrcLine> lines = SplitLines(source, units);
+  body_unit = std::min(body_unit, units.size());
+  for (size_t u = 0; u < body_unit; ++u) {
+    if (units[u].kind == UnitKind::kNewline) roles[u] = kRoleSoft;
+  }
+  const std::vector<SrcLine> lines = SplitLines(source, units, body_unit);
   size_t i = 0;
   bool seen_block = false;
   while (i < lines.size()) {

@@ -30,9 +30,12 @@ enum UnitRole : uint8_t {
   kRoleInLines = 16,   // unit of a LINE block (its wraps are marked)
 };
 
-// One role per unit of `units` (built from `source`).
+// One role per unit of `units` (built from `source`). The units before
+// `body_unit` (an item's header line and its newline) are not classified:
+// they flow into the body (the newline is laid out as a space).
 std::vector<uint8_t> ClassifyUnits(std::string_view source,
-                                   const std::vector<SourceUnit>& units);
+                                   const std::vector<SourceUnit>& units,
+                                   size_t body_unit = 0);
 
 // True when the lines of a block look like hard-wrapped prose (exposed for
 // the column estimate, which sees lines, not units).

@@ -34,6 +34,7 @@ void PageComposer::Start(const Renderer::PageSink* sink,
   prev_last_owner_ = -1;
   owner_ = -1;
   item_open_ = false;
+  page_day_ = last_day_ = kNoDay;
 }
 
 PageComposer::Unit PageComposer::Decoration(std::string_view text,
@@ -161,11 +162,13 @@ Status PageComposer::CommitLine() {
 Status PageComposer::BeginItem(uint32_t owner, uint64_t id,
                                const PageItem& item) {
   const bool structured = item.time_us != 0 || !item.speaker.empty();
-  std::string tag;
   MNEMO_RETURN_IF_ERROR(EnsurePage());
-  if (!item.speaker.empty()) {
-    MNEMO_RETURN_IF_ERROR(AddSpeaker(item.speaker, &tag));
-  }
+  const int64_t secs = item.time_us / 1000000 - (item.time_us % 1000000 < 0 ? 1 : 0);
+  const int64_t day = item.time_us == 0
+                          ? kNoDay
+                          : secs / 86400 - (secs % 86400 < 0 ? 1 : 0);
+  std::string tag;
+  if (structured) MNEMO_RETURN_IF_ERROR(Legend(item.speaker, day, &tag));
   owner_ = owner;
   cursor_ = 0;
   item_open_ = true;
@@ -183,19 +186,17 @@ Status PageComposer::BeginItem(uint32_t owner, uint64_t id,
   MNEMO_RETURN_IF_ERROR(Place(marker));
   if (!structured) return Status::OK();
   if (item.time_us != 0) {
-    const int64_t secs = item.time_us / 1000000 -
-                         (item.time_us % 1000000 < 0 ? 1 : 0);
-    const int64_t day = secs / 86400 - (secs % 86400 < 0 ? 1 : 0);
     time_t t = static_cast<time_t>(secs);
     struct tm tm_utc;
     gmtime_r(&t, &tm_utc);
     char buf[32];
-    if (day != page_last_day_) {
+    // The band shows the page's date; a day change within it is inline.
+    if (last_day_ != kNoDay && day != last_day_) {
       strftime(buf, sizeof buf, "%Y-%m-%d", &tm_utc);
       MNEMO_RETURN_IF_ERROR(Place(Decoration(buf, owner, 0)));
       MNEMO_RETURN_IF_ERROR(Place(Space(true, owner, 0, 0)));
-      page_last_day_ = day;
     }
+    last_day_ = day;
     strftime(buf, sizeof buf, "%H:%M", &tm_utc);
     MNEMO_RETURN_IF_ERROR(Place(Decoration(buf, owner, 0)));
     MNEMO_RETURN_IF_ERROR(Place(Space(true, owner, 0, 0)));

@@ -102,10 +102,16 @@ class PageComposer {
   Status EnsurePage();
   Status EmitPage();
   std::string TagFor(const std::string& name) const;
-  Status AddSpeaker(const std::string& name, std::string* tag);
-  std::vector<std::string> LegendLines(const std::vector<Speaker>& speakers) const;
-  int BandRows(const std::vector<Speaker>& speakers) const {
-    return static_cast<int>(LegendLines(speakers).size());
+  // Adds `name` (when not empty) to the page's legend and sets the page's
+  // date (when `day` is not kNoDay and none is set), ending the page first
+  // when the longer band leaves no room for the line being filled. *tag:
+  // the speaker's tag.
+  Status Legend(const std::string& name, int64_t day, std::string* tag);
+  // The band lines: "YYYY-MM-DD · CA = Caroline · MB = Melanie".
+  std::vector<std::string> LegendLines(const std::vector<Speaker>& speakers,
+                                       int64_t day) const;
+  int BandRows(const std::vector<Speaker>& speakers, int64_t day) const {
+    return static_cast<int>(LegendLines(speakers, day).size());
   }
   int Capacity() const;
   // Draws glyphs starting at pen x26 (26.6, page coordinates) on the line
@@ -127,7 +133,9 @@ class PageComposer {
   int columns_ = 1;
   int32_t max_width_ = 0;  // 26.6, one column
   std::vector<Speaker> speakers_;
-  int64_t page_last_day_ = INT64_MIN;
+  static constexpr int64_t kNoDay = INT64_MIN;
+  int64_t page_day_ = kNoDay;  // the date in the open page's band
+  int64_t last_day_ = kNoDay;  // UTC day of the last timed item
   std::vector<Unit> units_;
   std::vector<GlyphInfo> glyphs_;
   std::string text_;

@@ -49,7 +49,7 @@ Status PageComposer::EmitPage() {
     m.lines.push_back(box);
   };
   // The legend band.
-  const std::vector<std::string> legend = LegendLines(speakers_);
+  const std::vector<std::string> legend = LegendLines(speakers_, page_day_);
   for (size_t r = 0; r < legend.size(); ++r) {
     std::vector<GlyphInfo> glyphs;
     const int32_t w = shaper_->Shape(legend[r], &glyphs);

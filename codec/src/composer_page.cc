@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 
 #include "composer.h"
 
@@ -66,13 +67,22 @@ std::string PageComposer::TagFor(const std::string& name) const {
 }
 
 std::vector<std::string> PageComposer::LegendLines(
-    const std::vector<Speaker>& speakers) const {
+    const std::vector<Speaker>& speakers, int64_t day) const {
+  std::vector<std::string> entries;
+  if (day != kNoDay) {
+    const time_t secs = static_cast<time_t>(day * 86400);
+    struct tm tm_utc;
+    gmtime_r(&secs, &tm_utc);
+    char buf[32];
+    strftime(buf, sizeof buf, "%Y-%m-%d", &tm_utc);
+    entries.push_back(buf);
+  }
+  for (const Speaker& s : speakers) entries.push_back(s.tag + " = " + s.name);
   std::vector<std::string> lines;
   const int64_t width = int64_t{geo_.usable()} * 64;
   const int64_t sep = shaper_->Measure(kLegendSeparator);
   int64_t pen = 0;
-  for (const Speaker& s : speakers) {
-    const std::string entry = s.tag + " = " + s.name;
+  for (const std::string& entry : entries) {
     const int64_t w = shaper_->Measure(entry);
     if (lines.empty() || (pen > 0 && pen + sep + w > width)) {
       lines.emplace_back();
@@ -86,22 +96,29 @@ std::vector<std::string> PageComposer::LegendLines(
 }
 
 int PageComposer::Capacity() const {
-  return columns_ * std::max(0, geo_.rows - BandRows(speakers_));
+  return columns_ * std::max(0, geo_.rows - BandRows(speakers_, page_day_));
 }
 
-Status PageComposer::AddSpeaker(const std::string& name, std::string* tag) {
-  for (const Speaker& s : speakers_) {
-    if (s.name == name) {
-      *tag = s.tag;
-      return Status::OK();
+Status PageComposer::Legend(const std::string& name, int64_t day,
+                            std::string* tag) {
+  auto known = [&]() -> const Speaker* {
+    for (const Speaker& s : speakers_) {
+      if (s.name == name) return &s;
     }
-  }
-  std::vector<Speaker> more = speakers_;
-  more.push_back({name, TagFor(name)});
+    return nullptr;
+  };
+  auto wanted = [&](std::vector<Speaker>* more, int64_t* page_day) {
+    *more = speakers_;
+    if (!name.empty() && known() == nullptr) more->push_back({name, TagFor(name)});
+    *page_day = page_day_ == kNoDay ? day : page_day_;
+  };
+  std::vector<Speaker> more;
+  int64_t page_day;
+  wanted(&more, &page_day);
   const int64_t need = static_cast<int64_t>(lines_.size()) + 1;
-  if (int64_t{columns_} * (geo_.rows - BandRows(more)) < need &&
+  if (int64_t{columns_} * (geo_.rows - BandRows(more, page_day)) < need &&
       !lines_.empty()) {
-    // No room for a longer legend: this page ends here.
+    // No room for a longer band: this page ends here.
     if (line_ink_) MNEMO_RETURN_IF_ERROR(CommitLine());
     if (open_) {
       if (line_begin_ < units_.size() && !lines_.empty()) {
@@ -111,15 +128,14 @@ Status PageComposer::AddSpeaker(const std::string& name, std::string* tag) {
       MNEMO_RETURN_IF_ERROR(EmitPage());
     }
     MNEMO_RETURN_IF_ERROR(EnsurePage());
-    more = speakers_;
-    more.push_back({name, TagFor(name)});
+    wanted(&more, &page_day);
   }
-  if (geo_.rows - BandRows(more) < 1) {
-    *tag = name;  // a legend that fills the page: the name is its own tag
-    return Status::OK();
+  if (geo_.rows - BandRows(more, page_day) >= 1) {
+    speakers_ = std::move(more);
+    page_day_ = page_day;
   }
-  speakers_ = std::move(more);
-  *tag = speakers_.back().tag;
+  const Speaker* s = known();
+  *tag = s != nullptr ? s->tag : name;  // a full band: the name is its tag
   return Status::OK();
 }
 
@@ -131,7 +147,8 @@ Status PageComposer::EnsurePage() {
   }
   max_width_ = geo_.ColumnWidth(columns_) * 64;
   speakers_.clear();
-  page_last_day_ = INT64_MIN;
+  // The band of a page after a timed item starts with that item's date.
+  page_day_ = last_day_;
   open_ = true;
   return Status::OK();
 }

@@ -131,7 +131,16 @@ Status RendererImpl::Prepare(const PageItem& item, std::string* source) {
 
 Status RendererImpl::Feed(uint32_t index, const PageItem& item,
                           const std::string& source) {
-  const std::vector<uint8_t> roles = internal::ClassifyUnits(source, units_.units());
+  // A header line flows into the body: classify the body alone.
+  size_t body_unit = 0;
+  if (!item.header.empty()) {
+    const auto& u = units_.units();
+    while (body_unit < u.size() && u[body_unit].source_begin <= item.header.size()) {
+      ++body_unit;
+    }
+  }
+  const std::vector<uint8_t> roles =
+      internal::ClassifyUnits(source, units_.units(), body_unit);
   at_byte_ = 0;
   MNEMO_RETURN_IF_ERROR(composer_->BeginItem(index, item.id, item));
   const auto& units = units_.units();

@@ -19,7 +19,8 @@
 //    page, listed in the page's legend line "CA = Caroline · MB = Melanie");
 //    a date line "YYYY-MM-DD" is drawn at the top of each page and when the
 //    UTC day changes.
-//  * Text is split into blocks at blank lines. PROSE blocks (hard-wrapped
+//  * A header line flows into the body (its newline is laid out as a
+//    space). The body is split into blocks at blank lines. PROSE blocks (hard-wrapped
 //    paragraphs) are reflowed: a single newline is laid out as a space.
 //    LINE blocks (code, logs, JSON, tables, lists, headings, short lines)
 //    keep their line breaks; a line longer than its column wraps and the
