@@ -3,6 +3,7 @@
 #include "blocks.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "utf8.h"
 
@@ -37,6 +38,25 @@ bool StructuredLine(std::string_view line) {
   return c == ' ' || std::string_view("-*+#|>{}[]<=`").find(c) !=
                          std::string_view::npos ||
          (c >= '0' && c <= '9');
+}
+
+size_t Indent(std::string_view line) {
+  const size_t i = line.find_first_not_of(' ');
+  return i == std::string_view::npos ? line.size() : i;
+}
+
+// Whether a LINE-block line continues the one before it (a wrapped list
+// item or option description): the one before is long and ends in a word
+// or comma, this one is indented and starts with a word, not a marker.
+bool Continues(std::string_view prev, std::string_view line, size_t longest) {
+  const size_t n = CodePoints(prev);
+  if (n < 40 || n * 10 < longest * 7 || prev.empty()) return false;
+  const char last = prev.back();
+  if (!std::isalpha(static_cast<unsigned char>(last)) && last != ',') return false;
+  const size_t indent = Indent(line);
+  if (indent == 0 || indent >= line.size()) return false;
+  const char c = line[indent];
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '(' || c == '"';
 }
 
 std::vector<SrcLine> SplitLines(std::string_view source,
@@ -88,10 +108,18 @@ void MarkRun(size_t first, size_t last, bool visible,
 
 bool LooksLikeProse(const std::vector<std::string_view>& lines) {
   if (lines.size() <= 1) return true;
+  // Indentation all lines share (man pages indent whole paragraphs); the
+  // first line may be indented further (licenses, books).
+  size_t common = SIZE_MAX;
+  for (size_t i = 1; i < lines.size(); ++i) common = std::min(common, Indent(lines[i]));
   size_t longest = 0;
-  for (std::string_view l : lines) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view l = lines[i];
+    const size_t indent = Indent(l);
+    if (indent < common || indent > common + (i == 0 ? 8 : 0)) return false;
+    l.remove_prefix(indent);
     if (StructuredLine(l)) return false;
-    longest = std::max(longest, CodePoints(l));
+    longest = std::max(longest, CodePoints(lines[i]));
   }
   if (longest < 30) return false;
   for (size_t i = 0; i + 1 < lines.size(); ++i) {
@@ -132,11 +160,26 @@ std::vector<uint8_t> ClassifyUnits(std::string_view source,
       ++j;
     }
     const bool prose = !fence && LooksLikeProse(text);
+    size_t longest = 0;
+    for (std::string_view t : text) longest = std::max(longest, CodePoints(t));
     for (size_t k = i; k < j; ++k) {
       if (!prose) {
         for (size_t u = lines[k].begin; u < lines[k].end; ++u) roles[u] |= kRoleInLines;
       }
-      if (k + 1 < j) roles[lines[k].newline] = prose ? kRoleSoft : (kRoleHard | kRoleInLines);
+      // A joined line's indentation is not drawn.
+      const bool joined =
+          prose || (k > i && !fence && Continues(text[k - i - 1], text[k - i], longest));
+      if (joined) {
+        for (size_t u = lines[k].begin;
+             u < lines[k].end && units[u].kind == UnitKind::kSpace; ++u) {
+          roles[u] = kRoleHidden | (prose ? 0 : kRoleInLines);
+        }
+        if (k > i) roles[lines[k - 1].newline] = kRoleSoft | (prose ? 0 : kRoleInLines);
+      }
+      if (k + 1 < j) {
+        const bool next_joins = prose || (!fence && Continues(text[k - i], text[k - i + 1], longest));
+        if (!next_joins) roles[lines[k].newline] = kRoleHard | kRoleInLines;
+      }
     }
     if (!prose && j - i >= 2 && lines[i].begin < lines[i].end) {
       roles[lines[i].begin] |= kRoleFreshLine;

@@ -3,6 +3,7 @@
 #include "columns.h"
 
 #include <algorithm>
+#include <string>
 #include <string_view>
 
 #include "blocks.h"
@@ -76,7 +77,7 @@ int ChooseColumns(const std::vector<PageItem>& items, size_t item,
                   size_t byte, const PageGeometry& geo, UnitBuilder* measure) {
   const int64_t usable = int64_t{geo.usable()} * 64;
   const double want = geo.rows * 1.5;
-  const int64_t delimiter = measure->Measure(" \xC2\xA6 00:00 XX ");
+  const int64_t delimiter = measure->Measure(std::string(kItemDelimiter) + "00:00 XX ");
   Sample sample;
   size_t bytes = 0;
   for (size_t i = item; i < items.size() && bytes < (1u << 18); ++i) {
@@ -99,12 +100,19 @@ int ChooseColumns(const std::vector<PageItem>& items, size_t item,
                   geo.ColumnWidth(k) < 8 * geo.line_height)) {
       break;
     }
+    // Columns are for short lines: most LINE-block lines must fit one
+    // unwrapped (wrapped lines read worse than a wider column).
+    if (k > 1) {
+      size_t fit = 0;
+      for (int64_t w : sample.lines) fit += w <= width ? 1 : 0;
+      if (fit * 10 < sample.lines.size() * 8) break;
+    }
     // Pages the sample needs at k columns; a sample shorter than a page
     // fills one page whatever k is.
     const double pages = std::max(1.0, sample.Lines(width) / (k * geo.rows));
     const double fill =
         static_cast<double>(total) / (pages * geo.rows * static_cast<double>(usable));
-    if (fill > best_fill + 0.02) {
+    if (fill > best_fill + 0.05) {
       best = k;
       best_fill = fill;
     }

@@ -64,7 +64,15 @@ Status PageComposer::Place(Unit u) {
   u.x = pen_;
   u.drawn = u.visible;
   if (u.kind != Kind::kGlyphs) {
-    if (!line_ink_ || !u.visible) {  // leading or hidden: consumed, not drawn
+    // Leading spaces are dropped, except the indentation of a LINE block
+    // line; hidden ones are consumed, not drawn.
+    const bool indent = !line_ink_ && u.in_lines && u.visible;
+    if (indent) {
+      if (u.kind == Kind::kTab) {
+        u.width = (pen_ / geo_.tab_stop + 1) * geo_.tab_stop - pen_;
+      }
+      pen_ += u.width;
+    } else if (!line_ink_ || !u.visible) {
       u.drawn = false;
       u.width = 0;
     } else {
@@ -219,7 +227,9 @@ Status PageComposer::AddSource(const SourceUnit& su, const GlyphInfo* glyphs,
   Unit u;
   switch (role & kRoleMask) {
     case kRoleSoft:
-      return Place(Space(true, owner_, b, e));
+      u = Space(true, owner_, b, e);
+      u.in_lines = in_lines;
+      return Place(u);
     case kRoleHard:
       MNEMO_RETURN_IF_ERROR(Place(Space(false, owner_, b, e)));
       return line_ink_ ? CommitLine() : Status::OK();
@@ -229,7 +239,9 @@ Status PageComposer::AddSource(const SourceUnit& su, const GlyphInfo* glyphs,
           kParagraphMark.substr(1, kParagraphMark.size() - 2), owner_, e)));
       return Place(Space(true, owner_, e, e));
     case kRoleHidden:
-      return Place(Space(false, owner_, b, e));
+      u = Space(false, owner_, b, e);
+      u.in_lines = in_lines;
+      return Place(u);
     default:
       break;
   }

@@ -107,7 +107,7 @@ class PageComposer {
   // when the longer band leaves no room for the line being filled. *tag:
   // the speaker's tag.
   Status Legend(const std::string& name, int64_t day, std::string* tag);
-  // The band lines: "YYYY-MM-DD · CA = Caroline · MB = Melanie".
+  // The band lines: "YYYY-MM-DD, CA = Caroline, MB = Melanie".
   std::vector<std::string> LegendLines(const std::vector<Speaker>& speakers,
                                        int64_t day) const;
   int BandRows(const std::vector<Speaker>& speakers, int64_t day) const {

@@ -13,7 +13,6 @@
 namespace mnemo::codec::internal {
 namespace {
 
-constexpr std::string_view kLegendSeparator = " \xC2\xB7 ";  // " · "
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

@@ -156,7 +156,7 @@ TEST_F(LayoutV2Test, StructuredItemsGetTimeTagDatesAndALegend) {
   ASSERT_EQ(pages.size(), 1u);
   const PageManifest& m = pages[0].manifest;
   const std::vector<std::string> lines = Lines(m.text);
-  const std::string dot = " \xC2\xB7 ";
+  const std::string dot(kLegendSeparator);
   EXPECT_EQ(lines[0], "2023-05-08" + dot + "CA = Caroline" + dot +
                           "ME = Melanie" + dot + "CR = Carl");
   EXPECT_EQ(m.items[0].text, "13:56 CA Hey Mel!");

@@ -16,9 +16,10 @@
 //  * Items FLOW: an item starts on the line where the previous one ended,
 //    after the delimiter kItemDelimiter (a decoration). A structured item
 //    starts with "HH:MM TAG " (TAG: a 2-3 letter speaker tag, unique on the
-//    page, listed in the page's legend line "CA = Caroline · MB = Melanie");
-//    a date line "YYYY-MM-DD" is drawn at the top of each page and when the
-//    UTC day changes.
+//    page, listed in the page's legend band "CA = Caroline, MB = Melanie");
+//    the band at the top of a page starts with the date ("YYYY-MM-DD") of
+//    the page, and an item whose UTC day differs from the item before it
+//    starts with its date.
 //  * A header line flows into the body (its newline is laid out as a
 //    space). The body is split into blocks at blank lines. PROSE blocks (hard-wrapped
 //    paragraphs) are reflowed: a single newline is laid out as a space.
@@ -64,9 +65,14 @@
 namespace mnemo::codec {
 
 // Decorations drawn between and inside items (UTF-8; not source bytes).
-inline constexpr std::string_view kItemDelimiter = " \xC2\xA6 ";  // " ¦ "
-inline constexpr std::string_view kParagraphMark = " \xC2\xB6 ";  // " ¶ "
-inline constexpr std::string_view kWrapMark = "\xE2\x86\xAA ";  // "↪ "
+// Chosen because Tesseract reads them back as themselves (base profile,
+// 133 marks set in prose: "»" 129, "«" 127, "§" 120; "¦" 0 (read as | { }
+// ; !), "¶" 0, "·" 0 (read as -), "↪" 0 (read as +), "•" 0, "▸" 0).
+inline constexpr std::string_view kItemDelimiter = " \xC2\xBB ";  // " » "
+inline constexpr std::string_view kParagraphMark = " \xC2\xA7 ";  // " § "
+inline constexpr std::string_view kWrapMark = "\xC2\xAB ";        // "« "
+// Between the entries of a page's legend band ("2023-05-08, CA = Caroline").
+inline constexpr std::string_view kLegendSeparator = ", ";
 inline constexpr uint32_t kLayoutVersion = 2;
 
 // One record to lay out. `header` is an optional source line such as
