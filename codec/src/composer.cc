@@ -89,6 +89,7 @@ Status PageComposer::Place(Unit u) {
       !line_ink_) {
     if (u.visible && u.width > 0) line_ink_ = true;
     pen_ += u.visible ? u.width : 0;
+    if (u.break_after && line_ink_) last_break_ = units_.size();
     units_.push_back(u);
     return Status::OK();
   }
@@ -263,6 +264,11 @@ Status PageComposer::AddSource(const SourceUnit& su, const GlyphInfo* glyphs,
       text_.append(source.substr(b, e - b));
     }
     u.text_len = static_cast<uint32_t>(text_.size()) - u.text_begin;
+    // Long tokens without spaces (URLs, paths, compact JSON) may break
+    // after these, rather than at the line edge.
+    u.break_after = su.cp < 0x80 && std::string_view(",;/&?=|)]}").find(
+                                        static_cast<char>(su.cp)) !=
+                                        std::string_view::npos;
   }
   u.in_lines = in_lines;
   return Place(u);

@@ -73,6 +73,7 @@ class PageComposer {
     uint32_t text_begin, text_len;
     int32_t width;        // 26.6 (tabs: set when placed)
     int32_t x = 0;        // 26.6 from the line start
+    bool break_after = false;  // a line may break after it (",", "/", ...)
   };
   struct Line {
     size_t unit_begin = 0, unit_end = 0;

@@ -36,7 +36,9 @@
 //    code points (C0 other than tab/newline, DEL, C1, U+00AD, U+200B,
 //    U+2028/9, U+2060..4, U+FEFF, ...) and bidi controls (U+200E/F,
 //    U+202A..E, U+2066..9) are drawn, and laid out, as the visible escape
-//    "<U+XXXX>". Words longer than a line are broken at the line edge.
+//    "<U+XXXX>". A line breaks at the last space that fits, or after the
+//    last of , ; / & ? = | ) ] } that fits (URLs, paths, compact JSON);
+//    a word longer than a line is broken at the line edge.
 //  * Not renderable faithfully -> Status::NotSupported naming the item id,
 //    the code point, its byte offset and the reason: right-to-left scripts,
 //    scripts that need complex shaping (Indic, Thai, ...), combining marks,
