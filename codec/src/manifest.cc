@@ -237,8 +237,8 @@ Status ParseManifest(std::string_view data, PageManifest* m) {
     }
   }
   if (!r.done()) return Status::Corruption("page manifest has trailing bytes");
-  if (version == 1) internal::DeriveV2Fields(&out);
-  Status s = internal::CheckV2Fields(out);
+  Status s = version == 1 ? internal::DeriveV2Fields(&out) : Status::OK();
+  if (s.ok()) s = internal::CheckV2Fields(out);
   if (!s.ok()) return Status::Corruption("page manifest: " + s.message());
   *m = std::move(out);
   return Status::OK();

@@ -245,7 +245,10 @@ Status ManifestFromJson(std::string_view json, PageManifest* manifest) {
     MNEMO_RETURN_IF_ERROR(ParseHeader(j, &version, &out));
     MNEMO_RETURN_IF_ERROR(ParseRender(j, &out.params));
     MNEMO_RETURN_IF_ERROR(ParseItems(j, version, &out));
-    if (version == 1) internal::DeriveV2Fields(&out);
+    if (version == 1) {
+      Status s = internal::DeriveV2Fields(&out);
+      if (!s.ok()) return Status::InvalidArgument("manifest JSON: " + s.message());
+    }
   } catch (const Json::exception& e) {  // not expected: types are checked
     return Status::InvalidArgument(std::string("manifest JSON: ") + e.what());
   }

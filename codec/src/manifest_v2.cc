@@ -26,7 +26,11 @@ std::vector<size_t> LineStarts(const std::string& text) {
 
 }  // namespace
 
-void DeriveV2Fields(PageManifest* m) {
+Status DeriveV2Fields(PageManifest* m) {
+  if (uint64_t{m->line_count} > uint64_t{m->text.size()} + 1) {
+    return Status::InvalidArgument("line_count " + std::to_string(m->line_count) +
+                                   " exceeds the page text's lines");
+  }
   m->columns = 1;
   const int32_t lh = m->params.line_height > 0 ? m->params.line_height : 1;
   // Version 1 lines are stacked from one top edge; find it from any span.
@@ -61,6 +65,7 @@ void DeriveV2Fields(PageManifest* m) {
       s.text_end = static_cast<uint32_t>(starts[end_line] - 1);
     }
   }
+  return Status::OK();
 }
 
 Status CheckV2Fields(const PageManifest& m) {

@@ -17,8 +17,10 @@ inline constexpr uint32_t kMaxColumns = 8;
 // text_end of a version 1 manifest (one item per line run, one column):
 // line boxes from the spans' rectangles and the line height, text ranges
 // from the page text's lines (left empty when the text does not have
-// line_count lines).
-void DeriveV2Fields(PageManifest* m);
+// line_count lines). InvalidArgument (nothing derived) when line_count
+// exceeds the lines the page text can hold (text size + 1): a version 1
+// page text always has line_count lines, and this bounds the allocation.
+Status DeriveV2Fields(PageManifest* m);
 
 // InvalidArgument naming the field when the v2 fields are out of bounds:
 // columns not in 1..kMaxColumns, lines.size() != line_count, a span's text
