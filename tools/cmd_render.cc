@@ -145,7 +145,9 @@ Status WritePage(const RenderArgs& args, const codec::RenderProfile& profile,
        {"chars", codec::CountCodePoints(text)},
        {"vision_tokens", profile.vision_tokens},
        {"text_tokens_est", codec::EstimateTextTokens(text)},
-       {"png_bytes", png.size()}});
+       {"png_bytes", png.size()},
+       {"columns", page.manifest.columns},
+       {"fill_factor", codec::FillFactor(page.manifest)}});
   return Status::OK();
 }
 

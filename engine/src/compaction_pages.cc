@@ -19,18 +19,6 @@
 namespace mnemo::internal {
 namespace {
 
-// "2023-05-08 13:56 Caroline:" -- when and who, on the record's first line.
-// Inline rather than as a header line of its own: dialogue turns are often
-// one line long, so a separate header line would halve what a page holds.
-std::string ItemPrefix(const Record& r) {
-  time_t secs = static_cast<time_t>(r.event_time / 1000000);
-  struct tm tm_utc;
-  gmtime_r(&secs, &tm_utc);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm_utc);
-  return std::string(buf) + " " + r.role + ": ";
-}
-
 struct Placement {
   uint64_t first_page = 0;  // index into the group's pages
   uint32_t item = 0;
@@ -177,7 +165,10 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
     Status s = store_->ReadRecord(rocksdb::ReadOptions(), group.items[i].id,
                                   &records[i]);
     if (!s.ok()) return s.IsNotFound() ? Status::OK() : s;  // retried later
-    items.push_back({records[i].id, "", ItemPrefix(records[i]) + records[i].text});
+    // When and who are drawn by the layout as a short "HH:MM TAG" header
+    // with a date and a per-page legend (not part of the record's text).
+    items.push_back({records[i].id, "", records[i].text, records[i].event_time,
+                     records[i].role});
   }
   std::vector<codec::Page> pages;
   std::vector<codec::RejectedItem> rejected;

@@ -3,6 +3,7 @@
 // Text and page-image parts of a context, with their token cost.
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <ctime>
 
@@ -78,6 +79,33 @@ size_t VisionTokens(const codec::RenderProfile& profile, int width,
                                  std::ceil(share * profile.vision_tokens)));
 }
 
+namespace {
+
+// The record's line pieces joined into one crop per run of adjacent lines
+// of one column of a page (their bounding box: a flowing record's first
+// and last line may show some neighbouring text, which is context).
+std::vector<RecordLocation::Rect> CropRects(
+    const std::vector<RecordLocation::Rect>& pieces) {
+  std::vector<RecordLocation::Rect> out;
+  for (const RecordLocation::Rect& p : pieces) {
+    if (!out.empty()) {
+      RecordLocation::Rect& last = out.back();
+      // Adjacent lines of one column (1 px of rounding on a decayed page).
+      if (last.page_id == p.page_id && std::abs(p.y - (last.y + last.h)) <= 1) {
+        const int x1 = std::max(last.x + last.w, p.x + p.w);
+        last.x = std::min(last.x, p.x);
+        last.w = x1 - last.x;
+        last.h = p.y + p.h - last.y;
+        continue;
+      }
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace
+
 Status MakePageParts(Store* store, const Record& record, double score,
                      bool crop, const codec::RenderProfile& profile,
                      std::vector<ContextPart>* parts) {
@@ -98,7 +126,7 @@ Status MakePageParts(Store* store, const Record& record, double score,
   }
   RecordLocation location;
   MNEMO_RETURN_IF_ERROR(store->LocateRecord(tenant, record.id, &location));
-  for (const RecordLocation::Rect& rect : location.rects) {
+  for (const RecordLocation::Rect& rect : CropRects(location.rects)) {
     ContextPart part = PagePart(record, score, rect.page_id);
     PageData page;
     MNEMO_RETURN_IF_ERROR(store->GetPage(tenant, rect.page_id, &page));

@@ -2,6 +2,8 @@
 //
 // Reading compacted memory: pages, record locations, tier statistics.
 
+#include <algorithm>
+
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
@@ -94,6 +96,23 @@ Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,
   return FromRocks(it->status(), "listing pages");
 }
 
+namespace {
+
+// One rectangle per line piece of `span` (layout v2 pages have columns and
+// records that share lines: a piece holds this record alone).
+void AddPieceRects(const codec::PageManifest& manifest,
+                   const codec::ItemSpan& span, uint64_t page_id,
+                   double scale, std::vector<RecordLocation::Rect>* rects) {
+  for (const codec::SpanPiece& p : codec::SpanPieces(manifest, span)) {
+    rects->push_back({page_id, static_cast<int>(p.x * scale),
+                      static_cast<int>(p.y * scale),
+                      static_cast<int>(p.w * scale + 0.5),
+                      static_cast<int>(p.h * scale + 0.5)});
+  }
+}
+
+}  // namespace
+
 Status StoreImpl::LocateRecord(std::string_view tenant, RecordId id,
                                RecordLocation* location) {
   Record r;
@@ -116,10 +135,7 @@ Status StoreImpl::LocateRecord(std::string_view tenant, RecordId id,
                        : 1.0;
     for (const auto& span : manifest.items) {
       if (span.id != id) continue;
-      location->rects.push_back(
-          {r.page.page_id + k, static_cast<int>(span.x * scale),
-           static_cast<int>(span.y * scale), static_cast<int>(span.w * scale + 0.5),
-           static_cast<int>(span.h * scale + 0.5)});
+      AddPieceRects(manifest, span, r.page.page_id + k, scale, &location->rects);
     }
   }
   return Status::OK();

@@ -111,9 +111,9 @@ bool HaveTesseract() {
   return std::system("command -v tesseract >/dev/null 2>&1") == 0;
 }
 
-bool RunTesseract(const std::string& png_path, std::string* text) {
-  *text = Run("OMP_THREAD_LIMIT=1 tesseract '" + png_path +
-              "' stdout --psm 6 -l eng 2>/dev/null");
+bool RunTesseract(const std::string& png_path, std::string* text, int psm) {
+  *text = Run("OMP_THREAD_LIMIT=1 tesseract '" + png_path + "' stdout --psm " +
+              std::to_string(psm) + " -l eng 2>/dev/null");
   return !text->empty();
 }
 

@@ -41,9 +41,9 @@ double CharacterErrorRate(std::string_view reference, std::string_view hypothesi
 // True when a `tesseract` binary is on PATH.
 bool HaveTesseract();
 
-// Runs tesseract on `png_path` (psm 6: one uniform block of text); false on
-// failure.
-bool RunTesseract(const std::string& png_path, std::string* text);
+// Runs tesseract on `png_path` (psm 6: one uniform block of text; psm 3:
+// automatic page segmentation, for pages set in columns); false on failure.
+bool RunTesseract(const std::string& png_path, std::string* text, int psm = 6);
 
 }  // namespace mnemo::codec::test
 

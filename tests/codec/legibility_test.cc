@@ -42,7 +42,8 @@ Measured MeasureFirstPage(const RenderProfile& profile,
   const std::string path = dir.Sub("page.png");
   EXPECT_TRUE(mnemo::test::WriteFile(path, png));
   std::string ocr;
-  EXPECT_TRUE(test::RunTesseract(path, &ocr));
+  // Pages set in columns are read in column order (psm 3 segments them).
+  EXPECT_TRUE(test::RunTesseract(path, &ocr, pages[0].manifest.columns > 1 ? 3 : 6));
   const std::string& text = pages[0].manifest.text;
   m.cer = test::CharacterErrorRate(text, ocr);
   m.chars = CountCodePoints(text);

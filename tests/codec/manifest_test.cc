@@ -89,6 +89,7 @@ TEST(ManifestTest, FuzzRandomBytesNeverCrash) {
 TEST(ManifestTest, SmallestSpansRoundTrip) {
   PageManifest m;
   m.line_count = 1;
+  m.lines.resize(1);  // version 2: one box per line
   for (uint64_t id : {1u, 2u, 3u}) {
     ItemSpan span;
     span.id = id;
@@ -108,6 +109,88 @@ TEST(ManifestTest, SmallestSpansRoundTrip) {
   std::string again;
   ASSERT_TRUE(SerializeManifest(back, &again).ok());
   EXPECT_EQ(again, bytes);
+}
+
+// A version 1 manifest as old stores hold it (written here byte by byte,
+// as the version 1 writer did): two items on three lines, one column.
+std::string V1Manifest() {
+  std::string out = "MNPM";
+  out.push_back(1);
+  auto varint = [&out](uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  };
+  auto zigzag = [&](int64_t v) { varint((uint64_t(v) << 1) ^ uint64_t(v >> 63)); };
+  auto str = [&](std::string_view s) {
+    varint(s.size());
+    out.append(s);
+  };
+  varint(0);  // page_index
+  varint(3);  // line_count
+  str("base");
+  for (int v : {1024, 1024, 672, 12, 256}) zigzag(v);
+  varint(1);
+  str("DejaVuSans.ttf");
+  str("0123456789abcdef");
+  str("2.12.1");
+  str("1.6.39");
+  varint(1);  // layout_version
+  str("first item\nsecond item\nline two");
+  varint(2);  // items
+  auto span = [&](uint64_t id, uint32_t first, uint32_t count, int y, int w,
+                  uint32_t end, std::string_view text) {
+    varint(id), varint(first), varint(count);
+    for (int v : {8, y, w, 12 * static_cast<int>(count)}) zigzag(v);
+    varint(0), varint(end), varint(0);
+    str(text);
+  };
+  span(5, 0, 1, 8, 60, 10, "first item");
+  span(6, 1, 2, 20, 70, 20, "second item\nline two");
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  for (unsigned char c : out) h = (h ^ c) * 0x100000001b3ULL;
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(h >> (8 * i)));
+  return out;
+}
+
+TEST(ManifestTest, Version1ManifestsParseWithDerivedV2Fields) {
+  PageManifest m;
+  Status s = ParseManifest(V1Manifest(), &m);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(m.params.layout_version, 1u);
+  EXPECT_EQ(m.columns, 1u);
+  ASSERT_EQ(m.lines.size(), 3u);
+  EXPECT_EQ(m.lines[2].y, 32);
+  EXPECT_EQ(m.lines[1].w, 70);
+  ASSERT_EQ(m.items.size(), 2u);
+  const ItemSpan& second = m.items[1];
+  EXPECT_EQ(m.text.substr(second.text_begin, second.text_end - second.text_begin),
+            second.text);
+  EXPECT_EQ(second.x_begin, 8);
+  EXPECT_EQ(second.x_end, 78);
+  EXPECT_EQ(SpanPieces(m, second).size(), 2u);
+  EXPECT_GT(FillFactor(m), 0.0);
+  // Written again it is a version 2 manifest that parses to the same.
+  std::string v2;
+  ASSERT_TRUE(SerializeManifest(m, &v2).ok());
+  PageManifest back;
+  ASSERT_TRUE(ParseManifest(v2, &back).ok());
+  EXPECT_EQ(ManifestToJson(back), ManifestToJson(m));
+  // The JSON of a version 1 page (as `mnemo dump` wrote it) parses too.
+  std::string json = ManifestToJson(m);
+  for (const char* key : {"\"columns\":1,", "\"x_begin\":8,"}) {
+    size_t at = json.find(key);
+    ASSERT_NE(at, std::string::npos);
+    json.erase(at, std::string(key).size());
+  }
+  json.replace(json.find("\"version\":2"), 11, "\"version\":1");
+  PageManifest from_json;
+  s = ManifestFromJson(json, &from_json);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(from_json.lines.size(), 3u);
+  EXPECT_EQ(from_json.items[1].x_begin, 8);
 }
 
 TEST(ManifestTest, JsonCarriesTextItemsAndSpans) {
@@ -194,7 +277,7 @@ TEST(ManifestTest, JsonRejectsBadFieldsNamingThem) {
     EXPECT_NE(s.ToString().find(c.needle), std::string::npos) << s.ToString();
   }
   PageManifest out;
-  EXPECT_TRUE(ManifestFromJson(Edited("\"version\":1", "\"version\":2"), &out)
+  EXPECT_TRUE(ManifestFromJson(Edited("\"version\":2", "\"version\":3"), &out)
                   .IsNotSupported());
   // Derived fields are recomputed, not trusted.
   ASSERT_TRUE(ManifestFromJson(Edited("\"chars\":", "\"chars\":1,\"x\":"), &out).ok());

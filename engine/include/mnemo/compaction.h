@@ -219,8 +219,11 @@ struct PageData {
 struct RecordLocation {
   uint64_t page_id = 0;
   uint32_t item = 0;
-  // Pixel rectangles (in the current page image) of the lines it occupies;
-  // more than one when the record continues on a following page.
+  // Pixel rectangles (in the current page image) of what it occupies: one
+  // per line piece, in reading order, over all its pages. Records flow
+  // (layout version 2): a line may hold other records too, but a piece
+  // holds this record alone (from where it starts on its first line to
+  // where it ends on its last).
   struct Rect {
     uint64_t page_id;
     int x, y, w, h;
