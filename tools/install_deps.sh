@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libdlpack-dev libstemmer-dev
   libsqlite3-dev libicu-dev
-  tesseract-ocr tesseract-ocr-eng
+  tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
   python3 python3-dev python3-pil python3-numpy python3-pytest pybind11-dev
   clang libclang-rt-14-dev
 )

@@ -8,16 +8,20 @@
 #include <limits>
 
 #include "hash.h"
+#include "manifest_v2.h"
 
 namespace mnemo::codec {
 namespace {
 
 constexpr char kMagic[4] = {'M', 'N', 'P', 'M'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;
 constexpr size_t kChecksumBytes = 8;
 // The shortest span WriteSpan writes: eight one-byte varints (id, lines,
-// x, y, w, h, source range), the flags byte and an empty text's length.
-constexpr size_t kMinSpanBytes = 11;
+// x, y, w, h, source range), the flags byte and an empty text's length,
+// plus (version 2) x_begin, x_end, text_begin, text_end.
+constexpr size_t kMinSpanBytesV1 = 11;
+constexpr size_t kMinSpanBytesV2 = 15;
+constexpr size_t kMinLineBytes = 4;
 
 class Writer {
  public:
@@ -133,9 +137,13 @@ void WriteSpan(const ItemSpan& s, Writer* w) {
   w->Varint(s.source_end);
   w->Varint((s.continued ? 1u : 0u) | (s.continues ? 2u : 0u));
   w->Str(s.text);
+  w->Signed(s.x_begin);
+  w->Signed(s.x_end);
+  w->Varint(s.text_begin);
+  w->Varint(s.text_end);
 }
 
-bool ReadSpan(Reader* r, uint32_t page_lines, ItemSpan* s) {
+bool ReadSpan(Reader* r, uint8_t version, uint32_t page_lines, ItemSpan* s) {
   uint32_t flags;
   if (!r->U(&s->id) || !r->U(&s->first_line) || !r->U(&s->line_count) ||
       !r->S(&s->x) || !r->S(&s->y) || !r->S(&s->w) || !r->S(&s->h) ||
@@ -143,10 +151,24 @@ bool ReadSpan(Reader* r, uint32_t page_lines, ItemSpan* s) {
       flags > 3 || !r->Str(&s->text)) {
     return false;
   }
+  if (version >= 2 && (!r->S(&s->x_begin) || !r->S(&s->x_end) ||
+                       !r->U(&s->text_begin) || !r->U(&s->text_end))) {
+    return false;
+  }
   s->continued = flags & 1;
   s->continues = flags & 2;
   return s->source_begin <= s->source_end &&
          uint64_t{s->first_line} + s->line_count <= page_lines;
+}
+
+bool ReadLines(Reader* r, PageManifest* m) {
+  size_t lines;
+  if (!r->U(&m->columns) || !r->Count(kMinLineBytes, &lines)) return false;
+  m->lines.resize(lines);
+  for (LineBox& b : m->lines) {
+    if (!r->S(&b.x) || !r->S(&b.y) || !r->S(&b.w) || !r->S(&b.h)) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -160,6 +182,11 @@ Status SerializeManifest(const PageManifest& m, std::string* out) {
   w.Varint(m.line_count);
   WriteParams(m.params, &w);
   w.Str(m.text);
+  w.Varint(m.columns);
+  w.Varint(m.lines.size());
+  for (const LineBox& b : m.lines) {
+    for (int32_t v : {b.x, b.y, b.w, b.h}) w.Signed(v);
+  }
   w.Varint(m.items.size());
   for (const ItemSpan& s : m.items) WriteSpan(s, &w);
   if (out->size() + kChecksumBytes > kMaxManifestBytes) {
@@ -179,7 +206,8 @@ Status ParseManifest(std::string_view data, PageManifest* m) {
       std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
     return Status::Corruption("not a page manifest (bad magic or too short)");
   }
-  if (static_cast<uint8_t>(data[4]) != kVersion) {
+  const auto version = static_cast<uint8_t>(data[4]);
+  if (version < 1 || version > kVersion) {
     return Status::NotSupported("page manifest version " +
                                 std::to_string(static_cast<uint8_t>(data[4])));
   }
@@ -193,19 +221,25 @@ Status ParseManifest(std::string_view data, PageManifest* m) {
   }
   Reader r(data.substr(5, body - 5));
   PageManifest out;
-  size_t items;
   if (!r.U(&out.page_index) || !r.U(&out.line_count) ||
       !ReadParams(&r, &out.params) || !r.Str(&out.text) ||
-      !r.Count(kMinSpanBytes, &items)) {
+      (version >= 2 && !ReadLines(&r, &out))) {
+    return Status::Corruption("page manifest header is malformed");
+  }
+  size_t items;
+  if (!r.Count(version >= 2 ? kMinSpanBytesV2 : kMinSpanBytesV1, &items)) {
     return Status::Corruption("page manifest header is malformed");
   }
   out.items.resize(items);
   for (ItemSpan& s : out.items) {
-    if (!ReadSpan(&r, out.line_count, &s)) {
+    if (!ReadSpan(&r, version, out.line_count, &s)) {
       return Status::Corruption("page manifest item span is malformed");
     }
   }
   if (!r.done()) return Status::Corruption("page manifest has trailing bytes");
+  if (version == 1) internal::DeriveV2Fields(&out);
+  Status s = internal::CheckV2Fields(out);
+  if (!s.ok()) return Status::Corruption("page manifest: " + s.message());
   *m = std::move(out);
   return Status::OK();
 }

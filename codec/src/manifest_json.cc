@@ -32,6 +32,10 @@ std::string SpanJson(const ItemSpan& s) {
   Num(&o, "y", s.y);
   Num(&o, "w", s.w);
   Num(&o, "h", s.h);
+  Num(&o, "x_begin", s.x_begin);
+  Num(&o, "x_end", s.x_end);
+  Num(&o, "text_begin", s.text_begin);
+  Num(&o, "text_end", s.text_end);
   Num(&o, "source_begin", s.source_begin);
   Num(&o, "source_end", s.source_end);
   Bool(&o, "continued", s.continued);
@@ -94,7 +98,7 @@ std::string JsonQuote(std::string_view s) {
 
 std::string ManifestToJson(const PageManifest& m) {
   std::string o = "{";
-  Num(&o, "version", 1);
+  Num(&o, "version", 2);
   Num(&o, "page_index", m.page_index);
   Field(&o, "profile", JsonQuote(m.params.profile));
   Field(&o, "page_px", "[" + std::to_string(m.params.width) + "," +
@@ -105,6 +109,19 @@ std::string ManifestToJson(const PageManifest& m) {
   Num(&o, "text_tokens_est", static_cast<int64_t>(EstimateTextTokens(m.text)));
   Field(&o, "text_token_estimator", JsonQuote(kTextTokenEstimator));
   Num(&o, "line_count", m.line_count);
+  Num(&o, "columns", m.columns);
+  char fill[32];
+  std::snprintf(fill, sizeof(fill), "%.4f", FillFactor(m));
+  Field(&o, "fill_factor", fill);
+  std::string lines = "[";
+  for (size_t i = 0; i < m.lines.size(); ++i) {
+    const LineBox& b = m.lines[i];
+    if (i) lines.push_back(',');
+    lines += "[" + std::to_string(b.x) + "," + std::to_string(b.y) + "," +
+             std::to_string(b.w) + "," + std::to_string(b.h) + "]";
+  }
+  lines.push_back(']');
+  Field(&o, "lines", lines);
   std::string items = "[";
   for (size_t i = 0; i < m.items.size(); ++i) {
     const ItemSpan& s = m.items[i];

@@ -6,6 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "manifest_v2.h"
 #include "mnemo/codec/manifest.h"
 
 namespace mnemo::codec {
@@ -84,14 +85,20 @@ Status Typed(const Json& o, const std::string& path, const char* key,
   return Bad(path + key, array ? "must be an array" : "must be an object");
 }
 
-Status ParseSpan(const Json& s, const std::string& path, uint32_t page_lines,
-                 ItemSpan* span) {
+Status ParseSpan(const Json& s, const std::string& path, int version,
+                 uint32_t page_lines, ItemSpan* span) {
   MNEMO_RETURN_IF_ERROR(Int(s, path, "first_line", &span->first_line));
   MNEMO_RETURN_IF_ERROR(Int(s, path, "line_count", &span->line_count));
   MNEMO_RETURN_IF_ERROR(Int(s, path, "x", &span->x));
   MNEMO_RETURN_IF_ERROR(Int(s, path, "y", &span->y));
   MNEMO_RETURN_IF_ERROR(Int(s, path, "w", &span->w));
   MNEMO_RETURN_IF_ERROR(Int(s, path, "h", &span->h));
+  if (version >= 2) {
+    MNEMO_RETURN_IF_ERROR(Int(s, path, "x_begin", &span->x_begin));
+    MNEMO_RETURN_IF_ERROR(Int(s, path, "x_end", &span->x_end));
+    MNEMO_RETURN_IF_ERROR(Int(s, path, "text_begin", &span->text_begin));
+    MNEMO_RETURN_IF_ERROR(Int(s, path, "text_end", &span->text_end));
+  }
   MNEMO_RETURN_IF_ERROR(Int(s, path, "source_begin", &span->source_begin));
   MNEMO_RETURN_IF_ERROR(Int(s, path, "source_end", &span->source_end));
   MNEMO_RETURN_IF_ERROR(Bool(s, path, "continued", &span->continued));
@@ -105,7 +112,7 @@ Status ParseSpan(const Json& s, const std::string& path, uint32_t page_lines,
   return Status::OK();
 }
 
-Status ParseItems(const Json& m, PageManifest* out) {
+Status ParseItems(const Json& m, int version, PageManifest* out) {
   const Json* items;
   MNEMO_RETURN_IF_ERROR(Typed(m, "", "items", true, &items));
   out->items.resize(items->size());
@@ -118,7 +125,11 @@ Status ParseItems(const Json& m, PageManifest* out) {
     MNEMO_RETURN_IF_ERROR(Str(item, path, "text", &span.text));
     const Json* s;
     MNEMO_RETURN_IF_ERROR(Typed(item, path, "span", false, &s));
-    MNEMO_RETURN_IF_ERROR(ParseSpan(*s, path + "span.", out->line_count, &span));
+    MNEMO_RETURN_IF_ERROR(
+        ParseSpan(*s, path + "span.", version, out->line_count, &span));
+    if (span.text_end > out->text.size() || span.text_begin > span.text_end) {
+      return Bad(path + "span.text_end", "text range outside the page text");
+    }
   }
   return Status::OK();
 }
@@ -149,12 +160,36 @@ Status ParseRender(const Json& m, RenderParams* p) {
   return Int(*render, path, "layout_version", &p->layout_version);
 }
 
-Status ParseHeader(const Json& m, PageManifest* out) {
-  int version = 0;
-  MNEMO_RETURN_IF_ERROR(Int(m, "", "version", &version));
-  if (version != 1) {
+Status ParseLines(const Json& m, PageManifest* out) {
+  MNEMO_RETURN_IF_ERROR(Int(m, "", "columns", &out->columns));
+  if (out->columns < 1 || out->columns > internal::kMaxColumns) {
+    return Bad("columns", "must be in 1.." + std::to_string(internal::kMaxColumns));
+  }
+  const Json* lines;
+  MNEMO_RETURN_IF_ERROR(Typed(m, "", "lines", true, &lines));
+  if (lines->size() != out->line_count) {
+    return Bad("lines", "must hold line_count boxes");
+  }
+  out->lines.resize(lines->size());
+  for (size_t i = 0; i < lines->size(); ++i) {
+    const Json& b = (*lines)[i];
+    std::string path = "lines[" + std::to_string(i) + "]";
+    if (!b.is_array() || b.size() != 4) return Bad(path, "must be [x, y, w, h]");
+    Json box = {{"x", b[0]}, {"y", b[1]}, {"w", b[2]}, {"h", b[3]}};
+    LineBox& l = out->lines[i];
+    MNEMO_RETURN_IF_ERROR(Int(box, path + ".", "x", &l.x));
+    MNEMO_RETURN_IF_ERROR(Int(box, path + ".", "y", &l.y));
+    MNEMO_RETURN_IF_ERROR(Int(box, path + ".", "w", &l.w));
+    MNEMO_RETURN_IF_ERROR(Int(box, path + ".", "h", &l.h));
+  }
+  return Status::OK();
+}
+
+Status ParseHeader(const Json& m, int* version, PageManifest* out) {
+  MNEMO_RETURN_IF_ERROR(Int(m, "", "version", version));
+  if (*version != 1 && *version != 2) {
     return Status::NotSupported("manifest JSON version " +
-                                std::to_string(version));
+                                std::to_string(*version));
   }
   MNEMO_RETURN_IF_ERROR(Int(m, "", "page_index", &out->page_index));
   MNEMO_RETURN_IF_ERROR(Str(m, "", "profile", &out->params.profile));
@@ -166,7 +201,8 @@ Status ParseHeader(const Json& m, PageManifest* out) {
   MNEMO_RETURN_IF_ERROR(Int(size, "page_px.", "h", &out->params.height));
   MNEMO_RETURN_IF_ERROR(Int(m, "", "vision_tokens", &out->params.vision_tokens));
   MNEMO_RETURN_IF_ERROR(Str(m, "", "text", &out->text));
-  return Int(m, "", "line_count", &out->line_count);
+  MNEMO_RETURN_IF_ERROR(Int(m, "", "line_count", &out->line_count));
+  return *version >= 2 ? ParseLines(m, out) : Status::OK();
 }
 
 // Parses with bounded depth and size (the callback throws TooLarge past
@@ -205,9 +241,11 @@ Status ManifestFromJson(std::string_view json, PageManifest* manifest) {
   MNEMO_RETURN_IF_ERROR(ParseBounded(json, &j));
   PageManifest out;
   try {
-    MNEMO_RETURN_IF_ERROR(ParseHeader(j, &out));
+    int version = 0;
+    MNEMO_RETURN_IF_ERROR(ParseHeader(j, &version, &out));
     MNEMO_RETURN_IF_ERROR(ParseRender(j, &out.params));
-    MNEMO_RETURN_IF_ERROR(ParseItems(j, &out));
+    MNEMO_RETURN_IF_ERROR(ParseItems(j, version, &out));
+    if (version == 1) internal::DeriveV2Fields(&out);
   } catch (const Json::exception& e) {  // not expected: types are checked
     return Status::InvalidArgument(std::string("manifest JSON: ") + e.what());
   }

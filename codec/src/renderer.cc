@@ -179,9 +179,16 @@ Status RendererImpl::AddItem(uint64_t id, const LayoutResult& layout) {
       if (k > next) span.text.push_back('\n');
       span.text += line.text;
       if (m.line_count > 0) m.text.push_back('\n');
+      if (k == next) span.text_begin = static_cast<uint32_t>(m.text.size());
       m.text += line.text;
+      m.lines.push_back({profile_.margin_left,
+                         span.y + static_cast<int32_t>(k - next) * profile_.line_height,
+                         line.width_px, profile_.line_height});
+      span.x_end = profile_.margin_left + line.width_px;
       ++m.line_count;
     }
+    span.x_begin = span.x;
+    span.text_end = static_cast<uint32_t>(m.text.size());
     m.items.push_back(std::move(span));
     next += count;
     continued = true;

@@ -89,6 +89,7 @@ TEST(ManifestTest, FuzzRandomBytesNeverCrash) {
 TEST(ManifestTest, SmallestSpansRoundTrip) {
   PageManifest m;
   m.line_count = 1;
+  m.lines.resize(1);  // version 2: one box per line
   for (uint64_t id : {1u, 2u, 3u}) {
     ItemSpan span;
     span.id = id;
@@ -194,7 +195,7 @@ TEST(ManifestTest, JsonRejectsBadFieldsNamingThem) {
     EXPECT_NE(s.ToString().find(c.needle), std::string::npos) << s.ToString();
   }
   PageManifest out;
-  EXPECT_TRUE(ManifestFromJson(Edited("\"version\":1", "\"version\":2"), &out)
+  EXPECT_TRUE(ManifestFromJson(Edited("\"version\":2", "\"version\":3"), &out)
                   .IsNotSupported());
   // Derived fields are recomputed, not trusted.
   ASSERT_TRUE(ManifestFromJson(Edited("\"chars\":", "\"chars\":1,\"x\":"), &out).ok());

@@ -3,9 +3,13 @@
 // Page manifest persistence. The binary form is what the engine stores next
 // to a page's PNG; the JSON form is for humans and the CLI.
 //
-// Binary format (little-endian, version 1):
+// Binary format (little-endian, version 2; version 1 is still read):
 //   "MNPM" | u8 version | varint-encoded fields ... | u64 FNV-1a checksum of
-//   everything before it.
+//   everything before it. Version 2 adds the column count, the line boxes
+//   and per span x_begin, x_end, text_begin, text_end. For a version 1
+//   manifest (layout_version 1 pages: one item per line run) the parsers
+//   derive them: line boxes from the spans' rectangles and line_height,
+//   text ranges from the page text's lines.
 // ParseManifest verifies the magic, version and checksum first, then bounds
 // every count and length against the remaining bytes (and kMaxManifestBytes)
 // before allocating, so hostile input cannot make it allocate much.
@@ -33,9 +37,11 @@ Status SerializeManifest(const PageManifest& manifest, std::string* out);
 // out-of-range values) or NotSupported (newer version).
 Status ParseManifest(std::string_view data, PageManifest* manifest);
 
-// One JSON object: {"version","page_index","profile","page_px":[w,h],
-// "vision_tokens","text","chars","text_tokens_est","line_count",
+// One JSON object: {"version":2,"page_index","profile","page_px":[w,h],
+// "vision_tokens","text","chars","text_tokens_est","line_count","columns",
+// "fill_factor","lines":[[x,y,w,h],...],
 // "items":[{"id","text","span":{"first_line","line_count","x","y","w","h",
+// "x_begin","x_end","text_begin","text_end",
 // "source_begin","source_end","continued","continues"}}],
 // "render":{"pixel_size_64","line_height","fonts":[{"file","fnv1a64"}],
 // "freetype","libpng","layout_version"}}. Strings are escaped per RFC 8259.
@@ -49,9 +55,11 @@ inline constexpr size_t kMaxManifestJsonBytes = 32u << 20;
 // the binary form and the JSON written again are byte-identical. Every
 // field ManifestToJson writes is required with its JSON type and the range
 // of the struct field, except the derived ones (chars, text_tokens_est,
-// text_token_estimator), which are ignored; unknown keys are ignored.
+// text_token_estimator, fill_factor), which are ignored; unknown keys are
+// ignored. A version 1 object (no columns, lines, x_begin, ...) is read
+// with the v2 fields derived as ParseManifest does.
 // Spans are checked like ParseManifest does (source range, lines within the
-// page). InvalidArgument names the field (e.g. "items[2].span.x");
+// page, text range within the page text). InvalidArgument names the field (e.g. "items[2].span.x");
 // NotSupported for another "version"; ResourceExhausted past
 // kMaxManifestJsonBytes, nesting deeper than 8 or 2^22 JSON tokens.
 Status ManifestFromJson(std::string_view json, PageManifest* manifest);

@@ -4,21 +4,37 @@
 // proportional font, rendered with FreeType into 8-bit gray page images, with
 // a manifest that says which item occupies which lines of which page.
 //
-// Layout contract (what a manifest promises):
+// Layout contract (layout_version 2; what a manifest promises):
 //  * An item's SOURCE text is `header + "\n" + body` (just `body` when the
 //    header is empty). Offsets in a manifest are byte offsets into it.
-//  * Items follow each other line by line (an item starts on a new line) and
-//    may continue on the next page. Concatenating the [source_begin,
-//    source_end) ranges of an item's spans over consecutive pages gives its
-//    source text exactly: every byte is covered exactly once.
-//  * LAID-OUT text is what is drawn: source text with a line break ("\n")
-//    where a line ends; the spaces at a soft wrap are dropped; "\r\n" and
-//    "\n" end a line; a tab is kept as "\t" (drawn to the next tab stop);
-//    invisible or control code points (C0 other than tab/newline, DEL, C1,
-//    U+00AD, U+200B, U+2028/9, U+2060..4, U+FEFF, ...) and bidi controls
-//    (U+200E/F, U+202A..E, U+2066..9) are drawn, and laid out, as the
-//    visible escape "<U+XXXX>". Words longer than a line are broken at the
-//    line edge (hard break, no hyphen added).
+//    Structured fields (time_us, speaker) are drawn as decorations: they
+//    appear on the page and in the page text but are not source bytes.
+//  * The page is a sequence of LINE BOXES in reading order. A page has 1..4
+//    columns of equal width (chosen per page from the line lengths of what
+//    goes on it); reading order is column 1 top to bottom, then column 2,
+//    ... A legend/date band at the top of a page spans all columns.
+//  * Items FLOW: an item starts on the line where the previous one ended,
+//    after the delimiter kItemDelimiter (a decoration). A structured item
+//    starts with "HH:MM TAG " (TAG: a 2-3 letter speaker tag, unique on the
+//    page, listed in the page's legend line "CA = Caroline · MB = Melanie");
+//    a date line "YYYY-MM-DD" is drawn at the top of each page and when the
+//    UTC day changes.
+//  * Text is split into blocks at blank lines. PROSE blocks (hard-wrapped
+//    paragraphs) are reflowed: a single newline is laid out as a space.
+//    LINE blocks (code, logs, JSON, tables, lists, headings, short lines)
+//    keep their line breaks; a line longer than its column wraps and the
+//    continuation starts with the mark kWrapMark. A blank-line run between
+//    blocks is drawn as the inline mark kParagraphMark.
+//  * Concatenating the [source_begin, source_end) ranges of an item's spans
+//    over consecutive pages gives its source text exactly: every byte is
+//    covered exactly once (newlines, blank lines and soft-wrap spaces
+//    included, though they are not drawn as such).
+//  * LAID-OUT text is what is drawn, line by line ("\n" between lines): a
+//    tab is kept as "\t" (drawn to the next tab stop); invisible or control
+//    code points (C0 other than tab/newline, DEL, C1, U+00AD, U+200B,
+//    U+2028/9, U+2060..4, U+FEFF, ...) and bidi controls (U+200E/F,
+//    U+202A..E, U+2066..9) are drawn, and laid out, as the visible escape
+//    "<U+XXXX>". Words longer than a line are broken at the line edge.
 //  * Not renderable faithfully -> Status::NotSupported naming the item id,
 //    the code point, its byte offset and the reason: right-to-left scripts,
 //    scripts that need complex shaping (Indic, Thai, ...), combining marks,
@@ -26,6 +42,9 @@
 //    chain has a glyph for. Invalid UTF-8 -> InvalidArgument.
 //  * Deterministic: the same items, profile, fonts and library versions give
 //    the same pixels, PNG bytes and manifests.
+//
+// Layout version 1 (old stores): one item per line run, no columns, no
+// decorations; ParseManifest/ManifestFromJson derive the v2 fields for it.
 
 #ifndef MNEMO_CODEC_PAGE_H_
 #define MNEMO_CODEC_PAGE_H_
@@ -43,24 +62,53 @@
 
 namespace mnemo::codec {
 
-// One record to lay out. `header` is a short line such as
-// "2024-05-07 14:03 user"; `body` is the record text (UTF-8).
+// Decorations drawn between and inside items (UTF-8; not source bytes).
+inline constexpr std::string_view kItemDelimiter = " \xC2\xA6 ";  // " ¦ "
+inline constexpr std::string_view kParagraphMark = " \xC2\xB6 ";  // " ¶ "
+inline constexpr std::string_view kWrapMark = "\xE2\x86\xAA ";  // "↪ "
+inline constexpr uint32_t kLayoutVersion = 2;
+
+// One record to lay out. `header` is an optional source line such as
+// "2024-05-07 14:03 user" (part of the source text); `body` is the record
+// text (UTF-8). `time_us` (microseconds since the Unix epoch, UTC; 0 = none)
+// and `speaker` (empty = none) make the item STRUCTURED: they are drawn as
+// a short "HH:MM TAG" header and a date line and legend entry, and are not
+// part of the source text.
 struct PageItem {
   uint64_t id = 0;
   std::string header;
   std::string body;
+  int64_t time_us = 0;
+  std::string speaker;
 };
 
 // Returns the source text of `item` (see the layout contract above).
 std::string ItemSource(const PageItem& item);
 
-// The part of one item on one page.
+// One line of a page, in reading order: its box in page pixels. `w` is the
+// inked width (from x to the end of the last glyph's advance), not the
+// column width.
+struct LineBox {
+  int32_t x = 0, y = 0, w = 0, h = 0;
+};
+
+// The part of one item on one page. Its lines are
+// [first_line, first_line + line_count) of PageManifest::lines; on the
+// first of them it starts at x_begin, on the last it ends at x_end (the
+// lines in between it fills from box x to x + w).
 struct ItemSpan {
   uint64_t id = 0;
   uint32_t first_line = 0;    // index of its first line on the page
   uint32_t line_count = 0;    // consecutive lines it occupies
-  // Pixel rectangle of those lines (x, y = top-left; inked width, height).
+  // Bounding rectangle of its pieces (x, y = top-left). With columns and
+  // shared lines it may include other items: use SpanPieces to locate it.
   int32_t x = 0, y = 0, w = 0, h = 0;
+  int32_t x_begin = 0;        // page x where it starts on its first line
+  int32_t x_end = 0;          // page x where it ends on its last line
+  // Byte range of its laid-out text in PageManifest::text (its drawn
+  // "HH:MM TAG " included; the delimiter before it not).
+  uint32_t text_begin = 0;
+  uint32_t text_end = 0;
   uint32_t source_begin = 0;  // byte range of the item's source text
   uint32_t source_end = 0;
   bool continued = false;     // began on an earlier page
@@ -81,16 +129,34 @@ struct RenderParams {
   std::vector<std::string> font_hashes;
   std::string freetype_version;   // "2.12.1"
   std::string libpng_version;     // "1.6.39"
-  uint32_t layout_version = 1;    // bumped when layout rules change
+  uint32_t layout_version = kLayoutVersion;  // bumped when layout rules change
 };
 
 struct PageManifest {
   uint32_t page_index = 0;        // index within one Pack call
   uint32_t line_count = 0;        // lines drawn on this page
+  uint32_t columns = 1;           // text columns on this page (1..4)
   RenderParams params;
+  std::vector<LineBox> lines;     // line_count boxes, reading order
   std::vector<ItemSpan> items;    // in layout order
   std::string text;               // the page's laid-out text, "\n"-joined
 };
+
+// The fill factor of a page: the area of its inked lines over the page
+// area, sum(line.w * line.h) / (width * height), in [0, 1]. 0 when the page
+// size is not positive.
+double FillFactor(const PageManifest& manifest);
+
+// A piece of an item on one line of its page.
+struct SpanPiece {
+  uint32_t line = 0;              // index into PageManifest::lines
+  int32_t x = 0, y = 0, w = 0, h = 0;
+};
+
+// The pieces of `span`, one per line it occupies (x_begin on the first,
+// x_end on the last line). Lines outside manifest.lines are skipped.
+std::vector<SpanPiece> SpanPieces(const PageManifest& manifest,
+                                  const ItemSpan& span);
 
 struct Page {
   GrayImage image;                // profile width x height, white paper
