@@ -1,6 +1,6 @@
 // Copyright (c) mnemo authors.
 //
-// mnemo verify --db DIR [--deep] [--repair] [--json]
+// mnemo verify --db DIR [--deep] [--repair] [--json] [--ocr ...]
 //
 // Checks every record envelope (checksum), every history version, that
 // every record has its time-index entry and namespace key, that every index
@@ -14,10 +14,19 @@
 // warm text for the next compaction to render); corrupt records are
 // reported, never silently dropped. Without --repair it runs read-only
 // beside a writer.
+//
+// --ocr [--sample N] [--max-cer X] [--psm 3|6] [--upscale K]
+// [--exclude-marks CHARS] [--tessdata DIR] then also reads stored pages with
+// Tesseract (in process) and compares each with the text its manifest says
+// is drawn, reporting CER per page, per agent and for all legible pages
+// (see cmd_verify_ocr.h); exit 1 when that aggregate exceeds --max-cer
+// (default 0.02) or a legible page cannot be read. Decayed pages are
+// reported apart and never fail the check.
 
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
+#include "cmd_verify_ocr.h"
 
 namespace mnemo::cli {
 namespace {
@@ -27,9 +36,10 @@ struct VerifyArgs {
   bool deep = false;
   bool repair = false;
   bool json = false;
+  OcrAuditArgs ocr;
 };
 
-void PrintJson(const VerifyReport& r) {
+nlohmann::ordered_json VerifyJson(const VerifyReport& r) {
   nlohmann::ordered_json j;
   j["ok"] = r.ok();
   j["records_checked"] = r.records_checked;
@@ -53,7 +63,7 @@ void PrintJson(const VerifyReport& r) {
     problem["repaired"] = p.repaired;
     j["problems"].push_back(std::move(problem));
   }
-  std::printf("%s\n", j.dump(2).c_str());
+  return j;
 }
 
 void PrintText(const VerifyReport& r) {
@@ -88,6 +98,7 @@ void PrintText(const VerifyReport& r) {
 }
 
 int RunVerify(const VerifyArgs& args) {
+  if (args.ocr.enabled) ocr::RunOcrSingleThreaded();
   std::unique_ptr<Store> store;
   int rc = OpenStore(args.db, args.repair ? OpenMode::kWrite
                                           : OpenMode::kReadOnly, &store);
@@ -101,13 +112,64 @@ int RunVerify(const VerifyArgs& args) {
   Status s = store->Verify(options, &report);
   progress.Finish();
   if (!s.ok()) return FailRuntime(s);
-  if (args.json) PrintJson(report);
-  else PrintText(report);
-  if (report.ok()) return kExitOk;
-  return Fail(kExitRuntime, "store " + args.db + " has " +
+  OcrAuditReport ocr;
+  if (args.ocr.enabled) {
+    s = RunOcrAudit(*store, args.ocr, &ocr);
+    if (!s.ok()) return Fail(kExitRuntime, "store " + args.db + ": --ocr: " + s.ToString());
+  }
+  if (args.json) {
+    nlohmann::ordered_json j = VerifyJson(report);
+    if (args.ocr.enabled) j["ocr"] = OcrAuditJson(ocr, args.ocr);
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    PrintText(report);
+    if (args.ocr.enabled) PrintOcrAudit(ocr, args.ocr);
+  }
+  rc = kExitOk;
+  if (!report.ok()) {
+    rc = Fail(kExitRuntime, "store " + args.db + " has " +
                                 std::to_string(report.problem_count -
                                                report.repaired_count) +
                                 " unrepaired problems");
+  }
+  if (args.ocr.enabled && !OcrAuditPassed(ocr, args.ocr)) {
+    rc = Fail(kExitRuntime, OcrAuditFailure(args.db, ocr, args.ocr));
+  }
+  return rc;
+}
+
+void AddOcrOptions(CLI::App& cmd, OcrAuditArgs* ocr) {
+  CLI::Option* flag = cmd.add_flag(
+      "--ocr", ocr->enabled,
+      "Also read stored pages with Tesseract and report the character error "
+      "rate against the text each page draws (decayed pages apart)");
+  cmd.add_option("--sample", ocr->sample,
+                 "With --ocr: read this many pages of each tier, a fixed "
+                 "sample (default 0: all)")
+      ->needs(flag);
+  cmd.add_option("--max-cer", ocr->max_cer,
+                 "With --ocr: fail when legible pages read above this CER "
+                 "(fraction; default 0.02)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->needs(flag);
+  cmd.add_option("--psm", ocr->psm,
+                 "With --ocr: Tesseract page segmentation, 6 = one block "
+                 "(default), 3 = automatic (pages set in columns)")
+      ->check(CLI::IsMember({3, 6}))
+      ->needs(flag);
+  cmd.add_option("--upscale", ocr->upscale,
+                 "With --ocr: enlarge pages K times before reading (1..4, "
+                 "default 3)")
+      ->check(CLI::Range(1, 4))
+      ->needs(flag);
+  cmd.add_option("--exclude-marks", ocr->exclude_marks,
+                 "With --ocr: characters the layout draws as marks (not "
+                 "memory text), ignored on both sides")
+      ->needs(flag);
+  cmd.add_option("--tessdata", ocr->tessdata,
+                 "With --ocr: directory of eng.traineddata (default: "
+                 "Tesseract's)")
+      ->needs(flag);
 }
 
 CommandBody SetupVerify(CLI::App& cmd) {
@@ -120,6 +182,7 @@ CommandBody SetupVerify(CLI::App& cmd) {
                "records whose page is lost back to warm text (opens for "
                "writing)");
   cmd.add_flag("--json", args->json, "Print the report as JSON");
+  AddOcrOptions(cmd, &args->ocr);
   return [args] { return RunVerify(*args); };
 }
 

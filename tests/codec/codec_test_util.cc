@@ -9,23 +9,10 @@
 #include <random>
 #include <sstream>
 
+#include "mnemo/ocr/ocr.h"
+
 namespace mnemo::codec::test {
 namespace {
-
-std::u32string ToCodePoints(std::string_view s) {
-  std::u32string out;
-  for (size_t i = 0; i < s.size();) {
-    auto b = static_cast<unsigned char>(s[i]);
-    int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : 4;
-    char32_t cp = len == 1 ? b : b & (0x3F >> (len - 1));
-    for (int k = 1; k < len && i + k < s.size(); ++k) {
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    }
-    out.push_back(cp);
-    i += len;
-  }
-  return out;
-}
 
 std::string Run(const std::string& cmd) {
   std::string out;
@@ -113,45 +100,11 @@ std::vector<PageItem> IdentifierItems(size_t min_chars) {
 }
 
 std::string NormalizeForCer(std::string_view text) {
-  std::string s(text);
-  const std::pair<const char*, const char*> kFold[] = {
-      {"\u201c", "\""}, {"\u201d", "\""}, {"\u2018", "'"}, {"\u2019", "'"},
-      {"\u2014", "-"},  {"\u2013", "-"},  {"\ufb01", "fi"}, {"\ufb02", "fl"}};
-  for (const auto& [from, to] : kFold) {
-    for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p)) {
-      s.replace(p, std::string_view(from).size(), to);
-      p += std::string_view(to).size();
-    }
-  }
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
+  return ocr::NormalizeForCer(text, ocr::CerOptions());
 }
 
 double CharacterErrorRate(std::string_view reference, std::string_view hypothesis) {
-  const std::u32string a = ToCodePoints(NormalizeForCer(reference));
-  const std::u32string b = ToCodePoints(NormalizeForCer(hypothesis));
-  if (a.empty()) return b.empty() ? 0.0 : 1.0;
-  std::vector<uint32_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<uint32_t>(j);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = static_cast<uint32_t>(i);
-    for (size_t j = 1; j <= b.size(); ++j) {
-      uint32_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return static_cast<double>(prev[b.size()]) / static_cast<double>(a.size());
+  return ocr::CharErrorRate(reference, hypothesis, ocr::CerOptions()).rate();
 }
 
 bool HaveTesseract() {

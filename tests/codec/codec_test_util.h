@@ -30,11 +30,12 @@ std::vector<PageItem> IdentifierItems(size_t min_chars);
 
 // Collapses runs of whitespace to one space, trims, and folds the
 // typographic variants Tesseract emits for ASCII (curly quotes, dashes,
-// ligatures) back to ASCII.
+// ligatures) back to ASCII: ocr::NormalizeForCer with default CerOptions.
 std::string NormalizeForCer(std::string_view text);
 
 // Levenshtein distance over code points / reference length, after
-// NormalizeForCer on both.
+// NormalizeForCer on both: ocr::CharErrorRate(...).rate() with default
+// CerOptions (one implementation, see tools/ocr).
 double CharacterErrorRate(std::string_view reference, std::string_view hypothesis);
 
 // True when a `tesseract` binary is on PATH.

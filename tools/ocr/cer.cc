@@ -10,11 +10,10 @@
 #include "mnemo/ocr/ocr.h"
 
 namespace mnemo::ocr {
-namespace {
 
-// Decodes UTF-8; a malformed or truncated sequence yields one U+FFFD per
-// offending byte, so corrupt text is still compared rather than rejected.
-std::u32string ToCodePoints(std::string_view s) {
+// A malformed or truncated sequence yields one U+FFFD per offending byte,
+// so corrupt text is still compared rather than rejected.
+std::u32string CodePoints(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
@@ -38,6 +37,8 @@ std::u32string ToCodePoints(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 void AppendUtf8(char32_t cp, std::string* out) {
   if (cp < 0x80) {
@@ -80,7 +81,7 @@ bool IsSpace(char32_t cp) {
 
 std::u32string Normalize(std::string_view text, const CerOptions& options) {
   std::u32string folded;
-  for (char32_t cp : ToCodePoints(text)) {
+  for (char32_t cp : CodePoints(text)) {
     if (options.excluded.find(cp) != std::u32string::npos) cp = U' ';
     std::u32string_view ascii = options.fold_typography ? FoldTypography(cp)
                                                         : std::u32string_view();

@@ -5,8 +5,14 @@
 // image or PNG round trip is involved.
 
 #include <tesseract/baseapi.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -127,6 +133,24 @@ Status OcrEngine::Read(const codec::GrayImage& page, const OcrRequest& request,
   if (!out) return Status::IOError("ocr: Tesseract failed to recognise the page");
   text->assign(out.get());
   return Status::OK();
+}
+
+void RunOcrSingleThreaded() {
+  if (std::getenv("OMP_THREAD_LIMIT") != nullptr) return;
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string cmdline((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+  std::vector<char*> argv;
+  for (size_t i = 0; i < cmdline.size(); i += std::strlen(&cmdline[i]) + 1) {
+    argv.push_back(const_cast<char*>(&cmdline[i]));
+  }
+  if (argv.empty() || setenv("OMP_THREAD_LIMIT", "1", 1) != 0) return;
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  execv("/proc/self/exe", argv.data());
+  // Still here: this process keeps its OpenMP threads (slower only); the
+  // variable is dropped so children are not told otherwise.
+  unsetenv("OMP_THREAD_LIMIT");
 }
 
 std::string TesseractVersion() { return tesseract::TessBaseAPI::Version(); }

@@ -1,0 +1,237 @@
+// Copyright (c) mnemo authors.
+//
+// mnemo_ocr: the character error rate against hand-counted edits, the
+// normalisation rules one by one, the upscaler's geometry and determinism,
+// and the in-process Tesseract engine reading a page the codec rendered.
+// The OCR cases skip (with the reason) when Tesseract has no eng data.
+
+#include <gtest/gtest.h>
+
+#include "codec_test_util.h"
+#include "mnemo/codec/page.h"
+#include "mnemo/codec/profile.h"
+#include "mnemo/ocr/ocr.h"
+
+namespace mnemo::ocr {
+namespace {
+
+CerCount Cer(std::string_view ref, std::string_view ocr, CerOptions o = {}) {
+  return CharErrorRate(ref, ocr, o);
+}
+
+TEST(CharErrorRateTest, KnownEditCounts) {
+  // kitten -> sitting: k/s, e/i substituted, g inserted.
+  CerCount c = Cer("kitten", "sitting");
+  EXPECT_EQ(c.edits, 3u);
+  EXPECT_EQ(c.reference_chars, 6u);
+  EXPECT_EQ(c.ocr_chars, 7u);
+  EXPECT_DOUBLE_EQ(c.rate(), 0.5);
+  EXPECT_EQ(Cer("flaw", "lawn").edits, 2u);
+  EXPECT_EQ(Cer("same text", "same text").edits, 0u);
+  EXPECT_EQ(Cer("abc", "").edits, 3u);
+  EXPECT_EQ(Cer("", "xy").edits, 2u);
+  // The two orders give the same distance (the row is the shorter string).
+  EXPECT_EQ(Cer("sitting", "kitten").edits, 3u);
+}
+
+TEST(CharErrorRateTest, CountsCodePointsNotBytes) {
+  // One substituted accented letter is one edit of a 5-code-point word.
+  CerCount c = Cer("caf\u00e9s", "cafes");
+  EXPECT_EQ(c.edits, 1u);
+  EXPECT_EQ(c.reference_chars, 5u);
+  EXPECT_EQ(Cer("\U0001F4E2 ok", "ok").edits, 2u);  // emoji + space
+}
+
+TEST(CharErrorRateTest, EmptyReference) {
+  EXPECT_DOUBLE_EQ(Cer("", "").rate(), 0.0);
+  EXPECT_DOUBLE_EQ(Cer("  \n", "noise").rate(), 1.0);
+}
+
+TEST(CharErrorRateTest, WhitespaceRunsFold) {
+  EXPECT_EQ(Cer("a  b\n\nc\td ", " a b c d").edits, 0u);
+  EXPECT_EQ(NormalizeForCer("  x \n\n y\t", {}), "x y");
+  CerOptions keep;
+  keep.fold_whitespace = false;
+  EXPECT_EQ(Cer("a  b", "a b", keep).edits, 1u);
+}
+
+TEST(CharErrorRateTest, TypographyFoldsButBacktickStaysAnError) {
+  EXPECT_EQ(Cer("\"it's\" - fine", "\u201cit\u2019s\u201d \u2014 fine").edits, 0u);
+  EXPECT_EQ(Cer("office flow", "o\ufb03ce \ufb02ow").edits, 0u);
+  EXPECT_EQ(Cer("it's", "it`s").edits, 1u);  // a real misreading
+  CerOptions exact;
+  exact.fold_typography = false;
+  EXPECT_EQ(Cer("it's", "it\u2019s", exact).edits, 1u);
+}
+
+TEST(CharErrorRateTest, ExcludedLayoutMarksAreIgnoredOnBothSides) {
+  CerOptions marks;
+  marks.excluded = CodePoints("\u00b7\u00b6");  // flow delimiter, paragraph mark
+  // The marks count when not excluded ...
+  EXPECT_EQ(Cer("one \u00b7 two\u00b6", "one two").edits, 3u);
+  // ... and vanish when excluded, wherever either side has them.
+  EXPECT_EQ(Cer("one \u00b7 two\u00b6", "one two", marks).edits, 0u);
+  EXPECT_EQ(Cer("one two", "one\u00b7two", marks).edits, 0u);
+  EXPECT_EQ(Cer("one \u00b7 two", "one - two", marks).edits, 2u);  // "-" is read
+}
+
+TEST(CharErrorRateTest, CountsAggregate) {
+  CerCount total = Cer("kitten", "sitting");
+  total += Cer("abcd", "abcd");
+  EXPECT_EQ(total.edits, 3u);
+  EXPECT_EQ(total.reference_chars, 10u);
+  EXPECT_DOUBLE_EQ(total.rate(), 0.3);  // not the mean of 0.5 and 0
+}
+
+TEST(CharErrorRateTest, MalformedUtf8IsComparedNotRejected) {
+  EXPECT_EQ(CodePoints("a\xff" "b").size(), 3u);
+  EXPECT_EQ(CodePoints("a\xff" "b")[1], U'\uFFFD');
+  EXPECT_EQ(Cer("a\xe2\x82", "a").edits, 2u);  // truncated sequence: 2 bytes
+}
+
+TEST(CharErrorRateTest, CodecTestUtilUsesTheLibrary) {
+  EXPECT_DOUBLE_EQ(codec::test::CharacterErrorRate("kitten", "sitting"), 0.5);
+  EXPECT_EQ(codec::test::NormalizeForCer(" \u201cq\u201d\n"), "\"q\"");
+}
+
+codec::GrayImage Gradient(int w, int h) {
+  codec::GrayImage img;
+  img.Reset(w, h, 255);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) img.Row(y)[x] = static_cast<uint8_t>((x * 37 + y * 11) % 256);
+  }
+  return img;
+}
+
+TEST(UpscaleTest, GeometryFlatAreasAndDeterminism) {
+  codec::GrayImage flat;
+  flat.Reset(5, 3, 200);
+  codec::GrayImage out;
+  ASSERT_TRUE(Upscale(flat, 3, &out).ok());
+  EXPECT_EQ(out.width, 15);
+  EXPECT_EQ(out.height, 9);
+  for (uint8_t p : out.pixels) ASSERT_EQ(p, 200);  // taps sum to exactly 1
+  const codec::GrayImage g = Gradient(17, 9);
+  codec::GrayImage a, b;
+  ASSERT_TRUE(Upscale(g, 3, &a).ok());
+  ASSERT_TRUE(Upscale(g, 3, &b).ok());
+  EXPECT_EQ(a.pixels, b.pixels);
+  // Factor 1 copies; odd factors put a sample on every source pixel centre.
+  ASSERT_TRUE(Upscale(g, 1, &b).ok());
+  EXPECT_EQ(b.pixels, g.pixels);
+  for (int y = 0; y < g.height; ++y) {
+    for (int x = 0; x < g.width; ++x) {
+      ASSERT_EQ(a.Row(3 * y + 1)[3 * x + 1], g.Row(y)[x]) << x << "," << y;
+    }
+  }
+}
+
+TEST(UpscaleTest, BadInputIsRefused) {
+  codec::GrayImage out, empty;
+  EXPECT_TRUE(Upscale(empty, 2, &out).IsInvalidArgument());
+  const codec::GrayImage g = Gradient(4, 4);
+  EXPECT_TRUE(Upscale(g, 0, &out).IsInvalidArgument());
+  EXPECT_TRUE(Upscale(g, 9, &out).IsInvalidArgument());
+  codec::GrayImage wide;
+  wide.Reset(20000, 1, 255);
+  Status s = Upscale(wide, 4, &out);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.ToString().find("80000x4"), std::string::npos) << s.ToString();
+}
+
+class OcrEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Status s = OcrEngine::Open(OcrOptions(), &engine_);
+    if (s.IsNotFound()) GTEST_SKIP() << s.ToString();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  // The first page of the prose corpus, rendered with the base profile.
+  codec::Page ProsePage() {
+    std::unique_ptr<codec::Renderer> renderer;
+    EXPECT_TRUE(codec::Renderer::Create(*codec::FindProfile("base"), &renderer).ok());
+    std::vector<codec::Page> pages;
+    const std::string prose = codec::test::ReadCodecData("prose.txt");
+    EXPECT_FALSE(prose.empty()) << "tests/codec/data/prose.txt missing";
+    EXPECT_TRUE(renderer->Pack(codec::test::ParagraphItems(prose, 3000, false), &pages).ok());
+    EXPECT_FALSE(pages.empty());
+    return pages.empty() ? codec::Page() : std::move(pages[0]);
+  }
+  std::unique_ptr<OcrEngine> engine_;
+};
+
+TEST_F(OcrEngineTest, ReadsARenderedPageAndAgainTheSame) {
+  const codec::Page page = ProsePage();
+  std::string text, again;
+  OcrRequest request;  // psm 6, native size
+  ASSERT_TRUE(engine_->Read(page.image, request, &text).ok());
+  const CerCount c = CharErrorRate(page.manifest.text, text, {});
+  std::printf("prose page at 1x: CER %.3f%%\n", 100 * c.rate());
+  EXPECT_LE(c.rate(), 0.02) << text;
+  ASSERT_TRUE(engine_->Read(page.image, request, &again).ok());  // reusable
+  EXPECT_EQ(text, again);
+}
+
+TEST_F(OcrEngineTest, CropReadsOnlyThatPart) {
+  // The page on the right half of a canvas twice as wide, blank paper left.
+  const codec::Page page = ProsePage();
+  const int w = page.image.width, h = page.image.height;
+  codec::GrayImage canvas;
+  canvas.Reset(2 * w, h, 255);
+  for (int y = 0; y < h; ++y) {
+    std::copy(page.image.Row(y), page.image.Row(y) + w, canvas.Row(y) + w);
+  }
+  OcrRequest request;
+  request.crop = CropRect{w, 0, w, h};
+  std::string text, whole;
+  ASSERT_TRUE(engine_->Read(canvas, request, &text).ok());
+  ASSERT_TRUE(engine_->Read(page.image, OcrRequest(), &whole).ok());
+  EXPECT_EQ(text, whole);
+  request.crop = CropRect{0, 0, w, h};
+  ASSERT_TRUE(engine_->Read(canvas, request, &text).ok());
+  EXPECT_EQ(NormalizeForCer(text, {}), "");
+}
+
+TEST_F(OcrEngineTest, BlankPageReadsNothingAndBadRequestsAreRefused) {
+  codec::GrayImage blank;
+  blank.Reset(300, 200, 255);
+  std::string text = "stale";
+  ASSERT_TRUE(engine_->Read(blank, OcrRequest(), &text).ok());
+  EXPECT_EQ(NormalizeForCer(text, {}), "");
+  OcrRequest bad;
+  bad.psm = 4;
+  EXPECT_TRUE(engine_->Read(blank, bad, &text).IsInvalidArgument());
+  bad = OcrRequest();
+  bad.upscale = 5;
+  EXPECT_TRUE(engine_->Read(blank, bad, &text).IsInvalidArgument());
+  bad = OcrRequest();
+  bad.crop = CropRect{250, 0, 100, 10};
+  Status s = engine_->Read(blank, bad, &text);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.ToString().find("crop 100x10+250+0"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(engine_->Read(codec::GrayImage(), OcrRequest(), &text).IsInvalidArgument());
+}
+
+TEST(OcrEngineOpenTest, MissingLanguageDataIsNotFoundNamingIt) {
+  std::unique_ptr<OcrEngine> engine;
+  OcrOptions options;
+  options.tessdata_dir = "/nonexistent/tessdata";
+  Status s = OcrEngine::Open(options, &engine);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_NE(s.ToString().find("/nonexistent/tessdata"), std::string::npos);
+  EXPECT_EQ(engine, nullptr);
+  options = OcrOptions();
+  options.language = "";
+  EXPECT_TRUE(OcrEngine::Open(options, &engine).IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace mnemo::ocr
+
+// OpenMP threads inside Tesseract are slow on a busy machine and invisible
+// to the thread sanitizer: run them in this thread (see ocr.h).
+int main(int argc, char** argv) {
+  mnemo::ocr::RunOcrSingleThreaded();
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
