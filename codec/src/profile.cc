@@ -71,8 +71,4 @@ size_t CountCodePoints(std::string_view text) {
   return count;
 }
 
-size_t EstimateTextTokens(std::string_view text) {
-  return (CountCodePoints(text) + 3) / 4;
-}
-
 }  // namespace mnemo::codec

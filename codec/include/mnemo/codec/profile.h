@@ -11,8 +11,10 @@
 //   large 1280x1280 400 vision tokens (DeepSeek-OCR Large)
 //   qwen   896x896 1024 vision tokens (Qwen2.5-VL: one token / 28x28 px)
 //
-// Text tokens are ESTIMATED as Unicode code points / 4 (rounded up); no real
-// tokenizer is linked. kTextTokenEstimator names the method in reports.
+// Text tokens are counted by a Tokenizer (mnemo/codec/tokenizer.h) when one
+// is configured, else ESTIMATED by EstimateTextTokens: per content class,
+// with factors measured against o200k_base. kTextTokenEstimator names the
+// estimate in reports.
 //
 // Thread safety: the built-in profiles are immutable statics.
 
@@ -60,10 +62,12 @@ const RenderProfile& DefaultProfile();
 int LinesPerPage(const RenderProfile& profile);
 
 // Names the text-token estimator used by EstimateTextTokens.
-inline constexpr std::string_view kTextTokenEstimator = "chars/4";
+inline constexpr std::string_view kTextTokenEstimator = "calibrated-o200k-v1";
 
-// Estimated text tokens of UTF-8 `text`: ceil(code points / 4). Invalid
-// bytes count as one code point each.
+// Estimated o200k tokens of UTF-8 `text`, rounded up: the text is classed
+// (prose, technical, code, logs) from its share of ASCII digits and
+// punctuation, and each kind of code point is weighted by a factor
+// measured against o200k_base (token_estimate.cc). 0 for "".
 size_t EstimateTextTokens(std::string_view text);
 
 // Unicode code points in UTF-8 `text` (invalid bytes count one each).
