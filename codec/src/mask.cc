@@ -1,14 +1,17 @@
 // Copyright (c) mnemo authors.
 //
-// MaskItems: see <mnemo/codec/mask.h>. Works on a per-row mask in page
-// coordinates (the manifest's geometry), then maps it onto the image rows,
-// which may be fewer (a decayed page).
+// MaskItems: see <mnemo/codec/mask.h>. Works on a pixel mask in page
+// coordinates (the manifest's geometry: one rectangle per line piece of an
+// item), then maps it onto the image, which may be smaller (a decayed
+// page). Text is masked by the spans' byte ranges in the page text.
 
 #include "mnemo/codec/mask.h"
 
 #include <algorithm>
 #include <string>
 #include <vector>
+
+#include "manifest_v2.h"
 
 namespace mnemo::codec {
 namespace {
@@ -28,65 +31,110 @@ Status CheckGeometry(const GrayImage& image, const PageManifest& m) {
     return Status::InvalidArgument(
         "masking items: the manifest's page size is not positive");
   }
-  for (const ItemSpan& s : m.items) {
-    if (s.y < 0 || s.h < 0 || int64_t{s.y} + s.h > p.height ||
-        uint64_t{s.first_line} + s.line_count > m.line_count) {
+  Status s = internal::CheckV2Fields(m);
+  if (!s.ok()) return Status::InvalidArgument("masking items: " + s.message());
+  for (const ItemSpan& span : m.items) {
+    bool inside = uint64_t{span.first_line} + span.line_count <= m.line_count;
+    for (const SpanPiece& piece : SpanPieces(m, span)) {
+      inside = inside && piece.x >= 0 && piece.y >= 0 && piece.w >= 0 &&
+               piece.h >= 0 && int64_t{piece.x} + piece.w <= p.width &&
+               int64_t{piece.y} + piece.h <= p.height;
+    }
+    if (!inside) {
       return Status::InvalidArgument("masking items: item " +
-                                     std::to_string(s.id) +
+                                     std::to_string(span.id) +
                                      " lies outside its page");
     }
   }
   return Status::OK();
 }
 
-// The page text split into its lines; false when they are not line_count.
-bool SplitLines(const PageManifest& m, std::vector<std::string>* lines) {
-  lines->clear();
-  if (m.line_count == 0) return m.text.empty();
-  size_t begin = 0;
-  for (size_t end; (end = m.text.find('\n', begin)) != std::string::npos;
-       begin = end + 1) {
-    lines->push_back(m.text.substr(begin, end - begin));
+// A bit per page pixel.
+struct PixelMask {
+  int width = 0, height = 0;
+  std::vector<bool> bits;
+  PixelMask(int w, int h) : width(w), height(h), bits(size_t(w) * h, false) {}
+  bool at(int x, int y) const { return bits[size_t(y) * width + x]; }
+  // Sets [x0, x1) x [y0, y1) (clipped), skipping pixels set in `except`.
+  void Fill(int x0, int y0, int x1, int y1, const PixelMask* except) {
+    x0 = std::max(0, x0), y0 = std::max(0, y0);
+    x1 = std::min(width, x1), y1 = std::min(height, y1);
+    for (int y = y0; y < y1; ++y) {
+      for (int x = x0; x < x1; ++x) {
+        if (except == nullptr || !except->at(x, y)) bits[size_t(y) * width + x] = true;
+      }
+    }
   }
-  lines->push_back(m.text.substr(begin));
-  return lines->size() == m.line_count;
-}
+};
 
-// Page rows to blank: the removed items' line boxes, and the overflow band
-// around them outside the line boxes of kept items.
-std::vector<bool> BlankRows(const std::set<uint64_t>& ids,
-                            const PageManifest& m) {
-  const int height = m.params.height;
-  std::vector<bool> kept(height, false), blank(height, false);
+// Page pixels to blank: the removed items' piece boxes, and an overflow
+// band around them (half a line above and below, 2 px to the sides)
+// outside the piece boxes of kept items.
+PixelMask BlankPixels(const std::set<uint64_t>& ids, const PageManifest& m) {
+  PixelMask kept(m.params.width, m.params.height);
+  PixelMask blank(m.params.width, m.params.height);
   for (const ItemSpan& s : m.items) {
     if (s.id == kRemovedItemId || Removed(s, ids)) continue;
-    std::fill(kept.begin() + s.y, kept.begin() + s.y + s.h, true);
+    for (const SpanPiece& p : SpanPieces(m, s)) {
+      kept.Fill(p.x, p.y, p.x + p.w, p.y + p.h, nullptr);
+    }
   }
   const int pad = std::max(0, m.params.line_height / 2);
   for (const ItemSpan& s : m.items) {
     if (!Removed(s, ids)) continue;
-    std::fill(blank.begin() + s.y, blank.begin() + s.y + s.h, true);
-    for (int r = std::max(0, s.y - pad); r < std::min(height, s.y + s.h + pad);
-         ++r) {
-      if (!kept[r]) blank[r] = true;
+    for (const SpanPiece& p : SpanPieces(m, s)) {
+      blank.Fill(p.x, p.y, p.x + p.w, p.y + p.h, nullptr);
+      blank.Fill(p.x - 2, p.y - pad, p.x + p.w + 2, p.y + p.h + pad, &kept);
     }
   }
   return blank;
 }
 
-// Blanks each image row that averages at least one blank page row.
-void BlankImage(const std::vector<bool>& blank, GrayImage* image) {
-  const int64_t page_h = static_cast<int64_t>(blank.size());
-  const int64_t image_h = image->height;
-  for (int64_t j = 0; j < image_h; ++j) {
-    const int64_t first = j * page_h / image_h;
-    const int64_t last =
-        std::min(page_h, ((j + 1) * page_h + image_h - 1) / image_h);
-    bool any = false;
-    for (int64_t r = first; r < last && !any; ++r) any = blank[r];
-    if (any)
-      std::fill_n(image->Row(static_cast<int>(j)), image->width, uint8_t{255});
+// Blanks each image pixel whose footprint holds a blank page pixel.
+void BlankImage(const PixelMask& blank, GrayImage* image) {
+  const int64_t pw = blank.width, ph = blank.height;
+  const int64_t iw = image->width, ih = image->height;
+  for (int64_t j = 0; j < ih; ++j) {
+    const int64_t y0 = j * ph / ih, y1 = std::min(ph, ((j + 1) * ph + ih - 1) / ih);
+    uint8_t* row = image->Row(static_cast<int>(j));
+    for (int64_t i = 0; i < iw; ++i) {
+      const int64_t x0 = i * pw / iw, x1 = std::min(pw, ((i + 1) * pw + iw - 1) / iw);
+      bool any = false;
+      for (int64_t y = y0; y < y1 && !any; ++y) {
+        for (int64_t x = x0; x < x1 && !any; ++x) any = blank.at(int(x), int(y));
+      }
+      if (any) row[i] = 255;
+    }
   }
+}
+
+// Removes the removed spans' text bytes (line breaks stay, so line numbering
+// is unchanged) and moves every span's text range to the new offsets.
+void MaskText(const std::set<uint64_t>& ids, PageManifest* m) {
+  const std::string& text = m->text;
+  std::vector<bool> drop(text.size(), false);
+  for (const ItemSpan& s : m->items) {
+    if (!Removed(s, ids)) continue;
+    for (uint32_t b = s.text_begin; b < s.text_end; ++b) drop[b] = text[b] != '\n';
+  }
+  std::vector<uint32_t> map(text.size() + 1, 0);
+  std::string kept;
+  for (size_t i = 0; i < text.size(); ++i) {
+    map[i] = static_cast<uint32_t>(kept.size());
+    if (!drop[i]) kept.push_back(text[i]);
+  }
+  map[text.size()] = static_cast<uint32_t>(kept.size());
+  for (ItemSpan& s : m->items) {
+    s.text_begin = map[s.text_begin];
+    s.text_end = Removed(s, ids) ? s.text_begin : map[s.text_end];
+  }
+  m->text = std::move(kept);
+}
+
+bool LineCountMatches(const PageManifest& m) {
+  if (m.line_count == 0) return m.text.empty();
+  return static_cast<uint64_t>(std::count(m.text.begin(), m.text.end(), '\n')) + 1 ==
+         m.line_count;
 }
 
 }  // namespace
@@ -98,26 +146,19 @@ Status MaskItems(const std::set<uint64_t>& ids, GrayImage* image,
   for (const ItemSpan& s : manifest->items) count += Removed(s, ids) ? 1 : 0;
   if (count == 0) return Status::OK();
   MNEMO_RETURN_IF_ERROR(CheckGeometry(*image, *manifest));
-  std::vector<std::string> lines;
-  if (!SplitLines(*manifest, &lines)) {
+  if (!LineCountMatches(*manifest)) {
     return Status::InvalidArgument(
         "masking items: the page text does not have the manifest's " +
         std::to_string(manifest->line_count) + " lines");
   }
-  BlankImage(BlankRows(ids, *manifest), image);
+  BlankImage(BlankPixels(ids, *manifest), image);
+  MaskText(ids, manifest);
   for (ItemSpan& s : manifest->items) {
     if (!Removed(s, ids)) continue;
-    for (uint32_t k = s.first_line; k < s.first_line + s.line_count; ++k)
-      lines[k].clear();
     s.id = kRemovedItemId;
     s.text.clear();
     s.source_begin = s.source_end = 0;
     s.continued = s.continues = false;
-  }
-  manifest->text.clear();
-  for (size_t k = 0; k < lines.size(); ++k) {
-    if (k > 0) manifest->text.push_back('\n');
-    manifest->text += lines[k];
   }
   if (masked != nullptr) *masked = count;
   return Status::OK();

@@ -1,17 +1,20 @@
 // Copyright (c) mnemo authors.
 //
-// RendererImpl: lays out items with LineLayout, streams their lines onto
-// pages and blits cached glyph bitmaps.
+// RendererImpl: splits each item into units, classifies its blocks and
+// feeds them to the PageComposer, which fills lines, columns and pages and
+// draws them (layout version 2, see <mnemo/codec/page.h>).
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <utility>
 
+#include "blocks.h"
+#include "columns.h"
+#include "composer.h"
 #include "font_set.h"
-#include "layout.h"
 #include "mnemo/codec/page.h"
 #include "mnemo/codec/png.h"
+#include "units.h"
 
 namespace mnemo::codec {
 
@@ -26,9 +29,28 @@ std::string ItemSource(const PageItem& item) {
 namespace {
 
 using internal::FontSet;
-using internal::LayoutResult;
-using internal::Line;
-using internal::LineLayout;
+using internal::PageComposer;
+using internal::PageGeometry;
+using internal::UnitBuilder;
+
+PageGeometry Geometry(const RenderProfile& p, const FontSet& fonts,
+                      const UnitBuilder& units) {
+  PageGeometry g;
+  g.width = p.width;
+  g.height = p.height;
+  g.margin_left = p.margin_left;
+  g.margin_top = p.margin_top;
+  g.margin_right = p.margin_right;
+  g.line_height = p.line_height;
+  // Center the font's ascent+descent box in the line box.
+  const int box = fonts.ascent_px() + fonts.descent_px();
+  g.baseline = (p.line_height - box) / 2 + fonts.ascent_px();
+  g.rows = LinesPerPage(p);
+  // Two line heights keep a clear white gutter for page segmentation.
+  g.gutter = 2 * p.line_height;
+  g.tab_stop = std::max<int32_t>(64, units.zero_advance() * std::max(1, p.tab_width));
+  return g;
+}
 
 class RendererImpl final : public Renderer {
  public:
@@ -38,10 +60,9 @@ class RendererImpl final : public Renderer {
         font_(profile.font),
         profile_(profile),
         fonts_(std::move(fonts)),
-        layout_(fonts_.get(),
-                profile.width - profile.margin_left - profile.margin_right,
-                profile.tab_width),
-        lines_per_page_(LinesPerPage(profile)) {
+        units_(fonts_.get()),
+        measure_(fonts_.get()),
+        geometry_(Geometry(profile, *fonts_, units_)) {
     // Own the strings: a caller's custom profile may not outlive us.
     profile_.name = name_;
     profile_.description = description_;
@@ -56,13 +77,13 @@ class RendererImpl final : public Renderer {
     params_.font_hashes = fonts_->hashes();
     params_.freetype_version = fonts_->FreeTypeVersion();
     params_.libpng_version = LibPngVersion();
-    // Center the font's ascent+descent box in the line box.
-    const int box = fonts_->ascent_px() + fonts_->descent_px();
-    baseline_ = (profile.line_height - box) / 2 + fonts_->ascent_px();
+    params_.layout_version = kLayoutVersion;
+    composer_ = std::make_unique<PageComposer>(fonts_.get(), &measure_,
+                                               geometry_, params_);
   }
 
   Status CheckRenderable(std::string_view text) override {
-    return layout_.Check(text);
+    return units_.Build(text);
   }
 
   Status Pack(const std::vector<PageItem>& items, std::vector<Page>* pages,
@@ -75,124 +96,54 @@ class RendererImpl final : public Renderer {
   const RenderParams& params() const override { return params_; }
 
  private:
-  Status AddItem(uint64_t id, const LayoutResult& layout);
-  // Makes open_ a page with room for a line; a full one goes to sink_.
-  Status PageWithRoom();
-  // Hands open_ (if any) to sink_.
-  Status EmitOpenPage();
-  Status DrawLine(const LayoutResult& layout, const Line& line, int index,
-                  GrayImage* image);
+  // Builds the units of `item` (and checks its speaker name).
+  Status Prepare(const PageItem& item, std::string* source);
+  Status Feed(uint32_t index, const PageItem& item, const std::string& source);
 
   std::string name_, description_, font_;
   RenderProfile profile_;
   std::unique_ptr<FontSet> fonts_;
-  LineLayout layout_;
-  int lines_per_page_;
-  int baseline_ = 0;
+  UnitBuilder units_;    // the item being fed
+  UnitBuilder measure_;  // decorations and the column estimate
+  PageGeometry geometry_;
   RenderParams params_;
-  LayoutResult scratch_;
-  // While PackStreaming runs: the page being filled, where finished pages
-  // go, and how many went there.
-  std::optional<Page> open_;
-  const PageSink* sink_ = nullptr;
-  uint32_t emitted_ = 0;
+  std::unique_ptr<PageComposer> composer_;
+  // Where feeding is (for the column estimate of the next page).
+  size_t at_item_ = 0;
+  size_t at_byte_ = 0;
 };
 
-Status RendererImpl::EmitOpenPage() {
-  if (!open_) return Status::OK();
-  open_->manifest.page_index = emitted_++;
-  Page page = std::move(*open_);
-  open_.reset();
-  return (*sink_)(std::move(page));
-}
-
-Status RendererImpl::PageWithRoom() {
-  if (open_ &&
-      open_->manifest.line_count < static_cast<uint32_t>(lines_per_page_)) {
-    return Status::OK();
-  }
-  MNEMO_RETURN_IF_ERROR(EmitOpenPage());
-  Page& page = open_.emplace();
-  page.image.Reset(profile_.width, profile_.height, 255);
-  page.manifest.params = params_;
-  return Status::OK();
-}
-
-Status RendererImpl::DrawLine(const LayoutResult& layout, const Line& line,
-                              int index, GrayImage* image) {
-  const int baseline = profile_.margin_top + index * profile_.line_height +
-                       baseline_;
-  const uint8_t* pool = nullptr;
-  for (uint32_t k = line.glyph_begin; k < line.glyph_end; ++k) {
-    const internal::PlacedGlyph& pg = layout.glyphs[k];
-    const int32_t x26 = profile_.margin_left * 64 + pg.x;
-    int px = x26 >> 6;
-    int phase = ((x26 & 63) * internal::kPhases + 32) >> 6;
-    if (phase == internal::kPhases) ++px, phase = 0;
-    const internal::GlyphBitmap* bm;
-    MNEMO_RETURN_IF_ERROR(fonts_->Bitmap(pg.glyph, phase, &bm));
-    pool = fonts_->pixels();  // the pool may have grown
-    const int x0 = px + bm->left;
-    const int y0 = baseline - bm->top;
-    for (int gy = 0; gy < bm->height; ++gy) {
-      const int y = y0 + gy;
-      if (y < 0 || y >= image->height) continue;
-      uint8_t* dst = image->Row(y);
-      const uint8_t* src = pool + bm->offset + gy * bm->width;
-      const int gx0 = std::max(0, -x0);
-      const int gx1 = std::min<int>(bm->width, image->width - x0);
-      for (int gx = gx0; gx < gx1; ++gx) {
-        const unsigned c = src[gx];
-        if (c == 0) continue;
-        uint8_t& d = dst[x0 + gx];
-        d = static_cast<uint8_t>((d * (255u - c) + 127u) / 255u);
+Status RendererImpl::Prepare(const PageItem& item, std::string* source) {
+  if (!item.speaker.empty()) {
+    Status s = units_.Build(item.speaker);
+    for (const internal::SourceUnit& u : units_.units()) {
+      if (!s.ok()) break;
+      if (u.escaped || u.kind == internal::UnitKind::kNewline ||
+          u.kind == internal::UnitKind::kTab) {
+        s = Status::NotSupported("speaker name has a control character");
       }
     }
+    if (!s.ok()) return s.WithContext("speaker");
   }
-  return Status::OK();
+  *source = ItemSource(item);
+  return units_.Build(*source);
 }
 
-Status RendererImpl::AddItem(uint64_t id, const LayoutResult& layout) {
-  size_t next = 0;
-  bool continued = false;
-  while (next < layout.lines.size()) {
-    MNEMO_RETURN_IF_ERROR(PageWithRoom());
-    Page& page = *open_;
-    PageManifest& m = page.manifest;
-    const size_t room = lines_per_page_ - m.line_count;
-    const size_t count = std::min(room, layout.lines.size() - next);
-    ItemSpan span;
-    span.id = id;
-    span.first_line = m.line_count;
-    span.line_count = static_cast<uint32_t>(count);
-    span.x = profile_.margin_left;
-    span.y = profile_.margin_top + static_cast<int32_t>(m.line_count) * profile_.line_height;
-    span.h = static_cast<int32_t>(count) * profile_.line_height;
-    span.source_begin = layout.lines[next].source_begin;
-    span.source_end = layout.lines[next + count - 1].source_end;
-    span.continued = continued;
-    span.continues = next + count < layout.lines.size();
-    for (size_t k = next; k < next + count; ++k) {
-      const Line& line = layout.lines[k];
-      MNEMO_RETURN_IF_ERROR(DrawLine(layout, line, m.line_count, &page.image));
-      span.w = std::max(span.w, line.width_px);
-      if (k > next) span.text.push_back('\n');
-      span.text += line.text;
-      if (m.line_count > 0) m.text.push_back('\n');
-      if (k == next) span.text_begin = static_cast<uint32_t>(m.text.size());
-      m.text += line.text;
-      m.lines.push_back({profile_.margin_left,
-                         span.y + static_cast<int32_t>(k - next) * profile_.line_height,
-                         line.width_px, profile_.line_height});
-      span.x_end = profile_.margin_left + line.width_px;
-      ++m.line_count;
-    }
-    span.x_begin = span.x;
-    span.text_end = static_cast<uint32_t>(m.text.size());
-    m.items.push_back(std::move(span));
-    next += count;
-    continued = true;
+Status RendererImpl::Feed(uint32_t index, const PageItem& item,
+                          const std::string& source) {
+  const std::vector<uint8_t> roles = internal::ClassifyUnits(source, units_.units());
+  at_byte_ = 0;
+  MNEMO_RETURN_IF_ERROR(composer_->BeginItem(index, item.id, item));
+  const auto& units = units_.units();
+  const auto& glyphs = units_.glyphs();
+  for (size_t i = 0; i < units.size(); ++i) {
+    const internal::SourceUnit& u = units[i];
+    at_byte_ = u.source_begin;
+    MNEMO_RETURN_IF_ERROR(composer_->AddSource(
+        u, glyphs.data() + std::min<size_t>(u.glyph_begin, glyphs.size()),
+        roles[i], source));
   }
+  composer_->EndItem();
   return Status::OK();
 }
 
@@ -214,16 +165,21 @@ Status RendererImpl::Pack(const std::vector<PageItem>& items,
 Status RendererImpl::PackStreaming(const std::vector<PageItem>& items,
                                    const PageSink& sink,
                                    std::vector<RejectedItem>* rejected) {
-  if (lines_per_page_ <= 0) {
+  if (geometry_.rows <= 0) {
     return Status::InvalidArgument("profile " + params_.profile +
                                    " has no room for a line");
   }
-  open_.reset();
-  sink_ = &sink;
-  emitted_ = 0;
+  composer_->Start(&sink, [this, &items] {
+    return internal::ChooseColumns(items, at_item_, at_byte_, geometry_,
+                                   &measure_);
+  });
   Status s;
-  for (const PageItem& item : items) {
-    s = layout_.Layout(ItemSource(item), &scratch_);
+  std::string source;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const PageItem& item = items[i];
+    at_item_ = i;
+    at_byte_ = 0;
+    s = Prepare(item, &source);
     if (!s.ok()) {
       s = s.WithContext("item " + std::to_string(item.id) + " not renderable");
       if (rejected == nullptr) break;
@@ -231,12 +187,11 @@ Status RendererImpl::PackStreaming(const std::vector<PageItem>& items,
       s = Status::OK();
       continue;
     }
-    s = AddItem(item.id, scratch_);
+    s = Feed(static_cast<uint32_t>(i), item, source);
     if (!s.ok()) break;
   }
-  if (s.ok()) s = EmitOpenPage();
-  open_.reset();
-  sink_ = nullptr;
+  if (s.ok()) s = composer_->Finish();
+  composer_->Start(nullptr, nullptr);
   return s;
 }
 

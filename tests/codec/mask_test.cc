@@ -30,10 +30,22 @@ Page ThreeItemPage() {
   return pages.empty() ? Page() : std::move(pages[0]);
 }
 
-bool RowIsBlank(const GrayImage& image, int y) {
-  const uint8_t* row = image.Row(y);
-  return std::all_of(row, row + image.width,
-                     [](uint8_t p) { return p == 255; });
+// Whether the pixels of `piece` scaled by `scale` are all paper / hold ink.
+bool PieceIsBlank(const GrayImage& image, const SpanPiece& p, double scale) {
+  for (int y = int(p.y * scale); y < int((p.y + p.h) * scale + 0.999); ++y) {
+    for (int x = int(p.x * scale); x < int((p.x + p.w) * scale + 0.999); ++x) {
+      if (image.Row(y)[x] != 255) return false;
+    }
+  }
+  return true;
+}
+
+bool PieceUnchanged(const GrayImage& a, const GrayImage& b, const SpanPiece& p) {
+  for (int y = p.y; y < p.y + p.h; ++y) {
+    if (!std::equal(a.Row(y) + p.x, a.Row(y) + p.x + p.w, b.Row(y) + p.x))
+      return false;
+  }
+  return true;
 }
 
 TEST(MaskTest, RemovedItemLeavesNoInkNoTextAndKeepsTheOthers) {
@@ -41,27 +53,35 @@ TEST(MaskTest, RemovedItemLeavesNoInkNoTextAndKeepsTheOthers) {
   const GrayImage before = page.image;
   const PageManifest original = page.manifest;
   const ItemSpan gone = original.items[1];
+  // Items flow: the forgotten one shares its first line with item 11.
+  ASSERT_EQ(gone.first_line, original.items[0].first_line);
   size_t masked = 0;
   ASSERT_TRUE(MaskItems({22}, &page.image, &page.manifest, &masked).ok());
   EXPECT_EQ(masked, 1u);
-  for (int y = gone.y; y < gone.y + gone.h; ++y)
-    EXPECT_TRUE(RowIsBlank(page.image, y)) << y;
-  for (int k : {0, 2}) {  // kept items: every row of their line boxes as before
+  for (const SpanPiece& p : SpanPieces(original, gone)) {
+    EXPECT_TRUE(PieceIsBlank(page.image, p, 1.0)) << "line " << p.line;
+  }
+  for (int k : {0, 2}) {  // kept items: every pixel of their pieces as before
     const ItemSpan& s = original.items[k];
-    for (int y = s.y; y < s.y + s.h; ++y) {
-      ASSERT_TRUE(std::equal(page.image.Row(y),
-                             page.image.Row(y) + page.image.width,
-                             before.Row(y)))
-          << "item " << s.id << " row " << y;
+    for (const SpanPiece& p : SpanPieces(original, s)) {
+      EXPECT_TRUE(PieceUnchanged(page.image, before, p))
+          << "item " << s.id << " line " << p.line;
+      EXPECT_FALSE(PieceIsBlank(page.image, p, 1.0)) << "item " << s.id;
     }
     EXPECT_EQ(page.manifest.items[k].id, s.id);
     EXPECT_EQ(page.manifest.items[k].text, s.text);
+    EXPECT_EQ(page.manifest.text.substr(page.manifest.items[k].text_begin,
+                                        page.manifest.items[k].text_end -
+                                            page.manifest.items[k].text_begin),
+              s.text);
   }
   const ItemSpan& tomb = page.manifest.items[1];
   EXPECT_EQ(tomb.id, kRemovedItemId);
   EXPECT_TRUE(tomb.text.empty());
   EXPECT_EQ(tomb.source_begin, tomb.source_end);
   EXPECT_EQ(tomb.y, gone.y);
+  EXPECT_EQ(tomb.x_begin, gone.x_begin);
+  EXPECT_EQ(tomb.text_begin, tomb.text_end);
   EXPECT_EQ(page.manifest.line_count, original.line_count);
   EXPECT_EQ(page.manifest.text.find("secret"), std::string::npos);
   EXPECT_EQ(page.manifest.text.find("gypsy"), std::string::npos);
@@ -96,14 +116,14 @@ TEST(MaskTest, DecayedPageBlanksEveryRowTheItemReachesAtItsScale) {
   ASSERT_TRUE(MaskItems({22}, &small, &page.manifest).ok());
   const double scale =
       static_cast<double>(small.height) / page.manifest.params.height;
-  int first = static_cast<int>(gone.y * scale);
-  int last = static_cast<int>((gone.y + gone.h) * scale + 0.999);
-  for (int y = first; y < last; ++y) EXPECT_TRUE(RowIsBlank(small, y)) << y;
-  const ItemSpan& kept = page.manifest.items[0];  // its inner rows keep ink
+  for (const SpanPiece& p : SpanPieces(page.manifest, gone)) {
+    EXPECT_TRUE(PieceIsBlank(small, p, scale)) << "line " << p.line;
+  }
+  const ItemSpan& kept = page.manifest.items[0];  // its pieces keep ink
   bool ink = false;
-  for (int y = static_cast<int>(kept.y * scale) + 1;
-       y < static_cast<int>((kept.y + kept.h) * scale) - 1; ++y) {
-    ink = ink || !RowIsBlank(small, y);
+  for (SpanPiece p : SpanPieces(page.manifest, kept)) {
+    p.y += 2, p.h -= 4, p.x += 2, p.w -= 4;  // inner part, away from the edge
+    ink = ink || !PieceIsBlank(small, p, scale);
   }
   EXPECT_TRUE(ink);
 }
@@ -131,9 +151,15 @@ TEST(MaskTest, InconsistentManifestIsRejectedAndNothingChanges) {
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_EQ(page.image.pixels, before.pixels);
   Page outside = ThreeItemPage();
-  outside.manifest.items[1].y = outside.manifest.params.height;
+  outside.manifest.lines[outside.manifest.items[1].first_line].y =
+      outside.manifest.params.height;
   EXPECT_TRUE(
       MaskItems({22}, &outside.image, &outside.manifest).IsInvalidArgument());
+  Page bad_range = ThreeItemPage();
+  bad_range.manifest.items[2].text_end =
+      static_cast<uint32_t>(bad_range.manifest.text.size() + 1);
+  EXPECT_TRUE(
+      MaskItems({22}, &bad_range.image, &bad_range.manifest).IsInvalidArgument());
   GrayImage empty;
   Page p2 = ThreeItemPage();
   EXPECT_TRUE(MaskItems({22}, &empty, &p2.manifest).IsInvalidArgument());

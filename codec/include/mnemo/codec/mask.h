@@ -1,29 +1,32 @@
 // Copyright (c) mnemo authors.
 //
 // Forgetting items on a page that is already rendered: MaskItems blanks the
-// lines of the given items in the page image and removes their text from
+// pieces of the given items in the page image and removes their text from
 // the manifest, so neither the pixels nor the manifest still hold it. The
-// other items keep their lines, pixels, text and item indices.
+// other items keep their pixels, text and item indices, including items
+// that share a line with a removed one (layout version 2 flows items).
 //
-// What is blanked (to white paper, across the whole page width):
-//  * every row of a removed item's line box (span.y .. span.y + span.h);
-//  * up to half a line height above and below it (glyph ink may overflow
-//    the line box: descenders, accents, fallback fonts), except rows inside
-//    the line box of a kept item, whose ink must stay.
+// What is blanked (to white paper):
+//  * every pixel of a removed item's pieces (SpanPieces: one box per line it
+//    occupies, from x_begin on its first line to x_end on its last);
+//  * up to half a line height above and below them and 2 px to the sides
+//    (glyph ink may overflow the box: descenders, accents, fallback fonts),
+//    except pixels inside the piece boxes of kept items, whose ink must stay.
 // So the only ink of a removed item that can remain is the part of its
-// glyphs that overflows into a kept neighbour's line box (a row or two of
-// descender tails or accents at the default profiles): not text.
+// glyphs that overflows into a kept neighbour's box: not text.
 //
 // A decayed page (an image smaller than the manifest's page size; manifest
 // geometry stays in the size the page was rendered at) is masked at its own
-// scale: an image row is blanked when any page row it averages is, so a
-// removed line leaves none of its ink behind, and a kept neighbour may lose
-// one image row at its edge.
+// scale: an image pixel is blanked when any page pixel it averages is, so a
+// removed piece leaves none of its ink behind, and a kept neighbour may lose
+// one image pixel at its edge.
 //
 // Removed spans stay in the manifest, in place, as tombstones: id 0, empty
-// text, empty source range, no continuation flags; their geometry is kept
-// (it says where the blank lines are). Their lines in the page text become
-// empty lines, so line numbering is unchanged.
+// text, empty source and text ranges, no continuation flags; their geometry
+// is kept (it says where the blank pieces are). Their bytes are removed from
+// the page text (line breaks stay, so line numbering is unchanged) and the
+// other spans' text ranges are moved accordingly. Decorations (delimiters,
+// the legend) stay.
 //
 // Deterministic: the same image, manifest and ids give the same result.
 // Thread safety: reentrant.
@@ -48,8 +51,9 @@ inline constexpr uint64_t kRemovedItemId = 0;
 // their spans into tombstones. *masked (optional) receives the number of
 // spans removed (0: nothing matched, nothing changed). InvalidArgument when
 // the image or the manifest geometry is unusable (empty image, page size
-// not positive, a span outside the page, page text whose line count
-// differs from the manifest's line_count); nothing is changed then.
+// not positive, a piece outside the page, a text range outside the page
+// text, line boxes not line_count, page text whose line count differs from
+// the manifest's line_count); nothing is changed then.
 Status MaskItems(const std::set<uint64_t>& ids, GrayImage* image,
                  PageManifest* manifest, size_t* masked = nullptr);
 

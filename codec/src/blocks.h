@@ -1,0 +1,43 @@
+// Copyright (c) mnemo authors.
+//
+// Block classification of one item's units: the text is split into blocks
+// at blank lines; a PROSE block (hard-wrapped paragraph) is reflowed (its
+// newlines are laid out as spaces), a LINE block (code, logs, JSON, tables,
+// lists, short lines, anything inside a ``` fence) keeps its line breaks.
+// A blank-line run between blocks becomes one paragraph mark; leading and
+// trailing blank lines of an item are dropped from view (still source).
+
+#ifndef MNEMO_CODEC_SRC_BLOCKS_H_
+#define MNEMO_CODEC_SRC_BLOCKS_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "units.h"
+
+namespace mnemo::codec::internal {
+
+// What the layout does with a unit (low bits) plus flags.
+enum UnitRole : uint8_t {
+  kRoleKeep = 0,       // laid out as itself
+  kRoleSoft = 1,       // a newline laid out as a space
+  kRoleHard = 2,       // a newline that ends the line
+  kRoleParagraph = 3,  // first unit of a blank-line run: the paragraph mark
+  kRoleHidden = 4,     // rest of a blank run, leading/trailing blank lines
+  kRoleMask = 7,
+  kRoleFreshLine = 8,  // first unit of a multi-line LINE block
+  kRoleInLines = 16,   // unit of a LINE block (its wraps are marked)
+};
+
+// One role per unit of `units` (built from `source`).
+std::vector<uint8_t> ClassifyUnits(std::string_view source,
+                                   const std::vector<SourceUnit>& units);
+
+// True when the lines of a block look like hard-wrapped prose (exposed for
+// the column estimate, which sees lines, not units).
+bool LooksLikeProse(const std::vector<std::string_view>& lines);
+
+}  // namespace mnemo::codec::internal
+
+#endif  // MNEMO_CODEC_SRC_BLOCKS_H_

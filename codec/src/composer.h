@@ -1,0 +1,149 @@
+// Copyright (c) mnemo authors.
+//
+// PageComposer: the flow of layout version 2. Items arrive unit by unit;
+// units fill lines greedily (breaking at spaces, hard-breaking words longer
+// than a line); full lines fill the line slots of the open page (columns,
+// legend band); a full page is drawn and handed to the sink. Decorations
+// (item delimiter, "HH:MM TAG", dates, paragraph and wrap marks, legend)
+// are units that carry no source bytes.
+// Thread-compatible (owned by one Renderer).
+
+#ifndef MNEMO_CODEC_SRC_COMPOSER_H_
+#define MNEMO_CODEC_SRC_COMPOSER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "font_set.h"
+#include "mnemo/codec/page.h"
+#include "units.h"
+
+namespace mnemo::codec::internal {
+
+struct PageGeometry {
+  int width = 0, height = 0;
+  int margin_left = 0, margin_top = 0, margin_right = 0;
+  int line_height = 0;
+  int baseline = 0;       // from a line box's top
+  int rows = 0;           // line rows per page
+  int gutter = 0;         // px between columns
+  int32_t tab_stop = 64;  // 26.6
+  int usable() const { return width - margin_left - margin_right; }
+  int ColumnWidth(int columns) const {
+    return (usable() - (columns - 1) * gutter) / columns;
+  }
+};
+
+class PageComposer {
+ public:
+  // Returns the column count for the page about to open.
+  using ColumnChooser = std::function<int()>;
+
+  PageComposer(FontSet* fonts, UnitBuilder* shaper, const PageGeometry& geo,
+               const RenderParams& params);
+
+  void Start(const Renderer::PageSink* sink, ColumnChooser chooser);
+  // Starts item `owner` (index within the Pack call) with record id `id`:
+  // the delimiter, then for a structured item its date (at the top of a
+  // page or when the UTC day changes), "HH:MM" and speaker tag.
+  Status BeginItem(uint32_t owner, uint64_t id, const PageItem& item);
+  // Adds one unit of the current item's source (role from ClassifyUnits).
+  Status AddSource(const SourceUnit& u, const GlyphInfo* glyphs, uint8_t role,
+                   std::string_view source);
+  // Ends the current item (its span on the open page does not continue).
+  void EndItem() { item_open_ = false; }
+  // Draws and hands out the last page.
+  Status Finish();
+
+ private:
+  enum class Kind : uint8_t { kGlyphs, kSpace, kTab };
+  struct Unit {
+    Kind kind;
+    bool visible;         // meant to be drawn (a leading space is not)
+    bool drawn;
+    bool in_lines;        // wraps of its line get a wrap mark
+    int64_t owner;        // item index, -1: none
+    uint32_t source_begin, source_end;
+    uint32_t glyph_begin, glyph_count;
+    uint32_t text_begin, text_len;
+    int32_t width;        // 26.6 (tabs: set when placed)
+    int32_t x = 0;        // 26.6 from the line start
+  };
+  struct Line {
+    size_t unit_begin = 0, unit_end = 0;
+    int32_t ink = 0;  // 26.6
+  };
+  struct Speaker {
+    std::string name, tag;
+  };
+
+  // Line filling (composer.cc).
+  Status Add(Unit u);
+  Status Place(Unit u);
+  Status BreakLine(bool wrap_mark);
+  Status CommitLine();
+  struct Carried {
+    Unit unit;
+    std::vector<GlyphInfo> glyphs;
+    std::string text;
+  };
+  Status Carry(std::vector<Carried> carried, bool wrap_mark);
+  std::vector<Carried> TakeTail(size_t from);
+  Unit Decoration(std::string_view text, int64_t owner, uint32_t at);
+  Unit Space(bool drawn, int64_t owner, uint32_t b, uint32_t e);
+  bool LineHasInk() const;
+
+  // Pages (composer_page.cc).
+  Status EnsurePage();
+  Status EmitPage();
+  std::string TagFor(const std::string& name) const;
+  Status AddSpeaker(const std::string& name, std::string* tag);
+  std::vector<std::string> LegendLines(const std::vector<Speaker>& speakers) const;
+  int BandRows(const std::vector<Speaker>& speakers) const {
+    return static_cast<int>(LegendLines(speakers).size());
+  }
+  int Capacity() const;
+  // Draws glyphs starting at pen x26 (26.6, page coordinates) on the line
+  // whose box top is y.
+  Status DrawRun(const GlyphInfo* glyphs, size_t count, int32_t x26, int y,
+                 GrayImage* image);
+  uint64_t OwnerId(int64_t owner) const;
+
+  FontSet* fonts_;
+  UnitBuilder* shaper_;
+  PageGeometry geo_;
+  RenderParams params_;
+  const Renderer::PageSink* sink_ = nullptr;
+  ColumnChooser chooser_;
+  uint32_t emitted_ = 0;
+
+  // The open page.
+  bool open_ = false;
+  int columns_ = 1;
+  int32_t max_width_ = 0;  // 26.6, one column
+  std::vector<Speaker> speakers_;
+  int64_t page_last_day_ = INT64_MIN;
+  std::vector<Unit> units_;
+  std::vector<GlyphInfo> glyphs_;
+  std::string text_;
+  std::vector<Line> lines_;
+  std::vector<std::pair<int64_t, uint64_t>> owner_ids_;  // owner -> record id
+  size_t line_begin_ = 0;  // first unit of the line being filled
+  int32_t pen_ = 0;
+  bool line_ink_ = false;  // the line being filled has drawn glyphs
+  size_t last_break_ = SIZE_MAX;  // its last drawn space after ink
+  int64_t prev_last_owner_ = -1;  // last item on the page before
+  bool item_open_ = false;
+  // The current item.
+  int64_t owner_ = -1;
+  uint32_t cursor_ = 0;  // source bytes fed so far
+};
+
+}  // namespace mnemo::codec::internal
+
+#endif  // MNEMO_CODEC_SRC_COMPOSER_H_
