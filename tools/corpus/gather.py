@@ -237,7 +237,10 @@ def gather_logs(c):
         except OSError:
             continue
         who = os.path.basename(f).split(".")[0]
+        start = c.classes.get("logs", {}).get("bytes", 0)
         for line in text.splitlines():
+            if c.classes.get("logs", {}).get("bytes", 0) - start > c.cap // 3:
+                break  # several logs, not one
             m = LOG_TIME.match(line)
             if m:
                 ok = c.add("logs", m.group(3), f, speaker=who,
