@@ -5,17 +5,23 @@
 // and without a dictionary.
 //
 //   build/bin/mnemo-codec-bench                 # the micro-benchmarks
-//   build/bin/mnemo-codec-bench --report        # per-profile codec report,
-//                                               # Tesseract CER, Pillow ratio
+//   build/bin/mnemo-codec-bench --report [--corpus DIR] [--profile P|all]
+//       [--tokenizer FILE] [--cer-pages N] [--weights c=w,...] [--json]
+//                         # the corpus table (codec_corpus_report.h); the
+//                         # corpus comes from tools/corpus/gather.py
+//   build/bin/mnemo-codec-bench --report-prose  # one full prose page per
+//                         # profile, bit depths, decay, Pillow side by side
 
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "codec_corpus_report.h"
 #include "codec_report.h"
 #include "codec_test_util.h"
 #include "mnemo/codec/downscale.h"
@@ -160,7 +166,21 @@ BENCHMARK(BM_Zstd)->ArgName("dict")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecon
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--report") == 0) return mnemo::codec::RunCodecReport();
+    if (std::strcmp(argv[i], "--report-prose") == 0) return mnemo::codec::RunCodecReport();
+  }
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--report") != 0) continue;
+    bool corpus_flag = false;
+    for (int k = 1; k < argc; ++k) corpus_flag |= std::strcmp(argv[k], "--corpus") == 0;
+    if (!corpus_flag &&
+        !std::filesystem::exists(mnemo::bench::DefaultCorpusDir() + "/manifest.json")) {
+      std::fprintf(stderr,
+                   "mnemo-codec-bench: no corpus at %s (run tools/corpus/gather.py); "
+                   "printing the one-page prose report instead\n",
+                   mnemo::bench::DefaultCorpusDir().c_str());
+      return mnemo::codec::RunCodecReport();
+    }
+    return mnemo::bench::RunCorpusReportMain(argc, argv);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

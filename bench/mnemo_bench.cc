@@ -12,6 +12,9 @@
 //               [--locomo FILE]   (LoCoMo file for the search phase; default:
 //                                  --data locomo's, else ../shared/data/
 //                                  locomo10.json next to the source tree)
+//               [--corpus DIR]    (codec corpus for the *_mix headline;
+//                                  default build/corpus, tools/corpus/gather.py)
+//               [--tokenizer FILE] (vocabulary for real text tokens there)
 //
 // Phases: store, compaction (ingest during compaction + per-profile
 // compaction vs Pillow), codec, search, gpu. Exit status 0 when every phase
@@ -50,6 +53,7 @@ void Usage() {
                "usage: mnemo-bench [--quick] [--data synthetic | --data locomo FILE]\n"
                "                   [--records N] [--threads T] [--json FILE] [--md FILE]\n"
                "                   [--chart FILE] [--work-dir DIR] [--locomo FILE]\n"
+               "                   [--corpus DIR] [--tokenizer FILE]\n"
                "                   [--skip store,compaction,codec,search,gpu]\n");
 }
 
@@ -80,6 +84,10 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       std::string* dst = a == "--json" ? &f->json_path : a == "--md" ? &f->md_path
                        : a == "--chart" ? &f->chart_path : &f->config.work_dir;
       if (!next(dst)) return false;
+    } else if (a == "--corpus" && next(&v)) {
+      f->config.corpus_dir = v;
+    } else if (a == "--tokenizer" && next(&v)) {
+      f->config.tokenizer = v;
     } else if (a == "--locomo" && next(&v)) {
       f->config.search_data = v;
     } else if (a == "--skip" && next(&v)) {

@@ -4,10 +4,13 @@
 // codec_report.h MeasureProfile: one full page of English prose per
 // profile), i.e. chars/page, estimated text tokens, vision tokens, token
 // ratio, PNG bytes vs zstd bytes, Tesseract CER. --quick runs Tesseract on
-// the default profile only.
+// the default profile only. Then the corpus report's mix (token_ratio_mix,
+// cer_mix at 3x upscale, fill_factor_mix) when a corpus is gathered.
 
 #include <cstdio>
+#include <sstream>
 
+#include "codec_corpus_report.h"
 #include "codec_report.h"
 #include "mnemo/codec/profile.h"
 #include "mnemo_bench_phases.h"
@@ -48,6 +51,32 @@ std::string Line(const codec::RenderProfile& p, const codec::ProfileFigures& f) 
   return buf;
 }
 
+// The headline's *_mix keys: the corpus report's mix row at base (the same
+// code as `mnemo-codec-bench --report`), or the reason it is missing.
+void CorpusMix(const BenchConfig& config, Report* report) {
+  nlohmann::json& j = report->phase("codec")["corpus_mix"];
+  CorpusReportOptions o;
+  o.corpus_dir = config.corpus_dir;
+  o.tokenizer_path = config.tokenizer;
+  o.cer_pages = config.quick ? 1 : 2;
+  CorpusReport r;
+  Status s = MeasureCorpus(o, &r);
+  if (!s.ok()) {
+    j = {{"skipped", s.ToString()}};
+    report->AddSection("Codec on the corpus", {"skipped: " + s.ToString()});
+    return;
+  }
+  j = CorpusReportJson(r);
+  const MixFigures& m = r.mixes.at(0);
+  report->SetHeadline("token_ratio_mix", m.ratio);
+  report->SetHeadline("fill_factor_mix", m.fill);
+  if (m.cer_3x >= 0) report->SetHeadline("cer_mix", m.cer_3x);
+  std::vector<std::string> lines;
+  std::stringstream md(CorpusReportMarkdown(r));
+  for (std::string line; std::getline(md, line);) lines.push_back(line);
+  report->AddSection("Codec on the corpus (headline *_mix)", lines);
+}
+
 }  // namespace
 
 void RunCodecPhase(const BenchConfig& config, Report* report) {
@@ -75,6 +104,7 @@ void RunCodecPhase(const BenchConfig& config, Report* report) {
     if (f.cer_percent >= 0) report->SetHeadline("cer_base", f.cer_percent / 100);
   }
   report->AddSection("Codec quality per profile", lines);
+  CorpusMix(config, report);
 }
 
 }  // namespace mnemo::bench

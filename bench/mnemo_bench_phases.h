@@ -23,6 +23,8 @@ struct BenchConfig {
   std::string work_dir;    // scratch directory; the caller removes it
   std::string locomo_path; // empty: synthetic workload
   std::string search_data; // LoCoMo file for the search phase (may be empty)
+  std::string corpus_dir;  // codec corpus (empty: build/corpus of the source tree)
+  std::string tokenizer;   // vocabulary file for real text tokens (may be empty)
 };
 
 // Ingest (Put, PutBatch), point Get and time-range Scan vs raw RocksDB with

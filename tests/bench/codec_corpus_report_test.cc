@@ -1,0 +1,182 @@
+// Copyright (c) mnemo authors.
+//
+// The corpus codec report (bench/codec_corpus_report.h) on a tiny generated
+// corpus: the table's structure and sane values (real renderer, real
+// Tesseract). Not a timing test: MB/s are only checked to be positive.
+
+#include "codec_corpus_report.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "codec_test_util.h"
+
+namespace mnemo::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CorpusReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("mnemo-corpus-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "prose");
+    fs::create_directories(dir_ / "logs");
+    std::ofstream(dir_ / "manifest.json") << "{\"format\": 1}\n";
+    // Documents: the prose paragraphs, enough for a few tiny pages.
+    std::ofstream prose(dir_ / "prose" / "items.jsonl");
+    for (const codec::PageItem& i :
+         codec::test::ParagraphItems(codec::test::ReadCodecData("prose.txt"), 9000, false)) {
+      prose << nlohmann::json({{"body", i.body}, {"source", "prose.txt"}}).dump() << "\n";
+    }
+    // Records with speaker and time.
+    std::ofstream logs(dir_ / "logs" / "items.jsonl");
+    for (int n = 0; n < 160; ++n) {
+      char time[32], body[96];
+      std::snprintf(time, sizeof time, "2024-03-%02dT%02d:%02d:07Z", 1 + n / 60, n % 24, n % 60);
+      std::snprintf(body, sizeof body, "GET /api/v1/items/%d returned 200 in %d ms", 1000 + n,
+                    3 + n % 17);
+      logs << nlohmann::json({{"body", body}, {"speaker", n % 3 ? "nginx" : "worker"},
+                              {"time", time}, {"source", "generated"}})
+                  .dump()
+           << "\n";
+    }
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  CorpusReportOptions Options() const {
+    CorpusReportOptions o;
+    o.corpus_dir = dir_.string();
+    o.profiles = {"tiny"};
+    o.cer_pages = 1;
+    return o;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CorpusReportTest, ClassesFullPagesAndSaneValues) {
+  CorpusReport r;
+  ASSERT_TRUE(MeasureCorpus(Options(), &r).ok());
+  EXPECT_FALSE(r.token_counter.empty());
+  ASSERT_EQ(r.classes.size(), 2u);
+  EXPECT_EQ(r.classes[0].name, "prose");  // report order, not directory order
+  EXPECT_EQ(r.classes[1].name, "logs");
+  for (const ClassFigures& f : r.classes) {
+    SCOPED_TRACE(f.name);
+    EXPECT_EQ(f.profile, "tiny");
+    EXPECT_EQ(f.rejected, 0u);
+    ASSERT_GE(f.full_pages, 1u);
+    EXPECT_EQ(f.full_pages + 1, f.pages);
+    EXPECT_GT(f.fill, 0.05);
+    EXPECT_LE(f.fill, 1.0);
+    EXPECT_EQ(f.vision_tokens, f.full_pages * 64);  // tiny: 64 per page
+    EXPECT_GT(f.text_tokens, f.vision_tokens / 4);
+    EXPECT_DOUBLE_EQ(f.ratio, double(f.text_tokens) / f.vision_tokens);
+    EXPECT_GT(f.render_mbps, 0);
+    EXPECT_GT(f.png_mbps, 0);
+    if (!r.cer_note.empty()) continue;  // no Tesseract language data
+    EXPECT_EQ(f.cer_pages_read, 1);
+    EXPECT_EQ(f.psm, "6");
+    EXPECT_GE(f.cer_native, 0);
+    EXPECT_LT(f.cer_native, 0.5);  // a page of real text, not noise
+    EXPECT_GE(f.cer_3x, 0);
+    EXPECT_LT(f.cer_3x, 0.5);
+  }
+  ASSERT_EQ(r.mixes.size(), 1u);
+  const MixFigures& m = r.mixes[0];
+  EXPECT_EQ(m.classes.size(), 2u);
+  EXPECT_NEAR(m.ratio, (r.classes[0].ratio + r.classes[1].ratio) / 2, 1e-9);
+  EXPECT_NEAR(m.fill, (r.classes[0].fill + r.classes[1].fill) / 2, 1e-9);
+}
+
+TEST_F(CorpusReportTest, RecordsCountTheirSpeakerAndTime) {
+  CorpusReportOptions o = Options();
+  o.cer_pages = 0;
+  CorpusReport r;
+  ASSERT_TRUE(MeasureCorpus(o, &r).ok());
+  std::vector<CorpusClass> classes;
+  ASSERT_TRUE(LoadCorpus(dir_.string(), &classes).ok());
+  ASSERT_EQ(classes[1].name, "logs");
+  EXPECT_TRUE(classes[1].records);
+  EXPECT_FALSE(classes[0].records);
+  const codec::PageItem& first = classes[1].items[0];
+  EXPECT_EQ(first.speaker, "worker");
+  EXPECT_EQ(RecordText(first), "2024-03-01 00:00 worker: GET /api/v1/items/1000 returned 200 in 3 ms");
+  // Either layout shows the speaker on the page.
+  const auto items = RenderItems(classes[1], false);
+  EXPECT_EQ(items[0].body, RecordText(first));
+  EXPECT_TRUE(items[0].speaker.empty());
+}
+
+TEST_F(CorpusReportTest, WeightsChooseTheMix) {
+  CorpusReportOptions o = Options();
+  o.cer_pages = 0;
+  o.weights = {{"prose", 1}, {"logs", 0}};
+  CorpusReport r;
+  ASSERT_TRUE(MeasureCorpus(o, &r).ok());
+  ASSERT_EQ(r.mixes[0].classes, std::vector<std::string>{"prose"});
+  EXPECT_DOUBLE_EQ(r.mixes[0].ratio, r.classes[0].ratio);
+  EXPECT_EQ(r.mixes[0].cer_3x, -1);  // not measured
+  o.weights = {{"poetry", 1}};
+  Status s = MeasureCorpus(o, &r);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.ToString().find("poetry"), std::string::npos);
+}
+
+TEST_F(CorpusReportTest, MarkdownAndJsonCarryEveryRow) {
+  CorpusReportOptions o = Options();
+  o.cer_pages = 0;
+  CorpusReport r;
+  ASSERT_TRUE(MeasureCorpus(o, &r).ok());
+  const std::string md = CorpusReportMarkdown(r);
+  EXPECT_NE(md.find("| class | records | full/pages | fill | text tok | vision tok | ratio |"),
+            std::string::npos);
+  EXPECT_NE(md.find("| prose | "), std::string::npos);
+  EXPECT_NE(md.find("| logs | "), std::string::npos);
+  EXPECT_NE(md.find("| **mix** | 2 classes |"), std::string::npos);
+  EXPECT_NE(md.find(r.token_counter), std::string::npos);
+  const nlohmann::json j = CorpusReportJson(r);
+  ASSERT_EQ(j["classes"].size(), 2u);
+  EXPECT_EQ(j["classes"][1]["class"], "logs");
+  EXPECT_TRUE(j["classes"][0]["cer"].is_null());
+  EXPECT_DOUBLE_EQ(j["mix"]["tiny"]["token_ratio"].get<double>(), r.mixes[0].ratio);
+}
+
+TEST_F(CorpusReportTest, BadInputIsNamed) {
+  CorpusReport r;
+  CorpusReportOptions o = Options();
+  o.corpus_dir = (dir_ / "nowhere").string();
+  EXPECT_TRUE(MeasureCorpus(o, &r).IsNotFound());
+  o = Options();
+  o.profiles = {"huge"};
+  EXPECT_TRUE(MeasureCorpus(o, &r).IsInvalidArgument());
+  std::ofstream(dir_ / "logs" / "items.jsonl", std::ios::app) << "{\"body\": 7}\n";
+  Status s = MeasureCorpus(Options(), &r);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.ToString().find("items.jsonl:161"), std::string::npos) << s.ToString();
+}
+
+TEST_F(CorpusReportTest, CommandLineUsageErrorsExitTwo) {
+  const std::string corpus = dir_.string();
+  std::vector<std::string> args = {"mnemo-codec-bench", "--report", "--corpus", corpus,
+                                   "--cer-pages", "many"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  EXPECT_EQ(RunCorpusReportMain(static_cast<int>(argv.size()), argv.data()), 2);
+  args[4] = "--bogus";
+  argv.clear();
+  for (std::string& a : args) argv.push_back(a.data());
+  EXPECT_EQ(RunCorpusReportMain(static_cast<int>(argv.size()), argv.data()), 2);
+}
+
+}  // namespace
+}  // namespace mnemo::bench
