@@ -50,6 +50,7 @@ Status SearchHits(Store* store, const ContextOptions& o, size_t offset,
   search.k = std::min<size_t>(k, 1000);
   search.offset = offset;
   search.bm25 = o.bm25;
+  search.ranking = o.ranking;
   search.snippet_bytes = 0;
   SearchResult result;
   MNEMO_RETURN_IF_ERROR(store->Search(search, &result));

@@ -53,6 +53,7 @@ std::vector<RecordId> FindWord(Store* store, const std::string& word) {
   SearchOptions o;
   o.filter.tenant = "crash";
   o.query = word;
+  o.ranking.rerank_pool = 0;  // exactly the records holding the word
   SearchResult result;
   Status s = store->Search(o, &result);
   EXPECT_TRUE(s.ok()) << s.ToString();

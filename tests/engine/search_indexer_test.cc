@@ -33,6 +33,9 @@ class SearchIndexerTest : public StoreTest {
     o.filter.agent = agent;
     o.query = query;
     o.k = 1000;
+    // Plain BM25: these tests pin the postings (exact scores, exactly the
+    // records holding a word), not the query-time re-ranking on top.
+    o.ranking.rerank_pool = 0;
     SearchResult result;
     Status s = store_->Search(o, &result);
     EXPECT_TRUE(s.ok()) << s.ToString();

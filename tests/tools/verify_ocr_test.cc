@@ -63,7 +63,7 @@ class VerifyOcrTest : public ::testing::Test {
       return;
     }
     dir_ = new TempDir();
-    std::vector<Record> records = Paragraphs("a", 14000, kNow - 30 * kDay, 0);
+    std::vector<Record> records = Paragraphs("a", 24000, kNow - 30 * kDay, 0);
     for (Record& r : Paragraphs("b", 3000, kNow - 20 * kDay, 3))
       records.push_back(r);
     for (Record& r : Paragraphs("old", 2500, kNow - 400 * kDay, 6))
@@ -77,6 +77,7 @@ class VerifyOcrTest : public ::testing::Test {
     ASSERT_TRUE(store->Compact(options, &result).ok());
     ASSERT_GE(result.pages_written, 4u);
     ASSERT_GE(result.pages_decayed, 1u);
+    ready_ = true;
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -87,6 +88,8 @@ class VerifyOcrTest : public ::testing::Test {
   void SetUp() override {
     if (skip_reason_)
       GTEST_SKIP() << "no Tesseract eng data: " << *skip_reason_;
+    // A failed suite setup fails every test instead of passing as skipped.
+    ASSERT_TRUE(ready_) << "the suite's store could not be built";
   }
   static std::string Src() { return dir_->Sub("src"); }
 
@@ -126,10 +129,12 @@ class VerifyOcrTest : public ::testing::Test {
 
   static TempDir* dir_;
   static std::string* skip_reason_;
+  static bool ready_;
 };
 
 TempDir* VerifyOcrTest::dir_ = nullptr;
 std::string* VerifyOcrTest::skip_reason_ = nullptr;
+bool VerifyOcrTest::ready_ = false;
 
 TEST_F(VerifyOcrTest, CleanStoreReadsBelowTheThresholdAndExitsZero) {
   CliResult r = Mnemo("verify --db " + Q(Src()) +

@@ -192,6 +192,9 @@ struct ContextOptions {
   // Search hits considered before the recent records (best first).
   // Default: 20
   size_t max_hits = 20;
+  // How the search behind the hits ranks them (SearchOptions::ranking).
+  // Default: RankingOptions() (BM25 with the query-time refinements)
+  RankingOptions ranking;
   // When the budget has room after those and the recent records, further
   // hits are added in ranking order until it is full, up to this many
   // hits in all (<= max_hits: none).
