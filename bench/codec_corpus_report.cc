@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "mnemo/codec/page.h"
 #include "mnemo/codec/png.h"
 #include "mnemo/codec/profile.h"
 #include "mnemo/ocr/ocr.h"
@@ -97,9 +98,12 @@ size_t PageTokens(const codec::PageManifest& m, const std::map<uint64_t, const c
 Status PageCer(ocr::OcrEngine* engine, const codec::Page& page, ocr::CerCount* native,
                ocr::CerCount* up3, int* psm) {
   ocr::CerOptions o;
-  // The visible code points of codec::kItemDelimiter, kParagraphMark and
-  // kWrapMark: layout marks, not memory text.
-  o.excluded = U"\u00A6\u00B6\u21AA";
+  // The code points of codec::kItemDelimiter, kParagraphMark and kWrapMark
+  // (" » ", " § ", "« "): layout marks, not memory text (their spaces become
+  // spaces, which the normalisation folds anyway).
+  o.excluded = ocr::CodePoints(std::string(codec::kItemDelimiter) +
+                               std::string(codec::kParagraphMark) +
+                               std::string(codec::kWrapMark));
   *psm = page.manifest.columns > 1 ? 3 : 6;
   std::string text;
   ocr::OcrRequest request;
