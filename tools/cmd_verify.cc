@@ -15,7 +15,7 @@
 // reported, never silently dropped. Without --repair it runs read-only
 // beside a writer.
 //
-// --ocr [--sample N] [--max-cer X] [--psm 3|6] [--upscale K]
+// --ocr [--sample N] [--max-cer X] [--psm 0|3|6] [--upscale K]
 // [--exclude-marks CHARS] [--tessdata DIR] then also reads stored pages with
 // Tesseract (in process) and compares each with the text its manifest says
 // is drawn, reporting CER per page, per agent and for all legible pages
@@ -156,9 +156,10 @@ void AddOcrOptions(CLI::App& cmd, OcrAuditArgs* ocr) {
       ->check(CLI::Range(0.0, 1.0))
       ->needs(flag);
   cmd.add_option("--psm", ocr->psm,
-                 "With --ocr: Tesseract page segmentation, 6 = one block "
-                 "(default), 3 = automatic (pages set in columns)")
-      ->check(CLI::IsMember({3, 6}))
+                 "With --ocr: Tesseract page segmentation, 0 = by the page "
+                 "(default: 3 for pages set in columns, else 6), 6 = one "
+                 "block, 3 = automatic")
+      ->check(CLI::IsMember({0, 3, 6}))
       ->needs(flag);
   cmd.add_option("--upscale", ocr->upscale,
                  "With --ocr: enlarge pages K times before reading (1..4, "

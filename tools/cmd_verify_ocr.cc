@@ -36,13 +36,18 @@ void TakeSample(int64_t sample, std::vector<PageInfo>* pages) {
 }
 
 // The text drawn on the page: the manifest's laid-out text.
-Status ReferenceText(const PageData& page, std::string* text) {
+// The page's drawn text and its column count (1 for manifests before
+// layout v2, which have no "columns").
+Status ReferenceText(const PageData& page, std::string* text, int* columns) {
   nlohmann::json j = nlohmann::json::parse(page.manifest_json, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("text") ||
       !j["text"].is_string()) {
     return Status::Corruption("manifest has no \"text\" string");
   }
   *text = j["text"].get<std::string>();
+  *columns = j.contains("columns") && j["columns"].is_number_integer()
+                 ? j["columns"].get<int>()
+                 : 1;
   return Status::OK();
 }
 
@@ -53,13 +58,16 @@ Status ReadOnePage(Store& store, ocr::OcrEngine& engine,
   MNEMO_RETURN_IF_ERROR(
       store.GetPage(result->info.ns.tenant, result->info.page_id, &page));
   std::string reference;
-  MNEMO_RETURN_IF_ERROR(ReferenceText(page, &reference));
+  int columns = 1;
+  MNEMO_RETURN_IF_ERROR(ReferenceText(page, &reference, &columns));
   codec::GrayImage image;
   MNEMO_RETURN_IF_ERROR(
       codec::DecodePng(page.png, codec::DecodeLimits(), &image));
   std::string text;
   ocr::OcrRequest request;
-  request.psm = args.psm;
+  // Auto: psm 3 segments a page set in columns, psm 6 reads one block
+  // (psm 6 reads across columns; psm 3 mis-segments dense single blocks).
+  request.psm = args.psm != 0 ? args.psm : columns > 1 ? 3 : 6;
   request.upscale = args.upscale;
   MNEMO_RETURN_IF_ERROR(engine.Read(image, request, &text));
   result->cer = ocr::CharErrorRate(reference, text, cer);

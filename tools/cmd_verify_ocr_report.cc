@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <map>
+#include <string>
 #include <utility>
 
 #include "cli_util.h"
@@ -122,7 +123,11 @@ nlohmann::ordered_json OcrAuditJson(const OcrAuditReport& report,
   nlohmann::ordered_json j;
   j["ok"] = OcrAuditPassed(report, args);
   j["tesseract"] = report.tesseract_version;
-  j["psm"] = args.psm;
+  if (args.psm == 0) {
+    j["psm"] = "auto";
+  } else {
+    j["psm"] = args.psm;
+  }
   j["upscale"] = args.upscale;
   j["max_cer"] = args.max_cer;
   j["sample"] = args.sample;
@@ -165,10 +170,11 @@ void PrintOcrAudit(const OcrAuditReport& report, const OcrAuditArgs& args) {
   const double per_page =
       report.pages.empty() ? 0 : report.seconds / report.pages.size();
   std::printf(
-      "ocr (tesseract %s, psm %d, upscale %dx): %llu of %llu legible pages "
+      "ocr (tesseract %s, psm %s, upscale %dx): %llu of %llu legible pages "
       "read, "
       "%s, max-cer %s: %s; %.2f s per page\n",
-      report.tesseract_version.c_str(), args.psm, args.upscale,
+      report.tesseract_version.c_str(),
+      args.psm == 0 ? "auto" : std::to_string(args.psm).c_str(), args.upscale,
       static_cast<unsigned long long>(LegibleRead(report)),
       static_cast<unsigned long long>(report.legible_pages),
       CerText(report.legible).c_str(), Percent(args.max_cer).c_str(),

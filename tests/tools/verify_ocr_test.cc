@@ -138,7 +138,7 @@ bool VerifyOcrTest::ready_ = false;
 
 TEST_F(VerifyOcrTest, CleanStoreReadsBelowTheThresholdAndExitsZero) {
   CliResult r = Mnemo("verify --db " + Q(Src()) +
-                      " --ocr --json");  // defaults: psm 6, 3x
+                      " --ocr --json");  // defaults: psm by page, 3x
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   const Json j = Json::parse(r.out);
   EXPECT_TRUE(j["ok"].get<bool>());  // the structural checks are still there
@@ -146,7 +146,7 @@ TEST_F(VerifyOcrTest, CleanStoreReadsBelowTheThresholdAndExitsZero) {
   const Json& o = j["ocr"];
   EXPECT_TRUE(o["ok"].get<bool>());
   EXPECT_EQ(o["upscale"], 3);
-  EXPECT_EQ(o["psm"], 6);
+  EXPECT_EQ(o["psm"], "auto");
   EXPECT_LE(o["legible"]["cer"].get<double>(), 0.02) << o.dump(1);
   EXPECT_GE(o["legible"]["pages"].get<int>(), 3);
   EXPECT_EQ(o["legible"]["pages_read"], o["legible"]["pages"]);
