@@ -23,67 +23,13 @@
 #include "mnemo/quote.h"
 #include "mnemo/search.h"
 #include "mnemo/store.h"
+#include "search_eval_internal.h"
 #include "workload/locomo.h"
 
 namespace mnemo::bench {
 namespace {
 
 constexpr Micros k2030 = 1'893'456'000'000'000LL;  // 2030-01-01T00:00:00Z
-
-struct Question {
-  std::string agent;  // sample_id
-  std::string text;
-  int category = 0;
-  std::set<std::string> evidence;  // dia_ids
-};
-
-// Evidence entries are "D1:3", sometimes several in one string or with a
-// stray colon ("D:11:26"); every D<session>:<turn> found counts.
-std::set<std::string> ParseEvidence(const nlohmann::json& list) {
-  static const std::regex kDiaId(R"(D:?(\d+):(\d+))");
-  std::set<std::string> out;
-  for (const auto& item : list) {
-    if (!item.is_string()) continue;
-    std::string s = item.get<std::string>();
-    for (std::sregex_iterator it(s.begin(), s.end(), kDiaId), end; it != end; ++it) {
-      out.insert("D" + (*it)[1].str() + ":" + (*it)[2].str());
-    }
-  }
-  return out;
-}
-
-void AddQuestions(const nlohmann::json& sample, std::vector<Question>* out) {
-  auto id = sample.find("sample_id");
-  std::string agent = id != sample.end() && id->is_string() ? id->get<std::string>() : "";
-  for (const auto& qa : sample["qa"]) {
-    if (!qa.is_object() || !qa.contains("question") || !qa["question"].is_string()) continue;
-    auto category = qa.find("category");
-    if (category == qa.end() || !category->is_number_integer()) continue;
-    int c = category->get<int>();
-    auto evidence = qa.find("evidence");
-    if (c < 1 || c > 4 || evidence == qa.end() || !evidence->is_array()) continue;
-    Question q{agent, qa["question"].get<std::string>(), c, ParseEvidence(*evidence)};
-    if (!q.evidence.empty()) out->push_back(std::move(q));
-  }
-}
-
-Status LoadQuestions(const std::string& path, std::vector<Question>* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + QuoteForMessage(path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  MNEMO_RETURN_IF_ERROR(CheckJsonDepth(text.str()).WithContext(QuoteForMessage(path)));
-  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_array()) {
-    return Status::InvalidArgument(QuoteForMessage(path) + " is not a LoCoMo JSON array");
-  }
-  for (const auto& sample : doc) {
-    if (sample.is_object() && sample.contains("qa") && sample["qa"].is_array()) {
-      AddQuestions(sample, out);
-    }
-  }
-  return Status::OK();
-}
 
 // "[2023-05-08T13:56:00Z] Caroline: text", as the builder's text parts.
 std::string TextLine(const Record& r) {

@@ -44,40 +44,6 @@ std::set<std::string> ParseEvidence(const nlohmann::json& list) {
   return out;
 }
 
-// The QA items of a LoCoMo file (LoadLocomo has read its conversations).
-// Items that are not objects or lack a string question are skipped.
-Status LoadQuestions(const std::string& path, std::vector<Question>* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + QuoteForMessage(path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  MNEMO_RETURN_IF_ERROR(CheckJsonDepth(text.str()).WithContext(QuoteForMessage(path)));
-  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_array()) {
-    return Status::InvalidArgument(QuoteForMessage(path) + " is not a LoCoMo JSON array");
-  }
-  for (size_t conv = 0; conv < doc.size(); ++conv) {
-    const auto& sample = doc[conv];
-    if (!sample.is_object() || !sample.contains("qa") || !sample["qa"].is_array()) continue;
-    auto id = sample.find("sample_id");
-    std::string agent = id != sample.end() && id->is_string() ? id->get<std::string>() : "";
-    for (const auto& qa : sample["qa"]) {
-      if (!qa.is_object() || !qa.contains("question") || !qa["question"].is_string()) continue;
-      auto category = qa.find("category");
-      if (category == qa.end() || !category->is_number_integer()) continue;
-      int c = category->get<int>();
-      if (c < 1 || c > 4) continue;
-      auto evidence = qa.find("evidence");
-      Question q{agent, qa["question"].get<std::string>(),
-                 evidence != qa.end() && evidence->is_array() ? ParseEvidence(*evidence)
-                                                               : std::set<std::string>(),
-                 c, conv};
-      if (!q.evidence.empty()) out->push_back(std::move(q));
-    }
-  }
-  return Status::OK();
-}
-
 // Adds one question's recall at every k under every definition.
 void Tally(const std::vector<std::string>& ranked,
            const std::set<std::string>& evidence, RecallTally* tally) {
@@ -180,6 +146,41 @@ Status Measure(Engine* engine, const std::string& name,
 }
 
 }  // namespace
+
+// The QA items of a LoCoMo file (LoadLocomo has read its conversations).
+// Items that are not objects or lack a string question are skipped.
+Status LoadQuestions(const std::string& path, std::vector<Question>* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + QuoteForMessage(path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  MNEMO_RETURN_IF_ERROR(CheckJsonDepth(text.str()).WithContext(QuoteForMessage(path)));
+  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_array()) {
+    return Status::InvalidArgument(QuoteForMessage(path) + " is not a LoCoMo JSON array");
+  }
+  for (size_t conv = 0; conv < doc.size(); ++conv) {
+    const auto& sample = doc[conv];
+    if (!sample.is_object() || !sample.contains("qa") || !sample["qa"].is_array()) continue;
+    auto id = sample.find("sample_id");
+    std::string agent = id != sample.end() && id->is_string() ? id->get<std::string>() : "";
+    for (const auto& qa : sample["qa"]) {
+      if (!qa.is_object() || !qa.contains("question") || !qa["question"].is_string()) continue;
+      auto category = qa.find("category");
+      if (category == qa.end() || !category->is_number_integer()) continue;
+      int c = category->get<int>();
+      if (c < 1 || c > 4) continue;
+      auto evidence = qa.find("evidence");
+      Question q{agent, qa["question"].get<std::string>(),
+                 evidence != qa.end() && evidence->is_array() ? ParseEvidence(*evidence)
+                                                               : std::set<std::string>(),
+                 c, conv};
+      if (!q.evidence.empty()) out->push_back(std::move(q));
+    }
+  }
+  return Status::OK();
+}
+
 
 Status RunLocomoSearchEval(const std::string& path,
                            const SearchEvalOptions& options,

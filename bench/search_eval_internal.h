@@ -28,6 +28,11 @@ struct Question {
   size_t conversation = 0;         // index in the file
 };
 
+// The QA items of categories 1-4 with evidence of a LoCoMo file (shared by
+// the recall and the evidence-in-budget evaluations). NotFound when the
+// file cannot be read.
+Status LoadQuestions(const std::string& path, std::vector<Question>* out);
+
 // One engine under test: loads the records, answers a question.
 class Engine {
  public:
