@@ -43,7 +43,18 @@ void AddText(std::string_view text, UnitBuilder* measure, Sample* sample) {
   bool fence = false, block_fence = false;
   auto flush = [&] {
     if (block.size() >= 2 && (block_fence || !LooksLikeProse(block))) {
-      for (std::string_view l : block) sample->lines.push_back(measure->Measure(l));
+      // Lines joined into a flowing run (list items, descriptions) flow.
+      std::vector<bool> joins(block.size(), false);
+      if (!block_fence) joins = JoinedLines(block);
+      for (size_t k = 0; k < block.size(); ++k) {
+        const bool flows = joins[k] || (k + 1 < block.size() && joins[k + 1]);
+        const int64_t w = measure->Measure(block[k]);
+        if (flows) {
+          sample->flow += w + measure->space_advance();
+        } else {
+          sample->lines.push_back(w);
+        }
+      }
     } else {
       for (std::string_view l : block) {
         sample->flow += measure->Measure(l) + measure->space_advance();
