@@ -189,13 +189,19 @@ bool LooksLikeProse(const std::vector<std::string_view>& lines) {
   return true;
 }
 
-// A paragraph line after another at the same (small) indentation, as in
-// Markdown, where a single newline is a space: it starts with a word or
+// A paragraph line after a line of text at the same (small) indentation, as
+// in Markdown, where a single newline is a space: it starts with a word or
 // inline markup, the line before ends like text (not ";", "{", "=", ...),
 // and neither is an aligned table (a run of 3 spaces inside).
 bool SameParagraph(std::string_view prev, std::string_view line) {
   const size_t indent = Indent(line);
   if (indent != Indent(prev) || indent >= 4 || indent >= line.size()) return false;
+  // The line before is a line of text (wrapped, several words), not a
+  // short entry of a list of lines or one long token.
+  if (CodePoints(prev) < 30 ||
+      std::count(prev.begin() + indent, prev.end(), ' ') < 4) {
+    return false;
+  }
   const char c = line[indent];
   if (!std::isalpha(static_cast<unsigned char>(c)) &&
       std::string_view("[!*`(_'").find(c) == std::string_view::npos) {
