@@ -199,7 +199,7 @@ bool SameParagraph(std::string_view prev, std::string_view line) {
   // The line before is a line of text (wrapped, several words), not a
   // short entry of a list of lines or one long token.
   if (CodePoints(prev) < 30 ||
-      std::count(prev.begin() + indent, prev.end(), ' ') < 4) {
+      std::count(prev.begin() + indent, prev.end(), ' ') < 2) {
     return false;
   }
   const char c = line[indent];
@@ -243,7 +243,11 @@ std::vector<bool> JoinedLines(const std::vector<std::string_view>& lines) {
         indent < line.size() &&
         (std::isalnum(static_cast<unsigned char>(line[indent])) ||
          std::string_view("(\"'`").find(line[indent]) != std::string_view::npos);
-    joins[k] = ListMarker(line) || Defines(prev, line) || SameParagraph(prev, line) ||
+    // Markdown images and badges ("[![CI](...)](...)") one per line.
+    const bool image = (line.substr(indent).starts_with("[![") ||
+                        line.substr(indent).starts_with("![")) &&
+                       (prev.back() == ')' || prev.back() == ']');
+    joins[k] = ListMarker(line) || Defines(prev, line) || SameParagraph(prev, line) || image ||
                Continues(prev, line, longest) || goes_on;
   }
   return joins;
@@ -283,11 +287,17 @@ std::vector<uint8_t> ClassifyUnits(std::string_view source,
     const bool prose = !fence && LooksLikeProse(text);
     std::vector<bool> joins(text.size(), prose);
     if (!prose && !fence) joins = JoinedLines(text);
+    // In a fenced block the ``` lines join the code next to them (a fence
+    // costs no line of its own); the code keeps its lines.
+    for (size_t k = 1; fence && k < text.size(); ++k) {
+      joins[k] = IsFence(text[k]) || IsFence(text[k - 1]);
+    }
     for (size_t k = i; k < j; ++k) {
       // A line of a flowing run (joined to the line before or after it)
       // wraps like prose: no wrap marks.
       const bool joined = k > i && joins[k - i];
-      const bool flows = prose || joined || (k + 1 < j && joins[k - i + 1]);
+      const bool flows = fence ? IsFence(text[k - i])
+                               : prose || joined || (k + 1 < j && joins[k - i + 1]);
       if (!flows) {
         for (size_t u = lines[k].begin; u < lines[k].end; ++u) roles[u] |= kRoleInLines;
       }
