@@ -209,7 +209,7 @@ bool SameParagraph(std::string_view prev, std::string_view line) {
   }
   const char last = prev.back();
   if (!std::isalnum(static_cast<unsigned char>(last)) &&
-      std::string_view(".,:!?)]`*_'\"").find(last) == std::string_view::npos) {
+      std::string_view(".,:!?)]`*_'\"-").find(last) == std::string_view::npos) {
     return false;
   }
   return line.find("   ", indent) == std::string_view::npos &&
@@ -298,7 +298,8 @@ std::vector<uint8_t> ClassifyUnits(std::string_view source,
       const bool joined = k > i && joins[k - i];
       const bool flows = fence ? IsFence(text[k - i])
                                : prose || joined || (k + 1 < j && joins[k - i + 1]);
-      if (!flows) {
+      // Fence lines are code too (a band goes on through them).
+      if (!flows || fence) {
         for (size_t u = lines[k].begin; u < lines[k].end; ++u) roles[u] |= kRoleInLines;
       }
       // A flowing line's indentation is not drawn.
