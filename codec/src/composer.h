@@ -2,8 +2,8 @@
 //
 // PageComposer: the flow of layout version 2. Items arrive unit by unit;
 // units fill lines greedily (breaking at spaces, hard-breaking words longer
-// than a line); full lines fill the line slots of the open page (columns,
-// legend band); a full page is drawn and handed to the sink. Decorations
+// than a line); full lines fill the line slots of the open page (bands of
+// columns, legend band); a full page is drawn and handed to the sink. Decorations
 // (item delimiter, "HH:MM TAG", dates, paragraph and wrap marks, legend)
 // are units that carry no source bytes.
 // Thread-compatible (owned by one Renderer).
