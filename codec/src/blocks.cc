@@ -40,6 +40,24 @@ bool StructuredLine(std::string_view line) {
          (c >= '0' && c <= '9');
 }
 
+size_t Indent(std::string_view line);
+
+// A line that cannot continue a wrapped paragraph: a list marker, a table
+// row, a heading, a brace. A wrap may put a number ("10*1024).") or an
+// option ("-print0,") at the start of a line; that alone is no structure.
+bool StructuredContinuation(std::string_view line) {
+  if (line.empty() || line.find('\t') != std::string_view::npos) return true;
+  const char c = line[0];
+  const bool marker = line.size() < 2 || line[1] == ' ';
+  if (std::string_view("-*+>").find(c) != std::string_view::npos) return marker;
+  if (std::isdigit(static_cast<unsigned char>(c))) {
+    size_t d = 0;
+    while (d < line.size() && std::isdigit(static_cast<unsigned char>(line[d]))) ++d;
+    return d + 1 < line.size() && (line[d] == '.' || line[d] == ')') && line[d + 1] == ' ';
+  }
+  return c == ' ' || std::string_view("#|{}=`").find(c) != std::string_view::npos;
+}
+
 size_t Indent(std::string_view line) {
   const size_t i = line.find_first_not_of(' ');
   return i == std::string_view::npos ? line.size() : i;
@@ -90,9 +108,13 @@ bool Defines(std::string_view prev, std::string_view line) {
   if (!label && std::string_view("{([,:;=\\").find(prev.back()) != std::string_view::npos) {
     return false;
   }
+  // A word, a quote, "(", "[" (a synopsis' options) or an option
+  // ("-e PATTERNS" under a subsection heading).
   const char c = line[li];
+  const char d = li + 1 < line.size() ? line[li + 1] : ' ';
   return std::isalpha(static_cast<unsigned char>(c)) || c == '"' || c == '\'' ||
-         c == '(';
+         c == '(' || c == '[' ||
+         (c == '-' && (d == '-' || std::isalpha(static_cast<unsigned char>(d))));
 }
 
 std::vector<SrcLine> SplitLines(std::string_view source,
@@ -143,7 +165,7 @@ void MarkRun(size_t first, size_t last, bool visible,
 // A word hyphenated at a hard wrap ("re-" + newline + "mote") is drawn
 // whole ("remote") when the line break is laid out as a space: the hyphen
 // and the break are hidden (still source bytes). Only between lowercase
-// letters (not "--option", "UTF-" or "x-\n2").
+// letters (not "--option", "UTF-" or "x-\n2"); the hyphen is "-" or U+2010.
 void RejoinHyphen(std::string_view source, const std::vector<SourceUnit>& units,
                   const SrcLine& l, std::vector<uint8_t>* roles) {
   if (l.newline == SIZE_MAX || l.end < l.begin + 3) return;
@@ -154,8 +176,9 @@ void RejoinHyphen(std::string_view source, const std::vector<SourceUnit>& units,
     return u.kind == UnitKind::kChar && u.source_end == u.source_begin + 1 &&
            std::islower(static_cast<unsigned char>(source[u.source_begin]));
   };
-  if (dash.kind != UnitKind::kChar || source[dash.source_begin] != '-' ||
-      dash.source_end != dash.source_begin + 1 || !lower(before)) {
+  // U+2010 HYPHEN is what man pages (groff) put at their hyphenations.
+  if (dash.kind != UnitKind::kChar || (dash.cp != '-' && dash.cp != 0x2010) ||
+      dash.escaped || !lower(before)) {
     return;
   }
   size_t next = l.newline + 1;
@@ -179,7 +202,7 @@ bool LooksLikeProse(const std::vector<std::string_view>& lines) {
     const size_t indent = Indent(l);
     if (indent < common || indent > common + (i == 0 ? 8 : 0)) return false;
     l.remove_prefix(indent);
-    if (StructuredLine(l)) return false;
+    if (i == 0 ? StructuredLine(l) : StructuredContinuation(l)) return false;
     longest = std::max(longest, CodePoints(lines[i]));
   }
   if (longest < 30) return false;
@@ -216,6 +239,18 @@ bool SameParagraph(std::string_view prev, std::string_view line) {
          prev.find("   ", indent) == std::string_view::npos;
 }
 
+// "key: value" at the line start (YAML front matter, mail and HTTP
+// headers): the key shows where the entry starts when it flows.
+bool KeyValue(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) ||
+                             line[i] == '_' || line[i] == '-')) {
+    ++i;
+  }
+  return i > 0 && std::isalpha(static_cast<unsigned char>(line[0])) &&
+         i + 2 < line.size() && line[i] == ':' && line[i + 1] == ' ' && line[i + 2] != ' ';
+}
+
 // HTML (a block that starts with a tag) ignores its line breaks and
 // indentation, so its lines flow.
 bool Html(std::string_view line) {
@@ -247,7 +282,11 @@ std::vector<bool> JoinedLines(const std::vector<std::string_view>& lines) {
     const bool image = (line.substr(indent).starts_with("[![") ||
                         line.substr(indent).starts_with("![")) &&
                        (prev.back() == ')' || prev.back() == ']');
+    // Front matter: "---", then "key: value" lines, then "---".
+    const bool fields = (KeyValue(line) && (KeyValue(prev) || prev == "---")) ||
+                        (line == "---" && KeyValue(prev));
     joins[k] = ListMarker(line) || Defines(prev, line) || SameParagraph(prev, line) || image ||
+               fields ||
                Continues(prev, line, longest) || goes_on;
   }
   return joins;

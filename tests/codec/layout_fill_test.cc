@@ -169,6 +169,8 @@ TEST_F(LayoutFillTest, HtmlAndMarkdownParagraphLinesFlow) {
             "[![npm](https://npm.test/v.svg)](https://npm.test/p)" + kPara +
                 "Using [Conventional Commits](https://cc.test/) as a standard for "
                 "your commit messages, makes [SemVer](https://s.test/) `easy` as can be");
+  EXPECT_EQ(OnePage("---\ntitle: npm-access\nsection: 1\ndescription: Set access level\n---"),
+            "--- title: npm-access section: 1 description: Set access level ---");
   // Short lines that are not a paragraph's keep their breaks.
   EXPECT_EQ(OnePage("apples\npears\nplums"), "apples\npears\nplums");
 }
@@ -186,7 +188,7 @@ TEST_F(LayoutFillTest, WordsHyphenatedAtAHardWrapAreDrawnWhole) {
   const std::string body =
       "Tells curl to use HTTP Basic authentication with the re-\n"
       "mote host. This is the default and this option is point-\n"
-      "less, unless you use it to override a previously set op-\n"
+      "less, unless you use it to override a previously set op\xE2\x80\x90\n"
       "tion or one with a well-known name, such as the X-\n"
       "Forwarded header, or the option that is named --di-\n"
       "gest.";
@@ -194,8 +196,9 @@ TEST_F(LayoutFillTest, WordsHyphenatedAtAHardWrapAreDrawnWhole) {
   std::vector<Page> pages = PackOk(items);
   ASSERT_EQ(pages.size(), 1u);
   const PageManifest& m = pages[0].manifest;
-  // Between lowercase letters the hyphen and the break are hidden; before a
-  // capital the hyphen stays and the break is a space.
+  // Between lowercase letters the hyphen ("-" or U+2010, as man pages
+  // hyphenate) and the break are hidden; before a capital the hyphen stays
+  // and the break is a space.
   EXPECT_EQ(Flat(m.text),
             "Tells curl to use HTTP Basic authentication with the remote host. This "
             "is the default and this option is pointless, unless you use it to "

@@ -35,7 +35,8 @@
 //    break laid out as a space, its indentation hidden): a list item
 //    ("* ", "- ", "+ ", "> ", "1. ", "[ "; the marker shows where it
 //    starts), a description indented under its term ("-a, --all"), a
-//    wrapped line, Markdown paragraph and image lines, every line of a
+//    wrapped line, Markdown paragraph and image lines, "key: value" lines
+//    (front matter between "---" lines), every line of a
 //    block that starts with an HTML tag, and ``` fence lines (joined to the
 //    code next to them; the code keeps its lines). A word hyphenated at a
 //    break laid out as a space, between lowercase letters ("re-\nmote"),
