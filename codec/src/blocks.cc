@@ -292,6 +292,58 @@ std::vector<bool> JoinedLines(const std::vector<std::string_view>& lines) {
   return joins;
 }
 
+namespace {
+
+// Roles of the lines [i, j) of one block (no blank line among them).
+void ClassifyBlock(std::string_view source, const std::vector<SourceUnit>& units,
+                   const std::vector<SrcLine>& lines, size_t i, size_t j,
+                   std::vector<uint8_t>* roles) {
+  bool fence = false;
+  std::vector<std::string_view> text;
+  for (size_t k = i; k < j; ++k) {
+    fence = fence || lines[k].in_fence;
+    text.push_back(LineText(source, units, lines[k]));
+  }
+  const bool prose = !fence && LooksLikeProse(text);
+  std::vector<bool> joins(text.size(), prose);
+  if (!prose && !fence) joins = JoinedLines(text);
+  // In a fenced block the ``` lines join the code next to them (a fence
+  // costs no line of its own); the code keeps its lines.
+  for (size_t k = 1; fence && k < text.size(); ++k) {
+    joins[k] = IsFence(text[k]) || IsFence(text[k - 1]);
+  }
+  for (size_t k = i; k < j; ++k) {
+    // A line of a flowing run (joined to the line before or after it)
+    // wraps like prose: no wrap marks.
+    const bool joined = k > i && joins[k - i];
+    const bool flows = fence ? IsFence(text[k - i])
+                             : prose || joined || (k + 1 < j && joins[k - i + 1]);
+    // Fence lines are code too (a band goes on through them).
+    if (!flows || fence) {
+      for (size_t u = lines[k].begin; u < lines[k].end; ++u) (*roles)[u] |= kRoleInLines;
+    }
+    // A flowing line's indentation is not drawn.
+    if (flows) {
+      for (size_t u = lines[k].begin;
+           u < lines[k].end && units[u].kind == UnitKind::kSpace; ++u) {
+        (*roles)[u] = kRoleHidden;
+      }
+    }
+    if (joined) (*roles)[lines[k - 1].newline] = kRoleSoft;
+    if (k + 1 < j && !joins[k - i + 1]) {
+      (*roles)[lines[k].newline] = kRoleHard | kRoleInLines;
+    }
+  }
+  for (size_t k = i + 1; k < j; ++k) RejoinHyphen(source, units, lines[k - 1], roles);
+  const bool all_flow =
+      std::all_of(joins.begin() + 1, joins.end(), [](bool b) { return b; });
+  if (!all_flow && j - i >= 2 && lines[i].begin < lines[i].end) {
+    (*roles)[lines[i].begin] |= kRoleFreshLine;
+  }
+}
+
+}  // namespace
+
 std::vector<uint8_t> ClassifyUnits(std::string_view source,
                                    const std::vector<SourceUnit>& units,
                                    size_t body_unit) {
@@ -316,49 +368,8 @@ std::vector<uint8_t> ClassifyUnits(std::string_view source,
       continue;
     }
     size_t j = i;
-    bool fence = false;
-    std::vector<std::string_view> text;
-    while (j < lines.size() && !lines[j].blank) {
-      fence = fence || lines[j].in_fence;
-      text.push_back(LineText(source, units, lines[j]));
-      ++j;
-    }
-    const bool prose = !fence && LooksLikeProse(text);
-    std::vector<bool> joins(text.size(), prose);
-    if (!prose && !fence) joins = JoinedLines(text);
-    // In a fenced block the ``` lines join the code next to them (a fence
-    // costs no line of its own); the code keeps its lines.
-    for (size_t k = 1; fence && k < text.size(); ++k) {
-      joins[k] = IsFence(text[k]) || IsFence(text[k - 1]);
-    }
-    for (size_t k = i; k < j; ++k) {
-      // A line of a flowing run (joined to the line before or after it)
-      // wraps like prose: no wrap marks.
-      const bool joined = k > i && joins[k - i];
-      const bool flows = fence ? IsFence(text[k - i])
-                               : prose || joined || (k + 1 < j && joins[k - i + 1]);
-      // Fence lines are code too (a band goes on through them).
-      if (!flows || fence) {
-        for (size_t u = lines[k].begin; u < lines[k].end; ++u) roles[u] |= kRoleInLines;
-      }
-      // A flowing line's indentation is not drawn.
-      if (flows) {
-        for (size_t u = lines[k].begin;
-             u < lines[k].end && units[u].kind == UnitKind::kSpace; ++u) {
-          roles[u] = kRoleHidden;
-        }
-      }
-      if (joined) roles[lines[k - 1].newline] = kRoleSoft;
-      if (k + 1 < j && !joins[k - i + 1]) {
-        roles[lines[k].newline] = kRoleHard | kRoleInLines;
-      }
-    }
-    for (size_t k = i + 1; k < j; ++k) RejoinHyphen(source, units, lines[k - 1], &roles);
-    const bool all_flow =
-        std::all_of(joins.begin() + 1, joins.end(), [](bool b) { return b; });
-    if (!all_flow && j - i >= 2 && lines[i].begin < lines[i].end) {
-      roles[lines[i].begin] |= kRoleFreshLine;
-    }
+    while (j < lines.size() && !lines[j].blank) ++j;
+    ClassifyBlock(source, units, lines, i, j, &roles);
     seen_block = true;
     i = j;
   }

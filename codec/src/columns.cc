@@ -52,10 +52,12 @@ int BlockColumns(const std::vector<int64_t>& widths, const PageGeometry& geo,
     double lines = 0;
     for (int64_t w : widths) {
       fit += w <= width ? 1 : 0;
-      lines += static_cast<double>(std::max<int64_t>(1, (w + width - 1) / width));
+      lines +=
+          static_cast<double>(std::max<int64_t>(1, (w + width - 1) / width));
     }
     if (k > 1 && fit * 10 < widths.size() * 8) break;
-    const double rows = static_cast<double>(static_cast<int64_t>((lines + k - 1) / k));
+    const double rows =
+        static_cast<double>(static_cast<int64_t>((lines + k - 1) / k));
     // A band of a few rows in many columns reads as scattered fragments.
     if (k > 1 && rows < 3) break;
     if (k == 1 || rows < best_rows * 0.85) {

@@ -55,10 +55,12 @@ class LayoutFillTest : public ::testing::Test {
         const std::string source = ItemSource(*item);
         EXPECT_EQ(s.source_begin, next[s.id]) << "item " << s.id;
         ASSERT_LE(s.source_end, source.size());
-        covered[s.id] += source.substr(s.source_begin, s.source_end - s.source_begin);
+        covered[s.id] +=
+            source.substr(s.source_begin, s.source_end - s.source_begin);
         next[s.id] = s.source_end;
         ASSERT_LE(s.text_end, m.text.size());
-        EXPECT_EQ(m.text.substr(s.text_begin, s.text_end - s.text_begin), s.text);
+        EXPECT_EQ(m.text.substr(s.text_begin, s.text_end - s.text_begin),
+                  s.text);
       }
     }
     for (const PageItem& i : items) EXPECT_EQ(covered[i.id], ItemSource(i));
@@ -115,10 +117,11 @@ TEST_F(LayoutFillTest, ListItemsFlowAfterTheirMarkers) {
       "  [ Jane Doe ]\n"
       "  * Update watch file\n"
       "    - drop the old mirror";
-  EXPECT_EQ(OnePage(body),
-            "pkg (1.0-1) unstable; urgency=medium * New upstream release * Fix the "
-            "build with newer compilers, which refuse the old declarations [ Jane "
-            "Doe ] * Update watch file - drop the old mirror");
+  EXPECT_EQ(
+      OnePage(body),
+      "pkg (1.0-1) unstable; urgency=medium * New upstream release * Fix the "
+      "build with newer compilers, which refuse the old declarations [ Jane "
+      "Doe ] * Update watch file - drop the old mirror");
 }
 
 TEST_F(LayoutFillTest, ManPageTermsAndDescriptionsJoin) {
@@ -151,36 +154,46 @@ TEST_F(LayoutFillTest, CodeAfterATermOrOpenerKeepsItsLines) {
       "}\n"
       "def f(x):\n"
       "    return x";
-  EXPECT_EQ(OnePage(body),
-            "int main() {\n    return run(argc, argv);\n}\ndef f(x):\n    return x");
+  EXPECT_EQ(
+      OnePage(body),
+      "int main() {\n    return run(argc, argv);\n}\ndef f(x):\n    return x");
 }
 
 TEST_F(LayoutFillTest, HtmlAndMarkdownParagraphLinesFlow) {
-  EXPECT_EQ(OnePage("<p align=\"center\">\n  <a href=\"https://x.test/\">\n"
-                    "    <img src=\"logo.svg\" width=\"90px\">\n  </a>\n</p>"),
-            "<p align=\"center\"> <a href=\"https://x.test/\"> <img src=\"logo.svg\" "
-            "width=\"90px\"> </a> </p>");
-  EXPECT_EQ(Flat(OnePage("[![CI](https://ci.test/badge.svg)](https://ci.test/)\n"
-                    "[![npm](https://npm.test/v.svg)](https://npm.test/p)\n\n"
-                    "Using [Conventional Commits](https://cc.test/) as a standard\n"
-                    "for your commit messages, makes [SemVer](https://s.test/)\n"
-                    "`easy` as can be")),
-            "[![CI](https://ci.test/badge.svg)](https://ci.test/) "
-            "[![npm](https://npm.test/v.svg)](https://npm.test/p)" + kPara +
-                "Using [Conventional Commits](https://cc.test/) as a standard for "
-                "your commit messages, makes [SemVer](https://s.test/) `easy` as can be");
-  EXPECT_EQ(OnePage("---\ntitle: npm-access\nsection: 1\ndescription: Set access level\n---"),
-            "--- title: npm-access section: 1 description: Set access level ---");
+  EXPECT_EQ(
+      OnePage("<p align=\"center\">\n  <a href=\"https://x.test/\">\n"
+              "    <img src=\"logo.svg\" width=\"90px\">\n  </a>\n</p>"),
+      "<p align=\"center\"> <a href=\"https://x.test/\"> <img src=\"logo.svg\" "
+      "width=\"90px\"> </a> </p>");
+  EXPECT_EQ(
+      Flat(OnePage(
+          "[![CI](https://ci.test/badge.svg)](https://ci.test/)\n"
+          "[![npm](https://npm.test/v.svg)](https://npm.test/p)\n\n"
+          "Using [Conventional Commits](https://cc.test/) as a standard\n"
+          "for your commit messages, makes [SemVer](https://s.test/)\n"
+          "`easy` as can be")),
+      "[![CI](https://ci.test/badge.svg)](https://ci.test/) "
+      "[![npm](https://npm.test/v.svg)](https://npm.test/p)" +
+          kPara +
+          "Using [Conventional Commits](https://cc.test/) as a standard for "
+          "your commit messages, makes [SemVer](https://s.test/) `easy` as can "
+          "be");
+  EXPECT_EQ(
+      OnePage("---\ntitle: npm-access\nsection: 1\ndescription: Set access "
+              "level\n---"),
+      "--- title: npm-access section: 1 description: Set access level ---");
   // Short lines that are not a paragraph's keep their breaks.
   EXPECT_EQ(OnePage("apples\npears\nplums"), "apples\npears\nplums");
 }
 
 TEST_F(LayoutFillTest, FencesJoinTheCodeNextToThem) {
   EXPECT_EQ(OnePage("Install it:\n\n```sh\nnpm install -g tool\n```\n\nDone."),
-            "Install it:" + kPara + "```sh npm install -g tool ```" + kPara + "Done.");
+            "Install it:" + kPara + "```sh npm install -g tool ```" + kPara +
+                "Done.");
   // Inside the fence the code keeps its lines and indentation.
   EXPECT_EQ(OnePage("Config:\n\n```js\n{\n  a: 1,\n}\n```"),
-            "Config:" + kPara.substr(0, kPara.size() - 1) + "\n```js {\n  a: 1,\n} ```");
+            "Config:" + kPara.substr(0, kPara.size() - 1) +
+                "\n```js {\n  a: 1,\n} ```");
   EXPECT_EQ(OnePage("```\nnpm ci\n```"), "``` npm ci ```");
 }
 
@@ -199,11 +212,12 @@ TEST_F(LayoutFillTest, WordsHyphenatedAtAHardWrapAreDrawnWhole) {
   // Between lowercase letters the hyphen ("-" or U+2010, as man pages
   // hyphenate) and the break are hidden; before a capital the hyphen stays
   // and the break is a space.
-  EXPECT_EQ(Flat(m.text),
-            "Tells curl to use HTTP Basic authentication with the remote host. This "
-            "is the default and this option is pointless, unless you use it to "
-            "override a previously set option or one with a well-known name, such "
-            "as the X- Forwarded header, or the option that is named --digest.");
+  EXPECT_EQ(
+      Flat(m.text),
+      "Tells curl to use HTTP Basic authentication with the remote host. This "
+      "is the default and this option is pointless, unless you use it to "
+      "override a previously set option or one with a well-known name, such "
+      "as the X- Forwarded header, or the option that is named --digest.");
   ExpectExactCoverage(pages, items);
   // The span still maps every source byte, the hidden hyphens included.
   ASSERT_EQ(m.items.size(), 1u);
@@ -218,11 +232,13 @@ TEST_F(LayoutFillTest, ShortCodeLinesGetABandOfColumnsBetweenFullWidthText) {
   std::string code = "```js\n";
   std::vector<std::string> code_lines;
   for (int i = 0; i < 90; ++i) {
-    code_lines.push_back("let v" + std::to_string(i) + " = f(" + std::to_string(i) + ");");
+    code_lines.push_back("let v" + std::to_string(i) + " = f(" +
+                         std::to_string(i) + ");");
     code += code_lines.back() + "\n";
   }
   code += "```";
-  std::vector<PageItem> items = {{1, "", before + "\n\n" + code + "\n\n" + after}};
+  std::vector<PageItem> items = {
+      {1, "", before + "\n\n" + code + "\n\n" + after}};
   std::vector<Page> pages = PackOk(items);
   ASSERT_EQ(pages.size(), 1u);
   const PageManifest& m = pages[0].manifest;
@@ -246,13 +262,16 @@ TEST_F(LayoutFillTest, ShortCodeLinesGetABandOfColumnsBetweenFullWidthText) {
   EXPECT_GE(xs.size(), 2u);
   // Text before the band is above it, text after below it; both run the
   // full width (wider than a column of the band).
-  const int32_t column = (*xs.rbegin() - *xs.begin()) / static_cast<int32_t>(xs.size() - 1);
+  const int32_t column =
+      (*xs.rbegin() - *xs.begin()) / static_cast<int32_t>(xs.size() - 1);
   bool wide_above = false, wide_below = false;
   for (size_t k = 0; k < m.lines.size(); ++k) {
-    if (text[k].find(' ') == std::string::npos || m.lines[k].w <= column) continue;
+    if (text[k].find(' ') == std::string::npos || m.lines[k].w <= column)
+      continue;
     wide_above |= m.lines[k].y + m.lines[k].h <= code_top;
     wide_below |= m.lines[k].y >= code_bottom;
-    EXPECT_TRUE(m.lines[k].y + m.lines[k].h <= code_top || m.lines[k].y >= code_bottom)
+    EXPECT_TRUE(m.lines[k].y + m.lines[k].h <= code_top ||
+                m.lines[k].y >= code_bottom)
         << "line " << k << " overlaps the band: " << text[k];
   }
   EXPECT_TRUE(wide_above);
@@ -267,14 +286,17 @@ TEST_F(LayoutFillTest, MarkdownPagesWithCodeAndListsFillThePage) {
   std::string doc;
   for (int s = 0; s < 30; ++s) {
     const size_t at = (static_cast<size_t>(s) * 700) % (prose.size() - 900);
-    doc += "## Section " + std::to_string(s) + "\n\n" + Wrap(prose.substr(at, 700), 76) +
-           "\n\n- first option, with a `flag`\n- second option\n  - nested detail\n"
-           "- third option\n\n```sh\nnpm install --save tool@" + std::to_string(s) +
-           "\n```\n\n";
+    doc += "## Section " + std::to_string(s) + "\n\n" +
+           Wrap(prose.substr(at, 700), 76) +
+           "\n\n- first option, with a `flag`\n- second option\n  - nested "
+           "detail\n"
+           "- third option\n\n```sh\nnpm install --save tool@" +
+           std::to_string(s) + "\n```\n\n";
     if (s % 3 != 0) continue;
     doc += "```js\n";
     for (int i = 0; i < 16; ++i) {
-      doc += "const v" + std::to_string(i) + " = load(\"part" + std::to_string(i) + "\");\n";
+      doc += "const v" + std::to_string(i) + " = load(\"part" +
+             std::to_string(i) + "\");\n";
     }
     doc += "```\n\n";
   }
