@@ -3,8 +3,10 @@
 // The column count of a band: a multi-line LINE block (code, a table, log
 // lines) is set in a band of its own, in as many columns (1..4) as save
 // page rows: most of its lines (80%) must fit a column unwrapped (wrapped
-// lines read worse than a wider column), and more columns must save 15% of
-// the rows. Flowing text (prose, records, joined lines) is one column.
+// lines read worse than a wider column), more columns must save 15% of the
+// rows, and the band must be a third of a page tall or more (short bands
+// of columns between full-width text are mis-read by OCR). Flowing text
+// (prose, records, joined lines) is one column.
 
 #ifndef MNEMO_CODEC_SRC_COLUMNS_H_
 #define MNEMO_CODEC_SRC_COLUMNS_H_
