@@ -225,7 +225,7 @@ TEST_F(LayoutFillTest, WordsHyphenatedAtAHardWrapAreDrawnWhole) {
   EXPECT_EQ(m.items[0].source_end, body.size());
 }
 
-TEST_F(LayoutFillTest, ShortCodeLinesGetABandOfColumnsBetweenFullWidthText) {
+TEST_F(LayoutFillTest, LongRunsOfShortCodeLinesGetABandOfColumns) {
   const std::string prose = test::ReadCodecData("prose.txt").substr(0, 2400);
   const std::string before = Wrap(prose.substr(0, 1200), 72);
   const std::string after = Wrap(prose.substr(1200), 72);
