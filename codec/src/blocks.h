@@ -41,6 +41,16 @@ std::vector<uint8_t> ClassifyUnits(std::string_view source,
 // the column estimate, which sees lines, not units).
 bool LooksLikeProse(const std::vector<std::string_view>& lines);
 
+// For the lines of a LINE block (not prose, not in a ``` fence): whether
+// each line is joined to the one before it (laid out after a space, its
+// indentation hidden): a list item ("* ", "- ", "1. ", "[ "; its marker
+// shows where it starts), a description after its term ("-a, --all" then
+// an indented "do not ignore ..."), a wrapped line, the lines that go on
+// at a joined line's indentation, Markdown paragraph and image lines,
+// "key: value" lines (front matter between "---" lines), and every line
+// of a block that starts with an HTML tag. Element 0 is false.
+std::vector<bool> JoinedLines(const std::vector<std::string_view>& lines);
+
 }  // namespace mnemo::codec::internal
 
 #endif  // MNEMO_CODEC_SRC_BLOCKS_H_

@@ -16,11 +16,11 @@ PageComposer::PageComposer(FontSet* fonts, UnitBuilder* shaper,
                            const PageGeometry& geo, const RenderParams& params)
     : fonts_(fonts), shaper_(shaper), geo_(geo), params_(params) {}
 
-void PageComposer::Start(const Renderer::PageSink* sink,
-                         ColumnChooser chooser) {
+void PageComposer::Start(const Renderer::PageSink* sink) {
   sink_ = sink;
-  chooser_ = std::move(chooser);
   emitted_ = 0;
+  want_columns_ = 1;
+  bands_.clear();
   open_ = false;
   units_.clear();
   glyphs_.clear();
@@ -164,7 +164,29 @@ Status PageComposer::CommitLine() {
   pen_ = 0;
   line_ink_ = false;
   last_break_ = SIZE_MAX;
-  if (static_cast<int>(lines_.size()) >= Capacity()) return EmitPage();
+  if (SlotsLeft(BandRows(speakers_, page_day_)) <= 0) return EmitPage();
+  return ApplyColumns();
+}
+
+Status PageComposer::WantColumns(int columns) {
+  want_columns_ = std::clamp(columns, 1, 4);
+  while (want_columns_ > 1 && geo_.ColumnWidth(want_columns_) < 8 * geo_.line_height) {
+    --want_columns_;
+  }
+  return ApplyColumns();
+}
+
+Status PageComposer::ApplyColumns() {
+  if (!open_ || line_ink_ || bands_.back().columns == want_columns_) {
+    return Status::OK();
+  }
+  if (bands_.back().first_line == lines_.size()) {
+    bands_.back().columns = want_columns_;
+  } else {
+    bands_.push_back({lines_.size(), want_columns_});
+    if (SlotsLeft(BandRows(speakers_, page_day_)) <= 0) return EmitPage();
+  }
+  max_width_ = geo_.ColumnWidth(want_columns_) * 64;
   return Status::OK();
 }
 

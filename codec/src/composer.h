@@ -2,8 +2,8 @@
 //
 // PageComposer: the flow of layout version 2. Items arrive unit by unit;
 // units fill lines greedily (breaking at spaces, hard-breaking words longer
-// than a line); full lines fill the line slots of the open page (columns,
-// legend band); a full page is drawn and handed to the sink. Decorations
+// than a line); full lines fill the line slots of the open page (bands of
+// columns, legend band); a full page is drawn and handed to the sink. Decorations
 // (item delimiter, "HH:MM TAG", dates, paragraph and wrap marks, legend)
 // are units that carry no source bytes.
 // Thread-compatible (owned by one Renderer).
@@ -41,13 +41,16 @@ struct PageGeometry {
 
 class PageComposer {
  public:
-  // Returns the column count for the page about to open.
-  using ColumnChooser = std::function<int()>;
-
   PageComposer(FontSet* fonts, UnitBuilder* shaper, const PageGeometry& geo,
                const RenderParams& params);
 
-  void Start(const Renderer::PageSink* sink, ColumnChooser chooser);
+  void Start(const Renderer::PageSink* sink);
+  // The column count (1..4) for what is fed next. A page is a stack of
+  // BANDS across its width, each with its own column count; a change
+  // closes the open band (its lines balanced over its columns) and opens
+  // one below it, at the next line start (the line being filled, if any,
+  // ends in the band it started in).
+  Status WantColumns(int columns);
   // Starts item `owner` (index within the Pack call) with record id `id`:
   // the delimiter, then for a structured item its date (at the top of a
   // page or when the UTC day changes), "HH:MM" and speaker tag.
@@ -114,7 +117,12 @@ class PageComposer {
   int BandRows(const std::vector<Speaker>& speakers, int64_t day) const {
     return static_cast<int>(LegendLines(speakers, day).size());
   }
-  int Capacity() const;
+  // Line slots left on the open page with `legend_rows` band rows.
+  int64_t SlotsLeft(int legend_rows) const;
+  // Rows the closed bands of the open page take.
+  int ClosedRows() const;
+  // Opens a band with want_columns_ at the next line when it differs.
+  Status ApplyColumns();
   // Draws glyphs starting at pen x26 (26.6, page coordinates) on the line
   // whose box top is y.
   Status DrawRun(const GlyphInfo* glyphs, size_t count, int32_t x26, int y,
@@ -126,13 +134,17 @@ class PageComposer {
   PageGeometry geo_;
   RenderParams params_;
   const Renderer::PageSink* sink_ = nullptr;
-  ColumnChooser chooser_;
   uint32_t emitted_ = 0;
+  int want_columns_ = 1;
 
-  // The open page.
+  // The open page: its bands, each from its first line on.
+  struct Band {
+    size_t first_line = 0;
+    int columns = 1;
+  };
   bool open_ = false;
-  int columns_ = 1;
-  int32_t max_width_ = 0;  // 26.6, one column
+  std::vector<Band> bands_;
+  int32_t max_width_ = 0;  // 26.6, one column of the open band
   std::vector<Speaker> speakers_;
   static constexpr int64_t kNoDay = INT64_MIN;
   int64_t page_day_ = kNoDay;  // the date in the open page's band

@@ -42,7 +42,7 @@ Status PageComposer::EmitPage() {
   page.image.Reset(geo_.width, geo_.height, 255);
   PageManifest& m = page.manifest;
   m.params = params_;
-  m.columns = static_cast<uint32_t>(columns_);
+  m.columns = 1;
   const int lh = geo_.line_height;
   auto new_line = [&m](const LineBox& box) {
     if (!m.lines.empty()) m.text.push_back('\n');
@@ -59,14 +59,27 @@ Status PageComposer::EmitPage() {
     new_line({geo_.margin_left, y, Px(w), lh});
     m.text += legend[r];
   }
-  const int rows = std::max(1, geo_.rows - static_cast<int>(legend.size()));
-  const int column_step = geo_.ColumnWidth(columns_) + geo_.gutter;
+  // Bands top to bottom; in each, its lines balanced over its columns.
+  std::vector<int> band_top(bands_.size()), band_rows(bands_.size());
+  int top = static_cast<int>(legend.size());
+  for (size_t b = 0; b < bands_.size(); ++b) {
+    const size_t end = b + 1 < bands_.size() ? bands_[b + 1].first_line : lines_.size();
+    const size_t n = end - bands_[b].first_line;
+    band_top[b] = top;
+    band_rows[b] = static_cast<int>((n + bands_[b].columns - 1) / bands_[b].columns);
+    top += band_rows[b];
+    if (n > 0) m.columns = std::max(m.columns, static_cast<uint32_t>(bands_[b].columns));
+  }
   std::vector<SpanBuild> spans;
+  size_t band = 0;
   for (size_t i = 0; i < lines_.size(); ++i) {
+    while (band + 1 < bands_.size() && bands_[band + 1].first_line <= i) ++band;
     const Line& line = lines_[i];
-    const int col = static_cast<int>(i) / rows, row = static_cast<int>(i) % rows;
+    const int local = static_cast<int>(i - bands_[band].first_line);
+    const int col = local / band_rows[band], row = local % band_rows[band];
+    const int column_step = geo_.ColumnWidth(bands_[band].columns) + geo_.gutter;
     const int x0 = geo_.margin_left + col * column_step;
-    const int y = geo_.margin_top + (static_cast<int>(legend.size()) + row) * lh;
+    const int y = geo_.margin_top + (band_top[band] + row) * lh;
     new_line({x0, y, Px(line.ink), lh});
     const auto index = static_cast<uint32_t>(m.lines.size() - 1);
     for (size_t k = line.unit_begin; k < line.unit_end; ++k) {

@@ -94,8 +94,20 @@ std::vector<std::string> PageComposer::LegendLines(
   return lines;
 }
 
-int PageComposer::Capacity() const {
-  return columns_ * std::max(0, geo_.rows - BandRows(speakers_, page_day_));
+int PageComposer::ClosedRows() const {
+  int rows = 0;
+  for (size_t b = 0; b + 1 < bands_.size(); ++b) {
+    const size_t n = bands_[b + 1].first_line - bands_[b].first_line;
+    rows += static_cast<int>((n + bands_[b].columns - 1) / bands_[b].columns);
+  }
+  return rows;
+}
+
+int64_t PageComposer::SlotsLeft(int legend_rows) const {
+  if (bands_.empty()) return 0;
+  const Band& open = bands_.back();
+  const int64_t rows = std::max(0, geo_.rows - legend_rows - ClosedRows());
+  return open.columns * rows - static_cast<int64_t>(lines_.size() - open.first_line);
 }
 
 Status PageComposer::Legend(const std::string& name, int64_t day,
@@ -114,9 +126,7 @@ Status PageComposer::Legend(const std::string& name, int64_t day,
   std::vector<Speaker> more;
   int64_t page_day;
   wanted(&more, &page_day);
-  const int64_t need = static_cast<int64_t>(lines_.size()) + 1;
-  if (int64_t{columns_} * (geo_.rows - BandRows(more, page_day)) < need &&
-      !lines_.empty()) {
+  if (SlotsLeft(BandRows(more, page_day)) < 1 && !lines_.empty()) {
     // No room for a longer band: this page ends here.
     if (line_ink_) MNEMO_RETURN_IF_ERROR(CommitLine());
     if (open_) {
@@ -140,11 +150,8 @@ Status PageComposer::Legend(const std::string& name, int64_t day,
 
 Status PageComposer::EnsurePage() {
   if (open_) return Status::OK();
-  columns_ = std::clamp(chooser_ ? chooser_() : 1, 1, 4);
-  while (columns_ > 1 && geo_.ColumnWidth(columns_) < 8 * geo_.line_height) {
-    --columns_;
-  }
-  max_width_ = geo_.ColumnWidth(columns_) * 64;
+  bands_.assign(1, Band{0, want_columns_});
+  max_width_ = geo_.ColumnWidth(want_columns_) * 64;
   speakers_.clear();
   // The band of a page after a timed item starts with that item's date.
   page_day_ = last_day_;

@@ -108,9 +108,7 @@ class RendererImpl final : public Renderer {
   PageGeometry geometry_;
   RenderParams params_;
   std::unique_ptr<PageComposer> composer_;
-  // Where feeding is (for the column estimate of the next page).
-  size_t at_item_ = 0;
-  size_t at_byte_ = 0;
+  bool in_band_ = false;  // feeding a run of LINE blocks set in a band
 };
 
 Status RendererImpl::Prepare(const PageItem& item, std::string* source) {
@@ -141,13 +139,24 @@ Status RendererImpl::Feed(uint32_t index, const PageItem& item,
   }
   const std::vector<uint8_t> roles =
       internal::ClassifyUnits(source, units_.units(), body_unit);
-  at_byte_ = 0;
   MNEMO_RETURN_IF_ERROR(composer_->BeginItem(index, item.id, item));
   const auto& units = units_.units();
   const auto& glyphs = units_.glyphs();
   for (size_t i = 0; i < units.size(); ++i) {
     const internal::SourceUnit& u = units[i];
-    at_byte_ = u.source_begin;
+    // A run of LINE blocks (up to the next flowing character) gets a band;
+    // flowing text goes back to one column.
+    if ((roles[i] & internal::kRoleFreshLine) && !in_band_) {
+      const int k = internal::BlockColumns(
+          internal::BlockLineWidths(units, roles, i, measure_.space_advance(),
+                                    geometry_.tab_stop),
+          geometry_, measure_.zero_advance());
+      MNEMO_RETURN_IF_ERROR(composer_->WantColumns(k));
+      in_band_ = true;
+    } else if (in_band_ && internal::Flows(u, roles[i])) {
+      MNEMO_RETURN_IF_ERROR(composer_->WantColumns(1));
+      in_band_ = false;
+    }
     MNEMO_RETURN_IF_ERROR(composer_->AddSource(
         u, glyphs.data() + std::min<size_t>(u.glyph_begin, glyphs.size()),
         roles[i], source));
@@ -178,16 +187,12 @@ Status RendererImpl::PackStreaming(const std::vector<PageItem>& items,
     return Status::InvalidArgument("profile " + params_.profile +
                                    " has no room for a line");
   }
-  composer_->Start(&sink, [this, &items] {
-    return internal::ChooseColumns(items, at_item_, at_byte_, geometry_,
-                                   &measure_);
-  });
+  composer_->Start(&sink);
+  in_band_ = false;
   Status s;
   std::string source;
   for (size_t i = 0; i < items.size(); ++i) {
     const PageItem& item = items[i];
-    at_item_ = i;
-    at_byte_ = 0;
     s = Prepare(item, &source);
     if (!s.ok()) {
       s = s.WithContext("item " + std::to_string(item.id) + " not renderable");
@@ -200,7 +205,7 @@ Status RendererImpl::PackStreaming(const std::vector<PageItem>& items,
     if (!s.ok()) break;
   }
   if (s.ok()) s = composer_->Finish();
-  composer_->Start(nullptr, nullptr);
+  composer_->Start(nullptr);
   return s;
 }
 

@@ -9,10 +9,15 @@
 //    header is empty). Offsets in a manifest are byte offsets into it.
 //    Structured fields (time_us, speaker) are drawn as decorations: they
 //    appear on the page and in the page text but are not source bytes.
-//  * The page is a sequence of LINE BOXES in reading order. A page has 1..4
-//    columns of equal width (chosen per page from the line lengths of what
-//    goes on it); reading order is column 1 top to bottom, then column 2,
-//    ... A legend/date band at the top of a page spans all columns.
+//  * The page is a sequence of LINE BOXES in reading order. A page is a
+//    stack of BANDS across its width: flowing text (prose, records, joined
+//    lines) is one full-width column; a run of LINE blocks gets a band of
+//    its own with 1..4 columns of equal width (as many as save page rows
+//    while most of its lines fit a column unwrapped), its lines balanced
+//    over them. Reading order is band by band, top to bottom; in a band,
+//    column 1 top to bottom, then column 2, ... A legend/date band at the
+//    top of a page spans the page. PageManifest::columns is the most
+//    columns of any band on the page.
 //  * Items FLOW: an item starts on the line where the previous one ended,
 //    after the delimiter kItemDelimiter (a decoration). A structured item
 //    starts with "HH:MM TAG " (TAG: a 2-3 letter speaker tag, unique on the
@@ -25,8 +30,19 @@
 //    paragraphs) are reflowed: a single newline is laid out as a space.
 //    LINE blocks (code, logs, JSON, tables, lists, headings, short lines)
 //    keep their line breaks; a line longer than its column wraps and the
-//    continuation starts with the mark kWrapMark. A blank-line run between
-//    blocks is drawn as the inline mark kParagraphMark.
+//    continuation starts with the mark kWrapMark. In a LINE block, a line
+//    whose break carries no meaning flows on after the line before it (the
+//    break laid out as a space, its indentation hidden): a list item
+//    ("* ", "- ", "+ ", "> ", "1. ", "[ "; the marker shows where it
+//    starts), a description indented under its term ("-a, --all"), a
+//    wrapped line, Markdown paragraph and image lines, "key: value" lines
+//    (front matter between "---" lines), every line of a
+//    block that starts with an HTML tag, and ``` fence lines (joined to the
+//    code next to them; the code keeps its lines). A word hyphenated at a
+//    break laid out as a space, between lowercase letters ("re-\nmote"),
+//    is drawn whole ("remote"): the hyphen and the break are source bytes
+//    drawn as nothing. A blank-line run between blocks is drawn as the
+//    inline mark kParagraphMark.
 //  * Concatenating the [source_begin, source_end) ranges of an item's spans
 //    over consecutive pages gives its source text exactly: every byte is
 //    covered exactly once (newlines, blank lines and soft-wrap spaces
@@ -158,7 +174,7 @@ struct RenderParams {
 struct PageManifest {
   uint32_t page_index = 0;        // index within one Pack call
   uint32_t line_count = 0;        // lines drawn on this page
-  uint32_t columns = 1;           // text columns on this page (1..4)
+  uint32_t columns = 1;           // most columns of a band on this page (1..4)
   RenderParams params;
   std::vector<LineBox> lines;     // line_count boxes, reading order
   std::vector<ItemSpan> items;    // in layout order

@@ -1,0 +1,305 @@
+// Copyright (c) mnemo authors.
+//
+// Layout geometry that fills pages of line-oriented documents (Markdown,
+// changelogs, man pages, commit records): LINE-block lines flow where their
+// break carries no meaning (list items after their marker, a description
+// after its term, HTML, Markdown paragraph lines, ``` fences next to their
+// code), words hyphenated at a hard wrap are drawn whole, and a long run of
+// short code lines gets a band of its own with several columns while the
+// text around it stays one full-width column. In every case the manifest
+// still covers each source byte exactly once.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "codec_test_util.h"
+#include "mnemo/codec/manifest.h"
+#include "mnemo/codec/page.h"
+
+namespace mnemo::codec {
+namespace {
+
+class LayoutFillTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(Renderer::Create(DefaultProfile(), &renderer_).ok());
+  }
+  std::vector<Page> PackOk(const std::vector<PageItem>& items) {
+    std::vector<Page> pages;
+    Status s = renderer_->Pack(items, &pages);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return pages;
+  }
+  // The page text of a one-page, one-item layout of `body`, after checking
+  // that the item's source is covered exactly.
+  std::string OnePage(const std::string& body) {
+    std::vector<Page> pages = PackOk({{1, "", body}});
+    EXPECT_EQ(pages.size(), 1u);
+    if (pages.empty()) return "";
+    ExpectExactCoverage(pages, {{1, "", body}});
+    return pages[0].manifest.text;
+  }
+  static void ExpectExactCoverage(const std::vector<Page>& pages,
+                                  const std::vector<PageItem>& items) {
+    std::map<uint64_t, std::string> covered;
+    std::map<uint64_t, uint32_t> next;
+    for (const Page& p : pages) {
+      const PageManifest& m = p.manifest;
+      ASSERT_EQ(m.lines.size(), m.line_count);
+      for (const ItemSpan& s : m.items) {
+        const PageItem* item = nullptr;
+        for (const PageItem& i : items) item = i.id == s.id ? &i : item;
+        ASSERT_NE(item, nullptr);
+        const std::string source = ItemSource(*item);
+        EXPECT_EQ(s.source_begin, next[s.id]) << "item " << s.id;
+        ASSERT_LE(s.source_end, source.size());
+        covered[s.id] +=
+            source.substr(s.source_begin, s.source_end - s.source_begin);
+        next[s.id] = s.source_end;
+        ASSERT_LE(s.text_end, m.text.size());
+        EXPECT_EQ(m.text.substr(s.text_begin, s.text_end - s.text_begin),
+                  s.text);
+      }
+    }
+    for (const PageItem& i : items) EXPECT_EQ(covered[i.id], ItemSource(i));
+  }
+  // The text with its line breaks as spaces (where a long line wraps).
+  static std::string Flat(std::string text) {
+    for (char& c : text) c = c == '\n' ? ' ' : c;
+    return text;
+  }
+  static std::vector<std::string> Lines(const std::string& text) {
+    std::vector<std::string> out;
+    size_t b = 0;
+    for (size_t e; (e = text.find('\n', b)) != std::string::npos; b = e + 1) {
+      out.push_back(text.substr(b, e - b));
+    }
+    out.push_back(text.substr(b));
+    return out;
+  }
+  // `text` as one paragraph hard-wrapped at `width` characters.
+  static std::string Wrap(std::string text, size_t width) {
+    for (char& c : text) c = c == '\n' ? ' ' : c;
+    std::string out, line;
+    size_t b = 0;
+    while (b < text.size()) {
+      size_t e = text.find(' ', b);
+      if (e == std::string::npos) e = text.size();
+      const std::string word = text.substr(b, e - b);
+      if (word.empty()) {
+        b = e + 1;
+        continue;
+      }
+      if (!line.empty() && line.size() + 1 + word.size() > width) {
+        out += line + "\n";
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + word;
+      b = e + 1;
+    }
+    return out + line;
+  }
+  std::unique_ptr<Renderer> renderer_;
+};
+
+const std::string kPara(kParagraphMark);
+
+TEST_F(LayoutFillTest, ListItemsFlowAfterTheirMarkers) {
+  // A Debian changelog entry: its bullets, "[ Name ]" and a bullet's
+  // wrapped second line flow; the markers show where each item starts.
+  const std::string body =
+      "pkg (1.0-1) unstable; urgency=medium\n"
+      "  * New upstream release\n"
+      "  * Fix the build with newer compilers, which refuse the old\n"
+      "    declarations\n"
+      "  [ Jane Doe ]\n"
+      "  * Update watch file\n"
+      "    - drop the old mirror";
+  EXPECT_EQ(
+      OnePage(body),
+      "pkg (1.0-1) unstable; urgency=medium * New upstream release * Fix the "
+      "build with newer compilers, which refuse the old declarations [ Jane "
+      "Doe ] * Update watch file - drop the old mirror");
+}
+
+TEST_F(LayoutFillTest, ManPageTermsAndDescriptionsJoin) {
+  const std::string body =
+      "NAME\n"
+      "       ls - list directory contents\n"
+      "\n"
+      "       -a, --all\n"
+      "              do not ignore entries starting with .\n"
+      "\n"
+      "       --block-size=SIZE\n"
+      "              with -l, scale sizes by SIZE when printing them; e.g.,\n"
+      "              '--block-size=M'; see SIZE format below\n"
+      "\n"
+      "       Example:\n"
+      "              ls -la /tmp";
+  EXPECT_EQ(Flat(OnePage(body)),
+            "NAME ls - list directory contents" + kPara +
+                "-a, --all do not ignore entries starting with ." + kPara +
+                "--block-size=SIZE with -l, scale sizes by SIZE when printing "
+                "them; e.g., '--block-size=M'; see SIZE format below" +
+                kPara + "Example: ls -la /tmp");
+}
+
+TEST_F(LayoutFillTest, CodeAfterATermOrOpenerKeepsItsLines) {
+  // Lines ending in an opener or ":" after a code word are code: no join.
+  const std::string body =
+      "int main() {\n"
+      "    return run(argc, argv);\n"
+      "}\n"
+      "def f(x):\n"
+      "    return x";
+  EXPECT_EQ(
+      OnePage(body),
+      "int main() {\n    return run(argc, argv);\n}\ndef f(x):\n    return x");
+}
+
+TEST_F(LayoutFillTest, HtmlAndMarkdownParagraphLinesFlow) {
+  EXPECT_EQ(
+      OnePage("<p align=\"center\">\n  <a href=\"https://x.test/\">\n"
+              "    <img src=\"logo.svg\" width=\"90px\">\n  </a>\n</p>"),
+      "<p align=\"center\"> <a href=\"https://x.test/\"> <img src=\"logo.svg\" "
+      "width=\"90px\"> </a> </p>");
+  EXPECT_EQ(
+      Flat(OnePage(
+          "[![CI](https://ci.test/badge.svg)](https://ci.test/)\n"
+          "[![npm](https://npm.test/v.svg)](https://npm.test/p)\n\n"
+          "Using [Conventional Commits](https://cc.test/) as a standard\n"
+          "for your commit messages, makes [SemVer](https://s.test/)\n"
+          "`easy` as can be")),
+      "[![CI](https://ci.test/badge.svg)](https://ci.test/) "
+      "[![npm](https://npm.test/v.svg)](https://npm.test/p)" +
+          kPara +
+          "Using [Conventional Commits](https://cc.test/) as a standard for "
+          "your commit messages, makes [SemVer](https://s.test/) `easy` as can "
+          "be");
+  EXPECT_EQ(
+      OnePage("---\ntitle: npm-access\nsection: 1\ndescription: Set access "
+              "level\n---"),
+      "--- title: npm-access section: 1 description: Set access level ---");
+  // Short lines that are not a paragraph's keep their breaks.
+  EXPECT_EQ(OnePage("apples\npears\nplums"), "apples\npears\nplums");
+}
+
+TEST_F(LayoutFillTest, FencesJoinTheCodeNextToThem) {
+  EXPECT_EQ(OnePage("Install it:\n\n```sh\nnpm install -g tool\n```\n\nDone."),
+            "Install it:" + kPara + "```sh npm install -g tool ```" + kPara +
+                "Done.");
+  // Inside the fence the code keeps its lines and indentation.
+  EXPECT_EQ(OnePage("Config:\n\n```js\n{\n  a: 1,\n}\n```"),
+            "Config:" + kPara.substr(0, kPara.size() - 1) +
+                "\n```js {\n  a: 1,\n} ```");
+  EXPECT_EQ(OnePage("```\nnpm ci\n```"), "``` npm ci ```");
+}
+
+TEST_F(LayoutFillTest, WordsHyphenatedAtAHardWrapAreDrawnWhole) {
+  const std::string body =
+      "Tells curl to use HTTP Basic authentication with the re-\n"
+      "mote host. This is the default and this option is point-\n"
+      "less, unless you use it to override a previously set op\xE2\x80\x90\n"
+      "tion or one with a well-known name, such as the X-\n"
+      "Forwarded header, or the option that is named --di-\n"
+      "gest.";
+  std::vector<PageItem> items = {{7, "", body}};
+  std::vector<Page> pages = PackOk(items);
+  ASSERT_EQ(pages.size(), 1u);
+  const PageManifest& m = pages[0].manifest;
+  // Between lowercase letters the hyphen ("-" or U+2010, as man pages
+  // hyphenate) and the break are hidden; before a capital the hyphen stays
+  // and the break is a space.
+  EXPECT_EQ(
+      Flat(m.text),
+      "Tells curl to use HTTP Basic authentication with the remote host. This "
+      "is the default and this option is pointless, unless you use it to "
+      "override a previously set option or one with a well-known name, such "
+      "as the X- Forwarded header, or the option that is named --digest.");
+  ExpectExactCoverage(pages, items);
+  // The span still maps every source byte, the hidden hyphens included.
+  ASSERT_EQ(m.items.size(), 1u);
+  EXPECT_EQ(m.items[0].source_begin, 0u);
+  EXPECT_EQ(m.items[0].source_end, body.size());
+}
+
+TEST_F(LayoutFillTest, LongRunsOfShortCodeLinesGetABandOfColumns) {
+  const std::string prose = test::ReadCodecData("prose.txt").substr(0, 2400);
+  const std::string before = Wrap(prose.substr(0, 1200), 72);
+  const std::string after = Wrap(prose.substr(1200), 72);
+  std::string code = "```js\n";
+  std::vector<std::string> code_lines;
+  for (int i = 0; i < 200; ++i) {
+    code_lines.push_back("let v" + std::to_string(i) + " = f(" +
+                         std::to_string(i) + ");");
+    code += code_lines.back() + "\n";
+  }
+  code += "```";
+  std::vector<PageItem> items = {
+      {1, "", before + "\n\n" + code + "\n\n" + after}};
+  std::vector<Page> pages = PackOk(items);
+  ASSERT_EQ(pages.size(), 1u);
+  const PageManifest& m = pages[0].manifest;
+  ExpectExactCoverage(pages, items);
+  EXPECT_GE(m.columns, 2u);
+  const std::vector<std::string> text = Lines(m.text);
+  ASSERT_EQ(text.size(), m.lines.size());
+  // The code lines in order, in one band: several column x, one row range.
+  std::set<int32_t> xs;
+  int32_t code_top = INT32_MAX, code_bottom = 0;
+  size_t next = 1;  // code_lines[0] shares its line with the fence
+  for (size_t k = 0; k < text.size(); ++k) {
+    if (next < code_lines.size() - 1 && text[k] == code_lines[next]) {
+      ++next;
+      xs.insert(m.lines[k].x);
+      code_top = std::min(code_top, m.lines[k].y);
+      code_bottom = std::max(code_bottom, m.lines[k].y + m.lines[k].h);
+    }
+  }
+  EXPECT_EQ(next, code_lines.size() - 1);
+  EXPECT_GE(xs.size(), 2u);
+  // Text before the band is above it, text after below it; both run the
+  // full width (wider than a column of the band).
+  const int32_t column =
+      (*xs.rbegin() - *xs.begin()) / static_cast<int32_t>(xs.size() - 1);
+  bool wide_above = false, wide_below = false;
+  for (size_t k = 0; k < m.lines.size(); ++k) {
+    if (text[k].find(' ') == std::string::npos || m.lines[k].w <= column)
+      continue;
+    wide_above |= m.lines[k].y + m.lines[k].h <= code_top;
+    wide_below |= m.lines[k].y >= code_bottom;
+    EXPECT_TRUE(m.lines[k].y + m.lines[k].h <= code_top ||
+                m.lines[k].y >= code_bottom)
+        << "line " << k << " overlaps the band: " << text[k];
+  }
+  EXPECT_TRUE(wide_above);
+  EXPECT_TRUE(wide_below);
+}
+
+TEST_F(LayoutFillTest, MarkdownPagesWithCodeAndListsFillThePage) {
+  // Sections of a README: heading, a hard-wrapped paragraph, a bullet list,
+  // a one-line fenced command; enough of them for more than one page.
+  const std::string prose = test::ReadCodecData("prose.txt");
+  std::string doc;
+  for (int s = 0; s < 30; ++s) {
+    const size_t at = (static_cast<size_t>(s) * 700) % (prose.size() - 900);
+    doc += "## Section " + std::to_string(s) + "\n\n" +
+           Wrap(prose.substr(at, 700), 76) +
+           "\n\n- first option, with a `flag`\n- second option\n  - nested "
+           "detail\n- third option\n\n```sh\nnpm install --save tool@" +
+           std::to_string(s) + "\n```\n\n";
+  }
+  std::vector<PageItem> items = {{1, "", doc}};
+  std::vector<Page> pages = PackOk(items);
+  ASSERT_GE(pages.size(), 2u);
+  ExpectExactCoverage(pages, items);
+  for (size_t p = 0; p + 1 < pages.size(); ++p) {
+    EXPECT_EQ(pages[p].manifest.columns, 1u);
+    EXPECT_GE(FillFactor(pages[p].manifest), 0.85) << "page " << p;
+  }
+}
+
+}  // namespace
+}  // namespace mnemo::codec
