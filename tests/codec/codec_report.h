@@ -49,6 +49,7 @@ struct PillowJob {
 };
 struct PillowFigures {
   double seconds = 0;     // best of the runs, one page
+  double cpu_seconds = 0;  // best process CPU time of the runs (robust to load)
   double text_bytes = 0;
   double png_bytes = 0;
   double mbps() const { return seconds > 0 ? text_bytes / 1e6 / seconds : 0; }
