@@ -57,7 +57,24 @@ void PackRow(const uint8_t* src, int width, int bits, const uint8_t* lut,
   }
   const int per_byte = 8 / bits;
   const int full = width / per_byte;
-  for (int i = 0; i < full; ++i, src += per_byte) {
+  // Pages are mostly paper: 8 white pixels (lut[255] is the all-ones
+  // sample) pack to 8 / per_byte bytes of 0xff without the table.
+  const int run_bytes = 8 / per_byte;
+  int i = 0;
+  for (; i + run_bytes <= full; i += run_bytes, src += 8) {
+    uint64_t eight;
+    std::memcpy(&eight, src, 8);
+    if (eight == ~uint64_t{0}) {
+      std::memset(dst + i, 0xff, run_bytes);
+      continue;
+    }
+    for (int b = 0; b < run_bytes; ++b) {
+      unsigned v = 0;
+      for (int k = 0; k < per_byte; ++k) v = (v << bits) | lut[src[b * per_byte + k]];
+      dst[i + b] = static_cast<uint8_t>(v);
+    }
+  }
+  for (; i < full; ++i, src += per_byte) {
     unsigned v = 0;
     for (int k = 0; k < per_byte; ++k) v = (v << bits) | lut[src[k]];
     dst[i] = static_cast<uint8_t>(v);
