@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <map>
 #include <mutex>
 
@@ -22,8 +23,10 @@ struct Identity {
 
 struct Entry {
   Identity id;
-  std::weak_ptr<const std::string> bytes;  // freed when no renderer uses it
-  std::string hash;                        // kept: 16 bytes per font file
+  // Kept for the process (~10 MB for the default fallback chain): a store
+  // that compacts every few seconds would otherwise read it again each time.
+  std::shared_ptr<const std::string> bytes;
+  std::string hash;
 };
 
 std::mutex& CacheMutex() {
@@ -64,19 +67,17 @@ bool LoadFontFile(const std::string& path, FontFile* out) {
                     int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
   std::lock_guard<std::mutex> lock(CacheMutex());
   Entry& e = Cache()[path];
-  if (e.id == id) {
-    if (auto shared = e.bytes.lock()) {
-      ::close(fd);
-      out->bytes = std::move(shared);
-      out->fnv1a64_hex = e.hash;
-      return true;
-    }
+  if (e.id == id && e.bytes) {
+    ::close(fd);
+    out->bytes = e.bytes;
+    out->fnv1a64_hex = e.hash;
+    return true;
   }
   auto bytes = std::make_shared<std::string>();
   const bool ok = ReadFd(fd, static_cast<size_t>(st.st_size), bytes.get());
   ::close(fd);
   if (!ok) return false;
-  if (!(e.id == id) || e.hash.empty()) e.hash = Hex64(Fnv1a64(*bytes));
+  e.hash = Hex64(Fnv1a64(*bytes));
   e.id = id;
   e.bytes = bytes;
   out->bytes = std::move(bytes);

@@ -3,8 +3,8 @@
 // Font file bytes and their FNV-1a hash, shared by every FontSet of the
 // process. A renderer used to read and hash ~10 MB of font files (primary +
 // fallback chain) each time it was created, which was ~11% of a compaction
-// of a few pages; now the bytes are read once while any renderer holds
-// them, and the hash is kept for the process.
+// of a few pages; now each file is read and hashed once per process and
+// its bytes are shared, read-only, by every FreeType face made from it.
 //
 // A file is identified by path, device, inode, size and mtime: a font
 // replaced on disk is read and hashed again.
