@@ -31,6 +31,7 @@ struct ProfileFigures {
   double render_mbps = 0;    // MB/s of text, Pack with a warm glyph cache
   double encode_mbps = 0;    // MB/s of text, EncodePng
   double pipeline_mbps = 0;  // render + encode
+  double pipeline_cpu_mbps = 0;  // the same by thread CPU time
   std::string source_text;   // the page's source paragraphs, "\n"-joined
 };
 
