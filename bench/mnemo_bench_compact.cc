@@ -5,11 +5,16 @@
 // with no compaction running (idle windows before and after), as a ratio.
 // (2) Compaction per profile: pages/s and MB/s of text of Compact (one
 // thread, end to end: age index, zstd warm tier, render, PNG, atomic page
-// writes) next to the Python Pillow pipeline rendering one of the pages'
-// text at the same page size and font (tests/codec/codec_report's RunPillow).
+// writes) next to the Python Pillow pipeline fed the same records: the text
+// of the pages the compaction wrote, at the same page size and font
+// (tests/codec/codec_report's RunPillow), run right after each profile's
+// compaction so both see the same machine load. MB/s on both sides count
+// the records' text bytes that reached pages (not the headers and legend
+// the layout adds, which Pillow draws too).
 
 #include <atomic>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <thread>
 
@@ -134,11 +139,30 @@ bool RunIngestDuringCompaction(const BenchConfig& c, const Workload& w,
 
 namespace {
 
+codec::PillowJob JobFor(const codec::RenderProfile& p, const std::string& text) {
+  codec::PillowJob job;
+  job.text = text;
+  job.font_path = "/usr/share/fonts/truetype/dejavu/" + std::string(p.font);
+  job.pixel_size = static_cast<int>(std::lround(p.pixel_size));
+  job.width = p.width;
+  job.height = p.height;
+  job.margin = p.margin_left;
+  job.line_height = p.line_height;
+  return job;
+}
+
+double ProcessCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
 struct ProfileRun {
   CompactResult result;
+  double cpu_seconds = 0;  // process CPU time of Compact (its RocksDB threads too)
   TierTotals pixels;
-  std::string page_text;  // the first page's text (manifest)
-  std::string page_png;
+  std::vector<std::string> page_texts;  // every page's text (manifest), in order
+  std::string page_png;                 // the first page's PNG
 };
 
 bool CompactProfile(const BenchConfig& c, const Workload& w, size_t n,
@@ -146,7 +170,9 @@ bool CompactProfile(const BenchConfig& c, const Workload& w, size_t n,
   std::unique_ptr<Store> store;
   const std::string dir = c.work_dir + "/compact-" + std::string(p.name);
   if (!OpenLoaded(dir, w.records, n, &store)) return false;
+  const double cpu0 = ProcessCpuSeconds();
   Status s = store->Compact(PixelsNow(std::string(p.name), 1), &run->result);
+  run->cpu_seconds = ProcessCpuSeconds() - cpu0;
   const std::string tenant = w.records[0].ns.tenant;
   TierStats stats;
   std::vector<PageInfo> pages;
@@ -159,22 +185,56 @@ bool CompactProfile(const BenchConfig& c, const Workload& w, size_t n,
     return false;
   }
   run->pixels = stats.tiers[static_cast<int>(Tier::kPixels)];
-  run->page_text = nlohmann::json::parse(page.manifest_json).value("text", "");
   run->page_png = std::move(page.png);
+  for (const PageInfo& info : pages) {
+    if (!store->GetPage(tenant, info.page_id, &page).ok()) return false;
+    run->page_texts.push_back(nlohmann::json::parse(page.manifest_json).value("text", ""));
+  }
   return true;
 }
 
-codec::PillowJob JobFor(const codec::RenderProfile& p, const std::string& text) {
-  codec::PillowJob job;
-  job.text = text;
-  job.font_path = "/usr/share/fonts/truetype/dejavu/" + std::string(p.font);
-  job.pixel_size = static_cast<int>(std::lround(p.pixel_size));
-  job.width = p.width;
-  job.height = p.height;
-  job.margin = p.margin_left;
-  job.line_height = p.line_height;
-  return job;
+// The Pillow peer fed the same records: the text of every page the
+// compaction wrote (headers, legend and delimiters included, as drawn), or
+// of `max_pages` pages spread evenly over them, its time scaled up by page
+// text bytes. Both sides are credited with the same bytes (the records'
+// text), so the ratio is Pillow's seconds over the compaction's.
+struct PillowPeer {
+  bool ok = false;
+  int pages_run = 0;
+  double seconds_all = 0;  // estimated for every page
+  double cpu_seconds_all = 0;
+  double png_bytes_per_page = 0;
+  double page_text_bytes = 0;
+};
+
+PillowPeer RunPillowPeer(const codec::RenderProfile& p, const ProfileRun& run, int max_pages,
+                         int runs) {
+  PillowPeer peer;
+  const size_t n = run.page_texts.size();
+  const size_t k = std::min<size_t>(n, max_pages);
+  std::vector<codec::PillowJob> jobs;
+  double sample_bytes = 0;
+  for (const std::string& t : run.page_texts) peer.page_text_bytes += t.size();
+  for (size_t i = 0; i < k; ++i) {
+    const std::string& text = run.page_texts[i * n / k];
+    sample_bytes += text.size();
+    jobs.push_back(JobFor(p, text));
+  }
+  std::vector<codec::PillowFigures> out;
+  if (jobs.empty() || sample_bytes <= 0 || !codec::RunPillow(jobs, runs, &out)) return peer;
+  double seconds = 0, cpu = 0;
+  for (const codec::PillowFigures& f : out) {
+    seconds += f.seconds;
+    cpu += f.cpu_seconds;
+    peer.png_bytes_per_page += f.png_bytes / out.size();
+  }
+  peer.ok = true;
+  peer.pages_run = static_cast<int>(k);
+  peer.seconds_all = seconds * peer.page_text_bytes / sample_bytes;
+  peer.cpu_seconds_all = cpu * peer.page_text_bytes / sample_bytes;
+  return peer;
 }
+
 
 // Tesseract CER of a workload page (ids, paths, numbers), -1 when not run.
 double PageCer(const std::string& png, const std::string& text, const std::string& dir) {
@@ -213,30 +273,25 @@ void WorkloadSection(const nlohmann::json& j, const std::string& data, Report* r
 
 bool RunCompactionPhase(const BenchConfig& c, const Workload& w, Report* report) {
   const size_t n = std::min(w.records.size(), c.quick ? size_t{2500} : size_t{40000});
-  std::vector<const codec::RenderProfile*> profiles;
-  std::vector<ProfileRun> runs;
-  std::vector<codec::PillowJob> jobs;
-  for (const codec::RenderProfile& p : codec::Profiles()) {
-    ProfileRun run;
-    if (!CompactProfile(c, w, n, p, &run)) return false;
-    jobs.push_back(JobFor(p, run.page_text));
-    profiles.push_back(&p);
-    runs.push_back(std::move(run));
-  }
-  std::vector<codec::PillowFigures> pillow;
-  const bool have_pillow = codec::RunPillow(jobs, c.quick ? 1 : 3, &pillow);
+  const int pillow_pages = c.quick ? 8 : 16, pillow_runs = c.quick ? 1 : 3;
   nlohmann::json& j = report->phase("compaction");
   j["records"] = n;
   j["threads"] = 1;
-  j["pillow"] = have_pillow ? "python3 Pillow: word wrap + ImageDraw.text + PNG save of the "
-                              "first page's text, same page size and font, one thread"
-                            : "not available";
-  for (size_t i = 0; i < runs.size(); ++i) {
-    const ProfileRun& r = runs[i];
-    const std::string name(profiles[i]->name);
+  j["pillow"] = codec::PillowAvailable()
+                    ? "python3 Pillow: word wrap + ImageDraw.text + PNG save of the text of "
+                      "the pages the compaction wrote (up to " + std::to_string(pillow_pages) +
+                      " pages spread over them, time scaled by page text bytes), same page "
+                      "size and font, one thread, run right after that profile's compaction"
+                    : "not available";
+  j["mb_per_s_counts"] = "text bytes of the records that reached pages (both sides)";
+  for (const codec::RenderProfile& p : codec::Profiles()) {
+    ProfileRun r;
+    if (!CompactProfile(c, w, n, p, &r)) return false;
+    const PillowPeer peer = RunPillowPeer(p, r, pillow_pages, pillow_runs);
+    const std::string name(p.name);
     const double secs = r.result.seconds > 0 ? r.result.seconds : 1e-9;
     const double mbps = r.pixels.text_bytes / 1e6 / secs;
-    const double pillow_mbps = have_pillow ? pillow[i].mbps() : 0;
+    const double pillow_mbps = peer.ok ? r.pixels.text_bytes / 1e6 / peer.seconds_all : 0;
     nlohmann::json& pj = j["profiles"][name];
     pj["pages"] = r.result.pages_written;
     pj["pages_per_s"] = r.result.pages_written / secs;
@@ -245,23 +300,34 @@ bool RunCompactionPhase(const BenchConfig& c, const Workload& w, Report* report)
     pj["records_paged"] = r.result.records_paged;
     pj["page_bytes"] = r.result.page_bytes;
     pj["text_bytes"] = r.pixels.text_bytes;
+    pj["page_text_bytes"] = peer.page_text_bytes;
     pj["stored_text_bytes"] = r.pixels.stored_text_bytes;
     pj["text_tokens_est"] = r.pixels.text_tokens_est;
     pj["vision_tokens"] = r.pixels.vision_tokens;
     pj["token_ratio"] = r.pixels.vision_tokens ? double(r.pixels.text_tokens_est) /
                                                      r.pixels.vision_tokens : 0.0;
-    pj["pillow_text_mb_per_s"] = have_pillow ? nlohmann::json(pillow_mbps) : nullptr;
-    pj["pillow_ms_per_page"] = have_pillow ? nlohmann::json(1e3 * pillow[i].seconds) : nullptr;
-    pj["ratio_vs_pillow"] = pillow_mbps > 0 ? nlohmann::json(mbps / pillow_mbps) : nullptr;
-    report->AddRow({"compaction " + name + " (text)", "MB/s", mbps,
-                    have_pillow ? "Pillow" : "-", pillow_mbps,
-                    pillow_mbps > 0 ? mbps / pillow_mbps : 0, "", ""});
-    if (profiles[i] == &codec::DefaultProfile()) {
+    pj["pillow_text_mb_per_s"] = peer.ok ? nlohmann::json(pillow_mbps) : nullptr;
+    pj["pillow_seconds_all_pages"] = peer.ok ? nlohmann::json(peer.seconds_all) : nullptr;
+    pj["pillow_pages_run"] = peer.pages_run;
+    pj["pillow_png_bytes_per_page"] = peer.ok ? nlohmann::json(peer.png_bytes_per_page) : nullptr;
+    pj["ratio_vs_pillow"] = peer.ok ? nlohmann::json(peer.seconds_all / secs) : nullptr;
+    // CPU seconds on both sides: what a loaded, shared machine distorts least.
+    pj["cpu_seconds"] = r.cpu_seconds;
+    pj["pillow_cpu_seconds_all_pages"] = peer.ok ? nlohmann::json(peer.cpu_seconds_all) : nullptr;
+    const double cpu_ratio = peer.ok && r.cpu_seconds > 0 ? peer.cpu_seconds_all / r.cpu_seconds : 0;
+    pj["ratio_vs_pillow_cpu"] = cpu_ratio > 0 ? nlohmann::json(cpu_ratio) : nullptr;
+    report->AddRow({"compaction " + name + " (text)", "MB/s", mbps, peer.ok ? "Pillow" : "-",
+                    pillow_mbps, peer.ok ? peer.seconds_all / secs : 0, "", ""});
+    if (&p == &codec::DefaultProfile()) {
       report->AddRow({"compaction base (pages)", "pages/s", r.result.pages_written / secs,
                       "-", 0, 0, "", ""});
-      if (pillow_mbps > 0) report->SetHeadline("render_vs_pillow", mbps / pillow_mbps);
-      const double cer = c.quick && c.records < 1000 ? -1
-                         : PageCer(r.page_png, r.page_text, c.work_dir);
+      report->AddRow({"compaction base (CPU)", "MB/CPU-s", r.pixels.text_bytes / 1e6 / r.cpu_seconds,
+                      peer.ok ? "Pillow" : "-",
+                      peer.ok ? r.pixels.text_bytes / 1e6 / peer.cpu_seconds_all : 0, cpu_ratio,
+                      "", ""});
+      if (peer.ok) report->SetHeadline("render_vs_pillow", peer.seconds_all / secs);
+      const double cer = (c.quick && c.records < 1000) || r.page_texts.empty()
+                             ? -1 : PageCer(r.page_png, r.page_texts[0], c.work_dir);
       j["workload_page_cer_base"] = cer < 0 ? nlohmann::json(nullptr) : nlohmann::json(cer);
     }
   }

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ccache
   librocksdb-dev rocksdb-tools
-  libzstd-dev libfreetype-dev libpng-dev zlib1g-dev
+  libzstd-dev libfreetype-dev libpng-dev libdeflate-dev zlib1g-dev
   fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei
   fonts-symbola fonts-unifont
   fonts-noto-core fonts-noto-mono fonts-hack fonts-jetbrains-mono fonts-inter

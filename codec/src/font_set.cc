@@ -9,9 +9,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
-#include "hash.h"
+#include "font_file.h"
 
 namespace mnemo::codec::internal {
 namespace {
@@ -22,15 +21,6 @@ std::string FtError(FT_Error err, const std::string& what) {
   const char* msg = FT_Error_String(err);
   return what + ": FreeType error " + std::to_string(err) +
          (msg ? std::string(" (") + msg + ")" : std::string());
-}
-
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return static_cast<bool>(in) || in.eof();
 }
 
 std::vector<std::string> FontDirs(const RendererOptions& options) {
@@ -94,7 +84,8 @@ void FillLut(double gamma, uint8_t lut[256]) {
 }  // namespace
 
 struct FontSet::Face {
-  std::string bytes;  // FreeType reads the face from here; must outlive it
+  // FreeType reads the face from here (shared, read-only); must outlive it.
+  std::shared_ptr<const std::string> bytes;
   FT_Face face = nullptr;
   bool pictograph = false;  // drawn with pictograph_lut_
   ~Face() {
@@ -158,14 +149,16 @@ Status FontSet::Open(const RenderProfile& profile,
 
 Status FontSet::AddFace(const std::string& path, bool required) {
   auto face = std::make_unique<Face>();
-  if (!ReadWholeFile(path, &face->bytes) || face->bytes.empty()) {
+  FontFile file;
+  if (!LoadFontFile(path, &file)) {
     if (!required) return Status::OK();
     return Status::IOError("cannot read font " + path);
   }
+  face->bytes = file.bytes;
   FT_Error err = FT_New_Memory_Face(
       static_cast<FT_Library>(library_),
-      reinterpret_cast<const FT_Byte*>(face->bytes.data()),
-      static_cast<FT_Long>(face->bytes.size()), 0, &face->face);
+      reinterpret_cast<const FT_Byte*>(face->bytes->data()),
+      static_cast<FT_Long>(face->bytes->size()), 0, &face->face);
   if (err) {
     face->face = nullptr;
     if (!required) return Status::OK();
@@ -177,7 +170,7 @@ Status FontSet::AddFace(const std::string& path, bool required) {
     if (BaseName(path) == name) face->pictograph = true;
   }
   files_.push_back(BaseName(path));
-  hashes_.push_back(Hex64(Fnv1a64(face->bytes)));
+  hashes_.push_back(file.fnv1a64_hex);
   faces_.push_back(std::move(face));
   return Status::OK();
 }

@@ -1,9 +1,9 @@
 // Copyright (c) mnemo authors.
 //
-// libpng with the classic API (the simplified png_image API cannot write 1/2/4
-// bit gray). setjmp lives only in the two small C-style functions below, whose
-// frames hold no objects with destructors; everything they fill is owned by
-// the caller.
+// Encoding: rows packed and filtered here, deflated and framed by
+// png_write.cc (libdeflate). Decoding: libpng with the classic API. setjmp
+// lives only in the small C-style function below, whose frame holds no
+// objects with destructors; everything it fills is owned by the caller.
 
 #include "mnemo/codec/png.h"
 
@@ -14,6 +14,8 @@
 #include <cstring>
 #include <vector>
 
+#include "png_write.h"
+
 namespace mnemo::codec {
 namespace {
 
@@ -21,7 +23,6 @@ struct IoState {
   const uint8_t* in = nullptr;
   size_t in_size = 0;
   size_t in_pos = 0;
-  std::string* out = nullptr;
   char error[256] = {0};
 };
 
@@ -32,13 +33,6 @@ void OnError(png_structp png, png_const_charp msg) {
 }
 
 void OnWarning(png_structp, png_const_charp) {}
-
-void OnWrite(png_structp png, png_bytep data, png_size_t size) {
-  auto* io = static_cast<IoState*>(png_get_io_ptr(png));
-  io->out->append(reinterpret_cast<const char*>(data), size);
-}
-
-void OnFlush(png_structp) {}
 
 void OnRead(png_structp png, png_bytep data, png_size_t size) {
   auto* io = static_cast<IoState*>(png_get_io_ptr(png));
@@ -57,7 +51,24 @@ void PackRow(const uint8_t* src, int width, int bits, const uint8_t* lut,
   }
   const int per_byte = 8 / bits;
   const int full = width / per_byte;
-  for (int i = 0; i < full; ++i, src += per_byte) {
+  // Pages are mostly paper: 8 white pixels (lut[255] is the all-ones
+  // sample) pack to 8 / per_byte bytes of 0xff without the table.
+  const int run_bytes = 8 / per_byte;
+  int i = 0;
+  for (; i + run_bytes <= full; i += run_bytes, src += 8) {
+    uint64_t eight;
+    std::memcpy(&eight, src, 8);
+    if (eight == ~uint64_t{0}) {
+      std::memset(dst + i, 0xff, run_bytes);
+      continue;
+    }
+    for (int b = 0; b < run_bytes; ++b) {
+      unsigned v = 0;
+      for (int k = 0; k < per_byte; ++k) v = (v << bits) | lut[src[b * per_byte + k]];
+      dst[i + b] = static_cast<uint8_t>(v);
+    }
+  }
+  for (; i < full; ++i, src += per_byte) {
     unsigned v = 0;
     for (int k = 0; k < per_byte; ++k) v = (v << bits) | lut[src[k]];
     dst[i] = static_cast<uint8_t>(v);
@@ -76,35 +87,24 @@ void QuantizeTable(int bits, uint8_t* lut) {
   }
 }
 
-// Returns 0 on success; on failure io->error holds libpng's message.
-int WritePng(IoState* io, const GrayImage& image, int bits, int level,
-             uint8_t* row_buf) {
+// The rows as PNG stores them before deflate: a filter type byte, then the
+// packed samples; Up (2) at 8 bits suits rows of repeated paper, None (0)
+// below, where filters rarely pay.
+void FilteredRows(const GrayImage& image, int bits, std::string* rows) {
   uint8_t lut[256];
   QuantizeTable(bits, lut);
-  png_structp png =
-      png_create_write_struct(PNG_LIBPNG_VER_STRING, io, OnError, OnWarning);
-  if (!png) return 1;
-  png_infop info = png_create_info_struct(png);
-  if (!info || setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, info ? &info : nullptr);
-    return 1;
+  const size_t row_bytes = (static_cast<size_t>(image.width) * bits + 7) / 8;
+  rows->assign((row_bytes + 1) * image.height, '\0');
+  auto* out = reinterpret_cast<uint8_t*>(rows->data());
+  for (int y = 0; y < image.height; ++y, out += row_bytes + 1) {
+    PackRow(image.Row(y), image.width, bits, lut, out + 1);
+    if (bits != 8) continue;
+    out[0] = 2;
+    const uint8_t* up = y > 0 ? image.Row(y - 1) : nullptr;
+    for (size_t x = 0; up != nullptr && x < row_bytes; ++x) {
+      out[1 + x] = static_cast<uint8_t>(out[1 + x] - up[x]);
+    }
   }
-  png_set_write_fn(png, io, OnWrite, OnFlush);
-  png_set_compression_level(png, level);
-  // Text pages: filters rarely pay below 8 bits; at 8 bits "up" suits rows
-  // of repeated paper and is cheaper than adaptive selection.
-  png_set_filter(png, 0, bits == 8 ? PNG_FILTER_UP : PNG_FILTER_NONE);
-  png_set_IHDR(png, info, image.width, image.height, bits, PNG_COLOR_TYPE_GRAY,
-               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  for (int y = 0; y < image.height; ++y) {
-    PackRow(image.Row(y), image.width, bits, lut, row_buf);
-    png_write_row(png, row_buf);
-  }
-  png_write_end(png, info);
-  png_destroy_write_struct(&png, &info);
-  return 0;
 }
 
 struct Header {
@@ -172,13 +172,12 @@ Status EncodePng(const GrayImage& image, const PngOptions& options,
       image.pixels.size() < static_cast<size_t>(image.stride) * image.height) {
     return Status::InvalidArgument("EncodePng: empty or inconsistent image");
   }
-  std::vector<uint8_t> row(static_cast<size_t>(image.width));
-  IoState io;
-  png->clear();
-  io.out = png;
-  if (WritePng(&io, image, bits, options.zlib_level, row.data()) != 0) {
+  std::string rows;
+  FilteredRows(image, bits, &rows);
+  if (!internal::WritePngRows(image.width, image.height, bits, options.zlib_level, rows,
+                              png)) {
     png->clear();
-    return Status::InvalidArgument(std::string("PNG encode failed: ") + io.error);
+    return Status::ResourceExhausted("PNG encode failed: no deflate compressor");
   }
   return Status::OK();
 }

@@ -31,6 +31,7 @@ struct ProfileFigures {
   double render_mbps = 0;    // MB/s of text, Pack with a warm glyph cache
   double encode_mbps = 0;    // MB/s of text, EncodePng
   double pipeline_mbps = 0;  // render + encode
+  double pipeline_cpu_mbps = 0;  // the same by thread CPU time
   std::string source_text;   // the page's source paragraphs, "\n"-joined
 };
 
@@ -49,6 +50,7 @@ struct PillowJob {
 };
 struct PillowFigures {
   double seconds = 0;     // best of the runs, one page
+  double cpu_seconds = 0;  // best process CPU time of the runs (robust to load)
   double text_bytes = 0;
   double png_bytes = 0;
   double mbps() const { return seconds > 0 ? text_bytes / 1e6 / seconds : 0; }
