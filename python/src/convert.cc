@@ -81,6 +81,17 @@ py::dict StoreStatsToDict(const StoreStats& s) {
   d["records_per_tenant"] = s.records_per_tenant;
   d["records_per_agent"] = s.records_per_agent;  // {(tenant, agent): n}
   d["disk_bytes"] = s.disk_bytes;
+  py::list background;
+  for (const BackgroundTaskStats& t : s.background) {
+    background.append(
+        py::dict(py::arg("task") = t.name, py::arg("runs") = t.runs,
+                 py::arg("failures") = t.failures,
+                 py::arg("consecutive_failures") = t.consecutive_failures,
+                 py::arg("last_error") = t.last_error,
+                 py::arg("last_success_micros") = t.last_success,
+                 py::arg("last_failure_micros") = t.last_failure));
+  }
+  d["background"] = background;
   return d;
 }
 
