@@ -1,7 +1,19 @@
 // Copyright (c) mnemo authors.
 //
-// StoreImpl: the Store on RocksDB. Split over store_open.cc (open/close,
-// ids), store_write.cc (put/update/delete) and store_read.cc (get/scan).
+// StoreImpl: the Store on RocksDB. Split over store_open.cc (open/close),
+// store_ids.cc (id assignment), store_write.cc and store_mutate.cc
+// (put/update/delete), store_restore.cc (restore with pages),
+// store_read.cc, store_scan.cc and store_iterate.cc (reads), the search_*
+// files (full-text and vector search, the indexer), compaction*.cc,
+// page_*.cc, store_cache.cc (hot cache), store_admin.cc and
+// store_verify*.cc (operator calls) and store_background.cc (the
+// background loops and their report).
+//
+// Locks (clang checks the annotated ones, see mnemo/port/mutex.h):
+// compaction_mu_ before search_mu_ (compaction, restore); ns_mu_, then
+// record stripes, then page stripes (StripeLocks); id_mu_,
+// access_write_mu_ and report_mu_ are taken last (nothing is locked while
+// they are held, except a task's own lock under report_write_mu_).
 
 #ifndef MNEMO_ENGINE_STORE_IMPL_H_
 #define MNEMO_ENGINE_STORE_IMPL_H_
@@ -235,7 +247,8 @@ class StoreImpl final : public Store {
   Status Insert(const WriteOptions& options, const Record* records, size_t n,
                 RecordId* first);
   void AppendInsert(const Record& record, rocksdb::WriteBatch* batch,
-                    std::vector<std::string>* new_namespaces);
+                    std::vector<std::string>* new_namespaces)
+      REQUIRES_SHARED(ns_mu_);
   // Adds the namespace key of `ns` unless known or already in
   // *new_namespaces. REQUIRES: ns_mu_ held (shared) until the batch is
   // written; then RememberNamespaces.
@@ -263,7 +276,8 @@ class StoreImpl final : public Store {
   // Adds restored records (their tier and page kept as planned) and pages.
   Status AppendRestored(const std::vector<Record>& records,
                         const RestorePlan& plan, rocksdb::WriteBatch* batch,
-                        std::vector<std::string>* new_namespaces);
+                        std::vector<std::string>* new_namespaces)
+      REQUIRES_SHARED(ns_mu_);
   Status Commit(const WriteOptions& options, rocksdb::WriteBatch* batch,
                 std::string_view what);
   // The error of a write refused after a write-ahead log failure.

@@ -160,8 +160,8 @@ py::dict CacheReportToDict(const CacheReport& r) {
   d["misses"] = r.cache.misses;
   d["evictions"] = r.cache.evictions;
   d["spill_store_bytes"] = r.cache.spill_store_bytes;
-  d["budget_pages"] = r.pools.budget_pages;
-  d["used_pages"] = r.pools.used_pages;
+  d["budget_chunks"] = r.pools.budget_chunks;
+  d["used_chunks"] = r.pools.used_chunks;
   return d;
 }
 
