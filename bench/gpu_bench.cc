@@ -1,8 +1,8 @@
 // Copyright (c) mnemo authors.
 //
 // mnemo-gpu-bench: block alloc+free ops/s (1 and 4 threads), hot-cache hit
-// latency, waste after a 1M-op churn of random sizes, page map/unmap
-// latency, and host->device upload GB/s for page batches, per backend.
+// latency, waste after a 1M-op churn of random sizes, chunk map/unmap
+// latency, and host->device upload GB/s for chunk batches, per backend.
 // Plain timing loops (no Google Benchmark) so gpu/device_check.sh can build
 // it anywhere. Usage: mnemo-gpu-bench [--backend host|cuda|both] [--quick]
 
@@ -30,8 +30,8 @@ void PrintChurn(BlockPool* p, long ops, bool contiguous) {
 void Run(std::unique_ptr<Backend> backend, bool quick) {
   std::printf("backend %s\n", backend->name().c_str());
   MapUnmapResult m = MapUnmap(backend.get(), quick ? 200 : 2000);
-  std::printf("  page map+set-access %.2f us, unmap %.2f us, create %.2f us "
-              "(%zu KiB pages)\n", m.map_us, m.unmap_us, m.create_us, m.page_kib);
+  std::printf("  chunk map+set-access %.2f us, unmap %.2f us, create %.2f us "
+              "(%zu KiB chunks)\n", m.map_us, m.unmap_us, m.create_us, m.chunk_kib);
   auto pp = OpenPool(std::move(backend), 2048 * kMiB);
   BlockPool* kv = AddPool(pp.get(), "kv", 64 << 10);
   BlockPool* vista = AddPool(pp.get(), "vista", 16 << 10);

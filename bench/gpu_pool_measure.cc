@@ -38,16 +38,16 @@ double OnThreads(int threads, Fn body) {
 
 }  // namespace
 
-std::unique_ptr<PagePool> OpenPool(std::unique_ptr<Backend> b, std::size_t budget) {
-  PagePoolOptions o;
+std::unique_ptr<ChunkPool> OpenPool(std::unique_ptr<Backend> b, std::size_t budget) {
+  ChunkPoolOptions o;
   o.budget_bytes = budget;
-  std::unique_ptr<PagePool> pp;
-  Status s = PagePool::Open(std::move(b), o, &pp);
+  std::unique_ptr<ChunkPool> pp;
+  Status s = ChunkPool::Open(std::move(b), o, &pp);
   if (!s.ok()) Die(s, "open");
   return pp;
 }
 
-BlockPool* AddPool(PagePool* pp, const char* name, std::size_t block) {
+BlockPool* AddPool(ChunkPool* pp, const char* name, std::size_t block) {
   BlockPoolOptions o;
   o.name = name;
   o.block_bytes = block;
@@ -85,7 +85,7 @@ double MallocFree(std::size_t block, int threads, long pairs_per_thread) {
   return threads * pairs_per_thread / secs;
 }
 
-double HitNs(PagePool* pp, BlockPool* p, long lookups) {
+double HitNs(ChunkPool* pp, BlockPool* p, long lookups) {
   CacheOptions co;
   std::unique_ptr<HotCache> cache;
   if (!HotCache::Open(pp, co, &cache).ok()) std::abort();
@@ -140,8 +140,8 @@ ChurnResult Churn(BlockPool* p, long ops, bool contiguous) {
 
 MapUnmapResult MapUnmap(Backend* b, int iters) {
   std::uintptr_t base;
-  PageHandle h;
-  if (!b->Reserve(b->granularity(), &base).ok() || !b->CreatePage(&h).ok()) std::abort();
+  ChunkHandle h;
+  if (!b->Reserve(b->granularity(), &base).ok() || !b->CreateChunk(&h).ok()) std::abort();
   double map = 0, unmap = 0;
   for (int i = 0; i < iters; ++i) {
     double t0 = Now();
@@ -152,22 +152,22 @@ MapUnmapResult MapUnmap(Backend* b, int iters) {
     unmap += Now() - t1;
   }
   double t0 = Now();
-  PageHandle hs[16];
-  for (auto& x : hs) if (!b->CreatePage(&x).ok()) std::abort();
+  ChunkHandle hs[16];
+  for (auto& x : hs) if (!b->CreateChunk(&x).ok()) std::abort();
   MapUnmapResult r;
   r.create_us = (Now() - t0) / 16 * 1e6;
-  for (auto x : hs) (void)b->ReleasePage(x);
-  (void)b->ReleasePage(h);
+  for (auto x : hs) (void)b->ReleaseChunk(x);
+  (void)b->ReleaseChunk(h);
   (void)b->Unreserve(base, b->granularity());
   r.map_us = map / iters * 1e6;
   r.unmap_us = unmap / iters * 1e6;
-  r.page_kib = b->granularity() / 1024;
+  r.chunk_kib = b->granularity() / 1024;
   return r;
 }
 
-UploadResult Upload(PagePool* pp, BlockPool* p, int reps) {
+UploadResult Upload(ChunkPool* pp, BlockPool* p, int reps) {
   Backend* b = pp->backend();
-  const std::size_t batch = 256 * kMiB, run = p->page_bytes();
+  const std::size_t batch = 256 * kMiB, run = p->chunk_bytes();
   std::vector<Extent> ex;
   if (!p->AllocBytes(batch, true, &ex).ok()) std::abort();
   void* host;

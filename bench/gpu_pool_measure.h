@@ -14,10 +14,10 @@
 
 namespace mnemo::gpu::measure {
 
-// Opens a page pool with `budget` bytes / adds a block pool; exits the
+// Opens a chunk pool with `budget` bytes / adds a block pool; exits the
 // process with a message on failure (benchmarks only).
-std::unique_ptr<PagePool> OpenPool(std::unique_ptr<Backend> b, std::size_t budget);
-BlockPool* AddPool(PagePool* pp, const char* name, std::size_t block);
+std::unique_ptr<ChunkPool> OpenPool(std::unique_ptr<Backend> b, std::size_t budget);
+BlockPool* AddPool(ChunkPool* pp, const char* name, std::size_t block);
 
 // Alloc+free pairs per second with `threads` threads on one pool; each
 // thread keeps a window of 64 live blocks so blocks really change.
@@ -27,7 +27,7 @@ double AllocFree(BlockPool* p, int threads, long pairs_per_thread);
 double MallocFree(std::size_t block, int threads, long pairs_per_thread);
 
 // Mean ns of HotCache::Lookup + lease release over 1024 resident entries.
-double HitNs(PagePool* pp, BlockPool* p, long lookups);
+double HitNs(ChunkPool* pp, BlockPool* p, long lookups);
 
 // Random sizes (4 KiB .. 1 MiB) with a ~512 MiB live target.
 struct ChurnResult {
@@ -42,17 +42,17 @@ ChurnResult Churn(BlockPool* p, long ops, bool contiguous);
 
 struct MapUnmapResult {
   double map_us = 0, unmap_us = 0, create_us = 0;
-  std::size_t page_kib = 0;
+  std::size_t chunk_kib = 0;
 };
 MapUnmapResult MapUnmap(Backend* b, int iters);
 
-// Host -> device batched upload of 256 MiB in page-sized runs.
+// Host -> device batched upload of 256 MiB in chunk-sized runs.
 struct UploadResult {
   std::size_t runs = 0, run_kib = 0;
   double gb_per_s = 0;
   bool byte_exact = false;
 };
-UploadResult Upload(PagePool* pp, BlockPool* p, int reps);
+UploadResult Upload(ChunkPool* pp, BlockPool* p, int reps);
 
 }  // namespace mnemo::gpu::measure
 

@@ -3,7 +3,7 @@
 // GPU pools phase, through bench/gpu_pool_measure.h (the functions
 // mnemo-gpu-bench prints): block alloc+free pairs/s next to malloc/free of
 // the same block size (interleaved), hot-cache hit latency, churn waste,
-// page map/unmap; on a CUDA device also the host->device upload GB/s.
+// chunk map/unmap; on a CUDA device also the host->device upload GB/s.
 
 #include <cstdio>
 
@@ -24,8 +24,8 @@ PairStats MeasureBackend(std::unique_ptr<gpu::Backend> backend, bool quick,
   m::MapUnmapResult mu = m::MapUnmap(backend.get(), quick ? 200 : 2000);
   (*j)["map_us"] = mu.map_us;
   (*j)["unmap_us"] = mu.unmap_us;
-  (*j)["create_page_us"] = mu.create_us;
-  (*j)["page_kib"] = mu.page_kib;
+  (*j)["create_chunk_us"] = mu.create_us;
+  (*j)["chunk_kib"] = mu.chunk_kib;
   auto pp = m::OpenPool(std::move(backend), 2048 * kMiB);
   gpu::BlockPool* kv = m::AddPool(pp.get(), "kv", kBlock);
   gpu::BlockPool* vista = m::AddPool(pp.get(), "vista", 16 << 10);

@@ -6,7 +6,9 @@
 // and tier, text bytes and estimated text tokens (Options::tokenizer_file or the calibrated estimate), history
 // versions, namespaces, pages, and keys/bytes per RocksDB column family.
 // --prometheus prints the text exposition format (for a node exporter's
-// textfile collector). Read-only: runs beside a writer.
+// textfile collector). Read-only: runs beside a writer; the background
+// loops' runs and failures come from the report the writer keeps in the
+// store directory.
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +49,16 @@ Json StatsToJson(const StoreStats& s) {
     j["records_per_agent"].push_back(
         {{"tenant", key.first}, {"agent", key.second}, {"records", n}});
   }
+  j["background"] = Json::array();
+  for (const BackgroundTaskStats& t : s.background) {
+    j["background"].push_back({{"task", t.name},
+                               {"runs", t.runs},
+                               {"failures", t.failures},
+                               {"consecutive_failures", t.consecutive_failures},
+                               {"last_error", t.last_error},
+                               {"last_success_micros", t.last_success},
+                               {"last_failure_micros", t.last_failure}});
+  }
   j["column_families"] = Json::array();
   for (const auto& f : s.families) {
     j["column_families"].push_back({{"name", f.name},
@@ -74,6 +86,34 @@ void Metric(const char* name, const char* help, uint64_t value) {
 
 void Header(const char* name, const char* help) {
   std::printf("# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+void PrintBackgroundPrometheus(const StoreStats& s) {
+  auto each = [&](const char* name, const char* help, auto field) {
+    Header(name, help);
+    for (const BackgroundTaskStats& t : s.background) {
+      std::printf("%s{task=\"%s\"} %llu\n", name, Label(t.name).c_str(),
+                  static_cast<unsigned long long>(field(t)));
+    }
+  };
+  each("mnemo_background_runs", "Runs of a background task.",
+       [](const BackgroundTaskStats& t) { return t.runs; });
+  each("mnemo_background_failures", "Failed runs of a background task.",
+       [](const BackgroundTaskStats& t) { return t.failures; });
+  each("mnemo_background_consecutive_failures",
+       "Failed runs since the task last succeeded.",
+       [](const BackgroundTaskStats& t) { return t.consecutive_failures; });
+  each("mnemo_background_last_success_micros",
+       "Store clock at the last successful run (0: none).",
+       [](const BackgroundTaskStats& t) { return t.last_success; });
+  // The message is a label of an info-style gauge (value 1), as
+  // Prometheus has no string samples.
+  Header("mnemo_background_last_error", "Last error of a background task.");
+  for (const BackgroundTaskStats& t : s.background) {
+    if (t.failures == 0) continue;
+    std::printf("mnemo_background_last_error{task=\"%s\",error=\"%s\"} 1\n",
+                Label(t.name).c_str(), Label(t.last_error).c_str());
+  }
 }
 
 void PrintPrometheus(const StoreStats& s) {
@@ -111,6 +151,21 @@ void PrintPrometheus(const StoreStats& s) {
     std::printf("mnemo_cf_estimated_keys{cf=\"%s\"} %llu\n", f.name.c_str(),
                 static_cast<unsigned long long>(f.estimated_keys));
   }
+  PrintBackgroundPrometheus(s);
+}
+
+void PrintBackgroundText(const StoreStats& s) {
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  if (s.background.empty()) {
+    std::printf("background   no report (no writer has run its loops)\n");
+    return;
+  }
+  std::printf("background (runs, failures, in a row, last error)\n");
+  for (const BackgroundTaskStats& t : s.background) {
+    std::printf("  %-13s %8llu %8llu %8llu  %s\n", t.name.c_str(), u(t.runs),
+                u(t.failures), u(t.consecutive_failures),
+                t.failures == 0 ? "-" : t.last_error.c_str());
+  }
 }
 
 void PrintText(const std::string& db, const StoreStats& s) {
@@ -139,6 +194,7 @@ void PrintText(const std::string& db, const StoreStats& s) {
                 FormatBytes(f.memtable_bytes).c_str());
   }
   std::printf("disk         %s in SST files\n", FormatBytes(s.disk_bytes).c_str());
+  PrintBackgroundText(s);
 }
 
 int RunStats(const StatsArgs& args) {

@@ -137,7 +137,7 @@ int DemoHotCache(std::unique_ptr<Store>* store, const std::string& db,
               pinned.size(), FormatDuration(cold).c_str(), FormatDuration(warm).c_str());
   std::printf("  payload 'embedding' (%zu bytes) stored for page %llu and read back\n",
               embedding.size(), (unsigned long long)ids[0]);
-  std::printf("  device hit ratio %.2f\n", report.cache.hit_ratio(gpu::Tier::kDevice));
+  std::printf("  device hit ratio %.2f\n", report.cache.hit_ratio(gpu::Residence::kDevice));
   std::printf("%s%s", report.pools.ToString().c_str(), report.cache.ToString().c_str());
   pinned.clear();  // leases go before the store closes
   return kExitOk;

@@ -32,7 +32,7 @@ Status StoreImpl::Compact(const CompactOptions& options,
   CompactResult local;
   if (result == nullptr) result = &local;
   *result = CompactResult();
-  std::lock_guard<std::mutex> lock(compaction_mu_);
+  port::MutexLock lock(&compaction_mu_);
   Micros now = options.now != 0 ? options.now : clock_->NowMicros();
   try {
     return Compaction(this, options, now, result).Run();
@@ -41,22 +41,14 @@ Status StoreImpl::Compact(const CompactOptions& options,
   }
 }
 
-void StoreImpl::CompactionLoop() {
-  std::unique_lock<std::mutex> lock(flush_mu_);
-  while (!stopping_) {
-    flush_cv_.wait_for(
-        lock, std::chrono::milliseconds(options_.compaction_interval_ms));
-    if (stopping_) break;
-    lock.unlock();
-    CompactOptions options;
-    options.policy = options_.compaction_policy;
-    options.threads = std::max(1, options_.compaction_threads);
-    options.cancel = &background_cancel_;
-    options.max_duty = options_.compaction_max_duty;  // paced per page group
-    CompactResult result;
-    (void)Compact(options, &result);
-    lock.lock();
-  }
+Status StoreImpl::CompactionRun() {
+  CompactOptions options;
+  options.policy = options_.compaction_policy;
+  options.threads = std::max(1, options_.compaction_threads);
+  options.cancel = &background_cancel_;
+  options.max_duty = options_.compaction_max_duty;  // paced per page group
+  CompactResult result;
+  return Compact(options, &result);
 }
 
 Compaction::Compaction(StoreImpl* store, const CompactOptions& options,

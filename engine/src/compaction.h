@@ -7,8 +7,10 @@
 //   3. pixels:  warm records due -> grouped by agent in time order,
 //               rendered onto pages (codec), one atomic batch per group
 //   4. decayed: pages whose every live record is due -> downscaled
-// Before them, the expire phase removes records on pages whose TTL has run
-// out, through the expiry index (compaction_expiry.cc).
+// Between the index and warm phases, the expire phase removes records on
+// pages whose TTL has run out, through the expiry index
+// (compaction_expiry.cc). The store's background compaction runs all of
+// this every compaction_interval_ms (a PeriodicTask, store_background.cc).
 // Every record change is re-checked under the record's lock right before
 // its batch is written, so concurrent updates and deletes always win; an
 // age-index entry that no longer matches its record is simply dropped.

@@ -14,10 +14,11 @@
 // either unindexed (and leave postings to the indexer) or indexed (and
 // adjust them), never half-way.
 //
-// The indexer runs on a background thread every search_index_interval_ms,
-// before every Search/HybridSearch (which wait for it to reach every id
-// assigned before they started: read-your-writes), before compaction takes
-// new records into the age index, and on close.
+// The indexer runs as a background task every search_index_interval_ms
+// (PeriodicTask, store_background.cc), before every Search/HybridSearch
+// (which wait for it to reach every id assigned before they started:
+// read-your-writes), before compaction takes new records into the age
+// index, and on close.
 
 #include <chrono>
 #include <thread>
@@ -39,7 +40,7 @@ bool StoreImpl::SearchIndexOn() const {
 }
 
 RecordId StoreImpl::LastAssignedId() {
-  std::lock_guard<std::mutex> lock(id_mu_);
+  port::MutexLock lock(&id_mu_);
   return last_id_;
 }
 
@@ -174,7 +175,7 @@ Status StoreImpl::CatchUpSearch(RecordId target, bool wait,
   if (!SearchIndexOn()) return Status::OK();
   while (search_watermark_.load() < target) {
     if (cancel != nullptr && cancel->load()) return Status::OK();
-    std::unique_lock<std::mutex> lock(search_mu_);
+    port::MutexLock lock(&search_mu_);
     RecordId from = search_watermark_.load();
     if (from >= target) break;
     RecordId safe = SafeCommittedId();
@@ -184,7 +185,7 @@ Status StoreImpl::CatchUpSearch(RecordId target, bool wait,
     }
     if (!wait) break;
     // An insert below `target` is still being written: it finishes soon.
-    lock.unlock();
+    lock.Unlock();
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
   return Status::OK();
@@ -203,17 +204,9 @@ RecordId StoreImpl::SafeAgeWatermark() {
   return std::min(safe, search_watermark_.load());
 }
 
-void StoreImpl::SearchIndexLoop() {
-  std::unique_lock<std::mutex> lock(flush_mu_);
-  while (!stopping_) {
-    flush_cv_.wait_for(
-        lock, std::chrono::milliseconds(options_.search_index_interval_ms));
-    if (stopping_) break;
-    lock.unlock();
-    // Failures (a full disk) leave the records for the next try.
-    (void)CatchUpSearch(LastAssignedId(), /*wait=*/false, &background_cancel_);
-    lock.lock();
-  }
+// Failures (a full disk) leave the records for the next run.
+Status StoreImpl::SearchIndexRun() {
+  return CatchUpSearch(LastAssignedId(), /*wait=*/false, &background_cancel_);
 }
 
 }  // namespace mnemo::internal

@@ -106,6 +106,9 @@ Status StoreImpl::GetStats(StoreStats* stats) {
     stats->disk_bytes += f.sst_bytes;
     stats->families.push_back(std::move(f));
   }
+  // A read-only instance runs no loops: it shows the writer's report.
+  stats->background =
+      options_.read_only ? ReadBackgroundReport() : BackgroundStats();
   return Status::OK();
 }
 

@@ -62,22 +62,22 @@ Status StoreCache::Open(const CacheConfig& config, rocksdb::DB* db,
     backend = gpu::NewHostBackend();
     c->backend_reason = "GPU not requested (CacheConfig::use_gpu = false)";
   }
-  gpu::PagePoolOptions pool_options;
+  gpu::ChunkPoolOptions pool_options;
   pool_options.budget_bytes = config.budget_bytes;
-  MNEMO_RETURN_IF_ERROR(gpu::PagePool::Open(std::move(backend), pool_options, &c->pages));
+  MNEMO_RETURN_IF_ERROR(gpu::ChunkPool::Open(std::move(backend), pool_options, &c->chunks));
   gpu::BlockPoolOptions vista;
   vista.name = "vista";
   vista.block_bytes = kVistaBlock;
   vista.weight = 3.0;
-  MNEMO_RETURN_IF_ERROR(c->pages->AddPool(vista, &c->vista));
+  MNEMO_RETURN_IF_ERROR(c->chunks->AddPool(vista, &c->vista));
   gpu::BlockPoolOptions kv;
   kv.name = "kv";
   kv.block_bytes = kKvBlock;
-  MNEMO_RETURN_IF_ERROR(c->pages->AddPool(kv, &c->kv));
+  MNEMO_RETURN_IF_ERROR(c->chunks->AddPool(kv, &c->kv));
   c->sink = std::make_unique<RocksSpillSink>(db, spill);
   cache_options.sink = c->sink.get();
   cache_options.host_tier_bytes = config.host_tier_bytes;
-  MNEMO_RETURN_IF_ERROR(gpu::HotCache::Open(c->pages.get(), cache_options, &c->cache));
+  MNEMO_RETURN_IF_ERROR(gpu::HotCache::Open(c->chunks.get(), cache_options, &c->cache));
   *out = std::move(c);
   return Status::OK();
 }
@@ -257,7 +257,7 @@ Status StoreImpl::GetPageInfoOnly(std::string_view tenant, uint64_t page_id,
 
 Status StoreImpl::GetCacheReport(CacheReport* report) {
   MNEMO_RETURN_IF_ERROR(CheckCache());
-  report->pools = cache_->pages->Stats();
+  report->pools = cache_->chunks->Stats();
   report->backend = report->pools.backend;
   report->backend_reason = cache_->backend_reason;
   report->cache = cache_->cache->Stats();

@@ -1,6 +1,6 @@
 // Copyright (c) mnemo authors.
 //
-// The engine side of the hot cache: the page pool with the `vista` and `kv`
+// The engine side of the hot cache: the chunk pool with the `vista` and `kv`
 // block pools, the HotCache over them, and the spill sink that keeps
 // evicted (and written-through) entries in the `spill` column family.
 
@@ -13,7 +13,7 @@
 #include <string>
 
 #include "mnemo/cache.h"
-#include "mnemo/gpu/page_pool.h"
+#include "mnemo/gpu/chunk_pool.h"
 #include "mnemo/gpu/spill.h"
 
 namespace mnemo::internal {
@@ -35,7 +35,7 @@ class RocksSpillSink final : public gpu::SpillSink {
 struct StoreCache {
   std::string backend_reason;
   std::unique_ptr<RocksSpillSink> sink;
-  std::unique_ptr<gpu::PagePool> pages;  // destroyed after `cache`
+  std::unique_ptr<gpu::ChunkPool> chunks;  // destroyed after `cache`
   std::unique_ptr<gpu::HotCache> cache;
   gpu::BlockPool* vista = nullptr;
   gpu::BlockPool* kv = nullptr;

@@ -21,6 +21,7 @@ namespace internal {
 // so they are skipped; a mark above it is clamped, so assignment fails with
 // ResourceExhausted instead of wrapping.
 Status StoreImpl::LoadIdHighWater() {
+  port::MutexLock lock(&id_mu_);  // no other thread yet: for the analysis
   std::string value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf(kDefault), kNextIdKey, &value);
@@ -68,7 +69,7 @@ RecordId ClockId(Micros now) {
 // kMaxRecordId, so last_id_ + 1 cannot wrap, and a range that would pass
 // kMaxRecordId is refused; nothing is assigned or written then.
 Status StoreImpl::AssignIds(size_t n, RecordId* first) {
-  std::lock_guard<std::mutex> lock(id_mu_);
+  port::MutexLock lock(&id_mu_);
   RecordId count = std::max<size_t>(n, 1);
   RecordId start = std::max(last_id_ + 1, ClockId(clock_->NowMicros()));
   if (count > kMaxRecordId || start > kMaxRecordId - (count - 1)) {
@@ -99,7 +100,7 @@ Status StoreImpl::AssignIds(size_t n, RecordId* first) {
 }
 
 void StoreImpl::FinishIds(RecordId first) {
-  std::lock_guard<std::mutex> lock(id_mu_);
+  port::MutexLock lock(&id_mu_);
   for (size_t i = 0; i < in_flight_.size(); ++i) {
     if (in_flight_[i].first == first) {
       in_flight_[i] = in_flight_.back();
@@ -110,7 +111,7 @@ void StoreImpl::FinishIds(RecordId first) {
 }
 
 RecordId StoreImpl::SafeCommittedId() {
-  std::lock_guard<std::mutex> lock(id_mu_);
+  port::MutexLock lock(&id_mu_);
   RecordId safe = last_id_;
   for (const auto& range : in_flight_) safe = std::min(safe, range.first - 1);
   return safe;

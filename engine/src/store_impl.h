@@ -1,7 +1,19 @@
 // Copyright (c) mnemo authors.
 //
-// StoreImpl: the Store on RocksDB. Split over store_open.cc (open/close,
-// ids), store_write.cc (put/update/delete) and store_read.cc (get/scan).
+// StoreImpl: the Store on RocksDB. Split over store_open.cc (open/close),
+// store_ids.cc (id assignment), store_write.cc and store_mutate.cc
+// (put/update/delete), store_restore.cc (restore with pages),
+// store_read.cc, store_scan.cc and store_iterate.cc (reads), the search_*
+// files (full-text and vector search, the indexer), compaction*.cc,
+// page_*.cc, store_cache.cc (hot cache), store_admin.cc and
+// store_verify*.cc (operator calls) and store_background.cc (the
+// background loops and their report).
+//
+// Locks (clang checks the annotated ones, see mnemo/port/mutex.h):
+// compaction_mu_ before search_mu_ (compaction, restore); ns_mu_, then
+// record stripes, then page stripes (StripeLocks); id_mu_,
+// access_write_mu_ and report_mu_ are taken last (nothing is locked while
+// they are held, except a task's own lock under report_write_mu_).
 
 #ifndef MNEMO_ENGINE_STORE_IMPL_H_
 #define MNEMO_ENGINE_STORE_IMPL_H_
@@ -26,8 +38,10 @@
 #include "access_tracker.h"
 #include "mnemo/codec/tokenizer.h"
 #include "expiry_index.h"
+#include "mnemo/port/mutex.h"
 #include "mnemo/store.h"
 #include "rocks_glue.h"
+#include "periodic_task.h"
 #include "search_postings.h"
 #include "store_cache.h"
 #include "text_store.h"
@@ -95,7 +109,7 @@ class StoreImpl final : public Store {
   Status ListNamespaces(std::string_view tenant,
                         std::vector<Namespace>* namespaces) override;
   Status LookupNamespace(RecordId id, Namespace* ns) override;
-  Status FlushAccessCounts() override;
+  Status FlushAccessCounts() override EXCLUDES(access_write_mu_);
   const std::string& dir() const override { return dir_; }
 
   // Search (search_text.cc, search_vector.cc, context_builder.cc).
@@ -137,7 +151,8 @@ class StoreImpl final : public Store {
   rocksdb::ColumnFamilyHandle* family(Family f) const { return handles_[f]; }
   Clock* clock() const { return clock_; }
 
-  Status Compact(const CompactOptions& options, CompactResult* result) override;
+  Status Compact(const CompactOptions& options, CompactResult* result) override
+      EXCLUDES(compaction_mu_);
   Status GetPage(std::string_view tenant, uint64_t page_id,
                  PageData* page) override;
   Status ListPages(std::string_view tenant, std::string_view agent,
@@ -188,16 +203,29 @@ class StoreImpl final : public Store {
   // Open helpers (store_open.cc).
   Status CheckMarker(bool* fresh);
   Status WriteMarker();
-  Status LoadIdHighWater();
-  Status LoadNamespaces();
-  Status AssignIds(size_t n, RecordId* first);
-  void FinishIds(RecordId first);  // the write of ids from `first` is done
-  RecordId SafeCommittedId();      // every id <= it is committed or dropped
+  Status LoadIdHighWater() EXCLUDES(id_mu_);
+  Status LoadNamespaces() EXCLUDES(ns_mu_);
+  Status AssignIds(size_t n, RecordId* first) EXCLUDES(id_mu_);
+  // The write of ids from `first` is done.
+  void FinishIds(RecordId first) EXCLUDES(id_mu_);
+  // Every id <= it is committed or dropped.
+  RecordId SafeCommittedId() EXCLUDES(id_mu_);
   // SafeCommittedId(), bounded by the search watermark when the full-text
   // index is on (after catching the index up; search_indexer.cc).
   RecordId SafeAgeWatermark();
-  RecordId LastAssignedId();
-  void FlushLoop();
+  RecordId LastAssignedId() EXCLUDES(id_mu_);
+
+  // Background loops (store_background.cc): started at the end of Open,
+  // stopped first thing at close.
+  void StartBackground();
+  void StopBackground();
+  std::vector<PeriodicTask*> BackgroundTasks() const;
+  std::vector<BackgroundTaskStats> BackgroundStats() const;
+  // The report a writer left in the store directory (for read-only opens).
+  std::vector<BackgroundTaskStats> ReadBackgroundReport() const;
+  void OnBackgroundRun(const Status& s, const BackgroundTaskStats& stats)
+      EXCLUDES(report_mu_);
+  void WriteBackgroundReport() EXCLUDES(report_write_mu_);
 
   // Full-text indexer (search_indexer.cc).
   bool SearchIndexOn() const;
@@ -208,10 +236,10 @@ class StoreImpl final : public Store {
   // Indexes records until the watermark reaches `target`; `wait`: wait for
   // inserts below it still being written (else stop there).
   Status CatchUpSearch(RecordId target, bool wait,
-                       const std::atomic<bool>* cancel);
+                       const std::atomic<bool>* cancel) EXCLUDES(search_mu_);
   Status CatchUpBeforeSearch();  // read-your-writes
-  Status IndexSearchChunk(RecordId safe);
-  void SearchIndexLoop();
+  Status IndexSearchChunk(RecordId safe) REQUIRES(search_mu_);
+  Status SearchIndexRun();  // one run of the background indexer
 
   // Write helpers (store_write.cc).
   Status ValidateRecord(const Record& record) const;
@@ -219,13 +247,15 @@ class StoreImpl final : public Store {
   Status Insert(const WriteOptions& options, const Record* records, size_t n,
                 RecordId* first);
   void AppendInsert(const Record& record, rocksdb::WriteBatch* batch,
-                    std::vector<std::string>* new_namespaces);
+                    std::vector<std::string>* new_namespaces)
+      REQUIRES_SHARED(ns_mu_);
   // Adds the namespace key of `ns` unless known or already in
   // *new_namespaces. REQUIRES: ns_mu_ held (shared) until the batch is
   // written; then RememberNamespaces.
   void AppendNamespace(const Namespace& ns, rocksdb::WriteBatch* batch,
-                       std::vector<std::string>* new_namespaces);
-  void RememberNamespaces(std::vector<std::string>* keys);
+                       std::vector<std::string>* new_namespaces)
+      REQUIRES_SHARED(ns_mu_);
+  void RememberNamespaces(std::vector<std::string>* keys) EXCLUDES(ns_mu_);
 
   // Restore helpers (store_write.cc, store_restore.cc).
   // Checks records to restore (ids set, at most kMaxImportedRecordId, not
@@ -236,7 +266,7 @@ class StoreImpl final : public Store {
   // an id a concurrent insert holds. REQUIRES: search_mu_ held until the
   // restored ids are written.
   Status RaiseIdHighWater(const std::vector<Record>& records,
-                          RecordId max_id);
+                          RecordId max_id) REQUIRES(search_mu_) EXCLUDES(id_mu_);
   // AlreadyExists naming the first record of `records` whose id is in use.
   // REQUIRES: their stripes held (LockRecords) until the batch is written.
   Status CheckRecordsAbsent(const std::vector<Record>& records);
@@ -246,7 +276,8 @@ class StoreImpl final : public Store {
   // Adds restored records (their tier and page kept as planned) and pages.
   Status AppendRestored(const std::vector<Record>& records,
                         const RestorePlan& plan, rocksdb::WriteBatch* batch,
-                        std::vector<std::string>* new_namespaces);
+                        std::vector<std::string>* new_namespaces)
+      REQUIRES_SHARED(ns_mu_);
   Status Commit(const WriteOptions& options, rocksdb::WriteBatch* batch,
                 std::string_view what);
   // The error of a write refused after a write-ahead log failure.
@@ -300,16 +331,17 @@ class StoreImpl final : public Store {
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
-  std::mutex id_mu_;
-  RecordId last_id_ = 0;      // guarded by id_mu_; <= kMaxRecordId
-  RecordId reserved_id_ = 0;  // ids <= this are recorded on disk
+  port::Mutex id_mu_;
+  RecordId last_id_ GUARDED_BY(id_mu_) = 0;  // <= kMaxRecordId
+  // Ids <= this are recorded on disk.
+  RecordId reserved_id_ GUARDED_BY(id_mu_) = 0;
   // Id ranges (first, last) of inserts assigned but not yet written.
-  std::vector<std::pair<RecordId, RecordId>> in_flight_;
+  std::vector<std::pair<RecordId, RecordId>> in_flight_ GUARDED_BY(id_mu_);
 
   // Namespaces known to have an 'n' key. Writers of new records hold it
   // shared; bulk deletes hold it exclusively (see DeleteMatching).
-  std::shared_mutex ns_mu_;
-  std::unordered_set<std::string> known_namespaces_;
+  port::SharedMutex ns_mu_;
+  std::unordered_set<std::string> known_namespaces_ GUARDED_BY(ns_mu_);
 
   static constexpr size_t kLockStripes = 64;
   std::array<std::mutex, kLockStripes> record_locks_;
@@ -330,28 +362,31 @@ class StoreImpl final : public Store {
   Status PutKvAt(std::string_view tenant, uint64_t page_id,
                  const uint64_t* revision, std::string_view kind,
                  std::string_view bytes);
-  std::mutex compaction_mu_;  // one Compact at a time
-  std::thread compaction_thread_;
+  port::Mutex compaction_mu_;  // one Compact at a time
   std::atomic<bool> background_cancel_{false};  // set on close
   // Read-only instances: the write-ahead logs their view needs.
   std::vector<uint64_t> logs_needed_;
   // A write failed: RocksDB refuses writes until DB::Resume() (see Commit).
   std::atomic<bool> write_failed_{false};
-  void CompactionLoop();
+  Status CompactionRun();  // one run of the background compaction
 
   AccessTracker access_;
   // Serializes FlushAccessCounts, so a flush that returns has seen every
   // count gathered before it started, including ones another flush drained.
-  std::mutex access_write_mu_;
-  std::mutex flush_mu_;
-  std::condition_variable flush_cv_;
-  bool stopping_ = false;
-  std::thread flush_thread_;
+  port::Mutex access_write_mu_;
 
   // Full-text indexer: one chunk at a time; Restore holds it too.
-  std::mutex search_mu_;
+  port::Mutex search_mu_;
   std::atomic<RecordId> search_watermark_{0};  // written under search_mu_
-  std::thread search_thread_;
+
+  // Background loops; null when off (options, read-only).
+  std::unique_ptr<PeriodicTask> search_task_;
+  std::unique_ptr<PeriodicTask> flush_task_;
+  std::unique_ptr<PeriodicTask> compaction_task_;
+  port::Mutex report_mu_;  // acquired before any task's own lock
+  std::set<std::string> failing_tasks_ GUARDED_BY(report_mu_);
+  std::chrono::steady_clock::time_point last_report_ GUARDED_BY(report_mu_);
+  port::Mutex report_write_mu_;  // one writer of the report file
 };
 
 // Reads page `page_id` with `ro` (e.g. at a snapshot) into *out. With

@@ -175,7 +175,7 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
                                  const Namespace& ns, bool whole_agent,
                                  uint64_t* deleted) {
   MNEMO_RETURN_IF_ERROR(CheckWritable());
-  std::unique_lock<std::shared_mutex> ns_lock(ns_mu_);
+  port::WriterLock ns_lock(&ns_mu_);
   std::vector<std::unique_lock<std::mutex>> record_locks;
   for (auto& mu : record_locks_) record_locks.emplace_back(mu);
 

@@ -47,18 +47,7 @@ StoreImpl::StoreImpl(const Options& options, std::string dir)
       config_(MakeRocksConfig(options, clock_)) {}
 
 StoreImpl::~StoreImpl() {
-  if (flush_thread_.joinable() || compaction_thread_.joinable() ||
-      search_thread_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(flush_mu_);
-      stopping_ = true;
-    }
-    background_cancel_ = true;
-    flush_cv_.notify_all();
-    if (flush_thread_.joinable()) flush_thread_.join();
-    if (compaction_thread_.joinable()) compaction_thread_.join();
-    if (search_thread_.joinable()) search_thread_.join();
-  }
+  StopBackground();
   cache_.reset();  // before the database its spill sink writes to
   if (db_ == nullptr) return;
   if (!options_.read_only) (void)FlushAccessCounts();
@@ -292,20 +281,14 @@ Status StoreImpl::OpenDb() {
   MNEMO_RETURN_IF_ERROR(text_store_.Load());
   MNEMO_RETURN_IF_ERROR(LoadSearchWatermark());
   MNEMO_RETURN_IF_ERROR(ClampAgeWatermark());
-  if (SearchIndexOn() && options_.search_index_interval_ms > 0) {
-    search_thread_ = std::thread([this] { SearchIndexLoop(); });
-  }
-  if (!options_.read_only && options_.track_access) {
-    flush_thread_ = std::thread([this] { FlushLoop(); });
-  }
   if (options_.cache.enabled && !options_.read_only) {
     MNEMO_RETURN_IF_ERROR(
         StoreCache::Open(options_.cache, db_, cf(kSpill), &cache_));
   }
   if (!options_.read_only && options_.compaction_threads > 0) {
     MNEMO_RETURN_IF_ERROR(options_.compaction_policy.Validate());
-    compaction_thread_ = std::thread([this] { CompactionLoop(); });
   }
+  StartBackground();
   return Status::OK();
 }
 
@@ -316,6 +299,7 @@ Status StoreImpl::LoadNamespaces() {
   std::string prefix(1, kNamespaceTag);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
+    port::WriterLock lock(&ns_mu_);  // no other thread yet: for the analysis
     known_namespaces_.insert(it->key().ToString());
   }
   return FromRocks(it->status(), "loading namespaces");
@@ -343,23 +327,11 @@ StoreImpl::StripeLocks StoreImpl::LockPages(const PageRemovals& pages) {
   return locks;
 }
 
-void StoreImpl::FlushLoop() {
-  std::unique_lock<std::mutex> lock(flush_mu_);
-  while (!stopping_) {
-    flush_cv_.wait_for(
-        lock, std::chrono::milliseconds(options_.access_flush_interval_ms));
-    if (stopping_) break;
-    lock.unlock();
-    (void)FlushAccessCounts();  // failures keep the counts for the next try
-    lock.lock();
-  }
-}
-
 Status StoreImpl::FlushAccessCounts() {
   if (options_.read_only) return Status::OK();
   // The counts wait for a reopen like every other write (see Commit).
   if (config_.wal_failures->failed()) return WalFailed("writing access counts");
-  std::lock_guard<std::mutex> lock(access_write_mu_);
+  port::MutexLock lock(&access_write_mu_);
   auto counts = access_.Drain();
   if (counts.empty()) return Status::OK();
   rocksdb::WriteBatch batch;
@@ -369,7 +341,7 @@ Status StoreImpl::FlushAccessCounts() {
   rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) {
     access_.Restore(counts);
-    return FromRocks(s, "writing access counts");
+    return FromRocks(s, "writing access counts in store " + dir_);
   }
   return Status::OK();
 }

@@ -328,12 +328,12 @@ Status StoreImpl::RestoreWithPages(const WriteOptions& options,
   }
   // No compaction writes pages or takes page ids meanwhile; then, as in
   // Restore, the indexer waits until the restored ids are written.
-  std::lock_guard<std::mutex> compaction_lock(compaction_mu_);
-  std::lock_guard<std::mutex> index_lock(search_mu_);
+  port::MutexLock compaction_lock(&compaction_mu_);
+  port::MutexLock index_lock(&search_mu_);
   MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(records, plan.max_id));
   rocksdb::WriteBatch batch;
   std::vector<std::string> new_namespaces;
-  std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
+  port::ReaderLock ns_lock(&ns_mu_);
   {
     // As in Restore: the ids are checked under their stripes, which are
     // held until the batch is committed.
@@ -353,7 +353,7 @@ Status StoreImpl::RestoreWithPages(const WriteOptions& options,
     MNEMO_RETURN_IF_ERROR(AppendRestored(records, plan, &batch, &new_namespaces));
     MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records and pages"));
   }
-  ns_lock.unlock();
+  ns_lock.Unlock();
   RememberNamespaces(&new_namespaces);
   return Status::OK();
 }

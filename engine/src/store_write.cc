@@ -124,7 +124,7 @@ void StoreImpl::AppendNamespace(const Namespace& ns, rocksdb::WriteBatch* batch,
 
 void StoreImpl::RememberNamespaces(std::vector<std::string>* keys) {
   if (keys->empty()) return;
-  std::unique_lock<std::shared_mutex> lock(ns_mu_);
+  port::WriterLock lock(&ns_mu_);
   for (auto& key : *keys) known_namespaces_.insert(std::move(key));
 }
 
@@ -217,7 +217,7 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
   Micros now = clock_->NowMicros();
   rocksdb::WriteBatch batch(n * (kHeaderSize + 128 + records[0].text.size()));
   std::vector<std::string> new_namespaces;
-  std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
+  port::ReaderLock ns_lock(&ns_mu_);
   thread_local Record stored;  // reused: its strings keep their capacity
   for (size_t i = 0; i < n; ++i) {
     stored = records[i];
@@ -237,9 +237,9 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
   Status s = Commit(options, &batch, "writing records");
   FinishIds(*first);
   MNEMO_RETURN_IF_ERROR(s);
-  ns_lock.unlock();
+  ns_lock.Unlock();
   if (!new_namespaces.empty()) {
-    std::unique_lock<std::shared_mutex> lock(ns_mu_);
+    port::WriterLock lock(&ns_mu_);
     for (auto& key : new_namespaces) known_namespaces_.insert(std::move(key));
   }
   return Status::OK();
@@ -277,7 +277,7 @@ Status StoreImpl::CheckRestored(const std::vector<Record>& records,
 Status StoreImpl::RaiseIdHighWater(const std::vector<Record>& records,
                                    RecordId max_id) {
   {
-    std::lock_guard<std::mutex> lock(id_mu_);
+    port::MutexLock lock(&id_mu_);
     for (const auto& [first, last] : in_flight_) {
       if (first > max_id) continue;
       for (const Record& r : records) {
@@ -330,11 +330,11 @@ Status StoreImpl::Restore(const WriteOptions& options,
   MNEMO_RETURN_IF_ERROR(CheckRestored(records, &max_id));
   // Ids above the search watermark are the indexer's; it must not pass
   // them before they are written.
-  std::lock_guard<std::mutex> index_lock(search_mu_);
+  port::MutexLock index_lock(&search_mu_);
   MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(records, max_id));
   rocksdb::WriteBatch batch;
   std::vector<std::string> new_namespaces;
-  std::shared_lock<std::shared_mutex> ns_lock(ns_mu_);
+  port::ReaderLock ns_lock(&ns_mu_);
   {
     // Checked where the keys are written: under the stripes (which Update,
     // Delete and compaction hold) until the batch is committed.
@@ -355,7 +355,7 @@ Status StoreImpl::Restore(const WriteOptions& options,
     postings.AppendTo(&batch, cf(kPostings));
     MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
   }  // the stripes before the namespace lock is taken exclusively below
-  ns_lock.unlock();
+  ns_lock.Unlock();
   RememberNamespaces(&new_namespaces);
   return Status::OK();
 }

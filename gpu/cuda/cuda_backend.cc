@@ -135,24 +135,24 @@ class CudaBackend final : public Backend {
     MNEMO_RETURN_IF_ERROR(Bind());
     return api_.Check(api_.address_free(base, bytes), "cuMemAddressFree");
   }
-  Status CreatePage(PageHandle* out) override {
+  Status CreateChunk(ChunkHandle* out) override {
     MNEMO_RETURN_IF_ERROR(Bind());
     CUmemGenericAllocationHandle h;
     MNEMO_RETURN_IF_ERROR(api_.Check(api_.create(&h, granularity_, &prop_, 0),
                                      "cuMemCreate"));
     *out = h;
-    live_pages_.fetch_add(1);
+    live_chunks_.fetch_add(1);
     return Status::OK();
   }
-  Status ReleasePage(PageHandle page) override {
+  Status ReleaseChunk(ChunkHandle chunk) override {
     MNEMO_RETURN_IF_ERROR(Bind());
-    MNEMO_RETURN_IF_ERROR(api_.Check(api_.release(page), "cuMemRelease"));
-    live_pages_.fetch_sub(1);
+    MNEMO_RETURN_IF_ERROR(api_.Check(api_.release(chunk), "cuMemRelease"));
+    live_chunks_.fetch_sub(1);
     return Status::OK();
   }
-  Status Map(std::uintptr_t addr, PageHandle page) override {
+  Status Map(std::uintptr_t addr, ChunkHandle chunk) override {
     MNEMO_RETURN_IF_ERROR(Bind());
-    MNEMO_RETURN_IF_ERROR(api_.Check(api_.map(addr, granularity_, 0, page, 0), "cuMemMap"));
+    MNEMO_RETURN_IF_ERROR(api_.Check(api_.map(addr, granularity_, 0, chunk, 0), "cuMemMap"));
     Status s = api_.Check(api_.set_access(addr, granularity_, &access_, 1),
                           "cuMemSetAccess");
     if (!s.ok()) (void)api_.unmap(addr, granularity_);
@@ -165,7 +165,7 @@ class CudaBackend final : public Backend {
     return api_.Check(api_.unmap(addr, granularity_), "cuMemUnmap");
   }
   // cudaMemcpy from pageable memory may return before the DMA into the
-  // destination has finished; a page evicted and unmapped right after would
+  // destination has finished; a chunk evicted and unmapped right after would
   // then fault (a sticky context error). Copies complete before returning.
   Status CopyToDevice(void* dst, const void* src, std::size_t n) override {
     MNEMO_RETURN_IF_ERROR(Bind());
@@ -196,7 +196,7 @@ class CudaBackend final : public Backend {
   void FreeHost(void* p, std::size_t) override { cudaFreeHost(p); }
   Status GetMemoryInfo(MemoryInfo* out) override {
     MNEMO_RETURN_IF_ERROR(Bind());
-    out->created_bytes = live_pages_.load() * granularity_;
+    out->created_bytes = live_chunks_.load() * granularity_;
     return FromCuda(cudaMemGetInfo(&out->free_bytes, &out->total_bytes),
                     "cudaMemGetInfo");
   }
@@ -212,7 +212,7 @@ class CudaBackend final : public Backend {
   CUmemAllocationProp prop_{};
   CUmemAccessDesc access_{};
   std::size_t granularity_ = 0;
-  std::atomic<std::size_t> live_pages_{0};  // created and not yet released
+  std::atomic<std::size_t> live_chunks_{0};  // created and not yet released
   cudaStream_t stream_ = nullptr;
 };
 

@@ -6,7 +6,7 @@
 #include <bit>
 #include <chrono>
 
-#include <mnemo/gpu/page_pool.h>
+#include <mnemo/gpu/chunk_pool.h>
 
 #include "level_bitset.h"
 
@@ -48,25 +48,25 @@ void SetBits(std::uint64_t* w, std::size_t from, std::size_t n, bool value) {
 
 }  // namespace
 
-struct BlockPool::Page {
-  PageHandle handle = 0;
+struct BlockPool::Chunk {
+  ChunkHandle handle = 0;
   std::uint32_t free_count = 0;
   bool mapped = false;
 };
 
-BlockPool::BlockPool(PagePool* page_pool, std::size_t index,
-                     const BlockPoolOptions& options, std::size_t page_bytes,
+BlockPool::BlockPool(ChunkPool* chunk_pool, std::size_t index,
+                     const BlockPoolOptions& options, std::size_t chunk_bytes,
                      std::uintptr_t base, std::size_t slots)
-    : page_pool_(page_pool),
+    : chunk_pool_(chunk_pool),
       index_(index),
       options_(options),
-      page_bytes_(page_bytes),
-      blocks_per_page_(page_bytes / options.block_bytes),
-      words_per_page_((blocks_per_page_ + 63) / 64),
+      chunk_bytes_(chunk_bytes),
+      blocks_per_chunk_(chunk_bytes / options.block_bytes),
+      words_per_chunk_((blocks_per_chunk_ + 63) / 64),
       base_(base),
       slots_(slots),
-      pages_(slots),
-      free_bits_(slots * words_per_page_, 0),
+      chunks_(slots),
+      free_bits_(slots * words_per_chunk_, 0),
       partial_(std::make_unique<LevelBitset>(slots)),
       unmapped_(std::make_unique<LevelBitset>(slots)) {
   for (std::size_t s = 0; s < slots_; ++s) unmapped_->Set(s);
@@ -75,31 +75,31 @@ BlockPool::BlockPool(PagePool* page_pool, std::size_t index,
 BlockPool::~BlockPool() {
   std::lock_guard<std::mutex> lock(mu_);
   for (std::size_t s = 0; s < slots_; ++s) {
-    if (!pages_[s].mapped) continue;
-    Page& p = pages_[s];
-    if (!page_pool_->backend()->Unmap(base_ + s * page_bytes_).ok()) continue;
+    if (!chunks_[s].mapped) continue;
+    Chunk& p = chunks_[s];
+    if (!chunk_pool_->backend()->Unmap(base_ + s * chunk_bytes_).ok()) continue;
     p.mapped = false;
-    page_pool_->ReturnPage(this, p.handle);
+    chunk_pool_->ReturnChunk(this, p.handle);
   }
-  (void)page_pool_->backend()->Unreserve(base_, slots_ * page_bytes_);
+  (void)chunk_pool_->backend()->Unreserve(base_, slots_ * chunk_bytes_);
 }
 
-Status BlockPool::MapPageLocked(std::size_t slot, bool allow_reclaim) {
-  PageHandle handle;
-  MNEMO_RETURN_IF_ERROR(page_pool_->AcquirePage(this, allow_reclaim, &handle));
+Status BlockPool::MapChunkLocked(std::size_t slot, bool allow_reclaim) {
+  ChunkHandle handle;
+  MNEMO_RETURN_IF_ERROR(chunk_pool_->AcquireChunk(this, allow_reclaim, &handle));
   std::uint64_t t0 = NowNs();
-  Status s = page_pool_->backend()->Map(base_ + slot * page_bytes_, handle);
+  Status s = chunk_pool_->backend()->Map(base_ + slot * chunk_bytes_, handle);
   if (!s.ok()) {
-    page_pool_->ReturnPage(this, handle);
-    return s.WithContext("pool " + options_.name + ": map page");
+    chunk_pool_->ReturnChunk(this, handle);
+    return s.WithContext("pool " + options_.name + ": map chunk");
   }
   map_ns_ += NowNs() - t0;
   ++maps_;
-  Page& p = pages_[slot];
+  Chunk& p = chunks_[slot];
   p.handle = handle;
-  p.free_count = static_cast<std::uint32_t>(blocks_per_page_);
+  p.free_count = static_cast<std::uint32_t>(blocks_per_chunk_);
   p.mapped = true;
-  SetBits(&free_bits_[slot * words_per_page_], 0, blocks_per_page_, true);
+  SetBits(&free_bits_[slot * words_per_chunk_], 0, blocks_per_chunk_, true);
   partial_->Set(slot);
   unmapped_->Clear(slot);
   ++mapped_;
@@ -107,56 +107,56 @@ Status BlockPool::MapPageLocked(std::size_t slot, bool allow_reclaim) {
   return Status::OK();
 }
 
-void BlockPool::UnmapPageLocked(std::size_t slot) {
-  Page& p = pages_[slot];
+void BlockPool::UnmapChunkLocked(std::size_t slot) {
+  Chunk& p = chunks_[slot];
   std::uint64_t t0 = NowNs();
-  if (!page_pool_->backend()->Unmap(base_ + slot * page_bytes_).ok()) return;
+  if (!chunk_pool_->backend()->Unmap(base_ + slot * chunk_bytes_).ok()) return;
   unmap_ns_ += NowNs() - t0;
   ++unmaps_;
   p.mapped = false;
   p.free_count = 0;
-  SetBits(&free_bits_[slot * words_per_page_], 0, blocks_per_page_, false);
+  SetBits(&free_bits_[slot * words_per_chunk_], 0, blocks_per_chunk_, false);
   partial_->Clear(slot);
   unmapped_->Set(slot);
   --mapped_;
   --empty_;
-  page_pool_->ReturnPage(this, p.handle);
+  chunk_pool_->ReturnChunk(this, p.handle);
 }
 
-Status BlockPool::FreshPageLocked(std::size_t* slot) {
+Status BlockPool::FreshChunkLocked(std::size_t* slot) {
   std::size_t s = unmapped_->FindFirst();
   if (s == LevelBitset::kNone) {
     return Status::ResourceExhausted("pool " + options_.name +
                                      ": address range full");
   }
-  MNEMO_RETURN_IF_ERROR(MapPageLocked(s, true));
+  MNEMO_RETURN_IF_ERROR(MapChunkLocked(s, true));
   *slot = s;
   return Status::OK();
 }
 
 std::uint32_t BlockPool::TakeLocked(std::size_t slot, std::uint32_t from,
                                     std::uint32_t n) {
-  Page& p = pages_[slot];
-  if (p.free_count == blocks_per_page_) --empty_;
-  SetBits(&free_bits_[slot * words_per_page_], from, n, false);
+  Chunk& p = chunks_[slot];
+  if (p.free_count == blocks_per_chunk_) --empty_;
+  SetBits(&free_bits_[slot * words_per_chunk_], from, n, false);
   p.free_count -= n;
   if (p.free_count == 0) partial_->Clear(slot);
   live_blocks_ += n;
-  return static_cast<std::uint32_t>(slot * blocks_per_page_ + from);
+  return static_cast<std::uint32_t>(slot * blocks_per_chunk_ + from);
 }
 
 void BlockPool::GiveLocked(std::uint32_t first, std::uint32_t n) {
   live_blocks_ -= n;
   while (n > 0) {
-    std::size_t slot = first / blocks_per_page_;
-    std::uint32_t in_page = first % blocks_per_page_;
+    std::size_t slot = first / blocks_per_chunk_;
+    std::uint32_t in_chunk = first % blocks_per_chunk_;
     std::uint32_t cnt = std::min<std::uint32_t>(
-        n, static_cast<std::uint32_t>(blocks_per_page_) - in_page);
-    Page& p = pages_[slot];
-    SetBits(&free_bits_[slot * words_per_page_], in_page, cnt, true);
+        n, static_cast<std::uint32_t>(blocks_per_chunk_) - in_chunk);
+    Chunk& p = chunks_[slot];
+    SetBits(&free_bits_[slot * words_per_chunk_], in_chunk, cnt, true);
     if (p.free_count == 0) partial_->Set(slot);
     p.free_count += cnt;
-    if (p.free_count == blocks_per_page_) {
+    if (p.free_count == blocks_per_chunk_) {
       ++empty_;
       MaybeReleaseLocked(slot);
     }
@@ -166,8 +166,8 @@ void BlockPool::GiveLocked(std::uint32_t first, std::uint32_t n) {
 }
 
 void BlockPool::MaybeReleaseLocked(std::size_t slot) {
-  if (empty_ > options_.reserve_pages || page_pool_->OverBudget()) {
-    UnmapPageLocked(slot);
+  if (empty_ > options_.reserve_chunks || chunk_pool_->OverBudget()) {
+    UnmapChunkLocked(slot);
   }
 }
 
@@ -175,22 +175,22 @@ Status BlockPool::Alloc(std::uint32_t* block) {
   std::unique_lock<std::mutex> lock(mu_);
   std::size_t s = partial_->FindFirst();
   if (s == LevelBitset::kNone) {
-    Status st = FreshPageLocked(&s);
+    Status st = FreshChunkLocked(&s);
     if (!st.ok()) {
       ++failures_;
       return st;
     }
   }
-  const std::uint64_t* w = &free_bits_[s * words_per_page_];
+  const std::uint64_t* w = &free_bits_[s * words_per_chunk_];
   std::size_t i = 0;
   while (w[i] == 0) ++i;
-  bool was_empty = pages_[s].free_count == blocks_per_page_;
+  bool was_empty = chunks_[s].free_count == blocks_per_chunk_;
   *block = TakeLocked(s, static_cast<std::uint32_t>(i * 64 + std::countr_zero(w[i])), 1);
   ++allocs_;
   live_bytes_ += options_.block_bytes;
-  bool refill = was_empty && empty_ < options_.reserve_pages;
+  bool refill = was_empty && empty_ < options_.reserve_chunks;
   lock.unlock();
-  if (refill) page_pool_->NotifyRefill();
+  if (refill) chunk_pool_->NotifyRefill();
   return Status::OK();
 }
 
@@ -203,15 +203,15 @@ void BlockPool::Free(std::uint32_t block) {
 
 Status BlockPool::AllocRunLocked(std::uint32_t n, Extent* out) {
   std::size_t s = partial_->FindFirst();
-  // First fit over every page with room: a fresh page is the last resort,
+  // First fit over every chunk with room: a fresh chunk is the last resort,
   // since it is what makes waste grow under churn.
   while (s != LevelBitset::kNone) {
-    if (pages_[s].free_count >= n) {
-      const std::uint64_t* w = &free_bits_[s * words_per_page_];
+    if (chunks_[s].free_count >= n) {
+      const std::uint64_t* w = &free_bits_[s * words_per_chunk_];
       std::size_t i = 0;
-      while (i < blocks_per_page_) {
-        std::size_t start = NextBit(w, i, blocks_per_page_, true);
-        std::size_t end = NextBit(w, start, blocks_per_page_, false);
+      while (i < blocks_per_chunk_) {
+        std::size_t start = NextBit(w, i, blocks_per_chunk_, true);
+        std::size_t end = NextBit(w, start, blocks_per_chunk_, false);
         if (end - start >= n) {
           *out = {TakeLocked(s, static_cast<std::uint32_t>(start), n), n};
           return Status::OK();
@@ -221,13 +221,13 @@ Status BlockPool::AllocRunLocked(std::uint32_t n, Extent* out) {
     }
     s = partial_->FindNext(s + 1);
   }
-  MNEMO_RETURN_IF_ERROR(FreshPageLocked(&s));
+  MNEMO_RETURN_IF_ERROR(FreshChunkLocked(&s));
   *out = {TakeLocked(s, 0, n), n};
   return Status::OK();
 }
 
-Status BlockPool::AllocPagesLocked(std::uint32_t n, Extent* out) {
-  std::size_t k = (n + blocks_per_page_ - 1) / blocks_per_page_;
+Status BlockPool::AllocChunksLocked(std::uint32_t n, Extent* out) {
+  std::size_t k = (n + blocks_per_chunk_ - 1) / blocks_per_chunk_;
   std::size_t s = unmapped_->FindFirst();
   while (s != LevelBitset::kNone) {
     std::size_t j = s;
@@ -238,23 +238,23 @@ Status BlockPool::AllocPagesLocked(std::uint32_t n, Extent* out) {
   if (s == LevelBitset::kNone) {
     return Status::ResourceExhausted("pool " + options_.name +
                                      ": no contiguous range of " +
-                                     std::to_string(k) + " pages");
+                                     std::to_string(k) + " chunks");
   }
   for (std::size_t i = 0; i < k; ++i) {
-    Status st = MapPageLocked(s + i, true);
+    Status st = MapChunkLocked(s + i, true);
     if (!st.ok()) {
-      while (i-- > 0) UnmapPageLocked(s + i);
+      while (i-- > 0) UnmapChunkLocked(s + i);
       return st;
     }
   }
   std::uint32_t left = n;
   for (std::size_t i = 0; i < k; ++i) {
     std::uint32_t take = std::min<std::uint32_t>(
-        left, static_cast<std::uint32_t>(blocks_per_page_));
+        left, static_cast<std::uint32_t>(blocks_per_chunk_));
     TakeLocked(s + i, 0, take);
     left -= take;
   }
-  *out = {static_cast<std::uint32_t>(s * blocks_per_page_), n};
+  *out = {static_cast<std::uint32_t>(s * blocks_per_chunk_), n};
   return Status::OK();
 }
 
@@ -265,19 +265,19 @@ Status BlockPool::AllocScatteredLocked(std::uint32_t n,
   while (left > 0) {
     std::size_t s = partial_->FindFirst();
     if (s == LevelBitset::kNone) {
-      Status st = FreshPageLocked(&s);
+      Status st = FreshChunkLocked(&s);
       if (!st.ok()) {
         for (const Extent& e : got) GiveLocked(e.first, e.count);
         return st;
       }
     }
-    const std::uint64_t* w = &free_bits_[s * words_per_page_];
+    const std::uint64_t* w = &free_bits_[s * words_per_chunk_];
     std::size_t i = 0;
-    while (left > 0 && i < blocks_per_page_) {
-      std::size_t start = NextBit(w, i, blocks_per_page_, true);
-      if (start >= blocks_per_page_) break;
+    while (left > 0 && i < blocks_per_chunk_) {
+      std::size_t start = NextBit(w, i, blocks_per_chunk_, true);
+      if (start >= blocks_per_chunk_) break;
       std::size_t end = std::min<std::size_t>(
-          NextBit(w, start, blocks_per_page_, false), start + left);
+          NextBit(w, start, blocks_per_chunk_, false), start + left);
       auto cnt = static_cast<std::uint32_t>(end - start);
       std::uint32_t first =
           TakeLocked(s, static_cast<std::uint32_t>(start), cnt);
@@ -298,7 +298,7 @@ Status BlockPool::AllocBytes(std::size_t bytes, bool contiguous,
                              std::vector<Extent>* extents) {
   if (bytes == 0) return Status::InvalidArgument("AllocBytes: zero bytes");
   std::size_t blocks = (bytes + options_.block_bytes - 1) / options_.block_bytes;
-  if (blocks > slots_ * blocks_per_page_) {
+  if (blocks > slots_ * blocks_per_chunk_) {
     return Status::ResourceExhausted("pool " + options_.name +
                                      ": entry larger than the pool");
   }
@@ -309,7 +309,7 @@ Status BlockPool::AllocBytes(std::size_t bytes, bool contiguous,
     st = AllocScatteredLocked(n, extents);
   } else {
     Extent e;
-    st = n <= blocks_per_page_ ? AllocRunLocked(n, &e) : AllocPagesLocked(n, &e);
+    st = n <= blocks_per_chunk_ ? AllocRunLocked(n, &e) : AllocChunksLocked(n, &e);
     if (st.ok()) extents->push_back(e);
   }
   if (!st.ok()) {
@@ -318,9 +318,9 @@ Status BlockPool::AllocBytes(std::size_t bytes, bool contiguous,
   }
   ++allocs_;
   live_bytes_ += bytes;
-  bool refill = empty_ < options_.reserve_pages;
+  bool refill = empty_ < options_.reserve_chunks;
   lock.unlock();
-  if (refill) page_pool_->NotifyRefill();
+  if (refill) chunk_pool_->NotifyRefill();
   return Status::OK();
 }
 
@@ -331,7 +331,7 @@ void BlockPool::FreeBytes(std::span<const Extent> extents, std::size_t bytes) {
   live_bytes_ -= bytes;
 }
 
-std::size_t BlockPool::ReleaseEmptyPages(std::size_t max_pages, bool try_only) {
+std::size_t BlockPool::ReleaseEmptyChunks(std::size_t max_chunks, bool try_only) {
   std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
   if (try_only) {
     if (!lock.try_lock()) return 0;
@@ -340,10 +340,10 @@ std::size_t BlockPool::ReleaseEmptyPages(std::size_t max_pages, bool try_only) {
   }
   std::size_t released = 0;
   std::size_t s = partial_->FindFirst();
-  while (s != LevelBitset::kNone && released < max_pages && empty_ > 0) {
+  while (s != LevelBitset::kNone && released < max_chunks && empty_ > 0) {
     std::size_t next = partial_->FindNext(s + 1);
-    if (pages_[s].free_count == blocks_per_page_) {
-      UnmapPageLocked(s);
+    if (chunks_[s].free_count == blocks_per_chunk_) {
+      UnmapChunkLocked(s);
       ++released;
     }
     s = next;
@@ -354,16 +354,16 @@ std::size_t BlockPool::ReleaseEmptyPages(std::size_t max_pages, bool try_only) {
 std::size_t BlockPool::Refill() {
   std::lock_guard<std::mutex> lock(mu_);
   std::size_t mapped = 0;
-  while (empty_ < options_.reserve_pages) {
+  while (empty_ < options_.reserve_chunks) {
     std::size_t s = unmapped_->FindFirst();
     if (s == LevelBitset::kNone) break;
-    if (!MapPageLocked(s, /*allow_reclaim=*/false).ok()) break;
+    if (!MapChunkLocked(s, /*allow_reclaim=*/false).ok()) break;
     ++mapped;
   }
   return mapped;
 }
 
-std::size_t BlockPool::mapped_pages() const {
+std::size_t BlockPool::mapped_chunks() const {
   std::lock_guard<std::mutex> lock(mu_);
   return mapped_;
 }
@@ -373,25 +373,25 @@ BlockPoolStats BlockPool::Stats() const {
   BlockPoolStats st;
   st.name = options_.name;
   st.block_bytes = options_.block_bytes;
-  st.page_bytes = page_bytes_;
-  st.min_pages = options_.min_bytes / page_bytes_;
-  st.max_pages = slots_;
+  st.chunk_bytes = chunk_bytes_;
+  st.min_chunks = options_.min_bytes / chunk_bytes_;
+  st.max_chunks = slots_;
   st.weight = options_.weight;
-  st.mapped_pages = mapped_;
-  st.empty_pages = empty_;
+  st.mapped_chunks = mapped_;
+  st.empty_chunks = empty_;
   st.live_blocks = live_blocks_;
   st.live_bytes = live_bytes_;
   st.allocs = allocs_;
   st.frees = frees_;
   st.failures = failures_;
-  st.page_maps = maps_;
-  st.page_unmaps = unmaps_;
+  st.chunk_maps = maps_;
+  st.chunk_unmaps = unmaps_;
   st.map_ns = map_ns_;
   st.unmap_ns = unmap_ns_;
   for (std::size_t s = 0; s < slots_; ++s) {
-    if (!pages_[s].mapped) continue;
-    std::size_t used = blocks_per_page_ - pages_[s].free_count;
-    ++st.occupancy_histogram[std::min<std::size_t>(9, used * 10 / blocks_per_page_)];
+    if (!chunks_[s].mapped) continue;
+    std::size_t used = blocks_per_chunk_ - chunks_[s].free_count;
+    ++st.occupancy_histogram[std::min<std::size_t>(9, used * 10 / blocks_per_chunk_)];
   }
   return st;
 }

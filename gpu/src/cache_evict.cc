@@ -1,7 +1,7 @@
 // Copyright (c) mnemo authors.
 //
 // Making room in the pools: choosing the pool to shrink (weighted shares of
-// the budget), spilling victims to the host tier and the sink, and reloading
+// the budget), spilling victims to the host where and the sink, and reloading
 // spilled entries on lookup.
 
 #include <algorithm>
@@ -19,9 +19,9 @@ internal::Policy& HotCache::Impl::PolicyFor(std::uint32_t pool) {
 
 BlockPool* HotCache::Impl::PoolLocked(std::uint32_t index) {
   if (index >= pool_ptrs.size()) {
-    std::size_t n = pages->pool_count();
+    std::size_t n = chunk_pool->pool_count();
     for (std::size_t i = pool_ptrs.size(); i < n; ++i) {
-      pool_ptrs.push_back(pages->pool(i));
+      pool_ptrs.push_back(chunk_pool->pool(i));
     }
     if (index >= pool_ptrs.size()) return nullptr;
   }
@@ -40,18 +40,18 @@ Status HotCache::Impl::AllocLocked(BlockPool* pool, std::size_t size,
 
 bool HotCache::Impl::EvictOneLocked(BlockPool* target) {
   // A pool at its own max can only make room by evicting its own entries.
-  std::size_t n = pages->pool_count();
-  if (n == 1 || target->mapped_pages() >= target->max_pages()) {
+  std::size_t n = chunk_pool->pool_count();
+  if (n == 1 || target->mapped_chunks() >= target->max_chunks()) {
     return EvictFromLocked(static_cast<std::uint32_t>(target->index()));
   }
   double total_weight = 0;
-  for (std::size_t i = 0; i < n; ++i) total_weight += pages->pool(i)->weight();
-  double budget = static_cast<double>(pages->budget_bytes() / pages->page_bytes());
+  for (std::size_t i = 0; i < n; ++i) total_weight += chunk_pool->pool(i)->weight();
+  double budget = static_cast<double>(chunk_pool->budget_bytes() / chunk_pool->chunk_bytes());
   std::vector<std::pair<double, std::uint32_t>> order;  // (overage, pool)
   for (std::size_t i = 0; i < n; ++i) {
-    BlockPool* p = pages->pool(i);
+    BlockPool* p = chunk_pool->pool(i);
     double share = budget * p->weight() / total_weight;
-    order.push_back({p->mapped_pages() - share, static_cast<std::uint32_t>(i)});
+    order.push_back({p->mapped_chunks() - share, static_cast<std::uint32_t>(i)});
   }
   std::sort(order.begin(), order.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -151,7 +151,7 @@ std::string HotCache::Impl::SpillKey(const CacheKey& key) const {
 Status HotCache::Impl::ReloadLocked(const CacheKey& key, Lease* lease) {
   std::string bytes;
   bool contiguous = true;
-  Tier tier = Tier::kHost;
+  Residence where = Residence::kHost;
   auto it = host.find(key);
   if (it != host.end()) {
     bytes = std::move(it->second.bytes);
@@ -162,7 +162,7 @@ Status HotCache::Impl::ReloadLocked(const CacheKey& key, Lease* lease) {
   } else {
     if (options.sink == nullptr) return Status::NotFound("cache key");
     MNEMO_RETURN_IF_ERROR(options.sink->Get(SpillKey(key), &bytes));
-    tier = Tier::kStore;
+    where = Residence::kStore;
   }
   EntryOptions eo;
   eo.contiguous = contiguous;
@@ -177,12 +177,12 @@ Status HotCache::Impl::ReloadLocked(const CacheKey& key, Lease* lease) {
     }
   }
   if (!s.ok()) {
-    if (tier == Tier::kHost) HostPutLocked(key, std::move(bytes), contiguous);
+    if (where == Residence::kHost) HostPutLocked(key, std::move(bytes), contiguous);
     return s;
   }
   counters.reload_bytes += bytes.size();
-  ++counters.hits[static_cast<int>(tier)];
-  PinLocked(slot, tier, lease);
+  ++counters.hits[static_cast<int>(where)];
+  PinLocked(slot, where, lease);
   return Status::OK();
 }
 

@@ -49,14 +49,14 @@ struct HotCache::Impl {
   };
 
   HotCache* self = nullptr;
-  PagePool* pages = nullptr;
+  ChunkPool* chunk_pool = nullptr;
   CacheOptions options;
   mutable std::mutex mu;
   std::vector<Entry> entries;
   std::vector<std::uint32_t> free_slots;
   std::unordered_map<CacheKey, std::uint32_t, CacheKeyHash> index;
   std::vector<std::unique_ptr<internal::Policy>> policies;  // per pool
-  std::vector<BlockPool*> pool_ptrs;  // cache of pages->pool(i)
+  std::vector<BlockPool*> pool_ptrs;  // cache of chunk_pool->pool(i)
   std::unordered_map<CacheKey, HostItem, CacheKeyHash> host;
   std::list<CacheKey> host_lru;  // front = most recent
   std::size_t host_bytes = 0;
@@ -64,10 +64,10 @@ struct HotCache::Impl {
   CacheStats counters;
 
   internal::Policy& PolicyFor(std::uint32_t pool);
-  // Pool by index without the page pool's lock (pools are never removed).
+  // Pool by index without the chunk pool's lock (pools are never removed).
   BlockPool* PoolLocked(std::uint32_t index);
   Status CheckPool(const CacheKey& key, BlockPool** pool) const;
-  void PinLocked(std::uint32_t slot, Tier tier, Lease* lease);
+  void PinLocked(std::uint32_t slot, Residence residence, Lease* lease);
   // Allocates blocks, evicting unpinned entries as needed.
   Status AllocLocked(BlockPool* pool, std::size_t size, bool contiguous,
                      std::vector<Extent>* extents);

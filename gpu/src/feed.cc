@@ -39,8 +39,8 @@ Status BlockTable::Build(std::span<const Lease* const> leases) {
   meta_.num_blocks = static_cast<std::uint32_t>(block_ptrs_.size());
   if (pool != nullptr) {
     meta_.block_bytes = pool->block_bytes();
-    meta_.device_type = pool->page_pool()->backend()->dlpack_device_type();
-    meta_.device_id = pool->page_pool()->backend()->device_id();
+    meta_.device_type = pool->chunk_pool()->backend()->dlpack_device_type();
+    meta_.device_id = pool->chunk_pool()->backend()->device_id();
   }
   return Status::OK();
 }
@@ -89,7 +89,7 @@ Status ExportDLPack(const Lease& lease, const DLPackOptions& options,
   auto ctx = std::make_unique<DLPackContext>();
   MNEMO_RETURN_IF_ERROR(lease.cache()->Pin(lease.ref(), &ctx->lease));
   ctx->shape = std::move(shape);
-  Backend* b = lease.pool()->page_pool()->backend();
+  Backend* b = lease.pool()->chunk_pool()->backend();
   DLTensor& t = ctx->tensor.dl_tensor;
   t.data = lease.data();
   t.device = {static_cast<DLDeviceType>(b->dlpack_device_type()), b->device_id()};

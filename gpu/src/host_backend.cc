@@ -1,9 +1,9 @@
 // Copyright (c) mnemo authors.
 //
 // Host backend: reservations are PROT_NONE anonymous mappings, physical
-// pages are slices of one memfd (so a page keeps its bytes when it moves
+// chunks are slices of one memfd (so a chunk keeps its bytes when it moves
 // from one pool's range to another, like a CUDA physical allocation), and
-// releasing a page punches its slice out, returning the memory to the OS.
+// releasing a chunk punches its slice out, returning the memory to the OS.
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -20,7 +20,7 @@
 namespace mnemo::gpu {
 namespace {
 
-constexpr std::size_t kHostPage = std::size_t{2} << 20;
+constexpr std::size_t kHostChunk = std::size_t{2} << 20;
 
 Status Errno(const char* what) {
   return Status::IOError(std::string(what) + ": " + std::strerror(errno));
@@ -35,21 +35,21 @@ class HostBackend final : public Backend {
 
   BackendKind kind() const override { return BackendKind::kHost; }
   std::string name() const override { return "host"; }
-  std::size_t granularity() const override { return kHostPage; }
+  std::size_t granularity() const override { return kHostChunk; }
   int dlpack_device_type() const override { return 1; }  // kDLCPU
   int device_id() const override { return 0; }
 
   Status Reserve(std::size_t bytes, std::uintptr_t* base) override {
-    if (bytes == 0 || bytes % kHostPage != 0) {
-      return Status::InvalidArgument("reserve size not a page multiple");
+    if (bytes == 0 || bytes % kHostChunk != 0) {
+      return Status::InvalidArgument("reserve size not a chunk multiple");
     }
-    // Over-reserve by one page to align the base on the page size.
-    std::size_t span = bytes + kHostPage;
+    // Over-reserve by one chunk to align the base on the chunk size.
+    std::size_t span = bytes + kHostChunk;
     void* p = mmap(nullptr, span, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return Errno("mmap reserve");
     auto raw = reinterpret_cast<std::uintptr_t>(p);
-    std::uintptr_t aligned = (raw + kHostPage - 1) & ~(kHostPage - 1);
+    std::uintptr_t aligned = (raw + kHostChunk - 1) & ~(kHostChunk - 1);
     if (aligned > raw) munmap(p, aligned - raw);
     std::uintptr_t end = raw + span, want_end = aligned + bytes;
     if (end > want_end) {
@@ -66,7 +66,7 @@ class HostBackend final : public Backend {
     return Status::OK();
   }
 
-  Status CreatePage(PageHandle* out) override {
+  Status CreateChunk(ChunkHandle* out) override {
     std::lock_guard<std::mutex> lock(mu_);
     MNEMO_RETURN_IF_ERROR(EnsureFd());
     if (!free_slots_.empty()) {
@@ -74,40 +74,40 @@ class HostBackend final : public Backend {
       free_slots_.pop_back();
     } else {
       std::size_t slot = slots_;
-      if (ftruncate(fd_, static_cast<off_t>((slot + 1) * kHostPage)) != 0) {
+      if (ftruncate(fd_, static_cast<off_t>((slot + 1) * kHostChunk)) != 0) {
         return Errno("ftruncate memfd");
       }
       ++slots_;
       *out = slot;
     }
-    ++live_pages_;
+    ++live_chunks_;
     return Status::OK();
   }
 
-  Status ReleasePage(PageHandle page) override {
+  Status ReleaseChunk(ChunkHandle chunk) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (page >= slots_) return Status::InvalidArgument("unknown host page");
+    if (chunk >= slots_) return Status::InvalidArgument("unknown host chunk");
     if (fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  static_cast<off_t>(page * kHostPage), kHostPage) != 0) {
+                  static_cast<off_t>(chunk * kHostChunk), kHostChunk) != 0) {
       return Errno("fallocate punch hole");
     }
-    free_slots_.push_back(page);
-    --live_pages_;
+    free_slots_.push_back(chunk);
+    --live_chunks_;
     return Status::OK();
   }
 
-  Status Map(std::uintptr_t addr, PageHandle page) override {
+  Status Map(std::uintptr_t addr, ChunkHandle chunk) override {
     void* want = reinterpret_cast<void*>(addr);
-    void* p = mmap(want, kHostPage, PROT_READ | PROT_WRITE,
+    void* p = mmap(want, kHostChunk, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_FIXED, fd_,
-                   static_cast<off_t>(page * kHostPage));
-    if (p == MAP_FAILED) return Errno("mmap page");
+                   static_cast<off_t>(chunk * kHostChunk));
+    if (p == MAP_FAILED) return Errno("mmap chunk");
     return Status::OK();
   }
 
   Status Unmap(std::uintptr_t addr) override {
     // Replacing the mapping (rather than munmap) keeps the reservation whole.
-    void* p = mmap(reinterpret_cast<void*>(addr), kHostPage, PROT_NONE,
+    void* p = mmap(reinterpret_cast<void*>(addr), kHostChunk, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
                    -1, 0);
     if (p == MAP_FAILED) return Errno("mmap unmap");
@@ -139,28 +139,28 @@ class HostBackend final : public Backend {
   void FreeHost(void* p, std::size_t) override { std::free(p); }
 
   Status GetMemoryInfo(MemoryInfo* out) override {
-    long pages = sysconf(_SC_PHYS_PAGES), avail = sysconf(_SC_AVPHYS_PAGES);
+    long os_pages = sysconf(_SC_PHYS_PAGES), avail = sysconf(_SC_AVPHYS_PAGES);
     long psize = sysconf(_SC_PAGESIZE);
-    out->total_bytes = static_cast<std::size_t>(pages) * psize;
+    out->total_bytes = static_cast<std::size_t>(os_pages) * psize;
     out->free_bytes = static_cast<std::size_t>(avail) * psize;
     std::lock_guard<std::mutex> lock(mu_);
-    out->created_bytes = live_pages_ * kHostPage;
+    out->created_bytes = live_chunks_ * kHostChunk;
     return Status::OK();
   }
 
  private:
   Status EnsureFd() {
     if (fd_ >= 0) return Status::OK();
-    fd_ = memfd_create("mnemo-host-pages", MFD_CLOEXEC);
+    fd_ = memfd_create("mnemo-host-chunks", MFD_CLOEXEC);
     if (fd_ < 0) return Errno("memfd_create");
     return Status::OK();
   }
 
   std::mutex mu_;
   int fd_ = -1;
-  std::size_t slots_ = 0;       // memfd size in pages
-  std::size_t live_pages_ = 0;  // created and not released
-  std::vector<PageHandle> free_slots_;
+  std::size_t slots_ = 0;       // memfd size in chunks
+  std::size_t live_chunks_ = 0;  // created and not released
+  std::vector<ChunkHandle> free_slots_;
 };
 
 }  // namespace

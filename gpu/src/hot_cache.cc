@@ -29,7 +29,7 @@ Lease& Lease::operator=(Lease&& other) noexcept {
     pool_ = other.pool_;
     extents_ = other.extents_;
     num_extents_ = other.num_extents_;
-    tier_ = other.tier_;
+    residence_ = other.residence_;
     ref_ = other.ref_;
   }
   return *this;
@@ -40,17 +40,17 @@ void Lease::Release() {
   std::exchange(cache_, nullptr)->Unpin(ref_);
 }
 
-HotCache::HotCache(PagePool* pages, const CacheOptions& options)
-    : pages_(pages), impl_(std::make_unique<Impl>()) {
+HotCache::HotCache(ChunkPool* chunk_pool, const CacheOptions& options)
+    : chunk_pool_(chunk_pool), impl_(std::make_unique<Impl>()) {
   impl_->self = this;
-  impl_->pages = pages;
+  impl_->chunk_pool = chunk_pool;
   impl_->options = options;
 }
 
-Status HotCache::Open(PagePool* pages, const CacheOptions& options,
+Status HotCache::Open(ChunkPool* chunk_pool, const CacheOptions& options,
                       std::unique_ptr<HotCache>* out) {
-  if (pages == nullptr) return Status::InvalidArgument("null page pool");
-  out->reset(new HotCache(pages, options));
+  if (chunk_pool == nullptr) return Status::InvalidArgument("null chunk pool");
+  out->reset(new HotCache(chunk_pool, options));
   return Status::OK();
 }
 
@@ -70,7 +70,7 @@ Status HotCache::Impl::CheckPool(const CacheKey& key, BlockPool** pool) const {
   return Status::OK();
 }
 
-void HotCache::Impl::PinLocked(std::uint32_t slot, Tier tier, Lease* lease) {
+void HotCache::Impl::PinLocked(std::uint32_t slot, Residence residence, Lease* lease) {
   if (lease == nullptr) return;
   lease->Release();
   Entry& e = entries[slot];
@@ -83,7 +83,7 @@ void HotCache::Impl::PinLocked(std::uint32_t slot, Tier tier, Lease* lease) {
   lease->pool_ = pool;
   lease->extents_ = e.extents.data();
   lease->num_extents_ = e.extents.size();
-  lease->tier_ = tier;
+  lease->residence_ = residence;
   lease->ref_ = {slot, e.generation};
 }
 
@@ -137,7 +137,7 @@ Status HotCache::Impl::CopyLocked(const Entry& e, std::size_t offset,
     return Status::InvalidArgument("copy beyond the entry");
   }
   BlockPool* pool = const_cast<Impl*>(this)->PoolLocked(e.key.pool);
-  Backend* b = pages->backend();
+  Backend* b = chunk_pool->backend();
   auto* h = static_cast<char*>(host_buf);
   std::size_t pos = 0;  // entry offset where the current extent starts
   for (const Extent& x : e.extents) {
@@ -166,7 +166,7 @@ Status HotCache::Insert(const CacheKey& key, const void* data,
   auto it = impl_->index.find(key);
   if (it != impl_->index.end()) {
     if (!impl_->entries[it->second].ready) return Status::Busy("being filled");
-    impl_->PinLocked(it->second, Tier::kDevice, lease);
+    impl_->PinLocked(it->second, Residence::kDevice, lease);
     return Status::OK();
   }
   std::uint32_t slot;
@@ -184,7 +184,7 @@ Status HotCache::Insert(const CacheKey& key, const void* data,
     impl_->host_lru.erase(host->second.pos);
     impl_->host.erase(host);
   }
-  impl_->PinLocked(slot, Tier::kDevice, lease);
+  impl_->PinLocked(slot, Residence::kDevice, lease);
   return Status::OK();
 }
 
@@ -198,7 +198,7 @@ Status HotCache::Allocate(const CacheKey& key, std::size_t size,
   std::uint32_t slot;
   MNEMO_RETURN_IF_ERROR(impl_->NewEntryLocked(key, size, options, &slot));
   impl_->entries[slot].ready = false;
-  impl_->PinLocked(slot, Tier::kDevice, lease);
+  impl_->PinLocked(slot, Residence::kDevice, lease);
   return Status::OK();
 }
 
@@ -218,7 +218,7 @@ Status HotCache::Lookup(const CacheKey& key, Lease* lease) {
     if (!impl_->entries[it->second].ready) return Status::Busy("being filled");
     ++impl_->counters.hits[0];
     impl_->PolicyFor(key.pool).Touched(it->second);
-    impl_->PinLocked(it->second, Tier::kDevice, lease);
+    impl_->PinLocked(it->second, Residence::kDevice, lease);
     return Status::OK();
   }
   BlockPool* pool;
@@ -235,7 +235,7 @@ Status HotCache::Pin(EntryRef ref, Lease* lease) {
   if (e.generation != ref.generation || !e.live || e.doomed || !e.ready) {
     return Status::NotFound("entry ref is stale");
   }
-  impl_->PinLocked(ref.slot, Tier::kDevice, lease);
+  impl_->PinLocked(ref.slot, Residence::kDevice, lease);
   return Status::OK();
 }
 
@@ -306,9 +306,9 @@ Status HotCache::Read(const Lease& lease, std::size_t offset, void* dst,
 
 Status HotCache::EnforceBudget() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  while (pages_->pending_shrink_pages() > 0) {
+  while (chunk_pool_->pending_shrink_chunks() > 0) {
     bool evicted = false;
-    for (std::uint32_t p = 0; p < pages_->pool_count() && !evicted; ++p) {
+    for (std::uint32_t p = 0; p < chunk_pool_->pool_count() && !evicted; ++p) {
       evicted = impl_->EvictFromLocked(p);
     }
     if (!evicted) break;  // the rest is pinned: deferred

@@ -1,8 +1,8 @@
 // Copyright (c) mnemo authors.
 //
 // LevelBitset: a three-level bitset over up to 2^18 slots with O(1)
-// FindFirst/FindNext. Used by the block pools to find the lowest page with a
-// free block (first fit keeps pages dense, so empty pages can be returned).
+// FindFirst/FindNext. Used by the block pools to find the lowest chunk with a
+// free block (first fit keeps chunks dense, so empty chunks can be returned).
 // Not thread-safe: the owner locks.
 
 #ifndef MNEMO_GPU_SRC_LEVEL_BITSET_H_

@@ -31,16 +31,16 @@ std::string PoolJson(const BlockPoolStats& p) {
   }
   return "{\"name\":" + Quote(p.name) +
          ",\"block_bytes\":" + std::to_string(p.block_bytes) +
-         ",\"mapped_pages\":" + std::to_string(p.mapped_pages) +
-         ",\"empty_pages\":" + std::to_string(p.empty_pages) +
+         ",\"mapped_chunks\":" + std::to_string(p.mapped_chunks) +
+         ",\"empty_chunks\":" + std::to_string(p.empty_chunks) +
          ",\"live_blocks\":" + std::to_string(p.live_blocks) +
          ",\"live_bytes\":" + std::to_string(p.live_bytes) +
          ",\"waste_ratio\":" + Fmt("%.4f", p.waste_ratio()) +
          ",\"allocs\":" + std::to_string(p.allocs) +
          ",\"frees\":" + std::to_string(p.frees) +
          ",\"failures\":" + std::to_string(p.failures) +
-         ",\"page_maps\":" + std::to_string(p.page_maps) +
-         ",\"page_unmaps\":" + std::to_string(p.page_unmaps) +
+         ",\"chunk_maps\":" + std::to_string(p.chunk_maps) +
+         ",\"chunk_unmaps\":" + std::to_string(p.chunk_unmaps) +
          ",\"mean_map_us\":" + Fmt("%.3f", p.mean_map_us()) +
          ",\"mean_unmap_us\":" + Fmt("%.3f", p.mean_unmap_us()) +
          ",\"occupancy_histogram\":[" + hist + "]}";
@@ -53,21 +53,21 @@ double BlockPoolStats::waste_ratio() const {
                          : static_cast<double>(mapped_bytes()) / live_bytes;
 }
 double BlockPoolStats::mean_map_us() const {
-  return page_maps == 0 ? 0.0 : map_ns / 1e3 / page_maps;
+  return chunk_maps == 0 ? 0.0 : map_ns / 1e3 / chunk_maps;
 }
 double BlockPoolStats::mean_unmap_us() const {
-  return page_unmaps == 0 ? 0.0 : unmap_ns / 1e3 / page_unmaps;
+  return chunk_unmaps == 0 ? 0.0 : unmap_ns / 1e3 / chunk_unmaps;
 }
 
-std::string PagePoolStats::ToString() const {
+std::string ChunkPoolStats::ToString() const {
   std::string out = "backend " + backend + Fmt(
-      ": budget %.0f MiB, used %.0f pages, free %.0f, pending shrink %.0f\n",
-      budget_pages * (page_bytes / 1048576.0), used_pages, free_handles,
-      pending_shrink_pages);
+      ": budget %.0f MiB, used %.0f chunks, free %.0f, pending shrink %.0f\n",
+      budget_chunks * (chunk_bytes / 1048576.0), used_chunks, free_handles,
+      pending_shrink_chunks);
   for (const BlockPoolStats& p : pools) {
     out += "  pool " + p.name +
-           Fmt(": %.0f pages mapped (%.0f empty), %.1f MiB live, waste %.3fx",
-               p.mapped_pages, p.empty_pages, p.live_bytes / 1048576.0,
+           Fmt(": %.0f chunks mapped (%.0f empty), %.1f MiB live, waste %.3fx",
+               p.mapped_chunks, p.empty_chunks, p.live_bytes / 1048576.0,
                p.waste_ratio()) +
            Fmt(", map %.2f us, unmap %.2f us\n", p.mean_map_us(),
                p.mean_unmap_us());
@@ -75,35 +75,35 @@ std::string PagePoolStats::ToString() const {
   return out;
 }
 
-std::string PagePoolStats::ToJson() const {
+std::string ChunkPoolStats::ToJson() const {
   std::string ps;
   for (std::size_t i = 0; i < pools.size(); ++i) {
     ps += (i ? "," : "") + PoolJson(pools[i]);
   }
   return "{\"backend\":" + Quote(backend) +
-         ",\"page_bytes\":" + std::to_string(page_bytes) +
-         ",\"budget_pages\":" + std::to_string(budget_pages) +
-         ",\"used_pages\":" + std::to_string(used_pages) +
+         ",\"chunk_bytes\":" + std::to_string(chunk_bytes) +
+         ",\"budget_chunks\":" + std::to_string(budget_chunks) +
+         ",\"used_chunks\":" + std::to_string(used_chunks) +
          ",\"free_handles\":" + std::to_string(free_handles) +
-         ",\"pending_shrink_pages\":" + std::to_string(pending_shrink_pages) +
-         ",\"pages_created\":" + std::to_string(pages_created) +
-         ",\"pages_released\":" + std::to_string(pages_released) +
+         ",\"pending_shrink_chunks\":" + std::to_string(pending_shrink_chunks) +
+         ",\"chunks_created\":" + std::to_string(chunks_created) +
+         ",\"chunks_released\":" + std::to_string(chunks_released) +
          ",\"elastic_moves\":" + std::to_string(elastic_moves) +
          ",\"pools\":[" + ps + "]}";
 }
 
-const char* TierName(Tier tier) {
-  switch (tier) {
-    case Tier::kDevice: return "device";
-    case Tier::kHost: return "host";
-    case Tier::kStore: return "store";
+const char* ResidenceName(Residence residence) {
+  switch (residence) {
+    case Residence::kDevice: return "device";
+    case Residence::kHost: return "host";
+    case Residence::kStore: return "store";
   }
   return "?";
 }
 
-double CacheStats::hit_ratio(Tier tier) const {
+double CacheStats::hit_ratio(Residence residence) const {
   std::uint64_t all = hits[0] + hits[1] + hits[2] + misses;
-  return all == 0 ? 0.0 : static_cast<double>(hits[static_cast<int>(tier)]) / all;
+  return all == 0 ? 0.0 : static_cast<double>(hits[static_cast<int>(residence)]) / all;
 }
 
 std::string CacheStats::ToString() const {
@@ -111,8 +111,8 @@ std::string CacheStats::ToString() const {
              entries, pinned, resident_bytes / 1048576.0) +
          Fmt("; host tier %.0f entries %.1f MiB\n", host_tier_entries,
              host_tier_bytes / 1048576.0) +
-         Fmt("  hit ratio device %.3f host %.3f store %.3f", hit_ratio(Tier::kDevice),
-             hit_ratio(Tier::kHost), hit_ratio(Tier::kStore)) +
+         Fmt("  hit ratio device %.3f host %.3f store %.3f", hit_ratio(Residence::kDevice),
+             hit_ratio(Residence::kHost), hit_ratio(Residence::kStore)) +
          Fmt(", misses %.0f, evictions %.0f, drops %.0f\n", misses, evictions,
              drops) +
          Fmt("  spilled %.1f MiB to host, %.1f MiB to store, reloaded %.1f MiB\n",

@@ -81,6 +81,17 @@ py::dict StoreStatsToDict(const StoreStats& s) {
   d["records_per_tenant"] = s.records_per_tenant;
   d["records_per_agent"] = s.records_per_agent;  // {(tenant, agent): n}
   d["disk_bytes"] = s.disk_bytes;
+  py::list background;
+  for (const BackgroundTaskStats& t : s.background) {
+    background.append(
+        py::dict(py::arg("task") = t.name, py::arg("runs") = t.runs,
+                 py::arg("failures") = t.failures,
+                 py::arg("consecutive_failures") = t.consecutive_failures,
+                 py::arg("last_error") = t.last_error,
+                 py::arg("last_success_micros") = t.last_success,
+                 py::arg("last_failure_micros") = t.last_failure));
+  }
+  d["background"] = background;
   return d;
 }
 
@@ -149,8 +160,8 @@ py::dict CacheReportToDict(const CacheReport& r) {
   d["misses"] = r.cache.misses;
   d["evictions"] = r.cache.evictions;
   d["spill_store_bytes"] = r.cache.spill_store_bytes;
-  d["budget_pages"] = r.pools.budget_pages;
-  d["used_pages"] = r.pools.used_pages;
+  d["budget_chunks"] = r.pools.budget_chunks;
+  d["used_chunks"] = r.pools.used_chunks;
   return d;
 }
 

@@ -6,7 +6,7 @@
 
 #include "errors.h"
 #include "mnemo/gpu/feed.h"
-#include "mnemo/gpu/page_pool.h"
+#include "mnemo/gpu/chunk_pool.h"
 
 namespace mnemo::python {
 namespace py = pybind11;
@@ -51,7 +51,7 @@ void RequireValid(const PyPinnedPage& page) {
 
 std::tuple<int, int> DLPackDevice(const PyPinnedPage& page) {
   RequireValid(page);
-  gpu::Backend* backend = page.page.lease.pool()->page_pool()->backend();
+  gpu::Backend* backend = page.page.lease.pool()->chunk_pool()->backend();
   return {backend->dlpack_device_type(), backend->device_id()};
 }
 

@@ -58,19 +58,19 @@ class CacheTest : public ::testing::TestWithParam<BackendKind> {
     std::string reason;
     auto b = test::MakeBackend(GetParam(), &reason);
     if (!b) GTEST_SKIP() << reason;
-    PagePoolOptions o;
+    ChunkPoolOptions o;
     o.budget_bytes = 16 * kMiB;
     o.background_refill = false;
-    ASSERT_TRUE(PagePool::Open(std::move(b), o, &pages_).ok());
+    ASSERT_TRUE(ChunkPool::Open(std::move(b), o, &chunk_pool_).ok());
   }
   BlockPool* Add(const std::string& name, std::size_t block, std::size_t max) {
     BlockPoolOptions o;
     o.name = name;
     o.block_bytes = block;
     o.max_bytes = max;
-    o.reserve_pages = 0;
+    o.reserve_chunks = 0;
     BlockPool* p = nullptr;
-    EXPECT_TRUE(pages_->AddPool(o, &p).ok());
+    EXPECT_TRUE(chunk_pool_->AddPool(o, &p).ok());
     return p;
   }
   void OpenCache(EvictionPolicy policy, std::size_t host_bytes, SpillSink* sink) {
@@ -78,7 +78,7 @@ class CacheTest : public ::testing::TestWithParam<BackendKind> {
     o.policy = policy;
     o.host_tier_bytes = host_bytes;
     o.sink = sink;
-    ASSERT_TRUE(HotCache::Open(pages_.get(), o, &cache_).ok());
+    ASSERT_TRUE(HotCache::Open(chunk_pool_.get(), o, &cache_).ok());
   }
   std::string ReadAll(const Lease& l) {
     std::string s(l.size(), '\0');
@@ -87,9 +87,9 @@ class CacheTest : public ::testing::TestWithParam<BackendKind> {
   }
   void TearDown() override {
     cache_.reset();
-    pages_.reset();
+    chunk_pool_.reset();
   }
-  std::unique_ptr<PagePool> pages_;
+  std::unique_ptr<ChunkPool> chunk_pool_;
   std::unique_ptr<HotCache> cache_;
 };
 
@@ -101,7 +101,7 @@ TEST_P(CacheTest, InsertLookupByteExact) {
   ASSERT_TRUE(cache_->Insert(k, data.data(), data.size(), {}, nullptr).ok());
   Lease l;
   ASSERT_TRUE(cache_->Lookup(k, &l).ok());
-  EXPECT_EQ(l.tier(), Tier::kDevice);
+  EXPECT_EQ(l.residence(), Residence::kDevice);
   EXPECT_TRUE(l.contiguous());
   EXPECT_EQ(ReadAll(l), data);
   EXPECT_TRUE(cache_->Lookup({k.pool, 7, 100}, &l).IsNotFound());
@@ -131,7 +131,7 @@ TEST_P(CacheTest, SpillAndReloadByteExactThroughEveryTier) {
   for (int i = 0; i < n; ++i) {
     Lease l;
     ASSERT_TRUE(cache_->Lookup({pool, std::uint64_t(i), 5}, &l).ok()) << i;
-    ++tiers[static_cast<int>(l.tier())];
+    ++tiers[static_cast<int>(l.residence())];
     EXPECT_EQ(ReadAll(l), Bytes(400000 + i * 1000, i)) << i;
   }
   EXPECT_GT(tiers[1] + tiers[2], 0);
@@ -209,7 +209,7 @@ TEST_P(CacheTest, DropKeepsTheSinkCopyEraseDoesNot) {
   EXPECT_EQ(ReadAll(l), stale);  // pinned: freed at the release
   l.Release();
   ASSERT_TRUE(cache_->Lookup(k, &l).ok());
-  EXPECT_EQ(l.tier(), Tier::kStore);
+  EXPECT_EQ(l.residence(), Residence::kStore);
   EXPECT_EQ(ReadAll(l), fresh);
   l.Release();
   ASSERT_TRUE(cache_->Erase(k).ok());
@@ -244,13 +244,13 @@ TEST_P(CacheTest, EnforceBudgetEvictsUnpinnedOnly) {
     ASSERT_TRUE(cache_->Insert({pool, i, 0}, d.data(), d.size(), {},
                                i < 3 ? &pins[i] : nullptr).ok());
   }
-  ASSERT_TRUE(pages_->SetBudget(4 * kMiB).ok());
+  ASSERT_TRUE(chunk_pool_->SetBudget(4 * kMiB).ok());
   ASSERT_TRUE(cache_->EnforceBudget().ok());
-  EXPECT_EQ(pages_->pending_shrink_pages(), 1u);  // 3 pinned pages > 2
+  EXPECT_EQ(chunk_pool_->pending_shrink_chunks(), 1u);  // 3 pinned chunks > 2
   for (auto& l : pins) EXPECT_EQ(ReadAll(l), d);
   pins.clear();
   ASSERT_TRUE(cache_->EnforceBudget().ok());
-  EXPECT_EQ(pages_->pending_shrink_pages(), 0u);
+  EXPECT_EQ(chunk_pool_->pending_shrink_chunks(), 0u);
 }
 
 TEST_P(CacheTest, ElasticEvictionAcrossPools) {
@@ -266,8 +266,8 @@ TEST_P(CacheTest, ElasticEvictionAcrossPools) {
   for (std::uint64_t i = 0; i < 3; ++i) {  // kv is under its share: vista gives
     ASSERT_TRUE(cache_->Insert({kp, i, 0}, d.data(), d.size(), {}, nullptr).ok());
   }
-  EXPECT_EQ(kv->mapped_pages(), 3u);
-  EXPECT_EQ(vista->mapped_pages(), 5u);
+  EXPECT_EQ(kv->mapped_chunks(), 3u);
+  EXPECT_EQ(vista->mapped_chunks(), 5u);
 }
 
 TEST_P(CacheTest, ConcurrentLeasesFromFourThreads) {

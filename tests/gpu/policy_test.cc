@@ -43,25 +43,25 @@ class PolicyTest : public ::testing::TestWithParam<Param> {
     std::string reason;
     auto b = test::MakeBackend(std::get<0>(GetParam()), &reason);
     if (!b) GTEST_SKIP() << reason;
-    PagePoolOptions po;
+    ChunkPoolOptions po;
     po.budget_bytes = 16 * kMiB;
     po.background_refill = false;
-    ASSERT_TRUE(PagePool::Open(std::move(b), po, &pages_).ok());
+    ASSERT_TRUE(ChunkPool::Open(std::move(b), po, &chunk_pool_).ok());
     BlockPoolOptions o;
     o.name = "kv";
     o.block_bytes = 1 * kMiB;
     o.max_bytes = 4 * kMiB;  // exactly 4 one-block entries
-    o.reserve_pages = 0;
-    ASSERT_TRUE(pages_->AddPool(o, &pool_).ok());
+    o.reserve_chunks = 0;
+    ASSERT_TRUE(chunk_pool_->AddPool(o, &pool_).ok());
     CacheOptions co;
     co.policy = std::get<1>(GetParam());
     co.host_tier_bytes = 0;
     co.sink = &sink_;
-    ASSERT_TRUE(HotCache::Open(pages_.get(), co, &cache_).ok());
+    ASSERT_TRUE(HotCache::Open(chunk_pool_.get(), co, &cache_).ok());
   }
   void TearDown() override {
     cache_.reset();
-    pages_.reset();
+    chunk_pool_.reset();
   }
   void Put(std::uint64_t id) {
     std::string d(kMiB, static_cast<char>(id));
@@ -71,7 +71,7 @@ class PolicyTest : public ::testing::TestWithParam<Param> {
     Lease l;
     ASSERT_TRUE(cache_->Lookup({0, id, 0}, &l).ok());
   }
-  std::unique_ptr<PagePool> pages_;
+  std::unique_ptr<ChunkPool> chunk_pool_;
   BlockPool* pool_ = nullptr;
   OrderSink sink_;
   std::unique_ptr<HotCache> cache_;

@@ -1,6 +1,6 @@
 // Copyright (c) mnemo authors.
 //
-// PagePool / BlockPool over each backend (host as oracle).
+// ChunkPool / BlockPool over each backend (host as oracle).
 
 #include <unistd.h>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <mnemo/gpu/page_pool.h>
+#include <mnemo/gpu/chunk_pool.h>
 
 #include "backend_env.h"
 
@@ -27,16 +27,16 @@ class PoolTest : public ::testing::TestWithParam<BackendKind> {
     backend_ = test::MakeBackend(GetParam(), &reason);
     if (!backend_) GTEST_SKIP() << reason;
   }
-  std::unique_ptr<PagePool> Open(std::size_t budget, bool refill = false) {
-    PagePoolOptions o;
+  std::unique_ptr<ChunkPool> Open(std::size_t budget, bool refill = false) {
+    ChunkPoolOptions o;
     o.budget_bytes = budget;
     o.background_refill = refill;
-    std::unique_ptr<PagePool> pp;
-    Status s = PagePool::Open(std::move(backend_), o, &pp);
+    std::unique_ptr<ChunkPool> pp;
+    Status s = ChunkPool::Open(std::move(backend_), o, &pp);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return pp;
   }
-  static BlockPool* Add(PagePool* pp, const std::string& name,
+  static BlockPool* Add(ChunkPool* pp, const std::string& name,
                         std::size_t block, std::size_t min = 0,
                         std::size_t max = 0, std::size_t reserve = 1) {
     BlockPoolOptions o;
@@ -44,18 +44,18 @@ class PoolTest : public ::testing::TestWithParam<BackendKind> {
     o.block_bytes = block;
     o.min_bytes = min;
     o.max_bytes = max;
-    o.reserve_pages = reserve;
+    o.reserve_chunks = reserve;
     BlockPool* p = nullptr;
     Status s = pp->AddPool(o, &p);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return p;
   }
   // Writes `n` bytes of `v` at a pool address through the backend.
-  void Fill(PagePool* pp, void* dst, std::size_t n, unsigned char v) {
+  void Fill(ChunkPool* pp, void* dst, std::size_t n, unsigned char v) {
     std::vector<unsigned char> buf(n, v);
     ASSERT_TRUE(pp->backend()->CopyToDevice(dst, buf.data(), n).ok());
   }
-  bool Holds(PagePool* pp, const void* src, std::size_t n, unsigned char v) {
+  bool Holds(ChunkPool* pp, const void* src, std::size_t n, unsigned char v) {
     std::vector<unsigned char> buf(n);
     if (!pp->backend()->CopyToHost(buf.data(), src, n).ok()) return false;
     for (unsigned char c : buf) {
@@ -81,10 +81,10 @@ TEST_P(PoolTest, AllocFreeSingleBlocks) {
   }
   BlockPoolStats st = p->Stats();
   EXPECT_EQ(st.live_blocks, 64u);
-  EXPECT_EQ(st.mapped_pages, 2u);  // 64 x 64 KiB = 2 pages, first fit
+  EXPECT_EQ(st.mapped_chunks, 2u);  // 64 x 64 KiB = 2 chunks, first fit
   for (std::uint32_t b : blocks) p->Free(b);
   EXPECT_EQ(p->Stats().live_blocks, 0u);
-  EXPECT_LE(p->Stats().mapped_pages, 1u);  // reserve of 1
+  EXPECT_LE(p->Stats().mapped_chunks, 1u);  // reserve of 1
 }
 
 TEST_P(PoolTest, ExhaustionIsCleanResourceExhausted) {
@@ -109,10 +109,10 @@ TEST_P(PoolTest, ContiguousRunsAndBigEntries) {
   ASSERT_TRUE(p->AllocBytes(5 * (64 << 10) - 7, true, &a).ok());
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0].count, 5u);
-  ASSERT_TRUE(p->AllocBytes(5 * kMiB, true, &b).ok());  // spans 3 pages
+  ASSERT_TRUE(p->AllocBytes(5 * kMiB, true, &b).ok());  // spans 3 chunks
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].count, 80u);
-  EXPECT_EQ(b[0].first % p->blocks_per_page(), 0u);
+  EXPECT_EQ(b[0].first % p->blocks_per_chunk(), 0u);
   Fill(pp.get(), p->BlockAddress(b[0].first), 5 * kMiB, 0xAB);
   EXPECT_TRUE(Holds(pp.get(), p->BlockAddress(b[0].first), 5 * kMiB, 0xAB));
   p->FreeBytes(a, 5 * (64 << 10) - 7);
@@ -121,16 +121,16 @@ TEST_P(PoolTest, ContiguousRunsAndBigEntries) {
 }
 
 TEST_P(PoolTest, ElasticMoveBetweenPools) {
-  auto pp = Open(8 * kMiB);  // 4 pages
+  auto pp = Open(8 * kMiB);  // 4 chunks
   BlockPool* vista = Add(pp.get(), "vista", 2 * kMiB, 0, 0, /*reserve=*/4);
   BlockPool* kv = Add(pp.get(), "kv", 2 * kMiB, 0, 0, /*reserve=*/4);
   std::uint32_t v[4], k;
   for (auto& b : v) ASSERT_TRUE(vista->Alloc(&b).ok());
   EXPECT_TRUE(kv->Alloc(&k).IsResourceExhausted());
-  for (auto& b : v) vista->Free(b);  // pages stay mapped: reserve of 4
-  EXPECT_EQ(vista->Stats().mapped_pages, 4u);
-  ASSERT_TRUE(kv->Alloc(&k).ok());  // takes an empty page from vista
-  EXPECT_EQ(vista->Stats().mapped_pages, 3u);
+  for (auto& b : v) vista->Free(b);  // chunks stay mapped: reserve of 4
+  EXPECT_EQ(vista->Stats().mapped_chunks, 4u);
+  ASSERT_TRUE(kv->Alloc(&k).ok());  // takes an empty chunk from vista
+  EXPECT_EQ(vista->Stats().mapped_chunks, 3u);
   EXPECT_GE(pp->Stats().elastic_moves, 1u);
   kv->Free(k);
 }
@@ -148,7 +148,7 @@ TEST_P(PoolTest, MinIsGuaranteed) {
 }
 
 TEST_P(PoolTest, BudgetShrinkUnderPinsIsDeferred) {
-  auto pp = Open(16 * kMiB);  // 8 pages
+  auto pp = Open(16 * kMiB);  // 8 chunks
   BlockPool* p = Add(pp.get(), "kv", 2 * kMiB);
   std::uint32_t b[8];
   for (int i = 0; i < 8; ++i) {
@@ -156,14 +156,14 @@ TEST_P(PoolTest, BudgetShrinkUnderPinsIsDeferred) {
     Fill(pp.get(), p->BlockAddress(b[i]), 2 * kMiB, static_cast<unsigned char>(i));
   }
   ASSERT_TRUE(pp->SetBudget(8 * kMiB).ok());
-  EXPECT_EQ(pp->pending_shrink_pages(), 4u);
+  EXPECT_EQ(pp->pending_shrink_chunks(), 4u);
   for (int i = 0; i < 8; ++i) {  // nothing was taken away
     EXPECT_TRUE(Holds(pp.get(), p->BlockAddress(b[i]), 2 * kMiB,
                       static_cast<unsigned char>(i)));
   }
   for (int i = 0; i < 4; ++i) p->Free(b[i]);
-  EXPECT_EQ(pp->pending_shrink_pages(), 0u);
-  EXPECT_EQ(p->Stats().mapped_pages, 4u);
+  EXPECT_EQ(pp->pending_shrink_chunks(), 0u);
+  EXPECT_EQ(p->Stats().mapped_chunks, 4u);
   std::uint32_t extra;
   EXPECT_TRUE(p->Alloc(&extra).IsResourceExhausted());
   for (int i = 4; i < 8; ++i) p->Free(b[i]);
@@ -220,9 +220,9 @@ TEST_P(PoolTest, TrimReleasesMemory) {
   EXPECT_GE(before.created_bytes, 128 * kMiB);
   std::size_t rss_full = RssBytes();
   for (auto x : b) p->Free(x);
-  EXPECT_EQ(p->Stats().mapped_pages, 64u);  // kept as reserve until Trim
+  EXPECT_EQ(p->Stats().mapped_chunks, 64u);  // kept as reserve until Trim
   ASSERT_TRUE(pp->Trim().ok());
-  EXPECT_EQ(p->Stats().mapped_pages, 0u);
+  EXPECT_EQ(p->Stats().mapped_chunks, 0u);
   MemoryInfo after;
   ASSERT_TRUE(pp->backend()->GetMemoryInfo(&after).ok());
   EXPECT_EQ(after.created_bytes, 0u);

@@ -161,7 +161,7 @@ class CrashLoop {
     CacheReport report;
     ASSERT_TRUE(store->GetCacheReport(&report).ok());
     evictions_ += report.cache.evictions;
-    store_hits_ += report.cache.hits[static_cast<int>(gpu::Tier::kStore)];
+    store_hits_ += report.cache.hits[static_cast<int>(gpu::Residence::kStore)];
   }
 
   uint64_t next_op() const { return next_op_; }

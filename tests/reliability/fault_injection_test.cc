@@ -278,6 +278,60 @@ TEST_F(FaultInjectionTest, DiskFullIsAClearErrorAndRecoversWhenSpaceReturns) {
   ExpectVerifyClean(store_.get(), "reopened");
 }
 
+// A background loop that fails (the access-count flush on a full disk) is
+// not silent: GetStats names the task, counts its failures and keeps the
+// error, and after the writer closes, a read-only instance (what `mnemo
+// stats` opens) shows the writer's report.
+TEST_F(FaultInjectionTest, FailingBackgroundFlushShowsUpInStats) {
+  std::vector<RecordId> ids;
+  for (int i = 0; i < 5; ++i) {
+    RecordId id = 0;
+    ASSERT_TRUE(store_->Put(WriteOptions(), TextRecord("t", "a", "r"), &id)
+                    .ok());
+    ids.push_back(id);
+  }
+  fs_.SetDiskFull(true);
+  auto flush_stats = [&](BackgroundTaskStats* out) {
+    StoreStats stats;
+    Status s = store_->GetStats(&stats);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    for (const BackgroundTaskStats& t : stats.background) {
+      if (t.name == "access_flush") *out = t;
+    }
+  };
+  BackgroundTaskStats flush;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (flush.failures < 2 && std::chrono::steady_clock::now() < deadline) {
+    Record r;
+    for (RecordId id : ids) (void)store_->Get(ReadOptions(), "t", id, &r);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    flush_stats(&flush);
+  }
+  ASSERT_EQ(flush.name, "access_flush");
+  EXPECT_GE(flush.failures, 2u);
+  EXPECT_GE(flush.consecutive_failures, 1u);
+  EXPECT_GT(flush.last_failure, 0);
+  EXPECT_FALSE(flush.from_writer_report);
+  EXPECT_NE(flush.last_error.find("access counts"), std::string::npos)
+      << flush.last_error;
+  EXPECT_NE(flush.last_error.find(dir_.Sub("db")), std::string::npos)
+      << "the error should name the store: " << flush.last_error;
+  store_.reset();
+  fs_.SetDiskFull(false);
+
+  Options ro = options_;
+  ro.read_only = true;
+  Status s = Store::Open(ro, dir_.Sub("db"), &store_);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  BackgroundTaskStats reported;
+  flush_stats(&reported);
+  ASSERT_EQ(reported.name, "access_flush") << "no writer report";
+  EXPECT_TRUE(reported.from_writer_report);
+  EXPECT_GE(reported.failures, flush.failures);
+  EXPECT_NE(reported.last_error.find("access counts"), std::string::npos)
+      << reported.last_error;
+}
+
 // A Put whose write-ahead log sync failed on a full disk: its batch (a
 // record, its time-index entry, its postings) is in the log but in no
 // memtable. RocksDB used to recover from that by itself in the background

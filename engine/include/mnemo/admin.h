@@ -76,6 +76,22 @@ class RecordIterator {
 };
 
 // Counts over the whole store (GetStats).
+// One background loop of a store open for writing (compaction, search
+// indexer, access-count flush): how its runs went. A failed run leaves its
+// work for the next one; `last_error` says why it failed.
+struct BackgroundTaskStats {
+  std::string name;               // "compaction", "search_index", ...
+  uint64_t runs = 0;              // runs finished, failed ones included
+  uint64_t failures = 0;          // runs that returned an error
+  uint64_t consecutive_failures = 0;  // since the last success
+  std::string last_error;         // Status::ToString() of the last failure
+  Micros last_success = 0;        // store clock; 0: none yet
+  Micros last_failure = 0;        // store clock; 0: none yet
+  // The writer process reported these (a read-only instance reads the
+  // report the writer leaves in the store directory; see GetStats).
+  bool from_writer_report = false;
+};
+
 struct StoreStats {
   struct Family {
     std::string name;
@@ -99,6 +115,9 @@ struct StoreStats {
   std::map<std::pair<std::string, std::string>, uint64_t> records_per_agent;
   std::vector<Family> families;
   uint64_t disk_bytes = 0;  // sum of sst_bytes over families
+  // Background loops of the writer, by name; empty when none ran (a store
+  // opened read-only with no writer report, or with every loop off).
+  std::vector<BackgroundTaskStats> background;
 };
 
 struct VerifyOptions {

@@ -55,7 +55,7 @@ struct PinnedPage {
 struct CacheReport {
   std::string backend;          // "host" or "cuda:0"
   std::string backend_reason;   // why the host backend was chosen, if so
-  gpu::PagePoolStats pools;
+  gpu::ChunkPoolStats pools;
   gpu::CacheStats cache;
 };
 

@@ -4,19 +4,19 @@
 // one abstract class, one implementation per device kind). A backend hands
 // out three things:
 //   - virtual ranges: address space reserved without memory behind it;
-//   - physical pages: `granularity()` bytes of memory named by a PageHandle,
-//     created once and kept in the page pool's free list;
-//   - mappings: a physical page mapped at a granularity-aligned address of a
+//   - physical chunks: `granularity()` bytes of memory named by a ChunkHandle,
+//     created once and kept in the chunk pool's free list;
+//   - mappings: a physical chunk mapped at a granularity-aligned address of a
 //     reserved range, readable and writable once SetAccess succeeded.
-// The contents of a physical page follow its handle: unmapping a page and
+// The contents of a physical chunk follow its handle: unmapping a chunk and
 // mapping it elsewhere keeps its bytes (as with cuMemCreate/cuMemMap). Fresh
-// pages hold unspecified bytes.
+// chunks hold unspecified bytes.
 //
 // Implementations:
 //   - host (always built): a reserved range is mmap(PROT_NONE); a physical
-//     page is a 2 MiB slice of one memfd; Map is mmap(MAP_FIXED|MAP_SHARED)
+//     chunk is a 2 MiB slice of one memfd; Map is mmap(MAP_FIXED|MAP_SHARED)
 //     over the reservation, Unmap puts PROT_NONE anonymous memory back and
-//     ReleasePage punches the slice out of the memfd, so resident memory
+//     ReleaseChunk punches the slice out of the memfd, so resident memory
 //     really drops (/proc/self/statm).
 //   - cuda (built when the toolkit is found): the CUDA VMM driver API
 //     (cuMemAddressReserve/cuMemCreate/cuMemMap/cuMemSetAccess) reached
@@ -43,13 +43,13 @@ enum class BackendKind : unsigned char { kHost = 0, kCuda = 1 };
 
 const char* BackendKindName(BackendKind kind);
 
-// Names one physical page of a backend; meaningful only to that backend.
-using PageHandle = std::uint64_t;
+// Names one physical chunk of a backend; meaningful only to that backend.
+using ChunkHandle = std::uint64_t;
 
 struct MemoryInfo {
   std::size_t free_bytes = 0;   // what the device could still hand out
   std::size_t total_bytes = 0;  // device capacity
-  std::size_t created_bytes = 0;  // physical pages created by this backend
+  std::size_t created_bytes = 0;  // physical chunks created by this backend
 };
 
 class Backend {
@@ -59,7 +59,7 @@ class Backend {
   virtual BackendKind kind() const = 0;
   // "host" or e.g. "cuda:0 NVIDIA H200".
   virtual std::string name() const = 0;
-  // Physical page size in bytes (2 MiB on both backends). Power of two.
+  // Physical chunk size in bytes (2 MiB on both backends). Power of two.
   virtual std::size_t granularity() const = 0;
   // DLPack device (kDLCPU = 1 / kDLCUDA = 2) and device ordinal of the
   // memory this backend maps.
@@ -72,16 +72,16 @@ class Backend {
   // Frees a reservation made by Reserve. REQUIRES: nothing mapped in it.
   virtual Status Unreserve(std::uintptr_t base, std::size_t bytes) = 0;
 
-  // Creates one physical page (granularity() bytes). ResourceExhausted when
+  // Creates one physical chunk (granularity() bytes). ResourceExhausted when
   // the device has no memory left.
-  virtual Status CreatePage(PageHandle* out) = 0;
-  // Releases a page created by CreatePage. REQUIRES: not mapped.
-  virtual Status ReleasePage(PageHandle page) = 0;
+  virtual Status CreateChunk(ChunkHandle* out) = 0;
+  // Releases a chunk created by CreateChunk. REQUIRES: not mapped.
+  virtual Status ReleaseChunk(ChunkHandle chunk) = 0;
 
-  // Maps `page` at `addr` (granularity-aligned, inside a reservation, not
+  // Maps `chunk` at `addr` (granularity-aligned, inside a reservation, not
   // already mapped) and makes it readable and writable.
-  virtual Status Map(std::uintptr_t addr, PageHandle page) = 0;
-  // Unmaps the page mapped at `addr`; the page itself stays alive.
+  virtual Status Map(std::uintptr_t addr, ChunkHandle chunk) = 0;
+  // Unmaps the chunk mapped at `addr`; the chunk itself stays alive.
   virtual Status Unmap(std::uintptr_t addr) = 0;
 
   // Copies between host memory and backend memory (addresses returned by
@@ -94,7 +94,7 @@ class Backend {
                                    const std::size_t* sizes,
                                    std::size_t count) = 0;
 
-  // Page-locked host staging memory for fast uploads (plain memory on the
+  // Chunk-locked host staging memory for fast uploads (plain memory on the
   // host backend). FreeHost accepts what AllocHost returned.
   virtual Status AllocHost(std::size_t bytes, void** out) = 0;
   virtual void FreeHost(void* p, std::size_t bytes) = 0;

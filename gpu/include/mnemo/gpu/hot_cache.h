@@ -1,7 +1,7 @@
 // Copyright (c) mnemo authors.
 //
 // HotCache: entries (page pixels, embeddings, KV payloads) resident in the
-// block pools of one PagePool, keyed by (pool, record or page id, content
+// block pools of one ChunkPool, keyed by (pool, record or page id, content
 // hash). A Lease pins an entry and exposes its memory; only unpinned
 // entries are evicted, by a per-pool policy (LRU default, ARC, S3-FIFO).
 //
@@ -13,7 +13,8 @@
 //     engine's RocksDB column family) when one is set, else it is lost and
 //     counted in `drops`.
 // Lookup serves the device first, then reloads from the host tier, then
-// from the sink, byte-exact, and reports the tier in Lease::tier().
+// from the sink, byte-exact, and says where it was served from in
+// Lease::residence().
 //
 // When a pool is full, the cache evicts first from pools holding more than
 // their weighted share of the budget, then from the pool itself. Pinned
@@ -39,7 +40,7 @@
 #include <string>
 
 #include <mnemo/gpu/block_pool.h>
-#include <mnemo/gpu/page_pool.h>
+#include <mnemo/gpu/chunk_pool.h>
 #include <mnemo/gpu/spill.h>
 #include <mnemo/gpu/stats.h>
 #include <mnemo/status.h>
@@ -47,7 +48,7 @@
 namespace mnemo::gpu {
 
 struct CacheKey {
-  std::uint32_t pool = 0;          // PagePool pool index (BlockPool::index())
+  std::uint32_t pool = 0;          // ChunkPool pool index (BlockPool::index())
   std::uint64_t id = 0;            // record or page id
   std::uint64_t content_hash = 0;  // changes when the content does
   bool operator==(const CacheKey&) const = default;
@@ -104,7 +105,7 @@ class Lease {
   std::span<const Extent> extents() const { return {extents_, num_extents_}; }
   bool contiguous() const { return num_extents_ == 1; }
   // Where the lookup that produced this lease was served from.
-  Tier tier() const { return tier_; }
+  Residence residence() const { return residence_; }
   EntryRef ref() const { return ref_; }
   HotCache* cache() const { return cache_; }
   // Unpins now; the lease becomes invalid. Safe on an invalid lease.
@@ -119,15 +120,15 @@ class Lease {
   BlockPool* pool_ = nullptr;
   const Extent* extents_ = nullptr;  // owned by the entry; stable while pinned
   std::size_t num_extents_ = 0;
-  Tier tier_ = Tier::kDevice;
+  Residence residence_ = Residence::kDevice;
   EntryRef ref_;
 };
 
 class HotCache {
  public:
-  // `pages` must outlive the cache. The cache uses every pool of `pages`
+  // `chunk_pool` must outlive the cache. The cache uses every pool of `chunk_pool`
   // (present and added later).
-  static Status Open(PagePool* pages, const CacheOptions& options,
+  static Status Open(ChunkPool* chunk_pool, const CacheOptions& options,
                      std::unique_ptr<HotCache>* out);
   // REQUIRES: no lease alive. Frees every entry's blocks (nothing spilled).
   ~HotCache();
@@ -170,21 +171,21 @@ class HotCache {
   Status Read(const Lease& lease, std::size_t offset, void* dst,
               std::size_t n) const;
 
-  // Evicts unpinned entries until the page pool is within its budget (after
-  // PagePool::SetBudget shrank it), spilling as usual. Returns OK even when
+  // Evicts unpinned entries until the chunk pool is within its budget (after
+  // ChunkPool::SetBudget shrank it), spilling as usual. Returns OK even when
   // pins keep it over budget: the rest is deferred.
   Status EnforceBudget();
 
-  PagePool* pages() const { return pages_; }
+  ChunkPool* chunk_pool() const { return chunk_pool_; }
   CacheStats Stats() const;
 
  private:
   struct Impl;
   friend class Lease;
-  HotCache(PagePool* pages, const CacheOptions& options);
+  HotCache(ChunkPool* chunk_pool, const CacheOptions& options);
   void Unpin(EntryRef ref);
 
-  PagePool* const pages_;
+  ChunkPool* const chunk_pool_;
   std::unique_ptr<Impl> impl_;
 };
 
