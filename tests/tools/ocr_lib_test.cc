@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "codec_test_util.h"
 #include "mnemo/codec/page.h"
 #include "mnemo/codec/profile.h"
@@ -30,7 +32,7 @@ TEST(CharErrorRateTest, KnownEditCounts) {
   EXPECT_EQ(Cer("same text", "same text").edits, 0u);
   EXPECT_EQ(Cer("abc", "").edits, 3u);
   EXPECT_EQ(Cer("", "xy").edits, 2u);
-  // The two orders give the same distance (the row is the shorter string).
+  // The two orders give the same distance.
   EXPECT_EQ(Cer("sitting", "kitten").edits, 3u);
 }
 
@@ -63,6 +65,42 @@ TEST(CharErrorRateTest, TypographyFoldsButBacktickStaysAnError) {
   CerOptions exact;
   exact.fold_typography = false;
   EXPECT_EQ(Cer("it's", "it\u2019s", exact).edits, 1u);
+}
+
+TEST(CharErrorRateTest, HyphensAndMinusFoldToAsciiHyphen) {
+  // Man pages set U+2010; OCR reads every hyphen-like dash as '-'.
+  EXPECT_EQ(Cer("\u2010\u2010all a\u2011b 3\u22121", "--all a-b 3-1").edits, 0u);
+  CerOptions exact;
+  exact.fold_typography = false;
+  EXPECT_EQ(Cer("\u2010x", "-x", exact).edits, 1u);
+}
+
+TEST(CharErrorRateTest, CharactersTheReaderCannotOutputAreUnscoredAndCounted) {
+  CerOptions o;
+  o.readable = U" abcdefghijklmnopqrstuvwxyz'*";
+  // The backtick (outside the set) may be read as anything or nothing.
+  CerCount c = Cer("a `b` c", "a 'b' c", o);
+  EXPECT_EQ(c.edits, 0u);
+  EXPECT_EQ(c.unscored, 2u);
+  EXPECT_EQ(c.reference_chars, 7u);
+  EXPECT_EQ(Cer("a `b` c", "a b c", o).edits, 0u);
+  // Readable neighbours are still scored, and one unscored character
+  // absorbs at most one OCR character.
+  EXPECT_EQ(Cer("a `b` c", "a 'x' c", o).edits, 1u);
+  EXPECT_EQ(Cer("a `b` c", "a '''b' c", o).edits, 2u);
+  EXPECT_EQ(Cer("x`y", "xy", o).edits, 0u);
+  // A readable character is never free, and OCR characters outside the set
+  // are errors like any other.
+  EXPECT_EQ(Cer("a*b", "ab", o).edits, 1u);
+  EXPECT_EQ(Cer("ab", "a`b", o).edits, 1u);
+  // Whitespace is never unscored; without a set everything is scored.
+  EXPECT_EQ(Cer("a\tb", "ab", o).unscored, 0u);
+  CerCount all = Cer("a `b` c", "a 'b' c");
+  EXPECT_EQ(all.edits, 2u);
+  EXPECT_EQ(all.unscored, 0u);
+  CerCount sum = c;
+  sum += c;
+  EXPECT_EQ(sum.unscored, 4u);
 }
 
 TEST(CharErrorRateTest, ExcludedLayoutMarksAreIgnoredOnBothSides) {
@@ -224,6 +262,34 @@ TEST_F(OcrEngineTest, BlankPageReadsNothingAndBadRequestsAreRefused) {
       << s.ToString();
   EXPECT_TRUE(engine_->Read(codec::GrayImage(), OcrRequest(), &text)
                   .IsInvalidArgument());
+}
+
+TEST_F(OcrEngineTest, CharsetIsTheModelsOutputSet) {
+  std::u32string set;
+  ASSERT_TRUE(engine_->Charset(&set).ok());
+  for (char32_t cp : std::u32string(U" aZ09.,;:'\"*#_-/()[]{}<>=+|")) {
+    EXPECT_NE(set.find(cp), std::u32string::npos) << "U+" << std::hex << uint32_t{cp};
+  }
+  // Debian's eng model has no backtick: no glyph can be read back as one.
+  EXPECT_EQ(set.find(U'`'), std::u32string::npos);
+  EXPECT_GT(set.size(), 90u);
+  EXPECT_LT(set.size(), 1000u);
+}
+
+TEST(ModelCharsetTest, MissingOrMalformedFilesAreNamed) {
+  std::u32string set;
+  Status s = ModelCharset("/nonexistent/x.traineddata", &set);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_NE(s.ToString().find("/nonexistent/x.traineddata"), std::string::npos);
+  const std::string path = ::testing::TempDir() + "/garbage.traineddata";
+  FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs("not a traineddata file at all", f);
+  std::fclose(f);
+  s = ModelCharset(path, &set);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("garbage.traineddata"), std::string::npos);
+  std::remove(path.c_str());
 }
 
 TEST(OcrEngineOpenTest, MissingLanguageDataIsNotFoundNamingIt) {
