@@ -95,12 +95,6 @@ struct CorpusReport {
 // evenly spaced from the first (all of them when want >= full).
 std::vector<size_t> CerSamplePages(size_t full, size_t want);
 
-// The parts of a page in columns that OCR reads one by one, in reading
-// order: the band at the top (lines above every column but the first), then
-// each column (a run of lines going down the page), each the bounding box
-// of its line boxes plus a 4 px white border, clipped to the page.
-std::vector<ocr::CropRect> ReadingRegions(const codec::PageManifest& m, int width, int height);
-
 // Loads the corpus and measures it. NotFound when there is no corpus,
 // InvalidArgument for an unknown profile or class weight, the tokenizer's
 // error when it cannot be opened.

@@ -177,7 +177,7 @@ TEST(ReadingRegionsTest, BandThenColumnsInReadingOrder) {
   m.lines.push_back({8, 8, 900, 12});  // band
   for (int k = 0; k < 5; ++k) m.lines.push_back({8, 20 + 12 * k, 400, 12});
   for (int k = 0; k < 6; ++k) m.lines.push_back({520, 20 + 12 * k, 380 - k, 12});
-  const std::vector<ocr::CropRect> r = ReadingRegions(m, 1024, 1024);
+  const std::vector<ocr::CropRect> r = ocr::ReadingRegions(m, 1024, 1024);
   ASSERT_EQ(r.size(), 3u);
   EXPECT_EQ(r[0].x, 4);
   EXPECT_EQ(r[0].y, 4);
@@ -192,7 +192,7 @@ TEST(ReadingRegionsTest, BandThenColumnsInReadingOrder) {
   EXPECT_EQ(r[2].h, 6 * 12 + 8);
   // Clipped to the page; one column and no band: one region.
   m.lines = {{0, 0, 1024, 12}, {0, 12, 1024, 12}};
-  const std::vector<ocr::CropRect> one = ReadingRegions(m, 1024, 24);
+  const std::vector<ocr::CropRect> one = ocr::ReadingRegions(m, 1024, 24);
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].x, 0);
   EXPECT_EQ(one[0].w, 1024);
@@ -215,7 +215,7 @@ TEST(ReadingRegionsTest, RenderedColumnPagesAreCovered) {
   for (const codec::Page& p : pages) {
     if (p.manifest.columns < 2) continue;
     ++column_pages;
-    const auto regions = ReadingRegions(p.manifest, p.image.width, p.image.height);
+    const auto regions = ocr::ReadingRegions(p.manifest, p.image.width, p.image.height);
     EXPECT_GE(regions.size(), p.manifest.columns);
     auto inside = [](const codec::LineBox& b, const ocr::CropRect& c) {
       return b.x >= c.x && b.y >= c.y && b.x + b.w <= c.x + c.w && b.y + b.h <= c.y + c.h;

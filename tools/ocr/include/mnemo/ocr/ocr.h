@@ -22,8 +22,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mnemo/codec/image.h"
+#include "mnemo/codec/page.h"
 #include "mnemo/status.h"
 
 namespace mnemo::ocr {
@@ -89,6 +91,17 @@ class OcrEngine {
   explicit OcrEngine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The parts of a page in columns that OCR reads one by one, in reading
+// order (the layout's: the band at the top, then column 1 top to bottom,
+// column 2, ...): the band is the leading lines above every later column,
+// a column a run of lines going down the page; each part is the bounding
+// box of its line boxes plus a 4 px white border, clipped to the page.
+// Reading each part as one block (psm 6) measures the glyphs without
+// Tesseract's page segmentation, which splits lines at wide gaps (man
+// pages' "-C     list entries") and reorders the pieces. One part for a
+// single-column page.
+std::vector<CropRect> ReadingRegions(const codec::PageManifest& m, int width, int height);
 
 // Tesseract parallelises inside a page with OpenMP threads that spin while
 // they wait: on a busy or small machine a page reads 3-5x slower (measured:
