@@ -128,7 +128,8 @@ Status DumpPage(const Context& ctx, const std::string& cls, size_t index,
   std::string png;
   MNEMO_RETURN_IF_ERROR(codec::EncodePng(page.image, {8, 1}, &png));
   MNEMO_RETURN_IF_ERROR(WriteFile(base.string() + ".png", png));
-  MNEMO_RETURN_IF_ERROR(WriteFile(base.string() + ".ref.txt", page.manifest.text));
+  MNEMO_RETURN_IF_ERROR(
+      WriteFile(base.string() + ".ref.txt", page.manifest.text));
   return WriteFile(base.string() + ".ocr3x.txt", ocr3x);
 }
 
@@ -137,8 +138,8 @@ Status DumpPage(const Context& ctx, const std::string& cls, size_t index,
 // psm 6 each, texts joined in reading order) or, with `page_psm3`, whole
 // with Tesseract's own segmentation (psm 3).
 Status PageCer(const Context& ctx, const std::string& cls, size_t index,
-               const codec::Page& page, ocr::CerCount* native, ocr::CerCount* up3,
-               std::string* how) {
+               const codec::Page& page, ocr::CerCount* native,
+               ocr::CerCount* up3, std::string* how) {
   ocr::CerOptions o = ctx.cer_options;
   std::vector<std::optional<ocr::CropRect>> parts = {std::nullopt};
   ocr::OcrRequest request;
@@ -148,8 +149,8 @@ Status PageCer(const Context& ctx, const std::string& cls, size_t index,
     *how = "3";
   } else if (page.manifest.columns > 1) {
     parts.clear();
-    for (const ocr::CropRect& r :
-         ocr::ReadingRegions(page.manifest, page.image.width, page.image.height)) {
+    for (const ocr::CropRect& r : ocr::ReadingRegions(
+             page.manifest, page.image.width, page.image.height)) {
       parts.emplace_back(r);
     }
     *how = "6/col";
@@ -164,7 +165,8 @@ Status PageCer(const Context& ctx, const std::string& cls, size_t index,
       MNEMO_RETURN_IF_ERROR(ctx.ocr->Read(page.image, request, &piece));
       text += piece + "\n";
     }
-    *(scale == 1 ? native : up3) += ocr::CharErrorRate(page.manifest.text, text, o);
+    *(scale == 1 ? native : up3) +=
+        ocr::CharErrorRate(page.manifest.text, text, o);
   }
   return DumpPage(ctx, cls, index, page, text);
 }
@@ -207,10 +209,12 @@ Status MeasureClass(const CorpusClass& c, const codec::RenderProfile& p, Context
     f->text_tokens += PageTokens(pages[k].manifest, by_id, *structured, ctx->counter);
     f->vision_tokens += p.vision_tokens;
   }
-  const size_t want = ctx->ocr ? static_cast<size_t>(ctx->options->cer_pages) : 0;
+  const size_t want =
+      ctx->ocr ? static_cast<size_t>(ctx->options->cer_pages) : 0;
   for (size_t k : CerSamplePages(f->full_pages, want)) {
     std::string how;
-    MNEMO_RETURN_IF_ERROR(PageCer(*ctx, c.name, k, pages[k], &native, &up3, &how));
+    MNEMO_RETURN_IF_ERROR(
+        PageCer(*ctx, c.name, k, pages[k], &native, &up3, &how));
     hows.insert(how);
     ++f->cer_pages_read;
   }
@@ -218,7 +222,8 @@ Status MeasureClass(const CorpusClass& c, const codec::RenderProfile& p, Context
   if (f->cer_pages_read > 0) {
     f->cer_native = native.rate();
     f->cer_3x = up3.rate();
-    f->cer_unscored = up3.reference_chars ? double(up3.unscored) / up3.reference_chars : 0;
+    f->cer_unscored =
+        up3.reference_chars ? double(up3.unscored) / up3.reference_chars : 0;
     for (const std::string& h : hows) f->psm += (f->psm.empty() ? "" : "+") + h;
   }
   return Status::OK();
@@ -275,7 +280,7 @@ std::vector<size_t> CerSamplePages(size_t full, size_t want) {
 }
 
 Status MeasureCorpus(const CorpusReportOptions& options, CorpusReport* report) {
-  Context ctx{&options, {}, nullptr};
+  Context ctx{&options, {}, nullptr, {}};
   report->corpus_dir = options.corpus_dir.empty() ? DefaultCorpusDir() : options.corpus_dir;
   std::vector<const codec::RenderProfile*> profiles;
   for (const std::string& name : options.profiles) {
@@ -306,11 +311,15 @@ Status MeasureCorpus(const CorpusReportOptions& options, CorpusReport* report) {
   for (const std::string& name : options.classes) {
     bool found = false;
     for (const CorpusClass& c : classes) found |= c.name == name;
-    if (!found) return Status::InvalidArgument("--classes " + name + ": no such class in the corpus");
+    if (!found)
+      return Status::InvalidArgument("--classes " + name +
+                                     ": no such class in the corpus");
   }
   for (const CorpusClass& c : classes) {
     const auto& only = options.classes;
-    if (!only.empty() && std::find(only.begin(), only.end(), c.name) == only.end()) continue;
+    if (!only.empty() &&
+        std::find(only.begin(), only.end(), c.name) == only.end())
+      continue;
     for (const codec::RenderProfile* p : profiles) {
       ClassFigures f;
       MNEMO_RETURN_IF_ERROR(MeasureClass(c, *p, &ctx, &structured, &f));

@@ -20,9 +20,10 @@
 //    model cannot output unscored and counted apart) against Tesseract's
 //    reading, psm 6 for single-column pages; a page in columns is read
 //    region by region in reading order (ReadingRegions, psm 6 each; with
-//    cer_read "page": whole, psm 3, Tesseract's own segmentation); summed edits over summed reference characters of `cer_pages`
-//    full pages spread evenly over the class (CerSamplePages), so a class
-//    is not judged on its first page alone.
+//    cer_read "page": whole, psm 3, Tesseract's own segmentation); summed edits
+//    over summed reference characters of `cer_pages` full pages spread evenly
+//    over the class (CerSamplePages), so a class is not judged on its first
+//    page alone.
 //  * MB/s: source bytes of the class over the wall time of Pack (render) or
 //    of EncodePng of its pages at the profile's bit depth and zlib level.
 //  * Mix: the weighted mean of the class figures over classes with full
@@ -53,8 +54,8 @@ struct CorpusReportOptions {
   std::string tokenizer_path;              // empty: the default estimator
   int cer_pages = 3;                       // full pages read per class; 0: none
   std::vector<std::string> classes;        // measured classes; empty: all
-  std::string cer_dump_dir;                // non-empty: write page, reference, OCR
-  std::string cer_read = "columns";        // pages in columns: "columns" or "page"
+  std::string cer_dump_dir;          // non-empty: write page, reference, OCR
+  std::string cer_read = "columns";  // pages in columns: "columns" or "page"
   std::map<std::string, double> weights;   // class -> weight; empty: equal
 };
 
@@ -70,7 +71,7 @@ struct ClassFigures {
   double cer_native = -1, cer_3x = -1;     // fractions; -1 not measured
   double cer_unscored = 0;                 // share of reference chars unscored
   int cer_pages_read = 0;
-  std::string psm;                         // "6", "3", "6/col", joined by "+"
+  std::string psm;  // "6", "3", "6/col", joined by "+"
   double render_mbps = 0, png_mbps = 0;
   std::string rejected_example;            // the first rejection's reason
 };

@@ -76,9 +76,11 @@ Status ReadOnePage(Store& store, ocr::OcrEngine& engine,
   request.upscale = args.upscale;
   std::vector<std::optional<ocr::CropRect>> parts = {std::nullopt};
   codec::PageManifest manifest;
-  if (args.psm == 0 && columns > 1 && codec::ManifestFromJson(page.manifest_json, &manifest).ok()) {
+  if (args.psm == 0 && columns > 1 &&
+      codec::ManifestFromJson(page.manifest_json, &manifest).ok()) {
     parts.clear();
-    for (const ocr::CropRect& r : ocr::ReadingRegions(manifest, image.width, image.height)) {
+    for (const ocr::CropRect& r :
+         ocr::ReadingRegions(manifest, image.width, image.height)) {
       parts.emplace_back(r);
     }
   } else if (args.psm == 0 && columns > 1) {

@@ -97,8 +97,8 @@ constexpr double kPictographGamma = 2.2;
 constexpr const char* kReshapeFont = "DejaVuSans.ttf";
 struct ReshapeSpec {
   char32_t cp;
-  double scale_x, scale_y;   // about the glyph's centre
-  double bold_x, bold_y;     // FT_Outline_EmboldenXY, in em
+  double scale_x, scale_y;  // about the glyph's centre
+  double bold_x, bold_y;    // FT_Outline_EmboldenXY, in em
 };
 constexpr ReshapeSpec kReshapes[] = {
     {U'*', 0.85, 1.0, 0.2 / 10.5, 0.2 / 10.5},
@@ -167,7 +167,9 @@ Status FontSet::Open(const RenderProfile& profile,
     const double em = profile.pixel_size;
     for (const ReshapeSpec& r : kReshapes) {
       const FT_UInt index = FT_Get_Char_Index(face, r.cp);
-      if (index != 0) set->reshapes_[index] = {r.scale_x, r.scale_y, r.bold_x * em, r.bold_y * em};
+      if (index != 0)
+        set->reshapes_[index] = {r.scale_x, r.scale_y, r.bold_x * em,
+                                 r.bold_y * em};
     }
   }
   set->ascent_px_ = static_cast<int>((face->size->metrics.ascender + 63) >> 6);
@@ -257,14 +259,16 @@ bool FontSet::Lookup(char32_t cp, GlyphInfo* info) {
 void FontSet::Reshape(const GlyphReshape& t, void* ft_outline) {
   auto* outline = static_cast<FT_Outline*>(ft_outline);
   if (t.bold_x > 0 || t.bold_y > 0) {
-    FT_Outline_EmboldenXY(outline, std::lround(t.bold_x * 64), std::lround(t.bold_y * 64));
+    FT_Outline_EmboldenXY(outline, std::lround(t.bold_x * 64),
+                          std::lround(t.bold_y * 64));
   }
   if (t.scale_x != 1 || t.scale_y != 1) {
     FT_BBox box;
     FT_Outline_Get_CBox(outline, &box);
     const FT_Pos cx = (box.xMin + box.xMax) / 2, cy = (box.yMin + box.yMax) / 2;
     FT_Outline_Translate(outline, -cx, -cy);
-    FT_Matrix m = {std::lround(t.scale_x * 65536), 0, 0, std::lround(t.scale_y * 65536)};
+    FT_Matrix m = {std::lround(t.scale_x * 65536), 0, 0,
+                   std::lround(t.scale_y * 65536)};
     FT_Outline_Transform(outline, &m);
     FT_Outline_Translate(outline, cx, cy);
   }
@@ -283,7 +287,8 @@ Status FontSet::Bitmap(const GlyphInfo& glyph, int phase,
   if (!err && face->glyph->format == FT_GLYPH_FORMAT_OUTLINE) {
     FT_Outline* outline = &face->glyph->outline;
     if (glyph.face == 0) {
-      if (auto it = reshapes_.find(glyph.index); it != reshapes_.end()) Reshape(it->second, outline);
+      if (auto it = reshapes_.find(glyph.index); it != reshapes_.end())
+        Reshape(it->second, outline);
     }
     FT_Outline_Translate(outline, phase * 64 / kPhases, 0);
   }

@@ -176,7 +176,8 @@ TEST(ReadingRegionsTest, BandThenColumnsInReadingOrder) {
   m.columns = 2;
   m.lines.push_back({8, 8, 900, 12});  // band
   for (int k = 0; k < 5; ++k) m.lines.push_back({8, 20 + 12 * k, 400, 12});
-  for (int k = 0; k < 6; ++k) m.lines.push_back({520, 20 + 12 * k, 380 - k, 12});
+  for (int k = 0; k < 6; ++k)
+    m.lines.push_back({520, 20 + 12 * k, 380 - k, 12});
   const std::vector<ocr::CropRect> r = ocr::ReadingRegions(m, 1024, 1024);
   ASSERT_EQ(r.size(), 3u);
   EXPECT_EQ(r[0].x, 4);
@@ -205,7 +206,8 @@ TEST(ReadingRegionsTest, RenderedColumnPagesAreCovered) {
   std::unique_ptr<codec::Renderer> r;
   ASSERT_TRUE(codec::Renderer::Create(*codec::FindProfile("base"), &r).ok());
   std::string body;
-  for (int n = 0; n < 900; ++n) body += "key_" + std::to_string(n) + " = " + std::to_string(n * 7) + "\n";
+  for (int n = 0; n < 900; ++n)
+    body += "key_" + std::to_string(n) + " = " + std::to_string(n * 7) + "\n";
   codec::PageItem item;
   item.id = 1;
   item.body = body;
@@ -215,10 +217,12 @@ TEST(ReadingRegionsTest, RenderedColumnPagesAreCovered) {
   for (const codec::Page& p : pages) {
     if (p.manifest.columns < 2) continue;
     ++column_pages;
-    const auto regions = ocr::ReadingRegions(p.manifest, p.image.width, p.image.height);
+    const auto regions =
+        ocr::ReadingRegions(p.manifest, p.image.width, p.image.height);
     EXPECT_GE(regions.size(), p.manifest.columns);
     auto inside = [](const codec::LineBox& b, const ocr::CropRect& c) {
-      return b.x >= c.x && b.y >= c.y && b.x + b.w <= c.x + c.w && b.y + b.h <= c.y + c.h;
+      return b.x >= c.x && b.y >= c.y && b.x + b.w <= c.x + c.w &&
+             b.y + b.h <= c.y + c.h;
     };
     for (const codec::LineBox& b : p.manifest.lines) {
       int n = 0;
@@ -228,8 +232,8 @@ TEST(ReadingRegionsTest, RenderedColumnPagesAreCovered) {
     for (size_t i = 0; i < regions.size(); ++i) {
       for (size_t j = i + 1; j < regions.size(); ++j) {
         const ocr::CropRect &a = regions[i], &c = regions[j];
-        const bool apart = a.x + a.w <= c.x || c.x + c.w <= a.x || a.y + a.h <= c.y ||
-                           c.y + c.h <= a.y;
+        const bool apart = a.x + a.w <= c.x || c.x + c.w <= a.x ||
+                           a.y + a.h <= c.y || c.y + c.h <= a.y;
         EXPECT_TRUE(apart) << "regions " << i << " and " << j << " overlap";
       }
     }
@@ -248,7 +252,8 @@ TEST_F(CorpusReportTest, ClassesFilterAndUnknownClass) {
   o.classes = {"poetry"};
   Status s = MeasureCorpus(o, &r);
   EXPECT_TRUE(s.IsInvalidArgument());
-  EXPECT_NE(s.ToString().find("--classes poetry"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("--classes poetry"), std::string::npos)
+      << s.ToString();
 }
 
 TEST_F(CorpusReportTest, BadInputIsNamed) {

@@ -69,7 +69,8 @@ TEST(CharErrorRateTest, TypographyFoldsButBacktickStaysAnError) {
 
 TEST(CharErrorRateTest, HyphensAndMinusFoldToAsciiHyphen) {
   // Man pages set U+2010; OCR reads every hyphen-like dash as '-'.
-  EXPECT_EQ(Cer("\u2010\u2010all a\u2011b 3\u22121", "--all a-b 3-1").edits, 0u);
+  EXPECT_EQ(Cer("\u2010\u2010all a\u2011b 3\u22121", "--all a-b 3-1").edits,
+            0u);
   CerOptions exact;
   exact.fold_typography = false;
   EXPECT_EQ(Cer("\u2010x", "-x", exact).edits, 1u);
@@ -271,11 +272,13 @@ CerCount ReadAt3x(OcrEngine* engine, const codec::Page& page) {
   CerOptions o;
   EXPECT_TRUE(engine->Charset(&o.readable).ok());
   o.excluded = CodePoints(std::string(codec::kItemDelimiter) +
-                          std::string(codec::kParagraphMark) + std::string(codec::kWrapMark));
+                          std::string(codec::kParagraphMark) +
+                          std::string(codec::kWrapMark));
   OcrRequest request;
   request.upscale = 3;
   std::string text;
-  for (const CropRect& r : ReadingRegions(page.manifest, page.image.width, page.image.height)) {
+  for (const CropRect& r :
+       ReadingRegions(page.manifest, page.image.width, page.image.height)) {
     request.crop = r;
     std::string piece;
     EXPECT_TRUE(engine->Read(page.image, request, &piece).ok());
@@ -286,7 +289,8 @@ CerCount ReadAt3x(OcrEngine* engine, const codec::Page& page) {
 
 codec::Page FirstFullPage(const std::vector<codec::PageItem>& items) {
   std::unique_ptr<codec::Renderer> renderer;
-  EXPECT_TRUE(codec::Renderer::Create(*codec::FindProfile("base"), &renderer).ok());
+  EXPECT_TRUE(
+      codec::Renderer::Create(*codec::FindProfile("base"), &renderer).ok());
   std::vector<codec::Page> pages;
   EXPECT_TRUE(renderer->Pack(items, &pages).ok());
   EXPECT_GE(pages.size(), 2u) << "the items did not fill a page";
@@ -299,8 +303,8 @@ codec::Page FirstFullPage(const std::vector<codec::PageItem>& items) {
 TEST_F(OcrEngineTest, IdentifierPageReadsWithinTheIdsTargetAt3x) {
   const codec::Page page = FirstFullPage(codec::test::IdentifierItems(40000));
   const CerCount c = ReadAt3x(engine_.get(), page);
-  std::printf("identifier page at 3x: CER %.3f%% (%llu / %llu)\n", 100 * c.rate(),
-              static_cast<unsigned long long>(c.edits),
+  std::printf("identifier page at 3x: CER %.3f%% (%llu / %llu)\n",
+              100 * c.rate(), static_cast<unsigned long long>(c.edits),
               static_cast<unsigned long long>(c.reference_chars));
   EXPECT_GT(c.reference_chars, 8000u);
   EXPECT_EQ(c.unscored, 0u);
@@ -313,20 +317,25 @@ TEST_F(OcrEngineTest, IdentifierPageReadsWithinTheIdsTargetAt3x) {
 // with the reshaped glyphs, 5.5% with DejaVu Sans' own.
 TEST_F(OcrEngineTest, EmphasisAndUnderscoresReadAt3x) {
   std::vector<codec::PageItem> items;
-  const char* kWords[] = {"parse", "config", "read_file", "__init__", "max_retries",
-                          "**Breaking:**", "*note*", "tool_call_id", "__main__", "**fix**"};
+  const char* kWords[] = {
+      "parse",         "config", "read_file",    "__init__", "max_retries",
+      "**Breaking:**", "*note*", "tool_call_id", "__main__", "**fix**"};
   uint64_t id = 1;
   for (size_t total = 0; total < 30000; ++id) {
     std::string body;
-    for (int w = 0; w < 12; ++w) body += std::string(kWords[(id * 7 + w * 3) % 10]) + " ";
+    for (int w = 0; w < 12; ++w)
+      body += std::string(kWords[(id * 7 + w * 3) % 10]) + " ";
     body += "(#" + std::to_string(10000 + id) + ")";
     total += body.size();
-    items.push_back({id, "", body});
+    codec::PageItem item;
+    item.id = id;
+    item.body = body;
+    items.push_back(std::move(item));
   }
   const codec::Page page = FirstFullPage(items);
   const CerCount c = ReadAt3x(engine_.get(), page);
-  std::printf("emphasis/underscore page at 3x: CER %.3f%% (%llu / %llu)\n", 100 * c.rate(),
-              static_cast<unsigned long long>(c.edits),
+  std::printf("emphasis/underscore page at 3x: CER %.3f%% (%llu / %llu)\n",
+              100 * c.rate(), static_cast<unsigned long long>(c.edits),
               static_cast<unsigned long long>(c.reference_chars));
   EXPECT_LE(c.rate(), 0.02);
 }
@@ -335,7 +344,8 @@ TEST_F(OcrEngineTest, CharsetIsTheModelsOutputSet) {
   std::u32string set;
   ASSERT_TRUE(engine_->Charset(&set).ok());
   for (char32_t cp : std::u32string(U" aZ09.,;:'\"*#_-/()[]{}<>=+|")) {
-    EXPECT_NE(set.find(cp), std::u32string::npos) << "U+" << std::hex << uint32_t{cp};
+    EXPECT_NE(set.find(cp), std::u32string::npos)
+        << "U+" << std::hex << uint32_t{cp};
   }
   // Debian's eng model has no backtick: no glyph can be read back as one.
   EXPECT_EQ(set.find(U'`'), std::u32string::npos);

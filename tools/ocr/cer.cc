@@ -174,7 +174,8 @@ CerCount CharErrorRate(std::string_view reference, std::string_view ocr,
   std::vector<bool> wild(a.size(), false);
   if (!options.readable.empty()) {
     for (size_t i = 0; i < a.size(); ++i) {
-      wild[i] = !IsSpace(a[i]) && options.readable.find(a[i]) == std::u32string::npos;
+      wild[i] =
+          !IsSpace(a[i]) && options.readable.find(a[i]) == std::u32string::npos;
       count.unscored += wild[i];
     }
   }

@@ -43,7 +43,8 @@ std::string Component(const std::string& file, int index) {
     return {};
   }
   std::vector<int64_t> offsets(n);
-  for (uint32_t i = 0; i < n; ++i) offsets[i] = ReadLe<int64_t>(file, 4 + 8 * size_t{i});
+  for (uint32_t i = 0; i < n; ++i)
+    offsets[i] = ReadLe<int64_t>(file, 4 + 8 * size_t{i});
   const int64_t begin = offsets[index];
   if (begin < 0 || static_cast<uint64_t>(begin) >= file.size()) return {};
   int64_t end = static_cast<int64_t>(file.size());
@@ -54,7 +55,8 @@ std::string Component(const std::string& file, int index) {
     }
   }
   if (end < begin || static_cast<uint64_t>(end) > file.size()) return {};
-  return file.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin));
+  return file.substr(static_cast<size_t>(begin),
+                     static_cast<size_t>(end - begin));
 }
 
 // Adds the characters of a unicharset text; false when it is malformed.
@@ -79,7 +81,8 @@ bool ParseUnicharset(const std::string& text, std::u32string* out) {
 Status ModelCharset(const std::string& traineddata_path, std::u32string* out) {
   std::ifstream in(traineddata_path, std::ios::binary);
   if (!in) return Status::NotFound("ocr: cannot read " + traineddata_path);
-  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string file((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
   std::string set = Component(file, kLstmUnicharset);
   if (set.empty()) set = Component(file, kLegacyUnicharset);
   if (set.empty() || !ParseUnicharset(set, out)) {

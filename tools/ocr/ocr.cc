@@ -150,8 +150,8 @@ Status OcrEngine::Charset(std::u32string* out) const {
     size_t end = langs.find('+', begin);
     if (end == std::string::npos) end = langs.size();
     if (end > begin) {
-      MNEMO_RETURN_IF_ERROR(
-          ModelCharset(dir + langs.substr(begin, end - begin) + ".traineddata", out));
+      MNEMO_RETURN_IF_ERROR(ModelCharset(
+          dir + langs.substr(begin, end - begin) + ".traineddata", out));
     }
     begin = end + 1;
   }

@@ -10,7 +10,8 @@
 
 namespace mnemo::ocr {
 
-std::vector<CropRect> ReadingRegions(const codec::PageManifest& m, int width, int height) {
+std::vector<CropRect> ReadingRegions(const codec::PageManifest& m, int width,
+                                     int height) {
   // Runs of lines going down the page; a line above its predecessor starts
   // the next column.
   std::vector<std::vector<codec::LineBox>> runs;
@@ -21,13 +22,16 @@ std::vector<CropRect> ReadingRegions(const codec::PageManifest& m, int width, in
   if (runs.size() > 1) {
     // The band: leading lines of the first run above every later column.
     int32_t top = height;
-    for (size_t r = 1; r < runs.size(); ++r) top = std::min(top, runs[r].front().y);
+    for (size_t r = 1; r < runs.size(); ++r)
+      top = std::min(top, runs[r].front().y);
     std::vector<codec::LineBox>& first = runs.front();
     size_t n = 0;
     while (n < first.size() && first[n].y + first[n].h <= top) ++n;
     if (n > 0 && n < first.size()) {
-      runs.insert(runs.begin(), std::vector<codec::LineBox>(first.begin(), first.begin() + n));
-      runs[1].erase(runs[1].begin(), runs[1].begin() + static_cast<ptrdiff_t>(n));
+      runs.insert(runs.begin(), std::vector<codec::LineBox>(first.begin(),
+                                                            first.begin() + n));
+      runs[1].erase(runs[1].begin(),
+                    runs[1].begin() + static_cast<ptrdiff_t>(n));
     }
   }
   constexpr int kPad = 4;  // white border Tesseract needs around text

@@ -101,7 +101,8 @@ class OcrEngine {
 // Tesseract's page segmentation, which splits lines at wide gaps (man
 // pages' "-C     list entries") and reorders the pieces. One part for a
 // single-column page.
-std::vector<CropRect> ReadingRegions(const codec::PageManifest& m, int width, int height);
+std::vector<CropRect> ReadingRegions(const codec::PageManifest& m, int width,
+                                     int height);
 
 // Tesseract parallelises inside a page with OpenMP threads that spin while
 // they wait: on a busy or small machine a page reads 3-5x slower (measured:
