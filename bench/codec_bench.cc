@@ -28,6 +28,7 @@
 #include "mnemo/codec/page.h"
 #include "mnemo/codec/png.h"
 #include "mnemo/codec/text_codec.h"
+#include "mnemo/ocr/ocr.h"
 
 namespace mnemo::codec {
 namespace {
@@ -180,6 +181,9 @@ int main(int argc, char** argv) {
                    mnemo::bench::DefaultCorpusDir().c_str());
       return mnemo::codec::RunCodecReport();
     }
+    // Tesseract's OpenMP workers spin on shared cores (several times the CPU
+    // for the same reading): one thread, as verify --ocr does.
+    mnemo::ocr::RunOcrSingleThreaded();
     return mnemo::bench::RunCorpusReportMain(argc, argv);
   }
   benchmark::Initialize(&argc, argv);

@@ -4,9 +4,14 @@
 
 #include "codec_corpus_report.h"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "mnemo/codec/page.h"
 #include "mnemo/codec/png.h"
@@ -94,33 +99,77 @@ size_t PageTokens(const codec::PageManifest& m, const std::map<uint64_t, const c
   return counter.Count(text);
 }
 
-// CER of one page at psm by its columns, native and at 3x.
-Status PageCer(ocr::OcrEngine* engine, const codec::Page& page, ocr::CerCount* native,
-               ocr::CerCount* up3, int* psm) {
-  ocr::CerOptions o;
-  // The code points of codec::kItemDelimiter, kParagraphMark and kWrapMark
-  // (" » ", " § ", "« "): layout marks, not memory text (their spaces become
-  // spaces, which the normalisation folds anyway).
-  o.excluded = ocr::CodePoints(std::string(codec::kItemDelimiter) +
-                               std::string(codec::kParagraphMark) +
-                               std::string(codec::kWrapMark));
-  *psm = page.manifest.columns > 1 ? 3 : 6;
-  std::string text;
-  ocr::OcrRequest request;
-  request.psm = *psm;
-  MNEMO_RETURN_IF_ERROR(engine->Read(page.image, request, &text));
-  *native += ocr::CharErrorRate(page.manifest.text, text, o);
-  request.upscale = 3;
-  MNEMO_RETURN_IF_ERROR(engine->Read(page.image, request, &text));
-  *up3 += ocr::CharErrorRate(page.manifest.text, text, o);
-  return Status::OK();
-}
-
 struct Context {
   const CorpusReportOptions* options;
   TokenCounter counter;
   std::unique_ptr<ocr::OcrEngine> ocr;  // null: CER not measured
+  ocr::CerOptions cer_options;
 };
+
+Status WriteFile(const std::filesystem::path& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) return Status::IOError("--cer-dump: cannot write " + path.string());
+  return Status::OK();
+}
+
+// With --cer-dump DIR: the page PNG, its reference text and what Tesseract
+// read at 3x, as DIR/<class>-p<index>.{png,ref.txt,ocr3x.txt}, so the
+// errors behind a CER figure can be looked at.
+Status DumpPage(const Context& ctx, const std::string& cls, size_t index,
+                const codec::Page& page, const std::string& ocr3x) {
+  const std::string& dir = ctx.options->cer_dump_dir;
+  if (dir.empty()) return Status::OK();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("--cer-dump " + dir + ": " + ec.message());
+  const std::filesystem::path base =
+      std::filesystem::path(dir) / (cls + "-p" + std::to_string(index));
+  std::string png;
+  MNEMO_RETURN_IF_ERROR(codec::EncodePng(page.image, {8, 1}, &png));
+  MNEMO_RETURN_IF_ERROR(WriteFile(base.string() + ".png", png));
+  MNEMO_RETURN_IF_ERROR(
+      WriteFile(base.string() + ".ref.txt", page.manifest.text));
+  return WriteFile(base.string() + ".ocr3x.txt", ocr3x);
+}
+
+// CER of one page, native and at 3x: a single-column page is read as one
+// block (psm 6); a page in columns either region by region (ReadingRegions,
+// psm 6 each, texts joined in reading order) or, with `page_psm3`, whole
+// with Tesseract's own segmentation (psm 3).
+Status PageCer(const Context& ctx, const std::string& cls, size_t index,
+               const codec::Page& page, ocr::CerCount* native,
+               ocr::CerCount* up3, std::string* how) {
+  ocr::CerOptions o = ctx.cer_options;
+  std::vector<std::optional<ocr::CropRect>> parts = {std::nullopt};
+  ocr::OcrRequest request;
+  *how = "6";
+  if (page.manifest.columns > 1 && ctx.options->cer_read == "page") {
+    request.psm = 3;
+    *how = "3";
+  } else if (page.manifest.columns > 1) {
+    parts.clear();
+    for (const ocr::CropRect& r : ocr::ReadingRegions(
+             page.manifest, page.image.width, page.image.height)) {
+      parts.emplace_back(r);
+    }
+    *how = "6/col";
+  }
+  std::string text;
+  for (int scale : {1, 3}) {
+    text.clear();
+    request.upscale = scale;
+    for (const auto& part : parts) {
+      std::string piece;
+      request.crop = part;
+      MNEMO_RETURN_IF_ERROR(ctx.ocr->Read(page.image, request, &piece));
+      text += piece + "\n";
+    }
+    *(scale == 1 ? native : up3) +=
+        ocr::CharErrorRate(page.manifest.text, text, o);
+  }
+  return DumpPage(ctx, cls, index, page, text);
+}
 
 Status MeasureClass(const CorpusClass& c, const codec::RenderProfile& p, Context* ctx,
                     bool* structured, ClassFigures* f) {
@@ -154,22 +203,28 @@ Status MeasureClass(const CorpusClass& c, const codec::RenderProfile& p, Context
   f->pages = pages.size();
   f->full_pages = pages.empty() ? 0 : pages.size() - 1;
   ocr::CerCount native, up3;
-  bool psm6 = false, psm3 = false;
+  std::set<std::string> hows;
   for (size_t k = 0; k < f->full_pages; ++k) {
     f->fill += codec::FillFactor(pages[k].manifest) / f->full_pages;
     f->text_tokens += PageTokens(pages[k].manifest, by_id, *structured, ctx->counter);
     f->vision_tokens += p.vision_tokens;
-    if (!ctx->ocr || f->cer_pages_read >= ctx->options->cer_pages) continue;
-    int psm = 6;
-    MNEMO_RETURN_IF_ERROR(PageCer(ctx->ocr.get(), pages[k], &native, &up3, &psm));
-    (psm == 3 ? psm3 : psm6) = true;
+  }
+  const size_t want =
+      ctx->ocr ? static_cast<size_t>(ctx->options->cer_pages) : 0;
+  for (size_t k : CerSamplePages(f->full_pages, want)) {
+    std::string how;
+    MNEMO_RETURN_IF_ERROR(
+        PageCer(*ctx, c.name, k, pages[k], &native, &up3, &how));
+    hows.insert(how);
     ++f->cer_pages_read;
   }
   f->ratio = f->vision_tokens ? double(f->text_tokens) / f->vision_tokens : 0;
   if (f->cer_pages_read > 0) {
     f->cer_native = native.rate();
     f->cer_3x = up3.rate();
-    f->psm = psm6 && psm3 ? "6+3" : psm3 ? "3" : "6";
+    f->cer_unscored =
+        up3.reference_chars ? double(up3.unscored) / up3.reference_chars : 0;
+    for (const std::string& h : hows) f->psm += (f->psm.empty() ? "" : "+") + h;
   }
   return Status::OK();
 }
@@ -200,10 +255,32 @@ MixFigures Mix(const std::vector<ClassFigures>& figs, const std::string& profile
   return m;
 }
 
+// The layout marks (codec::kItemDelimiter, kParagraphMark, kWrapMark:
+// " » ", " § ", "« ") are excluded: decorations, not memory text. Characters
+// the OCR model cannot output are unscored (counted apart, see ocr.h).
+Status CerOptionsFor(const ocr::OcrEngine& engine, ocr::CerOptions* o) {
+  o->excluded = ocr::CodePoints(std::string(codec::kItemDelimiter) +
+                                std::string(codec::kParagraphMark) +
+                                std::string(codec::kWrapMark));
+  return engine.Charset(&o->readable);
+}
+
 }  // namespace
 
+std::vector<size_t> CerSamplePages(size_t full, size_t want) {
+  std::vector<size_t> out;
+  if (full == 0 || want == 0) return out;
+  if (want >= full) {
+    for (size_t k = 0; k < full; ++k) out.push_back(k);
+    return out;
+  }
+  // k * full / want: distinct and increasing because full > want.
+  for (size_t k = 0; k < want; ++k) out.push_back(k * full / want);
+  return out;
+}
+
 Status MeasureCorpus(const CorpusReportOptions& options, CorpusReport* report) {
-  Context ctx{&options, {}, nullptr};
+  Context ctx{&options, {}, nullptr, {}};
   report->corpus_dir = options.corpus_dir.empty() ? DefaultCorpusDir() : options.corpus_dir;
   std::vector<const codec::RenderProfile*> profiles;
   for (const std::string& name : options.profiles) {
@@ -224,12 +301,25 @@ Status MeasureCorpus(const CorpusReportOptions& options, CorpusReport* report) {
   }
   if (options.cer_pages > 0) {
     Status s = ocr::OcrEngine::Open({}, &ctx.ocr);
+    if (s.ok()) s = CerOptionsFor(*ctx.ocr, &ctx.cer_options);
     if (!s.ok()) report->cer_note = "CER not measured: " + s.ToString();
+    if (!s.ok()) ctx.ocr.reset();
   } else {
     report->cer_note = "CER not measured: --cer-pages 0";
   }
   bool structured = false;
+  for (const std::string& name : options.classes) {
+    bool found = false;
+    for (const CorpusClass& c : classes) found |= c.name == name;
+    if (!found)
+      return Status::InvalidArgument("--classes " + name +
+                                     ": no such class in the corpus");
+  }
   for (const CorpusClass& c : classes) {
+    const auto& only = options.classes;
+    if (!only.empty() &&
+        std::find(only.begin(), only.end(), c.name) == only.end())
+      continue;
     for (const codec::RenderProfile* p : profiles) {
       ClassFigures f;
       MNEMO_RETURN_IF_ERROR(MeasureClass(c, *p, &ctx, &structured, &f));

@@ -16,10 +16,14 @@
 //  * Fill factor: codec::FillFactor (inked line area / page area), mean over
 //    full pages.
 //  * CER: ocr::CharErrorRate of the page's laid-out text (reading order, the
-//    layout's delimiter/paragraph/wrap marks excluded) against Tesseract's
-//    reading, psm 6 for single-column pages and psm 3 for pages with
-//    columns; summed edits over summed reference characters of the first
-//    `cer_pages` full pages.
+//    layout's delimiter/paragraph/wrap marks excluded; characters the OCR
+//    model cannot output unscored and counted apart) against Tesseract's
+//    reading, psm 6 for single-column pages; a page in columns is read
+//    region by region in reading order (ReadingRegions, psm 6 each; with
+//    cer_read "page": whole, psm 3, Tesseract's own segmentation); summed edits
+//    over summed reference characters of `cer_pages` full pages spread evenly
+//    over the class (CerSamplePages), so a class is not judged on its first
+//    page alone.
 //  * MB/s: source bytes of the class over the wall time of Pack (render) or
 //    of EncodePng of its pages at the profile's bit depth and zlib level.
 //  * Mix: the weighted mean of the class figures over classes with full
@@ -34,6 +38,8 @@
 #include <vector>
 
 #include "codec_corpus.h"
+#include "mnemo/codec/page.h"
+#include "mnemo/ocr/ocr.h"
 #include "mnemo/status.h"
 
 namespace mnemo::bench {
@@ -46,7 +52,10 @@ struct CorpusReportOptions {
   std::string corpus_dir;                  // empty: DefaultCorpusDir()
   std::vector<std::string> profiles = {"base"};
   std::string tokenizer_path;              // empty: the default estimator
-  int cer_pages = 2;                       // full pages read per class; 0: none
+  int cer_pages = 3;                       // full pages read per class; 0: none
+  std::vector<std::string> classes;        // measured classes; empty: all
+  std::string cer_dump_dir;          // non-empty: write page, reference, OCR
+  std::string cer_read = "columns";  // pages in columns: "columns" or "page"
   std::map<std::string, double> weights;   // class -> weight; empty: equal
 };
 
@@ -60,8 +69,9 @@ struct ClassFigures {
   size_t vision_tokens = 0;                // over full pages
   double ratio = 0;                        // text_tokens / vision_tokens
   double cer_native = -1, cer_3x = -1;     // fractions; -1 not measured
+  double cer_unscored = 0;                 // share of reference chars unscored
   int cer_pages_read = 0;
-  std::string psm;                         // "6", "3" or "6+3"
+  std::string psm;  // "6", "3", "6/col", joined by "+"
   double render_mbps = 0, png_mbps = 0;
   std::string rejected_example;            // the first rejection's reason
 };
@@ -81,6 +91,10 @@ struct CorpusReport {
   std::vector<ClassFigures> classes;       // class-major, then profile
   std::vector<MixFigures> mixes;           // one per profile
 };
+
+// The indices of the full pages whose CER is read: `want` of `full` pages,
+// evenly spaced from the first (all of them when want >= full).
+std::vector<size_t> CerSamplePages(size_t full, size_t want);
 
 // Loads the corpus and measures it. NotFound when there is no corpus,
 // InvalidArgument for an unknown profile or class weight, the tokenizer's

@@ -157,8 +157,8 @@ void AddOcrOptions(CLI::App& cmd, OcrAuditArgs* ocr) {
       ->needs(flag);
   cmd.add_option("--psm", ocr->psm,
                  "With --ocr: Tesseract page segmentation, 0 = by the page "
-                 "(default: 3 for pages set in columns, else 6), 6 = one "
-                 "block, 3 = automatic")
+                 "(default: pages set in columns column by column, 6 each; "
+                 "else 6), 6 = whole page as one block, 3 = automatic")
       ->check(CLI::IsMember({0, 3, 6}))
       ->needs(flag);
   cmd.add_option("--upscale", ocr->upscale,

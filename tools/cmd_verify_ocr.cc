@@ -7,8 +7,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <vector>
 
 #include "cli_util.h"
+#include "mnemo/codec/manifest.h"
 #include "mnemo/codec/png.h"
 
 namespace mnemo::cli {
@@ -65,11 +68,30 @@ Status ReadOnePage(Store& store, ocr::OcrEngine& engine,
       codec::DecodePng(page.png, codec::DecodeLimits(), &image));
   std::string text;
   ocr::OcrRequest request;
-  // Auto: psm 3 segments a page set in columns, psm 6 reads one block
-  // (psm 6 reads across columns; psm 3 mis-segments dense single blocks).
-  request.psm = args.psm != 0 ? args.psm : columns > 1 ? 3 : 6;
+  // Auto: a page in columns is read column by column in the layout's
+  // reading order, each part as one block (ocr::ReadingRegions; psm 3's
+  // own segmentation splits lines at wide gaps and reorders the pieces);
+  // other pages as one block (psm 6).
+  request.psm = args.psm != 0 ? args.psm : 6;
   request.upscale = args.upscale;
-  MNEMO_RETURN_IF_ERROR(engine.Read(image, request, &text));
+  std::vector<std::optional<ocr::CropRect>> parts = {std::nullopt};
+  codec::PageManifest manifest;
+  if (args.psm == 0 && columns > 1 &&
+      codec::ManifestFromJson(page.manifest_json, &manifest).ok()) {
+    parts.clear();
+    for (const ocr::CropRect& r :
+         ocr::ReadingRegions(manifest, image.width, image.height)) {
+      parts.emplace_back(r);
+    }
+  } else if (args.psm == 0 && columns > 1) {
+    request.psm = 3;
+  }
+  for (const auto& part : parts) {
+    std::string piece;
+    request.crop = part;
+    MNEMO_RETURN_IF_ERROR(engine.Read(image, request, &piece));
+    text += piece + "\n";
+  }
   result->cer = ocr::CharErrorRate(reference, text, cer);
   return Status::OK();
 }
@@ -115,6 +137,7 @@ Status RunOcrAudit(Store& store, const OcrAuditArgs& args,
   MNEMO_RETURN_IF_ERROR(ChoosePages(store, args, report, &chosen));
   ocr::CerOptions cer;
   cer.excluded = ocr::CodePoints(args.exclude_marks);
+  MNEMO_RETURN_IF_ERROR(engine->Charset(&cer.readable));
   Progress progress("ocr", chosen.size(), "pages");
   for (PageInfo& info : chosen) {
     OcrPageResult& r = report->pages.emplace_back();

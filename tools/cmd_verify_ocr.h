@@ -31,7 +31,7 @@ struct OcrAuditArgs {
   // sample on every run).
   int64_t sample = 0;
   double max_cer = kDefaultMaxCer;
-  int psm = 0;      // 0: by the page (3 in columns, else 6); 6: one block;
+  int psm = 0;      // 0: by the page (columns one by one, else 6); 6: one block;
                     // 3: automatic segmentation (columns)
   int upscale = 3;  // the targets are measured at 3x
   // Layout marks drawn by the page that are not memory text (UTF-8).

@@ -47,6 +47,7 @@ nlohmann::ordered_json CerJson(const ocr::CerCount& c) {
   j["edits"] = c.edits;
   j["reference_chars"] = c.reference_chars;
   j["ocr_chars"] = c.ocr_chars;
+  j["unscored_chars"] = c.unscored;
   return j;
 }
 
@@ -134,7 +135,10 @@ nlohmann::ordered_json OcrAuditJson(const OcrAuditReport& report,
   j["cer_definition"] =
       "Levenshtein over code points / reference code points; reference = the "
       "page manifest's laid-out text; whitespace runs folded, curly quotes, "
-      "dashes and ligatures folded to ASCII";
+      "dashes, hyphens and ligatures folded to ASCII; reference characters "
+      "the OCR model cannot output (e.g. the backtick for eng) unscored "
+      "(unscored_chars); a page in columns read column by column (psm 6 "
+      "each) unless --psm is given";
   j["legible"] = CerJson(report.legible);
   j["legible"]["pages"] = report.legible_pages;
   j["legible"]["pages_read"] = LegibleRead(report);

@@ -75,6 +75,26 @@ constexpr const char* kPictographFonts[] = {"Symbola_hint.ttf", "Symbola.ttf",
                                             "unifont_upper.otf"};
 constexpr double kPictographGamma = 2.2;
 
+// Glyphs of the primary face that are reshaped before they are rasterised
+// (advances are kept, so layouts and manifests do not change; the stored
+// text is untouched). At 10.5 px DejaVu Sans draws '*' as a small raised
+// mark that Tesseract drops, or reads as '#' when two touch ("**bold**"),
+// and '_' as a faint 1 px rule that runs into its neighbour ("__init__",
+// "(__#10892__)") and is taken for an underline, i.e. dropped. Narrower
+// glyphs (a gap between neighbours), a little bolder, read as themselves:
+// chat-class CER at 3x 1.99% -> 0.79% on the corpus (codec report); a '*'
+// enlarged 1.3x instead read as '+'. Measured for this font only.
+constexpr const char* kReshapeFont = "DejaVuSans.ttf";
+struct ReshapeSpec {
+  char32_t cp;
+  double scale_x, scale_y;  // about the glyph's centre
+  double bold_x, bold_y;    // FT_Outline_EmboldenXY, in em
+};
+constexpr ReshapeSpec kReshapes[] = {
+    {U'*', 0.85, 1.0, 0.2 / 10.5, 0.2 / 10.5},
+    {U'_', 0.75, 1.0, 0.0, 0.5 / 10.5},
+};
+
 void FillLut(double gamma, uint8_t lut[256]) {
   for (int c = 0; c < 256; ++c) {
     lut[c] = static_cast<uint8_t>(std::lround(255 * std::pow(c / 255.0, 1.0 / gamma)));
@@ -134,6 +154,15 @@ Status FontSet::Open(const RenderProfile& profile,
     MNEMO_RETURN_IF_ERROR(set->AddFace(path, false));
   }
   FT_Face face = set->faces_[0]->face;
+  if (BaseName(primary) == kReshapeFont) {
+    const double em = profile.pixel_size;
+    for (const ReshapeSpec& r : kReshapes) {
+      const FT_UInt index = FT_Get_Char_Index(face, r.cp);
+      if (index != 0)
+        set->reshapes_[index] = {r.scale_x, r.scale_y, r.bold_x * em,
+                                 r.bold_y * em};
+    }
+  }
   set->ascent_px_ = static_cast<int>((face->size->metrics.ascender + 63) >> 6);
   set->descent_px_ =
       static_cast<int>((-face->size->metrics.descender + 63) >> 6);
@@ -218,6 +247,26 @@ bool FontSet::Lookup(char32_t cp, GlyphInfo* info) {
   return true;
 }
 
+// Emboldens the outline (FT_Outline_EmboldenXY) and scales it about its
+// centre (kReshapes).
+void FontSet::Reshape(const GlyphReshape& t, void* ft_outline) {
+  auto* outline = static_cast<FT_Outline*>(ft_outline);
+  if (t.bold_x > 0 || t.bold_y > 0) {
+    FT_Outline_EmboldenXY(outline, std::lround(t.bold_x * 64),
+                          std::lround(t.bold_y * 64));
+  }
+  if (t.scale_x != 1 || t.scale_y != 1) {
+    FT_BBox box;
+    FT_Outline_Get_CBox(outline, &box);
+    const FT_Pos cx = (box.xMin + box.xMax) / 2, cy = (box.yMin + box.yMax) / 2;
+    FT_Outline_Translate(outline, -cx, -cy);
+    FT_Matrix m = {std::lround(t.scale_x * 65536), 0, 0,
+                   std::lround(t.scale_y * 65536)};
+    FT_Outline_Transform(outline, &m);
+    FT_Outline_Translate(outline, cx, cy);
+  }
+}
+
 Status FontSet::Bitmap(const GlyphInfo& glyph, int phase,
                        const GlyphBitmap** out) {
   const uint64_t key = (uint64_t{glyph.face} << 40) |
@@ -229,7 +278,12 @@ Status FontSet::Bitmap(const GlyphInfo& glyph, int phase,
   FT_Face face = faces_[glyph.face]->face;
   FT_Error err = FT_Load_Glyph(face, glyph.index, load_flags_);
   if (!err && face->glyph->format == FT_GLYPH_FORMAT_OUTLINE) {
-    FT_Outline_Translate(&face->glyph->outline, phase * 64 / kPhases, 0);
+    FT_Outline* outline = &face->glyph->outline;
+    if (glyph.face == 0) {
+      if (auto it = reshapes_.find(glyph.index); it != reshapes_.end())
+        Reshape(it->second, outline);
+    }
+    FT_Outline_Translate(outline, phase * 64 / kPhases, 0);
   }
   if (!err) err = FT_Render_Glyph(face->glyph, FT_RENDER_MODE_NORMAL);
   if (err) return Status::Corruption(FtError(err, "render glyph"));

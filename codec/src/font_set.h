@@ -64,6 +64,11 @@ class FontSet {
   struct Face;
   FontSet() = default;
   Status AddFace(const std::string& path, bool required);
+  struct GlyphReshape {
+    double scale_x = 1, scale_y = 1;  // about the glyph's centre
+    double bold_x = 0, bold_y = 0;    // px
+  };
+  static void Reshape(const GlyphReshape& t, void* ft_outline);
   bool Resolve(char32_t cp, GlyphInfo* info);
 
   void* library_ = nullptr;  // FT_Library
@@ -84,6 +89,9 @@ class FontSet {
   std::unordered_map<char32_t, GlyphInfo> sparse_;
   std::unordered_map<char32_t, bool> sparse_missing_;
   std::unordered_map<uint64_t, GlyphBitmap> bitmaps_;
+  // Primary-face glyph index -> how its outline is reshaped before it is
+  // rasterised (kReshapes in font_set.cc); advances are not changed.
+  std::unordered_map<uint32_t, GlyphReshape> reshapes_;
   std::vector<uint8_t> pool_;
 };
 

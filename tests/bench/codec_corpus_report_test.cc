@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "codec_test_util.h"
+#include "mnemo/codec/profile.h"
 
 namespace mnemo::bench {
 namespace {
@@ -65,7 +66,9 @@ class CorpusReportTest : public ::testing::Test {
 
 TEST_F(CorpusReportTest, ClassesFullPagesAndSaneValues) {
   CorpusReport r;
-  ASSERT_TRUE(MeasureCorpus(Options(), &r).ok());
+  CorpusReportOptions o = Options();
+  o.cer_dump_dir = (dir_ / "dump").string();
+  ASSERT_TRUE(MeasureCorpus(o, &r).ok());
   EXPECT_FALSE(r.token_counter.empty());
   ASSERT_EQ(r.classes.size(), 2u);
   EXPECT_EQ(r.classes[0].name, "prose");  // report order, not directory order
@@ -90,6 +93,12 @@ TEST_F(CorpusReportTest, ClassesFullPagesAndSaneValues) {
     EXPECT_LT(f.cer_native, 0.5);  // a page of real text, not noise
     EXPECT_GE(f.cer_3x, 0);
     EXPECT_LT(f.cer_3x, 0.5);
+    EXPECT_GE(f.cer_unscored, 0);
+    EXPECT_LT(f.cer_unscored, 0.01);  // plain ASCII text
+    // --cer-dump: the page read, its reference and the 3x reading.
+    for (const char* ext : {".png", ".ref.txt", ".ocr3x.txt"}) {
+      EXPECT_TRUE(fs::exists(dir_ / "dump" / (f.name + "-p0" + ext))) << ext;
+    }
   }
   ASSERT_EQ(r.mixes.size(), 1u);
   const MixFigures& m = r.mixes[0];
@@ -151,6 +160,102 @@ TEST_F(CorpusReportTest, MarkdownAndJsonCarryEveryRow) {
   EXPECT_DOUBLE_EQ(j["mix"]["tiny"]["token_ratio"].get<double>(), r.mixes[0].ratio);
 }
 
+TEST(CerSampleTest, PagesSpreadOverTheClass) {
+  EXPECT_EQ(CerSamplePages(10, 3), (std::vector<size_t>{0, 3, 6}));
+  EXPECT_EQ(CerSamplePages(16, 3), (std::vector<size_t>{0, 5, 10}));
+  EXPECT_EQ(CerSamplePages(2, 3), (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(CerSamplePages(4, 4), (std::vector<size_t>{0, 1, 2, 3}));
+  EXPECT_TRUE(CerSamplePages(0, 3).empty());
+  EXPECT_TRUE(CerSamplePages(7, 0).empty());
+}
+
+// A band line across the page, then two columns: three regions in reading
+// order, each around its own lines only.
+TEST(ReadingRegionsTest, BandThenColumnsInReadingOrder) {
+  codec::PageManifest m;
+  m.columns = 2;
+  m.lines.push_back({8, 8, 900, 12});  // band
+  for (int k = 0; k < 5; ++k) m.lines.push_back({8, 20 + 12 * k, 400, 12});
+  for (int k = 0; k < 6; ++k)
+    m.lines.push_back({520, 20 + 12 * k, 380 - k, 12});
+  const std::vector<ocr::CropRect> r = ocr::ReadingRegions(m, 1024, 1024);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].x, 4);
+  EXPECT_EQ(r[0].y, 4);
+  EXPECT_EQ(r[0].w, 908);
+  EXPECT_EQ(r[0].h, 20);
+  EXPECT_EQ(r[1].x, 4);
+  EXPECT_EQ(r[1].y, 16);
+  EXPECT_EQ(r[1].w, 408);
+  EXPECT_EQ(r[1].h, 5 * 12 + 8);
+  EXPECT_EQ(r[2].x, 516);
+  EXPECT_EQ(r[2].w, 388);
+  EXPECT_EQ(r[2].h, 6 * 12 + 8);
+  // Clipped to the page; one column and no band: one region.
+  m.lines = {{0, 0, 1024, 12}, {0, 12, 1024, 12}};
+  const std::vector<ocr::CropRect> one = ocr::ReadingRegions(m, 1024, 24);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].x, 0);
+  EXPECT_EQ(one[0].w, 1024);
+  EXPECT_EQ(one[0].h, 24);
+}
+
+// Pages the renderer set in columns: every line box lies inside exactly
+// one region, and the regions do not overlap.
+TEST(ReadingRegionsTest, RenderedColumnPagesAreCovered) {
+  std::unique_ptr<codec::Renderer> r;
+  ASSERT_TRUE(codec::Renderer::Create(*codec::FindProfile("base"), &r).ok());
+  std::string body;
+  for (int n = 0; n < 900; ++n)
+    body += "key_" + std::to_string(n) + " = " + std::to_string(n * 7) + "\n";
+  codec::PageItem item;
+  item.id = 1;
+  item.body = body;
+  std::vector<codec::Page> pages;
+  ASSERT_TRUE(r->Pack({item}, &pages).ok());
+  int column_pages = 0;
+  for (const codec::Page& p : pages) {
+    if (p.manifest.columns < 2) continue;
+    ++column_pages;
+    const auto regions =
+        ocr::ReadingRegions(p.manifest, p.image.width, p.image.height);
+    EXPECT_GE(regions.size(), p.manifest.columns);
+    auto inside = [](const codec::LineBox& b, const ocr::CropRect& c) {
+      return b.x >= c.x && b.y >= c.y && b.x + b.w <= c.x + c.w &&
+             b.y + b.h <= c.y + c.h;
+    };
+    for (const codec::LineBox& b : p.manifest.lines) {
+      int n = 0;
+      for (const ocr::CropRect& c : regions) n += inside(b, c);
+      EXPECT_EQ(n, 1) << "line at " << b.x << "," << b.y;
+    }
+    for (size_t i = 0; i < regions.size(); ++i) {
+      for (size_t j = i + 1; j < regions.size(); ++j) {
+        const ocr::CropRect &a = regions[i], &c = regions[j];
+        const bool apart = a.x + a.w <= c.x || c.x + c.w <= a.x ||
+                           a.y + a.h <= c.y || c.y + c.h <= a.y;
+        EXPECT_TRUE(apart) << "regions " << i << " and " << j << " overlap";
+      }
+    }
+  }
+  EXPECT_GT(column_pages, 0) << "short lines were not set in columns";
+}
+
+TEST_F(CorpusReportTest, ClassesFilterAndUnknownClass) {
+  CorpusReportOptions o = Options();
+  o.cer_pages = 0;
+  o.classes = {"logs"};
+  CorpusReport r;
+  ASSERT_TRUE(MeasureCorpus(o, &r).ok());
+  ASSERT_EQ(r.classes.size(), 1u);
+  EXPECT_EQ(r.classes[0].name, "logs");
+  o.classes = {"poetry"};
+  Status s = MeasureCorpus(o, &r);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.ToString().find("--classes poetry"), std::string::npos)
+      << s.ToString();
+}
+
 TEST_F(CorpusReportTest, BadInputIsNamed) {
   CorpusReport r;
   CorpusReportOptions o = Options();
@@ -170,6 +275,11 @@ TEST_F(CorpusReportTest, CommandLineUsageErrorsExitTwo) {
   std::vector<std::string> args = {"mnemo-codec-bench", "--report", "--corpus", corpus,
                                    "--cer-pages", "many"};
   std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  EXPECT_EQ(RunCorpusReportMain(static_cast<int>(argv.size()), argv.data()), 2);
+  args[4] = "--cer-read";
+  args[5] = "sideways";
+  argv.clear();
   for (std::string& a : args) argv.push_back(a.data());
   EXPECT_EQ(RunCorpusReportMain(static_cast<int>(argv.size()), argv.data()), 2);
   args[4] = "--bogus";

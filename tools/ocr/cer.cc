@@ -71,8 +71,11 @@ std::u32string_view FoldTypography(char32_t cp) {
     case U'\u2018':
     case U'\u2019':
       return U"'";
+    case U'\u2010':
+    case U'\u2011':
     case U'\u2013':
     case U'\u2014':
+    case U'\u2212':
       return U"-";
     case U'\uFB00':
       return U"ff";
@@ -121,15 +124,19 @@ std::u32string Normalize(std::string_view text, const CerOptions& options) {
   return out;
 }
 
-uint64_t Levenshtein(const std::u32string& a, const std::u32string& b) {
+// Edit distance from reference `a` to `b`; a[i] with wild[i] set matches
+// any one character of `b`, or none, at no cost.
+uint64_t Levenshtein(const std::u32string& a, const std::vector<bool>& wild,
+                     const std::u32string& b) {
   std::vector<uint32_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<uint32_t>(j);
   for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = static_cast<uint32_t>(i);
     const char32_t ai = a[i - 1];
+    const uint32_t miss = wild[i - 1] ? 0 : 1;
+    cur[0] = prev[0] + miss;
     for (size_t j = 1; j <= b.size(); ++j) {
-      const uint32_t sub = prev[j - 1] + (ai != b[j - 1]);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      const uint32_t sub = prev[j - 1] + (ai == b[j - 1] ? 0 : miss);
+      cur[j] = std::min({prev[j] + miss, cur[j - 1] + 1, sub});
     }
     std::swap(prev, cur);
   }
@@ -147,6 +154,7 @@ CerCount& CerCount::operator+=(const CerCount& other) {
   edits += other.edits;
   reference_chars += other.reference_chars;
   ocr_chars += other.ocr_chars;
+  unscored += other.unscored;
   return *this;
 }
 
@@ -163,8 +171,15 @@ CerCount CharErrorRate(std::string_view reference, std::string_view ocr,
   CerCount count;
   count.reference_chars = a.size();
   count.ocr_chars = b.size();
-  // The shorter string indexes the row: memory O(min(n, m)).
-  count.edits = a.size() < b.size() ? Levenshtein(b, a) : Levenshtein(a, b);
+  std::vector<bool> wild(a.size(), false);
+  if (!options.readable.empty()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      wild[i] =
+          !IsSpace(a[i]) && options.readable.find(a[i]) == std::u32string::npos;
+      count.unscored += wild[i];
+    }
+  }
+  count.edits = Levenshtein(a, wild, b);
   return count;
 }
 

@@ -24,6 +24,7 @@ namespace mnemo::ocr {
 
 struct OcrEngine::Impl {
   tesseract::TessBaseAPI api;
+  std::string language;
 };
 
 namespace {
@@ -115,6 +116,7 @@ Status OcrEngine::Open(const OcrOptions& options,
                             " (is the tesseract-ocr-" + options.language +
                             " package installed?)");
   }
+  impl->language = options.language;
   engine->reset(new OcrEngine(std::move(impl)));
   return Status::OK();
 }
@@ -136,6 +138,23 @@ Status OcrEngine::Read(const codec::GrayImage& page, const OcrRequest& request,
   if (!out)
     return Status::IOError("ocr: Tesseract failed to recognise the page");
   text->assign(out.get());
+  return Status::OK();
+}
+
+Status OcrEngine::Charset(std::u32string* out) const {
+  out->clear();
+  std::string dir = impl_->api.GetDatapath() ? impl_->api.GetDatapath() : "";
+  if (!dir.empty() && dir.back() != '/') dir += '/';
+  const std::string& langs = impl_->language;
+  for (size_t begin = 0; begin <= langs.size();) {
+    size_t end = langs.find('+', begin);
+    if (end == std::string::npos) end = langs.size();
+    if (end > begin) {
+      MNEMO_RETURN_IF_ERROR(ModelCharset(
+          dir + langs.substr(begin, end - begin) + ".traineddata", out));
+    }
+    begin = end + 1;
+  }
   return Status::OK();
 }
 

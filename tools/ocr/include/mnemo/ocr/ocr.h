@@ -22,8 +22,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mnemo/codec/image.h"
+#include "mnemo/codec/page.h"
 #include "mnemo/status.h"
 
 namespace mnemo::ocr {
@@ -78,11 +80,29 @@ class OcrEngine {
   Status Read(const codec::GrayImage& page, const OcrRequest& request,
               std::string* text);
 
+  // The characters the loaded model(s) can output (ModelCharset of each
+  // language's traineddata in the data path Tesseract used). A character
+  // outside this set is never read back whatever its glyph looks like: eng
+  // has no backtick, no '^' and of the accented letters only 'é'.
+  Status Charset(std::u32string* out) const;
+
  private:
   struct Impl;
   explicit OcrEngine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The parts of a page in columns that OCR reads one by one, in reading
+// order (the layout's: the band at the top, then column 1 top to bottom,
+// column 2, ...): the band is the leading lines above every later column,
+// a column a run of lines going down the page; each part is the bounding
+// box of its line boxes plus a 4 px white border, clipped to the page.
+// Reading each part as one block (psm 6) measures the glyphs without
+// Tesseract's page segmentation, which splits lines at wide gaps (man
+// pages' "-C     list entries") and reorders the pieces. One part for a
+// single-column page.
+std::vector<CropRect> ReadingRegions(const codec::PageManifest& m, int width,
+                                     int height);
 
 // Tesseract parallelises inside a page with OpenMP threads that spin while
 // they wait: on a busy or small machine a page reads 3-5x slower (measured:
@@ -96,6 +116,12 @@ class OcrEngine {
 // program (before output, threads or open files); to read pages in
 // parallel, open one OcrEngine per thread instead.
 void RunOcrSingleThreaded();
+
+// Appends to *out the characters (code points; the space for "NULL") of the
+// recogniser's character set in a traineddata file: the LSTM unicharset,
+// else the legacy one. NotFound when the file cannot be read, Corruption
+// when it holds no character set.
+Status ModelCharset(const std::string& traineddata_path, std::u32string* out);
 
 // "5.3.0": the libtesseract linked in.
 std::string TesseractVersion();
@@ -116,16 +142,27 @@ Status Upscale(const codec::GrayImage& in, int factor, codec::GrayImage* out);
 //     paragraph mark);
 //  2. when fold_typography: the variants Tesseract emits for ASCII fold back
 //     to ASCII: curly double quotes -> '"', curly single quotes -> '\'',
-//     en/em dashes -> '-', the fi/fl/ff/ffi/ffl ligatures -> their letters.
+//     en/em dashes, the hyphen U+2010, the non-breaking hyphen U+2011 and
+//     the minus sign U+2212 -> '-' (drawn alike: man pages set U+2010),
+//     the fi/fl/ff/ffi/ffl ligatures -> their letters.
 //     The backtick and the apostrophe stay distinct (a real misreading);
 //  3. when fold_whitespace: runs of spaces, tabs and line breaks become one
 //     space, and leading/trailing whitespace is dropped (OCR does not see
 //     line structure the way the layout wrote it).
+//  4. when `readable` is not empty (the OCR model's OcrEngine::Charset),
+//     a reference character outside it (whitespace aside) is UNSCORED: the
+//     reader cannot output it whatever the glyph, so it matches one OCR
+//     character of any kind, or none, at no cost. Every other character,
+//     including the OCR's reading of its neighbours, is scored as usual.
+//     CerCount::unscored says how many there were: report it next to the
+//     rate, since those characters' legibility was not measured.
 struct CerOptions {
   bool fold_whitespace = true;
   bool fold_typography = true;
   // Code points treated as layout marks (see above). Default: none.
   std::u32string excluded;
+  // Characters the reader can output (see 4). Default: all are scored.
+  std::u32string readable;
 };
 
 // Edit counts, so callers can aggregate over pages: the aggregate rate is
@@ -134,6 +171,7 @@ struct CerCount {
   uint64_t edits = 0;            // Levenshtein distance in code points
   uint64_t reference_chars = 0;  // code points of the normalised reference
   uint64_t ocr_chars = 0;        // code points of the normalised OCR text
+  uint64_t unscored = 0;         // reference code points outside `readable`
   // edits / reference_chars; 0 when both are empty, 1 when only the
   // reference is empty.
   double rate() const;
@@ -149,7 +187,8 @@ std::u32string CodePoints(std::string_view text);
 std::string NormalizeForCer(std::string_view text, const CerOptions& options);
 
 // Levenshtein distance over code points between the normalised `reference`
-// and `ocr` (unit cost insert/delete/substitute). O(n*m) time, O(m) memory.
+// and `ocr` (unit cost insert/delete/substitute; unscored reference
+// characters cost nothing, see CerOptions). O(n*m) time, O(m) memory.
 CerCount CharErrorRate(std::string_view reference, std::string_view ocr,
                        const CerOptions& options);
 
