@@ -200,6 +200,38 @@ TEST(ReadingRegionsTest, BandThenColumnsInReadingOrder) {
   EXPECT_EQ(one[0].h, 24);
 }
 
+// A page as a stack of bands: full-width text, two columns, full-width
+// text again, two more columns. Each band and each column is its own
+// region, in reading order (the full-width text after a band of columns
+// is not joined to that band's last column).
+TEST(ReadingRegionsTest, StackOfBandsInReadingOrder) {
+  codec::PageManifest m;
+  m.columns = 2;
+  auto band = [&](int y, int rows) {
+    for (int k = 0; k < rows; ++k) m.lines.push_back({8, y + 12 * k, 900, 12});
+  };
+  auto columns = [&](int y, int rows) {
+    for (int x : {8, 520})
+      for (int k = 0; k < rows; ++k) m.lines.push_back({x, y + 12 * k, 380, 12});
+  };
+  band(8, 2);       // y 8..32
+  columns(32, 5);   // y 32..92
+  band(92, 3);      // y 92..128
+  columns(128, 4);  // y 128..176
+  const std::vector<ocr::CropRect> r = ocr::ReadingRegions(m, 1024, 1024);
+  ASSERT_EQ(r.size(), 6u);
+  const int expect_x[] = {4, 4, 516, 4, 4, 516};
+  const int expect_y[] = {4, 28, 28, 88, 124, 124};
+  const int expect_h[] = {32, 68, 68, 44, 56, 56};
+  for (size_t i = 0; i < r.size(); ++i) {
+    EXPECT_EQ(r[i].x, expect_x[i]) << "region " << i;
+    EXPECT_EQ(r[i].y, expect_y[i]) << "region " << i;
+    EXPECT_EQ(r[i].h, expect_h[i]) << "region " << i;
+  }
+  EXPECT_EQ(r[3].w, 908);  // the middle band spans the page again
+  EXPECT_EQ(r[2].w, 388);
+}
+
 // Pages the renderer set in columns: every line box lies inside exactly
 // one region, and the regions do not overlap.
 TEST(ReadingRegionsTest, RenderedColumnPagesAreCovered) {
