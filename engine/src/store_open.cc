@@ -291,6 +291,7 @@ Status StoreImpl::OpenDb() {
   text_store_.Attach(db_, cf(kDefault));
   MNEMO_RETURN_IF_ERROR(text_store_.Load());
   MNEMO_RETURN_IF_ERROR(LoadSearchWatermark());
+  MNEMO_RETURN_IF_ERROR(CountTailBeforeOpen());  // search_tail.cc
   MNEMO_RETURN_IF_ERROR(ClampAgeWatermark());
   if (SearchIndexOn() && options_.search_index_interval_ms > 0) {
     search_thread_ = std::thread([this] { SearchIndexLoop(); });

@@ -99,6 +99,10 @@ struct StoreStats {
   std::map<std::pair<std::string, std::string>, uint64_t> records_per_agent;
   std::vector<Family> families;
   uint64_t disk_bytes = 0;  // sum of sst_bytes over families
+  // Live records not yet in the full-text index: its background indexer's
+  // backlog (searches score them directly meanwhile; see
+  // Options::search_catch_up_records).
+  uint64_t search_backlog = 0;
 };
 
 struct VerifyOptions {
