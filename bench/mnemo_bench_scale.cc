@@ -158,6 +158,7 @@ bool Ingest(Store* store, const std::vector<Record>& records,
       DiskBytes d = MeasureDisk(store->dir());
       std::printf("%-10zu %12.0f %10.1f %10.1f\n", done, rate, d.sst / 1e6,
                   d.wal / 1e6);
+      std::fflush(stdout);  // a long run shows its progress
       (*j)["slices"].push_back({{"records", done},
                                 {"records_per_s", rate},
                                 {"sst_bytes", d.sst},
