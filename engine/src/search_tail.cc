@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "coding.h"
+#include "envelope.h"
 #include "keys.h"
 #include "search_analyzer.h"
 #include "search_internal.h"
@@ -203,12 +204,40 @@ Status StoreImpl::AddUnindexedPostings(const rocksdb::ReadOptions& ro,
   }
   std::vector<RecordId> ids;
   tail_.Collect(tenant, agents, std::max(mark, tail_floor_), &ids);
-  for (RecordId id : ids) {
-    Status read = ReadRecord(ro, id, &record);
-    // Gone (deleted since) or undecodable (the indexer leaves those out).
-    if (read.IsNotFound() || read.IsCorruption()) continue;
-    MNEMO_RETURN_IF_ERROR(read);
-    scorer.Add(record);
+  return ReadTail(ro, ids, [&](const Record& r) { scorer.Add(r); });
+}
+
+// Reads the records `ids` (sorted) at `ro` in sorted MultiGet batches;
+// skips the ones gone since (deleted: absent, or access counts left) and
+// the undecodable ones (the indexer leaves those out too).
+Status StoreImpl::ReadTail(const rocksdb::ReadOptions& ro,
+                           const std::vector<RecordId>& ids,
+                           const std::function<void(const Record&)>& fn) {
+  constexpr size_t kBatch = 256;
+  std::vector<std::string> keys;
+  std::vector<rocksdb::Slice> slices;
+  std::vector<rocksdb::PinnableSlice> values(kBatch);
+  std::vector<rocksdb::Status> statuses(kBatch);
+  Record record;
+  for (size_t at = 0; at < ids.size(); at += kBatch) {
+    size_t n = std::min(kBatch, ids.size() - at);
+    keys.clear();
+    slices.clear();
+    for (size_t i = 0; i < n; ++i) keys.push_back(RecordKey(ids[at + i]));
+    for (const std::string& k : keys) slices.emplace_back(k);
+    db_->MultiGet(ro, cf(kRecords), n, slices.data(), values.data(),
+                  statuses.data(), /*sorted_input=*/true);
+    for (size_t i = 0; i < n; ++i) {
+      const rocksdb::Status& s = statuses[i];
+      if (s.IsNotFound()) continue;
+      if (!s.ok()) return FromRocks(s, "reading unindexed records");
+      std::string_view v(values[i].data(), values[i].size());
+      if (v.size() >= kHeaderSize + kTrailerSize &&
+          DecodeStored(v, ids[at + i], &record, nullptr).ok()) {
+        fn(record);
+      }
+      values[i].Reset();
+    }
   }
   return Status::OK();
 }

@@ -223,6 +223,9 @@ class StoreImpl final : public Store {
                               const std::vector<std::string>& agents,
                               const std::vector<std::string>& terms,
                               TermLists* out);
+  Status ReadTail(const rocksdb::ReadOptions& ro,
+                  const std::vector<RecordId>& ids,
+                  const std::function<void(const Record&)>& fn);
   Status IndexSearchChunk(RecordId safe);
   void SearchIndexLoop();
 
