@@ -22,12 +22,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mnemo/admin.h"
 #include "mnemo/search.h"
@@ -81,7 +80,8 @@ std::vector<Record> ScaleRecords(size_t n, size_t* agents_out) {
   for (size_t i = 0; out.size() < n; ++i) {
     bool any = false;
     for (auto& v : by_agent) {
-      if (i < v.size() && out.size() < n) out.push_back(std::move(v[i])), any = true;
+      if (i < v.size() && out.size() < n)
+        out.push_back(std::move(v[i])), any = true;
     }
     if (!any) break;
   }
@@ -145,7 +145,8 @@ bool Ingest(Store* store, const std::vector<Record>& records,
   size_t slice_first = 0;
   std::printf("%-10s %12s %10s %10s\n", "records", "rec/s", "sst MB", "wal MB");
   for (size_t i = 0; i < n; i += kBatch) {
-    batch.assign(records.begin() + i, records.begin() + std::min(n, i + kBatch));
+    batch.assign(records.begin() + i,
+                 records.begin() + std::min(n, i + kBatch));
     Status s = store->PutBatch(WriteOptions(), batch, nullptr);
     if (!s.ok()) {
       std::fprintf(stderr, "mnemo-bench: scale: %s\n", s.ToString().c_str());
@@ -186,7 +187,8 @@ bool Searches(Store* store, const std::vector<Record>& records,
   Status s = store->Search(QueryFor(records.back()), &result);
   double first = NowSeconds() - t0;
   if (!s.ok()) {
-    std::fprintf(stderr, "mnemo-bench: scale search: %s\n", s.ToString().c_str());
+    std::fprintf(stderr, "mnemo-bench: scale search: %s\n",
+                 s.ToString().c_str());
     return false;
   }
   (*j)["first_search_ms"] = first * 1e3;
@@ -228,7 +230,8 @@ void Summarize(const nlohmann::json& j, uint64_t text_bytes) {
 
 }  // namespace
 
-int RunScale(size_t n, const std::string& work_dir, const std::string& json_path) {
+int RunScale(size_t n, const std::string& work_dir,
+             const std::string& json_path) {
   size_t agents = 0;
   std::vector<Record> records = ScaleRecords(n, &agents);
   uint64_t text_bytes = 0, words = 0;
@@ -241,10 +244,12 @@ int RunScale(size_t n, const std::string& work_dir, const std::string& json_path
   j["records"] = records.size();
   j["agents"] = agents;
   j["text_bytes"] = text_bytes;
-  j["words_per_record"] = records.empty() ? 0.0 : double(words) / records.size();
+  j["words_per_record"] =
+      records.empty() ? 0.0 : double(words) / records.size();
   j["batch"] = kBatch;
-  std::printf("scale: %zu records, %zu agents, %.1f words/record, PutBatch of %zu\n",
-              records.size(), agents, j["words_per_record"].get<double>(), kBatch);
+  std::printf(
+      "scale: %zu records, %zu agents, %.1f words/record, PutBatch of %zu\n",
+      records.size(), agents, j["words_per_record"].get<double>(), kBatch);
   const std::string dir = work_dir + "/scale";
   std::unique_ptr<Store> store;
   Status s = Store::Open(Options(), dir, &store);
@@ -254,8 +259,10 @@ int RunScale(size_t n, const std::string& work_dir, const std::string& json_path
   }
   if (!Ingest(store.get(), records, &j)) return 1;
   DiskBytes d = MeasureDisk(dir);
-  j["disk"] = {{"sst_bytes", d.sst}, {"wal_bytes", d.wal},
-               {"wal_files", d.wal_files}, {"other_bytes", d.other},
+  j["disk"] = {{"sst_bytes", d.sst},
+               {"wal_bytes", d.wal},
+               {"wal_files", d.wal_files},
+               {"other_bytes", d.other},
                {"sst_per_text_byte", double(d.sst) / text_bytes},
                {"wal_per_text_byte", double(d.wal) / text_bytes}};
   if (!Searches(store.get(), records, &j)) return 1;
@@ -281,7 +288,8 @@ int RunScale(size_t n, const std::string& work_dir, const std::string& json_path
     std::ofstream f(json_path);
     f << out.dump(2) << "\n";
     if (!f) {
-      std::fprintf(stderr, "mnemo-bench: could not write %s\n", json_path.c_str());
+      std::fprintf(stderr, "mnemo-bench: could not write %s\n",
+                   json_path.c_str());
       return 1;
     }
   }

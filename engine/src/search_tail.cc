@@ -148,11 +148,10 @@ Status StoreImpl::CatchUpBeforeSearch(SearchEnv* env) {
   while (SafeCommittedId() < target) {
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
-  env->unindexed = [this](const rocksdb::ReadOptions& ro,
-                          std::string_view tenant,
-                          const std::vector<std::string>& agents,
-                          const std::vector<std::string>& terms,
-                          TermLists* out) {
+  env->unindexed = [this](
+                       const rocksdb::ReadOptions& ro, std::string_view tenant,
+                       const std::vector<std::string>& agents,
+                       const std::vector<std::string>& terms, TermLists* out) {
     return AddUnindexedPostings(ro, tenant, agents, terms, out);
   };
   return Status::OK();
@@ -195,12 +194,13 @@ Status StoreImpl::AddUnindexedPostings(const rocksdb::ReadOptions& ro,
   Record record;
   // Written before this open: not in tail_, read from the records family.
   if (mark < tail_floor_) {
-    MNEMO_RETURN_IF_ERROR(ScanRecordRange(
-        db_, cf(kRecords), ro, mark, tail_floor_,
-        [&](RecordId id, std::string_view v) {
-          if (DecodeStored(v, id, &record, nullptr).ok()) scorer.Add(record);
-          return true;
-        }));
+    MNEMO_RETURN_IF_ERROR(
+        ScanRecordRange(db_, cf(kRecords), ro, mark, tail_floor_,
+                        [&](RecordId id, std::string_view v) {
+                          if (DecodeStored(v, id, &record, nullptr).ok())
+                            scorer.Add(record);
+                          return true;
+                        }));
   }
   std::vector<RecordId> ids;
   tail_.Collect(tenant, agents, std::max(mark, tail_floor_), &ids);
