@@ -16,6 +16,9 @@
 //                                  default build/corpus, tools/corpus/gather.py)
 //               [--tokenizer FILE] (vocabulary for real text tokens there)
 //
+//   mnemo-bench --scale N [--json FILE] [--work-dir DIR]
+//               (only the growth run of bench/mnemo_bench_scale.cc)
+//
 // Phases: store, compaction (ingest during compaction + per-profile
 // compaction vs Pillow), codec, search, gpu. Exit status 0 when every phase
 // that ran succeeded, 1 on a failed phase, 2 on bad flags.
@@ -46,6 +49,7 @@ struct Flags {
   std::string json_path, md_path, chart_path;
   std::set<std::string> skip;
   std::string command;  // the command line, for the report
+  size_t scale = 0;     // --scale N: only the growth run (mnemo_bench_scale.cc)
 };
 
 void Usage() {
@@ -54,7 +58,9 @@ void Usage() {
                "                   [--records N] [--threads T] [--json FILE] [--md FILE]\n"
                "                   [--chart FILE] [--work-dir DIR] [--locomo FILE]\n"
                "                   [--corpus DIR] [--tokenizer FILE]\n"
-               "                   [--skip store,compaction,codec,search,gpu]\n");
+               "                   [--skip store,compaction,codec,search,gpu]\n"
+               "       mnemo-bench --scale N [--json FILE] [--work-dir DIR]\n"
+               "                   (N >= 1000: how ingest, disk, search grow)\n");
 }
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -84,6 +90,10 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       std::string* dst = a == "--json" ? &f->json_path : a == "--md" ? &f->md_path
                        : a == "--chart" ? &f->chart_path : &f->config.work_dir;
       if (!next(dst)) return false;
+    } else if (a == "--scale" && next(&v)) {
+      long n = std::atol(v.c_str());
+      if (n < 1000) return false;
+      f->scale = static_cast<size_t>(n);
     } else if (a == "--corpus" && next(&v)) {
       f->config.corpus_dir = v;
     } else if (a == "--tokenizer" && next(&v)) {
@@ -181,6 +191,11 @@ int Main(int argc, char** argv) {
   }
   std::filesystem::remove_all(f.config.work_dir);
   std::filesystem::create_directories(f.config.work_dir);
+  if (f.scale > 0) {
+    int rc = RunScale(f.scale, f.config.work_dir, f.json_path);
+    std::filesystem::remove_all(f.config.work_dir);
+    return rc;
+  }
   const double t0 = NowSeconds();
   Workload w;
   Status s = MakeWorkload(f.config.locomo_path, f.config.records, &w);

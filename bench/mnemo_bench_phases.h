@@ -51,6 +51,11 @@ void RunGpuPhase(const BenchConfig& config, Report* report);
 // exists at configure time and the LoCoMo file is given).
 void RunSearchPhase(const BenchConfig& config, Report* report);
 
+// mnemo-bench --scale N: ingest N records and print how ingest rate, disk
+// bytes (SST and WAL), first-search latency, search p50/p99 and read-only
+// open grow (mnemo_bench_scale.cc). Returns the exit status.
+int RunScale(size_t n, const std::string& work_dir, const std::string& json_path);
+
 }  // namespace mnemo::bench
 
 #endif  // MNEMO_BENCH_MNEMO_BENCH_PHASES_H_

@@ -209,6 +209,12 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
   config.db.max_background_jobs = 2;
   config.db.bytes_per_sync = 1 << 20;
   config.db.keep_log_file_num = 4;
+  // Rarely written families (the default family's watermarks, pages,
+  // history) would otherwise pin every write-ahead log since their last
+  // flush: past this total RocksDB flushes the families holding the oldest
+  // log. Two memtables' worth keeps disk near the SST bytes and bounds what
+  // a read-only open beside the writer replays.
+  config.db.max_total_wal_size = 2 * static_cast<uint64_t>(options.write_buffer_bytes);
   if (rocksdb::Env* env = TestEnv()) config.db.env = env;  // tests only
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
 

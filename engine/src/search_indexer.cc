@@ -15,10 +15,10 @@
 // adjust them), never half-way.
 //
 // The indexer runs as a background task every search_index_interval_ms
-// (PeriodicTask, store_background.cc), before every Search/HybridSearch
-// (which wait for it to reach every id assigned before they started:
-// read-your-writes), before compaction takes new records into the age
-// index, and on close.
+// (PeriodicTask, store_background.cc), before compaction takes new records
+// into the age index, on close, and before a Search/HybridSearch when fewer
+// than search_catch_up_records ids lie above the watermark (read-your-writes;
+// a larger backlog the search scores itself: search_tail.cc).
 
 #include <chrono>
 #include <thread>
@@ -112,14 +112,13 @@ Status StoreImpl::ClampAgeWatermark() {
       "writing age watermark");
 }
 
-// Calls fn(id, value) for the records with ids in (after, upto], in id
-// order, until it returns false.
-template <typename Fn>
-static Status ScanRecordRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                              RecordId after, RecordId upto, Fn&& fn) {
+Status ScanRecordRange(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+    const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
+    const std::function<bool(RecordId, std::string_view)>& fn) {
   std::string lower = RecordKey(after + 1), upper = RecordKey(upto + 1);
   rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
+  rocksdb::ReadOptions ro = read;
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, cf));
   for (it->Seek(lower); it->Valid(); it->Next()) {
@@ -141,7 +140,7 @@ Status StoreImpl::IndexSearchChunk(RecordId safe) {
   RecordId from = search_watermark_.load();
   std::vector<RecordId> ids;
   MNEMO_RETURN_IF_ERROR(ScanRecordRange(
-      db_, cf(kRecords), from, safe, [&](RecordId id, std::string_view) {
+      db_, cf(kRecords), rocksdb::ReadOptions(), from, safe, [&](RecordId id, std::string_view) {
         ids.push_back(id);
         return ids.size() < kIndexChunk;
       }));
@@ -152,7 +151,7 @@ Status StoreImpl::IndexSearchChunk(RecordId safe) {
   PostingsBuilder postings = NewPostingsBuilder();
   Record record;
   MNEMO_RETURN_IF_ERROR(ScanRecordRange(
-      db_, cf(kRecords), from, end, [&](RecordId id, std::string_view value) {
+      db_, cf(kRecords), rocksdb::ReadOptions(), from, end, [&](RecordId id, std::string_view value) {
         // A record that does not decode is left out (Verify reports it).
         if (DecodeStored(value, id, &record, nullptr).ok()) {
           postings.Add(record);
@@ -167,6 +166,7 @@ Status StoreImpl::IndexSearchChunk(RecordId safe) {
   MNEMO_RETURN_IF_ERROR(
       Commit(WriteOptions(), &batch, "indexing records for search"));
   search_watermark_.store(end);
+  tail_.Drop(end);
   return Status::OK();
 }
 
@@ -189,10 +189,6 @@ Status StoreImpl::CatchUpSearch(RecordId target, bool wait,
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
   return Status::OK();
-}
-
-Status StoreImpl::CatchUpBeforeSearch() {
-  return CatchUpSearch(LastAssignedId(), /*wait=*/true, nullptr);
 }
 
 // Compaction takes into its age index only records that already have their

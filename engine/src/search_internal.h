@@ -9,14 +9,30 @@
 
 #include <rocksdb/db.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
 #include "mnemo/search.h"
 #include "mnemo/store.h"
+#include "search_postings.h"
 
 namespace mnemo::internal {
+
+// Posting lists of every query term over some agents, and their statistics.
+struct TermLists {
+  std::vector<std::vector<Posting>> lists;  // per term, all agents
+  SearchStats stats;                        // summed over agents
+};
+
+// Adds to *out the postings and statistics that the tenant's `agents`'
+// records not yet indexed at the snapshot of `ro` will have once indexed.
+using UnindexedFn = std::function<Status(
+    const rocksdb::ReadOptions& ro, std::string_view tenant,
+    const std::vector<std::string>& agents,
+    const std::vector<std::string>& terms, TermLists* out)>;
 
 // What a search reads: the store (records, namespaces) and its postings.
 struct SearchEnv {
@@ -24,6 +40,9 @@ struct SearchEnv {
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* postings = nullptr;
   std::string language;
+  // Set when records lie above the index's watermark and the search scores
+  // them itself (search_tail.cc); empty: the postings cover every record.
+  UnindexedFn unindexed;
 };
 
 struct Scored {

@@ -31,12 +31,8 @@ Status ReadPostingsValue(const SearchEnv& env, const rocksdb::ReadOptions& ro,
   return FromRocks(s, "reading the search index");
 }
 
-// Posting lists of every term over `agents`, and their statistics.
-struct TermLists {
-  std::vector<std::vector<Posting>> lists;  // per term, all agents
-  SearchStats stats;                        // summed over agents
-};
-
+// Posting lists of every term over `agents`, and their statistics, at
+// the snapshot of `ro`: the indexed records' and the others' alike.
 Status ReadTermLists(const SearchEnv& env, const rocksdb::ReadOptions& ro,
                      const std::vector<std::string>& agents,
                      const SearchFilter& filter,
@@ -62,6 +58,9 @@ Status ReadTermLists(const SearchEnv& env, const rocksdb::ReadOptions& ro,
                                   " is malformed");
       }
     }
+  }
+  if (env.unindexed) {
+    return env.unindexed(ro, filter.tenant, agents, terms, out);
   }
   return Status::OK();
 }
@@ -192,8 +191,8 @@ Status StoreImpl::Search(const SearchOptions& options, SearchResult* result) {
   result->hits.clear();
   result->matched = 0;
   MNEMO_RETURN_IF_ERROR(ValidateSearchOptions(options));
-  MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch());
-  SearchEnv env{this, db_, cf(kPostings), options_.search_language};
+  SearchEnv env{this, db_, cf(kPostings), options_.search_language, {}};
+  MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch(&env));
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> ranking;
   MNEMO_RETURN_IF_ERROR(

@@ -229,7 +229,7 @@ Status StoreImpl::VectorSearch(const SearchOptions& options,
   result->hits.clear();
   result->matched = 0;
   MNEMO_RETURN_IF_ERROR(ValidateSearchOptions(options));
-  SearchEnv env{this, db_, cf(kPostings), options_.search_language};
+  SearchEnv env{this, db_, cf(kPostings), options_.search_language, {}};
   std::vector<Scored> ranking;
   MNEMO_RETURN_IF_ERROR(RankVectors(env, options.filter, query, &ranking));
   result->matched = ranking.size();
@@ -248,8 +248,8 @@ Status StoreImpl::HybridSearch(const SearchOptions& options,
     return Status::InvalidArgument(
         "hybrid search: candidates must be >= offset + k, rrf_k >= 0");
   }
-  MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch());
-  SearchEnv env{this, db_, cf(kPostings), options_.search_language};
+  SearchEnv env{this, db_, cf(kPostings), options_.search_language, {}};
+  MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch(&env));
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> text_rank, vector_rank;
   size_t text_matched = 0;

@@ -68,6 +68,8 @@ uint64_t IntProperty(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
 
 Status StoreImpl::GetStats(StoreStats* stats) {
   *stats = StoreStats();
+  const RecordId mark =
+      SearchIndexOn() ? search_watermark_.load() : kMaxRecordId;
   stats->text_token_counter = codec::TextTokenCounterName(tokenizer_.get());
   IterateOptions all;
   all.include_expired = true;
@@ -81,6 +83,7 @@ Status StoreImpl::GetStats(StoreStats* stats) {
       continue;
     }
     ++stats->records;
+    if (r.id > mark) ++stats->search_backlog;
     stats->text_bytes += r.text.size();
     stats->text_tokens_estimate += TextTokens(r.text);
     ++stats->records_per_tier[static_cast<size_t>(r.tier) & 3];

@@ -24,6 +24,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -43,6 +44,7 @@
 #include "rocks_glue.h"
 #include "periodic_task.h"
 #include "search_postings.h"
+#include "search_tail.h"
 #include "store_cache.h"
 #include "text_store.h"
 
@@ -54,6 +56,8 @@ inline constexpr char kMarkerFile[] = "MNEMO";
 
 struct RestorePlan;  // store_restore.cc
 struct StoredPage;   // page_store.h
+struct SearchEnv;    // search_internal.h
+struct TermLists;    // search_internal.h
 
 enum Family {
   kDefault = 0, kRecords, kIndex, kHistory, kPages, kSpill, kPostings
@@ -237,7 +241,19 @@ class StoreImpl final : public Store {
   // inserts below it still being written (else stop there).
   Status CatchUpSearch(RecordId target, bool wait,
                        const std::atomic<bool>* cancel) EXCLUDES(search_mu_);
-  Status CatchUpBeforeSearch();  // read-your-writes
+  // Read-your-writes before a search: indexes a small backlog, or (above
+  // Options::search_catch_up_records) waits only for inserts in flight and
+  // lets `env` score the unindexed records itself (search_tail.cc).
+  Status CatchUpBeforeSearch(SearchEnv* env);
+  // The postings the covered agents' unindexed records at `ro` would have.
+  Status AddUnindexedPostings(const rocksdb::ReadOptions& ro,
+                              std::string_view tenant,
+                              const std::vector<std::string>& agents,
+                              const std::vector<std::string>& terms,
+                              TermLists* out);
+  Status ReadTail(const rocksdb::ReadOptions& ro,
+                  const std::vector<RecordId>& ids,
+                  const std::function<void(const Record&)>& fn);
   Status IndexSearchChunk(RecordId safe) REQUIRES(search_mu_);
   Status SearchIndexRun();  // one run of the background indexer
 
@@ -387,7 +403,21 @@ class StoreImpl final : public Store {
   std::set<std::string> failing_tasks_ GUARDED_BY(report_mu_);
   std::chrono::steady_clock::time_point last_report_ GUARDED_BY(report_mu_);
   port::Mutex report_write_mu_;  // one writer of the report file
+  // Ids written by this process above the watermark, by agent; ids up to
+  // tail_floor_ (the last id when the store opened) are not in it.
+  UnindexedTail tail_;
+  RecordId tail_floor_ = 0;  // set in Open before any thread starts
+  size_t tail_floor_count_ = 0;  // records in (watermark at open, floor]
+  Status CountTailBeforeOpen();
 };
+
+// Calls fn(id, value) for the records with ids in (after, upto] at the
+// snapshot of `ro`, in id order, until it returns false; skips values that
+// are not records (access counts merged into a record that is gone).
+Status ScanRecordRange(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
+    const rocksdb::ReadOptions& ro, RecordId after, RecordId upto,
+    const std::function<bool(RecordId, std::string_view)>& fn);
 
 // Reads page `page_id` with `ro` (e.g. at a snapshot) into *out. With
 // `tenant` non-null, a page of another tenant is NotFound. Records that

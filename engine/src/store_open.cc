@@ -280,6 +280,7 @@ Status StoreImpl::OpenDb() {
   text_store_.Attach(db_, cf(kDefault));
   MNEMO_RETURN_IF_ERROR(text_store_.Load());
   MNEMO_RETURN_IF_ERROR(LoadSearchWatermark());
+  MNEMO_RETURN_IF_ERROR(CountTailBeforeOpen());  // search_tail.cc
   MNEMO_RETURN_IF_ERROR(ClampAgeWatermark());
   if (options_.cache.enabled && !options_.read_only) {
     MNEMO_RETURN_IF_ERROR(

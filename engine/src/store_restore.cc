@@ -352,6 +352,7 @@ Status StoreImpl::RestoreWithPages(const WriteOptions& options,
     RunRestoreHook();
     MNEMO_RETURN_IF_ERROR(AppendRestored(records, plan, &batch, &new_namespaces));
     MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records and pages"));
+    if (SearchIndexOn()) tail_.Add(records.data(), records.size(), 0);
   }
   ns_lock.Unlock();
   RememberNamespaces(&new_namespaces);

@@ -235,6 +235,9 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
   }
   // No postings: the indexer adds them (search_indexer.cc).
   Status s = Commit(options, &batch, "writing records");
+  // Noted before FinishIds lets the indexer take them, so the indexer's
+  // Drop never runs ahead of the note.
+  if (s.ok() && SearchIndexOn()) tail_.Add(records, n, *first);
   FinishIds(*first);
   MNEMO_RETURN_IF_ERROR(s);
   ns_lock.Unlock();
@@ -354,6 +357,9 @@ Status StoreImpl::Restore(const WriteOptions& options,
     }
     postings.AppendTo(&batch, cf(kPostings));
     MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
+    // Under search_mu_: the indexer cannot pass these ids before they are
+    // noted for searches.
+    if (SearchIndexOn()) tail_.Add(records.data(), records.size(), 0);
   }  // the stripes before the namespace lock is taken exclusively below
   ns_lock.Unlock();
   RememberNamespaces(&new_namespaces);

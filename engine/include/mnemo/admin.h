@@ -118,6 +118,10 @@ struct StoreStats {
   // Background loops of the writer, by name; empty when none ran (a store
   // opened read-only with no writer report, or with every loop off).
   std::vector<BackgroundTaskStats> background;
+  // Live records not yet in the full-text index: its background indexer's
+  // backlog (searches score them directly meanwhile; see
+  // Options::search_catch_up_records).
+  uint64_t search_backlog = 0;
 };
 
 struct VerifyOptions {

@@ -114,6 +114,17 @@ struct Options {
   // Default: 100
   uint32_t search_index_interval_ms = 100;
 
+  // A search finding at most this many records not yet indexed indexes them
+  // itself first (as does every search when a store opens with records
+  // left unindexed by a crash or by the index being off); a larger backlog (after a bulk ingest) it
+  // does not wait for: it scores the unindexed records of the agents it
+  // covers directly, with the statistics they will have once indexed (the
+  // same results), while the background indexer drains the backlog. Such
+  // a search costs about what its agents' unindexed records cost to read
+  // and analyze (a tenant-wide search: the tenant's whole backlog).
+  // Default: 2048
+  uint64_t search_catch_up_records = 2048;
+
   // Snowball stemmer of the full-text index ("english", "german", ...;
   // "none": no stemming, no stop words). English drops English stop words.
   // Must stay the same for the life of a store (terms written under one
