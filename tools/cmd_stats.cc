@@ -36,6 +36,7 @@ Json StatsToJson(const StoreStats& s) {
   j["namespaces"] = s.namespaces;
   j["pages"] = s.pages;
   j["disk_bytes"] = s.disk_bytes;
+  j["search_backlog"] = s.search_backlog;
   for (int t = 0; t < 4; ++t) {
     j["records_per_tier"][TierName(static_cast<Tier>(t))] =
         s.records_per_tier[t];
@@ -129,6 +130,8 @@ void PrintPrometheus(const StoreStats& s) {
   Metric("mnemo_pages", "Rendered pages.", s.pages);
   Metric("mnemo_disk_bytes", "SST bytes over all column families.",
          s.disk_bytes);
+  Metric("mnemo_search_backlog",
+         "Live records not yet in the full-text index.", s.search_backlog);
   Header("mnemo_tier_records", "Live records per tier.");
   for (int t = 0; t < 4; ++t) {
     std::printf("mnemo_tier_records{tier=\"%s\"} %llu\n",
@@ -182,6 +185,8 @@ void PrintText(const std::string& db, const StoreStats& s) {
   std::printf("history      %llu older versions\n", u(s.history_versions));
   std::printf("namespaces   %llu sessions; pages %llu\n", u(s.namespaces),
               u(s.pages));
+  std::printf("search       %llu records not yet indexed (searches score "
+              "them directly)\n", u(s.search_backlog));
   std::printf("agents\n");
   for (const auto& [key, n] : s.records_per_agent) {
     std::printf("  %-32s %8llu\n", (key.first + "/" + key.second).c_str(),

@@ -2,6 +2,8 @@
 
 #include "rocks_glue.h"
 
+#include <algorithm>
+
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
@@ -213,8 +215,12 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
   // history) would otherwise pin every write-ahead log since their last
   // flush: past this total RocksDB flushes the families holding the oldest
   // log. Two memtables' worth keeps disk near the SST bytes and bounds what
-  // a read-only open beside the writer replays.
-  config.db.max_total_wal_size = 2 * static_cast<uint64_t>(options.write_buffer_bytes);
+  // a read-only open beside the writer replays (Options::max_wal_bytes).
+  config.db.max_total_wal_size =
+      options.max_wal_bytes != 0
+          ? options.max_wal_bytes
+          : std::max<uint64_t>(2 * uint64_t{options.write_buffer_bytes},
+                               uint64_t{32} << 20);
   if (rocksdb::Env* env = TestEnv()) config.db.env = env;  // tests only
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
 

@@ -74,6 +74,16 @@ struct Options {
   // Default: 64 MiB
   size_t write_buffer_bytes = 64 << 20;
 
+  // Bound on the write-ahead logs' total size: past it the column families
+  // holding the oldest log are flushed so the log can go (rarely written
+  // families would otherwise keep every log since their last flush). 0
+  // means twice write_buffer_bytes, and at least 32 MiB: a smaller bound
+  // flushes every family at each few writes with small memtables, making
+  // tiny table files and deleting logs so often that a read-only open
+  // beside the writer keeps finding its view's log gone.
+  // Default: 0
+  uint64_t max_wal_bytes = 0;
+
   // Count reads (Record::access_count/last_access). Counts are gathered in
   // memory and folded into the records with a merge operator (no
   // read-modify-write) every access_flush_interval_ms and on Close; a crash
