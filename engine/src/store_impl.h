@@ -43,6 +43,7 @@
 #include "mnemo/store.h"
 #include "rocks_glue.h"
 #include "periodic_task.h"
+#include "record_table.h"
 #include "search_postings.h"
 #include "search_tail.h"
 #include "store_cache.h"
@@ -58,10 +59,6 @@ struct RestorePlan;  // store_restore.cc
 struct StoredPage;   // page_store.h
 struct SearchEnv;    // search_internal.h
 struct TermLists;    // search_internal.h
-
-enum Family {
-  kDefault = 0, kRecords, kIndex, kHistory, kPages, kSpill, kPostings
-};
 
 class StoreImpl final : public Store {
  public:
@@ -136,9 +133,6 @@ class StoreImpl final : public Store {
   PostingsBuilder NewPostingsBuilder() const {
     return PostingsBuilder(options_.full_text_index, options_.search_language);
   }
-  // Adds the removal of a record's postings (when it is indexed) and its
-  // embedding (search_index.cc). REQUIRES: the record's stripe held.
-  void AppendSearchDelete(const Record& record, rocksdb::WriteBatch* batch);
   // Adds the deletion of every search key of an agent.
   void AppendSearchDeleteAgent(std::string_view tenant, std::string_view agent,
                                rocksdb::WriteBatch* batch);
@@ -178,7 +172,7 @@ class StoreImpl final : public Store {
   Status GetCacheReport(CacheReport* report) override;
 
   // Pages losing live records, with the ids removed from each.
-  using PageRemovals = std::map<uint64_t, std::set<RecordId>>;
+  using PageRemovals = internal::PageRemovals;
   // Hot-cache keys of pages that changed or went away: (page id, content
   // hash) of their cached pixels and of their payloads.
   struct StaleCache {
@@ -265,12 +259,6 @@ class StoreImpl final : public Store {
   void AppendInsert(const Record& record, rocksdb::WriteBatch* batch,
                     std::vector<std::string>* new_namespaces)
       REQUIRES_SHARED(ns_mu_);
-  // Adds the namespace key of `ns` unless known or already in
-  // *new_namespaces. REQUIRES: ns_mu_ held (shared) until the batch is
-  // written; then RememberNamespaces.
-  void AppendNamespace(const Namespace& ns, rocksdb::WriteBatch* batch,
-                       std::vector<std::string>* new_namespaces)
-      REQUIRES_SHARED(ns_mu_);
   void RememberNamespaces(std::vector<std::string>* keys) EXCLUDES(ns_mu_);
 
   // Restore helpers (store_write.cc, store_restore.cc).
@@ -322,7 +310,9 @@ class StoreImpl final : public Store {
   // cache). Call after the batch of AppendPageGc is written.
   void DropStaleCache(const StaleCache& stale);
   // Age-index bucket: the tier, or kKeptAsTextBucket.
-  static uint8_t AgeBucket(const Record& record, uint8_t flags);
+  static uint8_t AgeBucket(const Record& record, uint8_t flags) {
+    return RecordTable::AgeBucket(record, flags);
+  }
   // Encodes a record as stored: zstd text when flags has kFlagTextZstd,
   // no text when kFlagTextForgotten.
   Status EncodeStored(const Record& record, uint8_t flags, std::string* out);
@@ -364,6 +354,10 @@ class StoreImpl final : public Store {
   std::array<std::mutex, kLockStripes> page_locks_;
 
   TextStore text_store_;
+  // The schema: every key the store writes goes through it (bound to the
+  // handles by OpenDb, unbound by CloseDb).
+  RecordTable table_{&text_store_, options_.full_text_index,
+                     options_.search_language};
 
   // Hot cache (store_cache.cc); null unless Options::cache.enabled.
   std::unique_ptr<codec::Tokenizer> tokenizer_;

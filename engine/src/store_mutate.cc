@@ -7,6 +7,7 @@
 // the removed records blanked out (page_forget.cc).
 
 #include <algorithm>
+#include <optional>
 
 #include "envelope.h"
 #include "expiry_index.h"
@@ -14,35 +15,10 @@
 #include "store_impl.h"
 
 namespace mnemo::internal {
-namespace {
-
-void NotePages(const Record& r, StoreImpl::PageRemovals* pages) {
-  for (uint32_t k = 0; r.page.valid() && k < std::max(1u, r.page.page_count);
-       ++k) {
-    (*pages)[r.page.page_id + k].insert(r.id);
-  }
-}
-
-}  // namespace
-
-uint8_t StoreImpl::AgeBucket(const Record& r, uint8_t flags) {
-  return (flags & kFlagKeptAsText) ? kKeptAsTextBucket
-                                   : static_cast<uint8_t>(r.tier);
-}
 
 Status StoreImpl::EncodeStored(const Record& r, uint8_t flags,
                                std::string* out) {
-  out->clear();
-  if (flags & kFlagTextForgotten) {
-    EncodeEnvelope(r, flags, std::string_view(), out);
-  } else if (flags & kFlagTextZstd) {
-    std::string frame;
-    MNEMO_RETURN_IF_ERROR(text_store_.Compress(r.text, &frame));
-    EncodeEnvelope(r, flags, frame, out);
-  } else {
-    EncodeEnvelope(r, flags, out);
-  }
-  return Status::OK();
+  return table_.Encode(r, flags, out);
 }
 
 Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
@@ -74,33 +50,13 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
   next.text_forgotten = false;
 
   rocksdb::WriteBatch batch;
-  std::string old_value, new_value, entry;
-  MNEMO_RETURN_IF_ERROR(EncodeStored(old, flags, &old_value));
-  (void)batch.Put(cf(kHistory), HistoryKey(id, old.version), old_value);
-  EncodeEnvelope(next, 0, &new_value);
-  (void)batch.Put(cf(kRecords), RecordKey(id), new_value);
-  if (next.event_time != old.event_time) {
-    (void)batch.Delete(cf(kIndex), TimeIndexKey(old.ns.tenant, old.ns.agent,
-                                                old.event_time, id));
-  }
-  EncodeIndexEntry(next, &entry);
-  (void)batch.Put(cf(kIndex), TimeIndexKey(next.ns.tenant, next.ns.agent,
-                                           next.event_time, id),
-                  entry);
-  (void)batch.Delete(cf(kIndex), AgeKey(AgeBucket(old, flags), old.event_time, id));
-  (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(next, 0), next.event_time, id), "");
-  if (SearchIndexed(id)) {  // else the indexer indexes the new text
-    PostingsBuilder postings = NewPostingsBuilder();
-    postings.Remove(old);
-    postings.Add(next);
-    postings.AppendTo(&batch, cf(kPostings));
-  }
+  PostingsBuilder postings = table_.NewPostings();
   PageRemovals pages;
-  NotePages(old, &pages);
-  for (const auto& [page_id, ids] : pages) {
-    (void)batch.Delete(cf(kPages), LiveKey(page_id, id));
-  }
-  AppendExpiryDelete(old, cf(kIndex), &batch);
+  // Unindexed: the indexer indexes the new text.
+  MNEMO_RETURN_IF_ERROR(table_.Update(old, flags, next,
+                                      SearchIndexed(id) ? &postings : nullptr,
+                                      &batch, &pages));
+  table_.ApplyPostings(&postings, &batch);
   StripeLocks page_locks = LockPages(pages);
   StaleCache stale;
   MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch, &stale));
@@ -113,21 +69,11 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
 
 void StoreImpl::AppendDelete(const Record& r, uint8_t flags,
                              rocksdb::WriteBatch* batch, PageRemovals* pages) {
-  (void)batch->Delete(cf(kRecords), RecordKey(r.id));
-  (void)batch->Delete(cf(kIndex), TimeIndexKey(r.ns.tenant, r.ns.agent,
-                                               r.event_time, r.id));
-  (void)batch->Delete(cf(kIndex), AgeKey(AgeBucket(r, flags), r.event_time, r.id));
-  for (uint32_t v = 1; v < r.version; ++v) {
-    (void)batch->Delete(cf(kHistory), HistoryKey(r.id, v));
-  }
-  AppendSearchDelete(r, batch);
-  AppendExpiryDelete(r, cf(kIndex), batch);
-  PageRemovals mine;
-  NotePages(r, &mine);
-  for (const auto& [page_id, ids] : mine) {
-    (void)batch->Delete(cf(kPages), LiveKey(page_id, r.id));
-    (*pages)[page_id].insert(r.id);
-  }
+  PostingsBuilder postings = table_.NewPostings();
+  // Unindexed: it never got postings.
+  table_.Delete(r, flags, SearchIndexed(r.id) ? &postings : nullptr, batch,
+                pages);
+  table_.ApplyPostings(&postings, batch);
 }
 
 Status StoreImpl::Delete(const WriteOptions& options, std::string_view tenant,
@@ -179,51 +125,27 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
   std::vector<std::unique_lock<std::mutex>> record_locks;
   for (auto& mu : record_locks_) record_locks.emplace_back(mu);
 
-  std::string prefix = AgentIndexPrefix(ns.tenant, ns.agent);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
   rocksdb::WriteBatch batch;
   PageRemovals pages;
+  PostingsBuilder postings = table_.NewPostings();
   uint64_t count = 0;
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    IndexEntry entry;
-    Micros time;
-    RecordId id;
-    std::string_view key(it->key().data(), it->key().size());
-    std::string_view value(it->value().data(), it->value().size());
-    if (!ParseTimeIndexSuffix(key, prefix.size(), &time, &id) ||
-        !DecodeIndexEntry(value, &entry)) {
-      return Status::Corruption("index entry under agent '" + ns.agent +
-                                "' is malformed");
-    }
-    if (!whole_agent && entry.session != ns.session) continue;
-    Record r;
-    uint8_t flags = 0;
-    Status s = ReadRecord(rocksdb::ReadOptions(), id, &r, &flags);
-    if (s.IsNotFound()) {  // dangling entry: drop it too
-      (void)batch.Delete(cf(kIndex), it->key());
-      continue;
-    }
-    MNEMO_RETURN_IF_ERROR(s);
-    AppendDelete(r, flags, &batch, &pages);
-    ++count;
-  }
-  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "scanning agent " + ns.agent));
-  std::vector<std::string> forgotten;
-  if (whole_agent) {
-    std::string ns_prefix = NamespaceAgentPrefix(ns.tenant, ns.agent);
-    for (const auto& key : known_namespaces_) {
-      if (key.compare(0, ns_prefix.size(), ns_prefix) == 0) {
-        forgotten.push_back(key);
-      }
-    }
-  } else {
-    forgotten.push_back(NamespaceKey(ns));
-  }
-  for (const auto& key : forgotten) (void)batch.Delete(cf(kIndex), key);
+  std::optional<std::string_view> session;
+  if (!whole_agent) session = ns.session;
+  MNEMO_RETURN_IF_ERROR(table_.ForEachInAgent(
+      ns.tenant, ns.agent, session,
+      [&](const Record& r, uint8_t flags) {
+        // Unindexed: it never got postings.
+        table_.Delete(r, flags, SearchIndexed(r.id) ? &postings : nullptr,
+                      &batch, &pages);
+        ++count;
+        return Status::OK();
+      },
+      &batch));
+  table_.ApplyPostings(&postings, &batch);
+  std::vector<std::string> forgotten =
+      whole_agent ? table_.AgentTokens(ns.tenant, ns.agent, known_namespaces_)
+                  : std::vector<std::string>{table_.NamespaceToken(ns)};
+  table_.DeleteNamespaces(forgotten, &batch);
   if (whole_agent) AppendSearchDeleteAgent(ns.tenant, ns.agent, &batch);
   StripeLocks page_locks = LockPages(pages);
   StaleCache stale;

@@ -222,6 +222,7 @@ bool StoreImpl::WalViewIsStale() const {
 }
 
 void StoreImpl::CloseDb() {
+  table_.Detach();
   for (auto* handle : handles_) (void)db_->DestroyColumnFamilyHandle(handle);
   handles_.clear();
   (void)db_->Close();
@@ -275,6 +276,7 @@ Status StoreImpl::OpenDb() {
     }
     return FromRocks(s, "opening store " + dir_);
   }
+  table_.Attach(db_, handles_);
   MNEMO_RETURN_IF_ERROR(LoadIdHighWater());
   MNEMO_RETURN_IF_ERROR(LoadNamespaces());
   text_store_.Attach(db_, cf(kDefault));
@@ -336,9 +338,7 @@ Status StoreImpl::FlushAccessCounts() {
   auto counts = access_.Drain();
   if (counts.empty()) return Status::OK();
   rocksdb::WriteBatch batch;
-  for (const auto& [id, c] : counts) {
-    batch.Merge(cf(kRecords), RecordKey(id), AccessOperand(c.count, c.last));
-  }
+  for (const auto& [id, c] : counts) table_.MergeAccess(id, c.count, c.last, &batch);
   rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) {
     access_.Restore(counts);

@@ -16,9 +16,6 @@ Status RecordNotFound(RecordId id) {
   return Status::NotFound("record " + RecordIdToString(id) + " not found");
 }
 
-// A value of 16 bytes holds only access counts of a deleted record.
-bool IsOrphanCounts(const rocksdb::Slice& value) { return value.size() == 16; }
-
 }  // namespace
 
 bool StoreImpl::Expired(const Record& r) const {
@@ -26,30 +23,13 @@ bool StoreImpl::Expired(const Record& r) const {
 }
 
 Status StoreImpl::DecodeStored(std::string_view value, RecordId id,
-                               Record* record, uint8_t* flags_out) {
-  uint8_t flags = 0;
-  std::string what = "record " + RecordIdToString(id);
-  MNEMO_RETURN_IF_ERROR(DecodeEnvelope(value, what, record, &flags));
-  if (flags_out) *flags_out = flags;
-  if ((flags & kFlagTextForgotten) != 0) {
-    record->text.clear();
-  } else if ((flags & kFlagTextZstd) != 0) {
-    std::string frame = std::move(record->text);
-    MNEMO_RETURN_IF_ERROR(text_store_.Decompress(frame, what, &record->text));
-  }
-  return Status::OK();
+                               Record* record, uint8_t* flags) {
+  return table_.Decode(value, id, record, flags);
 }
 
 Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
                              Record* record, uint8_t* flags) {
-  rocksdb::PinnableSlice value;
-  rocksdb::Status s = db_->Get(ro, cf(kRecords), RecordKey(id), &value);
-  if (s.IsNotFound() || (s.ok() && IsOrphanCounts(value))) {
-    return RecordNotFound(id);
-  }
-  if (!s.ok()) return FromRocks(s, "reading record " + RecordIdToString(id));
-  return DecodeStored(std::string_view(value.data(), value.size()), id, record,
-                      flags);
+  return table_.Get(ro, id, record, flags);
 }
 
 // Reads into a local first: a record of another tenant must never reach

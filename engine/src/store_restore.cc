@@ -280,8 +280,8 @@ Status StoreImpl::AppendRestored(const std::vector<Record>& records,
                                  const RestorePlan& plan,
                                  rocksdb::WriteBatch* batch,
                                  std::vector<std::string>* new_namespaces) {
-  PostingsBuilder postings = NewPostingsBuilder();  // search index
-  std::string value, entry;
+  PostingsBuilder postings = table_.NewPostings();  // search index
+  std::string value;
   for (size_t i = 0; i < records.size(); ++i) {
     const RestorePlan::Placed& placed = plan.records[i];
     Record r = records[i];
@@ -290,22 +290,12 @@ Status StoreImpl::AppendRestored(const std::vector<Record>& records,
     r.text_forgotten = (placed.flags & kFlagTextForgotten) != 0;
     if (!r.text_forgotten || r.content_hash == 0) r.content_hash = ContentHash(r.text);
     if (r.version == 0) r.version = 1;
-    MNEMO_RETURN_IF_ERROR(EncodeStored(r, placed.flags, &value));
-    (void)batch->Put(cf(kRecords), RecordKey(r.id), value);
-    entry.clear();
-    EncodeIndexEntry(r, &entry);
-    (void)batch->Put(cf(kIndex),
-                     TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id), entry);
-    AppendNamespace(r.ns, batch, new_namespaces);
-    // Restored ids may lie below the age watermark: index them now.
-    (void)batch->Put(cf(kIndex), AgeKey(AgeBucket(r, placed.flags), r.event_time, r.id), "");
-    for (uint32_t k = 0; r.page.valid() && k < r.page.page_count; ++k) {
-      (void)batch->Put(cf(kPages), LiveKey(r.page.page_id + k, r.id), "");
-    }
-    AppendExpiryPut(r, cf(kIndex), batch);
-    if (SearchIndexed(r.id)) postings.Add(r);  // else the indexer adds it
+    // Unindexed ids get their postings from the indexer.
+    MNEMO_RETURN_IF_ERROR(table_.Restore(
+        r, placed.flags, known_namespaces_, new_namespaces,
+        SearchIndexed(r.id) ? &postings : nullptr, batch));
   }
-  postings.AppendTo(batch, cf(kPostings));
+  table_.ApplyPostings(&postings, batch);
   for (const auto& [page_id, page] : plan.pages) {
     if (!page.used || page.stored_already) continue;
     EncodePage(page.stored, &value);

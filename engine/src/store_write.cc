@@ -92,34 +92,11 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
   return Status::OK();
 }
 
-// Adds the keys of a stored record to `batch`: the record, its time-index
-// entry and, the first time a session is seen, its namespace key.
+// Adds the keys of a new record to `batch` (RecordTable::Insert).
 // REQUIRES: ns_mu_ held (shared) until the batch is written.
 void StoreImpl::AppendInsert(const Record& r, rocksdb::WriteBatch* batch,
                              std::vector<std::string>* new_namespaces) {
-  thread_local std::string value, index_key, entry;  // reused buffers
-  value.clear();
-  EncodeEnvelope(r, 0, &value);
-  (void)batch->Put(cf(kRecords), RecordKey(r.id), value);
-  entry.clear();
-  EncodeIndexEntry(r, &entry);
-  index_key.clear();
-  AppendTimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id, &index_key);
-  (void)batch->Put(cf(kIndex), index_key, entry);
-  AppendNamespace(r.ns, batch, new_namespaces);
-}
-
-void StoreImpl::AppendNamespace(const Namespace& ns, rocksdb::WriteBatch* batch,
-                                std::vector<std::string>* new_namespaces) {
-  thread_local std::string ns_key;  // reused buffer
-  ns_key.clear();
-  AppendNamespaceKey(ns, &ns_key);
-  if (known_namespaces_.count(ns_key) == 0 &&
-      std::find(new_namespaces->begin(), new_namespaces->end(), ns_key) ==
-          new_namespaces->end()) {
-    (void)batch->Put(cf(kIndex), ns_key, "");
-    new_namespaces->push_back(ns_key);
-  }
+  (void)table_.Insert(r, known_namespaces_, new_namespaces, batch);
 }
 
 void StoreImpl::RememberNamespaces(std::vector<std::string>* keys) {
@@ -343,19 +320,19 @@ Status StoreImpl::Restore(const WriteOptions& options,
     // Delete and compaction hold) until the batch is committed.
     StripeLocks locks = LockRecords(IdsOf(records));
     MNEMO_RETURN_IF_ERROR(CheckRecordsAbsent(records));
-    PostingsBuilder postings = NewPostingsBuilder();  // search index
+    PostingsBuilder postings = table_.NewPostings();  // search index
     for (Record r : records) {
       r.tier = Tier::kHot;
       r.page = PageRef();
       r.text_forgotten = false;
       r.content_hash = ContentHash(r.text);
       if (r.version == 0) r.version = 1;
-      AppendInsert(r, &batch, &new_namespaces);
-      // Restored ids may lie below the age watermark: index them now.
-      (void)batch.Put(cf(kIndex), AgeKey(AgeBucket(r, 0), r.event_time, r.id), "");
-      if (SearchIndexed(r.id)) postings.Add(r);  // else the indexer adds it
+      // Unindexed ids get their postings from the indexer.
+      MNEMO_RETURN_IF_ERROR(table_.Restore(
+          r, 0, known_namespaces_, &new_namespaces,
+          SearchIndexed(r.id) ? &postings : nullptr, &batch));
     }
-    postings.AppendTo(&batch, cf(kPostings));
+    table_.ApplyPostings(&postings, &batch);
     MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
     // Under search_mu_: the indexer cannot pass these ids before they are
     // noted for searches.

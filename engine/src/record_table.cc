@@ -1,0 +1,312 @@
+// Copyright (c) mnemo authors.
+//
+// RecordTable on the format 1 layout (keys.h): the record mutations,
+// namespaces, record reads by id and agent, postings and access counts.
+// The batches are the ones StoreImpl wrote itself before the table
+// existed, key for key, so stores written before and after agree.
+
+#include "record_table.h"
+
+#include <algorithm>
+
+#include "envelope.h"
+#include "keys.h"
+#include "mnemo/quote.h"
+#include "rocks_glue.h"
+#include "rocks_iter.h"
+#include "search_postings.h"
+#include "text_store.h"
+
+namespace mnemo::internal {
+namespace {
+
+// A value of 16 bytes holds only access counts of a deleted record.
+bool IsOrphanCounts(const rocksdb::Slice& value) { return value.size() == 16; }
+
+// Calls fn(page_id) for each page of the span of `page` (none when unset).
+template <typename Fn>
+void ForEachSpanPage(const PageRef& page, Fn fn) {
+  for (uint32_t k = 0; page.valid() && k < std::max(1u, page.page_count); ++k) {
+    fn(page.page_id + k);
+  }
+}
+
+}  // namespace
+
+RecordTable::RecordTable(TextStore* text, bool full_text_index,
+                         std::string language)
+    : text_(text),
+      full_text_index_(full_text_index),
+      language_(std::move(language)) {}
+
+void RecordTable::Attach(
+    rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+  db_ = db;
+  handles_ = handles;
+}
+
+void RecordTable::Detach() {
+  db_ = nullptr;
+  handles_.clear();
+}
+
+Status RecordTable::Encode(const Record& r, uint8_t flags,
+                           std::string* out) const {
+  out->clear();
+  if (flags & kFlagTextForgotten) {
+    EncodeEnvelope(r, flags, std::string_view(), out);
+  } else if (flags & kFlagTextZstd) {
+    std::string frame;
+    MNEMO_RETURN_IF_ERROR(text_->Compress(r.text, &frame));
+    EncodeEnvelope(r, flags, frame, out);
+  } else {
+    EncodeEnvelope(r, flags, out);
+  }
+  return Status::OK();
+}
+
+Status RecordTable::Decode(std::string_view value, RecordId id, Record* record,
+                           uint8_t* flags_out) const {
+  uint8_t flags = 0;
+  std::string what = "record " + RecordIdToString(id);
+  MNEMO_RETURN_IF_ERROR(DecodeEnvelope(value, what, record, &flags));
+  if (flags_out) *flags_out = flags;
+  if ((flags & kFlagTextForgotten) != 0) {
+    record->text.clear();
+  } else if ((flags & kFlagTextZstd) != 0) {
+    std::string frame = std::move(record->text);
+    MNEMO_RETURN_IF_ERROR(text_->Decompress(frame, what, &record->text));
+  }
+  return Status::OK();
+}
+
+uint8_t RecordTable::AgeBucket(const Record& r, uint8_t flags) {
+  return (flags & kFlagKeptAsText) ? kKeptAsTextBucket
+                                   : static_cast<uint8_t>(r.tier);
+}
+
+void RecordTable::PutTimeIndex(const Record& r,
+                               rocksdb::WriteBatch* batch) const {
+  thread_local std::string key, entry;  // reused buffers
+  entry.clear();
+  EncodeIndexEntry(r, &entry);
+  key.clear();
+  AppendTimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id, &key);
+  (void)batch->Put(handles_[kIndex], key, entry);
+}
+
+void RecordTable::PutNamespace(const Record& r,
+                               const std::unordered_set<std::string>& known,
+                               std::vector<std::string>* new_namespaces,
+                               rocksdb::WriteBatch* batch) const {
+  thread_local std::string token;  // reused buffer
+  token.clear();
+  AppendNamespaceKey(r.ns, &token);
+  if (known.count(token) != 0 ||
+      std::find(new_namespaces->begin(), new_namespaces->end(), token) !=
+          new_namespaces->end()) {
+    return;
+  }
+  (void)batch->Put(handles_[kIndex], token, "");
+  new_namespaces->push_back(token);
+}
+
+Status RecordTable::Insert(const Record& r,
+                           const std::unordered_set<std::string>& known,
+                           std::vector<std::string>* new_namespaces,
+                           rocksdb::WriteBatch* batch) const {
+  thread_local std::string value;  // reused buffer
+  value.clear();
+  EncodeEnvelope(r, 0, &value);
+  (void)batch->Put(handles_[kRecords], RecordKey(r.id), value);
+  PutTimeIndex(r, batch);
+  PutNamespace(r, known, new_namespaces, batch);
+  return Status::OK();
+}
+
+Status RecordTable::Restore(const Record& r, uint8_t flags,
+                            const std::unordered_set<std::string>& known,
+                            std::vector<std::string>* new_namespaces,
+                            PostingsBuilder* postings,
+                            rocksdb::WriteBatch* batch) const {
+  std::string value;
+  MNEMO_RETURN_IF_ERROR(Encode(r, flags, &value));
+  (void)batch->Put(handles_[kRecords], RecordKey(r.id), value);
+  PutTimeIndex(r, batch);
+  PutNamespace(r, known, new_namespaces, batch);
+  (void)batch->Put(handles_[kIndex],
+                   AgeKey(AgeBucket(r, flags), r.event_time, r.id), "");
+  ForEachSpanPage(r.page, [&](uint64_t page_id) {
+    (void)batch->Put(handles_[kPages], LiveKey(page_id, r.id), "");
+  });
+  AppendExpiryPut(r, handles_[kIndex], batch);
+  if (postings != nullptr) postings->Add(r);
+  return Status::OK();
+}
+
+Status RecordTable::Update(const Record& old, uint8_t old_flags,
+                           const Record& next, PostingsBuilder* postings,
+                           rocksdb::WriteBatch* batch,
+                           PageRemovals* pages) const {
+  std::string old_value;
+  MNEMO_RETURN_IF_ERROR(Encode(old, old_flags, &old_value));
+  (void)batch->Put(handles_[kHistory], HistoryKey(old.id, old.version),
+                   old_value);
+  MNEMO_RETURN_IF_ERROR(Rewrite(old, old_flags, next, 0, batch, pages));
+  if (postings != nullptr) {
+    postings->Remove(old);
+    postings->Add(next);
+  }
+  return Status::OK();
+}
+
+// Deletes come before puts throughout, so a key both records have (same
+// age bucket and time, same page) ends up present.
+Status RecordTable::Rewrite(const Record& old, uint8_t old_flags,
+                            const Record& next, uint8_t next_flags,
+                            rocksdb::WriteBatch* batch,
+                            PageRemovals* pages) const {
+  std::string value;
+  MNEMO_RETURN_IF_ERROR(Encode(next, next_flags, &value));
+  (void)batch->Put(handles_[kRecords], RecordKey(next.id), value);
+  if (old.event_time != next.event_time) {
+    (void)batch->Delete(
+        handles_[kIndex],
+        TimeIndexKey(old.ns.tenant, old.ns.agent, old.event_time, old.id));
+  }
+  PutTimeIndex(next, batch);
+  (void)batch->Delete(handles_[kIndex], AgeKey(AgeBucket(old, old_flags),
+                                               old.event_time, old.id));
+  (void)batch->Put(
+      handles_[kIndex],
+      AgeKey(AgeBucket(next, next_flags), next.event_time, next.id), "");
+  std::set<uint64_t> kept;
+  ForEachSpanPage(next.page, [&](uint64_t page_id) { kept.insert(page_id); });
+  ForEachSpanPage(old.page, [&](uint64_t page_id) {
+    (void)batch->Delete(handles_[kPages], LiveKey(page_id, old.id));
+    if (pages != nullptr && kept.count(page_id) == 0) {
+      (*pages)[page_id].insert(old.id);
+    }
+  });
+  for (uint64_t page_id : kept) {
+    (void)batch->Put(handles_[kPages], LiveKey(page_id, next.id), "");
+  }
+  AppendExpiryDelete(old, handles_[kIndex], batch);
+  AppendExpiryPut(next, handles_[kIndex], batch);
+  return Status::OK();
+}
+
+Status RecordTable::DetachFromPages(const Record& old, uint8_t flags,
+                                    rocksdb::WriteBatch* batch,
+                                    PageRemovals* pages) const {
+  Record next = old;
+  next.tier = Tier::kWarm;
+  next.page = PageRef();
+  return Rewrite(old, flags, next, flags, batch, pages);
+}
+
+void RecordTable::Delete(const Record& r, uint8_t flags,
+                         PostingsBuilder* postings, rocksdb::WriteBatch* batch,
+                         PageRemovals* pages) const {
+  (void)batch->Delete(handles_[kRecords], RecordKey(r.id));
+  (void)batch->Delete(handles_[kIndex], TimeIndexKey(r.ns.tenant, r.ns.agent,
+                                                     r.event_time, r.id));
+  (void)batch->Delete(handles_[kIndex],
+                      AgeKey(AgeBucket(r, flags), r.event_time, r.id));
+  for (uint32_t v = 1; v < r.version; ++v) {
+    (void)batch->Delete(handles_[kHistory], HistoryKey(r.id, v));
+  }
+  if (postings != nullptr) postings->Remove(r);
+  (void)batch->Delete(handles_[kPostings],
+                      EmbeddingKey(r.ns.tenant, r.ns.agent, r.id));
+  AppendExpiryDelete(r, handles_[kIndex], batch);
+  ForEachSpanPage(r.page, [&](uint64_t page_id) {
+    (void)batch->Delete(handles_[kPages], LiveKey(page_id, r.id));
+    if (pages != nullptr) (*pages)[page_id].insert(r.id);
+  });
+}
+
+std::string RecordTable::NamespaceToken(const Namespace& ns) const {
+  return NamespaceKey(ns);
+}
+
+std::vector<std::string> RecordTable::AgentTokens(
+    std::string_view tenant, std::string_view agent,
+    const std::unordered_set<std::string>& known) const {
+  std::string prefix = NamespaceAgentPrefix(tenant, agent);
+  std::vector<std::string> tokens;
+  for (const auto& token : known) {
+    if (token.compare(0, prefix.size(), prefix) == 0) tokens.push_back(token);
+  }
+  return tokens;
+}
+
+void RecordTable::DeleteNamespaces(const std::vector<std::string>& tokens,
+                                   rocksdb::WriteBatch* batch) const {
+  for (const auto& token : tokens) (void)batch->Delete(handles_[kIndex], token);
+}
+
+Status RecordTable::Get(const rocksdb::ReadOptions& ro, RecordId id,
+                        Record* record, uint8_t* flags) const {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(ro, handles_[kRecords], RecordKey(id), &value);
+  if (s.IsNotFound() || (s.ok() && IsOrphanCounts(value))) {
+    return Status::NotFound("record " + RecordIdToString(id) + " not found");
+  }
+  if (!s.ok()) return FromRocks(s, "reading record " + RecordIdToString(id));
+  return Decode(std::string_view(value.data(), value.size()), id, record,
+                flags);
+}
+
+Status RecordTable::ForEachInAgent(
+    std::string_view tenant, std::string_view agent,
+    const std::optional<std::string_view>& session,
+    const std::function<Status(const Record&, uint8_t)>& fn,
+    rocksdb::WriteBatch* batch) const {
+  std::string prefix = AgentIndexPrefix(tenant, agent);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIndex]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    IndexEntry entry;
+    Micros time;
+    RecordId id;
+    std::string_view key(it->key().data(), it->key().size());
+    std::string_view value(it->value().data(), it->value().size());
+    if (!ParseTimeIndexSuffix(key, prefix.size(), &time, &id) ||
+        !DecodeIndexEntry(value, &entry)) {
+      return Status::Corruption("index entry under agent " +
+                                QuoteForMessage(agent) + " is malformed");
+    }
+    if (session && entry.session != *session) continue;
+    Record r;
+    uint8_t flags = 0;
+    Status s = Get(rocksdb::ReadOptions(), id, &r, &flags);
+    if (s.IsNotFound()) {  // dangling entry: drop it too
+      (void)batch->Delete(handles_[kIndex], it->key());
+      continue;
+    }
+    MNEMO_RETURN_IF_ERROR(s);
+    MNEMO_RETURN_IF_ERROR(fn(r, flags));
+  }
+  return FromRocks(it->status(), "scanning agent " + QuoteForMessage(agent));
+}
+
+void RecordTable::MergeAccess(RecordId id, uint64_t count, Micros last,
+                              rocksdb::WriteBatch* batch) const {
+  (void)batch->Merge(handles_[kRecords], RecordKey(id),
+                     AccessOperand(count, last));
+}
+
+PostingsBuilder RecordTable::NewPostings() const {
+  return PostingsBuilder(full_text_index_, language_);
+}
+
+void RecordTable::ApplyPostings(PostingsBuilder* postings,
+                                rocksdb::WriteBatch* batch) const {
+  postings->AppendTo(batch, handles_[kPostings]);
+}
+
+}  // namespace mnemo::internal

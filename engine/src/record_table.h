@@ -1,0 +1,364 @@
+// Copyright (c) mnemo authors.
+//
+// RecordTable: the one owner of the store's schema. It holds the column
+// family handles and every key layout (keys.h, expiry_index.h), and turns
+// each named change of a record into exactly the keys the schema needs,
+// appended to the caller's WriteBatch. Callers (StoreImpl, Compaction,
+// StoreVerifier, the search indexer, restore) decide *what* happens and
+// hold the locks; the table decides *which keys* that means. No caller
+// names a column family or builds a key.
+//
+// Layouts behind this interface:
+//   v1 (format 1, today): records by id; the index family's 't' time
+//      index (IndexEntry values) makes a scan an index walk + MultiGet.
+//   v2 (format 2, planned, /work/notes/rtable-plan.md): records clustered
+//      by slot(tenant, agent) time id, an `ids` family id -> location;
+//      the 't' keys are gone (records ARE the time index). Every signature
+//      here is written so that v2 needs no new argument: each mutation
+//      receives the complete old and/or new Record, from which both layouts
+//      derive all their keys, and reads return records, never raw keys
+//      (cursors and walk positions are opaque strings).
+//
+// Key sets (what each mutation writes; v1). "span" = the pages
+// [page.page_id, page.page_id + max(1, page.page_count)).
+//   Insert        rec Put, 't' Put, 'n' Put unless the session is known
+//   Restore       Insert's keys + 'g' Put + 'v' Put per page of the span
+//                 + expiry Put (when paged and expiring) + postings Add
+//   Update        history Put(old as stored) + Rewrite(old -> next)
+//                 + 't' Delete(old) when event time changed + postings
+//   Rewrite       rec Put, 't' Put, 'g' Delete(old)/Put(new) when they
+//                 differ, 'v' Delete for pages of the old span not in the
+//                 new one and Put for the new span, expiry Delete(old) and
+//                 Put(new). MoveTier, AttachToPage, DetachFromPages and
+//                 forgetting text are Rewrites with a different new record
+//                 or flags.
+//   Delete        rec, 't', 'g', every history version, expiry, 'v' per
+//                 page of the span, embedding Delete, postings Remove
+//
+// Thread safety: the table holds no mutable state besides the handles set
+// by Attach; concurrent calls are safe. Callers serialise changes of one
+// record with the store's record stripes and of one page with its page
+// stripes (store_impl.h); every method that reads and then writes says
+// what it requires.
+
+#ifndef MNEMO_ENGINE_RECORD_TABLE_H_
+#define MNEMO_ENGINE_RECORD_TABLE_H_
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "expiry_index.h"
+#include "mnemo/record.h"
+#include "mnemo/status.h"
+
+namespace mnemo::internal {
+
+class PostingsBuilder;  // search_postings.h
+class TextStore;        // text_store.h
+struct StoredPage;      // page_store.h
+
+// The column families, in the order the store opens them.
+enum Family {
+  kDefault = 0,
+  kRecords,
+  kIndex,
+  kHistory,
+  kPages,
+  kSpill,
+  kPostings
+};
+
+// Pages losing live records, with the ids removed from each (the input of
+// the page forget step, page_forget.cc).
+using PageRemovals = std::map<uint64_t, std::set<RecordId>>;
+
+// The header fields a scan filters on without decoding the record (v1:
+// the IndexEntry; v2: the front of the envelope).
+struct ScanEntry {
+  RecordId id = 0;
+  Micros event_time = 0;
+  Micros expires_at = 0;
+  Tier tier = Tier::kHot;
+  std::string_view session, role, kind;  // valid during the callback only
+};
+
+// One agent's records in a time range, for ScanAgent.
+struct AgentRange {
+  std::string_view tenant, agent;
+  std::optional<Micros> start_time;  // inclusive
+  std::optional<Micros> end_time;    // exclusive
+  bool reverse = false;
+  // Resume strictly after (before, when reverse) this position: a value
+  // returned in *last_position by an earlier call; "" starts at the edge.
+  std::string_view after;
+};
+
+class RecordTable {
+ public:
+  // `text` compresses and decompresses stored text (zstd dictionaries);
+  // it must outlive the table. `full_text_index`/`language` configure the
+  // postings builders the table hands out.
+  RecordTable(TextStore* text, bool full_text_index, std::string language);
+  RecordTable(const RecordTable&) = delete;
+  RecordTable& operator=(const RecordTable&) = delete;
+
+  // Binds the open database and its handles (indexed by Family). Called
+  // after every open; Detach before the handles are destroyed. REQUIRES:
+  // handles.size() > kPostings.
+  void Attach(rocksdb::DB* db,
+              const std::vector<rocksdb::ColumnFamilyHandle*>& handles);
+  void Detach();
+
+  // ---- Encoding -------------------------------------------------------
+
+  // The stored form of `record`: zstd text when flags has kFlagTextZstd,
+  // no text when kFlagTextForgotten (envelope.h). Fails only when the text
+  // cannot be compressed.
+  Status Encode(const Record& record, uint8_t flags, std::string* out) const;
+  // The inverse: checks the envelope, decompresses the text. `id` names
+  // the record in errors.
+  Status Decode(std::string_view value, RecordId id, Record* record,
+                uint8_t* flags) const;
+  // Age-index bucket of a record as stored: its tier, or
+  // kKeptAsTextBucket when flags has kFlagKeptAsText.
+  static uint8_t AgeBucket(const Record& record, uint8_t flags);
+
+  // ---- Record mutations -----------------------------------------------
+  // Each appends to *batch and writes nothing itself. Records passed in
+  // are complete (as read, or as they will be stored), with the ids,
+  // versions, tiers and page refs the caller decided. REQUIRES: the
+  // records' stripes held until the batch is written.
+
+  // A new record: tier hot, no page, stored with flags 0. `known`: the
+  // caller's set of namespace tokens already stored (see NamespaceToken),
+  // `new_namespaces`: tokens this batch adds (appended to; also read, so a
+  // batch writes each session's key once). REQUIRES: the caller's
+  // namespace lock held shared until the batch is written, then the new
+  // tokens added to `known` under it.
+  Status Insert(const Record& record,
+                const std::unordered_set<std::string>& known,
+                std::vector<std::string>* new_namespaces,
+                rocksdb::WriteBatch* batch) const;
+
+  // A record imported with its id, placed as the caller planned (`flags`,
+  // record.tier, record.page): Insert's keys plus its age key (restored
+  // ids may lie below the age watermark), live-set keys and expiry entry.
+  // `postings` (nullable): the record's postings are added to it (callers
+  // pass it when the id is at or below the search watermark).
+  Status Restore(const Record& record, uint8_t flags,
+                 const std::unordered_set<std::string>& known,
+                 std::vector<std::string>* new_namespaces,
+                 PostingsBuilder* postings, rocksdb::WriteBatch* batch) const;
+
+  // A new version: `old` (as stored, with `old_flags`) goes to history
+  // under its version; `next` (next.version == old.version + 1, tier hot,
+  // no page) replaces it. Notes in *pages the pages `old` leaves (the
+  // caller runs the page forget step for them). `postings` (nullable):
+  // old's postings removed, next's added.
+  Status Update(const Record& old, uint8_t old_flags, const Record& next,
+                PostingsBuilder* postings, rocksdb::WriteBatch* batch,
+                PageRemovals* pages) const;
+
+  // The same record (id, namespace, version, event time unchanged) stored
+  // anew with a new placement: `next`/`next_flags` replace `old`/
+  // `old_flags`. The named forms below say which placements each pass
+  // makes; all share this key set (see the top of the file). Notes the
+  // pages `old` is on and `next` is not in *pages (nullable when none).
+  Status Rewrite(const Record& old, uint8_t old_flags, const Record& next,
+                 uint8_t next_flags, rocksdb::WriteBatch* batch,
+                 PageRemovals* pages) const;
+  // Compaction's warm and decay passes: next.tier changed; next_flags may
+  // add kFlagTextZstd (warm) or kFlagTextForgotten (decay forgets text).
+  Status MoveTier(const Record& old, uint8_t old_flags, const Record& next,
+                  uint8_t next_flags, rocksdb::WriteBatch* batch) const {
+    return Rewrite(old, old_flags, next, next_flags, batch, nullptr);
+  }
+  // The pixel pass: `next` is on its pages (tier pixels, page set) and
+  // their page values are in the same batch (PutPage); or it stays text
+  // for good (next_flags has kFlagKeptAsText, next.page unset).
+  Status AttachToPage(const Record& old, uint8_t old_flags, const Record& next,
+                      uint8_t next_flags, rocksdb::WriteBatch* batch) const {
+    return Rewrite(old, old_flags, next, next_flags, batch, nullptr);
+  }
+  // Verify's repair: `old` leaves its pages for the warm tier, text kept.
+  // REQUIRES: old's text is stored (flags lack kFlagTextForgotten).
+  Status DetachFromPages(const Record& old, uint8_t flags,
+                         rocksdb::WriteBatch* batch, PageRemovals* pages) const;
+
+  // Removes `record` (as stored, with `flags`) and every key it owns:
+  // history, age and expiry entries, live-set keys, embedding; its
+  // postings are removed through `postings` (nullable: not indexed).
+  // Notes the pages it leaves in *pages.
+  void Delete(const Record& record, uint8_t flags, PostingsBuilder* postings,
+              rocksdb::WriteBatch* batch, PageRemovals* pages) const;
+
+  // ---- Namespaces -----------------------------------------------------
+
+  // The token under which callers remember that a session has its key.
+  std::string NamespaceToken(const Namespace& ns) const;
+  // Tokens in `known` that belong to tenant/agent (all sessions).
+  std::vector<std::string> AgentTokens(
+      std::string_view tenant, std::string_view agent,
+      const std::unordered_set<std::string>& known) const;
+  // Deletes the namespace keys of `tokens`.
+  void DeleteNamespaces(const std::vector<std::string>& tokens,
+                        rocksdb::WriteBatch* batch) const;
+  // Every stored token (at open), or those of one tenant ("" = all), as
+  // namespaces.
+  Status ListNamespaces(std::string_view tenant,
+                        std::vector<Namespace>* namespaces) const;
+  Status LoadNamespaceTokens(std::unordered_set<std::string>* tokens) const;
+
+  // ---- Reads ------------------------------------------------------------
+
+  // NotFound (naming the id) when absent or only access counts remain.
+  Status Get(const rocksdb::ReadOptions& ro, RecordId id, Record* record,
+             uint8_t* flags = nullptr) const;
+  // Older versions of `id`, oldest first (not the current one).
+  Status History(const rocksdb::ReadOptions& ro, RecordId id,
+                 std::vector<Record>* versions) const;
+  // The agent's records in `range`, in time order (reverse: newest first),
+  // that `filter` accepts, up to `limit`; *more: a further one exists and
+  // *last_position resumes after the last one returned (AgentRange::after).
+  // Entries whose record is gone (expired by the TTL filter) are skipped.
+  Status ScanAgent(const rocksdb::ReadOptions& ro, const AgentRange& range,
+                   const std::function<bool(const ScanEntry&)>& filter,
+                   size_t limit, std::vector<Record>* records, bool* more,
+                   std::string* last_position) const;
+  // Every record of the agent (of one session when `session` is set), as
+  // stored: fn(record, flags) until it fails. Entries whose record is gone
+  // (the TTL filter dropped it) are deleted in *batch (bulk deletes).
+  // REQUIRES: no writer of the agent runs meanwhile (the store's
+  // namespace lock held exclusively).
+  Status ForEachInAgent(std::string_view tenant, std::string_view agent,
+                        const std::optional<std::string_view>& session,
+                        const std::function<Status(const Record&, uint8_t)>& fn,
+                        rocksdb::WriteBatch* batch) const;
+  // Records with ids in (after, upto], in id order, as stored values
+  // (indexer, age watermark pass, search tail); orphan counts skipped.
+  Status ForEachIdRange(
+      const rocksdb::ReadOptions& ro, RecordId after, RecordId upto,
+      const std::function<bool(RecordId, std::string_view)>& fn) const;
+  // The largest record id stored (0 when none).
+  Status LastId(RecordId* id) const;
+
+  // ---- Access counts ----------------------------------------------------
+
+  // Adds `count` accesses, the last at `last`, to record `id` (a merge:
+  // no read). A count merged into a deleted record is an orphan that
+  // readers skip.
+  void MergeAccess(RecordId id, uint64_t count, Micros last,
+                   rocksdb::WriteBatch* batch) const;
+
+  // ---- Age index --------------------------------------------------------
+
+  // Enters `id` (stored value `value`) into the age index (the watermark
+  // pass). Idempotent.
+  void PutAgeEntry(RecordId id, std::string_view value,
+                   rocksdb::WriteBatch* batch) const;
+  // Drops an age entry found stale (its record gone or moved).
+  void DropAgeEntry(std::string_view position,
+                    rocksdb::WriteBatch* batch) const;
+  // Age entries of `bucket` with event time < `before`, oldest first,
+  // after `after` ("" = from the first): fn(position, time, id).
+  Status AgeWalk(uint8_t bucket, Micros before, std::string_view after,
+                 const std::function<Status(std::string_view, Micros,
+                                            RecordId)>& fn) const;
+
+  // ---- Expiry index -----------------------------------------------------
+
+  Status ExpiredEntries(const rocksdb::ReadOptions& ro, Micros now,
+                        size_t limit, std::vector<ExpiredEntry>* out,
+                        std::string_view after) const;
+  void DeleteExpiryEntry(const ExpiredEntry& e,
+                         rocksdb::WriteBatch* batch) const;
+  // Adds the expiry entry `record` needs (building the index of an old
+  // store; verify's repair).
+  void PutExpiryEntry(const Record& record, rocksdb::WriteBatch* batch) const;
+  // What page readers blank at `now`.
+  ExpiryView expiry_view(Micros now) const;
+
+  // ---- Pages ------------------------------------------------------------
+
+  Status GetPage(const rocksdb::ReadOptions& ro, uint64_t page_id,
+                 StoredPage* page) const;
+  // Stores a page value (new, masked or downscaled). Live-set keys are
+  // the records' business (Restore, AttachToPage, Rewrite, Delete).
+  void PutPage(uint64_t page_id, const StoredPage& page,
+               rocksdb::WriteBatch* batch) const;
+  void PutLiveKey(uint64_t page_id, RecordId id,
+                  rocksdb::WriteBatch* batch) const;
+  void DeletePage(uint64_t page_id, rocksdb::WriteBatch* batch) const;
+  // The ids in the page's live set, in id order.
+  Status LiveSet(const rocksdb::ReadOptions& ro, uint64_t page_id,
+                 std::vector<RecordId>* ids) const;
+
+  // ---- Postings ---------------------------------------------------------
+
+  // A builder for one batch's postings; Apply adds its merges and clears it.
+  PostingsBuilder NewPostings() const;
+  void ApplyPostings(PostingsBuilder* postings,
+                     rocksdb::WriteBatch* batch) const;
+
+  // ---- Watermarks (default family) ----------------------------------------
+
+  // A fixed 8-byte counter under `name` (kNextIdKey, kAgeWatermarkKey,
+  // kSearchWatermarkKey): *value 0 and *found false when absent;
+  // Corruption when it is not 8 bytes.
+  Status GetCounter(const rocksdb::ReadOptions& ro, std::string_view name,
+                    uint64_t* value, bool* found = nullptr) const;
+  void PutCounter(std::string_view name, uint64_t value,
+                  rocksdb::WriteBatch* batch) const;
+
+  // ---- Invariants (Verify) ------------------------------------------------
+  // What Verify checks, stated once. Each Check* compares what the stored
+  // keys hold with what the record implies and, when `repair` is non-null,
+  // appends the repair to it. The Verify problem kinds are in mnemo/admin.h.
+
+  enum class IndexState { kOk, kMissing, kMismatch };
+  // V2: the record's time-index entry exists and agrees with it (v2: the
+  // ids entry points at the record's clustered key).
+  Status CheckIndexOf(const rocksdb::ReadOptions& ro, const Record& record,
+                      IndexState* state, rocksdb::WriteBatch* repair) const;
+  // V3: the record's session has its namespace key.
+  Status CheckNamespaceOf(const rocksdb::ReadOptions& ro, const Record& record,
+                          bool* present, rocksdb::WriteBatch* repair) const;
+  // V4: every index entry names a record that maps back to exactly it;
+  // fn(id, why) for each one that does not ("" when malformed: id 0).
+  Status CheckIndexEntries(
+      const rocksdb::ReadOptions& ro,
+      const std::function<void(RecordId, const std::string&)>& dangling,
+      rocksdb::WriteBatch* repair, uint64_t* checked) const;
+
+  // The handles, until every caller is moved behind the table (the
+  // migration checklist in /work/notes/rtable.md). New code must not use
+  // them.
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* family(Family f) const { return handles_[f]; }
+
+ private:
+  void PutTimeIndex(const Record& r, rocksdb::WriteBatch* batch) const;
+  void PutNamespace(const Record& r,
+                    const std::unordered_set<std::string>& known,
+                    std::vector<std::string>* new_namespaces,
+                    rocksdb::WriteBatch* batch) const;
+
+  TextStore* const text_;
+  const bool full_text_index_;
+  const std::string language_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace mnemo::internal
+
+#endif  // MNEMO_ENGINE_RECORD_TABLE_H_
