@@ -259,7 +259,6 @@ Status Compaction::WarmChunk(
   auto locks = store_->LockRecords(ids);
   rocksdb::WriteBatch batch;
   StoreImpl::PageRemovals pages;
-  std::string value, entry;
   for (const auto& [key, id] : chunk) {
     Record r;
     uint8_t flags = 0;
@@ -272,16 +271,11 @@ Status Compaction::WarmChunk(
     if (Reconcile(key, bucket, time, read, r, flags, &batch, &pages)) continue;
     const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
     if (!IsDue(r, t.warm_after)) continue;
-    r.tier = Tier::kWarm;
-    MNEMO_RETURN_IF_ERROR(store_->EncodeStored(r, flags | kFlagTextZstd, &value));
-    (void)batch.Put(store_->cf(kRecords), RecordKey(id), value);
-    entry.clear();
-    EncodeIndexEntry(r, &entry);
-    (void)batch.Put(store_->cf(kIndex),
-                    TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, id), entry);
-    (void)batch.Delete(store_->cf(kIndex), key);
-    (void)batch.Put(store_->cf(kIndex),
-                    AgeKey(static_cast<uint8_t>(Tier::kWarm), r.event_time, id), "");
+    // Reconcile found the walked age key to be r's own: MoveTier moves it.
+    Record warm = r;
+    warm.tier = Tier::kWarm;
+    MNEMO_RETURN_IF_ERROR(
+        store_->table_.MoveTier(r, flags, warm, flags | kFlagTextZstd, &batch));
     result_->records_warmed++;
   }
   auto page_locks = store_->LockPages(pages);

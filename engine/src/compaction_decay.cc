@@ -110,25 +110,17 @@ Status Compaction::DecayPage(uint64_t page_id, const codec::RenderProfile& to) {
     (void)batch.Put(store_->cf(kPages), PageKey(page_id), value);
     result_->pages_decayed++;
   }
-  std::string entry;
   for (size_t i = 0; i < records.size(); ++i) {
-    Record& r = records[i];
+    const Record& r = records[i];
     if (r.page.page_id != page_id || r.tier != Tier::kPixels) continue;
     uint8_t f = flags[i];
     if (policy_.forget_text_when_decayed) {
       f = static_cast<uint8_t>((f | kFlagTextForgotten) & ~kFlagTextZstd);
     }
-    std::string old_age = AgeKey(StoreImpl::AgeBucket(r, flags[i]), r.event_time, r.id);
-    r.tier = Tier::kDecayed;
-    MNEMO_RETURN_IF_ERROR(store_->EncodeStored(r, f, &value));
-    (void)batch.Put(store_->cf(kRecords), RecordKey(r.id), value);
-    entry.clear();
-    EncodeIndexEntry(r, &entry);
-    (void)batch.Put(store_->cf(kIndex),
-                    TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id), entry);
-    (void)batch.Delete(store_->cf(kIndex), old_age);
-    (void)batch.Put(store_->cf(kIndex),
-                    AgeKey(static_cast<uint8_t>(Tier::kDecayed), r.event_time, r.id), "");
+    Record decayed = r;
+    decayed.tier = Tier::kDecayed;
+    MNEMO_RETURN_IF_ERROR(
+        store_->table_.MoveTier(r, flags[i], decayed, f, &batch));
     result_->records_decayed++;
   }
   return Write(&batch, "writing decayed page " + std::to_string(page_id));

@@ -211,45 +211,33 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
     store_->FinishIds(first_page);  // page ids never enter the records family
   }
   rocksdb::WriteBatch batch;
-  std::string value;
   for (size_t p = 0; p < stored.size(); ++p) {
     stored[p].info.page_id = first_page + p;
-    EncodePage(stored[p], &value);
-    (void)batch.Put(store_->cf(kPages), PageKey(first_page + p), value);
-    for (const auto& span : pages[p].manifest.items) {
-      (void)batch.Put(store_->cf(kPages), LiveKey(first_page + p, span.id), "");
-    }
+    // The live-set keys are the records' (AttachToPage, below).
+    store_->table_.PutPage(first_page + p, stored[p], &batch);
   }
   std::map<RecordId, Placement> where = PlaceItems(pages);
   std::map<RecordId, const Status*> why;
   for (const auto& rej : rejected) why[rej.id] = &rej.reason;
-  std::string entry;
   uint64_t paged = 0, kept = 0, bytes = 0;
   for (size_t i = 0; i < records.size(); ++i) {
-    Record& r = records[i];
+    const Record& r = records[i];
     auto placed = where.find(r.id);
+    Record next = r;
     uint8_t f = flags[i];
-    uint8_t bucket;
     if (placed != where.end()) {
-      r.tier = Tier::kPixels;
-      r.page = {first_page + placed->second.first_page, placed->second.item,
-                placed->second.count};
-      bucket = static_cast<uint8_t>(Tier::kPixels);
+      next.tier = Tier::kPixels;
+      next.page = {first_page + placed->second.first_page,
+                   placed->second.item, placed->second.count};
       ++paged;
     } else {
       f |= kFlagKeptAsText;  // see why[r.id]: stays warm, never retried
-      bucket = kKeptAsTextBucket;
       ++kept;
     }
-    MNEMO_RETURN_IF_ERROR(store_->EncodeStored(r, f, &value));
-    (void)batch.Put(store_->cf(kRecords), RecordKey(r.id), value);
-    entry.clear();
-    EncodeIndexEntry(r, &entry);
-    (void)batch.Put(store_->cf(kIndex),
-                    TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id), entry);
-    (void)batch.Delete(store_->cf(kIndex), group.items[i].age_key);
-    (void)batch.Put(store_->cf(kIndex), AgeKey(bucket, r.event_time, r.id), "");
-    AppendExpiryPut(r, store_->cf(kIndex), &batch);
+    // The walked age key (group.items[i].age_key) is r's own: the record
+    // was re-read above as warm with the same event time.
+    MNEMO_RETURN_IF_ERROR(
+        store_->table_.AttachToPage(r, flags[i], next, f, &batch));
   }
   for (const auto& s : stored) bytes += s.png.size();
   MNEMO_RETURN_IF_ERROR(Write(&batch, "writing pages"));

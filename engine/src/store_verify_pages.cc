@@ -181,25 +181,8 @@ Status StoreVerifier::DemoteToWarm(const PagedRecord& paged) {
   Record r;
   uint8_t flags = 0;
   MNEMO_RETURN_IF_ERROR(Decode(value, paged.id, &r, &flags));
-  (void)batch_.Delete(
-      cf(kIndex), AgeKey(StoreImpl::AgeBucket(r, flags), r.event_time, r.id));
-  for (uint32_t k = 0; k < std::max(1u, r.page.page_count); ++k) {
-    (void)batch_.Delete(cf(kPages), LiveKey(r.page.page_id + k, r.id));
-  }
-  AppendExpiryDelete(r, cf(kIndex), &batch_);
-  r.tier = Tier::kWarm;
-  r.page = PageRef();
-  MNEMO_RETURN_IF_ERROR(store_->EncodeStored(r, flags, &value));
-  (void)batch_.Put(cf(kRecords), RecordKey(r.id), value);
-  std::string entry;
-  EncodeIndexEntry(r, &entry);
-  (void)batch_.Put(cf(kIndex),
-                   TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id),
-                   entry);
-  (void)batch_.Put(cf(kIndex),
-                   AgeKey(StoreImpl::AgeBucket(r, flags), r.event_time, r.id),
-                   "");
-  return Status::OK();
+  // No page forget: verify deletes a bad page itself (ReportCorruptPages).
+  return store_->table_.DetachFromPages(r, flags, &batch_, nullptr);
 }
 
 // A corrupt page counts as repaired when repair deleted it: no forgotten

@@ -1,0 +1,202 @@
+// Copyright (c) mnemo authors.
+//
+// RecordTable on the format 1 layout, second part: the age and expiry
+// indexes, pages and live sets, counters in the default family, reads by
+// id range and history.
+
+#include "coding.h"
+#include "envelope.h"
+#include "keys.h"
+#include "page_store.h"
+#include "record_table.h"
+#include "rocks_glue.h"
+#include "rocks_iter.h"
+
+namespace mnemo::internal {
+
+void RecordTable::PutAgeEntry(RecordId id, std::string_view value,
+                              rocksdb::WriteBatch* batch) const {
+  // The bucket and time come from the fixed header: no text to decode.
+  uint8_t flags = static_cast<uint8_t>(value[1]);
+  uint8_t bucket = (flags & kFlagKeptAsText)
+                       ? kKeptAsTextBucket
+                       : static_cast<uint8_t>(value[kOffTier]);
+  Micros time = static_cast<Micros>(PeekFixed64(value, kOffEventTime));
+  (void)batch->Put(handles_[kIndex], AgeKey(bucket, time, id), "");
+}
+
+void RecordTable::DropAgeEntry(std::string_view position,
+                               rocksdb::WriteBatch* batch) const {
+  (void)batch->Delete(handles_[kIndex], position);
+}
+
+Status RecordTable::AgeWalk(
+    uint8_t bucket, Micros before, std::string_view after,
+    const std::function<Status(std::string_view, Micros, RecordId)>& fn) const {
+  std::string prefix = AgeBucketPrefix(bucket);
+  std::string upper = AgeKey(bucket, before, ~RecordId{0});
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIndex]));
+  // key + '\0' is the smallest key after `key`.
+  it->Seek(after.empty() ? prefix : std::string(after) + '\0');
+  for (; it->Valid(); it->Next()) {
+    uint8_t b;
+    Micros time;
+    RecordId id;
+    std::string_view key(it->key().data(), it->key().size());
+    if (!ParseAgeKey(key, &b, &time, &id) || b != bucket) {
+      return Status::Corruption("malformed age index entry");
+    }
+    MNEMO_RETURN_IF_ERROR(fn(key, time, id));
+  }
+  return FromRocks(it->status(), "reading age index");
+}
+
+Status RecordTable::ExpiredEntries(const rocksdb::ReadOptions& ro, Micros now,
+                                   size_t limit, std::vector<ExpiredEntry>* out,
+                                   std::string_view after) const {
+  return ReadExpiredEntries(db_, handles_[kIndex], ro, now, limit, out, after);
+}
+
+void RecordTable::DeleteExpiryEntry(const ExpiredEntry& e,
+                                    rocksdb::WriteBatch* batch) const {
+  AppendExpiryEntryDelete(e, handles_[kIndex], batch);
+}
+
+void RecordTable::PutExpiryEntry(const Record& record,
+                                 rocksdb::WriteBatch* batch) const {
+  AppendExpiryPut(record, handles_[kIndex], batch);
+}
+
+ExpiryView RecordTable::expiry_view(Micros now) const {
+  return {handles_[kIndex], now};
+}
+
+Status RecordTable::GetPage(const rocksdb::ReadOptions& ro, uint64_t page_id,
+                            StoredPage* page) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(ro, handles_[kPages], PageKey(page_id), &value);
+  std::string name = "page " + std::to_string(page_id);
+  if (s.IsNotFound()) return Status::NotFound(name + " not found");
+  MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading " + name));
+  return DecodePage(value, page_id, page);
+}
+
+void RecordTable::PutPage(uint64_t page_id, const StoredPage& page,
+                          rocksdb::WriteBatch* batch) const {
+  std::string value;
+  EncodePage(page, &value);
+  (void)batch->Put(handles_[kPages], PageKey(page_id), value);
+}
+
+void RecordTable::PutLiveKey(uint64_t page_id, RecordId id,
+                             rocksdb::WriteBatch* batch) const {
+  (void)batch->Put(handles_[kPages], LiveKey(page_id, id), "");
+}
+
+void RecordTable::DeletePage(uint64_t page_id,
+                             rocksdb::WriteBatch* batch) const {
+  (void)batch->Delete(handles_[kPages], PageKey(page_id));
+}
+
+Status RecordTable::LiveSet(const rocksdb::ReadOptions& read, uint64_t page_id,
+                            std::vector<RecordId>* ids) const {
+  ids->clear();
+  std::string prefix = LivePrefix(page_id);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = read;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kPages]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (it->key().size() != prefix.size() + 8) continue;
+    ids->push_back(
+        DecodeRecordKey(std::string_view(it->key().data() + prefix.size(), 8)));
+  }
+  return FromRocks(it->status(), "reading page live set");
+}
+
+Status RecordTable::GetCounter(const rocksdb::ReadOptions& ro,
+                               std::string_view name, uint64_t* value,
+                               bool* found) const {
+  *value = 0;
+  if (found != nullptr) *found = false;
+  std::string stored;
+  rocksdb::Status s = db_->Get(ro, handles_[kDefault], name, &stored);
+  if (s.IsNotFound()) return Status::OK();
+  MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading " + std::string(name)));
+  if (stored.size() != 8) {
+    return Status::Corruption("bad " + std::string(name) + " value (" +
+                              std::to_string(stored.size()) + " bytes)");
+  }
+  *value = DecodeFixed64(stored.data());
+  if (found != nullptr) *found = true;
+  return Status::OK();
+}
+
+void RecordTable::PutCounter(std::string_view name, uint64_t value,
+                             rocksdb::WriteBatch* batch) const {
+  std::string v;
+  PutFixed64(&v, value);
+  (void)batch->Put(handles_[kDefault], name, v);
+}
+
+Status RecordTable::ForEachIdRange(
+    const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
+    const std::function<bool(RecordId, std::string_view)>& fn) const {
+  std::string lower = RecordKey(after + 1), upper = RecordKey(upto + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = read;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      NewIterator(db_, ro, handles_[kRecords]));
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::string_view value(it->value().data(), it->value().size());
+    // Skip access counts merged into a record that is gone.
+    if (it->key().size() != 8 || value.size() < kHeaderSize + kTrailerSize) {
+      continue;
+    }
+    if (!fn(DecodeRecordKey(std::string_view(it->key().data(), 8)), value)) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "reading records by id");
+}
+
+Status RecordTable::LastId(RecordId* id) const {
+  *id = 0;
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(
+      NewIterator(db_, ro, handles_[kRecords]));
+  it->SeekForPrev(RecordKey(kMaxRecordId));
+  if (it->Valid() && it->key().size() == 8) {
+    *id = DecodeRecordKey(std::string_view(it->key().data(), 8));
+  }
+  return FromRocks(it->status(), "reading the last record id");
+}
+
+Status RecordTable::History(const rocksdb::ReadOptions& read, RecordId id,
+                            std::vector<Record>* versions) const {
+  versions->clear();
+  std::string prefix = HistoryPrefix(id);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = read;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      NewIterator(db_, ro, handles_[kHistory]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    Record old;
+    MNEMO_RETURN_IF_ERROR(
+        Decode(std::string_view(it->value().data(), it->value().size()), id,
+               &old, nullptr));
+    versions->push_back(std::move(old));
+  }
+  return FromRocks(it->status(), "reading history");
+}
+
+}  // namespace mnemo::internal
