@@ -124,72 +124,47 @@ Micros Compaction::MinThreshold(Micros TierThresholds::*field) const {
 // enter them into the age index. Ids below SafeAgeWatermark are committed
 // (or failed), so advancing the watermark to it never skips a record.
 Status Compaction::IndexNewRecords() {
-  rocksdb::DB* db = store_->db_;
-  std::string value;
+  const RecordTable& table = store_->table_;
   RecordId watermark = 0;
-  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), store_->cf(kDefault),
-                              kAgeWatermarkKey, &value);
-  if (s.ok() && value.size() == 8) watermark = DecodeFixed64(value.data());
-  else if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading age watermark");
+  Status s = table.GetCounter(rocksdb::ReadOptions(), kAgeWatermarkKey,
+                              &watermark);
+  // A malformed watermark only costs indexing every record again (a
+  // record's age key follows from its value alone).
+  if (s.IsCorruption()) watermark = 0;
+  else MNEMO_RETURN_IF_ERROR(s);
   RecordId safe = store_->SafeAgeWatermark();
   if (safe <= watermark) return Status::OK();
-  std::string lower = RecordKey(watermark + 1), upper = RecordKey(safe + 1);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  auto it = NewIterator(db, ro, store_->cf(kRecords));
   rocksdb::WriteBatch batch;
   auto flush = [&](RecordId mark) {
-    std::string v;
-    PutFixed64(&v, mark);
-    (void)batch.Put(store_->cf(kDefault), kAgeWatermarkKey, v);
+    table.PutCounter(kAgeWatermarkKey, mark, &batch);
     Status w = Write(&batch, "indexing new records");
     batch.Clear();
     return w;
   };
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    std::string_view v(it->value().data(), it->value().size());
-    if (v.size() < kHeaderSize + kTrailerSize) continue;  // orphan counts
-    RecordId id = DecodeRecordKey({it->key().data(), it->key().size()});
-    uint8_t flags = static_cast<uint8_t>(v[1]);
-    uint8_t bucket = (flags & kFlagKeptAsText)
-                         ? kKeptAsTextBucket
-                         : static_cast<uint8_t>(v[kOffTier]);
-    Micros time = static_cast<Micros>(PeekFixed64(v, kOffEventTime));
-    (void)batch.Put(store_->cf(kIndex), AgeKey(bucket, time, id), "");
-    if (++result_->records_indexed % kIndexBatch == 0) {
-      MNEMO_RETURN_IF_ERROR(flush(id));
-      Report("index", result_->records_indexed, 0);
-    }
-  }
-  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading new records"));
+  Status flushed;
+  MNEMO_RETURN_IF_ERROR(table.ForEachIdRange(
+      rocksdb::ReadOptions(), watermark, safe,
+      [&](RecordId id, std::string_view value) {
+        table.PutAgeEntry(id, value, &batch);
+        if (++result_->records_indexed % kIndexBatch == 0) {
+          flushed = flush(id);
+          Report("index", result_->records_indexed, 0);
+        }
+        return flushed.ok();
+      }));
+  MNEMO_RETURN_IF_ERROR(flushed);
   return flush(safe);
 }
 
 Status Compaction::WalkDue(uint8_t bucket, Micros min_threshold,
                            const Visit& visit, std::string_view after) {
-  std::string prefix = AgeBucketPrefix(bucket);
-  std::string upper = AgeKey(bucket, now_ - min_threshold, ~RecordId{0});
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      NewIterator(store_->db_, ro, store_->cf(kIndex)));
-  // key + '\0' is the smallest key after `key`.
-  it->Seek(after.empty() ? prefix : std::string(after) + '\0');
-  for (; it->Valid(); it->Next()) {
-    uint8_t b;
-    Micros time;
-    RecordId id;
-    std::string_view key(it->key().data(), it->key().size());
-    if (!ParseAgeKey(key, &b, &time, &id) || b != bucket) {
-      return Status::Corruption("malformed age index entry");
-    }
-    MNEMO_RETURN_IF_ERROR(visit(key, time, id));
-    if (Cancelled()) return Status::Aborted("compaction cancelled");
-  }
-  return FromRocks(it->status(), "reading age index");
+  return store_->table_.AgeWalk(
+      bucket, now_ - min_threshold, after,
+      [&](std::string_view key, Micros time, RecordId id) {
+        MNEMO_RETURN_IF_ERROR(visit(key, time, id));
+        return Cancelled() ? Status::Aborted("compaction cancelled")
+                           : Status::OK();
+      });
 }
 
 bool Compaction::Reconcile(std::string_view key, uint8_t bucket, Micros time,
@@ -200,7 +175,7 @@ bool Compaction::Reconcile(std::string_view key, uint8_t bucket, Micros time,
       r.event_time != time) {
     // Gone, or moved by an update: the entry is stale (the record has, or
     // will get, its own entry).
-    (void)batch->Delete(store_->cf(kIndex), key);
+    store_->table_.DropAgeEntry(key, batch);
     return true;
   }
   if (policy_.delete_expired && r.expires_at != 0 && r.expires_at <= now_) {

@@ -15,24 +15,6 @@
 namespace mnemo::internal {
 namespace {
 
-Status ReadLiveSet(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
-                   uint64_t page_id, std::vector<RecordId>* ids) {
-  ids->clear();
-  std::string prefix = LivePrefix(page_id);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, pages));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    if (it->key().size() == prefix.size() + 8) {
-      ids->push_back(DecodeRecordKey(
-          std::string_view(it->key().data() + prefix.size(), 8)));
-    }
-  }
-  return FromRocks(it->status(), "reading page live set");
-}
-
 }  // namespace
 
 Status Compaction::DecayPass() {
@@ -61,14 +43,15 @@ Status Compaction::DecayPass() {
 }
 
 Status Compaction::DecayPage(uint64_t page_id, const codec::RenderProfile& to) {
-  rocksdb::DB* db = store_->db_;
+  const RecordTable& table = store_->table_;
   std::vector<RecordId> live;
-  MNEMO_RETURN_IF_ERROR(ReadLiveSet(db, store_->cf(kPages), page_id, &live));
+  MNEMO_RETURN_IF_ERROR(table.LiveSet(rocksdb::ReadOptions(), page_id, &live));
   auto record_locks = store_->LockRecords(live);
   StoreImpl::PageRemovals this_page{{page_id, {}}};
   auto page_lock = store_->LockPages(this_page);
   std::vector<RecordId> locked_live;
-  MNEMO_RETURN_IF_ERROR(ReadLiveSet(db, store_->cf(kPages), page_id, &locked_live));
+  MNEMO_RETURN_IF_ERROR(
+      table.LiveSet(rocksdb::ReadOptions(), page_id, &locked_live));
   if (locked_live != live || live.empty()) return Status::OK();  // next run
 
   std::vector<Record> records;
@@ -84,13 +67,10 @@ Status Compaction::DecayPage(uint64_t page_id, const codec::RenderProfile& to) {
     records.push_back(std::move(r));
     flags.push_back(f);
   }
-  std::string value;
-  rocksdb::Status rs = db->Get(rocksdb::ReadOptions(), store_->cf(kPages),
-                               PageKey(page_id), &value);
-  if (rs.IsNotFound()) return Status::OK();
-  MNEMO_RETURN_IF_ERROR(FromRocks(rs, "reading page " + std::to_string(page_id)));
   StoredPage page;
-  MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
+  Status read = table.GetPage(rocksdb::ReadOptions(), page_id, &page);
+  if (read.IsNotFound()) return Status::OK();
+  MNEMO_RETURN_IF_ERROR(read);
 
   rocksdb::WriteBatch batch;
   if (page.info.tier == Tier::kPixels) {
@@ -106,8 +86,7 @@ Status Compaction::DecayPage(uint64_t page_id, const codec::RenderProfile& to) {
     page.info.width = small.width;
     page.info.height = small.height;
     page.info.vision_tokens = to.vision_tokens;
-    EncodePage(page, &value);
-    (void)batch.Put(store_->cf(kPages), PageKey(page_id), value);
+    table.PutPage(page_id, page, &batch);
     result_->pages_decayed++;
   }
   for (size_t i = 0; i < records.size(); ++i) {
@@ -119,8 +98,7 @@ Status Compaction::DecayPage(uint64_t page_id, const codec::RenderProfile& to) {
     }
     Record decayed = r;
     decayed.tier = Tier::kDecayed;
-    MNEMO_RETURN_IF_ERROR(
-        store_->table_.MoveTier(r, flags[i], decayed, f, &batch));
+    MNEMO_RETURN_IF_ERROR(table.MoveTier(r, flags[i], decayed, f, &batch));
     result_->records_decayed++;
   }
   return Write(&batch, "writing decayed page " + std::to_string(page_id));

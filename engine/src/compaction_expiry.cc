@@ -32,9 +32,8 @@ Status Compaction::ExpirePass() {
   std::vector<ExpiredEntry> chunk;
   std::string after;  // entries held back on an unmaskable page stay
   do {
-    MNEMO_RETURN_IF_ERROR(ReadExpiredEntries(store_->db_, store_->cf(kIndex),
-                                             rocksdb::ReadOptions(), now_,
-                                             kExpireChunk, &chunk, after));
+    MNEMO_RETURN_IF_ERROR(store_->table_.ExpiredEntries(
+        rocksdb::ReadOptions(), now_, kExpireChunk, &chunk, after));
     if (chunk.empty()) break;
     after = chunk.back().key;
     auto started = std::chrono::steady_clock::now();
@@ -107,15 +106,15 @@ Status Compaction::BuildExpireBatch(ExpireWork* work,
     batch->Clear();
     *stale = StoreImpl::StaleCache();
     *expired = 0;
-    rocksdb::ColumnFamilyHandle* index = store_->cf(kIndex);
+    const RecordTable& table = store_->table_;
     for (const auto& [e, record] : work->stale) {
-      AppendExpiryEntryDelete(*e, index, batch);
-      if (record) AppendExpiryPut(*record, index, batch);  // its own keys
+      table.DeleteExpiryEntry(*e, batch);
+      if (record) table.PutExpiryEntry(*record, batch);  // its own keys
     }
     StoreImpl::PageRemovals pages;
     for (const auto& x : work->expiring) {
       if (OnAnyPage(x.record.page, work->unmaskable)) continue;
-      AppendExpiryEntryDelete(*x.entry, index, batch);
+      table.DeleteExpiryEntry(*x.entry, batch);
       store_->AppendDelete(x.record, x.flags, batch, &pages);
       ++*expired;
     }
@@ -202,7 +201,7 @@ Status Compaction::BuildExpiryIndex() {
       Status read = store_->ReadRecord(rocksdb::ReadOptions(), id, &r);
       if (read.IsNotFound()) continue;
       MNEMO_RETURN_IF_ERROR(read);
-      AppendExpiryPut(r, store_->cf(kIndex), &batch);
+      store_->table_.PutExpiryEntry(r, &batch);
     }
     MNEMO_RETURN_IF_ERROR(Write(&batch, "building the expiry index"));
   }

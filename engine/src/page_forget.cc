@@ -10,6 +10,8 @@
 // payloads from the pools. A crash at any point leaves either the old
 // record and page or neither: the batch is atomic.
 
+#include <algorithm>
+
 #include "coding.h"
 #include "keys.h"
 #include "mnemo/codec/manifest.h"
@@ -52,32 +54,17 @@ uint64_t PixelsCacheHash(const StoredPage& page) {
 }
 
 Status StoreImpl::ReadStoredPage(uint64_t page_id, StoredPage* page) {
-  std::string value;
-  rocksdb::Status rs =
-      db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
-  if (rs.IsNotFound())
-    return Status::NotFound(PageName(page_id) + " not found");
-  MNEMO_RETURN_IF_ERROR(FromRocks(rs, "reading " + PageName(page_id)));
-  return DecodePage(value, page_id, page);
+  return table_.GetPage(rocksdb::ReadOptions(), page_id, page);
 }
 
 Status StoreImpl::AppendPageGc(const PageRemovals& pages,
                                rocksdb::WriteBatch* batch, StaleCache* stale) {
+  std::vector<RecordId> live;
   for (const auto& [page_id, removed] : pages) {
-    std::string prefix = LivePrefix(page_id);
-    std::string upper = PrefixSuccessor(prefix);
-    rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kPages)));
-    bool still_live = false;
-    for (it->Seek(prefix); it->Valid() && !still_live; it->Next()) {
-      if (it->key().size() != prefix.size() + 8) continue;
-      RecordId id = DecodeRecordKey(
-          std::string_view(it->key().data() + prefix.size(), 8));
-      still_live = removed.count(id) == 0;
-    }
-    MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading page live set"));
+    MNEMO_RETURN_IF_ERROR(table_.LiveSet(rocksdb::ReadOptions(), page_id, &live));
+    bool still_live = std::any_of(live.begin(), live.end(), [&](RecordId id) {
+      return removed.count(id) == 0;
+    });
     if (still_live) {
       MNEMO_RETURN_IF_ERROR(AppendPageMask(page_id, removed, batch, stale));
     } else {
@@ -85,7 +72,7 @@ Status StoreImpl::AppendPageGc(const PageRemovals& pages,
       if (ReadStoredPage(page_id, &page).ok()) {  // a corrupt page goes too
         stale->pixels.emplace_back(page_id, PixelsCacheHash(page));
       }
-      (void)batch->Delete(cf(kPages), PageKey(page_id));
+      table_.DeletePage(page_id, batch);
     }
     MNEMO_RETURN_IF_ERROR(AppendPayloadDeletes(page_id, batch, stale));
   }
@@ -120,9 +107,7 @@ Status StoreImpl::AppendPageMask(uint64_t page_id,
   stale->pixels.emplace_back(page_id, PixelsCacheHash(page));
   MNEMO_RETURN_IF_ERROR(EncodePngLike(page, image, &page.png));
   MNEMO_RETURN_IF_ERROR(codec::SerializeManifest(manifest, &page.manifest));
-  std::string value;
-  EncodePage(page, &value);
-  (void)batch->Put(cf(kPages), PageKey(page_id), value);
+  table_.PutPage(page_id, page, batch);
   return Status::OK();
 }
 

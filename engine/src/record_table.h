@@ -268,7 +268,7 @@ class RecordTable {
   // Drops an age entry found stale (its record gone or moved).
   void DropAgeEntry(std::string_view position,
                     rocksdb::WriteBatch* batch) const;
-  // Age entries of `bucket` with event time < `before`, oldest first,
+  // Age entries of `bucket` with event time <= `before`, oldest first,
   // after `after` ("" = from the first): fn(position, time, id).
   Status AgeWalk(uint8_t bucket, Micros before, std::string_view after,
                  const std::function<Status(std::string_view, Micros,

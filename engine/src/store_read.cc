@@ -63,20 +63,7 @@ Status StoreImpl::History(std::string_view tenant, RecordId id,
   if (s.ok() && (current.ns.tenant != tenant || Expired(current))) {
     s = RecordNotFound(id);
   }
-  std::string prefix = HistoryPrefix(id);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  if (s.ok()) {
-    std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kHistory)));
-    for (it->Seek(prefix); it->Valid() && s.ok(); it->Next()) {
-      Record old;
-      s = DecodeStored(std::string_view(it->value().data(), it->value().size()),
-                       id, &old, nullptr);
-      if (s.ok()) versions->push_back(std::move(old));
-    }
-    if (s.ok()) s = FromRocks(it->status(), "reading history");
-  }
+  if (s.ok()) s = table_.History(ro, id, versions);
   db_->ReleaseSnapshot(snap);
   if (s.ok()) versions->push_back(std::move(current));
   else versions->clear();
