@@ -148,7 +148,7 @@ Status Compaction::IndexNewRecords() {
         table.PutAgeEntry(id, value, &batch);
         if (++result_->records_indexed % kIndexBatch == 0) {
           flushed = flush(id);
-          Report("index", result_->records_indexed, 0);
+          if (flushed.ok()) Report("index", result_->records_indexed, 0);
         }
         return flushed.ok();
       }));

@@ -296,16 +296,8 @@ Status StoreImpl::OpenDb() {
 }
 
 Status StoreImpl::LoadNamespaces() {
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
-  std::string prefix(1, kNamespaceTag);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    port::WriterLock lock(&ns_mu_);  // no other thread yet: for the analysis
-    known_namespaces_.insert(it->key().ToString());
-  }
-  return FromRocks(it->status(), "loading namespaces");
+  port::WriterLock lock(&ns_mu_);  // no other thread yet: for the analysis
+  return table_.LoadNamespaceTokens(&known_namespaces_);
 }
 
 void StoreImpl::StripeLocks::Lock(std::mutex* stripes, size_t count,

@@ -72,25 +72,7 @@ Status StoreImpl::History(std::string_view tenant, RecordId id,
 
 Status StoreImpl::ListNamespaces(std::string_view tenant,
                                  std::vector<Namespace>* namespaces) {
-  namespaces->clear();
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  std::string prefix = tenant.empty() ? std::string(1, kNamespaceTag)
-                                      : NamespaceTenantPrefix(tenant);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    Namespace ns;
-    if (!ParseNamespaceKey(std::string_view(it->key().data(),
-                                            it->key().size()),
-                           &ns)) {
-      return Status::Corruption("malformed namespace key in index");
-    }
-    namespaces->push_back(std::move(ns));
-  }
-  return FromRocks(it->status(), "listing namespaces");
+  return table_.ListNamespaces(tenant, namespaces);
 }
 
 Status StoreImpl::LookupNamespace(RecordId id, Namespace* ns) {

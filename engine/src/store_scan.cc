@@ -1,8 +1,8 @@
 // Copyright (c) mnemo authors.
 //
-// Scan: an agent's records in event-time order through the time index, with
-// filters applied on the index entries and records fetched with MultiGet
-// from one snapshot.
+// Scan: an agent's records in event-time order from one snapshot
+// (RecordTable::ScanAgent), filtered on the header fields; cursors carry
+// the table's position after the last record returned.
 
 #include <rocksdb/snapshot.h>
 
@@ -69,19 +69,13 @@ Status DecodeCursor(std::string_view cursor, uint64_t fingerprint,
   return Status::OK();
 }
 
-bool Matches(const ScanOptions& s, const IndexEntry& e, Micros now) {
+bool Matches(const ScanOptions& s, const ScanEntry& e, Micros now) {
   if (e.expires_at != 0 && e.expires_at <= now) return false;
   if (s.session && e.session != *s.session) return false;
   if (s.role && e.role != *s.role) return false;
   if (s.kind && e.kind != *s.kind) return false;
   if (s.tier && e.tier != *s.tier) return false;
   return true;
-}
-
-std::string TimeBound(const std::string& prefix, Micros t) {
-  std::string key = prefix;
-  PutOrderedTime(&key, t);
-  return key;
 }
 
 }  // namespace
@@ -97,81 +91,27 @@ Status StoreImpl::Scan(const ReadOptions& /*options*/, const ScanOptions& scan,
                                    std::to_string(kMaxScanLimit));
   }
   uint64_t fingerprint = FilterFingerprint(scan);
-  std::string prefix = AgentIndexPrefix(scan.tenant, scan.agent);
-  std::string lower = scan.start_time ? TimeBound(prefix, *scan.start_time)
-                                      : prefix;
-  std::string upper = scan.end_time ? TimeBound(prefix, *scan.end_time)
-                                    : PrefixSuccessor(prefix);
-  std::string resume;
+  std::string after;
   if (!scan.cursor.empty()) {
-    std::string suffix;
-    MNEMO_RETURN_IF_ERROR(DecodeCursor(scan.cursor, fingerprint, &suffix));
-    resume = prefix + suffix;
+    MNEMO_RETURN_IF_ERROR(DecodeCursor(scan.cursor, fingerprint, &after));
   }
-  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  AgentRange range{scan.tenant, scan.agent, scan.start_time, scan.end_time,
+                   scan.reverse, after};
+  Micros now = clock_->NowMicros();
   rocksdb::ReadOptions ro;
   const rocksdb::Snapshot* snap = db_->GetSnapshot();
   ro.snapshot = snap;
-  ro.iterate_lower_bound = &lower_slice;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
-  if (!scan.reverse) {
-    it->Seek(resume.empty() ? lower : resume);
-    if (!resume.empty() && it->Valid() && it->key() == resume) it->Next();
-  } else {
-    it->SeekForPrev(resume.empty() ? upper : resume);
-    if (it->Valid() && it->key().compare(resume.empty() ? upper : resume) >= 0) {
-      it->Prev();
-    }
-  }
-  Micros now = clock_->NowMicros();
-  std::vector<std::string> keys;
-  std::string last_suffix;
   bool more = false;
-  for (; it->Valid(); scan.reverse ? it->Prev() : it->Next()) {
-    IndexEntry entry;
-    Micros time;
-    RecordId id;
-    std::string_view key(it->key().data(), it->key().size());
-    if (!ParseTimeIndexSuffix(key, prefix.size(), &time, &id) ||
-        !DecodeIndexEntry({it->value().data(), it->value().size()}, &entry)) {
-      db_->ReleaseSnapshot(snap);
-      return Status::Corruption("malformed index entry of agent " +
-                                QuoteForMessage(scan.agent));
-    }
-    if (!Matches(scan, entry, now)) continue;
-    if (keys.size() == scan.limit) {
-      more = true;
-      break;
-    }
-    keys.push_back(RecordKey(id));
-    last_suffix.assign(key.substr(prefix.size()));
-  }
-  Status s = FromRocks(it->status(), "scanning agent " + QuoteForMessage(scan.agent));
-  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  if (s.ok() && !keys.empty()) {
-    ro.iterate_lower_bound = ro.iterate_upper_bound = nullptr;
-    db_->MultiGet(ro, cf(kRecords), keys.size(), key_slices.data(),
-                  values.data(), statuses.data());
-  }
-  for (size_t i = 0; s.ok() && i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound() || values[i].size() == 16) continue;
-    RecordId id = DecodeRecordKey(keys[i]);
-    s = FromRocks(statuses[i], "reading record " + RecordIdToString(id));
-    Record r;
-    if (s.ok()) {
-      s = DecodeStored({values[i].data(), values[i].size()}, id, &r, nullptr);
-    }
-    if (s.ok()) result->records.push_back(std::move(r));
-  }
+  std::string last;
+  Status s = table_.ScanAgent(
+      ro, range, [&](const ScanEntry& e) { return Matches(scan, e, now); },
+      scan.limit, &result->records, &more, &last);
   db_->ReleaseSnapshot(snap);
   if (!s.ok()) {
     result->records.clear();
     return s;
   }
-  if (more) result->next_cursor = EncodeCursor(fingerprint, last_suffix);
+  if (more) result->next_cursor = EncodeCursor(fingerprint, last);
   return Status::OK();
 }
 
