@@ -248,6 +248,13 @@ class RecordTable {
   Status ForEachIdRange(
       const rocksdb::ReadOptions& ro, RecordId after, RecordId upto,
       const std::function<bool(RecordId, std::string_view)>& fn) const;
+  // The stored values of `ids` (sorted ascending) at `ro`: fn(id, value)
+  // for each one present (absent ones and orphan counts skipped), in
+  // batches of one MultiGet.
+  Status GetMany(const rocksdb::ReadOptions& ro,
+                 const std::vector<RecordId>& ids,
+                 const std::function<void(RecordId, std::string_view)>& fn)
+      const;
   // The largest record id stored (0 when none).
   Status LastId(RecordId* id) const;
 

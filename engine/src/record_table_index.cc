@@ -4,6 +4,8 @@
 // indexes, pages and live sets, counters in the default family, reads by
 // id range and history.
 
+#include <algorithm>
+
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
@@ -164,6 +166,34 @@ Status RecordTable::ForEachIdRange(
     }
   }
   return FromRocks(it->status(), "reading records by id");
+}
+
+Status RecordTable::GetMany(
+    const rocksdb::ReadOptions& ro, const std::vector<RecordId>& ids,
+    const std::function<void(RecordId, std::string_view)>& fn) const {
+  constexpr size_t kBatch = 256;
+  std::vector<std::string> keys;
+  std::vector<rocksdb::Slice> slices;
+  std::vector<rocksdb::PinnableSlice> values(kBatch);
+  std::vector<rocksdb::Status> statuses(kBatch);
+  for (size_t at = 0; at < ids.size(); at += kBatch) {
+    size_t n = std::min(kBatch, ids.size() - at);
+    keys.clear();
+    slices.clear();
+    for (size_t i = 0; i < n; ++i) keys.push_back(RecordKey(ids[at + i]));
+    for (const std::string& k : keys) slices.emplace_back(k);
+    db_->MultiGet(ro, handles_[kRecords], n, slices.data(), values.data(),
+                  statuses.data(), /*sorted_input=*/true);
+    for (size_t i = 0; i < n; ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      MNEMO_RETURN_IF_ERROR(FromRocks(
+          statuses[i], "reading record " + RecordIdToString(ids[at + i])));
+      std::string_view v(values[i].data(), values[i].size());
+      if (v.size() >= kHeaderSize + kTrailerSize) fn(ids[at + i], v);
+      values[i].Reset();
+    }
+  }
+  return Status::OK();
 }
 
 Status RecordTable::LastId(RecordId* id) const {

@@ -57,37 +57,25 @@ RecordId StoreImpl::LastAssignedId() {
 // agents' postings (re-indexing them here instead would count the ones
 // that do have postings twice in the agent statistics).
 Status StoreImpl::LoadSearchWatermark() {
-  std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kDefault),
-                               kSearchWatermarkKey, &value);
   RecordId mark = 0;
-  if (s.ok()) {
-    if (value.size() != 8) {
-      return Status::Corruption("store " + dir_ + ": bad search watermark");
-    }
-    mark = DecodeFixed64(value.data());
-    if (mark <= LastAssignedId()) {
-      search_watermark_.store(mark);
-      return Status::OK();
-    }
+  bool found = false;
+  MNEMO_RETURN_IF_ERROR(table_.GetCounter(rocksdb::ReadOptions(),
+                                          kSearchWatermarkKey, &mark, &found)
+                            .WithContext("store " + dir_));
+  if (found && mark <= LastAssignedId()) {
+    search_watermark_.store(mark);
+    return Status::OK();
+  }
+  if (found) {
     mark = LastAssignedId();
   } else {
-    if (!s.IsNotFound()) return FromRocks(s, "reading search watermark");
-    rocksdb::ReadOptions ro;
-    ro.total_order_seek = true;
-    std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kRecords)));
-    it->SeekForPrev(RecordKey(kMaxRecordId));
-    if (it->Valid() && it->key().size() == 8) {
-      mark = DecodeRecordKey(std::string_view(it->key().data(), 8));
-    }
-    MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading last record id"));
+    MNEMO_RETURN_IF_ERROR(table_.LastId(&mark));
   }
   search_watermark_.store(mark);
   if (options_.read_only) return Status::OK();
-  value.clear();
-  PutFixed64(&value, mark);
-  return FromRocks(db_->Put(rocksdb::WriteOptions(), cf(kDefault),
-                            kSearchWatermarkKey, value),
+  rocksdb::WriteBatch batch;
+  table_.PutCounter(kSearchWatermarkKey, mark, &batch);
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
                    "writing search watermark");
 }
 
@@ -97,40 +85,18 @@ Status StoreImpl::LoadSearchWatermark() {
 // value alone), so the records written meanwhile are aged too.
 Status StoreImpl::ClampAgeWatermark() {
   if (options_.read_only) return Status::OK();
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), cf(kDefault), kAgeWatermarkKey, &value);
-  if (s.IsNotFound()) return Status::OK();
-  MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading age watermark"));
-  if (value.size() == 8 && DecodeFixed64(value.data()) <= LastAssignedId()) {
-    return Status::OK();
+  RecordId mark = 0;
+  bool found = false;
+  Status s = table_.GetCounter(rocksdb::ReadOptions(), kAgeWatermarkKey, &mark,
+                               &found);
+  if (!s.IsCorruption()) {  // a malformed mark is reset as well
+    MNEMO_RETURN_IF_ERROR(s);
+    if (!found || mark <= LastAssignedId()) return Status::OK();
   }
-  value.clear();
-  PutFixed64(&value, 0);
-  return FromRocks(
-      db_->Put(rocksdb::WriteOptions(), cf(kDefault), kAgeWatermarkKey, value),
-      "writing age watermark");
-}
-
-Status ScanRecordRange(
-    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-    const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
-    const std::function<bool(RecordId, std::string_view)>& fn) {
-  std::string lower = RecordKey(after + 1), upper = RecordKey(upto + 1);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro = read;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, cf));
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    std::string_view value(it->value().data(), it->value().size());
-    // Skip access counts merged into a record that is gone.
-    if (it->key().size() != 8 || value.size() < kHeaderSize + kTrailerSize) {
-      continue;
-    }
-    RecordId id = DecodeRecordKey(std::string_view(it->key().data(), 8));
-    if (!fn(id, value)) break;
-  }
-  return FromRocks(it->status(), "reading records to index");
+  rocksdb::WriteBatch batch;
+  table_.PutCounter(kAgeWatermarkKey, 0, &batch);
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+                   "writing age watermark");
 }
 
 // Indexes the next chunk above the watermark, up to `safe`.
@@ -139,8 +105,8 @@ Status ScanRecordRange(
 Status StoreImpl::IndexSearchChunk(RecordId safe) {
   RecordId from = search_watermark_.load();
   std::vector<RecordId> ids;
-  MNEMO_RETURN_IF_ERROR(ScanRecordRange(
-      db_, cf(kRecords), rocksdb::ReadOptions(), from, safe, [&](RecordId id, std::string_view) {
+  MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
+      rocksdb::ReadOptions(), from, safe, [&](RecordId id, std::string_view) {
         ids.push_back(id);
         return ids.size() < kIndexChunk;
       }));
@@ -150,8 +116,8 @@ Status StoreImpl::IndexSearchChunk(RecordId safe) {
   StripeLocks locks = LockRecords(ids);
   PostingsBuilder postings = NewPostingsBuilder();
   Record record;
-  MNEMO_RETURN_IF_ERROR(ScanRecordRange(
-      db_, cf(kRecords), rocksdb::ReadOptions(), from, end, [&](RecordId id, std::string_view value) {
+  MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
+      rocksdb::ReadOptions(), from, end, [&](RecordId id, std::string_view value) {
         // A record that does not decode is left out (Verify reports it).
         if (DecodeStored(value, id, &record, nullptr).ok()) {
           postings.Add(record);
@@ -159,10 +125,8 @@ Status StoreImpl::IndexSearchChunk(RecordId safe) {
         return true;
       }));
   rocksdb::WriteBatch batch;
-  postings.AppendTo(&batch, cf(kPostings));
-  std::string mark;
-  PutFixed64(&mark, end);
-  (void)batch.Put(cf(kDefault), kSearchWatermarkKey, mark);
+  table_.ApplyPostings(&postings, &batch);
+  table_.PutCounter(kSearchWatermarkKey, end, &batch);
   MNEMO_RETURN_IF_ERROR(
       Commit(WriteOptions(), &batch, "indexing records for search"));
   search_watermark_.store(end);

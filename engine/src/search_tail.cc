@@ -166,12 +166,12 @@ Status StoreImpl::CountTailBeforeOpen() {
   if (!SearchIndexOn() || search_watermark_.load() >= tail_floor_) {
     return Status::OK();
   }
-  return ScanRecordRange(db_, cf(kRecords), rocksdb::ReadOptions(),
-                         search_watermark_.load(), tail_floor_,
-                         [this](RecordId, std::string_view) {
-                           ++tail_floor_count_;
-                           return true;
-                         });
+  return table_.ForEachIdRange(rocksdb::ReadOptions(),
+                              search_watermark_.load(), tail_floor_,
+                              [this](RecordId, std::string_view) {
+                                ++tail_floor_count_;
+                                return true;
+                              });
 }
 
 // Reads the watermark at the snapshot of `ro`: postings and the watermark
@@ -181,26 +181,20 @@ Status StoreImpl::AddUnindexedPostings(const rocksdb::ReadOptions& ro,
                                        const std::vector<std::string>& agents,
                                        const std::vector<std::string>& terms,
                                        TermLists* out) {
-  std::string value;
-  rocksdb::Status s = db_->Get(ro, cf(kDefault), kSearchWatermarkKey, &value);
-  if (!s.ok() && !s.IsNotFound()) {
-    return FromRocks(s, "reading search watermark");
-  }
-  if (s.ok() && value.size() != 8) {
-    return Status::Corruption("store " + dir_ + ": bad search watermark");
-  }
-  const RecordId mark = s.ok() ? DecodeFixed64(value.data()) : 0;
+  RecordId mark = 0;
+  MNEMO_RETURN_IF_ERROR(table_.GetCounter(ro, kSearchWatermarkKey, &mark)
+                            .WithContext("store " + dir_));
   TailScorer scorer(options_.search_language, tenant, agents, terms, out);
   Record record;
   // Written before this open: not in tail_, read from the records family.
   if (mark < tail_floor_) {
     MNEMO_RETURN_IF_ERROR(
-        ScanRecordRange(db_, cf(kRecords), ro, mark, tail_floor_,
-                        [&](RecordId id, std::string_view v) {
-                          if (DecodeStored(v, id, &record, nullptr).ok())
-                            scorer.Add(record);
-                          return true;
-                        }));
+        table_.ForEachIdRange(ro, mark, tail_floor_,
+                              [&](RecordId id, std::string_view v) {
+                                if (DecodeStored(v, id, &record, nullptr).ok())
+                                  scorer.Add(record);
+                                return true;
+                              }));
   }
   std::vector<RecordId> ids;
   tail_.Collect(tenant, agents, std::max(mark, tail_floor_), &ids);
@@ -213,33 +207,10 @@ Status StoreImpl::AddUnindexedPostings(const rocksdb::ReadOptions& ro,
 Status StoreImpl::ReadTail(const rocksdb::ReadOptions& ro,
                            const std::vector<RecordId>& ids,
                            const std::function<void(const Record&)>& fn) {
-  constexpr size_t kBatch = 256;
-  std::vector<std::string> keys;
-  std::vector<rocksdb::Slice> slices;
-  std::vector<rocksdb::PinnableSlice> values(kBatch);
-  std::vector<rocksdb::Status> statuses(kBatch);
   Record record;
-  for (size_t at = 0; at < ids.size(); at += kBatch) {
-    size_t n = std::min(kBatch, ids.size() - at);
-    keys.clear();
-    slices.clear();
-    for (size_t i = 0; i < n; ++i) keys.push_back(RecordKey(ids[at + i]));
-    for (const std::string& k : keys) slices.emplace_back(k);
-    db_->MultiGet(ro, cf(kRecords), n, slices.data(), values.data(),
-                  statuses.data(), /*sorted_input=*/true);
-    for (size_t i = 0; i < n; ++i) {
-      const rocksdb::Status& s = statuses[i];
-      if (s.IsNotFound()) continue;
-      if (!s.ok()) return FromRocks(s, "reading unindexed records");
-      std::string_view v(values[i].data(), values[i].size());
-      if (v.size() >= kHeaderSize + kTrailerSize &&
-          DecodeStored(v, ids[at + i], &record, nullptr).ok()) {
-        fn(record);
-      }
-      values[i].Reset();
-    }
-  }
-  return Status::OK();
+  return table_.GetMany(ro, ids, [&](RecordId id, std::string_view v) {
+    if (DecodeStored(v, id, &record, nullptr).ok()) fn(record);
+  });
 }
 
 }  // namespace mnemo::internal

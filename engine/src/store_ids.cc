@@ -22,23 +22,15 @@ namespace internal {
 // ResourceExhausted instead of wrapping.
 Status StoreImpl::LoadIdHighWater() {
   port::MutexLock lock(&id_mu_);  // no other thread yet: for the analysis
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), cf(kDefault), kNextIdKey, &value);
-  if (s.ok() && value.size() == 8)
-    reserved_id_ = DecodeFixed64(value.data());
-  else if (!s.ok() && !s.IsNotFound())
-    return FromRocks(s, "reading id mark");
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kRecords)));
-  it->SeekForPrev(RecordKey(kMaxRecordId));
-  if (it->Valid() && it->key().size() == 8) {
-    last_id_ = DecodeRecordKey(std::string_view(it->key().data(), 8));
-  }
+  RecordId mark = 0;
+  Status s = table_.GetCounter(rocksdb::ReadOptions(), kNextIdKey, &mark);
+  // A malformed mark is ignored: the last record id bounds the counter.
+  if (!s.IsCorruption()) MNEMO_RETURN_IF_ERROR(s);
+  reserved_id_ = mark;
+  MNEMO_RETURN_IF_ERROR(table_.LastId(&last_id_));
   last_id_ = std::min(std::max(last_id_, reserved_id_), kMaxRecordId);
   reserved_id_ = last_id_;
-  return FromRocks(it->status(), "reading last record id");
+  return Status::OK();
 }
 
 namespace {
@@ -82,13 +74,11 @@ Status StoreImpl::AssignIds(size_t n, RecordId* first) {
   RecordId end = start + (count - 1);
   if (end > reserved_id_) {
     RecordId mark = end + std::min(kIdReserve, kMaxRecordId - end);
-    std::string value;
-    PutFixed64(&value, mark);
     // Through Commit like every other write, so its errors name the store
     // and count as failed writes (with writes more than ~256 us apart this
     // is the first write of nearly every Put).
     rocksdb::WriteBatch batch;
-    (void)batch.Put(cf(kDefault), kNextIdKey, value);
+    table_.PutCounter(kNextIdKey, mark, &batch);
     MNEMO_RETURN_IF_ERROR(
         Commit(WriteOptions(), &batch, "recording id high-water mark"));
     reserved_id_ = mark;

@@ -405,14 +405,6 @@ class StoreImpl final : public Store {
   Status CountTailBeforeOpen();
 };
 
-// Calls fn(id, value) for the records with ids in (after, upto] at the
-// snapshot of `ro`, in id order, until it returns false; skips values that
-// are not records (access counts merged into a record that is gone).
-Status ScanRecordRange(
-    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
-    const rocksdb::ReadOptions& ro, RecordId after, RecordId upto,
-    const std::function<bool(RecordId, std::string_view)>& fn);
-
 // Reads page `page_id` with `ro` (e.g. at a snapshot) into *out. With
 // `tenant` non-null, a page of another tenant is NotFound. Records that
 // `expiry` lists as expired are blanked in *out (expiry_index.h).
