@@ -281,7 +281,6 @@ Status StoreImpl::AppendRestored(const std::vector<Record>& records,
                                  rocksdb::WriteBatch* batch,
                                  std::vector<std::string>* new_namespaces) {
   PostingsBuilder postings = table_.NewPostings();  // search index
-  std::string value;
   for (size_t i = 0; i < records.size(); ++i) {
     const RestorePlan::Placed& placed = plan.records[i];
     Record r = records[i];
@@ -298,8 +297,7 @@ Status StoreImpl::AppendRestored(const std::vector<Record>& records,
   table_.ApplyPostings(&postings, batch);
   for (const auto& [page_id, page] : plan.pages) {
     if (!page.used || page.stored_already) continue;
-    EncodePage(page.stored, &value);
-    (void)batch->Put(cf(kPages), PageKey(page_id), value);
+    table_.PutPage(page_id, page.stored, batch);
   }
   return Status::OK();
 }

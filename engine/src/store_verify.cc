@@ -127,86 +127,44 @@ Status StoreVerifier::CheckRecords() {
 }
 
 Status StoreVerifier::CheckIndexOf(const Record& r) {
-  std::string key = TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id);
-  std::string value, expected;
-  EncodeIndexEntry(r, &expected);
-  rocksdb::Status s = db_->Get(ro_, cf(kIndex), key, &value);
-  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading index");
+  RecordTable::IndexState state;
+  MNEMO_RETURN_IF_ERROR(store_->table_.CheckIndexOf(
+      ro_, r, &state, options_.repair ? &batch_ : nullptr));
   std::string who = "record " + RecordIdToString(r.id);
-  if (s.IsNotFound()) {
+  if (state == RecordTable::IndexState::kMissing) {
     Problem(Kind::kMissingIndex, r.id, 0, who + " has no time-index entry",
             options_.repair);
-  } else if (value != expected) {
+  } else if (state == RecordTable::IndexState::kMismatch) {
     Problem(Kind::kIndexMismatch, r.id, 0,
             who + ": time-index entry disagrees with the record",
             options_.repair);
-  } else {
-    return Status::OK();
   }
-  if (options_.repair) (void)batch_.Put(cf(kIndex), key, expected);
   return Status::OK();
 }
 
 Status StoreVerifier::CheckNamespaceOf(const Record& r) {
-  std::string key = NamespaceKey(r.ns);
-  if (!seen_namespaces_.insert(key).second) return Status::OK();
-  std::string value;
-  rocksdb::Status s = db_->Get(ro_, cf(kIndex), key, &value);
-  if (s.ok()) return Status::OK();
-  if (!s.IsNotFound()) return FromRocks(s, "reading namespace key");
+  if (!seen_namespaces_.insert(store_->table_.NamespaceToken(r.ns)).second) {
+    return Status::OK();
+  }
+  bool present = false;
+  MNEMO_RETURN_IF_ERROR(store_->table_.CheckNamespaceOf(
+      ro_, r, &present, options_.repair ? &batch_ : nullptr));
+  if (present) return Status::OK();
   Problem(Kind::kMissingNamespace, r.id, 0,
           "session " + QuoteForMessage(r.ns.tenant + "/" + r.ns.agent + "/" +
                                        r.ns.session) +
               " has records but no namespace key",
           options_.repair);
-  if (options_.repair) (void)batch_.Put(cf(kIndex), key, "");
   return Status::OK();
 }
 
 Status StoreVerifier::CheckIndex() {
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kIndex)));
-  std::string prefix(1, kTimeIndexTag);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    ++report_->index_entries_checked;
-    MNEMO_RETURN_IF_ERROR(
-        CheckIndexEntry({it->key().data(), it->key().size()}));
-  }
-  return FromRocks(it->status(), "verifying index");
-}
-
-// A time-index entry must name a record that exists and maps back to
-// exactly this key.
-Status StoreVerifier::CheckIndexEntry(std::string_view key) {
-  Micros time = 0;
-  RecordId id = 0;
-  if (key.size() < 17 ||
-      !ParseTimeIndexSuffix(key, key.size() - 16, &time, &id)) {
-    Problem(Kind::kDanglingIndex, 0, 0, "malformed time-index key",
-            options_.repair);
-    if (options_.repair) (void)batch_.Delete(cf(kIndex), key);
-    return Status::OK();
-  }
-  std::string value;
-  rocksdb::Status s = db_->Get(ro_, cf(kRecords), RecordKey(id), &value);
-  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading record");
-  Record r;
-  bool exists = s.ok() && value.size() != 16;
-  if (exists && !Decode(value, id, &r, nullptr).ok()) {
-    return Status::OK();  // already reported as a corrupt record
-  }
-  if (exists &&
-      TimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id) == key) {
-    return Status::OK();
-  }
-  Problem(Kind::kDanglingIndex, id, 0,
-          "time-index entry points to " +
-              std::string(exists ? "a record stored under another key: "
-                                 : "missing record ") +
-              RecordIdToString(id),
-          options_.repair);
-  if (options_.repair) (void)batch_.Delete(cf(kIndex), key);
-  return Status::OK();
+  return store_->table_.CheckIndexEntries(
+      ro_,
+      [&](RecordId id, const std::string& why) {
+        Problem(Kind::kDanglingIndex, id, 0, why, options_.repair);
+      },
+      options_.repair ? &batch_ : nullptr, &report_->index_entries_checked);
 }
 
 Status StoreVerifier::CheckHistory() {

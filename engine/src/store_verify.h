@@ -81,7 +81,6 @@ class StoreVerifier {
   Status CheckIndexOf(const Record& r);
   Status CheckNamespaceOf(const Record& r);
   Status CheckIndex();
-  Status CheckIndexEntry(std::string_view key);
   Status CheckHistory();
 
   // store_verify_pages.cc
