@@ -11,8 +11,8 @@
 // Layouts behind this interface:
 //   v1 (format 1, today): records by id; the index family's 't' time
 //      index (IndexEntry values) makes a scan an index walk + MultiGet.
-//   v2 (format 2, planned, /work/notes/rtable-plan.md): records clustered
-//      by slot(tenant, agent) time id, an `ids` family id -> location;
+//   v2 (format 2, planned): records clustered by slot(tenant, agent)
+//      time id, an `ids` family id -> location;
 //      the 't' keys are gone (records ARE the time index). Every signature
 //      here is written so that v2 needs no new argument: each mutation
 //      receives the complete old and/or new Record, from which both layouts
@@ -25,11 +25,13 @@
 //   Restore       Insert's keys + 'g' Put + 'v' Put per page of the span
 //                 + expiry Put (when paged and expiring) + postings Add
 //   Update        history Put(old as stored) + Rewrite(old -> next)
-//                 + 't' Delete(old) when event time changed + postings
-//   Rewrite       rec Put, 't' Put, 'g' Delete(old)/Put(new) when they
-//                 differ, 'v' Delete for pages of the old span not in the
-//                 new one and Put for the new span, expiry Delete(old) and
-//                 Put(new). MoveTier, AttachToPage, DetachFromPages and
+//                 + postings Remove(old)/Add(next)
+//   Rewrite       rec Put; 't' Delete(old) when the event time changed,
+//                 't' Put(next); 'g' Delete(old) then Put(next); 'v'
+//                 Delete per page of the old span, then Put per page of
+//                 the new one; expiry Delete(old) then Put(next). (Deletes
+//                 first, always: a key both have stays, a missing one is
+//                 healed.) MoveTier, AttachToPage, DetachFromPages and
 //                 forgetting text are Rewrites with a different new record
 //                 or flags.
 //   Delete        rec, 't', 'g', every history version, expiry, 'v' per
@@ -40,6 +42,11 @@
 // record with the store's record stripes and of one page with its page
 // stripes (store_impl.h); every method that reads and then writes says
 // what it requires.
+//
+// Format 1 implementation: record_table.cc (mutations, namespaces, Get,
+// postings, access counts), record_table_index.cc (age and expiry
+// indexes, pages, counters, id-range reads, history), record_table_scan.cc
+// (ScanAgent, namespaces) and record_table_verify.cc (Check*).
 
 #ifndef MNEMO_ENGINE_RECORD_TABLE_H_
 #define MNEMO_ENGINE_RECORD_TABLE_H_
@@ -251,10 +258,9 @@ class RecordTable {
   // The stored values of `ids` (sorted ascending) at `ro`: fn(id, value)
   // for each one present (absent ones and orphan counts skipped), in
   // batches of one MultiGet.
-  Status GetMany(const rocksdb::ReadOptions& ro,
-                 const std::vector<RecordId>& ids,
-                 const std::function<void(RecordId, std::string_view)>& fn)
-      const;
+  Status GetMany(
+      const rocksdb::ReadOptions& ro, const std::vector<RecordId>& ids,
+      const std::function<void(RecordId, std::string_view)>& fn) const;
   // The largest record id stored (0 when none).
   Status LastId(RecordId* id) const;
 
@@ -269,7 +275,8 @@ class RecordTable {
   // ---- Age index --------------------------------------------------------
 
   // Enters `id` (stored value `value`) into the age index (the watermark
-  // pass). Idempotent.
+  // pass). Idempotent. REQUIRES: `value` is a whole record value, as
+  // ForEachIdRange hands them out (orphan counts are skipped there).
   void PutAgeEntry(RecordId id, std::string_view value,
                    rocksdb::WriteBatch* batch) const;
   // Drops an age entry found stale (its record gone or moved).
@@ -345,12 +352,6 @@ class RecordTable {
       const rocksdb::ReadOptions& ro,
       const std::function<void(RecordId, const std::string&)>& dangling,
       rocksdb::WriteBatch* repair, uint64_t* checked) const;
-
-  // The handles, until every caller is moved behind the table (the
-  // migration checklist in /work/notes/rtable.md). New code must not use
-  // them.
-  rocksdb::DB* db() const { return db_; }
-  rocksdb::ColumnFamilyHandle* family(Family f) const { return handles_[f]; }
 
  private:
   void PutTimeIndex(const Record& r, rocksdb::WriteBatch* batch) const;
