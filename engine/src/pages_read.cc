@@ -70,7 +70,7 @@ Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
 Status StoreImpl::GetPage(std::string_view tenant, uint64_t page_id,
                           PageData* out) {
   return ReadPageData(db_, cf(kPages), rocksdb::ReadOptions(), page_id,
-                      &tenant, out, {cf(kIndex), clock_->NowMicros()});
+                      &tenant, out, table_.expiry_view(clock_->NowMicros()));
 }
 
 Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,

@@ -100,7 +100,7 @@ Status StoreImpl::PinPage(std::string_view tenant, uint64_t page_id,
   MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
   if (page.info.ns.tenant != tenant) return Status::NotFound(what + " not found");
   MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(db_, rocksdb::ReadOptions(),
-                                          {cf(kIndex), clock_->NowMicros()},
+                                          table_.expiry_view(clock_->NowMicros()),
                                           &page));
   // The key changes when the page does (decay shrinks it, a removed record
   // is blanked out of it), so stale pixels are never served.
@@ -211,7 +211,7 @@ Status StoreImpl::GetKv(std::string_view tenant, uint64_t page_id,
   // that expired: it goes with them at the next compaction run.
   std::set<uint64_t> expired;
   MNEMO_RETURN_IF_ERROR(ExpiredOnPage(db_, rocksdb::ReadOptions(),
-                                      {cf(kIndex), clock_->NowMicros()},
+                                      table_.expiry_view(clock_->NowMicros()),
                                       page_id, &expired));
   if (!expired.empty()) {
     return Status::NotFound("no '" + std::string(kind) + "' payload for page " +
@@ -248,7 +248,7 @@ Status StoreImpl::GetPageInfoOnly(std::string_view tenant, uint64_t page_id,
     // The revision of the page as reads serve it (expired records blanked;
     // one index seek when none has expired), as PinPage computed it.
     MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(db_, rocksdb::ReadOptions(),
-                                            {cf(kIndex), clock_->NowMicros()},
+                                            table_.expiry_view(clock_->NowMicros()),
                                             &page));
     *revision = PixelsCacheHash(page);
   }

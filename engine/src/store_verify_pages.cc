@@ -166,8 +166,7 @@ std::string StoreVerifier::PageRefProblem(const PagedRecord& r, Kind* kind) {
     Problem(Kind::kMissingLiveKey, r.id, page_id,
             who + " is missing from " + PageName(page_id) + "'s live set",
             options_.repair);
-    if (options_.repair)
-      (void)batch_.Put(cf(kPages), LiveKey(page_id, r.id), "");
+    if (options_.repair) store_->table_.PutLiveKey(page_id, r.id, &batch_);
   }
   return "";
 }
