@@ -25,17 +25,8 @@ namespace {
 using test::ExpectExactCoverage;
 using test::Lines;
 
-class LayoutFillTest : public ::testing::Test {
+class LayoutFillTest : public test::RendererTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(Renderer::Create(DefaultProfile(), &renderer_).ok());
-  }
-  std::vector<Page> PackOk(const std::vector<PageItem>& items) {
-    std::vector<Page> pages;
-    Status s = renderer_->Pack(items, &pages);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return pages;
-  }
   // The page text of a one-page, one-item layout of `body`, after checking
   // that the item's source is covered exactly.
   std::string OnePage(const std::string& body) {
@@ -72,7 +63,6 @@ class LayoutFillTest : public ::testing::Test {
     }
     return out + line;
   }
-  std::unique_ptr<Renderer> renderer_;
 };
 
 const std::string kPara(kParagraphMark);

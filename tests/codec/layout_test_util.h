@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,21 @@ inline std::vector<std::string> Lines(const std::string& text) {
   out.push_back(text.substr(b));
   return out;
 }
+
+// A fixture holding a renderer of the default profile.
+class RendererTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(Renderer::Create(DefaultProfile(), &renderer_).ok());
+  }
+  std::vector<Page> PackOk(const std::vector<PageItem>& items) {
+    std::vector<Page> pages;
+    Status s = renderer_->Pack(items, &pages);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return pages;
+  }
+  std::unique_ptr<Renderer> renderer_;
+};
 
 }  // namespace mnemo::codec::test
 

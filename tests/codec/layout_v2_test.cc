@@ -25,18 +25,8 @@ constexpr int64_t kDay = 86400LL * 1000000;
 // 2023-05-08 13:56:00 UTC.
 constexpr int64_t kMay8 = 1683554160LL * 1000000;
 
-class LayoutV2Test : public ::testing::Test {
+class LayoutV2Test : public test::RendererTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(Renderer::Create(DefaultProfile(), &renderer_).ok());
-  }
-  std::vector<Page> PackOk(const std::vector<PageItem>& items) {
-    std::vector<Page> pages;
-    Status s = renderer_->Pack(items, &pages);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return pages;
-  }
-  std::unique_ptr<Renderer> renderer_;
 };
 
 TEST_F(LayoutV2Test, ShortItemsShareALineWithTheDelimiterBetween) {
