@@ -15,23 +15,18 @@
 #include <set>
 
 #include "codec_test_util.h"
+#include "layout_test_util.h"
 #include "mnemo/codec/manifest.h"
 #include "mnemo/codec/page.h"
 
 namespace mnemo::codec {
 namespace {
 
-class LayoutFillTest : public ::testing::Test {
+using test::ExpectExactCoverage;
+using test::Lines;
+
+class LayoutFillTest : public test::RendererTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(Renderer::Create(DefaultProfile(), &renderer_).ok());
-  }
-  std::vector<Page> PackOk(const std::vector<PageItem>& items) {
-    std::vector<Page> pages;
-    Status s = renderer_->Pack(items, &pages);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return pages;
-  }
   // The page text of a one-page, one-item layout of `body`, after checking
   // that the item's source is covered exactly.
   std::string OnePage(const std::string& body) {
@@ -41,43 +36,10 @@ class LayoutFillTest : public ::testing::Test {
     ExpectExactCoverage(pages, {{1, "", body}});
     return pages[0].manifest.text;
   }
-  static void ExpectExactCoverage(const std::vector<Page>& pages,
-                                  const std::vector<PageItem>& items) {
-    std::map<uint64_t, std::string> covered;
-    std::map<uint64_t, uint32_t> next;
-    for (const Page& p : pages) {
-      const PageManifest& m = p.manifest;
-      ASSERT_EQ(m.lines.size(), m.line_count);
-      for (const ItemSpan& s : m.items) {
-        const PageItem* item = nullptr;
-        for (const PageItem& i : items) item = i.id == s.id ? &i : item;
-        ASSERT_NE(item, nullptr);
-        const std::string source = ItemSource(*item);
-        EXPECT_EQ(s.source_begin, next[s.id]) << "item " << s.id;
-        ASSERT_LE(s.source_end, source.size());
-        covered[s.id] +=
-            source.substr(s.source_begin, s.source_end - s.source_begin);
-        next[s.id] = s.source_end;
-        ASSERT_LE(s.text_end, m.text.size());
-        EXPECT_EQ(m.text.substr(s.text_begin, s.text_end - s.text_begin),
-                  s.text);
-      }
-    }
-    for (const PageItem& i : items) EXPECT_EQ(covered[i.id], ItemSource(i));
-  }
   // The text with its line breaks as spaces (where a long line wraps).
   static std::string Flat(std::string text) {
     for (char& c : text) c = c == '\n' ? ' ' : c;
     return text;
-  }
-  static std::vector<std::string> Lines(const std::string& text) {
-    std::vector<std::string> out;
-    size_t b = 0;
-    for (size_t e; (e = text.find('\n', b)) != std::string::npos; b = e + 1) {
-      out.push_back(text.substr(b, e - b));
-    }
-    out.push_back(text.substr(b));
-    return out;
   }
   // `text` as one paragraph hard-wrapped at `width` characters.
   static std::string Wrap(std::string text, size_t width) {
@@ -101,7 +63,6 @@ class LayoutFillTest : public ::testing::Test {
     }
     return out + line;
   }
-  std::unique_ptr<Renderer> renderer_;
 };
 
 const std::string kPara(kParagraphMark);
