@@ -103,7 +103,7 @@ void Compaction::Report(const char* phase, uint64_t done, uint64_t total) {
 Status Compaction::Write(rocksdb::WriteBatch* batch, std::string_view what) {
   if (batch->Count() == 0) return Status::OK();
   rocksdb::WriteOptions wo;
-  return FromRocks(store_->db_->Write(wo, batch), what);
+  return store_->table().Write(wo, batch, what);
 }
 
 bool Compaction::IsDue(const Record& r, Micros threshold) const {
@@ -124,7 +124,7 @@ Micros Compaction::MinThreshold(Micros TierThresholds::*field) const {
 // enter them into the age index. Ids below SafeAgeWatermark are committed
 // (or failed), so advancing the watermark to it never skips a record.
 Status Compaction::IndexNewRecords() {
-  const RecordTable& table = store_->table_;
+  const RecordTable& table = store_->table();
   RecordId watermark = 0;
   Status s = table.GetCounter(rocksdb::ReadOptions(), kAgeWatermarkKey,
                               &watermark);
@@ -158,7 +158,7 @@ Status Compaction::IndexNewRecords() {
 
 Status Compaction::WalkDue(uint8_t bucket, Micros min_threshold,
                            const Visit& visit, std::string_view after) {
-  return store_->table_.AgeWalk(
+  return store_->table().AgeWalk(
       bucket, now_ - min_threshold, after,
       [&](std::string_view key, Micros time, RecordId id) {
         MNEMO_RETURN_IF_ERROR(visit(key, time, id));
@@ -175,7 +175,7 @@ bool Compaction::Reconcile(std::string_view key, uint8_t bucket, Micros time,
       r.event_time != time) {
     // Gone, or moved by an update: the entry is stale (the record has, or
     // will get, its own entry).
-    store_->table_.DropAgeEntry(key, batch);
+    store_->table().DropAgeEntry(key, batch);
     return true;
   }
   if (policy_.delete_expired && r.expires_at != 0 && r.expires_at <= now_) {
@@ -187,7 +187,7 @@ bool Compaction::Reconcile(std::string_view key, uint8_t bucket, Micros time,
 }
 
 Status Compaction::TrainDictionary() {
-  if (store_->text_store_.current_dictionary() != 0) return Status::OK();
+  if (store_->text_store()->current_dictionary() != 0) return Status::OK();
   std::vector<std::string> samples;
   size_t bytes = 0;
   Status s = WalkDue(static_cast<uint8_t>(Tier::kHot),
@@ -203,7 +203,7 @@ Status Compaction::TrainDictionary() {
                                   : Status::OK();
                      });
   if (!s.ok() && !s.IsAborted()) return s;
-  return store_->text_store_.MaybeTrain(samples);
+  return store_->text_store()->MaybeTrain(samples);
 }
 
 Status Compaction::WarmPass() {
@@ -250,7 +250,7 @@ Status Compaction::WarmChunk(
     Record warm = r;
     warm.tier = Tier::kWarm;
     MNEMO_RETURN_IF_ERROR(
-        store_->table_.MoveTier(r, flags, warm, flags | kFlagTextZstd, &batch));
+        store_->table().MoveTier(r, flags, warm, flags | kFlagTextZstd, &batch));
     result_->records_warmed++;
   }
   auto page_locks = store_->LockPages(pages);

@@ -43,7 +43,7 @@ Status Compaction::DecayPass() {
 }
 
 Status Compaction::DecayPage(uint64_t page_id, const codec::RenderProfile& to) {
-  const RecordTable& table = store_->table_;
+  const RecordTable& table = store_->table();
   std::vector<RecordId> live;
   MNEMO_RETURN_IF_ERROR(table.LiveSet(rocksdb::ReadOptions(), page_id, &live));
   auto record_locks = store_->LockRecords(live);

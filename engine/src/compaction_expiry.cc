@@ -32,7 +32,7 @@ Status Compaction::ExpirePass() {
   std::vector<ExpiredEntry> chunk;
   std::string after;  // entries held back on an unmaskable page stay
   do {
-    MNEMO_RETURN_IF_ERROR(store_->table_.ExpiredEntries(
+    MNEMO_RETURN_IF_ERROR(store_->table().ExpiredEntries(
         rocksdb::ReadOptions(), now_, kExpireChunk, &chunk, after));
     if (chunk.empty()) break;
     after = chunk.back().key;
@@ -106,7 +106,7 @@ Status Compaction::BuildExpireBatch(ExpireWork* work,
     batch->Clear();
     *stale = StoreImpl::StaleCache();
     *expired = 0;
-    const RecordTable& table = store_->table_;
+    const RecordTable& table = store_->table();
     for (const auto& [e, record] : work->stale) {
       table.DeleteExpiryEntry(*e, batch);
       if (record) table.PutExpiryEntry(*record, batch);  // its own keys
@@ -157,38 +157,29 @@ bool Compaction::OnAnyPage(const PageRef& page,
 // re-read under its records' locks, so a concurrent update or delete
 // never leaves an entry behind (a stale one would be dropped anyway).
 Status Compaction::BuildExpiryIndex() {
-  rocksdb::DB* db = store_->db_;
-  std::string built;
-  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), store_->cf(kDefault),
-                              kExpiryIndexBuiltKey, &built);
-  if (s.ok() && built == kExpiryIndexVersion) return Status::OK();
-  if (!s.ok() && !s.IsNotFound()) {
-    return FromRocks(s, "reading the expiry index state");
-  }
+  const RecordTable& table = store_->table();
+  bool complete = false;
+  MNEMO_RETURN_IF_ERROR(
+      table.ExpiryIndexComplete(rocksdb::ReadOptions(), &complete));
+  if (complete) return Status::OK();
   std::vector<RecordId> candidates;
-  std::unique_ptr<rocksdb::Iterator> pages(
-      NewIterator(db, rocksdb::ReadOptions(), store_->cf(kPages)));
-  pages->Seek(std::string(1, kPageTag));
-  bool any_page =
-      pages->Valid() && pages->key().starts_with(rocksdb::Slice(&kPageTag, 1));
-  MNEMO_RETURN_IF_ERROR(FromRocks(pages->status(), "reading pages"));
+  bool any_page = false;
+  MNEMO_RETURN_IF_ERROR(table.AnyPage(&any_page));
   if (any_page) {
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
-    std::unique_ptr<rocksdb::Iterator> it(
-        NewIterator(db, ro, store_->cf(kRecords)));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      std::string_view v(it->value().data(), it->value().size());
-      if (it->key().size() != 8 || v.size() < kHeaderSize + kTrailerSize) {
-        continue;
-      }
-      if (PeekFixed64(v, kOffPageId) != 0 &&
-          PeekFixed64(v, kOffExpiresAt) != 0) {
-        candidates.push_back(DecodeRecordKey({it->key().data(), 8}));
-      }
-    }
+    // Two fixed header fields per record: no text to decode.
     MNEMO_RETURN_IF_ERROR(
-        FromRocks(it->status(), "scanning records for the expiry index"));
+        table
+            .ForEachIdRange(ro, 0, kMaxRecordId,
+                            [&](RecordId id, std::string_view v) {
+                              if (PeekFixed64(v, kOffPageId) != 0 &&
+                                  PeekFixed64(v, kOffExpiresAt) != 0) {
+                                candidates.push_back(id);
+                              }
+                              return true;
+                            })
+            .WithContext("scanning records for the expiry index"));
   }
   for (size_t i = 0; i < candidates.size(); i += kBackfillChunk) {
     std::vector<RecordId> ids(
@@ -201,13 +192,12 @@ Status Compaction::BuildExpiryIndex() {
       Status read = store_->ReadRecord(rocksdb::ReadOptions(), id, &r);
       if (read.IsNotFound()) continue;
       MNEMO_RETURN_IF_ERROR(read);
-      store_->table_.PutExpiryEntry(r, &batch);
+      store_->table().PutExpiryEntry(r, &batch);
     }
     MNEMO_RETURN_IF_ERROR(Write(&batch, "building the expiry index"));
   }
   rocksdb::WriteBatch done;
-  (void)done.Put(store_->cf(kDefault), kExpiryIndexBuiltKey,
-                 kExpiryIndexVersion);
+  table.MarkExpiryIndexComplete(&done);
   return Write(&done, "building the expiry index");
 }
 

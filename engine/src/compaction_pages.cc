@@ -214,7 +214,7 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
   for (size_t p = 0; p < stored.size(); ++p) {
     stored[p].info.page_id = first_page + p;
     // The live-set keys are the records' (AttachToPage, below).
-    store_->table_.PutPage(first_page + p, stored[p], &batch);
+    store_->table().PutPage(first_page + p, stored[p], &batch);
   }
   std::map<RecordId, Placement> where = PlaceItems(pages);
   std::map<RecordId, const Status*> why;
@@ -237,7 +237,7 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
     // The walked age key (group.items[i].age_key) is r's own: the record
     // was re-read above as warm with the same event time.
     MNEMO_RETURN_IF_ERROR(
-        store_->table_.AttachToPage(r, flags[i], next, f, &batch));
+        store_->table().AttachToPage(r, flags[i], next, f, &batch));
   }
   for (const auto& s : stored) bytes += s.png.size();
   MNEMO_RETURN_IF_ERROR(Write(&batch, "writing pages"));

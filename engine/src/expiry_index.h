@@ -16,7 +16,7 @@
 // seeks only its page's 'y' keys, so its cost does not grow with the
 // number of expired records elsewhere. The entry (its 'x' key and its
 // 'y' keys, always written and deleted together by AppendExpiryPut /
-// AppendExpiryDelete) exists exactly for each record that is on a page and
+// RecordTable's mutations) exists exactly for each record that is on a page and
 // has an expires_at: it is written in the batch that puts the record on
 // its pages (compaction's pixel phase, RestoreWithPages) and deleted in
 // the batch that takes it off (AppendDelete, Update, verify's repair). The
@@ -67,13 +67,6 @@ bool ParseExpiryPageValue(std::string_view value, Micros* expires_at);
 inline bool NeedsExpiryEntry(const Record& r) {
   return r.page.valid() && r.expires_at > 0;
 }
-// Adds the entry of `r` (when it needs one: its 'x' key and a 'y' key
-// per page of its span) / its deletion.
-void AppendExpiryPut(const Record& r, rocksdb::ColumnFamilyHandle* index,
-                     rocksdb::WriteBatch* batch);
-void AppendExpiryDelete(const Record& r, rocksdb::ColumnFamilyHandle* index,
-                        rocksdb::WriteBatch* batch);
-
 // An entry of a record that has expired by some time.
 struct ExpiredEntry {
   std::string key;
@@ -81,38 +74,21 @@ struct ExpiredEntry {
   RecordId id = 0;
   PageRef page;
 };
-// Deletes the 'x' key and the 'y' keys an entry names.
-void AppendExpiryEntryDelete(const ExpiredEntry& e,
-                             rocksdb::ColumnFamilyHandle* index,
-                             rocksdb::WriteBatch* batch);
-// Reads up to `limit` entries that expire at or before `now`, oldest
-// first, starting after the 'x' key `after` ("": from the first).
-// Corruption on a malformed entry.
-Status ReadExpiredEntries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index,
-                          rocksdb::ReadOptions ro, Micros now, size_t limit,
-                          std::vector<ExpiredEntry>* out,
-                          std::string_view after = {});
+class RecordTable;  // record_table.h
 
 // What a page reader blanks: records the index lists as expired by `now`
-// (index null: nothing).
+// (table null: nothing).
 struct ExpiryView {
-  rocksdb::ColumnFamilyHandle* index = nullptr;
+  const RecordTable* table = nullptr;
   Micros now = 0;
 };
-
-// The records on page `page_id` that expired by view.now and are still
-// listed (their removal awaits the next compaction run). One prefix seek
-// over the page's 'y' keys.
-Status ExpiredOnPage(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
-                     const ExpiryView& view, uint64_t page_id,
-                     std::set<uint64_t>* ids);
 
 // Blanks in *page (the copy being read, not the stored page) the records
 // on it that expired by `now` and wait for the next compaction run to be
 // removed for good. Costs one short index seek when none has; a page with
 // such records is decoded, masked and re-encoded. REQUIRES: page->info.
 // page_id set.
-Status MaskExpiredOnRead(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
+Status MaskExpiredOnRead(const rocksdb::ReadOptions& ro,
                          const ExpiryView& view, StoredPage* page);
 
 }  // namespace mnemo::internal

@@ -119,19 +119,16 @@ Status StoreImpl::AppendPayloadDeletes(uint64_t page_id,
                                        StaleCache* stale) {
   std::string prefix = gpu::EncodeSpillKey(kPayloadPool, page_id, 0);
   prefix.resize(prefix.size() - 8);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kSpill)));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    if (it->key().size() != prefix.size() + 8) continue;
-    (void)batch->Delete(cf(kSpill), it->key());
-    stale->payloads.emplace_back(
-        page_id, DecodeBigEndian64(it->key().data() + prefix.size()));
-  }
-  return FromRocks(it->status(),
-                   "reading the payloads of " + PageName(page_id));
+  return table_
+      .ForEachSpillKey(prefix,
+                       [&](std::string_view key) {
+                         if (key.size() != prefix.size() + 8) return;
+                         table_.DeleteSpill(key, batch);
+                         stale->payloads.emplace_back(
+                             page_id,
+                             DecodeBigEndian64(key.data() + prefix.size()));
+                       })
+      .WithContext("reading the payloads of " + PageName(page_id));
 }
 
 void StoreImpl::DropStaleCache(const StaleCache& stale) {

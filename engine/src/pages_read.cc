@@ -19,45 +19,30 @@ Status PageNotFound(uint64_t page_id) {
   return Status::NotFound("page " + std::to_string(page_id) + " not found");
 }
 
-uint32_t CountLive(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
-                   rocksdb::ReadOptions ro, uint64_t page_id) {
-  std::string prefix = LivePrefix(page_id);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, pages));
-  uint32_t n = 0;
-  for (it->Seek(prefix); it->Valid(); it->Next()) ++n;
-  return n;
-}
-
-Status ReadPage(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
-                const rocksdb::ReadOptions& ro, uint64_t page_id,
-                StoredPage* page) {
-  std::string value;
-  rocksdb::Status s = db->Get(ro, pages, PageKey(page_id), &value);
-  if (s.IsNotFound()) return PageNotFound(page_id);
-  MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading page " + std::to_string(page_id)));
-  return DecodePage(value, page_id, page);
+uint32_t CountLive(const RecordTable& table, const rocksdb::ReadOptions& ro,
+                   uint64_t page_id) {
+  std::vector<RecordId> ids;
+  // A failed read counts none: the count is informational.
+  if (!table.LiveSet(ro, page_id, &ids).ok()) return 0;
+  return static_cast<uint32_t>(ids.size());
 }
 
 }  // namespace
 
-Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
-                    const rocksdb::ReadOptions& ro, uint64_t page_id,
-                    const std::string_view* tenant, PageData* out,
-                    const ExpiryView& expiry) {
+Status ReadPageData(const RecordTable& table, const rocksdb::ReadOptions& ro,
+                    uint64_t page_id, const std::string_view* tenant,
+                    PageData* out, const ExpiryView& expiry) {
   StoredPage page;
-  MNEMO_RETURN_IF_ERROR(ReadPage(db, pages, ro, page_id, &page));
+  MNEMO_RETURN_IF_ERROR(table.GetPage(ro, page_id, &page));
   if (tenant != nullptr && page.info.ns.tenant != *tenant) {
     return PageNotFound(page_id);
   }
-  MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(db, ro, expiry, &page));
+  MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(ro, expiry, &page));
   codec::PageManifest manifest;
   Status s = codec::ParseManifest(page.manifest, &manifest);
   if (!s.ok()) return s.WithContext("page " + std::to_string(page_id) + " manifest");
   out->info = page.info;
-  out->info.live_records = CountLive(db, pages, ro, page_id);
+  out->info.live_records = CountLive(table, ro, page_id);
   out->png = std::move(page.png);
   out->manifest_json = codec::ManifestToJson(manifest);
   out->first_width = page.first_width;
@@ -69,31 +54,24 @@ Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
 
 Status StoreImpl::GetPage(std::string_view tenant, uint64_t page_id,
                           PageData* out) {
-  return ReadPageData(db_, cf(kPages), rocksdb::ReadOptions(), page_id,
-                      &tenant, out, table_.expiry_view(clock_->NowMicros()));
+  return ReadPageData(table_, rocksdb::ReadOptions(), page_id, &tenant, out,
+                      table_.expiry_view(clock_->NowMicros()));
 }
 
 Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,
                             std::vector<PageInfo>* pages) {
   pages->clear();
-  std::string prefix(1, kPageTag);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kPages)));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    if (it->key().size() != 9) continue;
-    uint64_t page_id = DecodeBigEndian64(it->key().data() + 1);
-    StoredPage page;
-    MNEMO_RETURN_IF_ERROR(DecodePage({it->value().data(), it->value().size()},
-                                     page_id, &page));
-    if (!tenant.empty() && page.info.ns.tenant != tenant) continue;
-    if (!agent.empty() && page.info.ns.agent != agent) continue;
-    page.info.live_records = CountLive(db_, cf(kPages), rocksdb::ReadOptions(), page_id);
-    pages->push_back(std::move(page.info));
-  }
-  return FromRocks(it->status(), "listing pages");
+  return table_.ForEachPage(
+      rocksdb::ReadOptions(), [&](uint64_t page_id, std::string_view value) {
+        StoredPage page;
+        MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
+        if (!tenant.empty() && page.info.ns.tenant != tenant) return Status::OK();
+        if (!agent.empty() && page.info.ns.agent != agent) return Status::OK();
+        page.info.live_records =
+            CountLive(table_, rocksdb::ReadOptions(), page_id);
+        pages->push_back(std::move(page.info));
+        return Status::OK();
+      });
 }
 
 namespace {
@@ -126,7 +104,7 @@ Status StoreImpl::LocateRecord(std::string_view tenant, RecordId id,
   for (uint32_t k = 0; k < std::max(1u, r.page.page_count); ++k) {
     StoredPage page;
     uint64_t page_id = r.page.page_id + k;
-    MNEMO_RETURN_IF_ERROR(ReadPage(db_, cf(kPages), rocksdb::ReadOptions(), page_id, &page));
+    MNEMO_RETURN_IF_ERROR(table_.GetPage(rocksdb::ReadOptions(), page_id, &page));
     if (page.info.ns.tenant != tenant) return PageNotFound(page_id);
     codec::PageManifest manifest;
     MNEMO_RETURN_IF_ERROR(codec::ParseManifest(page.manifest, &manifest));
@@ -144,24 +122,24 @@ Status StoreImpl::LocateRecord(std::string_view tenant, RecordId id,
 Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
   *stats = TierStats();
   stats->text_token_counter = codec::TextTokenCounterName(tokenizer_.get());
-  std::unique_ptr<rocksdb::Iterator> it(
-      NewIterator(db_, rocksdb::ReadOptions(), cf(kRecords)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::string_view value(it->value().data(), it->value().size());
-    if (value.size() < kHeaderSize + kTrailerSize) continue;
-    RecordId id = DecodeRecordKey({it->key().data(), it->key().size()});
-    Record r;
-    uint8_t flags = 0;
-    MNEMO_RETURN_IF_ERROR(DecodeStored(value, id, &r, &flags));
-    if (!tenant.empty() && r.ns.tenant != tenant) continue;
-    TierTotals& t = stats->tiers[static_cast<int>(r.tier)];
-    t.records++;
-    t.text_bytes += r.text.size();
-    t.stored_text_bytes += value.size();
-    t.text_tokens_est += TextTokens(r.text);
-    if (flags & kFlagKeptAsText) stats->records_kept_as_text++;
-  }
-  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading records"));
+  Status decoded;
+  MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
+      rocksdb::ReadOptions(), 0, kMaxRecordId,
+      [&](RecordId id, std::string_view value) {
+        Record r;
+        uint8_t flags = 0;
+        decoded = table_.Decode(value, id, &r, &flags);
+        if (!decoded.ok()) return false;
+        if (!tenant.empty() && r.ns.tenant != tenant) return true;
+        TierTotals& t = stats->tiers[static_cast<int>(r.tier)];
+        t.records++;
+        t.text_bytes += r.text.size();
+        t.stored_text_bytes += value.size();
+        t.text_tokens_est += TextTokens(r.text);
+        if (flags & kFlagKeptAsText) stats->records_kept_as_text++;
+        return true;
+      }));
+  MNEMO_RETURN_IF_ERROR(decoded);
   std::vector<PageInfo> pages;
   MNEMO_RETURN_IF_ERROR(ListPages(tenant, "", &pages));
   for (const PageInfo& p : pages) {
@@ -170,17 +148,15 @@ Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
     t.vision_tokens += p.vision_tokens;
   }
   // PNG bytes need the page values; ListPages dropped them, so read sizes.
-  std::unique_ptr<rocksdb::Iterator> pit(
-      NewIterator(db_, rocksdb::ReadOptions(), cf(kPages)));
-  for (pit->Seek(std::string(1, kPageTag));
-       pit->Valid() && pit->key()[0] == kPageTag; pit->Next()) {
-    StoredPage page;
-    uint64_t page_id = DecodeBigEndian64(pit->key().data() + 1);
-    if (!DecodePage({pit->value().data(), pit->value().size()}, page_id, &page).ok()) continue;
-    if (!tenant.empty() && page.info.ns.tenant != tenant) continue;
-    stats->tiers[static_cast<int>(page.info.tier)].page_bytes += page.png.size();
-  }
-  return FromRocks(pit->status(), "reading pages");
+  return table_.ForEachPage(
+      rocksdb::ReadOptions(), [&](uint64_t page_id, std::string_view value) {
+        StoredPage page;
+        if (!DecodePage(value, page_id, &page).ok()) return Status::OK();
+        if (!tenant.empty() && page.info.ns.tenant != tenant) return Status::OK();
+        stats->tiers[static_cast<int>(page.info.tier)].page_bytes +=
+            page.png.size();
+        return Status::OK();
+      });
 }
 
 }  // namespace mnemo::internal

@@ -306,7 +306,9 @@ PostingsBuilder RecordTable::NewPostings() const {
 
 void RecordTable::ApplyPostings(PostingsBuilder* postings,
                                 rocksdb::WriteBatch* batch) const {
-  postings->AppendTo(batch, handles_[kPostings]);
+  postings->Drain([&](std::string_view key, std::string_view operand) {
+    MergeSearchValue(key, operand, batch);
+  });
 }
 
 }  // namespace mnemo::internal

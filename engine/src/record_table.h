@@ -66,6 +66,7 @@
 #include "expiry_index.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
+#include "record_table_expiry.h"
 
 namespace mnemo::internal {
 
@@ -352,6 +353,158 @@ class RecordTable {
       const rocksdb::ReadOptions& ro,
       const std::function<void(RecordId, const std::string&)>& dangling,
       rocksdb::WriteBatch* repair, uint64_t* checked) const;
+
+  // ======================================================================
+  // The rest of the families (helper "layer"): the table is the only owner
+  // of the database's column family handles. Format-1 implementations:
+  // record_table_db.cc (open/close, stats, metadata, dictionaries, spill),
+  // record_table_expiry.cc (expiry index reads), record_table_pages.cc
+  // (page reads and walks), record_table_search.cc (postings family),
+  // record_table_walk.cc (whole-family walks for Verify and the dump).
+  // ======================================================================
+
+  // ---- Database --------------------------------------------------------
+
+  // Opens the database at `dir` with `families` (ours first, in Family
+  // order, then any the store does not know) and binds the table to it
+  // (Attach). On failure *db stays null and nothing is bound.
+  rocksdb::Status OpenDb(
+      const rocksdb::DBOptions& options, const std::string& dir,
+      const std::vector<rocksdb::ColumnFamilyDescriptor>& families,
+      bool read_only, rocksdb::DB** db);
+  // Destroys the handles and unbinds (Detach); the caller then closes and
+  // deletes the database.
+  void CloseDb();
+  // Flushes every family's memtable (a writer's close).
+  rocksdb::Status FlushAll(const rocksdb::FlushOptions& options) const;
+
+  // Writes a batch the table's mutations built (background passes and
+  // Verify; the store's own writes go through StoreImpl::Commit).
+  Status Write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch,
+               std::string_view what) const;
+  // A consistent view for a multi-step read (Verify, the dump).
+  const rocksdb::Snapshot* GetSnapshot() const;
+  void ReleaseSnapshot(const rocksdb::Snapshot* snapshot) const;
+
+  // ---- Statistics (Store::GetStats) -------------------------------------
+
+  struct FamilyStats {
+    std::string name;
+    uint64_t estimated_keys = 0, sst_bytes = 0, memtable_bytes = 0;
+  };
+  // RocksDB's estimates, one entry per open family.
+  std::vector<FamilyStats> FamilyProperties() const;
+  // Exact counts (one walk each): history versions, namespace keys, pages.
+  Status CountHistory(uint64_t* n) const;
+  Status CountNamespaces(uint64_t* n) const;
+  Status CountPages(uint64_t* n) const;
+
+  // ---- Metadata in the default family ------------------------------------
+
+  // Whether the expiry index is complete (kExpiryIndexBuiltKey holds
+  // kExpiryIndexVersion); stores written before it have to build it.
+  Status ExpiryIndexComplete(const rocksdb::ReadOptions& ro,
+                             bool* complete) const;
+  void MarkExpiryIndexComplete(rocksdb::WriteBatch* batch) const;
+  // zstd dictionaries (TextStore): the current id (0: none), a dictionary
+  // by id (*found false when absent), and storing a new current one
+  // (written durably at once: records compressed with it must never
+  // outlive it).
+  Status GetCurrentDictionary(uint32_t* id) const;
+  Status GetDictionary(uint32_t id, std::string* dict, bool* found) const;
+  Status PutDictionary(uint32_t id, std::string_view dict) const;
+
+  // ---- Cache spill family (hot-cache payloads and evicted entries) --------
+
+  // Written and erased at once (the cache's sink), not in a batch.
+  Status PutSpill(std::string_view key, std::string_view value) const;
+  // NotFound when absent.
+  Status GetSpill(std::string_view key, std::string* value) const;
+  Status EraseSpill(std::string_view key) const;
+  // Keys starting with `prefix`, in order: fn(key).
+  Status ForEachSpillKey(
+      std::string_view prefix,
+      const std::function<void(std::string_view)>& fn) const;
+  void DeleteSpill(std::string_view key, rocksdb::WriteBatch* batch) const;
+
+  // ---- Expiry index reads --------------------------------------------------
+
+  // The records on page `page_id` that expired by `now` and are still
+  // listed (their removal awaits the next compaction run): one prefix seek.
+  Status ExpiredOnPage(const rocksdb::ReadOptions& ro, Micros now,
+                       uint64_t page_id, std::set<uint64_t>* ids) const;
+
+  // ---- Page reads ----------------------------------------------------------
+
+  // The page value as stored (restore compares bytes); NotFound naming it.
+  Status GetPageBytes(const rocksdb::ReadOptions& ro, uint64_t page_id,
+                      std::string* value) const;
+  // Every page, in page id order: fn(page id, stored value) until it fails.
+  Status ForEachPage(
+      const rocksdb::ReadOptions& ro,
+      const std::function<Status(uint64_t, std::string_view)>& fn) const;
+  // True when at least one page is stored.
+  Status AnyPage(bool* any) const;
+  void DeleteLiveKey(uint64_t page_id, RecordId id,
+                     rocksdb::WriteBatch* batch) const;
+
+  // ---- Whole-family walks (Verify, the dump) ---------------------------------
+  // v2 must re-implement these two on its own layout (records walk: the ids
+  // family + clustered values; history is unchanged).
+
+  // V1 walk: every stored record in id order, malformed ones included
+  // (unlike ForEachIdRange): fn(id, value) until it fails; bad_key() for a
+  // key that names no id. Orphan access counts are skipped.
+  Status ForEachStoredRecord(
+      const rocksdb::ReadOptions& ro,
+      const std::function<Status(RecordId, std::string_view)>& fn,
+      const std::function<void()>& bad_key) const;
+  // V5 walk: every history value: fn(id, value) (id 0 when the key is
+  // malformed).
+  Status ForEachHistoryValue(
+      const rocksdb::ReadOptions& ro,
+      const std::function<void(RecordId, std::string_view)>& fn) const;
+  // V8: the pages family holds only page values and live-set keys. Calls
+  // page(page id, value) and live(page id, id) for each; malformed(),
+  // with its deletion appended to *repair when non-null, for any other key.
+  struct PagesVisitor {
+    std::function<void(uint64_t, std::string_view)> page;
+    std::function<void(uint64_t, RecordId)> live;
+    std::function<void()> malformed;
+  };
+  Status CheckPagesFamily(const rocksdb::ReadOptions& ro,
+                          const PagesVisitor& visit,
+                          rocksdb::WriteBatch* repair) const;
+  // Every expiry-index key of one kind (kExpiryTag or kExpiryPageTag):
+  // fn(key, value); keys parse with expiry_index.h. Verify's repairs:
+  // DeleteExpiryKey (a dangling key) and PutExpiryEntry (a missing one).
+  Status ForEachExpiryKey(
+      const rocksdb::ReadOptions& ro, char tag,
+      const std::function<void(std::string_view, std::string_view)>& fn)
+      const;
+  void DeleteExpiryKey(std::string_view key, rocksdb::WriteBatch* batch) const;
+
+  // ---- Postings family (search) -------------------------------------------
+  // Keys are built by search_postings.h / keys.h; the table stores them.
+
+  // One value; *found false when absent.
+  Status GetSearchValue(const rocksdb::ReadOptions& ro, std::string_view key,
+                        std::string* value, bool* found) const;
+  // Values under `prefix` ("" = the whole family), in key order:
+  // fn(key, value) until it returns false.
+  Status ForEachSearchValue(
+      const rocksdb::ReadOptions& ro, std::string_view prefix,
+      const std::function<bool(std::string_view, std::string_view)>& fn)
+      const;
+  void PutSearchValue(std::string_view key, std::string_view value,
+                      rocksdb::WriteBatch* batch) const;
+  void MergeSearchValue(std::string_view key, std::string_view operand,
+                        rocksdb::WriteBatch* batch) const;
+  // Deletes an agent's posting lists and statistics (verify's rebuild)
+  // or, with `embeddings`, its embeddings and their dimension too (bulk
+  // delete of the agent).
+  void DeleteAgentSearch(std::string_view tenant, std::string_view agent,
+                         bool embeddings, rocksdb::WriteBatch* batch) const;
 
  private:
   void PutTimeIndex(const Record& r, rocksdb::WriteBatch* batch) const;

@@ -74,7 +74,7 @@ void RecordTable::PutExpiryEntry(const Record& record,
 }
 
 ExpiryView RecordTable::expiry_view(Micros now) const {
-  return {handles_[kIndex], now};
+  return {this, now};
 }
 
 Status RecordTable::GetPage(const rocksdb::ReadOptions& ro, uint64_t page_id,

@@ -13,12 +13,7 @@ namespace mnemo::internal {
 void StoreImpl::AppendSearchDeleteAgent(std::string_view tenant,
                                         std::string_view agent,
                                         rocksdb::WriteBatch* batch) {
-  for (const std::string& prefix :
-       {PostingPrefix(tenant, agent), EmbeddingPrefix(tenant, agent)}) {
-    (void)batch->DeleteRange(cf(kPostings), prefix, PrefixSuccessor(prefix));
-  }
-  (void)batch->Delete(cf(kPostings), SearchStatsKey(tenant, agent));
-  (void)batch->Delete(cf(kPostings), EmbeddingDimKey(tenant, agent));
+  table_.DeleteAgentSearch(tenant, agent, /*embeddings=*/true, batch);
 }
 
 }  // namespace mnemo::internal

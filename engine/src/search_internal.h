@@ -21,6 +21,8 @@
 
 namespace mnemo::internal {
 
+class RecordTable;  // record_table.h
+
 // Posting lists of every query term over some agents, and their statistics.
 struct TermLists {
   std::vector<std::vector<Posting>> lists;  // per term, all agents
@@ -34,11 +36,12 @@ using UnindexedFn = std::function<Status(
     const std::vector<std::string>& agents,
     const std::vector<std::string>& terms, TermLists* out)>;
 
-// What a search reads: the store (records, namespaces) and its postings.
+// What a search reads: the store (records, namespaces) and its postings
+// (through the table; `db` gives the snapshot a search reads at).
 struct SearchEnv {
   Store* store = nullptr;
   rocksdb::DB* db = nullptr;
-  rocksdb::ColumnFamilyHandle* postings = nullptr;
+  const RecordTable* table = nullptr;
   std::string language;
   // Set when records lie above the index's watermark and the search scores
   // them itself (search_tail.cc); empty: the postings cover every record.

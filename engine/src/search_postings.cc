@@ -208,19 +208,18 @@ void PostingsBuilder::Collect(const Record& r, bool remove) {
   }
 }
 
-void PostingsBuilder::AppendTo(rocksdb::WriteBatch* batch,
-                               rocksdb::ColumnFamilyHandle* cf) {
+void PostingsBuilder::Drain(
+    const std::function<void(std::string_view, std::string_view)>& merge) {
   std::string value;
   for (auto& [key, postings] : lists_) {
     Fold(&postings, /*drop_removals=*/false);
     value.clear();
     EncodePostings(postings, &value);
-    (void)batch->Merge(cf, key, value);
+    merge(key, value);
   }
   for (const auto& [key, stats] : stats_) {
     if (stats.docs == 0 && stats.total_length == 0) continue;
-    (void)batch->Merge(cf, key,
-                       SearchStatsOperand(stats.docs, stats.total_length));
+    merge(key, SearchStatsOperand(stats.docs, stats.total_length));
   }
   lists_.clear();
   stats_.clear();

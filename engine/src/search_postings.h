@@ -29,6 +29,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -81,7 +82,7 @@ bool DecodeSearchStats(std::string_view value, SearchStats* stats);
 std::shared_ptr<rocksdb::MergeOperator> NewPostingsMergeOperator();
 
 // Gathers the postings of one batch's records and writes them as merges.
-// Not thread-safe; reusable after AppendTo.
+// Not thread-safe; reusable after Drain.
 class PostingsBuilder {
  public:
   // `enabled` false: every call is a no-op (Options::full_text_index off).
@@ -94,8 +95,10 @@ class PostingsBuilder {
   // record whose text was forgotten cannot be analyzed: its postings stay
   // and searches skip them once the record is gone.
   void Remove(const Record& record) { Collect(record, true); }
-  // Adds the gathered merges to `batch` and clears the builder.
-  void AppendTo(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf);
+  // Hands each gathered merge operand to `merge` (key, operand) and clears
+  // the builder (RecordTable::ApplyPostings adds them to a batch).
+  void Drain(
+      const std::function<void(std::string_view, std::string_view)>& merge);
 
  private:
   void Collect(const Record& record, bool remove);

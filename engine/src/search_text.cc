@@ -25,10 +25,7 @@ namespace {
 Status ReadPostingsValue(const SearchEnv& env, const rocksdb::ReadOptions& ro,
                          const std::string& key, std::string* value,
                          bool* found) {
-  rocksdb::Status s = env.db->Get(ro, env.postings, key, value);
-  *found = s.ok();
-  if (s.IsNotFound()) return Status::OK();
-  return FromRocks(s, "reading the search index");
+  return env.table->GetSearchValue(ro, key, value, found);
 }
 
 // Posting lists of every term over `agents`, and their statistics, at
@@ -191,7 +188,7 @@ Status StoreImpl::Search(const SearchOptions& options, SearchResult* result) {
   result->hits.clear();
   result->matched = 0;
   MNEMO_RETURN_IF_ERROR(ValidateSearchOptions(options));
-  SearchEnv env{this, db_, cf(kPostings), options_.search_language, {}};
+  SearchEnv env{this, db_, &table_, options_.search_language, {}};
   MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch(&env));
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> ranking;

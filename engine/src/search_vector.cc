@@ -121,31 +121,33 @@ Status CheckEmbedding(const EmbeddingRef& e) {
 Status ScanAgent(const SearchEnv& env, const std::string& prefix,
                  const VectorQuery& query, float query_norm,
                  std::vector<Scored>* ranking) {
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(env.db, ro, env.postings));
   std::vector<float> v;
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    std::string_view value(it->value().data(), it->value().size());
-    if (it->key().size() != prefix.size() + 8 || !DecodeEmbedding(value, &v)) {
-      return Status::Corruption("malformed embedding under " +
-                                prefix.substr(1, prefix.size() - 2));
-    }
-    if (v.size() != query.vector.size()) continue;  // dimension changed
-    float dot = 0, norm = 0;
-    DotAndNorm(query.vector.data(), v.data(), v.size(), &dot, &norm);
-    double score = dot;
-    if (query.metric == VectorMetric::kCosine) {
-      score = norm > 0 && query_norm > 0
-                  ? dot / (std::sqrt(norm) * std::sqrt(query_norm))
-                  : 0.0;
-    }
-    RecordId id = DecodeBigEndian64(it->key().data() + prefix.size());
-    ranking->push_back({id, score});
+  bool malformed = false;
+  MNEMO_RETURN_IF_ERROR(env.table->ForEachSearchValue(
+      rocksdb::ReadOptions(), prefix,
+      [&](std::string_view key, std::string_view value) {
+        if (key.size() != prefix.size() + 8 || !DecodeEmbedding(value, &v)) {
+          malformed = true;
+          return false;
+        }
+        if (v.size() != query.vector.size()) return true;  // dimension changed
+        float dot = 0, norm = 0;
+        DotAndNorm(query.vector.data(), v.data(), v.size(), &dot, &norm);
+        double score = dot;
+        if (query.metric == VectorMetric::kCosine) {
+          score = norm > 0 && query_norm > 0
+                      ? dot / (std::sqrt(norm) * std::sqrt(query_norm))
+                      : 0.0;
+        }
+        RecordId id = DecodeBigEndian64(key.data() + prefix.size());
+        ranking->push_back({id, score});
+        return true;
+      }).WithContext("scanning embeddings"));
+  if (malformed) {
+    return Status::Corruption("malformed embedding under " +
+                              prefix.substr(1, prefix.size() - 2));
   }
-  return FromRocks(it->status(), "scanning embeddings");
+  return Status::OK();
 }
 
 Status RankVectors(const SearchEnv& env, const SearchFilter& filter,
@@ -198,11 +200,12 @@ Status StoreImpl::PutEmbedding(const WriteOptions& options,
   static std::mutex dim_mu;  // first embedding of an agent fixes the dimension
   std::lock_guard<std::mutex> dim_lock(dim_mu);
   std::string dim_key = EmbeddingDimKey(r.ns.tenant, r.ns.agent), dim_value;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kPostings), dim_key,
-                                &dim_value);
-  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs, "reading dimension");
+  bool found = false;
+  MNEMO_RETURN_IF_ERROR(
+      table_.GetSearchValue(rocksdb::ReadOptions(), dim_key, &dim_value, &found)
+          .WithContext("reading dimension"));
   rocksdb::WriteBatch batch;
-  if (rs.ok()) {
+  if (found) {
     uint32_t dim = dim_value.size() == 4 ? DecodeFixed32(dim_value.data()) : 0;
     if (dim != e.dim) {
       return Status::InvalidArgument(
@@ -212,14 +215,14 @@ Status StoreImpl::PutEmbedding(const WriteOptions& options,
   } else {
     std::string v;
     PutFixed32(&v, static_cast<uint32_t>(e.dim));
-    (void)batch.Put(cf(kPostings), dim_key, v);
+    table_.PutSearchValue(dim_key, v, &batch);
   }
   std::string value(1, static_cast<char>(e.type));
   PutFixed32(&value, static_cast<uint32_t>(e.dim));
   size_t width = e.type == VectorType::kFloat16 ? 2 : 4;
   value.append(static_cast<const char*>(e.data), e.dim * width);
-  (void)batch.Put(cf(kPostings), EmbeddingKey(r.ns.tenant, r.ns.agent, id),
-                  value);
+  table_.PutSearchValue(EmbeddingKey(r.ns.tenant, r.ns.agent, id), value,
+                        &batch);
   return Commit(options, &batch, "writing embedding");
 }
 
@@ -229,7 +232,7 @@ Status StoreImpl::VectorSearch(const SearchOptions& options,
   result->hits.clear();
   result->matched = 0;
   MNEMO_RETURN_IF_ERROR(ValidateSearchOptions(options));
-  SearchEnv env{this, db_, cf(kPostings), options_.search_language, {}};
+  SearchEnv env{this, db_, &table_, options_.search_language, {}};
   std::vector<Scored> ranking;
   MNEMO_RETURN_IF_ERROR(RankVectors(env, options.filter, query, &ranking));
   result->matched = ranking.size();
@@ -248,7 +251,7 @@ Status StoreImpl::HybridSearch(const SearchOptions& options,
     return Status::InvalidArgument(
         "hybrid search: candidates must be >= offset + k, rrf_k >= 0");
   }
-  SearchEnv env{this, db_, cf(kPostings), options_.search_language, {}};
+  SearchEnv env{this, db_, &table_, options_.search_language, {}};
   MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch(&env));
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> text_rank, vector_rank;

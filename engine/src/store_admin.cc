@@ -43,27 +43,6 @@ Status WriteMarkerInto(const std::string& dir, const std::string& text) {
   return Status::OK();
 }
 
-// Counts the keys of a column family starting with `prefix` ("" = all).
-Status CountKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                 const std::string& prefix, uint64_t* count) {
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, cf));
-  *count = 0;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    ++*count;
-  }
-  return FromRocks(it->status(), "counting keys of " + cf->GetName());
-}
-
-uint64_t IntProperty(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                     const std::string& name) {
-  uint64_t value = 0;
-  return db->GetIntProperty(cf, name, &value) ? value : 0;
-}
-
 }  // namespace
 
 Status StoreImpl::GetStats(StoreStats* stats) {
@@ -92,20 +71,15 @@ Status StoreImpl::GetStats(StoreStats* stats) {
   }
   MNEMO_RETURN_IF_ERROR(it->status());
   it.reset();
-  MNEMO_RETURN_IF_ERROR(
-      CountKeys(db_, cf(kHistory), "", &stats->history_versions));
-  MNEMO_RETURN_IF_ERROR(CountKeys(db_, cf(kIndex),
-                                  std::string(1, kNamespaceTag),
-                                  &stats->namespaces));
-  MNEMO_RETURN_IF_ERROR(CountKeys(db_, cf(kPages), std::string(1, kPageTag),
-                                  &stats->pages));
-  for (auto* handle : handles_) {
+  MNEMO_RETURN_IF_ERROR(table_.CountHistory(&stats->history_versions));
+  MNEMO_RETURN_IF_ERROR(table_.CountNamespaces(&stats->namespaces));
+  MNEMO_RETURN_IF_ERROR(table_.CountPages(&stats->pages));
+  for (const RecordTable::FamilyStats& p : table_.FamilyProperties()) {
     StoreStats::Family f;
-    f.name = handle->GetName();
-    f.estimated_keys = IntProperty(db_, handle, "rocksdb.estimate-num-keys");
-    f.sst_bytes = IntProperty(db_, handle, "rocksdb.total-sst-files-size");
-    f.memtable_bytes =
-        IntProperty(db_, handle, "rocksdb.cur-size-all-mem-tables");
+    f.name = p.name;
+    f.estimated_keys = p.estimated_keys;
+    f.sst_bytes = p.sst_bytes;
+    f.memtable_bytes = p.memtable_bytes;
     stats->disk_bytes += f.sst_bytes;
     stats->families.push_back(std::move(f));
   }

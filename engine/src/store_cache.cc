@@ -36,21 +36,18 @@ uint64_t KvHash(std::string_view tenant, std::string_view kind) {
 }  // namespace
 
 Status RocksSpillSink::Put(std::string_view key, std::string_view value) {
-  return FromRocks(db_->Put(rocksdb::WriteOptions(), family_, key, value), "spilling");
+  return table_->PutSpill(key, value);
 }
 
 Status RocksSpillSink::Get(std::string_view key, std::string* value) {
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), family_, key, value);
-  if (s.IsNotFound()) return Status::NotFound("spilled entry");
-  return FromRocks(s, "reading spilled entry");
+  return table_->GetSpill(key, value);
 }
 
 Status RocksSpillSink::Erase(std::string_view key) {
-  return FromRocks(db_->Delete(rocksdb::WriteOptions(), family_, key), "erasing spilled entry");
+  return table_->EraseSpill(key);
 }
 
-Status StoreCache::Open(const CacheConfig& config, rocksdb::DB* db,
-                        rocksdb::ColumnFamilyHandle* spill,
+Status StoreCache::Open(const CacheConfig& config, const RecordTable* table,
                         std::unique_ptr<StoreCache>* out) {
   auto c = std::make_unique<StoreCache>();
   gpu::CacheOptions cache_options;
@@ -74,7 +71,7 @@ Status StoreCache::Open(const CacheConfig& config, rocksdb::DB* db,
   kv.name = "kv";
   kv.block_bytes = kKvBlock;
   MNEMO_RETURN_IF_ERROR(c->chunks->AddPool(kv, &c->kv));
-  c->sink = std::make_unique<RocksSpillSink>(db, spill);
+  c->sink = std::make_unique<RocksSpillSink>(table);
   cache_options.sink = c->sink.get();
   cache_options.host_tier_bytes = config.host_tier_bytes;
   MNEMO_RETURN_IF_ERROR(gpu::HotCache::Open(c->chunks.get(), cache_options, &c->cache));
@@ -91,15 +88,11 @@ Status StoreImpl::CheckCache() const {
 
 Status StoreImpl::PinPage(std::string_view tenant, uint64_t page_id,
                           PinnedPage* pinned) {
-  std::string value;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
   std::string what = "page " + std::to_string(page_id);
-  if (rs.IsNotFound()) return Status::NotFound(what + " not found");
-  MNEMO_RETURN_IF_ERROR(FromRocks(rs, "reading " + what));
   StoredPage page;
-  MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
+  MNEMO_RETURN_IF_ERROR(table_.GetPage(rocksdb::ReadOptions(), page_id, &page));
   if (page.info.ns.tenant != tenant) return Status::NotFound(what + " not found");
-  MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(db_, rocksdb::ReadOptions(),
+  MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(rocksdb::ReadOptions(),
                                           table_.expiry_view(clock_->NowMicros()),
                                           &page));
   // The key changes when the page does (decay shrinks it, a removed record
@@ -210,9 +203,8 @@ Status StoreImpl::GetKv(std::string_view tenant, uint64_t page_id,
   // A payload derives from the page's pixels, which still hold a record
   // that expired: it goes with them at the next compaction run.
   std::set<uint64_t> expired;
-  MNEMO_RETURN_IF_ERROR(ExpiredOnPage(db_, rocksdb::ReadOptions(),
-                                      table_.expiry_view(clock_->NowMicros()),
-                                      page_id, &expired));
+  MNEMO_RETURN_IF_ERROR(table_.ExpiredOnPage(
+      rocksdb::ReadOptions(), clock_->NowMicros(), page_id, &expired));
   if (!expired.empty()) {
     return Status::NotFound("no '" + std::string(kind) + "' payload for page " +
                             std::to_string(page_id) +
@@ -236,18 +228,14 @@ Status StoreImpl::GetKv(std::string_view tenant, uint64_t page_id,
 
 Status StoreImpl::GetPageInfoOnly(std::string_view tenant, uint64_t page_id,
                                   uint64_t* revision) {
-  std::string value;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
   std::string what = "page " + std::to_string(page_id);
-  if (rs.IsNotFound()) return Status::NotFound(what + " not found");
-  MNEMO_RETURN_IF_ERROR(FromRocks(rs, "reading " + what));
   StoredPage page;
-  MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
+  MNEMO_RETURN_IF_ERROR(table_.GetPage(rocksdb::ReadOptions(), page_id, &page));
   if (page.info.ns.tenant != tenant) return Status::NotFound(what + " not found");
   if (revision != nullptr) {
     // The revision of the page as reads serve it (expired records blanked;
     // one index seek when none has expired), as PinPage computed it.
-    MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(db_, rocksdb::ReadOptions(),
+    MNEMO_RETURN_IF_ERROR(MaskExpiredOnRead(rocksdb::ReadOptions(),
                                             table_.expiry_view(clock_->NowMicros()),
                                             &page));
     *revision = PixelsCacheHash(page);

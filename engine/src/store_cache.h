@@ -7,8 +7,6 @@
 #ifndef MNEMO_ENGINE_STORE_CACHE_H_
 #define MNEMO_ENGINE_STORE_CACHE_H_
 
-#include <rocksdb/db.h>
-
 #include <memory>
 #include <string>
 
@@ -18,18 +16,18 @@
 
 namespace mnemo::internal {
 
-// SpillSink over a RocksDB column family. Thread-safe (RocksDB is).
+class RecordTable;  // record_table.h
+
+// SpillSink over the store's spill family. Thread-safe (RocksDB is).
 class RocksSpillSink final : public gpu::SpillSink {
  public:
-  RocksSpillSink(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family)
-      : db_(db), family_(family) {}
+  explicit RocksSpillSink(const RecordTable* table) : table_(table) {}
   Status Put(std::string_view key, std::string_view value) override;
   Status Get(std::string_view key, std::string* value) override;
   Status Erase(std::string_view key) override;
 
  private:
-  rocksdb::DB* db_;
-  rocksdb::ColumnFamilyHandle* family_;
+  const RecordTable* const table_;
 };
 
 struct StoreCache {
@@ -41,8 +39,8 @@ struct StoreCache {
   gpu::BlockPool* kv = nullptr;
 
   ~StoreCache() { cache.reset(); }
-  static Status Open(const CacheConfig& config, rocksdb::DB* db,
-                     rocksdb::ColumnFamilyHandle* spill,
+  // `table` must outlive the cache.
+  static Status Open(const CacheConfig& config, const RecordTable* table,
                      std::unique_ptr<StoreCache>* out);
 };
 

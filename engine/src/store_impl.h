@@ -145,8 +145,6 @@ class StoreImpl final : public Store {
   Status Verify(const VerifyOptions& options, VerifyReport* report) override;
   Status Checkpoint(const std::string& out_dir) override;
   Status Backup(const std::string& backup_dir, BackupInfo* info) override;
-  rocksdb::DB* db() const { return db_; }
-  rocksdb::ColumnFamilyHandle* family(Family f) const { return handles_[f]; }
   Clock* clock() const { return clock_; }
 
   Status Compact(const CompactOptions& options, CompactResult* result) override
@@ -180,9 +178,13 @@ class StoreImpl final : public Store {
     std::vector<std::pair<uint64_t, uint64_t>> payloads;
   };
 
- private:
-  friend class Compaction;
-  friend class StoreVerifier;
+  // ---- Internal interface of the background passes and Verify
+  // (compaction*.cc, store_verify*.cc), which reach the schema only
+  // through table(): no friend classes, no handle accessors.
+  const RecordTable& table() const { return table_; }
+  TextStore* text_store() { return &text_store_; }
+  const Options& options() const { return options_; }
+  RecordId search_watermark() const { return search_watermark_.load(); }
 
   // Locks a set of lock stripes in index order (the global lock order is:
   // namespace lock, record stripes, page stripes); unlocks on destruction.
@@ -198,11 +200,13 @@ class StoreImpl final : public Store {
   StripeLocks LockRecords(const std::vector<RecordId>& ids);
   StripeLocks LockPages(const PageRemovals& pages);
 
+ private:
   // Open helpers (store_open.cc).
   Status CheckMarker(bool* fresh);
   Status WriteMarker();
   Status LoadIdHighWater() EXCLUDES(id_mu_);
   Status LoadNamespaces() EXCLUDES(ns_mu_);
+ public:  // (AssignIds to RecordId SafeAgeWatermark: compaction too)
   Status AssignIds(size_t n, RecordId* first) EXCLUDES(id_mu_);
   // The write of ids from `first` is done.
   void FinishIds(RecordId first) EXCLUDES(id_mu_);
@@ -211,6 +215,8 @@ class StoreImpl final : public Store {
   // SafeCommittedId(), bounded by the search watermark when the full-text
   // index is on (after catching the index up; search_indexer.cc).
   RecordId SafeAgeWatermark();
+
+ private:
   RecordId LastAssignedId() EXCLUDES(id_mu_);
 
   // Background loops (store_background.cc): started at the end of Open,
@@ -288,6 +294,7 @@ class StoreImpl final : public Store {
   Status WalFailed(std::string_view what) const;
   Status DeleteMatching(const WriteOptions& options, const Namespace& ns,
                         bool whole_agent, uint64_t* deleted);
+ public:  // (AppendDelete to AgeBucket: compaction too)
   // Adds the deletion of a record (its value, time-index and age entries,
   // history, live-set entries) and notes the pages it leaves.
   void AppendDelete(const Record& record, uint8_t flags,
@@ -313,11 +320,13 @@ class StoreImpl final : public Store {
   static uint8_t AgeBucket(const Record& record, uint8_t flags) {
     return RecordTable::AgeBucket(record, flags);
   }
+ private:
   // Encodes a record as stored: zstd text when flags has kFlagTextZstd,
   // no text when kFlagTextForgotten.
   Status EncodeStored(const Record& record, uint8_t flags, std::string* out);
   std::mutex& LockFor(RecordId id) { return record_locks_[id % kLockStripes]; }
 
+ public:  // (ReadRecord to Expired: compaction too)
   // Read helpers (store_read.cc).
   // Reads the record stored under `id` without tenant/expiry checks.
   Status ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
@@ -328,14 +337,13 @@ class StoreImpl final : public Store {
   Status ReadVisible(std::string_view tenant, RecordId id, Record* record);
   bool Expired(const Record& record) const;
 
-  rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles_[f]; }
+ private:
 
   const Options options_;
   const std::string dir_;
   Clock* const clock_;
   RocksConfig config_;
   rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
   port::Mutex id_mu_;
   RecordId last_id_ GUARDED_BY(id_mu_) = 0;  // <= kMaxRecordId
@@ -408,10 +416,9 @@ class StoreImpl final : public Store {
 // Reads page `page_id` with `ro` (e.g. at a snapshot) into *out. With
 // `tenant` non-null, a page of another tenant is NotFound. Records that
 // `expiry` lists as expired are blanked in *out (expiry_index.h).
-Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
-                    const rocksdb::ReadOptions& ro, uint64_t page_id,
-                    const std::string_view* tenant, PageData* out,
-                    const ExpiryView& expiry = ExpiryView());
+Status ReadPageData(const RecordTable& table, const rocksdb::ReadOptions& ro,
+                    uint64_t page_id, const std::string_view* tenant,
+                    PageData* out, const ExpiryView& expiry = ExpiryView());
 
 }  // namespace mnemo::internal
 

@@ -1,11 +1,13 @@
 // Copyright (c) mnemo authors.
 //
-// RecordIterator over the records column family from one snapshot (the
-// consistent view behind `mnemo dump`), and Store::Validate.
+// RecordIterator over the records from one snapshot (the consistent view
+// behind `mnemo dump`), on the table's id-order walk, and Store::Validate.
 
 #include <rocksdb/snapshot.h>
 
-#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "envelope.h"
 #include "keys.h"
@@ -14,57 +16,37 @@
 namespace mnemo::internal {
 namespace {
 
-using RecordDecoder =
-    std::function<Status(std::string_view value, RecordId id, Record* r)>;
-
-// A value of 16 bytes holds only access counts of a deleted record.
-bool IsOrphanCounts(const rocksdb::Slice& value) { return value.size() == 16; }
+// Records decoded per read of the table (one id-order walk each).
+constexpr size_t kChunk = 256;
 
 class RecordIteratorImpl final : public RecordIterator {
  public:
-  // Takes a snapshot of `db` and positions at the first matching record.
-  // `decode` turns a stored value into a record (checksum, decompression).
-  RecordIteratorImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
-                     rocksdb::ColumnFamilyHandle* pages,
-                     rocksdb::ColumnFamilyHandle* index,
-                     const IterateOptions& options, Micros now,
-                     RecordDecoder decode)
-      : db_(db),
-        pages_(pages),
-        index_(index),
-        options_(options),
-        now_(now),
-        decode_(std::move(decode)) {
-    snapshot_ = db_->GetSnapshot();
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    ro.total_order_seek = true;
-    ro.fill_cache = false;  // a dump should not evict the working set
-    it_ = NewIterator(db_, ro, records);
-    it_->SeekToFirst();
+  // Takes a snapshot of the table and positions at the first matching
+  // record. Reads go through the table's id-order walk in chunks, each
+  // resuming after the last id read, all at the one snapshot.
+  RecordIteratorImpl(const RecordTable* table, const IterateOptions& options,
+                     Micros now)
+      : table_(table), options_(options), now_(now) {
+    snapshot_ = table_->GetSnapshot();
+    ro_.snapshot = snapshot_;
+    ro_.fill_cache = false;  // a dump should not evict the working set
     Settle();
   }
-  ~RecordIteratorImpl() override {
-    it_.reset();
-    db_->ReleaseSnapshot(snapshot_);
-  }
+  ~RecordIteratorImpl() override { table_->ReleaseSnapshot(snapshot_); }
 
   bool Valid() const override { return valid_; }
   const Record& record() const override { return record_; }
   void Next() override {
-    it_->Next();
+    ++at_;
     Settle();
   }
   Status status() const override { return status_; }
   Status GetPage(uint64_t page_id, PageData* page) override {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    ro.fill_cache = false;
     // Pages agree with the records: an expired record left out of the dump
     // is blanked on its pages (kept when expired records are included).
     ExpiryView expiry;
-    if (!options_.include_expired) expiry = {index_, now_};
-    return ReadPageData(db_, pages_, ro, page_id, nullptr, page, expiry);
+    if (!options_.include_expired) expiry = table_->expiry_view(now_);
+    return ReadPageData(*table_, ro_, page_id, nullptr, page, expiry);
   }
 
  private:
@@ -79,15 +61,31 @@ class RecordIteratorImpl final : public RecordIterator {
     return o.include_expired || !expired;
   }
 
-  // Advances from the raw position to the next matching record (or the
-  // end, or an error).
+  // Reads the next chunk of stored records, those after `last_`.
+  Status Fill() {
+    chunk_.clear();
+    at_ = 0;
+    return table_->ForEachIdRange(
+        ro_, last_, kMaxRecordId, [&](RecordId id, std::string_view value) {
+          chunk_.emplace_back(id, std::string(value));
+          return chunk_.size() < kChunk;
+        });
+  }
+
+  // Advances from the current position to the next matching record (or
+  // the end, or an error).
   void Settle() {
     valid_ = false;
-    for (; it_->Valid(); it_->Next()) {
-      if (it_->key().size() != 8 || IsOrphanCounts(it_->value())) continue;
-      RecordId id = DecodeRecordKey({it_->key().data(), 8});
-      Status s = decode_({it_->value().data(), it_->value().size()}, id,
-                         &record_);
+    while (status_.ok()) {
+      if (at_ >= chunk_.size()) {
+        if (exhausted_) return;
+        status_ = Fill().WithContext("iterating records");
+        if (chunk_.size() < kChunk) exhausted_ = true;
+        if (!status_.ok() || chunk_.empty()) return;
+        last_ = chunk_.back().first;
+      }
+      const auto& [id, value] = chunk_[at_];
+      Status s = table_->Decode(value, id, &record_, nullptr);
       if (!s.ok()) {
         status_ = std::move(s);
         return;
@@ -96,18 +94,19 @@ class RecordIteratorImpl final : public RecordIterator {
         valid_ = true;
         return;
       }
+      ++at_;
     }
-    status_ = FromRocks(it_->status(), "iterating records");
   }
 
-  rocksdb::DB* const db_;
-  rocksdb::ColumnFamilyHandle* const pages_;
-  rocksdb::ColumnFamilyHandle* const index_;
+  const RecordTable* const table_;
   const IterateOptions options_;
   const Micros now_;
-  const RecordDecoder decode_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
-  std::unique_ptr<rocksdb::Iterator> it_;
+  rocksdb::ReadOptions ro_;
+  std::vector<std::pair<RecordId, std::string>> chunk_;
+  size_t at_ = 0;
+  RecordId last_ = 0;  // the last id read into a chunk
+  bool exhausted_ = false;
   Record record_;
   bool valid_ = false;
   Status status_;
@@ -121,11 +120,8 @@ Status StoreImpl::NewRecordIterator(const IterateOptions& options,
     it->reset();
     return Status::InvalidArgument("iterate: until is before since");
   }
-  *it = std::make_unique<RecordIteratorImpl>(
-      db_, cf(kRecords), cf(kPages), cf(kIndex), options, clock_->NowMicros(),
-      [this](std::string_view value, RecordId id, Record* r) {
-        return DecodeStored(value, id, r, nullptr);
-      });
+  *it = std::make_unique<RecordIteratorImpl>(&table_, options,
+                                             clock_->NowMicros());
   return Status::OK();
 }
 

@@ -69,7 +69,7 @@ void StoreImpl::FlushMemtables() {
   if (config_.wal_failures->failed() || write_failed_.load()) return;
   rocksdb::FlushOptions flush;
   flush.allow_write_stall = true;
-  (void)db_->Flush(flush, handles_);
+  (void)table_.FlushAll(flush);
 }
 
 // The MNEMO marker file says "this directory is a mnemo store of format N".
@@ -158,8 +158,7 @@ rocksdb::Status StoreImpl::OpenReadOnlyBesideWriter(
   rocksdb::Status s;
   for (int attempt = 1;; ++attempt) {
     std::vector<uint64_t> logs_before = LogNumbers();
-    s = rocksdb::DB::OpenForReadOnly(config_.db, dir_, families, &handles_,
-                                     &db_);
+    s = table_.OpenDb(config_.db, dir_, families, /*read_only=*/true, &db_);
     bool vanished = s.ToString().find("No such file") != std::string::npos;
     if (s.ok()) {
       NoteLogsNeeded(logs_before);
@@ -222,9 +221,7 @@ bool StoreImpl::WalViewIsStale() const {
 }
 
 void StoreImpl::CloseDb() {
-  table_.Detach();
-  for (auto* handle : handles_) (void)db_->DestroyColumnFamilyHandle(handle);
-  handles_.clear();
+  table_.CloseDb();
   (void)db_->Close();
   delete db_;
   db_ = nullptr;
@@ -264,7 +261,7 @@ Status StoreImpl::OpenDb() {
     // info_log.h). Read-only instances write no log.
     config_.db.info_log = std::make_shared<StoreInfoLog>(
         config_.db.env, dir_, kMaxInfoLogBytes, config_.db.keep_log_file_num);
-    s = rocksdb::DB::Open(config_.db, dir_, families, &handles_, &db_);
+    s = table_.OpenDb(config_.db, dir_, families, /*read_only=*/false, &db_);
   }
   if (!s.ok()) {
     db_ = nullptr;
@@ -276,17 +273,16 @@ Status StoreImpl::OpenDb() {
     }
     return FromRocks(s, "opening store " + dir_);
   }
-  table_.Attach(db_, handles_);
   MNEMO_RETURN_IF_ERROR(LoadIdHighWater());
   MNEMO_RETURN_IF_ERROR(LoadNamespaces());
-  text_store_.Attach(db_, cf(kDefault));
+  text_store_.Attach(&table_);
   MNEMO_RETURN_IF_ERROR(text_store_.Load());
   MNEMO_RETURN_IF_ERROR(LoadSearchWatermark());
   MNEMO_RETURN_IF_ERROR(CountTailBeforeOpen());  // search_tail.cc
   MNEMO_RETURN_IF_ERROR(ClampAgeWatermark());
   if (options_.cache.enabled && !options_.read_only) {
     MNEMO_RETURN_IF_ERROR(
-        StoreCache::Open(options_.cache, db_, cf(kSpill), &cache_));
+        StoreCache::Open(options_.cache, &table_, &cache_));
   }
   if (!options_.read_only && options_.compaction_threads > 0) {
     MNEMO_RETURN_IF_ERROR(options_.compaction_policy.Validate());

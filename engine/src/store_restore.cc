@@ -262,10 +262,9 @@ Status PlanRecord(const Record& r, RestorePlan* plan, RestorePlan::Placed* out) 
 Status StoreImpl::CheckPagesFree(RestorePlan* plan) {
   std::string value, supplied;
   for (auto& [page_id, page] : plan->pages) {
-    rocksdb::Status s =
-        db_->Get(rocksdb::ReadOptions(), cf(kPages), PageKey(page_id), &value);
+    Status s = table_.GetPageBytes(rocksdb::ReadOptions(), page_id, &value);
     if (s.IsNotFound()) continue;
-    if (!s.ok()) return FromRocks(s, "reading " + PageName(page_id));
+    MNEMO_RETURN_IF_ERROR(s);
     EncodePage(page.stored, &supplied);
     if (value != supplied) {
       return Status::AlreadyExists(PageName(page_id) +

@@ -51,14 +51,17 @@ namespace internal {
 
 StoreVerifier::StoreVerifier(StoreImpl* store, const VerifyOptions& options,
                              VerifyReport* report)
-    : db_(store->db()), store_(store), options_(options), report_(report) {
-  snapshot_ = db_->GetSnapshot();
+    : store_(store),
+      table_(store->table()),
+      options_(options),
+      report_(report) {
+  snapshot_ = table_.GetSnapshot();
   ro_.snapshot = snapshot_;
   ro_.total_order_seek = true;
   ro_.fill_cache = false;
 }
 
-StoreVerifier::~StoreVerifier() { db_->ReleaseSnapshot(snapshot_); }
+StoreVerifier::~StoreVerifier() { table_.ReleaseSnapshot(snapshot_); }
 
 Status StoreVerifier::Run() {
   MNEMO_RETURN_IF_ERROR(CheckRecords());
@@ -68,8 +71,7 @@ Status StoreVerifier::Run() {
   MNEMO_RETURN_IF_ERROR(CheckPages());
   MNEMO_RETURN_IF_ERROR(CheckPostings());
   if (!options_.repair || batch_.Count() == 0) return Status::OK();
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch_),
-                   "writing repairs");
+  return table_.Write(rocksdb::WriteOptions(), &batch_, "writing repairs");
 }
 
 void StoreVerifier::Problem(Kind kind, RecordId id, uint64_t page_id,
@@ -84,51 +86,55 @@ void StoreVerifier::Problem(Kind kind, RecordId id, uint64_t page_id,
 
 Status StoreVerifier::Decode(std::string_view value, RecordId id, Record* r,
                              uint8_t* flags) {
-  return store_->DecodeStored(value, id, r, flags);
+  return table_.Decode(value, id, r, flags);
 }
 
 Status StoreVerifier::CheckRecords() {
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kRecords)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->value().size() == 16) continue;  // counts of a deleted record
-    if (it->key().size() != 8) {
-      Problem(Kind::kCorruptRecord, 0, 0, "record key of wrong size", false);
-      continue;
-    }
-    if ((++report_->records_checked & 1023) == 0 && options_.progress) {
-      options_.progress(report_->records_checked);
-    }
-    RecordId id = DecodeRecordKey({it->key().data(), 8});
-    Record r;
-    uint8_t flags = 0;
-    Status s = Decode({it->value().data(), it->value().size()}, id, &r, &flags);
-    if (!s.ok()) {
-      corrupt_records_.insert(id);
-      Problem(Kind::kCorruptRecord, id, 0, s.message(), false);
-      continue;
-    }
-    if (r.id != id) {
-      Problem(Kind::kIdMismatch, id, 0,
-              "record " + RecordIdToString(id) + " holds the envelope of " +
-                  RecordIdToString(r.id),
-              false);
-      continue;
-    }
-    NoteIndexed(r, flags);
-    if (r.page.valid()) {
-      paged_.push_back(
-          {id, r.page, (flags & kFlagTextForgotten) != 0, r.expires_at});
-    }
-    MNEMO_RETURN_IF_ERROR(CheckIndexOf(r));
-    MNEMO_RETURN_IF_ERROR(CheckNamespaceOf(r));
-  }
+  Status s = table_.ForEachStoredRecord(
+      ro_,
+      [&](RecordId id, std::string_view value) {
+        if ((++report_->records_checked & 1023) == 0 && options_.progress) {
+          options_.progress(report_->records_checked);
+        }
+        return CheckRecord(id, value);
+      },
+      [&] {
+        Problem(Kind::kCorruptRecord, 0, 0, "record key of wrong size", false);
+      });
   if (options_.progress) options_.progress(report_->records_checked);
-  return FromRocks(it->status(), "verifying records");
+  return s.WithContext("verifying records");
+}
+
+// V1: the value decodes and holds the envelope of its own id; then the
+// checks of what the record implies (V2, V3, pages, postings).
+Status StoreVerifier::CheckRecord(RecordId id, std::string_view value) {
+  Record r;
+  uint8_t flags = 0;
+  Status s = Decode(value, id, &r, &flags);
+  if (!s.ok()) {
+    corrupt_records_.insert(id);
+    Problem(Kind::kCorruptRecord, id, 0, s.message(), false);
+    return Status::OK();
+  }
+  if (r.id != id) {
+    Problem(Kind::kIdMismatch, id, 0,
+            "record " + RecordIdToString(id) + " holds the envelope of " +
+                RecordIdToString(r.id),
+            false);
+    return Status::OK();
+  }
+  NoteIndexed(r, flags);
+  if (r.page.valid()) {
+    paged_.push_back(
+        {id, r.page, (flags & kFlagTextForgotten) != 0, r.expires_at});
+  }
+  MNEMO_RETURN_IF_ERROR(CheckIndexOf(r));
+  return CheckNamespaceOf(r);
 }
 
 Status StoreVerifier::CheckIndexOf(const Record& r) {
   RecordTable::IndexState state;
-  MNEMO_RETURN_IF_ERROR(store_->table_.CheckIndexOf(
+  MNEMO_RETURN_IF_ERROR(table_.CheckIndexOf(
       ro_, r, &state, options_.repair ? &batch_ : nullptr));
   std::string who = "record " + RecordIdToString(r.id);
   if (state == RecordTable::IndexState::kMissing) {
@@ -143,11 +149,11 @@ Status StoreVerifier::CheckIndexOf(const Record& r) {
 }
 
 Status StoreVerifier::CheckNamespaceOf(const Record& r) {
-  if (!seen_namespaces_.insert(store_->table_.NamespaceToken(r.ns)).second) {
+  if (!seen_namespaces_.insert(table_.NamespaceToken(r.ns)).second) {
     return Status::OK();
   }
   bool present = false;
-  MNEMO_RETURN_IF_ERROR(store_->table_.CheckNamespaceOf(
+  MNEMO_RETURN_IF_ERROR(table_.CheckNamespaceOf(
       ro_, r, &present, options_.repair ? &batch_ : nullptr));
   if (present) return Status::OK();
   Problem(Kind::kMissingNamespace, r.id, 0,
@@ -159,7 +165,7 @@ Status StoreVerifier::CheckNamespaceOf(const Record& r) {
 }
 
 Status StoreVerifier::CheckIndex() {
-  return store_->table_.CheckIndexEntries(
+  return table_.CheckIndexEntries(
       ro_,
       [&](RecordId id, const std::string& why) {
         Problem(Kind::kDanglingIndex, id, 0, why, options_.repair);
@@ -168,19 +174,18 @@ Status StoreVerifier::CheckIndex() {
 }
 
 Status StoreVerifier::CheckHistory() {
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kHistory)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ++report_->history_checked;
-    std::string_view value(it->value().data(), it->value().size());
-    RecordId id =
-        it->key().size() >= 8 ? DecodeRecordKey({it->key().data(), 8}) : 0;
-    std::string what = "history of record " + RecordIdToString(id);
-    Record r;
-    Status s = options_.deep ? Decode(value, id, &r, nullptr)
-                             : VerifyEnvelope(value, what);
-    if (!s.ok()) Problem(Kind::kCorruptHistory, id, 0, s.message(), false);
-  }
-  return FromRocks(it->status(), "verifying history");
+  Status s = table_.ForEachHistoryValue(
+      ro_, [&](RecordId id, std::string_view value) {
+        ++report_->history_checked;
+        std::string what = "history of record " + RecordIdToString(id);
+        Record r;
+        Status check = options_.deep ? Decode(value, id, &r, nullptr)
+                                     : VerifyEnvelope(value, what);
+        if (!check.ok()) {
+          Problem(Kind::kCorruptHistory, id, 0, check.message(), false);
+        }
+      });
+  return s.WithContext("verifying history");
 }
 
 Status StoreImpl::Verify(const VerifyOptions& options, VerifyReport* report) {

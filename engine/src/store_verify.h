@@ -71,13 +71,13 @@ class StoreVerifier {
     std::unordered_set<RecordId> live;  // live-set keys present
   };
 
-  rocksdb::ColumnFamilyHandle* cf(Family f) const { return store_->family(f); }
   void Problem(Kind kind, RecordId id, uint64_t page_id, std::string message,
                bool repaired);
   Status Decode(std::string_view value, RecordId id, Record* r, uint8_t* flags);
 
   // store_verify.cc
   Status CheckRecords();
+  Status CheckRecord(RecordId id, std::string_view value);
   Status CheckIndexOf(const Record& r);
   Status CheckNamespaceOf(const Record& r);
   Status CheckIndex();
@@ -108,8 +108,7 @@ class StoreVerifier {
   Status WalkExpiryKeys(
       char tag,
       const std::function<void(std::string_view, std::string_view)>& visit);
-  void MissingExpiryKey(const PagedRecord& r, uint64_t page_id,
-                        const std::string& key, const std::string& value);
+  void MissingExpiryKey(const PagedRecord& r, uint64_t page_id);
 
   // store_verify_postings.cc
   void NoteIndexed(const Record& r, uint8_t flags);
@@ -121,8 +120,8 @@ class StoreVerifier {
   void NoteStalePosting(std::string_view key, RecordId id);
   Status RebuildAgentIndexes(RecordId watermark);
 
-  rocksdb::DB* const db_;
   StoreImpl* const store_;
+  const RecordTable& table_;
   const VerifyOptions options_;
   VerifyReport* const report_;
   const rocksdb::Snapshot* snapshot_ = nullptr;

@@ -20,11 +20,9 @@
 namespace mnemo::internal {
 
 Status StoreVerifier::CheckExpiryIndex() {
-  std::string built;
-  rocksdb::Status s = db_->Get(ro_, cf(kDefault), kExpiryIndexBuiltKey, &built);
-  if (s.IsNotFound()) return Status::OK();
-  MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading the expiry index state"));
-  if (built != kExpiryIndexVersion) return Status::OK();  // next run rebuilds
+  bool complete = false;
+  MNEMO_RETURN_IF_ERROR(table_.ExpiryIndexComplete(ro_, &complete));
+  if (!complete) return Status::OK();  // the next compaction run builds it
   std::unordered_map<RecordId, const PagedRecord*> expiring;
   for (const PagedRecord& r : paged_) {
     if (r.expires_at > 0) expiring[r.id] = &r;
@@ -41,14 +39,12 @@ Status StoreVerifier::CheckExpiryIndex() {
       }));
   for (const auto& [id, r] : expiring) {
     if (seen.count(id) == 0) {
-      MissingExpiryKey(*r, 0, ExpiryKey(r->expires_at, id),
-                       ExpiryValue(r->page));
+      MissingExpiryKey(*r, 0);
     }
     for (uint32_t k = 0; k < std::max(1u, r->page.page_count); ++k) {
       uint64_t page_id = r->page.page_id + k;
       if (seen_pages.count({id, page_id}) > 0) continue;
-      MissingExpiryKey(*r, page_id, ExpiryPageKey(page_id, id),
-                       ExpiryPageValue(r->expires_at));
+      MissingExpiryKey(*r, page_id);
     }
   }
   return Status::OK();
@@ -57,32 +53,31 @@ Status StoreVerifier::CheckExpiryIndex() {
 Status StoreVerifier::WalkExpiryKeys(
     char tag,
     const std::function<void(std::string_view, std::string_view)>& visit) {
-  rocksdb::ReadOptions ro = ro_;
-  ro.total_order_seek = true;
-  std::string prefix(1, tag);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kIndex)));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    ++report_->index_entries_checked;
-    visit({it->key().data(), it->key().size()},
-          {it->value().data(), it->value().size()});
-  }
-  return FromRocks(it->status(), "verifying the expiry index");
+  return table_
+      .ForEachExpiryKey(ro_, tag,
+                        [&](std::string_view key, std::string_view value) {
+                          ++report_->index_entries_checked;
+                          visit(key, value);
+                        })
+      .WithContext("verifying the expiry index");
 }
 
 // `page_id` 0: the record's 'x' key; otherwise its 'y' key of that page.
-void StoreVerifier::MissingExpiryKey(const PagedRecord& r, uint64_t page_id,
-                                     const std::string& key,
-                                     const std::string& value) {
+void StoreVerifier::MissingExpiryKey(const PagedRecord& r, uint64_t page_id) {
   Problem(Kind::kMissingIndex, r.id, page_id == 0 ? r.page.page_id : page_id,
           "record " + RecordIdToString(r.id) + " is on page " +
               std::to_string(page_id == 0 ? r.page.page_id : page_id) +
               " and expires, but has no expiry-index entry" +
               (page_id == 0 ? "" : " for that page"),
           options_.repair);
-  if (options_.repair) (void)batch_.Put(cf(kIndex), key, value);
+  if (!options_.repair) return;
+  // The record's whole entry: a Put of the keys it has already writes the
+  // same values again.
+  Record entry;
+  entry.id = r.id;
+  entry.page = r.page;
+  entry.expires_at = r.expires_at;
+  table_.PutExpiryEntry(entry, &batch_);
 }
 
 void StoreVerifier::CheckExpiryPageEntry(
@@ -113,7 +108,7 @@ void StoreVerifier::CheckExpiryPageEntry(
                         : " disagrees with the record");
   }
   Problem(Kind::kDanglingIndex, id, page_id, why, options_.repair);
-  if (options_.repair) (void)batch_.Delete(cf(kIndex), key);
+  if (options_.repair) table_.DeleteExpiryKey(key, &batch_);
 }
 
 void StoreVerifier::CheckExpiryEntry(
@@ -143,7 +138,7 @@ void StoreVerifier::CheckExpiryEntry(
                         : " disagrees with the record");
   }
   Problem(Kind::kDanglingIndex, id, page.page_id, why, options_.repair);
-  if (options_.repair) (void)batch_.Delete(cf(kIndex), key);
+  if (options_.repair) table_.DeleteExpiryKey(key, &batch_);
 }
 
 }  // namespace mnemo::internal

@@ -40,22 +40,19 @@ Status StoreVerifier::CheckPages() {
       referenced_[r.page.page_id + k].insert(r.id);
     }
   }
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kPages)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    std::string_view value(it->value().data(), it->value().size());
-    if (key.size() == 9 && key[0] == kPageTag) {
-      CheckPageValue(DecodeBigEndian64(key.data() + 1), value);
-    } else if (key.size() == 17 && key[0] == kLiveTag) {
-      uint64_t page_id = DecodeBigEndian64(key.data() + 1);
-      pages_[page_id].live.insert(DecodeBigEndian64(key.data() + 9));
-    } else {
-      Problem(Kind::kCorruptPage, 0, 0, "malformed key in the pages family",
-              options_.repair);
-      if (options_.repair) (void)batch_.Delete(cf(kPages), key);
-    }
-  }
-  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "verifying pages"));
+  RecordTable::PagesVisitor visit;
+  visit.page = [&](uint64_t page_id, std::string_view value) {
+    CheckPageValue(page_id, value);
+  };
+  visit.live = [&](uint64_t page_id, RecordId id) {
+    pages_[page_id].live.insert(id);
+  };
+  visit.malformed = [&] {
+    Problem(Kind::kCorruptPage, 0, 0, "malformed key in the pages family",
+            options_.repair);
+  };
+  MNEMO_RETURN_IF_ERROR(table_.CheckPagesFamily(
+      ro_, visit, options_.repair ? &batch_ : nullptr));
   CheckLiveKeys();
   MNEMO_RETURN_IF_ERROR(CheckPagedRecords());
   ReportCorruptPages();
@@ -117,8 +114,7 @@ void StoreVerifier::CheckLiveKeys() {
               PageName(page_id) + " lists record " + RecordIdToString(id) +
                   " as live, but the record is not on that page",
               options_.repair);
-      if (options_.repair)
-        (void)batch_.Delete(cf(kPages), LiveKey(page_id, id));
+      if (options_.repair) table_.DeleteLiveKey(page_id, id, &batch_);
     }
   }
 }
@@ -166,22 +162,20 @@ std::string StoreVerifier::PageRefProblem(const PagedRecord& r, Kind* kind) {
     Problem(Kind::kMissingLiveKey, r.id, page_id,
             who + " is missing from " + PageName(page_id) + "'s live set",
             options_.repair);
-    if (options_.repair) store_->table_.PutLiveKey(page_id, r.id, &batch_);
+    if (options_.repair) table_.PutLiveKey(page_id, r.id, &batch_);
   }
   return "";
 }
 
 // Puts a record back into the warm tier, off its pages.
 Status StoreVerifier::DemoteToWarm(const PagedRecord& paged) {
-  std::string value;
-  rocksdb::Status rs = db_->Get(ro_, cf(kRecords), RecordKey(paged.id), &value);
-  MNEMO_RETURN_IF_ERROR(
-      FromRocks(rs, "re-reading record " + RecordIdToString(paged.id)));
   Record r;
   uint8_t flags = 0;
-  MNEMO_RETURN_IF_ERROR(Decode(value, paged.id, &r, &flags));
+  MNEMO_RETURN_IF_ERROR(table_.Get(ro_, paged.id, &r, &flags)
+                            .WithContext("re-reading record " +
+                                         RecordIdToString(paged.id)));
   // No page forget: verify deletes a bad page itself (ReportCorruptPages).
-  return store_->table_.DetachFromPages(r, flags, &batch_, nullptr);
+  return table_.DetachFromPages(r, flags, &batch_, nullptr);
 }
 
 // A corrupt page counts as repaired when repair deleted it: no forgotten
@@ -192,9 +186,8 @@ void StoreVerifier::ReportCorruptPages() {
     bool removable = options_.repair && still_needed_.count(page_id) == 0;
     Problem(Kind::kCorruptPage, 0, page_id, seen.why, removable);
     if (!removable) continue;
-    (void)batch_.Delete(cf(kPages), PageKey(page_id));
-    for (RecordId id : seen.live)
-      (void)batch_.Delete(cf(kPages), LiveKey(page_id, id));
+    table_.DeletePage(page_id, &batch_);
+    for (RecordId id : seen.live) table_.DeleteLiveKey(page_id, id, &batch_);
   }
 }
 

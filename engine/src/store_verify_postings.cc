@@ -42,7 +42,7 @@ void StoreVerifier::NoteIndexed(const Record& r, uint8_t flags) {
   info.forgotten = (flags & kFlagTextForgotten) != 0;
   if (!options_.deep || info.forgotten) return;
   std::vector<std::string> terms;
-  ThreadAnalyzer(store_->options_.search_language).Terms(r.text, &terms);
+  ThreadAnalyzer(store_->options().search_language).Terms(r.text, &terms);
   info.length = static_cast<uint32_t>(terms.size());
   std::sort(terms.begin(), terms.end());
   info.distinct_terms = static_cast<uint32_t>(
@@ -52,21 +52,21 @@ void StoreVerifier::NoteIndexed(const Record& r, uint8_t flags) {
 Status StoreVerifier::CheckPostings() {
   // Not SearchIndexOn(): that is false on a read-only instance, which
   // does not index but can still check the index.
-  if (!store_->options_.full_text_index) return Status::OK();
-  std::string mark;
-  rocksdb::Status rs = db_->Get(ro_, cf(kDefault), kSearchWatermarkKey, &mark);
-  RecordId watermark = rs.ok() && mark.size() == 8
-                           ? DecodeFixed64(mark.data())
-                           : store_->search_watermark_.load();
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kPostings)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    CheckPostingValue(key, {it->value().data(), it->value().size()});
-  }
-  if (!it->status().ok()) {
+  if (!store_->options().full_text_index) return Status::OK();
+  uint64_t mark = 0;
+  bool found = false;
+  Status read = table_.GetCounter(ro_, kSearchWatermarkKey, &mark, &found);
+  RecordId watermark =
+      read.ok() && found ? mark : store_->search_watermark();
+  Status walk = table_.ForEachSearchValue(
+      ro_, "", [&](std::string_view key, std::string_view value) {
+        CheckPostingValue(key, value);
+        return true;
+      });
+  if (!walk.ok()) {
     // A corrupt merge operand fails the read of its key and ends the pass.
     Problem(Kind::kCorruptPostings, 0, 0,
-            "postings family unreadable: " + it->status().ToString(), false);
+            "postings family unreadable: " + walk.message(), false);
   }
   CheckIndexedRecords(watermark);
   return RebuildAgentIndexes(watermark);
@@ -159,36 +159,31 @@ void StoreVerifier::NoteStalePosting(std::string_view key, RecordId id) {
   if (!options_.repair) return;
   std::string removal;
   EncodePostings({Posting{id, 0, 0}}, &removal);
-  (void)batch_.Merge(cf(kPostings), key, removal);
+  table_.MergeSearchValue(key, removal, &batch_);
 }
 
 Status StoreVerifier::RebuildAgentIndexes(RecordId watermark) {
   if (!options_.repair || rebuild_agents_.empty()) return Status::OK();
-  PostingsBuilder postings = store_->NewPostingsBuilder();
+  PostingsBuilder postings = table_.NewPostings();
   for (const std::string& agent_key : rebuild_agents_) {
     size_t split = agent_key.find('\0');
     std::string tenant = agent_key.substr(0, split),
                 agent = agent_key.substr(split + 1);
-    std::string prefix = PostingPrefix(tenant, agent);
-    (void)batch_.DeleteRange(cf(kPostings), prefix, PrefixSuccessor(prefix));
-    (void)batch_.Delete(cf(kPostings), SearchStatsKey(tenant, agent));
+    table_.DeleteAgentSearch(tenant, agent, /*embeddings=*/false, &batch_);
   }
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kRecords)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().size() != 8) continue;
-    RecordId id = DecodeRecordKey({it->key().data(), 8});
-    auto info = indexed_.find(id);
-    if (id > watermark || info == indexed_.end() ||
-        rebuild_agents_.count(info->second.agent_key) == 0) {
-      continue;
-    }
-    Record r;
-    if (!Decode({it->value().data(), it->value().size()}, id, &r, nullptr).ok())
-      continue;
-    postings.Add(r);  // skips forgotten text
-  }
-  postings.AppendTo(&batch_, cf(kPostings));
-  return FromRocks(it->status(), "re-reading records to rebuild the index");
+  Status read = table_.ForEachIdRange(
+      ro_, 0, kMaxRecordId, [&](RecordId id, std::string_view value) {
+        auto info = indexed_.find(id);
+        if (id > watermark || info == indexed_.end() ||
+            rebuild_agents_.count(info->second.agent_key) == 0) {
+          return true;
+        }
+        Record r;
+        if (Decode(value, id, &r, nullptr).ok()) postings.Add(r);  // skips forgotten text
+        return true;
+      });
+  table_.ApplyPostings(&postings, &batch_);
+  return read.WithContext("re-reading records to rebuild the index");
 }
 
 }  // namespace mnemo::internal

@@ -2,8 +2,7 @@
 
 #include "text_store.h"
 
-#include "keys.h"
-#include "rocks_glue.h"
+#include "record_table.h"
 
 namespace mnemo::internal {
 namespace {
@@ -15,13 +14,10 @@ constexpr int kZstdLevel = 3;
 }  // namespace
 
 Status TextStore::Load() {
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), family_, kDictCurrentKey, &value);
-  if (s.IsNotFound()) return Status::OK();
-  if (!s.ok()) return FromRocks(s, "reading dictionary id");
+  uint32_t current = 0;
+  MNEMO_RETURN_IF_ERROR(table_->GetCurrentDictionary(&current));
   std::lock_guard<std::mutex> lock(mu_);
-  current_ = static_cast<uint32_t>(std::stoul(value));
+  current_ = current;
   return Status::OK();
 }
 
@@ -39,14 +35,12 @@ Status TextStore::LoadDictionary(uint32_t dict_id, std::string* dict) {
       return Status::OK();
     }
   }
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), family_,
-               std::string(kDictKeyPrefix) + std::to_string(dict_id), dict);
-  if (s.IsNotFound()) {
+  bool found = false;
+  MNEMO_RETURN_IF_ERROR(table_->GetDictionary(dict_id, dict, &found));
+  if (!found) {
     return Status::Corruption("zstd dictionary " + std::to_string(dict_id) +
                               " is missing from the store");
   }
-  if (!s.ok()) return FromRocks(s, "reading zstd dictionary");
   std::lock_guard<std::mutex> lock(mu_);
   dicts_[dict_id] = *dict;
   return Status::OK();
@@ -109,13 +103,7 @@ Status TextStore::MaybeTrain(const std::vector<std::string>& samples) {
   MNEMO_RETURN_IF_ERROR(codec::TextCompressor::Create(options, &probe));
   uint32_t dict_id = probe->dictionary_id();
   if (dict_id == 0) return Status::OK();
-  rocksdb::WriteBatch batch;
-  (void)batch.Put(family_, std::string(kDictKeyPrefix) + std::to_string(dict_id),
-                  dict);
-  (void)batch.Put(family_, kDictCurrentKey, std::to_string(dict_id));
-  rocksdb::WriteOptions wo;
-  wo.sync = true;  // records compressed with it must never outlive it
-  MNEMO_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "storing dictionary"));
+  MNEMO_RETURN_IF_ERROR(table_->PutDictionary(dict_id, dict));
   std::lock_guard<std::mutex> lock(mu_);
   dicts_[dict_id] = std::move(dict);
   current_ = dict_id;

@@ -2,13 +2,11 @@
 //
 // zstd text of warm and older records: one dictionary trained on the
 // store's own records (the first time enough of them go warm), kept in the
-// default column family, and a pool of reusable codec contexts per
+// default column family (through RecordTable), and a pool of reusable codec contexts per
 // dictionary so concurrent readers never share one.
 
 #ifndef MNEMO_ENGINE_TEXT_STORE_H_
 #define MNEMO_ENGINE_TEXT_STORE_H_
-
-#include <rocksdb/db.h>
 
 #include <map>
 #include <memory>
@@ -21,13 +19,13 @@
 
 namespace mnemo::internal {
 
+class RecordTable;  // record_table.h
+
 class TextStore {
  public:
-  // `db` and `family` (the default column family) must outlive this.
-  void Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
-    db_ = db;
-    family_ = family;
-  }
+  // `table` stores the dictionaries; it must outlive this (and be bound
+  // to the open database while this is used).
+  void Attach(const RecordTable* table) { table_ = table; }
   // Reads which dictionary is current. Call once after Attach.
   Status Load();
 
@@ -47,8 +45,7 @@ class TextStore {
   void Release(uint32_t dict_id, Compressor c);
   Status LoadDictionary(uint32_t dict_id, std::string* dict);
 
-  rocksdb::DB* db_ = nullptr;
-  rocksdb::ColumnFamilyHandle* family_ = nullptr;
+  const RecordTable* table_ = nullptr;
   mutable std::mutex mu_;
   uint32_t current_ = 0;                      // 0: no dictionary
   std::map<uint32_t, std::string> dicts_;     // loaded dictionaries

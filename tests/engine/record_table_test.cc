@@ -59,9 +59,9 @@ class RecordTableTest : public ::testing::Test {
     ASSERT_TRUE(rocksdb::DB::Open(config_.db, dir_.path(), config_.families,
                                   &handles_, &db_)
                     .ok());
-    text_.Attach(db_, handles_[kDefault]);
-    ASSERT_TRUE(text_.Load().ok());
     table_.Attach(db_, handles_);
+    text_.Attach(&table_);
+    ASSERT_TRUE(text_.Load().ok());
   }
   void TearDown() override {
     table_.Detach();
