@@ -15,13 +15,14 @@
 // Compaction walks the 'x' keys (what is due, oldest first); a page read
 // seeks only its page's 'y' keys, so its cost does not grow with the
 // number of expired records elsewhere. The entry (its 'x' key and its
-// 'y' keys, always written and deleted together by AppendExpiryPut /
-// RecordTable's mutations) exists exactly for each record that is on a page and
-// has an expires_at: it is written in the batch that puts the record on
-// its pages (compaction's pixel phase, RestoreWithPages) and deleted in
-// the batch that takes it off (AppendDelete, Update, verify's repair). The
-// RocksDB compaction filter keeps paged records (rocks_glue.cc), so the
-// record and its page link outlive the TTL until mnemo removes them.
+// 'y' keys, always written and deleted together by RecordTable's
+// mutations, record_table_expiry.h) exists exactly for each record that is
+// on a page and has an expires_at: it is written in the batch that puts
+// the record on its pages (compaction's pixel phase, RestoreWithPages) and
+// deleted in the batch that takes it off (Delete, Update, verify's
+// repair). The RocksDB compaction filter keeps paged records
+// (rocks_glue.cc), so the record and its page link outlive the TTL until
+// mnemo removes them.
 // Stores written before the index existed lack the "built" key (or hold
 // "1": 'x' keys only): the first compaction run scans the records once and
 // adds the entries (ExpirePass).

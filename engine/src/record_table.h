@@ -475,14 +475,24 @@ class RecordTable {
   Status CheckPagesFamily(const rocksdb::ReadOptions& ro,
                           const PagesVisitor& visit,
                           rocksdb::WriteBatch* repair) const;
-  // Every expiry-index key of one kind (kExpiryTag or kExpiryPageTag):
-  // fn(key, value); keys parse with expiry_index.h. Verify's repairs:
-  // DeleteExpiryKey (a dangling key) and PutExpiryEntry (a missing one).
-  Status ForEachExpiryKey(
-      const rocksdb::ReadOptions& ro, char tag,
-      const std::function<void(std::string_view, std::string_view)>& fn)
-      const;
-  void DeleteExpiryKey(std::string_view key, rocksdb::WriteBatch* batch) const;
+  // V6, V7: the expiry index (when complete, ExpiryIndexComplete) holds
+  // an entry exactly for each record of `paged` (the records on pages, as
+  // Verify read them) that has an expires_at: its 'x' key and one 'y' key
+  // per page of its span, agreeing with the record. problem() for each
+  // wrong key (dangling: repair deletes it) and each missing one (repair
+  // writes the record's entry). Keys of records in `skip` (corrupt,
+  // reported already) are left alone. *checked counts the keys read.
+  struct ExpiryProblem {
+    bool missing = false;  // else dangling or malformed
+    RecordId id = 0;
+    uint64_t page_id = 0;
+    std::string message;
+  };
+  Status CheckExpiryIndex(const rocksdb::ReadOptions& ro,
+                          const std::vector<Record>& paged,
+                          const std::unordered_set<RecordId>& skip,
+                          const std::function<void(const ExpiryProblem&)>& problem,
+                          rocksdb::WriteBatch* repair, uint64_t* checked) const;
 
   // ---- Postings family (search) -------------------------------------------
   // Keys are built by search_postings.h / keys.h; the table stores them.
@@ -505,6 +515,17 @@ class RecordTable {
   // delete of the agent).
   void DeleteAgentSearch(std::string_view tenant, std::string_view agent,
                          bool embeddings, rocksdb::WriteBatch* batch) const;
+
+ private:
+  // Every expiry-index key of one kind (kExpiryTag or kExpiryPageTag):
+  // fn(key, value) (CheckExpiryIndex).
+  Status ForEachExpiryKey(
+      const rocksdb::ReadOptions& ro, char tag,
+      const std::function<void(std::string_view, std::string_view)>& fn)
+      const;
+
+ public:
+  // ======== end of the layer helper's section ========
 
  private:
   void PutTimeIndex(const Record& r, rocksdb::WriteBatch* batch) const;

@@ -2,7 +2,7 @@
 //
 // RecordTable on the format 1 layout: the expiry index's keys in the index
 // family (layouts: expiry_index.h) — its writes, the due-walk, the per-page
-// lookup page readers use, and Verify's walk of one kind of key.
+// lookup page readers use, and the walk of one kind of key.
 
 #include "record_table_expiry.h"
 
@@ -132,11 +132,6 @@ Status RecordTable::ForEachExpiryKey(
        {it->value().data(), it->value().size()});
   }
   return FromRocks(it->status(), "reading the expiry index");
-}
-
-void RecordTable::DeleteExpiryKey(std::string_view key,
-                                  rocksdb::WriteBatch* batch) const {
-  (void)batch->Delete(handles_[kIndex], key);
 }
 
 Status RecordTable::ExpiryIndexComplete(const rocksdb::ReadOptions& ro,

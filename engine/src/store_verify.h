@@ -97,18 +97,6 @@ class StoreVerifier {
 
   // store_verify_expiry.cc
   Status CheckExpiryIndex();
-  void CheckExpiryEntry(std::string_view key, std::string_view value,
-                        const std::unordered_map<RecordId, const PagedRecord*>&
-                            expiring,
-                        std::unordered_set<RecordId>* seen);
-  void CheckExpiryPageEntry(
-      std::string_view key, std::string_view value,
-      const std::unordered_map<RecordId, const PagedRecord*>& expiring,
-      std::set<std::pair<RecordId, uint64_t>>* seen);
-  Status WalkExpiryKeys(
-      char tag,
-      const std::function<void(std::string_view, std::string_view)>& visit);
-  void MissingExpiryKey(const PagedRecord& r, uint64_t page_id);
 
   // store_verify_postings.cc
   void NoteIndexed(const Record& r, uint8_t flags);
