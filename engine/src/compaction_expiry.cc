@@ -179,12 +179,14 @@ Status Compaction::BuildExpiryIndex() {
         NewIterator(db, ro, store_->cf(kRecords)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string_view v(it->value().data(), it->value().size());
-      if (it->key().size() != 8 || v.size() < kHeaderSize + kTrailerSize) {
+      if (it->key().size() != kClusteredKeySize ||
+          v.size() < kHeaderSize + kTrailerSize) {
         continue;
       }
       if (PeekFixed64(v, kOffPageId) != 0 &&
           PeekFixed64(v, kOffExpiresAt) != 0) {
-        candidates.push_back(DecodeRecordKey({it->key().data(), 8}));
+        candidates.push_back(
+            RecordIdOfKey({it->key().data(), it->key().size()}));
       }
     }
     MNEMO_RETURN_IF_ERROR(

@@ -149,7 +149,7 @@ Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view value(it->value().data(), it->value().size());
     if (value.size() < kHeaderSize + kTrailerSize) continue;
-    RecordId id = DecodeRecordKey({it->key().data(), it->key().size()});
+    RecordId id = RecordIdOfKey({it->key().data(), it->key().size()});
     Record r;
     uint8_t flags = 0;
     MNEMO_RETURN_IF_ERROR(DecodeStored(value, id, &r, &flags));

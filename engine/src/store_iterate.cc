@@ -1,7 +1,8 @@
 // Copyright (c) mnemo authors.
 //
-// RecordIterator over the records column family from one snapshot (the
-// consistent view behind `mnemo dump`), and Store::Validate.
+// RecordIterator over the records from one snapshot (the consistent view
+// behind `mnemo dump`), in id order: a walk of the `ids` family with one
+// records read per entry (format 2, record_table.h), and Store::Validate.
 
 #include <rocksdb/snapshot.h>
 
@@ -24,23 +25,24 @@ class RecordIteratorImpl final : public RecordIterator {
  public:
   // Takes a snapshot of `db` and positions at the first matching record.
   // `decode` turns a stored value into a record (checksum, decompression).
-  RecordIteratorImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
+  RecordIteratorImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* ids,
+                     rocksdb::ColumnFamilyHandle* records,
                      rocksdb::ColumnFamilyHandle* pages,
                      rocksdb::ColumnFamilyHandle* index,
                      const IterateOptions& options, Micros now,
                      RecordDecoder decode)
       : db_(db),
+        records_(records),
         pages_(pages),
         index_(index),
         options_(options),
         now_(now),
         decode_(std::move(decode)) {
     snapshot_ = db_->GetSnapshot();
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    ro.total_order_seek = true;
-    ro.fill_cache = false;  // a dump should not evict the working set
-    it_ = NewIterator(db_, ro, records);
+    ro_.snapshot = snapshot_;
+    ro_.total_order_seek = true;
+    ro_.fill_cache = false;  // a dump should not evict the working set
+    it_ = NewIterator(db_, ro_, ids);
     it_->SeekToFirst();
     Settle();
   }
@@ -84,10 +86,18 @@ class RecordIteratorImpl final : public RecordIterator {
   void Settle() {
     valid_ = false;
     for (; it_->Valid(); it_->Next()) {
-      if (it_->key().size() != 8 || IsOrphanCounts(it_->value())) continue;
+      if (it_->key().size() != 8 || it_->value().size() != kLocationSize) {
+        continue;  // malformed: verify reports it
+      }
       RecordId id = DecodeRecordKey({it_->key().data(), 8});
-      Status s = decode_({it_->value().data(), it_->value().size()}, id,
-                         &record_);
+      key_.assign(it_->value().data(), it_->value().size());
+      key_.append(it_->key().data(), 8);
+      rocksdb::Status rs = db_->Get(ro_, records_, key_, &value_);
+      if (rs.IsNotFound() || (rs.ok() && IsOrphanCounts(value_))) {
+        continue;  // dropped by the TTL filter
+      }
+      Status s = FromRocks(rs, "reading record " + RecordIdToString(id));
+      if (s.ok()) s = decode_({value_.data(), value_.size()}, id, &record_);
       if (!s.ok()) {
         status_ = std::move(s);
         return;
@@ -101,13 +111,16 @@ class RecordIteratorImpl final : public RecordIterator {
   }
 
   rocksdb::DB* const db_;
+  rocksdb::ColumnFamilyHandle* const records_;
   rocksdb::ColumnFamilyHandle* const pages_;
   rocksdb::ColumnFamilyHandle* const index_;
   const IterateOptions options_;
   const Micros now_;
   const RecordDecoder decode_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
+  rocksdb::ReadOptions ro_;
   std::unique_ptr<rocksdb::Iterator> it_;
+  std::string key_, value_;
   Record record_;
   bool valid_ = false;
   Status status_;
@@ -122,7 +135,7 @@ Status StoreImpl::NewRecordIterator(const IterateOptions& options,
     return Status::InvalidArgument("iterate: until is before since");
   }
   *it = std::make_unique<RecordIteratorImpl>(
-      db_, cf(kRecords), cf(kPages), cf(kIndex), options, clock_->NowMicros(),
+      db_, cf(kIds), cf(kRecords), cf(kPages), cf(kIndex), options, clock_->NowMicros(),
       [this](std::string_view value, RecordId id, Record* r) {
         return DecodeStored(value, id, r, nullptr);
       });

@@ -91,14 +91,14 @@ Status StoreVerifier::CheckRecords() {
   std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kRecords)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->value().size() == 16) continue;  // counts of a deleted record
-    if (it->key().size() != 8) {
+    if (it->key().size() != kClusteredKeySize) {
       Problem(Kind::kCorruptRecord, 0, 0, "record key of wrong size", false);
       continue;
     }
     if ((++report_->records_checked & 1023) == 0 && options_.progress) {
       options_.progress(report_->records_checked);
     }
-    RecordId id = DecodeRecordKey({it->key().data(), 8});
+    RecordId id = RecordIdOfKey({it->key().data(), it->key().size()});
     Record r;
     uint8_t flags = 0;
     Status s = Decode({it->value().data(), it->value().size()}, id, &r, &flags);

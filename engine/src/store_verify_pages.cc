@@ -173,13 +173,9 @@ std::string StoreVerifier::PageRefProblem(const PagedRecord& r, Kind* kind) {
 
 // Puts a record back into the warm tier, off its pages.
 Status StoreVerifier::DemoteToWarm(const PagedRecord& paged) {
-  std::string value;
-  rocksdb::Status rs = db_->Get(ro_, cf(kRecords), RecordKey(paged.id), &value);
-  MNEMO_RETURN_IF_ERROR(
-      FromRocks(rs, "re-reading record " + RecordIdToString(paged.id)));
   Record r;
   uint8_t flags = 0;
-  MNEMO_RETURN_IF_ERROR(Decode(value, paged.id, &r, &flags));
+  MNEMO_RETURN_IF_ERROR(store_->table_.Get(ro_, paged.id, &r, &flags));
   // No page forget: verify deletes a bad page itself (ReportCorruptPages).
   return store_->table_.DetachFromPages(r, flags, &batch_, nullptr);
 }

@@ -175,8 +175,8 @@ Status StoreVerifier::RebuildAgentIndexes(RecordId watermark) {
   }
   std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro_, cf(kRecords)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().size() != 8) continue;
-    RecordId id = DecodeRecordKey({it->key().data(), 8});
+    if (it->key().size() != kClusteredKeySize) continue;
+    RecordId id = RecordIdOfKey({it->key().data(), it->key().size()});
     auto info = indexed_.find(id);
     if (id > watermark || info == indexed_.end() ||
         rebuild_agents_.count(info->second.agent_key) == 0) {
