@@ -146,6 +146,16 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
   return Status::OK();
 }
 
+bool PeekLabels(std::string_view value, std::string_view parts[5]) {
+  if (value.size() < kHeaderSize + kTrailerSize) return false;
+  Reader in(value.substr(kHeaderSize,
+                         value.size() - kHeaderSize - kTrailerSize));
+  for (int i = 0; i < 5; ++i) {
+    if (!in.GetLengthPrefixed(&parts[i], kMaxNamespacePart)) return false;
+  }
+  return true;
+}
+
 void PatchAccess(std::string* value, uint64_t access_count,
                  Micros last_access) {
   char* p = value->data();

@@ -72,6 +72,12 @@ Status VerifyEnvelope(std::string_view value, std::string_view what);
 // trust call VerifyEnvelope). REQUIRES: value.size() >= kHeaderSize.
 uint64_t PeekFixed64(std::string_view value, size_t offset);
 
+// The namespace and labels of a stored value, without the checksum check
+// or decoding the text (scans filter on them; format 2's migration and
+// slot lookup read tenant and agent). parts: tenant, agent, session, role,
+// kind, aliasing `value`. False when the value is too short or malformed.
+bool PeekLabels(std::string_view value, std::string_view parts[5]);
+
 // Rewrites the access fields in place and refreshes the checksum.
 // REQUIRES: VerifyEnvelope(*value) is OK.
 void PatchAccess(std::string* value, uint64_t access_count,

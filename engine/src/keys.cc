@@ -59,6 +59,50 @@ std::string TimeIndexKey(std::string_view tenant, std::string_view agent,
   return key;
 }
 
+void AppendLocation(uint32_t slot, Micros event_time, std::string* out) {
+  PutBigEndian32(out, slot);
+  PutOrderedTime(out, event_time);
+}
+
+std::string ClusteredKey(uint32_t slot, Micros event_time, RecordId id) {
+  std::string key;
+  key.reserve(kClusteredKeySize);
+  AppendLocation(slot, event_time, &key);
+  PutBigEndian64(&key, id);
+  return key;
+}
+
+std::string SlotPrefix(uint32_t slot) {
+  std::string key;
+  PutBigEndian32(&key, slot);
+  return key;
+}
+
+RecordId RecordIdOfKey(std::string_view key) {
+  return key.size() < 8 ? 0 : DecodeBigEndian64(key.data() + key.size() - 8);
+}
+
+bool ParseLocation(std::string_view value, uint32_t* slot, Micros* time) {
+  if (value.size() != kLocationSize) return false;
+  *slot = DecodeBigEndian32(value.data());
+  *time = DecodeOrderedTime(value.data() + 4);
+  return true;
+}
+
+std::string SlotKey(std::string_view tenant, std::string_view agent) {
+  std::string key(kSlotKeyPrefix);
+  key.append(tenant);
+  key.push_back('\0');
+  key.append(agent);
+  return key;
+}
+
+std::string SlotNameKey(uint32_t slot) {
+  std::string key(kSlotNameKeyPrefix);
+  PutBigEndian32(&key, slot);
+  return key;
+}
+
 bool ParseTimeIndexSuffix(std::string_view key, size_t prefix_len,
                           Micros* time, RecordId* id) {
   if (key.size() != prefix_len + 16) return false;

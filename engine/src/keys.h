@@ -3,9 +3,18 @@
 // Key layout of the column families (all integers big-endian so byte order
 // is numeric order):
 //
+// Format 2 (kStoreFormatVersion 2, written by this build):
+//   records : slot(4) time(8) id(8)                   -> record envelope
+//             (clustered: one agent's records are one key range in time
+//             order; slot = dense number of (tenant, agent))
+//   ids     : id(8)                                   -> slot(4) time(8)
+//   default : "mnemo.slot.<tenant>\0<agent>" -> slot(4);
+//             "mnemo.slotname." slot(4) -> tenant\0agent;
+//             "mnemo.migrate_v2" -> 8-byte last id moved (migration from 1)
+// Format 1 (migrated on a writer's open, record_table_migrate.cc):
 //   records : id(8)                                   -> record envelope
 //   history : id(8) version(4)                        -> older envelope
-//   index   : 't' tenant 0 agent 0 time(8) id(8)      -> IndexEntry
+//   index   : 't' tenant 0 agent 0 time(8) id(8)      -> IndexEntry (format 1)
 //             'n' tenant 0 agent 0 session 0          -> "" (namespace seen)
 //             'g' bucket(1) time(8) id(8)             -> "" (age index)
 //             'x' expires_at(8) id(8) -> first page(8) page count(4)
@@ -60,6 +69,25 @@ std::string LivePrefix(uint64_t page_id);
 
 std::string RecordKey(RecordId id);
 RecordId DecodeRecordKey(std::string_view key);  // REQUIRES size 8
+
+// ---- Format 2 records / ids keys ----
+inline constexpr char kSlotKeyPrefix[] = "mnemo.slot.";
+inline constexpr char kSlotNameKeyPrefix[] = "mnemo.slotname.";
+inline constexpr char kMigrateV2Key[] = "mnemo.migrate_v2";
+inline constexpr size_t kClusteredKeySize = 20;
+inline constexpr size_t kLocationSize = 12;  // ids value: slot(4) time(8)
+// slot(4) time(8): the ids value and the first 12 bytes of the records key.
+void AppendLocation(uint32_t slot, Micros event_time, std::string* out);
+std::string ClusteredKey(uint32_t slot, Micros event_time, RecordId id);
+std::string SlotPrefix(uint32_t slot);
+// The id of a records key of either format (its last 8 bytes); 0 when the
+// key is shorter than 8 bytes.
+RecordId RecordIdOfKey(std::string_view key);
+// Parses a location (ids value); false when malformed.
+bool ParseLocation(std::string_view value, uint32_t* slot, Micros* time);
+// "mnemo.slot.<tenant>\0<agent>" and "mnemo.slotname." slot(4).
+std::string SlotKey(std::string_view tenant, std::string_view agent);
+std::string SlotNameKey(uint32_t slot);
 
 std::string HistoryKey(RecordId id, uint32_t version);
 // [HistoryKey(id, 0), HistoryKey(id + 1, 0)) covers every version of id.

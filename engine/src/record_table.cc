@@ -1,14 +1,13 @@
 // Copyright (c) mnemo authors.
 //
-// RecordTable on the format 1 layout (keys.h): the record mutations,
-// namespaces, record reads by id and agent, postings and access counts.
-// The batches are the ones StoreImpl wrote itself before the table
-// existed, key for key, so stores written before and after agree.
+// RecordTable (format 2, keys.h): the record mutations, namespaces, record
+// reads by id and agent, postings and access counts.
 
 #include "record_table.h"
 
 #include <algorithm>
 
+#include "coding.h"
 #include "envelope.h"
 #include "keys.h"
 #include "mnemo/quote.h"
@@ -85,14 +84,38 @@ uint8_t RecordTable::AgeBucket(const Record& r, uint8_t flags) {
                                    : static_cast<uint8_t>(r.tier);
 }
 
-void RecordTable::PutTimeIndex(const Record& r,
-                               rocksdb::WriteBatch* batch) const {
-  thread_local std::string key, entry;  // reused buffers
-  entry.clear();
-  EncodeIndexEntry(r, &entry);
-  key.clear();
-  AppendTimeIndexKey(r.ns.tenant, r.ns.agent, r.event_time, r.id, &key);
-  (void)batch->Put(handles_[kIndex], key, entry);
+Status RecordTable::KeyOf(const Record& r, bool create,
+                          std::string* key) const {
+  uint32_t slot = 0;
+  bool found = false;
+  MNEMO_RETURN_IF_ERROR(SlotOf(r.ns.tenant, r.ns.agent, create, &slot, &found));
+  if (!found) {
+    return Status::Corruption("record " + RecordIdToString(r.id) +
+                              ": agent " + QuoteForMessage(r.ns.agent) +
+                              " has no slot");
+  }
+  key->clear();
+  AppendLocation(slot, r.event_time, key);
+  PutBigEndian64(key, r.id);
+  return Status::OK();
+}
+
+Status RecordTable::LocateId(const rocksdb::ReadOptions& ro, RecordId id,
+                             std::string* key) const {
+  rocksdb::PinnableSlice loc;
+  rocksdb::Status s = db_->Get(ro, handles_[kIds], RecordKey(id), &loc);
+  if (s.IsNotFound() || (s.ok() && loc.size() != kLocationSize)) {
+    if (s.ok()) {
+      return Status::Corruption("ids entry of record " + RecordIdToString(id) +
+                                " is malformed (" +
+                                std::to_string(loc.size()) + " bytes)");
+    }
+    return Status::NotFound("record " + RecordIdToString(id) + " not found");
+  }
+  if (!s.ok()) return FromRocks(s, "locating record " + RecordIdToString(id));
+  key->assign(loc.data(), loc.size());
+  PutBigEndian64(key, id);
+  return Status::OK();
 }
 
 void RecordTable::PutNamespace(const Record& r,
@@ -115,11 +138,14 @@ Status RecordTable::Insert(const Record& r,
                            const std::unordered_set<std::string>& known,
                            std::vector<std::string>* new_namespaces,
                            rocksdb::WriteBatch* batch) const {
-  thread_local std::string value;  // reused buffer
+  thread_local std::string value, key;  // reused buffers
+  MNEMO_RETURN_IF_ERROR(KeyOf(r, /*create=*/true, &key));
   value.clear();
   EncodeEnvelope(r, 0, &value);
-  (void)batch->Put(handles_[kRecords], RecordKey(r.id), value);
-  PutTimeIndex(r, batch);
+  (void)batch->Put(handles_[kRecords], key, value);
+  (void)batch->Put(handles_[kIds], rocksdb::Slice(key.data() + 12, 8),
+                   rocksdb::Slice(key.data(), kLocationSize));
+  hints_.Put(r.id, std::string_view(key.data(), kLocationSize));
   PutNamespace(r, known, new_namespaces, batch);
   return Status::OK();
 }
@@ -129,10 +155,11 @@ Status RecordTable::Restore(const Record& r, uint8_t flags,
                             std::vector<std::string>* new_namespaces,
                             PostingsBuilder* postings,
                             rocksdb::WriteBatch* batch) const {
-  std::string value;
+  std::string value, key;
+  MNEMO_RETURN_IF_ERROR(KeyOf(r, /*create=*/true, &key));
   MNEMO_RETURN_IF_ERROR(Encode(r, flags, &value));
-  (void)batch->Put(handles_[kRecords], RecordKey(r.id), value);
-  PutTimeIndex(r, batch);
+  (void)batch->Put(handles_[kRecords], key, value);
+  (void)batch->Put(handles_[kIds], RecordKey(r.id), key.substr(0, 12));
   PutNamespace(r, known, new_namespaces, batch);
   (void)batch->Put(handles_[kIndex],
                    AgeKey(AgeBucket(r, flags), r.event_time, r.id), "");
@@ -166,15 +193,16 @@ Status RecordTable::Rewrite(const Record& old, uint8_t old_flags,
                             const Record& next, uint8_t next_flags,
                             rocksdb::WriteBatch* batch,
                             PageRemovals* pages) const {
-  std::string value;
+  std::string value, key, old_key;
+  MNEMO_RETURN_IF_ERROR(KeyOf(next, /*create=*/true, &key));
   MNEMO_RETURN_IF_ERROR(Encode(next, next_flags, &value));
-  (void)batch->Put(handles_[kRecords], RecordKey(next.id), value);
   if (old.event_time != next.event_time) {
-    (void)batch->Delete(
-        handles_[kIndex],
-        TimeIndexKey(old.ns.tenant, old.ns.agent, old.event_time, old.id));
+    MNEMO_RETURN_IF_ERROR(KeyOf(old, /*create=*/true, &old_key));
+    (void)batch->Delete(handles_[kRecords], old_key);
   }
-  PutTimeIndex(next, batch);
+  (void)batch->Put(handles_[kRecords], key, value);
+  (void)batch->Put(handles_[kIds], RecordKey(next.id), key.substr(0, 12));
+  hints_.Put(next.id, std::string_view(key.data(), kLocationSize));
   (void)batch->Delete(handles_[kIndex], AgeKey(AgeBucket(old, old_flags),
                                                old.event_time, old.id));
   (void)batch->Put(
@@ -208,9 +236,13 @@ Status RecordTable::DetachFromPages(const Record& old, uint8_t flags,
 void RecordTable::Delete(const Record& r, uint8_t flags,
                          PostingsBuilder* postings, rocksdb::WriteBatch* batch,
                          PageRemovals* pages) const {
-  (void)batch->Delete(handles_[kRecords], RecordKey(r.id));
-  (void)batch->Delete(handles_[kIndex], TimeIndexKey(r.ns.tenant, r.ns.agent,
-                                                     r.event_time, r.id));
+  // A record read from the store has a slot (it was found under it).
+  std::string key;
+  if (KeyOf(r, /*create=*/false, &key).ok()) {
+    (void)batch->Delete(handles_[kRecords], key);
+  }
+  (void)batch->Delete(handles_[kIds], RecordKey(r.id));
+  hints_.Erase(r.id);
   (void)batch->Delete(handles_[kIndex],
                       AgeKey(AgeBucket(r, flags), r.event_time, r.id));
   for (uint32_t v = 1; v < r.version; ++v) {
@@ -246,10 +278,24 @@ void RecordTable::DeleteNamespaces(const std::vector<std::string>& tokens,
   for (const auto& token : tokens) (void)batch->Delete(handles_[kIndex], token);
 }
 
+// "ids hit, records miss" is NotFound: the TTL filter drops expired
+// records, not their ids entries.
 Status RecordTable::Get(const rocksdb::ReadOptions& ro, RecordId id,
                         Record* record, uint8_t* flags) const {
+  thread_local std::string key;  // reused buffer
   rocksdb::PinnableSlice value;
-  rocksdb::Status s = db_->Get(ro, handles_[kRecords], RecordKey(id), &value);
+  rocksdb::Status s;
+  if (hints_.Find(id, &key)) {
+    s = db_->Get(ro, handles_[kRecords], key, &value);
+    if (s.ok() && !IsOrphanCounts(value)) {
+      return Decode(std::string_view(value.data(), value.size()), id, record,
+                    flags);
+    }
+    value.Reset();  // moved, gone or unreadable: ask ids
+  }
+  MNEMO_RETURN_IF_ERROR(LocateId(ro, id, &key));
+  s = db_->Get(ro, handles_[kRecords], key, &value);
+  if (s.ok()) hints_.Put(id, std::string_view(key.data(), kLocationSize));
   if (s.IsNotFound() || (s.ok() && IsOrphanCounts(value))) {
     return Status::NotFound("record " + RecordIdToString(id) + " not found");
   }
@@ -258,37 +304,39 @@ Status RecordTable::Get(const rocksdb::ReadOptions& ro, RecordId id,
                 flags);
 }
 
+// One range read of the agent's slot; the session filter reads the
+// envelope's labels only.
 Status RecordTable::ForEachInAgent(
     std::string_view tenant, std::string_view agent,
     const std::optional<std::string_view>& session,
     const std::function<Status(const Record&, uint8_t)>& fn,
-    rocksdb::WriteBatch* batch) const {
-  std::string prefix = AgentIndexPrefix(tenant, agent);
+    rocksdb::WriteBatch* /*batch*/) const {
+  uint32_t slot = 0;
+  bool found = false;
+  MNEMO_RETURN_IF_ERROR(SlotOf(tenant, agent, false, &slot, &found));
+  if (!found) return Status::OK();
+  std::string prefix = SlotPrefix(slot);
   std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIndex]));
+  std::unique_ptr<rocksdb::Iterator> it(
+      NewIterator(db_, ro, handles_[kRecords]));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
-    IndexEntry entry;
-    Micros time;
-    RecordId id;
+    if (IsOrphanCounts(it->value())) continue;
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
-    if (!ParseTimeIndexSuffix(key, prefix.size(), &time, &id) ||
-        !DecodeIndexEntry(value, &entry)) {
-      return Status::Corruption("index entry under agent " +
-                                QuoteForMessage(agent) + " is malformed");
+    std::string_view labels[5];
+    if (key.size() != kClusteredKeySize || !PeekLabels(value, labels)) {
+      return Status::Corruption("record " +
+                                RecordIdToString(RecordIdOfKey(key)) +
+                                " of agent " + QuoteForMessage(agent) +
+                                " is malformed");
     }
-    if (session && entry.session != *session) continue;
+    if (session && labels[2] != *session) continue;
     Record r;
     uint8_t flags = 0;
-    Status s = Get(rocksdb::ReadOptions(), id, &r, &flags);
-    if (s.IsNotFound()) {  // dangling entry: drop it too
-      (void)batch->Delete(handles_[kIndex], it->key());
-      continue;
-    }
-    MNEMO_RETURN_IF_ERROR(s);
+    MNEMO_RETURN_IF_ERROR(Decode(value, RecordIdOfKey(key), &r, &flags));
     MNEMO_RETURN_IF_ERROR(fn(r, flags));
   }
   return FromRocks(it->status(), "scanning agent " + QuoteForMessage(agent));
@@ -296,8 +344,12 @@ Status RecordTable::ForEachInAgent(
 
 void RecordTable::MergeAccess(RecordId id, uint64_t count, Micros last,
                               rocksdb::WriteBatch* batch) const {
-  (void)batch->Merge(handles_[kRecords], RecordKey(id),
-                     AccessOperand(count, last));
+  std::string key;
+  if (!hints_.Find(id, &key) &&
+      !LocateId(rocksdb::ReadOptions(), id, &key).ok()) {
+    return;  // gone
+  }
+  (void)batch->Merge(handles_[kRecords], key, AccessOperand(count, last));
 }
 
 PostingsBuilder RecordTable::NewPostings() const {

@@ -8,45 +8,45 @@
 // hold the locks; the table decides *which keys* that means. No caller
 // names a column family or builds a key.
 //
-// Layouts behind this interface:
-//   v1 (format 1, today): records by id; the index family's 't' time
-//      index (IndexEntry values) makes a scan an index walk + MultiGet.
-//   v2 (format 2, planned): records clustered by slot(tenant, agent)
-//      time id, an `ids` family id -> location;
-//      the 't' keys are gone (records ARE the time index). Every signature
-//      here is written so that v2 needs no new argument: each mutation
-//      receives the complete old and/or new Record, from which both layouts
-//      derive all their keys, and reads return records, never raw keys
-//      (cursors and walk positions are opaque strings).
+// Layout (format 2, keys.h): records clustered by slot(tenant, agent),
+// event time and id, so an agent's time range is one range read; an `ids`
+// family maps id -> location (Get = ids Get + records Get); no time-index
+// keys. Format 1 (records by id, 't' time-index keys in `index`) is only
+// read by the migration (record_table_migrate.cc). Reads return records,
+// never raw keys (cursors and walk positions are opaque strings: a scan
+// cursor is "time id", the same bytes in both formats).
 //
-// Key sets (what each mutation writes; v1). "span" = the pages
+// Key sets (what each mutation writes). "rec" = the records key
+// slot time id, "ids" = the ids entry. "span" = the pages
 // [page.page_id, page.page_id + max(1, page.page_count)).
-//   Insert        rec Put, 't' Put, 'n' Put unless the session is known
+//   Insert        rec Put, ids Put, 'n' Put unless the session is known
 //   Restore       Insert's keys + 'g' Put + 'v' Put per page of the span
 //                 + expiry Put (when paged and expiring) + postings Add
 //   Update        history Put(old as stored) + Rewrite(old -> next)
 //                 + postings Remove(old)/Add(next)
-//   Rewrite       rec Put; 't' Delete(old) when the event time changed,
-//                 't' Put(next); 'g' Delete(old) then Put(next); 'v'
-//                 Delete per page of the old span, then Put per page of
-//                 the new one; expiry Delete(old) then Put(next). (Deletes
-//                 first, always: a key both have stays, a missing one is
-//                 healed.) MoveTier, AttachToPage, DetachFromPages and
-//                 forgetting text are Rewrites with a different new record
-//                 or flags.
-//   Delete        rec, 't', 'g', every history version, expiry, 'v' per
+//   Rewrite       rec Delete(old) when the event time changed, rec
+//                 Put(next), ids Put(next); 'g' Delete(old) then
+//                 Put(next); 'v' Delete per page of the old span, then Put
+//                 per page of the new one; expiry Delete(old) then
+//                 Put(next). (Deletes first, always: a key both have
+//                 stays, a missing one is healed.) MoveTier, AttachToPage,
+//                 DetachFromPages and forgetting text are Rewrites with a
+//                 different new record or flags.
+//   Delete        rec, ids, 'g', every history version, expiry, 'v' per
 //                 page of the span, embedding Delete, postings Remove
 //
-// Thread safety: the table holds no mutable state besides the handles set
-// by Attach; concurrent calls are safe. Callers serialise changes of one
-// record with the store's record stripes and of one page with its page
-// stripes (store_impl.h); every method that reads and then writes says
-// what it requires.
+// Thread safety: besides the handles set by Attach, the table's only
+// mutable state is the slot map, guarded by its own mutex; concurrent
+// calls are safe. Callers serialise changes of one record with the
+// store's record stripes and of one page with its page stripes
+// (store_impl.h); every method that reads and then writes says what it
+// requires.
 //
-// Format 1 implementation: record_table.cc (mutations, namespaces, Get,
-// postings, access counts), record_table_index.cc (age and expiry
-// indexes, pages, counters, id-range reads, history), record_table_scan.cc
-// (ScanAgent, namespaces) and record_table_verify.cc (Check*).
+// Implementation: record_table.cc (mutations, namespaces, Get, postings,
+// access counts), record_table_index.cc (age and expiry indexes, pages,
+// counters, id-range reads, history), record_table_scan.cc (ScanAgent,
+// namespaces), record_table_verify.cc (Check*), record_table_slots.cc
+// (slots) and record_table_migrate.cc (format 1 -> 2).
 
 #ifndef MNEMO_ENGINE_RECORD_TABLE_H_
 #define MNEMO_ENGINE_RECORD_TABLE_H_
@@ -54,12 +54,16 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <array>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -82,15 +86,16 @@ enum Family {
   kHistory,
   kPages,
   kSpill,
-  kPostings
+  kPostings,
+  kIds  // format 2: id -> location of the record in `records`
 };
 
 // Pages losing live records, with the ids removed from each (the input of
 // the page forget step, page_forget.cc).
 using PageRemovals = std::map<uint64_t, std::set<RecordId>>;
 
-// The header fields a scan filters on without decoding the record (v1:
-// the IndexEntry; v2: the front of the envelope).
+// The header fields a scan filters on without decoding the record (the
+// front of the envelope).
 struct ScanEntry {
   RecordId id = 0;
   Micros event_time = 0;
@@ -121,7 +126,7 @@ class RecordTable {
 
   // Binds the open database and its handles (indexed by Family). Called
   // after every open; Detach before the handles are destroyed. REQUIRES:
-  // handles.size() > kPostings.
+  // handles.size() > kIds.
   void Attach(rocksdb::DB* db,
               const std::vector<rocksdb::ColumnFamilyHandle*>& handles);
   void Detach();
@@ -252,7 +257,9 @@ class RecordTable {
                         const std::function<Status(const Record&, uint8_t)>& fn,
                         rocksdb::WriteBatch* batch) const;
   // Records with ids in (after, upto], in id order, as stored values
-  // (indexer, age watermark pass, search tail); orphan counts skipped.
+  // (indexer, age watermark pass, search tail): an ids walk plus one
+  // records MultiGet per chunk; orphan counts and dangling ids entries
+  // skipped.
   Status ForEachIdRange(
       const rocksdb::ReadOptions& ro, RecordId after, RecordId upto,
       const std::function<bool(RecordId, std::string_view)>& fn) const;
@@ -267,9 +274,10 @@ class RecordTable {
 
   // ---- Access counts ----------------------------------------------------
 
-  // Adds `count` accesses, the last at `last`, to record `id` (a merge:
-  // no read). A count merged into a deleted record is an orphan that
-  // readers skip.
+  // Adds `count` accesses, the last at `last`, to record `id`: one ids
+  // read for its location, then a merge (the access flush runs in the
+  // background). Nothing for an id without an ids entry; a count merged
+  // into a record deleted meanwhile is an orphan that readers skip.
   void MergeAccess(RecordId id, uint64_t count, Micros last,
                    rocksdb::WriteBatch* batch) const;
 
@@ -340,15 +348,16 @@ class RecordTable {
   // appends the repair to it. The Verify problem kinds are in mnemo/admin.h.
 
   enum class IndexState { kOk, kMissing, kMismatch };
-  // V2: the record's time-index entry exists and agrees with it (v2: the
-  // ids entry points at the record's clustered key).
+  // V2: the record's ids entry exists and points at the record's
+  // clustered key (slot of its namespace, its event time).
   Status CheckIndexOf(const rocksdb::ReadOptions& ro, const Record& record,
                       IndexState* state, rocksdb::WriteBatch* repair) const;
   // V3: the record's session has its namespace key.
   Status CheckNamespaceOf(const rocksdb::ReadOptions& ro, const Record& record,
                           bool* present, rocksdb::WriteBatch* repair) const;
-  // V4: every index entry names a record that maps back to exactly it;
-  // fn(id, why) for each one that does not ("" when malformed: id 0).
+  // V4: every ids entry is well formed (fn(0, why) otherwise) and names
+  // an existing slot. An entry whose record is gone is normal (the TTL
+  // filter drops expired records, not their ids entries) and not reported.
   Status CheckIndexEntries(
       const rocksdb::ReadOptions& ro,
       const std::function<void(RecordId, const std::string&)>& dangling,
@@ -455,9 +464,9 @@ class RecordTable {
   // v2 must re-implement these two on its own layout (records walk: the ids
   // family + clustered values; history is unchanged).
 
-  // V1 walk: every stored record in id order, malformed ones included
-  // (unlike ForEachIdRange): fn(id, value) until it fails; bad_key() for a
-  // key that names no id. Orphan access counts are skipped.
+  // V1 walk: every stored record (in storage order), malformed ones
+  // included (unlike ForEachIdRange): fn(id, value) until it fails;
+  // bad_key() for a key that names no id. Orphan access counts are skipped.
   Status ForEachStoredRecord(
       const rocksdb::ReadOptions& ro,
       const std::function<Status(RecordId, std::string_view)>& fn,
@@ -530,8 +539,34 @@ class RecordTable {
  public:
   // ======== end of the layer helper's section ========
 
+  // ---- Format 2: slots and migration (record_table_slots.cc,
+  //      record_table_migrate.cc) ------------------------------------------
+
+  // The store format this table writes (the MNEMO marker's number).
+  static constexpr int kFormat = 2;
+
+  // Loads the slot map (default family) into memory. Called after Attach.
+  Status LoadSlots();
+  // The slot of tenant/agent: *found false when the agent has none (it
+  // never wrote). With `create`, one is allocated first: a durable write
+  // of both slot keys in the default family under the table's slot mutex,
+  // before the caller's batch (a failed batch only wastes a slot; two
+  // first writers of one agent get the same slot). Slots of deleted agents
+  // are kept.
+  Status SlotOf(std::string_view tenant, std::string_view agent, bool create,
+                uint32_t* slot, bool* found = nullptr) const;
+
+  // Moves format-1 records (key id(8), 't' time-index keys) to format 2
+  // (clustered key + `ids` entry), `batch_records` per WriteBatch, at most
+  // `max_batches` batches (0 = no limit). Each batch moves its records
+  // whole and notes the last id moved under kMigrateV2Key, so a kill at
+  // any point leaves a store the next call finishes. *done: nothing is
+  // left (the remaining 't' keys and the note are then deleted). REQUIRES:
+  // a writer's open, before any other reader or writer uses the table.
+  Status MigrateFromFormat1(size_t batch_records, size_t max_batches,
+                            bool* done, uint64_t* moved = nullptr) const;
+
  private:
-  void PutTimeIndex(const Record& r, rocksdb::WriteBatch* batch) const;
   void PutNamespace(const Record& r,
                     const std::unordered_set<std::string>& known,
                     std::vector<std::string>* new_namespaces,
@@ -540,8 +575,57 @@ class RecordTable {
   TextStore* const text_;
   const bool full_text_index_;
   const std::string language_;
+  // A bounded, direct-mapped hint id -> records key location of recently
+  // written or read records, so that most Gets of recent records skip the
+  // ids lookup. Only a hint: a records key names its id, so a stale
+  // location simply misses and the reader asks `ids`.
+  class LocationHints {
+   public:
+    bool Find(RecordId id, std::string* key) const;  // key = loc + id
+    void Put(RecordId id, std::string_view location);  // 12 bytes
+    void Erase(RecordId id);
+
+   private:
+    static constexpr size_t kShards = 64;
+    static constexpr size_t kPerShard = 2048;  // 128k entries, ~3 MiB
+    struct Entry {
+      RecordId id = 0;  // 0: empty (ids start at 1)
+      char location[12] = {};
+    };
+    struct Shard {
+      mutable std::mutex mu;
+      std::vector<Entry> entries = std::vector<Entry>(kPerShard);
+    };
+    // Ids carry a clock part and a counter: mixed before use, so ids
+    // handed out in blocks spread over every shard and slot.
+    static uint64_t Mix(RecordId id) {
+      id ^= id >> 33;
+      id *= 0xff51afd7ed558ccdull;
+      return id ^ (id >> 33);
+    }
+    Shard& ShardOf(RecordId id) const { return shards_[Mix(id) % kShards]; }
+    static size_t SlotIn(RecordId id) {
+      return (Mix(id) / kShards) % kPerShard;
+    }
+    mutable std::array<Shard, kShards> shards_;
+  };
+
+  // The records key of `r` (format 2); allocates its agent's slot when
+  // `create` (else Corruption when it has none).
+  Status KeyOf(const Record& r, bool create, std::string* key) const;
+  // Reads the ids entry of `id`: the records key into *key; NotFound when
+  // absent.
+  Status LocateId(const rocksdb::ReadOptions& ro, RecordId id,
+                  std::string* key) const;
+
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+
+  // Slots: "tenant\0agent" -> slot, loaded at open, grown by SlotOf.
+  mutable std::shared_mutex slot_mu_;
+  mutable std::unordered_map<std::string, uint32_t> slots_;
+  mutable uint32_t next_slot_ = 1;
+  mutable LocationHints hints_;
 };
 
 }  // namespace mnemo::internal

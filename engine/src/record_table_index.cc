@@ -1,6 +1,6 @@
 // Copyright (c) mnemo authors.
 //
-// RecordTable on the format 1 layout, second part: the age and expiry
+// RecordTable, second part: the age and expiry
 // indexes, pages and live sets, counters in the default family, reads by
 // id range and history.
 
@@ -146,52 +146,106 @@ void RecordTable::PutCounter(std::string_view name, uint64_t value,
   (void)batch->Put(handles_[kDefault], name, v);
 }
 
+namespace {
+
+// Reads the records at `keys` (records keys, in id order) with one
+// MultiGet and hands each present one to fn(id, value) in that order until
+// fn returns false (*stop then set). Orphan counts skipped.
+Status ReadChunk(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
+                 const rocksdb::ReadOptions& ro,
+                 const std::vector<std::string>& keys,
+                 const std::function<bool(RecordId, std::string_view)>& fn,
+                 bool* stop) {
+  if (keys.empty()) return Status::OK();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db->MultiGet(ro, records, keys.size(), slices.data(), values.data(),
+               statuses.data());
+  for (size_t i = 0; i < keys.size() && !*stop; ++i) {
+    RecordId id = RecordIdOfKey(keys[i]);
+    if (statuses[i].IsNotFound()) continue;  // dropped by the TTL filter
+    MNEMO_RETURN_IF_ERROR(
+        FromRocks(statuses[i], "reading record " + RecordIdToString(id)));
+    std::string_view v(values[i].data(), values[i].size());
+    if (v.size() < kHeaderSize + kTrailerSize) continue;  // orphan counts
+    if (!fn(id, v)) *stop = true;
+  }
+  return Status::OK();
+}
+
+constexpr size_t kChunk = 256;
+
+}  // namespace
+
+// An ids walk; the records are read a chunk at a time with one MultiGet.
 Status RecordTable::ForEachIdRange(
     const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
     const std::function<bool(RecordId, std::string_view)>& fn) const {
-  std::string lower = RecordKey(after + 1), upper = RecordKey(upto + 1);
+  if (after >= upto) return Status::OK();
+  std::string lower = RecordKey(after + 1);
+  std::string upper = upto == kMaxRecordId ? std::string() : RecordKey(upto + 1);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro = read;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      NewIterator(db_, ro, handles_[kRecords]));
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    std::string_view value(it->value().data(), it->value().size());
-    // Skip access counts merged into a record that is gone.
-    if (it->key().size() != 8 || value.size() < kHeaderSize + kTrailerSize) {
-      continue;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIds]));
+  std::vector<std::string> keys;
+  bool stop = false;
+  for (it->Seek(lower); it->Valid() && !stop; it->Next()) {
+    if (it->key().size() != 8 || it->value().size() != kLocationSize) {
+      continue;  // malformed: verify reports it
     }
-    if (!fn(DecodeRecordKey(std::string_view(it->key().data(), 8)), value)) {
-      break;
+    std::string key(it->value().data(), it->value().size());
+    key.append(it->key().data(), 8);
+    keys.push_back(std::move(key));
+    if (keys.size() == kChunk) {
+      MNEMO_RETURN_IF_ERROR(
+          ReadChunk(db_, handles_[kRecords], read, keys, fn, &stop));
+      keys.clear();
     }
   }
-  return FromRocks(it->status(), "reading records by id");
+  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading records by id"));
+  if (!stop) {
+    MNEMO_RETURN_IF_ERROR(
+        ReadChunk(db_, handles_[kRecords], read, keys, fn, &stop));
+  }
+  return Status::OK();
 }
 
+// One ids MultiGet, then one records MultiGet, per chunk.
 Status RecordTable::GetMany(
     const rocksdb::ReadOptions& ro, const std::vector<RecordId>& ids,
     const std::function<void(RecordId, std::string_view)>& fn) const {
-  constexpr size_t kBatch = 256;
-  std::vector<std::string> keys;
+  std::vector<std::string> id_keys, keys;
   std::vector<rocksdb::Slice> slices;
-  std::vector<rocksdb::PinnableSlice> values(kBatch);
-  std::vector<rocksdb::Status> statuses(kBatch);
-  for (size_t at = 0; at < ids.size(); at += kBatch) {
-    size_t n = std::min(kBatch, ids.size() - at);
-    keys.clear();
+  std::vector<rocksdb::PinnableSlice> locs(kChunk);
+  std::vector<rocksdb::Status> statuses(kChunk);
+  bool stop = false;
+  for (size_t at = 0; at < ids.size(); at += kChunk) {
+    size_t n = std::min(kChunk, ids.size() - at);
+    id_keys.clear();
     slices.clear();
-    for (size_t i = 0; i < n; ++i) keys.push_back(RecordKey(ids[at + i]));
-    for (const std::string& k : keys) slices.emplace_back(k);
-    db_->MultiGet(ro, handles_[kRecords], n, slices.data(), values.data(),
+    keys.clear();
+    for (size_t i = 0; i < n; ++i) id_keys.push_back(RecordKey(ids[at + i]));
+    for (const std::string& k : id_keys) slices.emplace_back(k);
+    db_->MultiGet(ro, handles_[kIds], n, slices.data(), locs.data(),
                   statuses.data(), /*sorted_input=*/true);
     for (size_t i = 0; i < n; ++i) {
       if (statuses[i].IsNotFound()) continue;
       MNEMO_RETURN_IF_ERROR(FromRocks(
-          statuses[i], "reading record " + RecordIdToString(ids[at + i])));
-      std::string_view v(values[i].data(), values[i].size());
-      if (v.size() >= kHeaderSize + kTrailerSize) fn(ids[at + i], v);
-      values[i].Reset();
+          statuses[i], "locating record " + RecordIdToString(ids[at + i])));
+      if (locs[i].size() == kLocationSize) {
+        keys.push_back(std::string(locs[i].data(), locs[i].size()) + id_keys[i]);
+      }
+      locs[i].Reset();
     }
+    MNEMO_RETURN_IF_ERROR(ReadChunk(
+        db_, handles_[kRecords], ro, keys,
+        [&](RecordId id, std::string_view v) {
+          fn(id, v);
+          return true;
+        },
+        &stop));
   }
   return Status::OK();
 }
@@ -200,9 +254,8 @@ Status RecordTable::LastId(RecordId* id) const {
   *id = 0;
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(
-      NewIterator(db_, ro, handles_[kRecords]));
-  it->SeekForPrev(RecordKey(kMaxRecordId));
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIds]));
+  it->SeekToLast();
   if (it->Valid() && it->key().size() == 8) {
     *id = DecodeRecordKey(std::string_view(it->key().data(), 8));
   }

@@ -1,8 +1,8 @@
 // Copyright (c) mnemo authors.
 //
-// RecordTable on the format 1 layout, third part: scans of one agent's
-// records through the time index ('t' keys: filter on the IndexEntry,
-// then one MultiGet of the records that pass) and namespaces.
+// RecordTable, third part: scans of one agent's records (one range read
+// of its slot in the clustered records family, filtered on the envelope's
+// labels before decoding) and namespaces.
 
 #include "coding.h"
 #include "envelope.h"
@@ -37,6 +37,8 @@ void SeekStart(const AgentRange& range, const std::string& lower,
 
 }  // namespace
 
+// The position is the key after the slot: time(8) id(8), the bytes a
+// format-1 cursor holds too (its time-index key after the agent prefix).
 Status RecordTable::ScanAgent(
     const rocksdb::ReadOptions& read, const AgentRange& range,
     const std::function<bool(const ScanEntry&)>& filter, size_t limit,
@@ -44,7 +46,12 @@ Status RecordTable::ScanAgent(
     std::string* last_position) const {
   *more = false;
   last_position->clear();
-  std::string prefix = AgentIndexPrefix(range.tenant, range.agent);
+  uint32_t slot = 0;
+  bool found = false;
+  MNEMO_RETURN_IF_ERROR(
+      SlotOf(range.tenant, range.agent, /*create=*/false, &slot, &found));
+  if (!found) return Status::OK();  // the agent never wrote
+  std::string prefix = SlotPrefix(slot);
   std::string lower =
       range.start_time ? TimeBound(prefix, *range.start_time) : prefix;
   std::string upper = range.end_time ? TimeBound(prefix, *range.end_time)
@@ -55,51 +62,47 @@ Status RecordTable::ScanAgent(
   rocksdb::ReadOptions ro = read;
   ro.iterate_lower_bound = &lower_slice;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIndex]));
+  std::unique_ptr<rocksdb::Iterator> it(
+      NewIterator(db_, ro, handles_[kRecords]));
   SeekStart(range, lower, upper, resume, it.get());
-  std::vector<std::string> keys;
+  size_t taken = 0;
   for (; it->Valid(); range.reverse ? it->Prev() : it->Next()) {
-    IndexEntry entry;
-    ScanEntry e;
     std::string_view key(it->key().data(), it->key().size());
-    if (!ParseTimeIndexSuffix(key, prefix.size(), &e.event_time, &e.id) ||
-        !DecodeIndexEntry({it->value().data(), it->value().size()}, &entry)) {
-      return Status::Corruption("malformed index entry of agent " +
+    std::string_view value(it->value().data(), it->value().size());
+    if (value.size() == 16) continue;  // counts of a deleted record
+    ScanEntry e;
+    std::string_view labels[5];
+    if (!ParseTimeIndexSuffix(key, prefix.size(), &e.event_time, &e.id)) {
+      return Status::Corruption("malformed records key of agent " +
                                 QuoteForMessage(range.agent));
     }
-    e.expires_at = entry.expires_at;
-    e.tier = entry.tier;
-    e.session = entry.session;
-    e.role = entry.role;
-    e.kind = entry.kind;
+    if (!PeekLabels(value, labels)) {  // Decode says what is wrong
+      Record ignored;
+      Status s = Decode(value, e.id, &ignored, nullptr);
+      return s.ok() ? Status::Corruption("record " + RecordIdToString(e.id) +
+                                         " is malformed")
+                    : s;
+    }
+    e.expires_at = static_cast<Micros>(PeekFixed64(value, kOffExpiresAt));
+    uint8_t tier = static_cast<uint8_t>(value[kOffTier]);
+    e.tier = tier <= static_cast<uint8_t>(Tier::kDecayed) ? static_cast<Tier>(tier)
+                                                          : Tier::kHot;
+    e.session = labels[2];
+    e.role = labels[3];
+    e.kind = labels[4];
     if (!filter(e)) continue;
-    if (keys.size() == limit) {
+    if (taken == limit) {
       *more = true;
       break;
     }
-    keys.push_back(RecordKey(e.id));
+    Record r;
+    MNEMO_RETURN_IF_ERROR(Decode(value, e.id, &r, nullptr));
+    records->push_back(std::move(r));
+    ++taken;
     last_position->assign(key.substr(prefix.size()));
   }
-  MNEMO_RETURN_IF_ERROR(FromRocks(
-      it->status(), "scanning agent " + QuoteForMessage(range.agent)));
-  if (keys.empty()) return Status::OK();
-  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(read, handles_[kRecords], keys.size(), key_slices.data(),
-                values.data(), statuses.data());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    // Gone since the entry was written (the TTL filter): skipped.
-    if (statuses[i].IsNotFound() || values[i].size() == 16) continue;
-    RecordId id = DecodeRecordKey(keys[i]);
-    MNEMO_RETURN_IF_ERROR(
-        FromRocks(statuses[i], "reading record " + RecordIdToString(id)));
-    Record r;
-    MNEMO_RETURN_IF_ERROR(
-        Decode({values[i].data(), values[i].size()}, id, &r, nullptr));
-    records->push_back(std::move(r));
-  }
-  return Status::OK();
+  return FromRocks(it->status(),
+                   "scanning agent " + QuoteForMessage(range.agent));
 }
 
 Status RecordTable::ListNamespaces(std::string_view tenant,

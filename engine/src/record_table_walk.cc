@@ -1,9 +1,9 @@
 // Copyright (c) mnemo authors.
 //
-// RecordTable on the format 1 layout: whole-family walks of the records
-// and history families for Verify (V1, V5). Unlike ForEachIdRange they
-// hand out malformed entries too, so Verify can report them. A format-2
-// table re-implements both on its own layout.
+// RecordTable: whole-family walks of the records and history families for
+// Verify (V1, V5). Unlike ForEachIdRange they hand out malformed entries
+// too, so Verify can report them. Format 2: records keyed slot time id
+// (kClusteredKeySize), walked in key order (by agent, then time).
 
 #include "envelope.h"
 #include "keys.h"
@@ -28,12 +28,13 @@ Status RecordTable::ForEachStoredRecord(
       NewIterator(db_, ro, handles_[kRecords]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->value().size() == kOrphanCountsSize) continue;
-    if (it->key().size() != 8) {
+    if (it->key().size() != kClusteredKeySize) {
       bad_key();
       continue;
     }
-    MNEMO_RETURN_IF_ERROR(fn(DecodeRecordKey({it->key().data(), 8}),
-                             {it->value().data(), it->value().size()}));
+    MNEMO_RETURN_IF_ERROR(
+        fn(RecordIdOfKey({it->key().data(), it->key().size()}),
+           {it->value().data(), it->value().size()}));
   }
   return FromRocks(it->status(), "reading records");
 }

@@ -36,6 +36,7 @@ inline constexpr const char* kCfHistory = "history";
 inline constexpr const char* kCfPages = "pages";
 inline constexpr const char* kCfSpill = "spill";
 inline constexpr const char* kCfPostings = "postings";  // full-text index
+inline constexpr const char* kCfIds = "ids";  // format 2: id -> location
 inline constexpr int kNumColumnFamilies = 7;
 const std::vector<std::string>& ColumnFamilyNames();
 

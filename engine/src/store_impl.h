@@ -52,7 +52,9 @@
 namespace mnemo::internal {
 
 // Version of the store layout; bumped when old builds cannot read new stores.
-inline constexpr int kStoreFormatVersion = 1;
+// Format 2: records clustered by agent and time, an `ids` family
+// (record_table.h); a writer's open migrates format 1 in place.
+inline constexpr int kStoreFormatVersion = 2;
 inline constexpr char kMarkerFile[] = "MNEMO";
 
 struct RestorePlan;  // store_restore.cc
@@ -203,6 +205,8 @@ class StoreImpl final : public Store {
  private:
   // Open helpers (store_open.cc).
   Status CheckMarker(bool* fresh);
+  // Format 1 -> 2 when the marker says 1 (writers only; store_open.cc).
+  Status MigrateIfOld();
   Status WriteMarker();
   Status LoadIdHighWater() EXCLUDES(id_mu_);
   Status LoadNamespaces() EXCLUDES(ns_mu_);
@@ -341,6 +345,7 @@ class StoreImpl final : public Store {
 
   const Options options_;
   const std::string dir_;
+  int stored_format_ = kStoreFormatVersion;  // the marker's, at open
   Clock* const clock_;
   RocksConfig config_;
   rocksdb::DB* db_ = nullptr;

@@ -15,6 +15,7 @@
 #include "info_log.h"
 #include "keys.h"
 #include "search_analyzer.h"
+#include "test_hooks.h"
 #include "store_impl.h"
 
 namespace mnemo {
@@ -120,6 +121,36 @@ Status StoreImpl::CheckMarker(bool* fresh) {
   if (options_.error_if_exists) {
     return Status::AlreadyExists("mnemo store exists at " + dir_);
   }
+  stored_format_ = version;
+  if (version < kStoreFormatVersion && options_.read_only) {
+    return Status::NotSupported(
+        dir_ + " holds store format " + std::to_string(version) +
+        ", which a read-only open cannot read; upgrade it with `mnemo "
+        "migrate --db " + dir_ + "` (or any writer's open)");
+  }
+  return Status::OK();
+}
+
+// A format-1 store is migrated in place before anything else reads it
+// (RecordTable::MigrateFromFormat1: batches, resumable); the marker says 2
+// only once every record moved, so a kill in between leaves a format-1
+// store whose next writer's open goes on.
+Status StoreImpl::MigrateIfOld() {
+  if (stored_format_ >= kStoreFormatVersion) return Status::OK();
+  size_t batch_records = 0, max_batches = 0;
+  MigrationLimit(&batch_records, &max_batches);  // tests only
+  constexpr size_t kMigrationBatch = 1000;
+  bool done = false;
+  MNEMO_RETURN_IF_ERROR(table_.MigrateFromFormat1(
+      batch_records != 0 ? batch_records : kMigrationBatch, max_batches,
+      &done));
+  if (!done) {
+    return Status::Aborted("store " + dir_ +
+                           ": migration to format 2 stopped (test limit)");
+  }
+  FlushMemtables();
+  MNEMO_RETURN_IF_ERROR(WriteMarker());
+  stored_format_ = kStoreFormatVersion;
   return Status::OK();
 }
 
@@ -272,6 +303,12 @@ Status StoreImpl::OpenDb() {
                           ")");
     }
     return FromRocks(s, "opening store " + dir_);
+  }
+  Status migrated = table_.LoadSlots();
+  if (migrated.ok()) migrated = MigrateIfOld();
+  if (!migrated.ok()) {
+    CloseDb();  // nothing else may run on a half-migrated store
+    return migrated;
   }
   MNEMO_RETURN_IF_ERROR(LoadIdHighWater());
   MNEMO_RETURN_IF_ERROR(LoadNamespaces());

@@ -21,4 +21,19 @@ void RunRestoreHook() {
   if (hook != nullptr) hook();
 }
 
+namespace {
+std::atomic<size_t> migration_batch{0};
+std::atomic<size_t> migration_batches{0};
+}  // namespace
+
+void SetMigrationLimit(size_t batch_records, size_t max_batches) {
+  migration_batch.store(batch_records);
+  migration_batches.store(max_batches);
+}
+
+void MigrationLimit(size_t* batch_records, size_t* max_batches) {
+  *batch_records = migration_batch.load();
+  *max_batches = migration_batches.load();
+}
+
 }  // namespace mnemo::internal

@@ -10,6 +10,8 @@
 #ifndef MNEMO_ENGINE_TEST_HOOKS_H_
 #define MNEMO_ENGINE_TEST_HOOKS_H_
 
+#include <cstddef>
+
 namespace rocksdb {
 class Env;
 }
@@ -30,6 +32,14 @@ rocksdb::Env* TestEnv();
 using TestHook = void (*)();
 void SetRestoreHook(TestHook hook);
 void RunRestoreHook();
+
+// Migration of a format-1 store on open (record_table_migrate.cc): with
+// max_batches > 0, every later writer's open moves `batch_records` records
+// per batch and stops after `max_batches` batches with Aborted, as a kill
+// in the middle would (the store stays format 1 with a progress note).
+// (0, 0) restores the default (all of it, kMigrationBatch per batch).
+void SetMigrationLimit(size_t batch_records, size_t max_batches);
+void MigrationLimit(size_t* batch_records, size_t* max_batches);
 
 }  // namespace mnemo::internal
 

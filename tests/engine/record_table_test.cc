@@ -62,6 +62,7 @@ class RecordTableTest : public ::testing::Test {
     table_.Attach(db_, handles_);
     text_.Attach(&table_);
     ASSERT_TRUE(text_.Load().ok());
+    ASSERT_TRUE(table_.LoadSlots().ok());
   }
   void TearDown() override {
     table_.Detach();
@@ -107,14 +108,14 @@ TEST_F(RecordTableTest, InsertWritesRecordTimeEntryAndFirstNamespaceKey) {
   ASSERT_TRUE(table_.Insert(r, known, &added, &batch).ok());
   Record second = Sample(8, 2000);
   ASSERT_TRUE(table_.Insert(second, known, &added, &batch).ok());
-  std::string time_key = TimeIndexKey("t", "agent", 1000, 7);
+  // The agent's first write allocated slot 1 (outside the batch).
   EXPECT_EQ(Keys(&batch),
             (std::multiset<Entry>{
-                {Id(kRecords), 'P', RecordKey(7)},
-                {Id(kIndex), 'P', time_key},
+                {Id(kRecords), 'P', ClusteredKey(1, 1000, 7)},
+                {Id(kIds), 'P', RecordKey(7)},
                 {Id(kIndex), 'P', NamespaceKey(r.ns)},
-                {Id(kRecords), 'P', RecordKey(8)},
-                {Id(kIndex), 'P', TimeIndexKey("t", "agent", 2000, 8)}}));
+                {Id(kRecords), 'P', ClusteredKey(1, 2000, 8)},
+                {Id(kIds), 'P', RecordKey(8)}}));
   EXPECT_EQ(added, std::vector<std::string>{table_.NamespaceToken(r.ns)});
   Write(&batch);
 
@@ -153,9 +154,9 @@ TEST_F(RecordTableTest, UpdateKeepsHistoryAndMovesTheTimeAndAgeKeys) {
   EXPECT_EQ(Keys(&batch),
             (std::multiset<Entry>{
                 {Id(kHistory), 'P', HistoryKey(7, 1)},
-                {Id(kRecords), 'P', RecordKey(7)},
-                {Id(kIndex), 'D', TimeIndexKey("t", "agent", 1000, 7)},
-                {Id(kIndex), 'P', TimeIndexKey("t", "agent", 3000, 7)},
+                {Id(kRecords), 'D', ClusteredKey(1, 1000, 7)},
+                {Id(kRecords), 'P', ClusteredKey(1, 3000, 7)},
+                {Id(kIds), 'P', RecordKey(7)},
                 {Id(kIndex), 'D', AgeKey(hot, 1000, 7)},
                 {Id(kIndex), 'P', AgeKey(hot, 3000, 7)}}));
   EXPECT_TRUE(pages.empty());
@@ -186,14 +187,16 @@ TEST_F(RecordTableTest, DeleteOfAPagedRecordRemovesEveryKeyItOwns) {
   r.page = {40, 3, 2};  // item 3 of page 40, continued on page 41
   r.expires_at = 5000;
   r.version = 3;
+  uint32_t slot = 0;
+  ASSERT_TRUE(table_.SlotOf("t", "agent", /*create=*/true, &slot).ok());
   PageRemovals pages;
   rocksdb::WriteBatch batch;
   table_.Delete(r, kFlagTextZstd, nullptr, &batch, &pages);
   uint8_t pixels = static_cast<uint8_t>(Tier::kPixels);
   EXPECT_EQ(Keys(&batch),
             (std::multiset<Entry>{
-                {Id(kRecords), 'D', RecordKey(7)},
-                {Id(kIndex), 'D', TimeIndexKey("t", "agent", 1000, 7)},
+                {Id(kRecords), 'D', ClusteredKey(slot, 1000, 7)},
+                {Id(kIds), 'D', RecordKey(7)},
                 {Id(kIndex), 'D', AgeKey(pixels, 1000, 7)},
                 {Id(kHistory), 'D', HistoryKey(7, 1)},
                 {Id(kHistory), 'D', HistoryKey(7, 2)},
@@ -221,8 +224,8 @@ TEST_F(RecordTableTest, AttachAndDetachMoveLiveSetAgeAndExpiryKeys) {
   uint8_t p = static_cast<uint8_t>(Tier::kPixels);
   EXPECT_EQ(Keys(&attach),
             (std::multiset<Entry>{
-                {Id(kRecords), 'P', RecordKey(7)},
-                {Id(kIndex), 'P', TimeIndexKey("t", "agent", 1000, 7)},
+                {Id(kRecords), 'P', ClusteredKey(1, 1000, 7)},
+                {Id(kIds), 'P', RecordKey(7)},
                 {Id(kIndex), 'D', AgeKey(w, 1000, 7)},
                 {Id(kIndex), 'P', AgeKey(p, 1000, 7)},
                 {Id(kPages), 'P', LiveKey(40, 7)},
@@ -290,6 +293,161 @@ TEST_F(RecordTableTest, CountersRoundTripAndRejectMalformedValues) {
       table_.GetCounter(rocksdb::ReadOptions(), kAgeWatermarkKey, &value);
   EXPECT_TRUE(s.IsCorruption()) << s.message();
   EXPECT_NE(s.message().find(kAgeWatermarkKey), std::string::npos);
+}
+
+TEST_F(RecordTableTest, SlotsAreDenseStableAndSurviveAReload) {
+  uint32_t a = 0, b = 0, again = 0, none = 7;
+  bool found = true;
+  ASSERT_TRUE(table_.SlotOf("t", "x", false, &none, &found).ok());
+  EXPECT_FALSE(found);
+  ASSERT_TRUE(table_.SlotOf("t", "a", true, &a).ok());
+  ASSERT_TRUE(table_.SlotOf("t", "b", true, &b).ok());
+  ASSERT_TRUE(table_.SlotOf("t", "a", true, &again).ok());
+  EXPECT_EQ(a, 1u);
+  EXPECT_EQ(b, 2u);
+  EXPECT_EQ(again, a);
+  // "t\0a" and "t" "\0a"-like names must not collide: tenant and agent
+  // are separated by NUL, which names never contain.
+  ASSERT_TRUE(table_.LoadSlots().ok());
+  ASSERT_TRUE(table_.SlotOf("t", "b", false, &again, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(again, b);
+  uint32_t c = 0;
+  ASSERT_TRUE(table_.SlotOf("u", "a", true, &c).ok());
+  EXPECT_EQ(c, 3u);  // after a reload, no slot is handed out twice
+}
+
+TEST_F(RecordTableTest, IdOrderedReadsGoThroughIds) {
+  std::unordered_set<std::string> known;
+  std::vector<std::string> added;
+  rocksdb::WriteBatch batch;
+  // Ids in one order, event times in the other, over two agents.
+  for (RecordId id = 1; id <= 6; ++id) {
+    Record r = Sample(id, 10000 - static_cast<Micros>(id) * 10);
+    if (id % 2 == 0) r.ns.agent = "other";
+    ASSERT_TRUE(table_.Insert(r, known, &added, &batch).ok());
+  }
+  Write(&batch);
+  std::vector<RecordId> seen;
+  ASSERT_TRUE(table_
+                  .ForEachIdRange(rocksdb::ReadOptions(), 1, 5,
+                                  [&](RecordId id, std::string_view v) {
+                                    EXPECT_GE(v.size(), kHeaderSize);
+                                    seen.push_back(id);
+                                    return id < 4;
+                                  })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<RecordId>{2, 3, 4}));
+  seen.clear();
+  ASSERT_TRUE(table_
+                  .GetMany(rocksdb::ReadOptions(), {1, 3, 6, 9},
+                           [&](RecordId id, std::string_view) {
+                             seen.push_back(id);
+                           })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<RecordId>{1, 3, 6}));
+  RecordId last = 0;
+  ASSERT_TRUE(table_.LastId(&last).ok());
+  EXPECT_EQ(last, 6u);
+
+  // An ids entry whose record is gone (the TTL filter drops records, not
+  // ids entries) reads as NotFound and is not a verify problem.
+  uint32_t slot = 0;
+  ASSERT_TRUE(table_.SlotOf("t", "agent", false, &slot).ok());
+  ASSERT_TRUE(db_->Delete(rocksdb::WriteOptions(), handles_[kRecords],
+                          ClusteredKey(slot, 10000 - 30, 3))
+                  .ok());
+  Record read;
+  EXPECT_TRUE(table_.Get(rocksdb::ReadOptions(), 3, &read).IsNotFound());
+  uint64_t checked = 0;
+  int dangling = 0;
+  ASSERT_TRUE(table_
+                  .CheckIndexEntries(
+                      rocksdb::ReadOptions(),
+                      [&](RecordId, const std::string&) { ++dangling; },
+                      nullptr, &checked)
+                  .ok());
+  EXPECT_EQ(checked, 6u);
+  EXPECT_EQ(dangling, 0);
+  // A malformed ids entry is reported.
+  ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), handles_[kIds], RecordKey(99),
+                       "short")
+                  .ok());
+  std::string why;
+  ASSERT_TRUE(table_
+                  .CheckIndexEntries(
+                      rocksdb::ReadOptions(),
+                      [&](RecordId, const std::string& w) { why = w; },
+                      nullptr, &checked)
+                  .ok());
+  EXPECT_EQ(why, "malformed ids entry");
+}
+
+// Format 1 keys written raw, then moved a batch at a time.
+TEST_F(RecordTableTest, MigrationMovesFormatOneRecordsInResumableBatches) {
+  rocksdb::WriteBatch v1;
+  for (RecordId id = 1; id <= 5; ++id) {
+    Record r = Sample(id, 1000 * static_cast<Micros>(id));
+    std::string value, entry;
+    EncodeEnvelope(r, 0, &value);
+    EncodeIndexEntry(r, &entry);
+    (void)v1.Put(handles_[kRecords], RecordKey(id), value);
+    (void)v1.Put(handles_[kIndex],
+                 TimeIndexKey("t", "agent", r.event_time, id), entry);
+  }
+  (void)v1.Put(handles_[kRecords], RecordKey(6), AccessOperand(2, 5));
+  // A 't' key whose record the TTL filter dropped.
+  (void)v1.Put(handles_[kIndex], TimeIndexKey("t", "agent", 9, 9), "x");
+  Write(&v1);
+
+  bool done = true;
+  uint64_t moved = 0;
+  ASSERT_TRUE(table_.MigrateFromFormat1(2, 1, &done, &moved).ok());
+  EXPECT_FALSE(done);
+  EXPECT_EQ(moved, 2u);
+  uint64_t note = 0;
+  ASSERT_TRUE(
+      table_.GetCounter(rocksdb::ReadOptions(), kMigrateV2Key, &note).ok());
+  EXPECT_EQ(note, 2u);
+  Record read;
+  ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), 2, &read).ok());
+  EXPECT_TRUE(table_.Get(rocksdb::ReadOptions(), 3, &read).IsNotFound());
+  // Resumed (a reload of the slots first, as a new open would).
+  ASSERT_TRUE(table_.LoadSlots().ok());
+  ASSERT_TRUE(table_.MigrateFromFormat1(2, 0, &done, &moved).ok());
+  EXPECT_TRUE(done);
+  EXPECT_EQ(moved, 6u);  // 5 records and the orphan counts
+  bool found = true;
+  ASSERT_TRUE(table_.GetCounter(rocksdb::ReadOptions(), kMigrateV2Key, &note,
+                                &found)
+                  .ok());
+  EXPECT_FALSE(found);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_[kRecords]));
+  size_t count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++count) {
+    EXPECT_EQ(it->key().size(), kClusteredKeySize);
+  }
+  EXPECT_EQ(count, 5u);
+  it.reset(db_->NewIterator(rocksdb::ReadOptions(), handles_[kIndex]));
+  it->Seek("t");
+  EXPECT_TRUE(!it->Valid() || it->key()[0] != 't');
+  std::vector<Record> scanned;
+  bool more = true;
+  std::string last;
+  AgentRange range{"t", "agent", 2000, 5000, false, ""};
+  ASSERT_TRUE(table_
+                  .ScanAgent(
+                      rocksdb::ReadOptions(), range,
+                      [](const ScanEntry&) { return true; }, 2, &scanned,
+                      &more, &last)
+                  .ok());
+  ASSERT_EQ(scanned.size(), 2u);
+  EXPECT_EQ(scanned[0].id, 2u);
+  EXPECT_TRUE(more);
+  // The position is "time id", the suffix a format-1 cursor held.
+  std::string tkey = TimeIndexKey("t", "agent", 3000, 3);
+  EXPECT_EQ(last, tkey.substr(tkey.size() - 16));
 }
 
 }  // namespace

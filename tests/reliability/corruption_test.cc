@@ -66,6 +66,13 @@ class RawDb {
   bool Get(const char* family, const std::string& key, std::string* value) {
     return db_->Get(rocksdb::ReadOptions(), cf(family), key, value).ok();
   }
+  // The records key of `id` (format 2: its location in the ids family,
+  // then the id); "" when it has no ids entry.
+  std::string RecordKeyOf(RecordId id) {
+    std::string location;
+    if (!Get(internal::kCfIds, internal::RecordKey(id), &location)) return "";
+    return location + internal::RecordKey(id);
+  }
   bool Delete(const char* family, const std::string& key) {
     return db_->Delete(rocksdb::WriteOptions(), cf(family), key).ok();
   }
@@ -125,14 +132,12 @@ TEST_F(CorruptionTest, FlippedBitsAreDetectedAndReportedWithIds) {
     RawDb raw(dir_.Sub("db"));
     // Hot record (middle of its text), warm/paged record (its header),
     // a history version and the page image.
-    ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, internal::RecordKey(fresh_[1]), -12));
-    ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, internal::RecordKey(old_[30]), 20));
+    ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, raw.RecordKeyOf(fresh_[1]), -12));
+    ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, raw.RecordKeyOf(old_[30]), 20));
     ASSERT_TRUE(raw.FlipBit(internal::kCfHistory, internal::HistoryKey(fresh_[5], 1), 30));
     ASSERT_TRUE(raw.FlipBit(internal::kCfPages, internal::PageKey(page_), 500));
-    // An index entry: its tier byte.
-    ASSERT_TRUE(raw.FlipBit(internal::kCfIndex,
-                            internal::TimeIndexKey("t1", "b", hot.event_time,
-                                                   fresh_[2]), 8));
+    // An ids entry: the last byte of the time in its location.
+    ASSERT_TRUE(raw.FlipBit(internal::kCfIds, internal::RecordKey(fresh_[2]), 11));
   }
   Reopen();
   ReadOptions quiet;
@@ -160,7 +165,14 @@ TEST_F(CorruptionTest, FlippedBitsAreDetectedAndReportedWithIds) {
   for (RecordId id : fresh_) {
     if (id == fresh_[1]) continue;
     Record r;
-    ASSERT_TRUE(store_->Get(quiet, "t1", id, &r).ok()) << id;
+    Status got = store_->Get(quiet, "t1", id, &r);
+    // The ids entry of fresh_[2] points beside its record: not found by id
+    // until verify repairs the entry (a scan still finds it).
+    if (id == fresh_[2]) {
+      EXPECT_TRUE(got.IsNotFound()) << got.ToString();
+      continue;
+    }
+    ASSERT_TRUE(got.ok()) << id;
   }
 
   VerifyOptions options;
@@ -188,7 +200,7 @@ TEST_F(CorruptionTest, ScanNeverReturnsGarbage) {
   store_.reset();
   {
     RawDb raw(dir_.Sub("db"));
-    ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, internal::RecordKey(fresh_[3]), 40));
+    ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, raw.RecordKeyOf(fresh_[3]), 40));
   }
   Reopen();
   ScanOptions scan;
@@ -221,7 +233,7 @@ TEST_F(CorruptionTest, TruncatedAndEmptyValuesAreCorruptionNotCrashes) {
     size_t cuts[] = {0, 1, 5, 17, 90, 94, 100};
     for (size_t i = 0; i < std::size(cuts); ++i) {
       ASSERT_TRUE(raw.Truncate(internal::kCfRecords,
-                               internal::RecordKey(fresh_[i]), cuts[i]));
+                               raw.RecordKeyOf(fresh_[i]), cuts[i]));
     }
     ASSERT_TRUE(raw.Truncate(internal::kCfPages, internal::PageKey(page_), 40));
   }

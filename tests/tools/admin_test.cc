@@ -110,12 +110,16 @@ TEST(Admin, VerifyCatchesAndRepairsDanglingAndMissingIndex) {
   std::string before = DumpOf(tmp.Sub("db"));
   std::string key, value, dangling;
   {
+    // The ids family maps id(8) -> slot(4) time(8).
     RawDb raw(tmp.Sub("db"));
-    ASSERT_TRUE(raw.First("index", "t", &key, &value));
+    ASSERT_TRUE(raw.First("ids", "", &key, &value));
+    ASSERT_EQ(value.size(), 12u);
     dangling = key;
     dangling[dangling.size() - 2] ^= 0x55;  // an id no record has
-    ASSERT_TRUE(raw.db()->Put({}, raw.cf("index"), dangling, value).ok());
-    ASSERT_TRUE(raw.db()->Delete({}, raw.cf("index"), key).ok());
+    std::string bad = value;
+    bad[0] ^= 0x7f;  // a slot the store never allocated
+    ASSERT_TRUE(raw.db()->Put({}, raw.cf("ids"), dangling, bad).ok());
+    ASSERT_TRUE(raw.db()->Delete({}, raw.cf("ids"), key).ok());
   }
   CliResult r = Mnemo("verify --db " + Q(tmp.Sub("db")) + " --json");
   EXPECT_EQ(r.code, 1);

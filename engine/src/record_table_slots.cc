@@ -1,0 +1,121 @@
+// Copyright (c) mnemo authors.
+//
+// RecordTable, format 2: slots and location hints. A slot is the dense number that prefixes
+// every records key of one (tenant, agent), so the agent's records form one
+// key range. Both directions live in the default family (keys.h); the
+// whole map is in memory from open on.
+
+#include <cstring>
+
+#include "coding.h"
+#include "keys.h"
+#include "mnemo/quote.h"
+#include "record_table.h"
+#include "rocks_glue.h"
+#include "rocks_iter.h"
+
+namespace mnemo::internal {
+namespace {
+
+std::string SlotName(std::string_view tenant, std::string_view agent) {
+  std::string name;
+  name.reserve(tenant.size() + agent.size() + 1);
+  name.append(tenant);
+  name.push_back('\0');
+  name.append(agent);
+  return name;
+}
+
+}  // namespace
+
+Status RecordTable::LoadSlots() {
+  std::unique_lock lock(slot_mu_);
+  slots_.clear();
+  next_slot_ = 1;
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(
+      NewIterator(db_, ro, handles_[kDefault]));
+  const std::string_view prefix(kSlotKeyPrefix);
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(),
+                                                           prefix.size()));
+       it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (it->value().size() != 4) {
+      return Status::Corruption("bad slot value of " + QuoteForMessage(key) +
+                                " (" + std::to_string(it->value().size()) +
+                                " bytes)");
+    }
+    uint32_t slot = DecodeBigEndian32(it->value().data());
+    slots_[std::string(key.substr(prefix.size()))] = slot;
+    next_slot_ = std::max(next_slot_, slot + 1);
+  }
+  return FromRocks(it->status(), "loading slots");
+}
+
+Status RecordTable::SlotOf(std::string_view tenant, std::string_view agent,
+                           bool create, uint32_t* slot, bool* found) const {
+  thread_local std::string name;  // reused buffer
+  name.assign(tenant);
+  name.push_back('\0');
+  name.append(agent);
+  {
+    std::shared_lock lock(slot_mu_);
+    auto it = slots_.find(name);
+    if (it != slots_.end()) {
+      *slot = it->second;
+      if (found != nullptr) *found = true;
+      return Status::OK();
+    }
+  }
+  if (found != nullptr) *found = false;
+  *slot = 0;
+  if (!create) return Status::OK();
+  std::unique_lock lock(slot_mu_);
+  auto it = slots_.find(name);
+  if (it == slots_.end()) {
+    if (next_slot_ == 0) return Status::ResourceExhausted("no slot left");
+    std::string value;
+    PutBigEndian32(&value, next_slot_);
+    rocksdb::WriteBatch batch;
+    (void)batch.Put(handles_[kDefault], SlotKey(tenant, agent), value);
+    (void)batch.Put(handles_[kDefault], SlotNameKey(next_slot_),
+                    SlotName(tenant, agent));
+    MNEMO_RETURN_IF_ERROR(FromRocks(
+        db_->Write(rocksdb::WriteOptions(), &batch),
+        "allocating a slot for agent " + QuoteForMessage(agent)));
+    it = slots_.emplace(name, next_slot_++).first;
+  }
+  *slot = it->second;
+  if (found != nullptr) *found = true;
+  return Status::OK();
+}
+
+bool RecordTable::LocationHints::Find(RecordId id, std::string* key) const {
+  const Shard& shard = ShardOf(id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  const Entry& e = shard.entries[SlotIn(id)];
+  if (e.id != id || id == 0) return false;
+  key->assign(e.location, sizeof(e.location));
+  PutBigEndian64(key, id);
+  return true;
+}
+
+void RecordTable::LocationHints::Put(RecordId id, std::string_view location) {
+  if (location.size() != kLocationSize) return;
+  Shard& shard = ShardOf(id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  Entry& e = shard.entries[SlotIn(id)];
+  e.id = id;
+  std::memcpy(e.location, location.data(), kLocationSize);
+}
+
+void RecordTable::LocationHints::Erase(RecordId id) {
+  Shard& shard = ShardOf(id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  Entry& e = shard.entries[SlotIn(id)];
+  if (e.id == id) e.id = 0;
+}
+
+}  // namespace mnemo::internal

@@ -1,0 +1,106 @@
+// Copyright (c) mnemo authors.
+//
+// A store written by format 1 (tests/data/store-v1.*, see store-v1.md)
+// opened by this build: a read-only open refuses it naming `mnemo
+// migrate`, `mnemo migrate` moves it to format 2 in place, and every record,
+// search hit and page reads back as the old build read it.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <nlohmann/json.hpp>
+
+#include "cli_test_util.h"
+#include "test_util.h"
+
+namespace mnemo::test {
+namespace {
+
+// Untars the fixture into tmp/db; returns the old build's dump.
+std::string UnpackV1(const TempDir& tmp) {
+  std::string out;
+  EXPECT_EQ(RunCommand("tar -xzf " + Q(SourceDir() + "/tests/data/store-v1.tar.gz") +
+                           " -C " + Q(tmp.path()),
+                       &out, true),
+            0)
+      << out;
+  std::string dump;
+  EXPECT_TRUE(ReadFile(SourceDir() + "/tests/data/store-v1.dump.jsonl", &dump));
+  return dump;
+}
+
+std::string MarkerOf(const std::string& db) {
+  std::string marker;
+  EXPECT_TRUE(ReadFile(db + "/MNEMO", &marker));
+  return marker;
+}
+
+TEST(Migrate, ReadOnlyOpenOfFormatOneNamesTheMigrateCommand) {
+  TempDir tmp;
+  UnpackV1(tmp);
+  std::string db = tmp.Sub("db");
+  CliResult r = Mnemo("dump --db " + Q(db));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("mnemo migrate --db " + db), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("format 1"), std::string::npos) << r.err;
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 1\n");  // untouched
+}
+
+TEST(Migrate, MigratedStoreReadsBackAsTheOldBuildReadIt) {
+  TempDir tmp;
+  std::string old_dump = UnpackV1(tmp);
+  std::string db = tmp.Sub("db");
+  CliResult r = Mnemo("migrate --db " + Q(db));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("from format 1 to format 2"), std::string::npos) << r.out;
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 2\n");
+  EXPECT_EQ(DumpOf(db), old_dump);
+  r = Mnemo("migrate --db " + Q(db));  // a second run has nothing to do
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("already at format 2"), std::string::npos) << r.out;
+
+  // Get of every record prints its dump line's fields.
+  std::istringstream lines(old_dump);
+  std::string line;
+  size_t checked = 0;
+  while (std::getline(lines, line)) {
+    auto want = nlohmann::json::parse(line);
+    r = Mnemo("get --json --db " + Q(db) + " --id " + want["id"].get<std::string>());
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto got = nlohmann::json::parse(r.out);
+    EXPECT_EQ(got["text"], want["text"]) << line;
+    EXPECT_EQ(got["event_time"], want["event_time"]) << line;
+    EXPECT_EQ(got["tier"], want["tier"]) << line;
+    if (++checked == 20) break;  // each get is a process start
+  }
+  EXPECT_EQ(checked, 20u);
+
+  // Search finds records of the store (postings are keyed by id: unchanged).
+  r = Mnemo("search --db " + Q(db) + " --tenant demo --query " + Q("test failing") +
+            " --k 3 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto hits = nlohmann::json::parse(r.out);
+  ASSERT_EQ(hits.size(), 3u) << r.out;
+  for (const auto& hit : hits) {  // records of the old store, matching a term
+    std::string id = hit["id"].get<std::string>();
+    EXPECT_NE(old_dump.find("{\"id\":\"" + id + "\""), std::string::npos) << id;
+    EXPECT_NE(hit["snippet"].get<std::string>().find("test"), std::string::npos)
+        << hit.dump();
+  }
+
+  // Pages render from the migrated store (their live sets name the ids).
+  r = Mnemo("page --db " + Q(db) + " --page 459890867808587264 --out " +
+            Q(tmp.Sub("p.png")) + " --manifest " + Q(tmp.Sub("m.json")));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string manifest;
+  ASSERT_TRUE(ReadFile(tmp.Sub("m.json"), &manifest));
+  EXPECT_NE(manifest.find("459890867799272704"), std::string::npos) << manifest;
+
+  r = Mnemo("verify --deep --db " + Q(db));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace mnemo::test
