@@ -14,6 +14,24 @@ Status Bad(std::string_view what, std::string_view problem) {
   return Status::Corruption(msg);
 }
 
+// Reader::GetLengthPrefixed with a fast path for the common one-byte
+// length (namespace parts and labels are short): scans and Get decode
+// five of them per record.
+bool TakeLengthPrefixed(std::string_view* in, std::string_view* s,
+                        size_t max_len) {
+  if (!in->empty() && (static_cast<uint8_t>((*in)[0]) & 0x80) == 0) {
+    size_t len = static_cast<uint8_t>((*in)[0]);
+    if (len > max_len || in->size() - 1 < len) return false;
+    *s = in->substr(1, len);
+    in->remove_prefix(1 + len);
+    return true;
+  }
+  Reader reader(*in);
+  if (!reader.GetLengthPrefixed(s, max_len)) return false;
+  in->remove_prefix(in->size() - reader.remaining());
+  return true;
+}
+
 uint32_t FloatBits(float f) {
   uint32_t bits;
   std::memcpy(&bits, &f, 4);
@@ -112,14 +130,15 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
   }
   r->tier = static_cast<Tier>(tier);
 
-  Reader in(value.substr(kHeaderSize,
-                         value.size() - kHeaderSize - kTrailerSize));
+  std::string_view rest =
+      value.substr(kHeaderSize, value.size() - kHeaderSize - kTrailerSize);
   std::string_view parts[5];
   for (auto& part : parts) {
-    if (!in.GetLengthPrefixed(&part, kMaxNamespacePart)) {
+    if (!TakeLengthPrefixed(&rest, &part, kMaxNamespacePart)) {
       return Bad(what, "malformed namespace or label");
     }
   }
+  Reader in(rest);
   r->ns.tenant.assign(parts[0]);
   r->ns.agent.assign(parts[1]);
   r->ns.session.assign(parts[2]);
@@ -148,10 +167,10 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
 
 bool PeekLabels(std::string_view value, std::string_view parts[5]) {
   if (value.size() < kHeaderSize + kTrailerSize) return false;
-  Reader in(value.substr(kHeaderSize,
-                         value.size() - kHeaderSize - kTrailerSize));
+  std::string_view rest =
+      value.substr(kHeaderSize, value.size() - kHeaderSize - kTrailerSize);
   for (int i = 0; i < 5; ++i) {
-    if (!in.GetLengthPrefixed(&parts[i], kMaxNamespacePart)) return false;
+    if (!TakeLengthPrefixed(&rest, &parts[i], kMaxNamespacePart)) return false;
   }
   return true;
 }

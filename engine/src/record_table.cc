@@ -67,14 +67,19 @@ Status RecordTable::Encode(const Record& r, uint8_t flags,
 Status RecordTable::Decode(std::string_view value, RecordId id, Record* record,
                            uint8_t* flags_out) const {
   uint8_t flags = 0;
-  std::string what = "record " + RecordIdToString(id);
-  MNEMO_RETURN_IF_ERROR(DecodeEnvelope(value, what, record, &flags));
+  // The record's name is built only for an error message: Get and scans
+  // decode every record they return.
+  if (!DecodeEnvelope(value, {}, record, &flags).ok()) {
+    return DecodeEnvelope(value, "record " + RecordIdToString(id), record,
+                          &flags);
+  }
   if (flags_out) *flags_out = flags;
   if ((flags & kFlagTextForgotten) != 0) {
     record->text.clear();
   } else if ((flags & kFlagTextZstd) != 0) {
     std::string frame = std::move(record->text);
-    MNEMO_RETURN_IF_ERROR(text_->Decompress(frame, what, &record->text));
+    MNEMO_RETURN_IF_ERROR(text_->Decompress(
+        frame, "record " + RecordIdToString(id), &record->text));
   }
   return Status::OK();
 }

@@ -4,6 +4,8 @@
 // of its slot in the clustered records family, filtered on the envelope's
 // labels before decoding) and namespaces.
 
+#include <algorithm>
+
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
@@ -66,6 +68,7 @@ Status RecordTable::ScanAgent(
       NewIterator(db_, ro, handles_[kRecords]));
   SeekStart(range, lower, upper, resume, it.get());
   size_t taken = 0;
+  records->reserve(records->size() + std::min<size_t>(limit, 256));
   for (; it->Valid(); range.reverse ? it->Prev() : it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
