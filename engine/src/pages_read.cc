@@ -67,19 +67,36 @@ Status ReadPageData(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* pages,
   return Status::OK();
 }
 
-Status StoreImpl::GetPage(std::string_view tenant, uint64_t page_id,
-                          PageData* out) {
-  return ReadPageData(db_, cf(kPages), rocksdb::ReadOptions(), page_id,
-                      &tenant, out, table_.expiry_view(clock_->NowMicros()));
+Status StoreImpl::GetPage(const ReadOptions& options, std::string_view tenant,
+                          uint64_t page_id, PageData* out) {
+  rocksdb::ReadOptions ro = RocksRead(options);
+  const rocksdb::Snapshot* snap = nullptr;  // one of our own unless given
+  if (ro.snapshot == nullptr) ro.snapshot = snap = db_->GetSnapshot();
+  Status s = ReadPageData(db_, cf(kPages), ro, page_id, &tenant, out,
+                          table_.expiry_view(clock_->NowMicros()));
+  if (snap != nullptr) db_->ReleaseSnapshot(snap);
+  return s;
 }
 
-Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,
+Status StoreImpl::ListPages(const ReadOptions& options, std::string_view tenant,
+                            std::string_view agent,
                             std::vector<PageInfo>* pages) {
   pages->clear();
+  rocksdb::ReadOptions ro = RocksRead(options);
+  const rocksdb::Snapshot* snap = nullptr;  // one of our own unless given
+  if (ro.snapshot == nullptr) ro.snapshot = snap = db_->GetSnapshot();
+  Status s = ListPagesAt(ro, tenant, agent, pages);
+  if (snap != nullptr) db_->ReleaseSnapshot(snap);
+  return s;
+}
+
+Status StoreImpl::ListPagesAt(const rocksdb::ReadOptions& snapshot_ro,
+                              std::string_view tenant, std::string_view agent,
+                              std::vector<PageInfo>* pages) {
   std::string prefix(1, kPageTag);
   std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
+  rocksdb::ReadOptions ro = snapshot_ro;
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, cf(kPages)));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
@@ -90,7 +107,7 @@ Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,
                                      page_id, &page));
     if (!tenant.empty() && page.info.ns.tenant != tenant) continue;
     if (!agent.empty() && page.info.ns.agent != agent) continue;
-    page.info.live_records = CountLive(db_, cf(kPages), rocksdb::ReadOptions(), page_id);
+    page.info.live_records = CountLive(db_, cf(kPages), snapshot_ro, page_id);
     pages->push_back(std::move(page.info));
   }
   return FromRocks(it->status(), "listing pages");
@@ -163,7 +180,7 @@ Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
   }
   MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading records"));
   std::vector<PageInfo> pages;
-  MNEMO_RETURN_IF_ERROR(ListPages(tenant, "", &pages));
+  MNEMO_RETURN_IF_ERROR(ListPages(ReadOptions(), tenant, "", &pages));
   for (const PageInfo& p : pages) {
     TierTotals& t = stats->tiers[static_cast<int>(p.tier)];
     t.pages++;
