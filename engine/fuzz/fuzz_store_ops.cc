@@ -347,7 +347,7 @@ class Run {
   }
 
   void CheckAccessCounts(RecordId id) {
-    Status s = mnemo::FlushAccessCounts(store_.get());
+    Status s = mnemo::FlushAccessCounts(store_);
     if (!s.ok()) Fail("flush access counts", s);
     auto it = model_.find(id);
     if (it == model_.end() || !Visible(it->second)) return;
