@@ -90,7 +90,8 @@ Status MnemoContexts::PageRecords(uint64_t page_id, const std::vector<RecordId>*
   auto it = page_records_.find(page_id);
   if (it == page_records_.end()) {
     PageData page;
-    MNEMO_RETURN_IF_ERROR(store_->GetPage("locomo", page_id, &page));
+    MNEMO_RETURN_IF_ERROR(
+        store_->GetPage(ReadOptions(), "locomo", page_id, &page));
     codec::PageManifest manifest;
     MNEMO_RETURN_IF_ERROR(codec::ManifestFromJson(page.manifest_json, &manifest));
     std::vector<RecordId> list;

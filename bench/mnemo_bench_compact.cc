@@ -20,6 +20,7 @@
 
 #include "codec_report.h"
 #include "codec_test_util.h"
+#include "mnemo/admin.h"
 #include "mnemo/codec/profile.h"
 #include "mnemo/store.h"
 #include "mnemo_bench_phases.h"
@@ -177,9 +178,10 @@ bool CompactProfile(const BenchConfig& c, const Workload& w, size_t n,
   TierStats stats;
   std::vector<PageInfo> pages;
   PageData page;
-  if (!s.ok() || !store->GetTierStats(tenant, &stats).ok() ||
-      !store->ListPages(tenant, "", &pages).ok() || pages.empty() ||
-      !store->GetPage(tenant, pages[0].page_id, &page).ok()) {
+  if (!s.ok() || !mnemo::GetTierStats(store.get(), tenant, &stats).ok() ||
+      !store->ListPages(ReadOptions(), tenant, "", &pages).ok() ||
+      pages.empty() ||
+      !store->GetPage(ReadOptions(), tenant, pages[0].page_id, &page).ok()) {
     std::fprintf(stderr, "compact %s: %s\n", std::string(p.name).c_str(),
                  s.ToString().c_str());
     return false;
@@ -187,7 +189,8 @@ bool CompactProfile(const BenchConfig& c, const Workload& w, size_t n,
   run->pixels = stats.tiers[static_cast<int>(Tier::kPixels)];
   run->page_png = std::move(page.png);
   for (const PageInfo& info : pages) {
-    if (!store->GetPage(tenant, info.page_id, &page).ok()) return false;
+    if (!store->GetPage(ReadOptions(), tenant, info.page_id, &page).ok())
+      return false;
     run->page_texts.push_back(nlohmann::json::parse(page.manifest_json).value("text", ""));
   }
   return true;

@@ -114,7 +114,7 @@ DiskBytes MeasureDisk(const std::string& dir) {
 
 uint64_t Backlog(Store* store) {
   StoreStats stats;
-  return store->GetStats(&stats).ok() ? stats.search_backlog : 0;
+  return mnemo::GetStats(store, &stats).ok() ? stats.search_backlog : 0;
 }
 
 // A two-word query from a record of the agent (deterministic).

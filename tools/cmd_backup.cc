@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "cli_util.h"
+#include "mnemo/admin.h"
 
 namespace mnemo::cli {
 namespace {
@@ -78,7 +79,8 @@ int RunCheckpoint(const CopyArgs& args) {
   auto start = std::chrono::steady_clock::now();
   std::string note;
   int rc = CopyStore(
-      args, [&](Store* store) { return store->Checkpoint(args.target); }, &note);
+      args, [&](Store* store) { return mnemo::Checkpoint(store, args.target); },
+      &note);
   if (rc != kExitOk) return rc;
   std::printf("checkpoint of %s written to %s in %s%s\n", args.db.c_str(),
               args.target.c_str(),
@@ -144,7 +146,8 @@ int RunBackup(const CopyArgs& args) {
   {
     BackupProgress progress(args.target);
     rc = CopyStore(
-        args, [&](Store* store) { return store->Backup(args.target, &info); },
+        args,
+        [&](Store* store) { return mnemo::Backup(store, args.target, &info); },
         &note);
   }
   if (rc != kExitOk) return rc;
@@ -158,7 +161,7 @@ int RunBackup(const CopyArgs& args) {
 
 int RunRestore(const CopyArgs& args) {
   auto start = std::chrono::steady_clock::now();
-  Status s = Store::RestoreBackup(args.target, args.db);
+  Status s = mnemo::RestoreBackup(args.target, args.db);
   if (!s.ok()) return FailRuntime(s);
   std::printf("restored the latest backup in %s into %s in %s\n",
               args.target.c_str(), args.db.c_str(),

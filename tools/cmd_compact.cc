@@ -5,14 +5,14 @@
 // Runs age-based compaction once (hot -> warm -> pixels -> decayed) and
 // prints what moved and the tier table; --json prints one summary object.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
 #include "cli_util.h"
+#include "mnemo/admin.h"
 
 namespace mnemo::cli {
 namespace {
@@ -107,7 +107,7 @@ int Run(const CompactArgs& args) {
   if (!s.ok()) return FailRuntime(s);
   WarnUnmaskable(result);
   TierStats stats;
-  s = store->GetTierStats("", &stats);
+  s = mnemo::GetTierStats(store.get(), "", &stats);
   if (!s.ok()) return FailRuntime(s);
   if (!args.json) {
     PrintTable(result, stats);

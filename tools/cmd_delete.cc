@@ -8,6 +8,7 @@
 // store for writing.
 
 #include "cli_util.h"
+#include "mnemo/admin.h"
 
 namespace mnemo::cli {
 namespace {
@@ -23,7 +24,7 @@ int DeleteOne(Store* store, const DeleteArgs& args) {
   Status s;
   if (tenant.empty()) {
     Namespace ns;
-    s = store->LookupNamespace(args.id, &ns);
+    s = mnemo::LookupNamespace(store, args.id, &ns);
     tenant = ns.tenant;
   }
   if (s.ok()) s = store->Delete(WriteOptions(), tenant, args.id);
@@ -38,9 +39,8 @@ int DeleteBulk(Store* store, const DeleteArgs& args) {
   std::string what;
   if (!args.session.empty()) {
     what = "session " + args.tenant + "/" + args.agent + "/" + args.session;
-    s = store->DeleteSession(WriteOptions(),
-                             {args.tenant, args.agent, args.session},
-                             &deleted);
+    s = store->DeleteSession(WriteOptions(), args.tenant, args.agent,
+                             args.session, &deleted);
   } else {
     what = "agent " + args.tenant + "/" + args.agent;
     s = store->DeleteAgent(WriteOptions(), args.tenant, args.agent, &deleted);

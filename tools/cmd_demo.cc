@@ -19,6 +19,7 @@
 
 #include "cli_util.h"
 #include "demo_stages.h"
+#include "mnemo/admin.h"
 #include "workload/locomo.h"
 #include "workload/synthetic.h"
 #include "workload/time_format.h"
@@ -189,7 +190,7 @@ void PrintTable(const char* title, const std::map<std::string, uint64_t>& m,
 int PrintCounts(DemoContext& ctx) {
   std::map<std::string, uint64_t> per_session, per_role, per_kind;
   std::unique_ptr<RecordIterator> it;
-  Status s = ctx.store->NewRecordIterator(IterateOptions(), &it);
+  Status s = mnemo::NewRecordIterator(ctx.store.get(), IterateOptions(), &it);
   for (; s.ok() && it->Valid(); it->Next()) {
     const Record& r = it->record();
     ++per_session[r.ns.tenant + "/" + r.ns.agent + "/" + r.ns.session];
@@ -228,9 +229,9 @@ int PrintSamples(DemoContext& ctx) {
 }
 
 int PrintStorage(DemoContext& ctx) {
-  Status s = ctx.store->FlushAccessCounts();
+  Status s = mnemo::FlushAccessCounts(ctx.store.get());
   StoreStats stats;
-  if (s.ok()) s = ctx.store->GetStats(&stats);
+  if (s.ok()) s = mnemo::GetStats(ctx.store.get(), &stats);
   if (!s.ok()) return FailRuntime(s);
   std::printf("stored: %llu records, %s of text (%llu text tokens, %s)\n",
               static_cast<unsigned long long>(stats.records),

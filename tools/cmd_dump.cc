@@ -20,6 +20,7 @@
 #include <set>
 
 #include "cli_util.h"
+#include "mnemo/admin.h"
 #include "workload/page_files.h"
 #include "workload/record_json.h"
 
@@ -82,7 +83,7 @@ int RunDump(const DumpArgs& args) {
                                   std::strerror(errno));
   }
   std::unique_ptr<RecordIterator> it;
-  Status s = store->NewRecordIterator(filter, &it);
+  Status s = mnemo::NewRecordIterator(store.get(), filter, &it);
   uint64_t count = 0;
   std::set<uint64_t> pages;
   Progress progress("dump", 0);

@@ -7,6 +7,7 @@
 // Read-only: runs beside a writer and does not count as an access.
 
 #include "cli_util.h"
+#include "mnemo/admin.h"
 #include "workload/record_json.h"
 #include "workload/time_format.h"
 
@@ -51,7 +52,7 @@ int RunGet(const GetArgs& args) {
   Status s;
   if (tenant.empty()) {
     Namespace ns;
-    s = store->LookupNamespace(args.id, &ns);
+    s = mnemo::LookupNamespace(store.get(), args.id, &ns);
     tenant = ns.tenant;
   }
   Record record;

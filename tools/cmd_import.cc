@@ -17,8 +17,8 @@
 // --atomic writes the whole file as one batch (at most
 // Options::max_batch_records records; more is refused before writing).
 // --skip-bad reports and skips bad lines and imports the rest. Lines
-// carrying "id" (a dump) are restored with their ids and tiers
-// (Store::RestoreWithPages); other lines get new ids. See
+// carrying "id" (a dump) are imported with their ids and tiers
+// (mnemo::Import with pages); other lines get new ids. See
 // tools/workload/record_json.h for the format and its defaults.
 //
 // Records on pages (pixels/decayed with a page id) keep their page
@@ -43,6 +43,7 @@
 
 #include "cli_util.h"
 #include "import_pages.h"
+#include "mnemo/admin.h"
 #include "mnemo/quote.h"
 #include "workload/locomo.h"
 #include "workload/record_json.h"
@@ -171,14 +172,15 @@ bool CheckRecords(const ImportArgs& args, Store* store, Input* in) {
   for (size_t i = 0; i < in->records.size(); ++i) {
     Record& r = in->records[i];
     const std::string& where = in->where[i];
-    Status s = store->Validate(r);
+    Status s = mnemo::Validate(store, r);
     Namespace existing;
     std::string problem;
     if (!s.ok())
       problem = s.message();
     else if (in->restore && ids.count(r.id)) {
       problem = "id " + RecordIdToString(r.id) + " repeats " + ids[r.id];
-    } else if (in->restore && store->LookupNamespace(r.id, &existing).ok()) {
+    } else if (in->restore &&
+               mnemo::LookupNamespace(store, r.id, &existing).ok()) {
       problem = "record " + RecordIdToString(r.id) + " already exists";
     }
     if (!problem.empty()) {
@@ -229,7 +231,7 @@ Landed BatchLanded(const std::string& db, RecordId probe, std::string* why) {
   std::unique_ptr<Store> view;
   Status s = Store::Open(options, db, &view);
   Namespace ns;
-  if (s.ok()) s = view->LookupNamespace(probe, &ns);
+  if (s.ok()) s = mnemo::LookupNamespace(view.get(), probe, &ns);
   if (s.ok()) return Landed::kYes;
   if (s.IsNotFound() && view != nullptr) return Landed::kNo;
   *why = s.message();
@@ -357,7 +359,7 @@ int Importer::ImportBatch(Input* in) {
   WriteOptions sync;  // "imported" means on disk, power loss included
   sync.sync = true;
   if (!in->records.empty()) {
-    s = in->restore ? store_->RestoreWithPages(sync, in->records, in->pages)
+    s = in->restore ? mnemo::Import(store_.get(), sync, in->records, in->pages)
                     : store_->PutBatch(sync, in->records, &ids);
   }
   if (!s.ok()) {

@@ -32,7 +32,7 @@ int Run(const PageArgs& args) {
   std::string tenant = args.tenant;
   if (tenant.empty()) {  // operator call: find the page's tenant
     std::vector<PageInfo> pages;
-    Status s = store->ListPages("", "", &pages);
+    Status s = store->ListPages(ReadOptions(), "", "", &pages);
     if (!s.ok()) return FailRuntime(s);
     for (const auto& p : pages) {
       if (p.page_id == args.page) tenant = p.ns.tenant;
@@ -42,7 +42,7 @@ int Run(const PageArgs& args) {
     }
   }
   PageData page;
-  Status s = store->GetPage(tenant, args.page, &page);
+  Status s = store->GetPage(ReadOptions(), tenant, args.page, &page);
   if (!s.ok()) return FailRuntime(s);
   rc = WriteOut(args.out, page.png);
   if (rc == kExitOk && !args.manifest.empty()) rc = WriteOut(args.manifest, page.manifest_json + "\n");

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
+#include "mnemo/admin.h"
 
 namespace mnemo::cli {
 namespace {
@@ -207,7 +208,7 @@ int RunStats(const StatsArgs& args) {
   int rc = OpenStore(args.db, OpenMode::kReadOnly, &store);
   if (rc != kExitOk) return rc;
   StoreStats stats;
-  Status s = store->GetStats(&stats);
+  Status s = mnemo::GetStats(store.get(), &stats);
   if (!s.ok()) return FailRuntime(s);
   if (args.json) std::printf("%s\n", StatsToJson(stats).dump(2).c_str());
   else if (args.prometheus) PrintPrometheus(stats);

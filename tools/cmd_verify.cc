@@ -27,6 +27,7 @@
 
 #include "cli_util.h"
 #include "cmd_verify_ocr.h"
+#include "mnemo/admin.h"
 
 namespace mnemo::cli {
 namespace {
@@ -109,7 +110,7 @@ int RunVerify(const VerifyArgs& args) {
   Progress progress("verify", 0);
   options.progress = [&](uint64_t checked) { progress.Update(checked); };
   VerifyReport report;
-  Status s = store->Verify(options, &report);
+  Status s = mnemo::Verify(store.get(), options, &report);
   progress.Finish();
   if (!s.ok()) return FailRuntime(s);
   OcrAuditReport ocr;

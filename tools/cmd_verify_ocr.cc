@@ -58,8 +58,8 @@ Status ReadOnePage(Store& store, ocr::OcrEngine& engine,
                    const OcrAuditArgs& args, const ocr::CerOptions& cer,
                    OcrPageResult* result) {
   PageData page;
-  MNEMO_RETURN_IF_ERROR(
-      store.GetPage(result->info.ns.tenant, result->info.page_id, &page));
+  MNEMO_RETURN_IF_ERROR(store.GetPage(ReadOptions(), result->info.ns.tenant,
+                                      result->info.page_id, &page));
   std::string reference;
   int columns = 1;
   MNEMO_RETURN_IF_ERROR(ReferenceText(page, &reference, &columns));
@@ -100,7 +100,7 @@ Status ReadOnePage(Store& store, ocr::OcrEngine& engine,
 Status ChoosePages(Store& store, const OcrAuditArgs& args,
                    OcrAuditReport* report, std::vector<PageInfo>* chosen) {
   std::vector<PageInfo> all;
-  MNEMO_RETURN_IF_ERROR(store.ListPages("", "", &all));
+  MNEMO_RETURN_IF_ERROR(store.ListPages(ReadOptions(), "", "", &all));
   std::vector<PageInfo> legible, decayed;
   for (auto& p : all) {
     (p.tier == Tier::kDecayed ? decayed : legible).push_back(std::move(p));

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cli_util.h"
+#include "mnemo/admin.h"
 
 namespace mnemo::cli {
 namespace {
@@ -65,7 +66,7 @@ int DemoCompact(Store* store, const std::vector<Record>& input) {
               (unsigned long long)result.records_decayed, result.seconds,
               result.pages_per_second);
   TierStats stats;
-  s = store->GetTierStats("", &stats);
+  s = mnemo::GetTierStats(store, "", &stats);
   if (!s.ok()) return FailRuntime(s);
   PrintTiers(stats);
   CompactResult again;
@@ -78,7 +79,7 @@ int DemoCompact(Store* store, const std::vector<Record>& input) {
 int DemoWritePages(Store* store, const std::string& tenant, const std::string& out_dir,
                    int count) {
   std::vector<PageInfo> pages;
-  Status s = store->ListPages(tenant, "", &pages);
+  Status s = store->ListPages(ReadOptions(), tenant, "", &pages);
   if (!s.ok()) return FailRuntime(s);
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
@@ -86,7 +87,7 @@ int DemoWritePages(Store* store, const std::string& tenant, const std::string& o
   std::printf("\n== pages (a VLM reads each for its vision tokens):\n");
   for (int i = 0; i < count && i < static_cast<int>(pages.size()); ++i) {
     PageData page;
-    s = store->GetPage(tenant, pages[i].page_id, &page);
+    s = store->GetPage(ReadOptions(), tenant, pages[i].page_id, &page);
     if (!s.ok()) return FailRuntime(s);
     std::string base = out_dir + "/page-" + std::to_string(pages[i].page_id);
     if (!WriteBytes(base + ".png", page.png) ||
@@ -104,7 +105,7 @@ int DemoWritePages(Store* store, const std::string& tenant, const std::string& o
 int DemoHotCache(std::unique_ptr<Store>* store, const std::string& db,
                  const std::string& tenant) {
   std::vector<PageInfo> pages;
-  Status s = (*store)->ListPages(tenant, "", &pages);
+  Status s = (*store)->ListPages(ReadOptions(), tenant, "", &pages);
   if (!s.ok()) return FailRuntime(s);
   if (pages.empty()) return kExitOk;
   store->reset();
@@ -117,18 +118,19 @@ int DemoHotCache(std::unique_ptr<Store>* store, const std::string& db,
   for (const auto& p : pages) ids.push_back(p.page_id);
   auto started = std::chrono::steady_clock::now();
   std::vector<PinnedPage> pinned;
-  s = (*store)->PinPages(tenant, ids, &pinned);  // decode + upload
+  s = (*store)->cache()->PinPages(tenant, ids, &pinned);  // decode + upload
   auto cold = std::chrono::steady_clock::now() - started;
   pinned.clear();
   started = std::chrono::steady_clock::now();
-  if (s.ok()) s = (*store)->PinPages(tenant, ids, &pinned);  // cached
+  if (s.ok()) s = (*store)->cache()->PinPages(tenant, ids, &pinned);  // cached
   auto warm = std::chrono::steady_clock::now() - started;
   std::string embedding(768 * 4, '\x01'), back;
-  if (s.ok()) s = (*store)->PutKv(tenant, ids[0], "embedding", embedding);
-  if (s.ok()) s = (*store)->GetKv(tenant, ids[0], "embedding", &back);
+  if (s.ok())
+    s = (*store)->cache()->PutKv(tenant, ids[0], "embedding", embedding);
+  if (s.ok()) s = (*store)->cache()->GetKv(tenant, ids[0], "embedding", &back);
   if (s.ok() && back != embedding) s = Status::Corruption("payload differs");
   CacheReport report;
-  if (s.ok()) s = (*store)->GetCacheReport(&report);
+  if (s.ok()) s = (*store)->cache()->GetReport(&report);
   if (!s.ok()) return FailRuntime(s);
   std::printf("\n== hot cache (backend %s%s%s)\n", report.backend.c_str(),
               report.backend_reason.empty() ? "" : ": ", report.backend_reason.c_str());

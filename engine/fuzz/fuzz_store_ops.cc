@@ -125,7 +125,7 @@ class Run {
     VerifyOptions options;
     options.deep = true;
     VerifyReport report;
-    Status s = store_->Verify(options, &report);
+    Status s = mnemo::Verify(store_, options, &report);
     if (!s.ok()) Fail("verify", s);
     if (!report.ok()) {
       const VerifyProblem& p = report.problems.front();
@@ -256,7 +256,8 @@ class Run {
       ++(Visible(m) ? visible : expired);
     }
     uint64_t n = 0;
-    Status s = store_->DeleteSession(WriteOptions(), {kTenant, kAgent, session}, &n);
+    Status s =
+        store_->DeleteSession(WriteOptions(), kTenant, kAgent, session, &n);
     if (!s.ok()) Fail("delete session", s);
     if (n < visible || n > visible + expired) {
       Fail("delete session", "deleted " + std::to_string(n) + ", model has " +
@@ -284,7 +285,7 @@ class Run {
 
   void CheckHistory(RecordId id) {
     std::vector<Record> versions;
-    Status s = store_->History(kTenant, id, &versions);
+    Status s = store_->History(ReadOptions(), kTenant, id, &versions);
     auto it = model_.find(id);
     if (it == model_.end() || !Visible(it->second)) {
       if (!s.IsNotFound()) Fail("history of a missing or expired record", s);
@@ -346,7 +347,7 @@ class Run {
   }
 
   void CheckAccessCounts(RecordId id) {
-    Status s = store_->FlushAccessCounts();
+    Status s = mnemo::FlushAccessCounts(store_);
     if (!s.ok()) Fail("flush access counts", s);
     auto it = model_.find(id);
     if (it == model_.end() || !Visible(it->second)) return;

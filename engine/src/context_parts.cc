@@ -114,7 +114,8 @@ Status MakePageParts(Store* store, const Record& record, double score,
     for (uint32_t k = 0; k < std::max(1u, record.page.page_count); ++k) {
       ContextPart part = PagePart(record, score, record.page.page_id + k);
       PageData page;
-      MNEMO_RETURN_IF_ERROR(store->GetPage(tenant, part.page_id, &page));
+      MNEMO_RETURN_IF_ERROR(
+          store->GetPage(ReadOptions(), tenant, part.page_id, &page));
       part.source = PageSource(page);
       part.png = std::move(page.png);
       part.width = page.info.width;
@@ -129,7 +130,8 @@ Status MakePageParts(Store* store, const Record& record, double score,
   for (const RecordLocation::Rect& rect : CropRects(location.rects)) {
     ContextPart part = PagePart(record, score, rect.page_id);
     PageData page;
-    MNEMO_RETURN_IF_ERROR(store->GetPage(tenant, rect.page_id, &page));
+    MNEMO_RETURN_IF_ERROR(
+        store->GetPage(ReadOptions(), tenant, rect.page_id, &page));
     part.source = PageSource(page);
     MNEMO_RETURN_IF_ERROR(CropPng(page.png, rect, &part));
     part.tokens = VisionTokens(profile, part.width, part.height);

@@ -145,7 +145,7 @@ Status LegibleParts::PageItems(uint64_t page_id,
   if (it == page_items_.end()) {
     PageData page;
     MNEMO_RETURN_IF_ERROR(
-        store_->GetPage(options_.filter.tenant, page_id, &page));
+        store_->GetPage(ReadOptions(), options_.filter.tenant, page_id, &page));
     codec::PageManifest manifest;
     MNEMO_RETURN_IF_ERROR(codec::ManifestFromJson(page.manifest_json, &manifest)
                               .WithContext("page " + std::to_string(page_id)));

@@ -52,23 +52,39 @@ Status ReadPageData(const RecordTable& table, const rocksdb::ReadOptions& ro,
   return Status::OK();
 }
 
-Status StoreImpl::GetPage(std::string_view tenant, uint64_t page_id,
-                          PageData* out) {
-  return ReadPageData(table_, rocksdb::ReadOptions(), page_id, &tenant, out,
-                      table_.expiry_view(clock_->NowMicros()));
+Status StoreImpl::GetPage(const ReadOptions& options, std::string_view tenant,
+                          uint64_t page_id, PageData* out) {
+  rocksdb::ReadOptions ro = RocksRead(options);
+  const rocksdb::Snapshot* snap = nullptr;  // one of our own unless given
+  if (ro.snapshot == nullptr) ro.snapshot = snap = db_->GetSnapshot();
+  Status s = ReadPageData(table_, ro, page_id, &tenant, out,
+                          table_.expiry_view(clock_->NowMicros()));
+  if (snap != nullptr) db_->ReleaseSnapshot(snap);
+  return s;
 }
 
-Status StoreImpl::ListPages(std::string_view tenant, std::string_view agent,
+Status StoreImpl::ListPages(const ReadOptions& options, std::string_view tenant,
+                            std::string_view agent,
                             std::vector<PageInfo>* pages) {
   pages->clear();
+  rocksdb::ReadOptions ro = RocksRead(options);
+  const rocksdb::Snapshot* snap = nullptr;  // one of our own unless given
+  if (ro.snapshot == nullptr) ro.snapshot = snap = db_->GetSnapshot();
+  Status s = ListPagesAt(ro, tenant, agent, pages);
+  if (snap != nullptr) db_->ReleaseSnapshot(snap);
+  return s;
+}
+
+Status StoreImpl::ListPagesAt(const rocksdb::ReadOptions& snapshot_ro,
+                              std::string_view tenant, std::string_view agent,
+                              std::vector<PageInfo>* pages) {
   return table_.ForEachPage(
-      rocksdb::ReadOptions(), [&](uint64_t page_id, std::string_view value) {
+      snapshot_ro, [&](uint64_t page_id, std::string_view value) {
         StoredPage page;
         MNEMO_RETURN_IF_ERROR(DecodePage(value, page_id, &page));
         if (!tenant.empty() && page.info.ns.tenant != tenant) return Status::OK();
         if (!agent.empty() && page.info.ns.agent != agent) return Status::OK();
-        page.info.live_records =
-            CountLive(table_, rocksdb::ReadOptions(), page_id);
+        page.info.live_records = CountLive(table_, snapshot_ro, page_id);
         pages->push_back(std::move(page.info));
         return Status::OK();
       });
@@ -141,7 +157,7 @@ Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
       }));
   MNEMO_RETURN_IF_ERROR(decoded);
   std::vector<PageInfo> pages;
-  MNEMO_RETURN_IF_ERROR(ListPages(tenant, "", &pages));
+  MNEMO_RETURN_IF_ERROR(ListPages(ReadOptions(), tenant, "", &pages));
   for (const PageInfo& p : pages) {
     TierTotals& t = stats->tiers[static_cast<int>(p.tier)];
     t.pages++;

@@ -184,7 +184,8 @@ Status RankBm25(const SearchEnv& env, const SearchFilter& filter,
   return Status::OK();
 }
 
-Status StoreImpl::Search(const SearchOptions& options, SearchResult* result) {
+Status StoreImpl::TextSearch(const SearchOptions& options,
+                             SearchResult* result) {
   result->hits.clear();
   result->matched = 0;
   MNEMO_RETURN_IF_ERROR(ValidateSearchOptions(options));

@@ -138,7 +138,7 @@ Status StoreImpl::BackupThroughCheckpoint(const std::string& backup_dir,
     copy_options.track_access = false;
     std::unique_ptr<Store> copy;
     s = Store::Open(copy_options, staging, &copy);
-    if (s.ok()) s = copy->Backup(backup_dir, info);
+    if (s.ok()) s = mnemo::Backup(copy.get(), backup_dir, info);
   }
   fs::remove_all(staging, ec);
   return s;
@@ -197,8 +197,7 @@ Status CheckBackupMarker(const std::string& metadata, std::string* marker) {
 }  // namespace
 }  // namespace internal
 
-Status Store::RestoreBackup(const std::string& backup_dir,
-                            const std::string& db_dir) {
+Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(backup_dir, ec)) {

@@ -25,7 +25,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -33,17 +35,15 @@
 #include <utility>
 #include <vector>
 
-#include <map>
-#include <set>
-
 #include "access_tracker.h"
-#include "mnemo/codec/tokenizer.h"
 #include "expiry_index.h"
+#include "mnemo/admin.h"
+#include "mnemo/codec/tokenizer.h"
 #include "mnemo/port/mutex.h"
 #include "mnemo/store.h"
-#include "rocks_glue.h"
 #include "periodic_task.h"
 #include "record_table.h"
+#include "rocks_glue.h"
 #include "search_postings.h"
 #include "search_tail.h"
 #include "store_cache.h"
@@ -61,6 +61,29 @@ struct RestorePlan;  // store_restore.cc
 struct StoredPage;   // page_store.h
 struct SearchEnv;    // search_internal.h
 struct TermLists;    // search_internal.h
+class StoreImpl;
+
+// Store::cache() of a StoreImpl: forwards to its hot-cache methods
+// (store_api.cc).
+class StoreCacheCalls final : public Cache {
+ public:
+  explicit StoreCacheCalls(StoreImpl* store) : store_(store) {}
+  Status PinPages(std::string_view tenant,
+                  const std::vector<uint64_t>& page_ids,
+                  std::vector<PinnedPage>* pages) override;
+  Status PinRange(const ScanOptions& range,
+                  std::vector<PinnedPage>* pages) override;
+  Status PutKv(std::string_view tenant, uint64_t page_id, std::string_view kind,
+               std::string_view bytes) override;
+  Status PutKv(std::string_view tenant, const PinnedPage& pinned,
+               std::string_view kind, std::string_view bytes) override;
+  Status GetKv(std::string_view tenant, uint64_t page_id, std::string_view kind,
+               std::string* bytes) override;
+  Status GetReport(CacheReport* report) override;
+
+ private:
+  StoreImpl* const store_;
+};
 
 class StoreImpl final : public Store {
  public:
@@ -87,43 +110,55 @@ class StoreImpl final : public Store {
   Status PutBatch(const WriteOptions& options,
                   const std::vector<Record>& records,
                   std::vector<RecordId>* ids) override;
+  // Import (mnemo/admin.h) without and with pages.
   Status Restore(const WriteOptions& options,
-                 const std::vector<Record>& records) override;
+                 const std::vector<Record>& records);
   // InvalidArgument when n exceeds Options::max_batch_records.
   Status CheckBatchSize(size_t n, const char* what) const;
   Status RestoreWithPages(const WriteOptions& options,
                           const std::vector<Record>& records,
-                          const std::vector<PageData>& pages) override;
+                          const std::vector<PageData>& pages);
   Status Get(const ReadOptions& options, std::string_view tenant, RecordId id,
              Record* record) override;
   Status Update(const WriteOptions& options, std::string_view tenant,
                 RecordId id, const RecordUpdate& update,
                 Record* updated) override;
-  Status History(std::string_view tenant, RecordId id,
-                 std::vector<Record>* versions) override;
+  Status History(const ReadOptions& options, std::string_view tenant,
+                 RecordId id, std::vector<Record>* versions) override;
   Status Delete(const WriteOptions& options, std::string_view tenant,
                 RecordId id) override;
-  Status DeleteSession(const WriteOptions& options, const Namespace& session,
+  Status DeleteSession(const WriteOptions& options, std::string_view tenant,
+                       std::string_view agent, std::string_view session,
                        uint64_t* deleted) override;
+  Status DeleteSession(const WriteOptions& options, const Namespace& session,
+                       uint64_t* deleted);
   Status DeleteAgent(const WriteOptions& options, std::string_view tenant,
                      std::string_view agent, uint64_t* deleted) override;
   Status Scan(const ReadOptions& options, const ScanOptions& scan,
               ScanResult* result) override;
   Status ListNamespaces(std::string_view tenant,
                         std::vector<Namespace>* namespaces) override;
-  Status LookupNamespace(RecordId id, Namespace* ns) override;
-  Status FlushAccessCounts() override EXCLUDES(access_write_mu_);
+  Status LookupNamespace(RecordId id, Namespace* ns);
+  Status FlushAccessCounts() EXCLUDES(access_write_mu_);
   const std::string& dir() const override { return dir_; }
 
-  // Search (search_text.cc, search_vector.cc, context_builder.cc).
+  // Snapshots and the hot-cache calls (store_api.cc).
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+  Cache* cache() override { return &cache_calls_; }
+  // The RocksDB read options of `options` (its snapshot, if any).
+  static rocksdb::ReadOptions RocksRead(const ReadOptions& options);
+
+  // Search (store_api.cc dispatches by mode to search_text.cc,
+  // search_vector.cc; context_builder.cc).
   Status Search(const SearchOptions& options, SearchResult* result) override;
+  Status TextSearch(const SearchOptions& options, SearchResult* result);
   Status PutEmbedding(const WriteOptions& options, std::string_view tenant,
                       RecordId id, const EmbeddingRef& embedding) override;
   Status VectorSearch(const SearchOptions& options, const VectorQuery& query,
-                      SearchResult* result) override;
+                      SearchResult* result);
   Status HybridSearch(const SearchOptions& options, const VectorQuery& query,
-                      const HybridOptions& hybrid,
-                      SearchResult* result) override;
+                      const HybridOptions& hybrid, SearchResult* result);
   Status BuildContext(const ContextOptions& options, Context* context) override;
 
   // Options::tokenizer_file loaded at Open, or null (calibrated estimate).
@@ -140,36 +175,42 @@ class StoreImpl final : public Store {
                                rocksdb::WriteBatch* batch);
 
   // Operator calls (store_admin.cc, store_iterate.cc, store_verify.cc).
-  Status Validate(const Record& record) override;
+  // They are the functions of mnemo/admin.h (admin.cc forwards).
+  Status Validate(const Record& record);
   Status NewRecordIterator(const IterateOptions& options,
-                           std::unique_ptr<RecordIterator>* it) override;
-  Status GetStats(StoreStats* stats) override;
-  Status Verify(const VerifyOptions& options, VerifyReport* report) override;
-  Status Checkpoint(const std::string& out_dir) override;
-  Status Backup(const std::string& backup_dir, BackupInfo* info) override;
+                           std::unique_ptr<RecordIterator>* it);
+  Status GetStats(StoreStats* stats);
+  Status Verify(const VerifyOptions& options, VerifyReport* report);
+  Status Checkpoint(const std::string& out_dir);
+  Status Backup(const std::string& backup_dir, BackupInfo* info);
   Clock* clock() const { return clock_; }
 
   Status Compact(const CompactOptions& options, CompactResult* result) override
       EXCLUDES(compaction_mu_);
-  Status GetPage(std::string_view tenant, uint64_t page_id,
-                 PageData* page) override;
-  Status ListPages(std::string_view tenant, std::string_view agent,
+  Status GetPage(const ReadOptions& options, std::string_view tenant,
+                 uint64_t page_id, PageData* page) override;
+  Status ListPages(const ReadOptions& options, std::string_view tenant,
+                   std::string_view agent,
                    std::vector<PageInfo>* pages) override;
+  // ListPages reading at `ro` (which holds a snapshot).
+  Status ListPagesAt(const rocksdb::ReadOptions& ro, std::string_view tenant,
+                     std::string_view agent, std::vector<PageInfo>* pages);
   Status LocateRecord(std::string_view tenant, RecordId id,
                       RecordLocation* location) override;
-  Status GetTierStats(std::string_view tenant, TierStats* stats) override;
+  Status GetTierStats(std::string_view tenant, TierStats* stats);
 
-  Status PinPages(std::string_view tenant, const std::vector<uint64_t>& page_ids,
-                  std::vector<PinnedPage>* pages) override;
-  Status PinRange(const ScanOptions& range,
-                  std::vector<PinnedPage>* pages) override;
+  // The hot-cache calls (store_cache.cc), reached through cache().
+  Status PinPages(std::string_view tenant,
+                  const std::vector<uint64_t>& page_ids,
+                  std::vector<PinnedPage>* pages);
+  Status PinRange(const ScanOptions& range, std::vector<PinnedPage>* pages);
   Status PutKv(std::string_view tenant, uint64_t page_id, std::string_view kind,
-               std::string_view bytes) override;
+               std::string_view bytes);
   Status PutKv(std::string_view tenant, const PinnedPage& pinned,
-               std::string_view kind, std::string_view bytes) override;
+               std::string_view kind, std::string_view bytes);
   Status GetKv(std::string_view tenant, uint64_t page_id, std::string_view kind,
-               std::string* bytes) override;
-  Status GetCacheReport(CacheReport* report) override;
+               std::string* bytes);
+  Status GetCacheReport(CacheReport* report);
 
   // Pages losing live records, with the ids removed from each.
   using PageRemovals = internal::PageRemovals;
@@ -338,7 +379,8 @@ class StoreImpl final : public Store {
   // Decodes a stored value and decompresses its text.
   Status DecodeStored(std::string_view value, RecordId id, Record* record,
                       uint8_t* flags);
-  Status ReadVisible(std::string_view tenant, RecordId id, Record* record);
+  Status ReadVisible(std::string_view tenant, RecordId id, Record* record,
+                     const rocksdb::ReadOptions& ro = rocksdb::ReadOptions());
   bool Expired(const Record& record) const;
 
  private:
@@ -375,6 +417,7 @@ class StoreImpl final : public Store {
   // Hot cache (store_cache.cc); null unless Options::cache.enabled.
   std::unique_ptr<codec::Tokenizer> tokenizer_;
   std::unique_ptr<StoreCache> cache_;
+  StoreCacheCalls cache_calls_{this};
   Status CheckCache() const;
   Status PinPage(std::string_view tenant, uint64_t page_id, PinnedPage* pinned);
   // NotFound unless the page exists and belongs to `tenant`; *revision

@@ -35,9 +35,9 @@ Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
 // Reads into a local first: a record of another tenant must never reach
 // the caller's struct, not even on the error path.
 Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
-                              Record* record) {
+                              Record* record, const rocksdb::ReadOptions& ro) {
   Record found;
-  MNEMO_RETURN_IF_ERROR(ReadRecord(rocksdb::ReadOptions(), id, &found));
+  MNEMO_RETURN_IF_ERROR(ReadRecord(ro, id, &found));
   if (found.ns.tenant != tenant || Expired(found)) return RecordNotFound(id);
   *record = std::move(found);
   return Status::OK();
@@ -45,26 +45,26 @@ Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
 
 Status StoreImpl::Get(const ReadOptions& options, std::string_view tenant,
                       RecordId id, Record* record) {
-  MNEMO_RETURN_IF_ERROR(ReadVisible(tenant, id, record));
+  MNEMO_RETURN_IF_ERROR(ReadVisible(tenant, id, record, RocksRead(options)));
   if (options.count_access && options_.track_access && !options_.read_only) {
     access_.Record(id, clock_->NowMicros());
   }
   return Status::OK();
 }
 
-Status StoreImpl::History(std::string_view tenant, RecordId id,
-                          std::vector<Record>* versions) {
+Status StoreImpl::History(const ReadOptions& options, std::string_view tenant,
+                          RecordId id, std::vector<Record>* versions) {
   versions->clear();
-  rocksdb::ReadOptions ro;
-  const rocksdb::Snapshot* snap = db_->GetSnapshot();
-  ro.snapshot = snap;
+  rocksdb::ReadOptions ro = RocksRead(options);
+  const rocksdb::Snapshot* snap = nullptr;  // one of our own unless given
+  if (ro.snapshot == nullptr) ro.snapshot = snap = db_->GetSnapshot();
   Record current;
   Status s = ReadRecord(ro, id, &current);
   if (s.ok() && (current.ns.tenant != tenant || Expired(current))) {
     s = RecordNotFound(id);
   }
   if (s.ok()) s = table_.History(ro, id, versions);
-  db_->ReleaseSnapshot(snap);
+  if (snap != nullptr) db_->ReleaseSnapshot(snap);
   if (s.ok()) versions->push_back(std::move(current));
   else versions->clear();
   return s;

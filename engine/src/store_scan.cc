@@ -80,7 +80,7 @@ bool Matches(const ScanOptions& s, const ScanEntry& e, Micros now) {
 
 }  // namespace
 
-Status StoreImpl::Scan(const ReadOptions& /*options*/, const ScanOptions& scan,
+Status StoreImpl::Scan(const ReadOptions& options, const ScanOptions& scan,
                        ScanResult* result) {
   result->records.clear();
   result->next_cursor.clear();
@@ -98,15 +98,15 @@ Status StoreImpl::Scan(const ReadOptions& /*options*/, const ScanOptions& scan,
   AgentRange range{scan.tenant, scan.agent, scan.start_time, scan.end_time,
                    scan.reverse, after};
   Micros now = clock_->NowMicros();
-  rocksdb::ReadOptions ro;
-  const rocksdb::Snapshot* snap = db_->GetSnapshot();
-  ro.snapshot = snap;
+  rocksdb::ReadOptions ro = RocksRead(options);
+  const rocksdb::Snapshot* snap = nullptr;  // one of our own unless given
+  if (ro.snapshot == nullptr) ro.snapshot = snap = db_->GetSnapshot();
   bool more = false;
   std::string last;
   Status s = table_.ScanAgent(
       ro, range, [&](const ScanEntry& e) { return Matches(scan, e, now); },
       scan.limit, &result->records, &more, &last);
-  db_->ReleaseSnapshot(snap);
+  if (snap != nullptr) db_->ReleaseSnapshot(snap);
   if (!s.ok()) {
     result->records.clear();
     return s;

@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "mnemo/admin.h"
 #include "mnemo/store.h"
 
 namespace mnemo::python {

@@ -42,7 +42,9 @@ py::array DecodeToArray(const std::string& png) {
 
 PageData GetPage(PyStore& s, const std::string& tenant, uint64_t page_id) {
   PageData page;
-  Call(s, [&](Store& st) { return st.GetPage(tenant, page_id, &page); });
+  Call(s, [&](Store& st) {
+    return st.GetPage(ReadOptions(), tenant, page_id, &page);
+  });
   return page;
 }
 
@@ -50,7 +52,9 @@ std::vector<PyPinnedPage> PinPages(PyStore& s, const std::string& tenant,
                                    const std::vector<uint64_t>& page_ids) {
   std::shared_ptr<Store> store = s.Get();
   std::vector<PinnedPage> pinned;
-  Call(s, [&](Store& st) { return st.PinPages(tenant, page_ids, &pinned); });
+  Call(s, [&](Store& st) {
+    return st.cache()->PinPages(tenant, page_ids, &pinned);
+  });
   std::vector<PyPinnedPage> out;
   out.reserve(pinned.size());
   for (PinnedPage& p : pinned) out.emplace_back(store, std::move(p));
@@ -122,7 +126,7 @@ std::vector<PyPinnedPage> PinRange(PyStore& s, std::string tenant,
       ToScanOptions(std::move(tenant), std::move(agent), filters);
   std::shared_ptr<Store> store = s.Get();
   std::vector<PinnedPage> pinned;
-  Call(s, [&](Store& st) { return st.PinRange(range, &pinned); });
+  Call(s, [&](Store& st) { return st.cache()->PinRange(range, &pinned); });
   std::vector<PyPinnedPage> out;
   out.reserve(pinned.size());
   for (PinnedPage& p : pinned) out.emplace_back(store, std::move(p));
@@ -142,7 +146,7 @@ void BindCacheCalls(py::class_<PyStore>& cls) {
         std::string_view bytes(static_cast<const char*>(info.ptr),
                                static_cast<size_t>(info.size * info.itemsize));
         Call(s, [&](Store& st) {
-          return st.PutKv(tenant, page_id, kind, bytes);
+          return st.cache()->PutKv(tenant, page_id, kind, bytes);
         });
       }, py::arg("tenant"), py::arg("page_id"), py::arg("kind"),
          py::arg("data"))
@@ -150,13 +154,13 @@ void BindCacheCalls(py::class_<PyStore>& cls) {
                         uint64_t page_id, const std::string& kind) {
         std::string bytes;
         Call(s, [&](Store& st) {
-          return st.GetKv(tenant, page_id, kind, &bytes);
+          return st.cache()->GetKv(tenant, page_id, kind, &bytes);
         });
         return py::bytes(bytes);
       }, py::arg("tenant"), py::arg("page_id"), py::arg("kind"))
       .def("cache_report", [](PyStore& s) {
         CacheReport report;
-        Call(s, [&](Store& st) { return st.GetCacheReport(&report); });
+        Call(s, [&](Store& st) { return st.cache()->GetReport(&report); });
         return CacheReportToDict(report);
       });
 }
@@ -177,7 +181,9 @@ void BindPages(py::module_& m, py::class_<PyStore>& cls) {
       .def("list_pages", [](PyStore& s, const std::string& tenant,
                             const std::string& agent) {
         std::vector<PageInfo> pages;
-        Call(s, [&](Store& st) { return st.ListPages(tenant, agent, &pages); });
+        Call(s, [&](Store& st) {
+          return st.ListPages(ReadOptions(), tenant, agent, &pages);
+        });
         py::list out;
         for (const PageInfo& p : pages) out.append(PageInfoToDict(p));
         return out;

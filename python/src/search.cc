@@ -140,9 +140,10 @@ std::vector<SearchHit> VectorSearch(PyStore& s, std::string tenant,
                                     std::string metric, py::kwargs kwargs) {
   SearchOptions options =
       ToSearchOptions(std::move(tenant), "", kwargs, "vector_search");
-  VectorQuery query = ToVectorQuery(std::move(vector), metric);
+  options.mode = SearchMode::kVector;
+  options.vector = ToVectorQuery(std::move(vector), metric);
   SearchResult result;
-  Call(s, [&](Store& st) { return st.VectorSearch(options, query, &result); });
+  Call(s, [&](Store& st) { return st.Search(options, &result); });
   return std::move(result.hits);
 }
 
@@ -151,13 +152,12 @@ std::vector<SearchHit> HybridSearch(PyStore& s, std::string tenant,
                                     std::string metric, py::kwargs kwargs) {
   SearchOptions options = ToSearchOptions(std::move(tenant), std::move(text),
                                           kwargs, "hybrid_search");
-  VectorQuery query = ToVectorQuery(std::move(vector), metric);
-  HybridOptions hybrid;
-  hybrid.candidates = std::max(hybrid.candidates, options.offset + options.k);
+  options.mode = SearchMode::kHybrid;
+  options.vector = ToVectorQuery(std::move(vector), metric);
+  options.hybrid.candidates =
+      std::max(options.hybrid.candidates, options.offset + options.k);
   SearchResult result;
-  Call(s, [&](Store& st) {
-    return st.HybridSearch(options, query, hybrid, &result);
-  });
+  Call(s, [&](Store& st) { return st.Search(options, &result); });
   return std::move(result.hits);
 }
 

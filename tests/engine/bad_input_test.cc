@@ -105,7 +105,8 @@ TEST_F(BadInputTest, UnknownIdsAreNotFoundEverywhere) {
       store_->Update(WriteOptions(), "t1", unknown, up, nullptr).IsNotFound());
   EXPECT_TRUE(store_->Delete(WriteOptions(), "t1", unknown).IsNotFound());
   std::vector<Record> versions;
-  EXPECT_TRUE(store_->History("t1", unknown, &versions).IsNotFound());
+  EXPECT_TRUE(
+      store_->History(ReadOptions(), "t1", unknown, &versions).IsNotFound());
 }
 
 TEST_F(BadInputTest, UnknownNamespacesAreEmptyNotErrors) {
@@ -116,9 +117,9 @@ TEST_F(BadInputTest, UnknownNamespacesAreEmptyNotErrors) {
   ASSERT_TRUE(store_->Scan(ReadOptions(), scan, &result).ok());
   EXPECT_TRUE(result.records.empty());
   uint64_t deleted = 7;
-  ASSERT_TRUE(store_->DeleteSession(WriteOptions(), {"nobody", "none", "s"},
-                                    &deleted)
-                  .ok());
+  ASSERT_TRUE(
+      store_->DeleteSession(WriteOptions(), "nobody", "none", "s", &deleted)
+          .ok());
   EXPECT_EQ(deleted, 0u);
   scan.tenant = "";
   EXPECT_TRUE(store_->Scan(ReadOptions(), scan, &result).IsInvalidArgument());

@@ -36,7 +36,7 @@ class CacheTest : public StoreTest {
     options.now = kJan2024;
     EXPECT_TRUE(store_->Compact(options, nullptr).ok());
     std::vector<PageInfo> pages;
-    EXPECT_TRUE(store_->ListPages(tenant, agent, &pages).ok());
+    EXPECT_TRUE(store_->ListPages(ReadOptions(), tenant, agent, &pages).ok());
     std::vector<uint64_t> ids;
     for (const auto& p : pages) ids.push_back(p.page_id);
     return ids;
@@ -47,10 +47,10 @@ TEST_F(CacheTest, PinnedPageHoldsDecodedPixelsAndHitsTheSecondTime) {
   std::vector<uint64_t> ids = MakePages("a", 60);
   ASSERT_FALSE(ids.empty());
   std::vector<PinnedPage> pinned;
-  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &pinned).ok());
+  ASSERT_TRUE(store_->cache()->PinPages("t1", {ids[0]}, &pinned).ok());
   ASSERT_EQ(pinned.size(), 1u);
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", ids[0], &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", ids[0], &page).ok());
   codec::GrayImage image;
   ASSERT_TRUE(codec::DecodePng(page.png, codec::DecodeLimits(), &image).ok());
   ASSERT_EQ(pinned[0].lease.size(), static_cast<size_t>(image.width) * image.height);
@@ -58,9 +58,9 @@ TEST_F(CacheTest, PinnedPageHoldsDecodedPixelsAndHitsTheSecondTime) {
   ASSERT_TRUE(pinned[0].lease.cache()->Read(pinned[0].lease, 0, pixels.data(), pixels.size()).ok());
   EXPECT_EQ(std::memcmp(pixels.data(), image.pixels.data(), pixels.size()), 0);
   pinned.clear();
-  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &pinned).ok());
+  ASSERT_TRUE(store_->cache()->PinPages("t1", {ids[0]}, &pinned).ok());
   CacheReport report;
-  ASSERT_TRUE(store_->GetCacheReport(&report).ok());
+  ASSERT_TRUE(store_->cache()->GetReport(&report).ok());
   EXPECT_EQ(report.cache.hits[0], 1u);
   std::printf("cache backend: %s (%s)\n", report.backend.c_str(),
               report.backend_reason.c_str());
@@ -73,7 +73,7 @@ TEST_F(CacheTest, PinRangePinsThePagesOfScannedRecords) {
   range.tenant = "t1";
   range.agent = "a";
   std::vector<PinnedPage> pinned;
-  ASSERT_TRUE(store_->PinRange(range, &pinned).ok());
+  ASSERT_TRUE(store_->cache()->PinRange(range, &pinned).ok());
   EXPECT_EQ(pinned.size(), ids.size());
 }
 
@@ -82,19 +82,20 @@ TEST_F(CacheTest, EvictedPagesAreRebuiltFromTheStore) {
   ASSERT_GE(ids.size(), 5u);
   for (uint64_t id : ids) {
     std::vector<PinnedPage> pinned;
-    ASSERT_TRUE(store_->PinPages("t1", {id}, &pinned).ok());
+    ASSERT_TRUE(store_->cache()->PinPages("t1", {id}, &pinned).ok());
   }
   std::vector<PinnedPage> again;
-  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &again).ok());  // rebuilt
+  ASSERT_TRUE(
+      store_->cache()->PinPages("t1", {ids[0]}, &again).ok());  // rebuilt
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", ids[0], &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", ids[0], &page).ok());
   codec::GrayImage image;
   ASSERT_TRUE(codec::DecodePng(page.png, codec::DecodeLimits(), &image).ok());
   std::string pixels(again[0].lease.size(), '\0');
   ASSERT_TRUE(again[0].lease.cache()->Read(again[0].lease, 0, pixels.data(), pixels.size()).ok());
   EXPECT_EQ(std::memcmp(pixels.data(), image.pixels.data(), pixels.size()), 0);
   CacheReport report;
-  ASSERT_TRUE(store_->GetCacheReport(&report).ok());
+  ASSERT_TRUE(store_->cache()->GetReport(&report).ok());
   EXPECT_GT(report.cache.evictions + report.cache.drops, 0u);
 }
 
@@ -102,18 +103,21 @@ TEST_F(CacheTest, PayloadsSurviveEvictionAndRestart) {
   std::vector<uint64_t> ids = MakePages("a", 60);
   std::string embedding(3000, '\0');
   for (size_t i = 0; i < embedding.size(); ++i) embedding[i] = static_cast<char>(i * 7);
-  ASSERT_TRUE(store_->PutKv("t1", ids[0], "embedding", embedding).ok());
-  Status put = store_->PutKv("t1", ids[0], "kv:vista-7b", std::string(5 << 20, 'k'));
+  ASSERT_TRUE(
+      store_->cache()->PutKv("t1", ids[0], "embedding", embedding).ok());
+  Status put = store_->cache()->PutKv("t1", ids[0], "kv:vista-7b",
+                                      std::string(5 << 20, 'k'));
   ASSERT_TRUE(put.ok()) << put.ToString();
   std::string out;
-  ASSERT_TRUE(store_->GetKv("t1", ids[0], "embedding", &out).ok());
+  ASSERT_TRUE(store_->cache()->GetKv("t1", ids[0], "embedding", &out).ok());
   EXPECT_EQ(out, embedding);
   Reopen();
-  ASSERT_TRUE(store_->GetKv("t1", ids[0], "embedding", &out).ok());
+  ASSERT_TRUE(store_->cache()->GetKv("t1", ids[0], "embedding", &out).ok());
   EXPECT_EQ(out, embedding);
-  ASSERT_TRUE(store_->GetKv("t1", ids[0], "kv:vista-7b", &out).ok());
+  ASSERT_TRUE(store_->cache()->GetKv("t1", ids[0], "kv:vista-7b", &out).ok());
   EXPECT_EQ(out, std::string(5 << 20, 'k'));
-  EXPECT_TRUE(store_->GetKv("t1", ids[0], "unknown", &out).IsNotFound());
+  EXPECT_TRUE(
+      store_->cache()->GetKv("t1", ids[0], "unknown", &out).IsNotFound());
 }
 
 // A payload computed from pinned pixels is refused once a record on the
@@ -124,9 +128,10 @@ TEST_F(CacheTest, PayloadFromPixelsADeleteBlankedIsRefused) {
   std::vector<uint64_t> ids = MakePages("a", 60);
   ASSERT_FALSE(ids.empty());
   std::vector<PinnedPage> pinned;
-  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &pinned).ok());
+  ASSERT_TRUE(store_->cache()->PinPages("t1", {ids[0]}, &pinned).ok());
   ASSERT_EQ(pinned.size(), 1u);
-  ASSERT_TRUE(store_->PutKv("t1", pinned[0], "vision", "features v1").ok());
+  ASSERT_TRUE(
+      store_->cache()->PutKv("t1", pinned[0], "vision", "features v1").ok());
   ScanOptions scan;
   scan.tenant = "t1";
   scan.agent = "a";
@@ -139,16 +144,19 @@ TEST_F(CacheTest, PayloadFromPixelsADeleteBlankedIsRefused) {
   }
   ASSERT_NE(on_page, 0u);
   ASSERT_TRUE(store_->Delete(WriteOptions(), "t1", on_page).ok());
-  Status s = store_->PutKv("t1", pinned[0], "vision", "features with the deleted text");
+  Status s = store_->cache()->PutKv("t1", pinned[0], "vision",
+                                    "features with the deleted text");
   EXPECT_TRUE(s.IsAborted()) << s.ToString();
   EXPECT_NE(s.message().find("page " + std::to_string(ids[0])), std::string::npos)
       << s.ToString();
   std::string out;
-  EXPECT_TRUE(store_->GetKv("t1", ids[0], "vision", &out).IsNotFound()) << out;
+  EXPECT_TRUE(store_->cache()->GetKv("t1", ids[0], "vision", &out).IsNotFound())
+      << out;
   pinned.clear();
-  ASSERT_TRUE(store_->PinPages("t1", {ids[0]}, &pinned).ok());
-  ASSERT_TRUE(store_->PutKv("t1", pinned[0], "vision", "features v2").ok());
-  ASSERT_TRUE(store_->GetKv("t1", ids[0], "vision", &out).ok());
+  ASSERT_TRUE(store_->cache()->PinPages("t1", {ids[0]}, &pinned).ok());
+  ASSERT_TRUE(
+      store_->cache()->PutKv("t1", pinned[0], "vision", "features v2").ok());
+  ASSERT_TRUE(store_->cache()->GetKv("t1", ids[0], "vision", &out).ok());
   EXPECT_EQ(out, "features v2");
 }
 
@@ -156,12 +164,16 @@ TEST_F(CacheTest, TenantsCannotPinOrReadEachOthersPages) {
   std::vector<uint64_t> theirs = MakePages("a", 30, "other");
   ASSERT_FALSE(theirs.empty());
   std::vector<PinnedPage> pinned;
-  EXPECT_TRUE(store_->PinPages("t1", {theirs[0]}, &pinned).IsNotFound());
+  EXPECT_TRUE(
+      store_->cache()->PinPages("t1", {theirs[0]}, &pinned).IsNotFound());
   EXPECT_TRUE(pinned.empty());
-  EXPECT_TRUE(store_->PutKv("t1", theirs[0], "embedding", "x").IsNotFound());
-  ASSERT_TRUE(store_->PutKv("other", theirs[0], "embedding", "secret").ok());
+  EXPECT_TRUE(
+      store_->cache()->PutKv("t1", theirs[0], "embedding", "x").IsNotFound());
+  ASSERT_TRUE(
+      store_->cache()->PutKv("other", theirs[0], "embedding", "secret").ok());
   std::string out;
-  EXPECT_TRUE(store_->GetKv("t1", theirs[0], "embedding", &out).IsNotFound());
+  EXPECT_TRUE(
+      store_->cache()->GetKv("t1", theirs[0], "embedding", &out).IsNotFound());
 }
 
 TEST(CacheOffTest, CallsFailWhenTheCacheIsOff) {
@@ -169,9 +181,10 @@ TEST(CacheOffTest, CallsFailWhenTheCacheIsOff) {
   std::unique_ptr<Store> store;
   ASSERT_TRUE(Store::Open(Options(), dir.Sub("db"), &store).ok());
   std::vector<PinnedPage> pinned;
-  EXPECT_TRUE(store->PinPages("t", {1}, &pinned).IsFailedPrecondition());
+  EXPECT_TRUE(
+      store->cache()->PinPages("t", {1}, &pinned).IsFailedPrecondition());
   CacheReport report;
-  EXPECT_TRUE(store->GetCacheReport(&report).IsFailedPrecondition());
+  EXPECT_TRUE(store->cache()->GetReport(&report).IsFailedPrecondition());
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ void CheckPagesResolve(Store* store, size_t* on_pages) {
         auto it = manifests.find(page_id);
         if (it == manifests.end()) {
           PageData page;
-          s = store->GetPage("crash", page_id, &page);
+          s = store->GetPage(ReadOptions(), "crash", page_id, &page);
           ASSERT_TRUE(s.ok()) << "record " << r.id << ": " << s.ToString();
           it = manifests.emplace(page_id, std::move(page.manifest_json)).first;
         }

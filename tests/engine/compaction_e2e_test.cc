@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "codec_test_util.h"
+#include "mnemo/admin.h"
 #include "store_test_util.h"
 #include "workload/locomo.h"
 #include "workload/synthetic.h"
@@ -102,7 +103,8 @@ TEST_F(StoreTest, CompactedDialoguePageIsLegibleToOcr) {
   ASSERT_TRUE(store_->Get(ReadOptions(), "t1", ids[0], &first).ok());
   ASSERT_EQ(first.tier, Tier::kPixels);
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", first.page.page_id, &page).ok());
+  ASSERT_TRUE(
+      store_->GetPage(ReadOptions(), "t1", first.page.page_id, &page).ok());
   std::string png_path = dir_.Sub("page.png");
   ASSERT_TRUE(WriteFile(png_path, page.png));
   std::string ocr;
@@ -142,7 +144,7 @@ TEST(LocomoCompactionTest, EveryTurnSurvivesCompaction) {
     ASSERT_EQ(r.text, records[i].text) << "turn " << i;
   }
   TierStats stats;
-  ASSERT_TRUE(store->GetTierStats("locomo", &stats).ok());
+  ASSERT_TRUE(mnemo::GetTierStats(store.get(), "locomo", &stats).ok());
   std::printf("LoCoMo: %zu turns, %llu pages, text tokens %llu vs context tokens %llu\n",
               records.size(),
               static_cast<unsigned long long>(result.pages_written),

@@ -6,8 +6,9 @@
 
 #include <cmath>
 
-#include "workload/locomo.h"
+#include "mnemo/admin.h"
 #include "store_test_util.h"
+#include "workload/locomo.h"
 #include "workload/synthetic.h"
 
 namespace mnemo::test {
@@ -130,7 +131,7 @@ TEST_F(CompactionTest, AccessSlowsAging) {
   RecordId read = PutAged(10 * kDay);
   Record r;
   for (int i = 0; i < 7; ++i) ASSERT_TRUE(store_->Get(ReadOptions(), "t1", read, &r).ok());
-  ASSERT_TRUE(store_->FlushAccessCounts().ok());
+  ASSERT_TRUE(mnemo::FlushAccessCounts(store_.get()).ok());
   // 7 reads: factor 1 + 0.5 * log2(8) = 2.5 -> effective age 4 days.
   Compact(kJan2024);
   EXPECT_EQ(Read(unread).tier, Tier::kPixels);
@@ -146,7 +147,8 @@ TEST_F(CompactionTest, ExpiredRecordsAreRemoved) {
   CompactResult result = Compact(kJan2024 + 2 * kSecond);
   EXPECT_EQ(result.records_expired, 1u);
   Namespace ns;
-  EXPECT_TRUE(store_->LookupNamespace(id, &ns).IsNotFound());  // really gone
+  EXPECT_TRUE(
+      mnemo::LookupNamespace(store_.get(), id, &ns).IsNotFound());  // really gone
 }
 
 TEST_F(CompactionTest, OverridesApplyPerNamespace) {
@@ -193,7 +195,7 @@ TEST_F(CompactionTest, PagesCarryManifestAndLocations) {
   ASSERT_GE(result.pages_written, 1u);
   Record r = Read(ids[5]);
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", r.page.page_id, &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", r.page.page_id, &page).ok());
   EXPECT_EQ(page.png.substr(1, 3), "PNG");
   EXPECT_EQ(page.info.tier, Tier::kPixels);
   EXPECT_EQ(page.info.live_records, 30u);
@@ -202,9 +204,10 @@ TEST_F(CompactionTest, PagesCarryManifestAndLocations) {
   ASSERT_TRUE(store_->LocateRecord("t1", ids[5], &where).ok());
   ASSERT_EQ(where.rects.size(), 1u);
   EXPECT_GT(where.rects[0].h, 0);
-  EXPECT_TRUE(store_->GetPage("other", r.page.page_id, &page).IsNotFound());
+  EXPECT_TRUE(store_->GetPage(ReadOptions(), "other", r.page.page_id, &page)
+                  .IsNotFound());
   std::vector<PageInfo> pages;
-  ASSERT_TRUE(store_->ListPages("t1", "a", &pages).ok());
+  ASSERT_TRUE(store_->ListPages(ReadOptions(), "t1", "a", &pages).ok());
   EXPECT_EQ(pages.size(), result.pages_written);
 }
 
@@ -220,13 +223,14 @@ TEST_F(CompactionTest, UpdateAndDeleteOfCompactedRecords) {
   EXPECT_EQ(ra.tier, Tier::kHot);
   EXPECT_FALSE(ra.page.valid());
   std::vector<Record> versions;
-  ASSERT_TRUE(store_->History("t1", a, &versions).ok());
+  ASSERT_TRUE(store_->History(ReadOptions(), "t1", a, &versions).ok());
   EXPECT_EQ(versions.front().text, "first on the page");
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page).ok());
   EXPECT_EQ(page.info.live_records, 1u);
   ASSERT_TRUE(store_->Delete(WriteOptions(), "t1", b).ok());
-  EXPECT_TRUE(store_->GetPage("t1", page_id, &page).IsNotFound());  // collected
+  EXPECT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page)
+                  .IsNotFound());  // collected
 }
 
 TEST_F(CompactionTest, ForgettingPolicyDropsTextOnlyWhenAsked) {
@@ -239,7 +243,7 @@ TEST_F(CompactionTest, ForgettingPolicyDropsTextOnlyWhenAsked) {
   EXPECT_TRUE(r.text_forgotten);
   EXPECT_TRUE(r.text.empty());
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", r.page.page_id, &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", r.page.page_id, &page).ok());
   EXPECT_EQ(page.info.profile, "small");
   EXPECT_LT(page.scale, 1.0);
 }
@@ -274,7 +278,7 @@ TEST_F(CompactionTest, TierStatsCountTokens) {
   PutAged(0, "hot one");
   Compact(kJan2024);
   TierStats stats;
-  ASSERT_TRUE(store_->GetTierStats("t1", &stats).ok());
+  ASSERT_TRUE(mnemo::GetTierStats(store_.get(), "t1", &stats).ok());
   EXPECT_EQ(stats.tiers[2].records, 50u);
   EXPECT_EQ(stats.tiers[2].text_bytes, 50u * 400);
   EXPECT_GE(stats.tiers[2].pages, 1u);

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "mnemo/admin.h"
 #include "store_test_util.h"
 
 namespace mnemo::test {
@@ -52,7 +53,7 @@ TEST_F(StoreTest, ConcurrentPutGetScanUpdateDelete) {
           if (!store_->Delete(WriteOptions(), "t1", victim).ok()) ++failures;
           mine.erase(mine.end() - 2);
         }
-        if (i % 100 == 0) (void)store_->FlushAccessCounts();
+        if (i % 100 == 0) (void)mnemo::FlushAccessCounts(store_.get());
       }
       kept[t] = mine;
     });
@@ -65,8 +66,10 @@ TEST_F(StoreTest, ConcurrentPutGetScanUpdateDelete) {
                         &id);
     }
     uint64_t deleted = 0;
-    if (!store_->DeleteSession(WriteOptions(), {"t1", "agent0", "victim"},
-                               &deleted).ok() || deleted != 50) {
+    if (!store_
+             ->DeleteSession(WriteOptions(), "t1", "agent0", "victim", &deleted)
+             .ok() ||
+        deleted != 50) {
       ++failures;
     }
   });
@@ -106,7 +109,7 @@ TEST_F(StoreTest, ConcurrentGetsCountEveryAccess) {
     });
   }
   for (auto& th : threads) th.join();
-  ASSERT_TRUE(store_->FlushAccessCounts().ok());
+  ASSERT_TRUE(mnemo::FlushAccessCounts(store_.get()).ok());
   ReadOptions quiet;
   quiet.count_access = false;
   Record out;

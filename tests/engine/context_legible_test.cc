@@ -190,7 +190,7 @@ TEST_F(ContextLegibleTest, ForgottenTextLeavesOnlyTheDecayedPage) {
   EXPECT_EQ(part->kind, ContextPart::Kind::kPage);
   EXPECT_TRUE(part->neighbors.empty());
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", part->page_id, &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", part->page_id, &page).ok());
   EXPECT_EQ(page.info.tier, Tier::kDecayed);
   EXPECT_EQ(part->png, page.png);
   // A reader without images gets nothing of it: no text is left.

@@ -39,7 +39,7 @@ TEST_F(IsolationTest, UpdateDeleteHistoryAcrossTenantsFail) {
   EXPECT_TRUE(store_->Update(WriteOptions(), "A", b_, up, nullptr).IsNotFound());
   EXPECT_TRUE(store_->Delete(WriteOptions(), "A", b_).IsNotFound());
   std::vector<Record> versions;
-  EXPECT_TRUE(store_->History("A", b_, &versions).IsNotFound());
+  EXPECT_TRUE(store_->History(ReadOptions(), "A", b_, &versions).IsNotFound());
   EXPECT_TRUE(versions.empty());
   ExpectBIntact();
 }
@@ -72,8 +72,8 @@ TEST_F(IsolationTest, TenantNamesThatArePrefixesDoNotLeak) {
 
 TEST_F(IsolationTest, BulkDeletesStayInsideTenant) {
   uint64_t deleted = 0;
-  ASSERT_TRUE(store_->DeleteSession(WriteOptions(), {"A", "agent", "s"},
-                                    &deleted).ok());
+  ASSERT_TRUE(
+      store_->DeleteSession(WriteOptions(), "A", "agent", "s", &deleted).ok());
   EXPECT_EQ(deleted, 1u);
   ExpectBIntact();
   ASSERT_TRUE(store_->DeleteAgent(WriteOptions(), "A", "agent", &deleted).ok());

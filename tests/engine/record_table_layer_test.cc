@@ -17,6 +17,7 @@
 
 #include "expiry_index.h"
 #include "keys.h"
+#include "mnemo/admin.h"
 #include "mnemo/options.h"
 #include "mnemo/store.h"
 #include "page_store.h"
@@ -294,8 +295,8 @@ TEST(LayerIterator, CrossesChunksAtOneSnapshot) {
   IterateOptions even;
   even.agent = "even";
   std::unique_ptr<RecordIterator> all, evens;
-  ASSERT_TRUE(store->NewRecordIterator(IterateOptions(), &all).ok());
-  ASSERT_TRUE(store->NewRecordIterator(even, &evens).ok());
+  ASSERT_TRUE(NewRecordIterator(store.get(), IterateOptions(), &all).ok());
+  ASSERT_TRUE(NewRecordIterator(store.get(), even, &evens).ok());
   // Changes after the iterators exist: invisible to them.
   ASSERT_TRUE(store->Delete(WriteOptions(), "t", ids[300]).ok());
   RecordId late = 0;

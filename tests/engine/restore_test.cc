@@ -1,17 +1,19 @@
 // Copyright (c) mnemo authors.
 //
-// Store::RestoreWithPages: a compacted store's records and pages, read
-// through a RecordIterator (as `mnemo dump --include-pages` reads them),
-// restored into a fresh store come back identical: tiers, page references,
-// pages, live sets, locations, text. Bad pages reject the whole batch.
+// mnemo::Import with pages (mnemo/admin.h): a compacted store's records
+// and pages, read through a RecordIterator (as `mnemo dump
+// --include-pages` reads them), imported into a fresh store come back
+// identical: tiers, page references, pages, live sets, locations, text.
+// Bad pages reject the whole batch.
 
 #include <algorithm>
-#include <functional>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <thread>
 
+#include "mnemo/admin.h"
 #include "store_test_util.h"
 #include "test_hooks.h"
 
@@ -63,7 +65,7 @@ class RestoreTest : public StoreTest {
     records_.clear();
     pages_.clear();
     std::unique_ptr<RecordIterator> it;
-    ASSERT_TRUE(store_->NewRecordIterator(IterateOptions(), &it).ok());
+    ASSERT_TRUE(mnemo::NewRecordIterator(store_.get(), IterateOptions(), &it).ok());
     std::map<uint64_t, PageData> pages;
     for (; it->Valid(); it->Next()) {
       const Record& r = it->record();
@@ -89,14 +91,14 @@ class RestoreTest : public StoreTest {
   Status RestoreAll(const std::vector<Record>& records,
                     const std::vector<PageData>& pages) {
     OpenTarget();
-    return target_->RestoreWithPages(WriteOptions(), records, pages);
+    return mnemo::Import(target_.get(), WriteOptions(), records, pages);
   }
 
   // Every record of `store` (quiet reads), by id.
   static std::vector<Record> All(Store* store) {
     std::vector<Record> out;
     std::unique_ptr<RecordIterator> it;
-    EXPECT_TRUE(store->NewRecordIterator(IterateOptions(), &it).ok());
+    EXPECT_TRUE(mnemo::NewRecordIterator(store, IterateOptions(), &it).ok());
     for (; it->Valid(); it->Next()) out.push_back(it->record());
     return out;
   }
@@ -154,7 +156,8 @@ TEST_F(RestoreTest, RecordsKeepTiersPagesAndLocations) {
   for (size_t i = 0; i < restored.size(); ++i) ExpectSameRecord(records_[i], restored[i]);
   for (const PageData& want : pages_) {
     PageData got;
-    ASSERT_TRUE(target_->GetPage("t1", want.info.page_id, &got).ok());
+    ASSERT_TRUE(
+        target_->GetPage(ReadOptions(), "t1", want.info.page_id, &got).ok());
     EXPECT_EQ(got.png, want.png);
     EXPECT_EQ(got.manifest_json, want.manifest_json);
     EXPECT_EQ(got.first_width, want.first_width);
@@ -181,7 +184,7 @@ TEST_F(RestoreTest, RecordsKeepTiersPagesAndLocations) {
   VerifyOptions deep;
   deep.deep = true;
   VerifyReport report;
-  ASSERT_TRUE(target_->Verify(deep, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(target_.get(), deep, &report).ok());
   EXPECT_EQ(report.problem_count, 0u);
   EXPECT_EQ(report.pages_checked, pages_.size());
   SearchOptions query;
@@ -230,13 +233,13 @@ TEST_F(RestoreTest, WithoutPagesPagedRecordsComeBackAsWarmText) {
   }
   target_.reset();
   ASSERT_TRUE(Store::Open(Options(), dir_.Sub("bare"), &target_).ok());
-  ASSERT_TRUE(target_->RestoreWithPages(WriteOptions(), records_, {}).ok());
+  ASSERT_TRUE(mnemo::Import(target_.get(), WriteOptions(), records_, {}).ok());
   for (const Record& r : All(target_.get())) {
     EXPECT_TRUE(r.tier == Tier::kHot || r.tier == Tier::kWarm) << r.id;
     EXPECT_FALSE(r.page.valid());
   }
   std::vector<PageInfo> listed;
-  ASSERT_TRUE(target_->ListPages("", "", &listed).ok());
+  ASSERT_TRUE(target_->ListPages(ReadOptions(), "", "", &listed).ok());
   EXPECT_TRUE(listed.empty());
 }
 
@@ -276,7 +279,7 @@ TEST_F(RestoreTest, BadPagesRejectEverything) {
         << c.what << ": " << s.ToString();
     EXPECT_TRUE(All(target_.get()).empty()) << c.what;
     std::vector<PageInfo> listed;
-    ASSERT_TRUE(target_->ListPages("", "", &listed).ok());
+    ASSERT_TRUE(target_->ListPages(ReadOptions(), "", "", &listed).ok());
     EXPECT_TRUE(listed.empty()) << c.what;
   }
   std::vector<PageData> twice = pages_;
@@ -291,15 +294,17 @@ TEST_F(RestoreTest, PageIdInUseIsAlreadyExists) {
   ASSERT_TRUE(RestoreAll(records_, pages_).ok());
   PageData changed = pages_.front();
   changed.info.vision_tokens += 1;
-  Status s = target_->RestoreWithPages(WriteOptions(), {}, {changed});
+  Status s = mnemo::Import(target_.get(), WriteOptions(), {}, {changed});
   EXPECT_TRUE(s.IsAlreadyExists()) << s.ToString();
   EXPECT_NE(s.ToString().find("page " + std::to_string(pages_.front().info.page_id)),
             std::string::npos);
-  s = target_->RestoreWithPages(WriteOptions(), {}, {pages_.front()});
+  s = mnemo::Import(target_.get(), WriteOptions(), {}, {pages_.front()});
   EXPECT_TRUE(s.ok()) << s.ToString();
   PageData stored;
-  ASSERT_TRUE(target_->GetPage(pages_.front().info.ns.tenant,
-                               pages_.front().info.page_id, &stored).ok());
+  ASSERT_TRUE(target_
+                  ->GetPage(ReadOptions(), pages_.front().info.ns.tenant,
+                            pages_.front().info.page_id, &stored)
+                  .ok());
   EXPECT_EQ(stored.info.vision_tokens, pages_.front().info.vision_tokens);
 }
 
@@ -308,7 +313,7 @@ TEST_F(RestoreTest, BatchLimitHolds) {
   Options options;
   options.max_batch_records = 3;
   ASSERT_TRUE(Store::Open(options, dir_.Sub("small"), &target_).ok());
-  Status s = target_->RestoreWithPages(WriteOptions(), records_, pages_);
+  Status s = mnemo::Import(target_.get(), WriteOptions(), records_, pages_);
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.ToString().find("max_batch_records"), std::string::npos);
 }
@@ -363,18 +368,18 @@ TEST_F(RestoreTest, DeleteRacingARestoreOntoAStoredPageKeepsThePage) {
   race_victim = a->id;
   race_deleted = false;
   internal::SetRestoreHook(&DeleteDuringRestore);
-  Status s = target_->RestoreWithPages(WriteOptions(), {*c}, {*page});
+  Status s = mnemo::Import(target_.get(), WriteOptions(), {*c}, {*page});
   internal::SetRestoreHook(nullptr);
   ASSERT_TRUE(race_deleter.joinable()) << "the hook did not run";
   race_deleter.join();
   ASSERT_TRUE(s.ok()) << s.ToString();
   PageData stored;
-  s = target_->GetPage("t1", c->page.page_id, &stored);
+  s = target_->GetPage(ReadOptions(), "t1", c->page.page_id, &stored);
   ASSERT_TRUE(s.ok()) << "the restored record " << c->id << " lost its page: "
                       << s.ToString();
   EXPECT_EQ(stored.info.live_records, 1u);
   VerifyReport report;
-  ASSERT_TRUE(target_->Verify(VerifyOptions(), &report).ok());
+  ASSERT_TRUE(mnemo::Verify(target_.get(), VerifyOptions(), &report).ok());
   EXPECT_EQ(report.problem_count, 0u);
 }
 
@@ -391,7 +396,7 @@ TEST_F(RestoreTest, DeletingRestoredRecordsCollectsTheirPage) {
   ASSERT_EQ(on_page.back(), long_id_);  // time order: the long one is last
   auto live = [&](Store* store, uint64_t id) {
     PageData data;
-    Status s = store->GetPage("t1", id, &data);
+    Status s = store->GetPage(ReadOptions(), "t1", id, &data);
     EXPECT_TRUE(s.ok() || s.IsNotFound()) << s.ToString();
     return s.ok() ? static_cast<int>(data.info.live_records) : -1;  // -1: gone
   };
@@ -413,11 +418,11 @@ TEST_F(RestoreTest, DeletingRestoredRecordsCollectsTheirPage) {
   VerifyOptions deep;
   deep.deep = true;
   VerifyReport report;
-  ASSERT_TRUE(target_->Verify(deep, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(target_.get(), deep, &report).ok());
   EXPECT_EQ(report.problem_count, 0u);
   std::vector<PageInfo> a, b;
-  ASSERT_TRUE(store_->ListPages("", "", &a).ok());
-  ASSERT_TRUE(target_->ListPages("", "", &b).ok());
+  ASSERT_TRUE(store_->ListPages(ReadOptions(), "", "", &a).ok());
+  ASSERT_TRUE(target_->ListPages(ReadOptions(), "", "", &b).ok());
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].page_id, b[i].page_id);

@@ -88,7 +88,7 @@ class SearchBacklogTest : public ::testing::Test {
   }
   static uint64_t Backlog(Store* store) {
     StoreStats stats;
-    EXPECT_TRUE(store->GetStats(&stats).ok());
+    EXPECT_TRUE(mnemo::GetStats(store, &stats).ok());
     return stats.search_backlog;
   }
   // Every query, tenant-wide and per agent, plain BM25 and the default
@@ -167,8 +167,8 @@ TEST_F(SearchBacklogTest, RestoredRecordsAboveTheWatermarkAreFound) {
     restored[i].id = 1000 + i;
     Pair(1000 + i, 1000 + i);
   }
-  ASSERT_TRUE(backlog_->Restore(WriteOptions(), restored).ok());
-  ASSERT_TRUE(indexed_->Restore(WriteOptions(), restored).ok());
+  ASSERT_TRUE(mnemo::Import(backlog_.get(), WriteOptions(), restored).ok());
+  ASSERT_TRUE(mnemo::Import(indexed_.get(), WriteOptions(), restored).ok());
   ExpectSameResults();
 }
 

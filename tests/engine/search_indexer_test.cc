@@ -10,6 +10,7 @@
 #include <cmath>
 #include <thread>
 
+#include "mnemo/admin.h"
 #include "mnemo/search.h"
 #include "store_test_util.h"
 
@@ -103,7 +104,7 @@ TEST_F(SearchIndexerTest, RestoreBelowAndAboveTheWatermark) {
   for (Record* r : {&below, &above}) {
     r->created_time = r->updated_time = r->event_time = kJan2024;
   }
-  ASSERT_TRUE(store_->Restore(WriteOptions(), {below, above}).ok());
+  ASSERT_TRUE(mnemo::Import(store_.get(), WriteOptions(), {below, above}).ok());
   EXPECT_EQ(Ids("giraffe"), std::vector<RecordId>{RecordId{42}});
   EXPECT_EQ(Ids("okapi"), std::vector<RecordId>{above.id});
   RecordId after = PutText("a", "s", "fresh words");
@@ -119,7 +120,7 @@ TEST_F(SearchIndexerTest, BulkDeletesOfUnindexedRecords) {
   RecordId mango = PutText("a", "s2", "alpha mango");
   PutText("b", "s", "alpha papaya");
   uint64_t n = 0;
-  ASSERT_TRUE(store_->DeleteSession(WriteOptions(), {"t1", "a", "s1"}, &n).ok());
+  ASSERT_TRUE(store_->DeleteSession(WriteOptions(), "t1", "a", "s1", &n).ok());
   EXPECT_EQ(n, 1u);
   ASSERT_TRUE(store_->DeleteAgent(WriteOptions(), "t1", "b", &n).ok());
   EXPECT_TRUE(Ids("kiwi").empty());

@@ -5,9 +5,11 @@
 // tenant isolation, and index consistency after update, delete, bulk
 // delete, reopen and compaction to every tier.
 
+#include "mnemo/search.h"
+
 #include <cmath>
 
-#include "mnemo/search.h"
+#include "mnemo/admin.h"
 #include "store_test_util.h"
 
 namespace mnemo::test {
@@ -204,7 +206,7 @@ TEST_F(SearchTest, BulkDeletesRemoveHits) {
   RecordId kept = PutText("a", "s2", "alpha two");
   PutText("b", "s1", "alpha three");
   uint64_t n = 0;
-  ASSERT_TRUE(store_->DeleteSession(WriteOptions(), {"t1", "a", "s1"}, &n).ok());
+  ASSERT_TRUE(store_->DeleteSession(WriteOptions(), "t1", "a", "s1", &n).ok());
   EXPECT_EQ(Find("alpha").hits.size(), 2u);
   ASSERT_TRUE(store_->DeleteAgent(WriteOptions(), "t1", "b", &n).ok());
   EXPECT_EQ(Ids(Find("alpha")), std::vector<RecordId>{kept});
@@ -226,7 +228,7 @@ TEST_F(SearchTest, PutBatchAndRestoreAreIndexed) {
   Record r = MakeRecord("t1", "a", "s", "restored giraffe");
   r.id = 42;  // below every live id: out of order in the posting list
   r.created_time = r.updated_time = r.event_time = kJan2024;
-  ASSERT_TRUE(store_->Restore(WriteOptions(), {r}).ok());
+  ASSERT_TRUE(mnemo::Import(store_.get(), WriteOptions(), {r}).ok());
   EXPECT_EQ(Ids(Find("giraffe")), std::vector<RecordId>{RecordId{42}});
   EXPECT_EQ(Find("note restored", "t1", "", 100).hits.size(), 51u);
 }
@@ -271,7 +273,7 @@ TEST_F(SearchTest, RecordsStayFindableInEveryTier) {
   VerifyOptions deep;
   deep.deep = true;
   VerifyReport report;
-  ASSERT_TRUE(store_->Verify(deep, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), deep, &report).ok());
   EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
   EXPECT_EQ(report.stale_postings, 0u);
   // Deleting a record whose text was forgotten: never returned again. Its
@@ -280,13 +282,13 @@ TEST_F(SearchTest, RecordsStayFindableInEveryTier) {
   ASSERT_TRUE(store_->Delete(WriteOptions(), "t1", ids[3]).ok());
   EXPECT_TRUE(Find("marker3").hits.empty());
   EXPECT_EQ(Find("lake").hits.size(), 3u);
-  ASSERT_TRUE(store_->Verify(deep, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), deep, &report).ok());
   EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
   EXPECT_GT(report.stale_postings, 0u);
   deep.repair = true;
-  ASSERT_TRUE(store_->Verify(deep, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), deep, &report).ok());
   deep.repair = false;
-  ASSERT_TRUE(store_->Verify(deep, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), deep, &report).ok());
   EXPECT_EQ(report.stale_postings, 0u);
   EXPECT_EQ(Find("lake").hits.size(), 3u);
 }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "mnemo/admin.h"
 #include "store_test_util.h"
 
 namespace mnemo::test {
@@ -117,7 +118,7 @@ TEST_F(StoreTest, UpdateKeepsHistory) {
   up.text = "v3";
   ASSERT_TRUE(store_->Update(WriteOptions(), "t1", id, up, nullptr).ok());
   std::vector<Record> versions;
-  ASSERT_TRUE(store_->History("t1", id, &versions).ok());
+  ASSERT_TRUE(store_->History(ReadOptions(), "t1", id, &versions).ok());
   ASSERT_EQ(versions.size(), 3u);
   EXPECT_EQ(versions[0].text, "v1");
   EXPECT_EQ(versions[0].version, 1u);
@@ -175,7 +176,7 @@ TEST_F(StoreTest, DeleteRemovesRecordAndHistory) {
   Record out;
   EXPECT_TRUE(store_->Get(ReadOptions(), "t1", id, &out).IsNotFound());
   std::vector<Record> versions;
-  EXPECT_TRUE(store_->History("t1", id, &versions).IsNotFound());
+  EXPECT_TRUE(store_->History(ReadOptions(), "t1", id, &versions).IsNotFound());
   EXPECT_TRUE(store_->Delete(WriteOptions(), "t1", id).IsNotFound());
 }
 
@@ -184,7 +185,7 @@ TEST_F(StoreTest, DeleteSessionRemovesOnlyThatSession) {
   RecordId keep = PutText("a", "s2", "two");
   uint64_t deleted = 0;
   ASSERT_TRUE(
-      store_->DeleteSession(WriteOptions(), {"t1", "a", "s1"}, &deleted).ok());
+      store_->DeleteSession(WriteOptions(), "t1", "a", "s1", &deleted).ok());
   EXPECT_EQ(deleted, 5u);
   std::vector<Namespace> namespaces;
   ASSERT_TRUE(store_->ListNamespaces("t1", &namespaces).ok());
@@ -233,9 +234,9 @@ TEST_F(StoreTest, ListNamespacesIsSortedAndFiltersByTenant) {
 TEST_F(StoreTest, LookupNamespaceFindsOwner) {
   RecordId id = PutText("a", "s", "x", 0, "tenantX");
   Namespace ns;
-  ASSERT_TRUE(store_->LookupNamespace(id, &ns).ok());
+  ASSERT_TRUE(mnemo::LookupNamespace(store_.get(), id, &ns).ok());
   EXPECT_EQ(ns.tenant, "tenantX");
-  EXPECT_TRUE(store_->LookupNamespace(id + 1, &ns).IsNotFound());
+  EXPECT_TRUE(mnemo::LookupNamespace(store_.get(), id + 1, &ns).IsNotFound());
 }
 
 TEST_F(StoreTest, AccessCountsAreMergedIntoRecords) {
@@ -248,7 +249,7 @@ TEST_F(StoreTest, AccessCountsAreMergedIntoRecords) {
   ReadOptions quiet;
   quiet.count_access = false;
   ASSERT_TRUE(store_->Get(quiet, "t1", id, &out).ok());
-  ASSERT_TRUE(store_->FlushAccessCounts().ok());
+  ASSERT_TRUE(mnemo::FlushAccessCounts(store_.get()).ok());
   ASSERT_TRUE(store_->Get(quiet, "t1", id, &out).ok());
   EXPECT_EQ(out.access_count, 3u);
   EXPECT_EQ(out.last_access, kJan2024 + 3 * kSecond);
@@ -263,10 +264,10 @@ TEST_F(StoreTest, AccessCountsOfDeletedRecordDoNotRevive) {
   Record out;
   ASSERT_TRUE(store_->Get(ReadOptions(), "t1", id, &out).ok());
   ASSERT_TRUE(store_->Delete(WriteOptions(), "t1", id).ok());
-  ASSERT_TRUE(store_->FlushAccessCounts().ok());
+  ASSERT_TRUE(mnemo::FlushAccessCounts(store_.get()).ok());
   EXPECT_TRUE(store_->Get(ReadOptions(), "t1", id, &out).IsNotFound());
   Namespace ns;
-  EXPECT_TRUE(store_->LookupNamespace(id, &ns).IsNotFound());
+  EXPECT_TRUE(mnemo::LookupNamespace(store_.get(), id, &ns).IsNotFound());
 }
 
 TEST_F(StoreTest, ExpiredRecordsAreInvisibleAtOnce) {
@@ -309,7 +310,7 @@ TEST_F(StoreTest, RestoreKeepsIdsAndFields) {
   r.updated_time = kJan2024 - kDay;
   r.access_count = 7;
   r.version = 3;
-  ASSERT_TRUE(store_->Restore(WriteOptions(), {r}).ok());
+  ASSERT_TRUE(mnemo::Import(store_.get(), WriteOptions(), {r}).ok());
   Record out;
   ReadOptions quiet;
   quiet.count_access = false;
@@ -317,7 +318,7 @@ TEST_F(StoreTest, RestoreKeepsIdsAndFields) {
   EXPECT_EQ(out.access_count, 7u);
   EXPECT_EQ(out.version, 3u);
   EXPECT_EQ(out.created_time, kJan2024 - kDay);
-  EXPECT_TRUE(store_->Restore(WriteOptions(), {r}).IsAlreadyExists());
+  EXPECT_TRUE(mnemo::Import(store_.get(), WriteOptions(), {r}).IsAlreadyExists());
 }
 
 TEST(StoreOpenTest, CreatesMarkerAndRefusesForeignDirectory) {

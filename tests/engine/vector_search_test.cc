@@ -32,9 +32,10 @@ class VectorSearchTest : public StoreTest {
     SearchOptions o;
     o.filter.tenant = tenant;
     o.k = k;
-    VectorQuery vq{q, metric};
+    o.mode = SearchMode::kVector;
+    o.vector = VectorQuery{q, metric};
     SearchResult r;
-    Status s = store_->VectorSearch(o, vq, &r);
+    Status s = store_->Search(o, &r);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return r;
   }
@@ -121,18 +122,18 @@ TEST_F(VectorSearchTest, HybridFusesBothRankings) {
   o.filter.tenant = "t1";
   o.query = "kubernetes rollout";
   o.ranking.rerank_pool = 0;  // plain BM25: no neighbour-found text hits
-  VectorQuery q{{1, 0}, VectorMetric::kCosine};
+  o.mode = SearchMode::kHybrid;
+  o.vector = VectorQuery{{1, 0}, VectorMetric::kCosine};
   SearchResult r;
-  ASSERT_TRUE(store_->HybridSearch(o, q, HybridOptions(), &r).ok());
+  ASSERT_TRUE(store_->Search(o, &r).ok());
   ASSERT_EQ(r.hits.size(), 3u);
   EXPECT_EQ(r.hits[0].id, both);
-  HybridOptions text_heavy;
-  text_heavy.vector_weight = 0;
-  ASSERT_TRUE(store_->HybridSearch(o, q, text_heavy, &r).ok());
+  o.hybrid.vector_weight = 0;  // text only
+  ASSERT_TRUE(store_->Search(o, &r).ok());
   EXPECT_EQ(r.hits.size(), 2u);
-  HybridOptions few;
-  few.candidates = 5;
-  EXPECT_TRUE(store_->HybridSearch(o, q, few, &r).IsInvalidArgument());
+  o.hybrid = HybridOptions();
+  o.hybrid.candidates = 5;  // fewer than offset + k
+  EXPECT_TRUE(store_->Search(o, &r).IsInvalidArgument());
 }
 
 }  // namespace

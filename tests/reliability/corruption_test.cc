@@ -8,10 +8,11 @@
 #include <rocksdb/db.h>
 
 #include "keys.h"
+#include "mnemo/admin.h"
 #include "page_store.h"
 #include "reliability_util.h"
-#include "search_postings.h"
 #include "rocks_glue.h"
+#include "search_postings.h"
 #include "store_test_util.h"
 
 namespace mnemo::test {
@@ -150,9 +151,10 @@ TEST_F(CorruptionTest, FlippedBitsAreDetectedAndReportedWithIds) {
         << s.ToString();
   }
   std::vector<Record> versions;
-  EXPECT_TRUE(store_->History("t1", fresh_[5], &versions).IsCorruption());
+  EXPECT_TRUE(store_->History(ReadOptions(), "t1", fresh_[5], &versions)
+                  .IsCorruption());
   PageData page;
-  Status s = store_->GetPage("t1", page_, &page);
+  Status s = store_->GetPage(ReadOptions(), "t1", page_, &page);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   // The rest stays readable, records of the corrupt page included (their
   // text is kept).
@@ -178,7 +180,7 @@ TEST_F(CorruptionTest, FlippedBitsAreDetectedAndReportedWithIds) {
   VerifyOptions options;
   options.deep = true;
   VerifyReport report;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptRecord, fresh_[1]));
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptRecord, old_[30]));
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptHistory, fresh_[5]));
@@ -245,11 +247,12 @@ TEST_F(CorruptionTest, TruncatedAndEmptyValuesAreCorruptionNotCrashes) {
         << "cut to " << i << ": " << s.ToString();
   }
   PageData page;
-  EXPECT_TRUE(store_->GetPage("t1", page_, &page).IsCorruption());
+  EXPECT_TRUE(
+      store_->GetPage(ReadOptions(), "t1", page_, &page).IsCorruption());
   VerifyOptions options;
   options.deep = true;
   VerifyReport report;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   for (size_t i = 0; i < 7; ++i) {
     if (i == 0) continue;  // an empty value may read as "no record"
     EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kCorruptRecord, fresh_[i]))
@@ -275,10 +278,10 @@ TEST_F(CorruptionTest, DeepVerifyDecodesPageImages) {
   Reopen();
   VerifyOptions options;
   VerifyReport report;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_TRUE(report.ok()) << report.problems[0].message;
   options.deep = true;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.problems.back().kind, VerifyProblem::Kind::kCorruptPage);
   EXPECT_EQ(report.problems.back().page_id, page_);
@@ -301,16 +304,16 @@ TEST_F(CorruptionTest, RepairRebuildsPagesFromKeptText) {
   VerifyOptions options;
   options.deep = true;
   VerifyReport report;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kDanglingPageRef, old_[0]));
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kDanglingLiveKey, fresh_[0]));
   EXPECT_FALSE(report.ok());
   options.repair = true;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_TRUE(report.ok());
   EXPECT_EQ(report.problem_count, report.repaired_count);
   options.repair = false;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
   ReadOptions quiet;
   quiet.count_access = false;
@@ -326,7 +329,7 @@ TEST_F(CorruptionTest, RepairRebuildsPagesFromKeptText) {
   EXPECT_GT(result.pages_written, 0u);
   ASSERT_TRUE(store_->Get(quiet, "t1", old_[0], &r).ok());
   EXPECT_TRUE(r.page.valid());
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
 }
 
@@ -375,16 +378,16 @@ TEST_F(CorruptionTest, PostingsAreVerifiedAndRebuilt) {
   Reopen();
   VerifyOptions options;
   VerifyReport report;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_GT(report.postings_checked, 0u);
   EXPECT_TRUE(ReportsKind(report, VerifyProblem::Kind::kCorruptPostings));
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kDanglingPosting, old_[3]));
   options.repair = true;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_TRUE(report.ok());
   options.repair = false;
   options.deep = true;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
   EXPECT_EQ(SearchB(store_.get(), "fresh").size(), fresh_.size() - 1);
   EXPECT_TRUE(SearchB(store_.get(), "harbour").empty());
@@ -397,15 +400,15 @@ TEST_F(CorruptionTest, PostingsAreVerifiedAndRebuilt) {
   }
   Reopen();
   options.deep = false;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_TRUE(report.ok());
   options.deep = true;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_TRUE(Reports(report, VerifyProblem::Kind::kPostingsMismatch, fresh_[0]));
   options.repair = true;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   options.repair = false;
-  ASSERT_TRUE(store_->Verify(options, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), options, &report).ok());
   EXPECT_EQ(report.problem_count, 0u) << report.problems[0].message;
   EXPECT_EQ(SearchB(store_.get(), "record").size(), fresh_.size() - 1);
 }

@@ -104,7 +104,7 @@ class CrashLoop {
     ExpectModel(store, kMixTenant, model_, where);
     for (uint64_t page : pages) {
       PageData data;
-      Status s = store->GetPage(kMixTenant, page, &data);
+      Status s = store->GetPage(ReadOptions(), kMixTenant, page, &data);
       ASSERT_TRUE(s.ok()) << where << ": page " << page << ": " << s.ToString();
       ++pages_checked_;
     }
@@ -124,11 +124,11 @@ class CrashLoop {
       std::string what = where + ": page " + std::to_string(page) + " payload " +
                          KvKind(kind);
       std::string bytes;
-      Status s = store->GetKv(kMixTenant, page, KvKind(kind), &bytes);
+      Status s = store->cache()->GetKv(kMixTenant, page, KvKind(kind), &bytes);
       auto acked = kv_.find(key);
       if (s.IsNotFound()) {
         PageData data;
-        Status p = store->GetPage(kMixTenant, page, &data);
+        Status p = store->GetPage(ReadOptions(), kMixTenant, page, &data);
         if (p.IsNotFound()) {  // every record left the page: it went with them
           kv_.erase(key);
           continue;
@@ -148,7 +148,8 @@ class CrashLoop {
       ASSERT_TRUE(s.ok()) << what << ": " << s.ToString();
       if (flying == key && bytes == KvBytes(flight.op)) {
         PageData data;  // the PutKv in flight made it, on the page as it is
-        ASSERT_TRUE(store->GetPage(kMixTenant, page, &data).ok()) << what;
+        ASSERT_TRUE(store->GetPage(ReadOptions(), kMixTenant, page, &data).ok())
+            << what;
         kv_[key] = {flight.op, PageRevision(data)};
       } else {
         ASSERT_TRUE(acked != kv_.end()) << what << ": a payload nobody wrote";
@@ -159,7 +160,7 @@ class CrashLoop {
       ++kv_checked_;
     }
     CacheReport report;
-    ASSERT_TRUE(store->GetCacheReport(&report).ok());
+    ASSERT_TRUE(store->cache()->GetReport(&report).ok());
     evictions_ += report.cache.evictions;
     store_hits_ += report.cache.hits[static_cast<int>(gpu::Residence::kStore)];
   }

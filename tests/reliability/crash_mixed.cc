@@ -48,7 +48,7 @@ std::vector<RecordId> LiveIds(Store* store) {
 
 std::vector<uint64_t> PageIds(Store* store) {
   std::vector<PageInfo> pages;
-  Status s = store->ListPages(kMixTenant, kMixAgent, &pages);
+  Status s = store->ListPages(ReadOptions(), kMixTenant, kMixAgent, &pages);
   if (!s.ok()) Die("list pages", s);
   std::vector<uint64_t> ids;
   for (const PageInfo& p : pages) ids.push_back(p.page_id);
@@ -110,7 +110,7 @@ using KvModel = std::map<std::pair<uint64_t, int>, std::pair<uint64_t, uint64_t>
 // record); *revision (optional) receives its PageRevision.
 bool PageExists(Store* store, uint64_t page, uint64_t* revision = nullptr) {
   PageData data;
-  Status s = store->GetPage(kMixTenant, page, &data);
+  Status s = store->GetPage(ReadOptions(), kMixTenant, page, &data);
   if (s.IsNotFound()) return false;
   if (!s.ok()) Die("get page", s);
   if (revision != nullptr) *revision = PageRevision(data);
@@ -125,7 +125,7 @@ void CacheOp(Store* store, uint64_t op, std::mt19937_64* rng,
   if (r == 0) {
     uint64_t page = (*pages)[(*rng)() % pages->size()];
     std::vector<PinnedPage> pinned;
-    Status s = store->PinPages(kMixTenant, {page}, &pinned);
+    Status s = store->cache()->PinPages(kMixTenant, {page}, &pinned);
     if (!s.ok() && !s.IsNotFound()) Die("pin page", s);
     return;  // the leases are released here
   }
@@ -133,8 +133,8 @@ void CacheOp(Store* store, uint64_t op, std::mt19937_64* rng,
     auto it = kv->begin();
     std::advance(it, (*rng)() % kv->size());
     std::string bytes;
-    Status s = store->GetKv(kMixTenant, it->first.first, KvKind(it->first.second),
-                            &bytes);
+    Status s = store->cache()->GetKv(kMixTenant, it->first.first,
+                                     KvKind(it->first.second), &bytes);
     uint64_t revision = 0;
     if (s.IsNotFound() && (!PageExists(store, it->first.first, &revision) ||
                            revision != it->second.second)) {
@@ -156,7 +156,7 @@ void CacheOp(Store* store, uint64_t op, std::mt19937_64* rng,
   int kind = static_cast<int>((*rng)() % kMixKvKinds);
   std::string bytes = KvBytes(op);
   Line("?K %llu %llu %llu\n", op, page, kind);
-  Status s = store->PutKv(kMixTenant, page, KvKind(kind), bytes);
+  Status s = store->cache()->PutKv(kMixTenant, page, KvKind(kind), bytes);
   if (s.IsNotFound() && !PageExists(store, page)) {
     Line("-K %llu %llu %llu\n", op, page, kind);
     (*pages)[pick] = pages->back();

@@ -15,13 +15,15 @@
 // REPORT gets "ok I ID" per acknowledged record, "err RE|OTHER status" per
 // failure and "closed" at the end.
 
+#include "disk_full_writer.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 
-#include "disk_full_writer.h"
 #include "fault_injection.h"
+#include "mnemo/admin.h"
 #include "mnemo/store.h"
 #include "reliability_util.h"
 #include "test_hooks.h"
@@ -52,7 +54,7 @@ int RunWriter(const std::string& db, FILE* report, int fill_at,
   for (int i = 0; i < kMaxWrites && failures < kWritesAfterFirstFailure; ++i) {
     if (i == fill_at && fs != nullptr) {
       fs->SetDiskFull(true);
-      (void)store->Checkpoint(db + ".checkpoint");
+      (void)mnemo::Checkpoint(store.get(), db + ".checkpoint");
     }
     RecordId id = 0;
     s = store->Put(WriteOptions(), TextRecord("t", "a", DiskFullText(i)), &id);
@@ -68,7 +70,7 @@ int RunWriter(const std::string& db, FILE* report, int fill_at,
                    OneLine(s.ToString()).c_str());
     }
     if (failures > 0 && i % 25 == 0) {
-      (void)store->FlushAccessCounts();
+      (void)mnemo::FlushAccessCounts(store.get());
       (void)store->Compact(CompactOptions(), nullptr);
     }
     std::fflush(report);

@@ -17,6 +17,7 @@
 
 #include "expiry_index.h"
 #include "keys.h"
+#include "mnemo/admin.h"
 #include "page_store.h"
 #include "reliability_util.h"
 #include "rocks_glue.h"
@@ -118,7 +119,7 @@ class ExpiryIndexTest : public StoreTest {
 
   bool ManifestHas(uint64_t page_id, const std::string& word) {
     PageData page;
-    Status s = store_->GetPage("t1", page_id, &page);
+    Status s = store_->GetPage(ReadOptions(), "t1", page_id, &page);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return page.manifest_json.find(word) != std::string::npos;
   }
@@ -249,7 +250,7 @@ TEST_F(ExpiryIndexTest, CorruptPageDoesNotStopCompaction) {
   repair.deep = true;
   repair.repair = true;
   VerifyReport report;
-  ASSERT_TRUE(store_->Verify(repair, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), repair, &report).ok());
   EXPECT_GT(report.repaired_count, 0u);
   ASSERT_TRUE(store_->Compact(CompactOptions(), &result).ok());
   EXPECT_TRUE(result.pages_unmaskable.empty());

@@ -6,15 +6,17 @@
 // crash), the store must reopen afterwards, and every write acknowledged
 // before the failure must be intact.
 
+#include "fault_injection.h"
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <optional>
-#include <thread>
 #include <random>
 #include <set>
+#include <thread>
 
-#include "fault_injection.h"
+#include "mnemo/admin.h"
 #include "reliability_util.h"
 #include "test_hooks.h"
 
@@ -176,7 +178,7 @@ TEST_F(FaultInjectionTest, RandomFaultsNeverCrashAndKeepAcknowledgedWrites) {
     CompactOptions compact;
     compact.now = Clock::System()->NowMicros() + 30 * kDayMicros;
     (void)store_->Compact(compact, nullptr);
-    (void)store_->FlushAccessCounts();
+    (void)mnemo::FlushAccessCounts(store_.get());
     fs_.Disarm();
     Open();
     Resolve(&model);
@@ -293,7 +295,7 @@ TEST_F(FaultInjectionTest, FailingBackgroundFlushShowsUpInStats) {
   fs_.SetDiskFull(true);
   auto flush_stats = [&](BackgroundTaskStats* out) {
     StoreStats stats;
-    Status s = store_->GetStats(&stats);
+    Status s = mnemo::GetStats(store_.get(), &stats);
     EXPECT_TRUE(s.ok()) << s.ToString();
     for (const BackgroundTaskStats& t : stats.background) {
       if (t.name == "access_flush") *out = t;
@@ -450,7 +452,7 @@ TEST_F(FaultInjectionTest, FailedPayloadOverwriteKeepsTheOldPayload) {
   compact.now = now;
   ASSERT_TRUE(store_->Compact(compact, nullptr).ok());
   std::vector<PageInfo> pages;
-  ASSERT_TRUE(store_->ListPages("t", "a", &pages).ok());
+  ASSERT_TRUE(store_->ListPages(ReadOptions(), "t", "a", &pages).ok());
   ASSERT_FALSE(pages.empty());
   const uint64_t page = pages[0].page_id;
   bool overwritten = false;
@@ -458,16 +460,17 @@ TEST_F(FaultInjectionTest, FailedPayloadOverwriteKeepsTheOldPayload) {
     std::string where = "fault after " + std::to_string(n) + " ops";
     std::string old_bytes = "old payload " + std::to_string(n);
     std::string new_bytes = "new payload " + std::to_string(n);
-    ASSERT_TRUE(store_->PutKv("t", page, "embedding", old_bytes).ok()) << where;
+    ASSERT_TRUE(store_->cache()->PutKv("t", page, "embedding", old_bytes).ok())
+        << where;
     FaultPlan plan;
     plan.fail_after = n;
     fs_.Arm(plan);
-    Status put = store_->PutKv("t", page, "embedding", new_bytes);
+    Status put = store_->cache()->PutKv("t", page, "embedding", new_bytes);
     fs_.Disarm();
     overwritten = put.ok();
     for (int reopened = 0; reopened < 2; ++reopened) {
       std::string bytes;
-      Status s = store_->GetKv("t", page, "embedding", &bytes);
+      Status s = store_->cache()->GetKv("t", page, "embedding", &bytes);
       ASSERT_TRUE(s.ok()) << where << (reopened ? ", reopened" : "")
                           << ": the old payload is gone (the overwrite "
                           << "returned " << put.ToString() << "): " << s.ToString();

@@ -123,7 +123,7 @@ class DataSafety : public StoreTest {
   // pixels and a payload derived from them.
   void ExpectReadable(uint64_t page_id, const std::vector<std::string>& words) {
     PageData page;
-    ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+    ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page).ok());
     std::string ocr = Ocr(page.png, "before");
     size_t read = 0;
     for (const auto& w : words) {
@@ -134,16 +134,18 @@ class DataSafety : public StoreTest {
         << "OCR cannot read the record before:\n"
         << ocr;
     std::vector<PinnedPage> pinned;
-    ASSERT_TRUE(store_->PinPages("t1", {page_id}, &pinned).ok());
-    ASSERT_TRUE(
-        store_->PutKv("t1", page_id, "vision", "features of " + words[0]).ok());
+    ASSERT_TRUE(store_->cache()->PinPages("t1", {page_id}, &pinned).ok());
+    ASSERT_TRUE(store_->cache()
+                    ->PutKv("t1", page_id, "vision", "features of " + words[0])
+                    .ok());
   }
 
   // After the change: no path yields `gone`; the kept words stay legible.
   void ExpectForgotten(uint64_t page_id, const std::vector<std::string>& gone,
                        const std::string& where) {
     PageData page;
-    ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok()) << where;
+    ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page).ok())
+        << where;
     std::string ocr = Ocr(page.png, where);
     codec::GrayImage pixels = Decode(page.png);
     for (const auto& w : gone) {
@@ -165,7 +167,7 @@ class DataSafety : public StoreTest {
   void ExpectCacheAgrees(uint64_t page_id, const codec::GrayImage& pixels,
                          const std::string& where) {
     std::vector<PinnedPage> pinned;
-    ASSERT_TRUE(store_->PinPages("t1", {page_id}, &pinned).ok());
+    ASSERT_TRUE(store_->cache()->PinPages("t1", {page_id}, &pinned).ok());
     std::vector<uint8_t> cached(pinned[0].lease.size());
     ASSERT_TRUE(pinned[0]
                     .lease.cache()
@@ -174,7 +176,7 @@ class DataSafety : public StoreTest {
     EXPECT_TRUE(cached == pixels.pixels)
         << where << ": the cache pins stale pixels";
     std::string payload;
-    Status s = store_->GetKv("t1", page_id, "vision", &payload);
+    Status s = store_->cache()->GetKv("t1", page_id, "vision", &payload);
     EXPECT_TRUE(s.IsNotFound())
         << where << ": payload of the old page: " << s.ToString();
   }
@@ -282,7 +284,7 @@ class DataSafety : public StoreTest {
     Record r;
     EXPECT_TRUE(store_->Get(ReadOptions(), "t1", id, &r).IsNotFound());
     PageData page;
-    ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+    ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page).ok());
     for (const auto& w : kDeletedWords) {
       EXPECT_FALSE(Has(page.manifest_json, w)) << "before compaction: " << w;
     }
@@ -307,7 +309,7 @@ class DataSafety : public StoreTest {
     ExpectForgotten(page_id, gone, "reopened");
     ExpectVerifyClean(store_.get(), "after forgetting");
     PageData page;
-    ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+    ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page).ok());
     store_.reset();
     ExpectCliAgrees(page_id, Decode(page.png), gone);
   }
@@ -342,7 +344,7 @@ TEST_F(DataSafety, DecayedPageForgetsDeletedSession) {
   std::vector<RecordId> ids;
   uint64_t page_id = PageRecords(200 * kDay, &ids);
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page).ok());
   ASSERT_EQ(page.info.tier, Tier::kDecayed);
   ASSERT_LT(page.info.width, page.first_width);
   RecordLocation where;
@@ -350,12 +352,12 @@ TEST_F(DataSafety, DecayedPageForgetsDeletedSession) {
   CheckEveryPath(page_id, kDeletedWords, [&] {  // the record is session s2
     uint64_t deleted = 0;
     ASSERT_TRUE(
-        store_->DeleteSession(WriteOptions(), {"t1", "keeper", "s2"}, &deleted)
+        store_->DeleteSession(WriteOptions(), "t1", "keeper", "s2", &deleted)
             .ok());
     ASSERT_EQ(deleted, 1u);
   });
   Reopen();
-  ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page).ok());
   codec::GrayImage image = Decode(page.png);
   // Its line pieces, at the decayed scale (records flow: other records on
   // the same lines keep their ink).
@@ -395,7 +397,7 @@ TEST_F(DataSafety, ExpiredRecordLeavesDecayedPage) {
   std::vector<RecordId> ids;
   uint64_t page_id = PageRecords(200 * kDay, &ids);
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page).ok());
   ASSERT_EQ(page.info.tier, Tier::kDecayed);
   CheckEveryPath(page_id, kDeletedWords, [&] { Expire(ids[kDeleted], page_id); });
 }
@@ -424,7 +426,7 @@ TEST_F(DataSafety, ExpiryIndexBuiltForOlderStore) {
   ASSERT_TRUE(store_->Compact(CompactOptions(), &result).ok());
   EXPECT_EQ(result.records_expired, 1u) << "the first run built the index";
   PageData page;
-  ASSERT_TRUE(store_->GetPage("t1", page_id, &page).ok());
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", page_id, &page).ok());
   EXPECT_FALSE(Has(page.manifest_json, kDeletedWords[0]));
   EXPECT_TRUE(Has(page.manifest_json, kKeptWords[0]));
   ExpectVerifyClean(store_.get(), "index built");
@@ -466,11 +468,11 @@ TEST_F(DataSafety, ExpiredRecordNeverReachesAPage) {
   options.now = kJan2024;
   ASSERT_TRUE(store_->Compact(options, nullptr).ok());
   std::vector<PageInfo> pages;
-  ASSERT_TRUE(store_->ListPages("t1", "keeper", &pages).ok());
+  ASSERT_TRUE(store_->ListPages(ReadOptions(), "t1", "keeper", &pages).ok());
   ASSERT_FALSE(pages.empty());
   for (const PageInfo& info : pages) {
     PageData page;
-    ASSERT_TRUE(store_->GetPage("t1", info.page_id, &page).ok());
+    ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", info.page_id, &page).ok());
     EXPECT_TRUE(Has(page.manifest_json, kKeptWords[0]));
     for (const auto& w : kDeletedWords) {
       EXPECT_FALSE(Has(page.manifest_json, w))

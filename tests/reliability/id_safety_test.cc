@@ -15,6 +15,7 @@
 
 #include "coding.h"
 #include "keys.h"
+#include "mnemo/admin.h"
 #include "reliability_util.h"
 #include "rocks_glue.h"
 #include "search_postings.h"
@@ -72,17 +73,17 @@ TEST_F(DataSafety, IdCeilingNeverOverwritesAnotherTenant) {
     batch.push_back(Imported(id, "alpha record " + std::to_string(i)));
     a_records[id] = batch.back().text;
   }
-  ASSERT_TRUE(store_->Restore(WriteOptions(), batch).ok());
+  ASSERT_TRUE(mnemo::Import(store_.get(), WriteOptions(), batch).ok());
   // The ceiling itself is accepted: the worst an import can do...
   RecordId ceiling = (RecordId{1} << 62) - 1;
-  ASSERT_TRUE(
-      store_->Restore(WriteOptions(), {Imported(ceiling, "alpha ceiling")})
-          .ok());
+  ASSERT_TRUE(mnemo::Import(store_.get(), WriteOptions(),
+                            {Imported(ceiling, "alpha ceiling")})
+                  .ok());
   a_records[ceiling] = "alpha ceiling";
   // ...and the top of the id space is refused, naming the record (it made
   // the counter wrap back to the clock).
-  Status s =
-      store_->Restore(WriteOptions(), {Imported(~RecordId{0}, "alpha top")});
+  Status s = mnemo::Import(store_.get(), WriteOptions(),
+                           {Imported(~RecordId{0}, "alpha top")});
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.message().find("18446744073709551615"), std::string::npos)
       << s.ToString();
@@ -115,8 +116,9 @@ TEST_F(DataSafety, IdCeilingNeverOverwritesAnotherTenant) {
 
 TEST_F(DataSafety, RestoreAboveTheCeilingIsRefusedNamingTheRecord) {
   RecordId over = kMaxImportedRecordId + 1;
-  Status s = store_->Restore(
-      WriteOptions(), {Imported(1000, "fine"), Imported(over, "too high")});
+  Status s =
+      mnemo::Import(store_.get(), WriteOptions(),
+                    {Imported(1000, "fine"), Imported(over, "too high")});
   ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.message().find("record " + RecordIdToString(over)),
             std::string::npos)
@@ -125,8 +127,8 @@ TEST_F(DataSafety, RestoreAboveTheCeilingIsRefusedNamingTheRecord) {
   EXPECT_TRUE(store_->Get(ReadOptions(), "tenant-a", 1000, &r).IsNotFound())
       << "nothing of a refused restore is written";
 
-  s = store_->RestoreWithPages(WriteOptions(), {Imported(~RecordId{0}, "top")},
-                               {});
+  s = mnemo::Import(store_.get(), WriteOptions(), {Imported(~RecordId{0}, "top")},
+                    {});
   ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.message().find("18446744073709551615"), std::string::npos)
       << s.ToString();
@@ -134,8 +136,7 @@ TEST_F(DataSafety, RestoreAboveTheCeilingIsRefusedNamingTheRecord) {
   // Page ids share the id space and its ceiling.
   PageData page;
   page.info.page_id = over;
-  s = store_->RestoreWithPages(WriteOptions(), {Imported(1000, "fine")},
-                               {page});
+  s = mnemo::Import(store_.get(), WriteOptions(), {Imported(1000, "fine")}, {page});
   ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.message().find("page " + RecordIdToString(over)),
             std::string::npos)
@@ -145,9 +146,9 @@ TEST_F(DataSafety, RestoreAboveTheCeilingIsRefusedNamingTheRecord) {
 
 TEST_F(DataSafety, RestoreNeverReplacesAStoredRecord) {
   RecordId b_id = PutText("a", "s", "bravo", 0, "tenant-b");
-  Status s = store_->Restore(WriteOptions(), {Imported(b_id, "alpha")});
+  Status s = mnemo::Import(store_.get(), WriteOptions(), {Imported(b_id, "alpha")});
   EXPECT_TRUE(s.IsAlreadyExists()) << s.ToString();
-  s = store_->RestoreWithPages(WriteOptions(), {Imported(b_id, "alpha")}, {});
+  s = mnemo::Import(store_.get(), WriteOptions(), {Imported(b_id, "alpha")}, {});
   EXPECT_TRUE(s.IsAlreadyExists()) << s.ToString();
   Record r;
   ASSERT_TRUE(store_->Get(ReadOptions(), "tenant-b", b_id, &r).ok());
@@ -192,8 +193,8 @@ TEST_F(DataSafety, RestoresRacingPutsNeverReplaceRecords) {
   std::thread importer([&] {
     for (int i = 0; i < 200; ++i) {
       RecordId id = static_cast<RecordId>(clock_.NowMicros() + 300) << 8;
-      Status s = store_->Restore(WriteOptions(),
-                                 {Imported(id, "alpha " + std::to_string(i))});
+      Status s = mnemo::Import(store_.get(), WriteOptions(),
+                               {Imported(id, "alpha " + std::to_string(i))});
       if (s.ok())
         restored[id] = "alpha " + std::to_string(i);
       else

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cli_test_util.h"
+#include "mnemo/admin.h"
 #include "reliability_util.h"
 #include "store_test_util.h"
 
@@ -31,7 +32,7 @@ TEST_F(LimitsTest, RecordSizeLimitHoldsAtTheBoundary) {
   while (lo + 1 < hi) {
     size_t mid = (lo + hi) / 2;
     r.text.assign(mid, 'x');
-    (store_->Validate(r).ok() ? lo : hi) = mid;
+    (mnemo::Validate(store_.get(), r).ok() ? lo : hi) = mid;
   }
   EXPECT_LE(lo, 4096u);
   EXPECT_GE(lo, 4096u - 64);
@@ -55,21 +56,21 @@ TEST_F(LimitsTest, RecordSizeLimitHoldsAtTheBoundary) {
 TEST_F(LimitsTest, LabelNamespaceAndMetadataLimits) {
   Record r = MakeRecord("t1", "a", "s", "x");
   r.ns.agent.assign(kMaxNamespacePart, 'a');
-  EXPECT_TRUE(store_->Validate(r).ok());
+  EXPECT_TRUE(mnemo::Validate(store_.get(), r).ok());
   r.ns.agent.push_back('a');
-  EXPECT_TRUE(store_->Validate(r).IsInvalidArgument());
+  EXPECT_TRUE(mnemo::Validate(store_.get(), r).IsInvalidArgument());
   r = MakeRecord("t1", "a", "s", "x");
   r.role.assign(kMaxLabel, 'r');
-  EXPECT_TRUE(store_->Validate(r).ok());
+  EXPECT_TRUE(mnemo::Validate(store_.get(), r).ok());
   r.role.push_back('r');
-  EXPECT_TRUE(store_->Validate(r).IsInvalidArgument());
+  EXPECT_TRUE(mnemo::Validate(store_.get(), r).IsInvalidArgument());
   r = MakeRecord("t1", "a", "s", "x");
   for (size_t i = 0; i < kMaxMetadataEntries; ++i) {
     r.metadata["k" + std::to_string(i)] = "v";
   }
-  EXPECT_TRUE(store_->Validate(r).ok());
+  EXPECT_TRUE(mnemo::Validate(store_.get(), r).ok());
   r.metadata["one-more"] = "v";
-  EXPECT_TRUE(store_->Validate(r).IsInvalidArgument());
+  EXPECT_TRUE(mnemo::Validate(store_.get(), r).IsInvalidArgument());
 }
 
 TEST_F(LimitsTest, BatchIsAllOrNothingWhenOneItemIsTooLarge) {
@@ -127,7 +128,7 @@ TEST_F(LimitsTest, BatchRecordLimitHoldsForPutBatchAndRestore) {
     r.id = (kJan2024 << 8) + 1000 + i;
     restore.push_back(r);
   }
-  expect_refused(store_->Restore(WriteOptions(), restore), "Restore");
+  expect_refused(mnemo::Import(store_.get(), WriteOptions(), restore), "Restore");
   expect_nothing_in("restored", "Restore");
   for (const Record& r : restore) {
     Record back;
@@ -144,14 +145,14 @@ TEST_F(LimitsTest, BatchRecordLimitHoldsForPutBatchAndRestore) {
   ASSERT_TRUE(store_->PutBatch(WriteOptions(), batch, &ids).ok());
   EXPECT_EQ(ids.size(), 8u);
   restore.pop_back();
-  ASSERT_TRUE(store_->Restore(WriteOptions(), restore).ok());
+  ASSERT_TRUE(mnemo::Import(store_.get(), WriteOptions(), restore).ok());
   for (const Record& r : restore) {
     Record back;
     ASSERT_TRUE(store_->Get(ReadOptions(), "restored", r.id, &back).ok());
     EXPECT_EQ(back.text, r.text);
   }
   VerifyReport report;
-  ASSERT_TRUE(store_->Verify(VerifyOptions(), &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store_.get(), VerifyOptions(), &report).ok());
   EXPECT_EQ(report.problem_count, 0u);
 }
 
@@ -192,7 +193,7 @@ class TenantIsolationTest : public StoreTest {
     CompactOptions compact;
     compact.now = kJan2024;
     ASSERT_TRUE(store_->Compact(compact, nullptr).ok());
-    ASSERT_TRUE(store_->ListPages("B", "", &b_pages_).ok());
+    ASSERT_TRUE(store_->ListPages(ReadOptions(), "B", "", &b_pages_).ok());
     ASSERT_FALSE(b_pages_.empty());
   }
   void ExpectBIntact() {
@@ -208,13 +209,13 @@ TEST_F(TenantIsolationTest, PagesAreInvisibleToOtherTenants) {
   for (const PageInfo& page : b_pages_) {
     EXPECT_EQ(page.ns.tenant, "B");
     PageData data;
-    Status s = store_->GetPage("A", page.page_id, &data);
+    Status s = store_->GetPage(ReadOptions(), "A", page.page_id, &data);
     EXPECT_TRUE(s.IsNotFound()) << s.ToString();
     EXPECT_TRUE(data.png.empty());
     EXPECT_EQ(s.message().find("secret"), std::string::npos);
   }
   std::vector<PageInfo> pages;
-  ASSERT_TRUE(store_->ListPages("A", "", &pages).ok());
+  ASSERT_TRUE(store_->ListPages(ReadOptions(), "A", "", &pages).ok());
   for (const PageInfo& page : pages) EXPECT_EQ(page.ns.tenant, "A");
   for (RecordId id : b_) {
     RecordLocation location;
@@ -229,7 +230,8 @@ TEST_F(TenantIsolationTest, EveryRecordPathRefusesOtherTenantIds) {
     Record r;
     EXPECT_TRUE(store_->Get(quiet, "A", id, &r).IsNotFound());
     std::vector<Record> versions;
-    EXPECT_TRUE(store_->History("A", id, &versions).IsNotFound());
+    EXPECT_TRUE(
+        store_->History(ReadOptions(), "A", id, &versions).IsNotFound());
     RecordUpdate update;
     update.text = "A was here";
     EXPECT_TRUE(store_->Update(WriteOptions(), "A", id, update, nullptr)
@@ -262,7 +264,7 @@ TEST_F(TenantIsolationTest, ListingsScansAndStatsStayInsideTheTenant) {
     for (const Record& r : result.records) EXPECT_EQ(r.ns.tenant, "A");
   }
   TierStats stats;
-  ASSERT_TRUE(store_->GetTierStats("A", &stats).ok());
+  ASSERT_TRUE(mnemo::GetTierStats(store_.get(), "A", &stats).ok());
   uint64_t total = 0;
   for (const TierTotals& t : stats.tiers) total += t.records;
   EXPECT_EQ(total, 40u);
@@ -270,8 +272,8 @@ TEST_F(TenantIsolationTest, ListingsScansAndStatsStayInsideTheTenant) {
 
 TEST_F(TenantIsolationTest, BulkDeletesNeverCrossTenants) {
   uint64_t deleted = 0;
-  ASSERT_TRUE(store_->DeleteSession(WriteOptions(), {"A", "agent", "s"},
-                                    &deleted).ok());
+  ASSERT_TRUE(
+      store_->DeleteSession(WriteOptions(), "A", "agent", "s", &deleted).ok());
   EXPECT_EQ(deleted, 40u);
   ExpectBIntact();
   for (int i = 0; i < 3; ++i) PutText("agent", "s2", "more A", 0, "A");
@@ -279,11 +281,11 @@ TEST_F(TenantIsolationTest, BulkDeletesNeverCrossTenants) {
   EXPECT_EQ(deleted, 3u);
   ExpectBIntact();
   std::vector<PageInfo> pages;
-  ASSERT_TRUE(store_->ListPages("B", "", &pages).ok());
+  ASSERT_TRUE(store_->ListPages(ReadOptions(), "B", "", &pages).ok());
   EXPECT_EQ(pages.size(), b_pages_.size());
   for (const PageInfo& page : pages) {
     PageData data;
-    EXPECT_TRUE(store_->GetPage("B", page.page_id, &data).ok());
+    EXPECT_TRUE(store_->GetPage(ReadOptions(), "B", page.page_id, &data).ok());
   }
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "mnemo/admin.h"
 #include "mnemo/store.h"
 #include "test_util.h"
 
@@ -42,13 +43,13 @@ inline void ExpectModel(Store* store, const std::string& tenant,
   }
 }
 
-// Store::Verify (deep: every record, history version, page image and
+// mnemo::Verify (deep: every record, history version, page image and
 // manifest) finds nothing.
 inline void ExpectVerifyClean(Store* store, const std::string& where) {
   VerifyOptions options;
   options.deep = true;
   VerifyReport report;
-  Status s = store->Verify(options, &report);
+  Status s = mnemo::Verify(store, options, &report);
   ASSERT_TRUE(s.ok()) << where << ": deep verify: " << s.ToString();
   std::string problems;
   for (const VerifyProblem& p : report.problems) problems += "\n  " + p.message;
@@ -61,10 +62,10 @@ inline void ExpectVerifyFindsAndRepairs(Store* store, size_t problems) {
   VerifyOptions check;
   check.deep = true;
   VerifyReport report;
-  ASSERT_TRUE(store->Verify(check, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store, check, &report).ok());
   EXPECT_EQ(report.problem_count, problems);
   check.repair = true;
-  ASSERT_TRUE(store->Verify(check, &report).ok());
+  ASSERT_TRUE(mnemo::Verify(store, check, &report).ok());
   EXPECT_EQ(report.repaired_count, problems);
   ExpectVerifyClean(store, "repaired");
 }

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "mnemo/admin.h"
 #include "mnemo/store.h"
 
 namespace mnemo::soak {
@@ -193,11 +194,13 @@ void Prober(Store* store, Counters* c, const std::atomic<bool>& stop) {
       Record r;
       std::vector<Record> versions;
       if (!store->Get(ReadOptions(), "intruder", id, &r).IsNotFound() ||
-          !store->History("intruder", id, &versions).IsNotFound()) {
+          !store->History(ReadOptions(), "intruder", id, &versions)
+               .IsNotFound()) {
         Violation(c, "intruder read record " + RecordIdToString(id));
       }
     }
-    if (store->ListPages("intruder", "", &pages).ok() && !pages.empty()) {
+    if (store->ListPages(ReadOptions(), "intruder", "", &pages).ok() &&
+        !pages.empty()) {
       Violation(c, "intruder lists pages");
     }
     ++c->probes;
@@ -245,7 +248,7 @@ int Main(int argc, char** argv) {
   VerifyOptions vo;
   vo.deep = true;
   VerifyReport report;
-  s = store->Verify(vo, &report);
+  s = mnemo::Verify(store.get(), vo, &report);
   if (!s.ok() || !report.ok()) {
     Violation(&c, "verify: " + s.ToString() + ", " +
                       std::to_string(report.problem_count) + " problems");

@@ -160,11 +160,13 @@ TEST_F(PagesDumpTest, DumpImportDumpIsByteIdenticalWithPages) {
   ASSERT_TRUE(Store::Open(Options(), Src(), &src).ok());
   ASSERT_TRUE(Store::Open(Options(), tmp_.Sub("copy"), &copy).ok());
   std::vector<PageInfo> listed;
-  ASSERT_TRUE(src->ListPages("", "", &listed).ok());
+  ASSERT_TRUE(src->ListPages(ReadOptions(), "", "", &listed).ok());
   for (const PageInfo& info : listed) {
     PageData a, b;
-    ASSERT_TRUE(src->GetPage(info.ns.tenant, info.page_id, &a).ok());
-    ASSERT_TRUE(copy->GetPage(info.ns.tenant, info.page_id, &b).ok());
+    ASSERT_TRUE(
+        src->GetPage(ReadOptions(), info.ns.tenant, info.page_id, &a).ok());
+    ASSERT_TRUE(
+        copy->GetPage(ReadOptions(), info.ns.tenant, info.page_id, &b).ok());
     EXPECT_EQ(a.png, b.png);
     EXPECT_EQ(a.info.live_records, b.info.live_records);
   }

@@ -21,7 +21,7 @@
 // that id and its created_time (default: event_time), access_count
 // (default 0), version (default 1), tier (default "hot"), page (default
 // null) and text_forgotten (default false). The store keeps the tier
-// (Store::RestoreWithPages): a record on pages keeps its page reference
+// (mnemo::Import with pages): a record on pages keeps its page reference
 // when `mnemo import --pages DIR` finds the page files `mnemo dump
 // --include-pages DIR` wrote (workload/page_files.h); without them it comes
 // back as warm text. Lines without "id" are new records: tier and page are

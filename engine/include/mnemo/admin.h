@@ -1,12 +1,15 @@
 // Copyright (c) mnemo authors.
 //
-// Operator-facing types of the Store: whole-store iteration from a
-// consistent snapshot (dump), statistics, integrity checks (verify/repair),
-// checkpoints and backups. The calls themselves are Store methods (see
-// mnemo/store.h); this header holds their option and result types.
+// Operator calls of a Store, as free functions taking the open store (like
+// RocksDB's Checkpoint or LevelDB's RepairDB): import of a dump, whole-store
+// iteration from a consistent snapshot (dump), statistics, integrity checks
+// (verify/repair), checkpoints and backups; and their option and result
+// types.
 //
 // These calls cross tenants: they are for operators and admin tools, never
-// for request paths of a multi-tenant agent host.
+// for request paths of a multi-tenant agent host. Each works on a store
+// opened by Store::Open; given any other Store implementation it returns
+// InvalidArgument and does nothing.
 
 #ifndef MNEMO_ADMIN_H_
 #define MNEMO_ADMIN_H_
@@ -15,14 +18,18 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "mnemo/compaction.h"
+#include "mnemo/options.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
+#include "mnemo/store.h"
 
 namespace mnemo {
 
@@ -75,7 +82,6 @@ class RecordIterator {
   virtual Status GetPage(uint64_t page_id, PageData* page) = 0;
 };
 
-// Counts over the whole store (GetStats).
 // One background loop of a store open for writing (compaction, search
 // indexer, access-count flush): how its runs went. A failed run leaves its
 // work for the next one; `last_error` says why it failed.
@@ -92,6 +98,7 @@ struct BackgroundTaskStats {
   bool from_writer_report = false;
 };
 
+// Counts over the whole store (GetStats).
 struct StoreStats {
   struct Family {
     std::string name;
@@ -189,12 +196,110 @@ struct VerifyReport {
   bool ok() const { return problem_count == repaired_count; }
 };
 
-// Result of Store::Backup.
+// Result of Backup.
 struct BackupInfo {
   uint32_t backup_id = 0;
   uint64_t size_bytes = 0;   // bytes of this backup (shared files counted)
   uint32_t backup_count = 0;  // backups now kept in the backup directory
 };
+
+// --- The calls ---
+
+// Writes records exactly as given, ids and store-assigned fields included
+// (a dump read back by `mnemo import`). Atomic; at most
+// Options::max_batch_records records. InvalidArgument naming the record
+// when an id is 0 or above kMaxImportedRecordId (mnemo/record.h);
+// AlreadyExists when an id is in use (by a stored record, or by a Put
+// still being written): an existing record is never replaced. Records on
+// pages are imported as text (tier hot, no page).
+Status Import(Store* store, const WriteOptions& options,
+              const std::vector<Record>& records);
+
+// Like Import above, and also writes `pages` (as read by
+// RecordIterator::GetPage, ids kept) so records keep their tier and page
+// references: a dump with its pages imports back identical. Hot records
+// are stored as text, warm ones as zstd text. A pixels/decayed record
+// keeps its page when every page it spans (page.page_id onwards, as the
+// manifests continue it) is in `pages`; its item and page count are taken
+// from the manifests (when page.page_count is set they must agree), and
+// it enters the live set of each of those pages. Otherwise it is imported
+// as warm text without a page (the next Compact renders it again); a
+// forgotten record (text_forgotten) has no text to fall back to: that is
+// InvalidArgument naming the record. Pages no imported record sits on are
+// not written. Checked before anything is written, errors naming the
+// page or record: each page (namespace, tier pixels/decayed, PNG decodes
+// to width x height, manifest JSON parses and is first_width wide,
+// first_width > 0), and each page a record names (same tenant and agent,
+// lists the record, its tier is the record's). AlreadyExists when a page
+// id is in use by a different page; a page already in the store exactly
+// as supplied is not written again and records are imported onto it (a
+// dump imported in several batches); page ids raise the id high-water
+// mark like record ids (and, like them, must be at most
+// kMaxImportedRecordId). Waits for a running Compact. Atomic; at most
+// Options::max_batch_records records.
+Status Import(Store* store, const WriteOptions& options,
+              const std::vector<Record>& records,
+              const std::vector<PageData>& pages);
+
+// Checks `record` exactly as Put would (namespace, labels, UTF-8, size,
+// importance, metadata) without writing. OK or InvalidArgument.
+Status Validate(Store* store, const Record& record);
+
+// The namespace of record `id`, whatever its tenant. NotFound when there
+// is no such record. Agent hosts must not expose it across tenants.
+Status LookupNamespace(Store* store, RecordId id, Namespace* ns);
+
+// Makes an iterator over one consistent snapshot of the store; see
+// RecordIterator. On success *it is set; the iterator must be destroyed
+// before the store. On failure *it is reset.
+Status NewRecordIterator(Store* store, const IterateOptions& options,
+                         std::unique_ptr<RecordIterator>* it);
+
+// Fills *stats from one snapshot (one pass over the records).
+Status GetStats(Store* store, StoreStats* stats);
+
+// Record, byte, page and token totals per tier, for `tenant` (all tenants
+// when empty). Reads the whole age index and every page header.
+Status GetTierStats(Store* store, std::string_view tenant, TierStats* stats);
+
+// Writes gathered access counts now (see Options::track_access); OK with
+// nothing to do on a read-only store.
+Status FlushAccessCounts(Store* store);
+
+// Checks every record envelope and history version against its checksum,
+// that every record has its index entry and namespace key, and that every
+// index entry resolves to its record (pages, postings: see
+// VerifyOptions::deep). Returns OK when the check ran (problems are listed
+// in *report, see VerifyReport::ok()); an error only when it could not run
+// (e.g. repair on a read-only store: FailedPrecondition).
+Status Verify(Store* store, const VerifyOptions& options, VerifyReport* report);
+
+// Writes a consistent, openable copy of the store to `out_dir` (which
+// must not exist), hard-linking immutable files where the file system
+// allows. Safe while other threads write. Also works on a read-only
+// instance beside a writer process: the copy then holds the writer's
+// files as they are during the copy (write-ahead logs copied, replayed
+// to a whole-batch point when the copy is opened). The writer may delete
+// a file the copy needs (a flush or compaction finished meanwhile): that
+// fails with IOError and leaves no `out_dir`; open a fresh read-only
+// instance and try again.
+Status Checkpoint(Store* store, const std::string& out_dir);
+
+// Adds an incremental backup of the store to `backup_dir` (created when
+// missing; files shared with earlier backups are not copied again). Safe
+// while other threads write. *info (when non-null) describes the backup.
+// On a read-only instance beside a writer process it first takes a
+// Checkpoint into `backup_dir` (hard links pin the writer's files at
+// once; IOError when the writer deleted one first: retry) and backs up
+// that private copy, which it then removes.
+Status Backup(Store* store, const std::string& backup_dir, BackupInfo* info);
+
+// Restores the latest backup in `backup_dir` into `db_dir`, which must not
+// exist or be empty (an existing store is never overwritten). The result
+// opens with Store::Open. NotFound when `backup_dir` holds no backup;
+// NotSupported when the backup was made by a newer store format. Needs no
+// open store.
+Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir);
 
 }  // namespace mnemo
 

@@ -166,7 +166,7 @@ struct CompactResult {
   }
 };
 
-// Per-tier totals (see Store::GetTierStats).
+// Per-tier totals (see GetTierStats in mnemo/admin.h).
 struct TierTotals {
   uint64_t records = 0;
   uint64_t text_bytes = 0;        // exact text kept (uncompressed size)

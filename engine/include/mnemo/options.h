@@ -48,7 +48,7 @@ struct Options {
   // Default: 1 MiB
   size_t max_record_bytes = 1 << 20;
 
-  // Most records one PutBatch/Restore call accepts; larger batches are
+  // Most records one PutBatch/Import call accepts; larger batches are
   // rejected with InvalidArgument before anything is written (one atomic
   // batch is held in memory whole).
   // Default: 100000
@@ -112,10 +112,11 @@ struct Options {
 
   // Full-text index (mnemo/search.h). Put writes only the record; an
   // indexer adds its postings behind a persisted watermark: on a background
-  // thread every search_index_interval_ms, and before every Search and
-  // HybridSearch, which first index every record written before they
-  // started (so an acknowledged Put is always found). Off: nothing is
-  // indexed; records written meanwhile are indexed once it is on again.
+  // thread every search_index_interval_ms, and by text and hybrid
+  // searches, which first catch up on every record written before they
+  // started (see search_catch_up_records; an acknowledged Put is always
+  // found). Off: nothing is indexed; records written meanwhile are indexed
+  // once it is on again.
   // Default: true
   bool full_text_index = true;
 
@@ -156,10 +157,24 @@ struct WriteOptions {
   bool sync = false;
 };
 
+// A consistent read-only view of a store (Store::GetSnapshot). Opaque;
+// released with Store::ReleaseSnapshot, by the store that made it, before
+// that store is closed.
+class Snapshot {
+ protected:
+  virtual ~Snapshot() = default;
+};
+
 struct ReadOptions {
   // Count this read in the record's access statistics (Get only).
   // Default: true
   bool count_access = true;
+  // Read the store as it was when this snapshot was taken (writes, updates
+  // and deletes made after it are not seen). nullptr: an implicit snapshot
+  // of the state at the start of the call. Expiry is judged against the
+  // store clock at the time of the read, not of the snapshot.
+  // Default: nullptr
+  const Snapshot* snapshot = nullptr;
 };
 
 // Fields an Update may change; unset fields keep their value.

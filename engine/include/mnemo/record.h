@@ -21,8 +21,8 @@ namespace mnemo {
 using RecordId = uint64_t;
 
 // The id space is split so that no import can exhaust it. Ids carried by
-// imported or restored records (Store::Restore, Store::RestoreWithPages,
-// `mnemo import`; page ids too) must be at most kMaxImportedRecordId
+// imported records (mnemo::Import in mnemo/admin.h, `mnemo import`; page
+// ids too) must be at most kMaxImportedRecordId
 // (2^62 - 1); the store assigns ids up to kMaxRecordId (2^63 - 1) and
 // fails with ResourceExhausted rather than go past it. So even an import
 // at the ceiling leaves 2^62 ids for new records, and clock-based ids

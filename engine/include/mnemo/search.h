@@ -3,16 +3,17 @@
 // Search over an agent's memory, whatever tier its records are in: BM25
 // full-text search, exact vector search over host-supplied embeddings,
 // hybrid fusion of both, and the context builder that packs the results
-// into a token budget for a VLM (see Store::Search, Store::VectorSearch,
-// Store::HybridSearch, Store::BuildContext).
+// into a token budget for a VLM (Store::Search, with SearchOptions::mode
+// choosing text, vector or hybrid; Store::BuildContext).
 //
 // The full-text index (Options::full_text_index) is built behind ingest:
 // Put writes only the record, and an indexer adds its postings shortly
 // after (a background thread, every Options::search_index_interval_ms).
-// Search and HybridSearch (so BuildContext) first index every record
-// written before they started, waiting for concurrent inserts of lower ids
-// to finish: a search sees every write acknowledged before it began, even
-// after a crash (the index catches up on the first search after reopen).
+// Text and hybrid searches (so BuildContext) see every write acknowledged
+// before they began, even after a crash: they first index a small backlog
+// (Options::search_catch_up_records) themselves, waiting for concurrent
+// inserts of lower ids to finish, and score the unindexed records of a
+// larger one directly while the background indexer drains it.
 // A store opened read-only searches what was indexed when it was last
 // closed. Compaction takes a record only after it is indexed and never
 // touches the index: a record rendered onto a page, or whose text a
@@ -92,57 +93,6 @@ struct RankingOptions {
   size_t rerank_pool = 64;
 };
 
-struct SearchOptions {
-  SearchFilter filter;
-  // Free text; analyzed exactly as records are (Unicode case folding,
-  // Snowball stemming in Options::search_language, stop words dropped).
-  // A query with no indexable word matches nothing (OK, no hits). A hit
-  // holds a query word, or (neighbour context, RankingOptions) is next to
-  // records that do in its session.
-  std::string query;
-  // Page size and position: hits [offset, offset + k) of the full ranking.
-  // k: 1..1000. Rankings are deterministic (ties go to the newer record),
-  // so pages of the same query on an unchanged store do not overlap.
-  size_t k = 10;
-  size_t offset = 0;
-  Bm25Params bm25;
-  RankingOptions ranking;
-  // Length of SearchHit::snippet in bytes (0: no snippet).
-  // Default: 160
-  size_t snippet_bytes = 160;
-  // When true, SearchResult::matched is exact: every matching record is
-  // read once to apply the filter (and drop deleted or expired ones), which
-  // costs a read per match (a broad query on 100k records: ~4x slower).
-  // When false, matched is an upper bound: records matching the query
-  // before the filter.
-  // Default: false
-  bool exact_count = false;
-};
-
-struct SearchHit {
-  RecordId id = 0;
-  // BM25 score (Search), similarity (VectorSearch) or fused reciprocal-rank
-  // score (HybridSearch); higher is better.
-  double score = 0;
-  // The whole record as Get returns it (without counting an access). Its
-  // tier and page say where it lives; its text is empty when forgotten.
-  Record record;
-  // A window of the text around the first query word (Search/Hybrid), or
-  // the start of the text (VectorSearch). Empty when the text is forgotten.
-  std::string snippet;
-};
-
-struct SearchResult {
-  std::vector<SearchHit> hits;
-  // Records that match (at least one query word, or found through their
-  // neighbours; for VectorSearch every
-  // record with an embedding; for HybridSearch the fused candidates). With
-  // SearchOptions::exact_count, only those that pass the filter: all pages
-  // of this query on an unchanged store then hold this many hits together.
-  // Without it, an upper bound (counted before the filter).
-  size_t matched = 0;
-};
-
 // --- Vectors -------------------------------------------------------------
 
 enum class VectorType : uint8_t { kFloat32 = 0, kFloat16 = 1 };
@@ -172,6 +122,71 @@ struct HybridOptions {
   // Candidates taken from each ranking before fusion (>= offset + k).
   // Default: 100
   size_t candidates = 100;
+};
+
+// What Store::Search ranks by.
+enum class SearchMode : uint8_t {
+  kText = 0,    // BM25 over SearchOptions::query
+  kVector = 1,  // exact top-k over SearchOptions::vector (query ignored)
+  kHybrid = 2,  // text and vector rankings fused (SearchOptions::hybrid)
+};
+
+struct SearchOptions {
+  SearchFilter filter;
+  // Free text; analyzed exactly as records are (Unicode case folding,
+  // Snowball stemming in Options::search_language, stop words dropped).
+  // A query with no indexable word matches nothing (OK, no hits). A hit
+  // holds a query word, or (neighbour context, RankingOptions) is next to
+  // records that do in its session.
+  std::string query;
+  // Page size and position: hits [offset, offset + k) of the full ranking.
+  // k: 1..1000. Rankings are deterministic (ties go to the newer record),
+  // so pages of the same query on an unchanged store do not overlap.
+  size_t k = 10;
+  size_t offset = 0;
+  Bm25Params bm25;
+  RankingOptions ranking;
+  // Length of SearchHit::snippet in bytes (0: no snippet).
+  // Default: 160
+  size_t snippet_bytes = 160;
+  // When true, SearchResult::matched is exact: every matching record is
+  // read once to apply the filter (and drop deleted or expired ones), which
+  // costs a read per match (a broad query on 100k records: ~4x slower).
+  // When false, matched is an upper bound: records matching the query
+  // before the filter.
+  // Default: false
+  bool exact_count = false;
+  // Text (BM25), vector or hybrid ranking.
+  // Default: SearchMode::kText
+  SearchMode mode = SearchMode::kText;
+  // The query vector of kVector and kHybrid searches.
+  VectorQuery vector;
+  // How kHybrid fuses its two rankings.
+  HybridOptions hybrid;
+};
+
+struct SearchHit {
+  RecordId id = 0;
+  // BM25 score (kText), similarity (kVector) or fused reciprocal-rank
+  // score (kHybrid); higher is better.
+  double score = 0;
+  // The whole record as Get returns it (without counting an access). Its
+  // tier and page say where it lives; its text is empty when forgotten.
+  Record record;
+  // A window of the text around the first query word (kText/kHybrid), or
+  // the start of the text (kVector). Empty when the text is forgotten.
+  std::string snippet;
+};
+
+struct SearchResult {
+  std::vector<SearchHit> hits;
+  // Records that match (at least one query word, or found through their
+  // neighbours; for kVector every
+  // record with an embedding; for kHybrid the fused candidates). With
+  // SearchOptions::exact_count, only those that pass the filter: all pages
+  // of this query on an unchanged store then hold this many hits together.
+  // Without it, an upper bound (counted before the filter).
+  size_t matched = 0;
 };
 
 // --- Context builder -------------------------------------------------------
