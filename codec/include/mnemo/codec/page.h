@@ -117,7 +117,7 @@ inline constexpr std::string_view kLineMark = " \xE2\x86\xB5 ";  // " ↵ "
 inline constexpr std::string_view kLegendSeparator = ", ";
 // Bumped whenever the same items and fonts would give other pixels: layout
 // rules, and the glyph reshapes applied to a font's outlines (font_set.cc).
-// 3: runs of short kept lines set inline with kLineMark.
+// 3: runs of short kept lines set inline with kLineMark; 'I' with serifs.
 // 2: flowing items, bands, decorations (pages of 2 may differ in the '*'
 // and '_' glyphs: that reshape came without a bump).
 inline constexpr uint32_t kLayoutVersion = 3;
