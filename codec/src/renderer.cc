@@ -151,8 +151,8 @@ Status RendererImpl::Feed(uint32_t index, const PageItem& item,
     if ((roles[i] & internal::kRoleFreshLine) && !in_band_) {
       const std::vector<int64_t> widths = internal::BlockLineWidths(
           units, roles, i, measure_.space_advance(), geometry_.tab_stop);
-      const int k = internal::BlockColumns(widths, geometry_,
-                                           measure_.zero_advance());
+      const int k =
+          internal::BlockColumns(widths, geometry_, measure_.zero_advance());
       if (k == 1 && internal::MarksLines(widths, geometry_, line_mark_)) {
         internal::MarkLines(units, i, &roles);
       } else {

@@ -4,10 +4,11 @@
 // changelogs, man pages, commit records): LINE-block lines flow where their
 // break carries no meaning (list items after their marker, a description
 // after its term, HTML, Markdown paragraph lines, ``` fences next to their
-// code), words hyphenated at a hard wrap are drawn whole, and a long run of
+// code), words hyphenated at a hard wrap are drawn whole, a long run of
 // short code lines gets a band of its own with several columns while the
-// text around it stays one full-width column. In every case the manifest
-// still covers each source byte exactly once.
+// text around it stays one full-width column, and a shorter run of short
+// lines is set inline, its breaks drawn as the line mark. In every case the
+// manifest still covers each source byte exactly once.
 
 #include <gtest/gtest.h>
 
@@ -128,9 +129,9 @@ TEST_F(LayoutFillTest, CodeAfterATermOrOpenerKeepsItsLines) {
       "}\n"
       "def f(x):\n"
       "    return x";
-  EXPECT_EQ(OnePage(body), "int main() {" + kLine + "    return run(argc, argv);" +
-                               kLine + "}" + kLine + "def f(x):" + kLine +
-                               "    return x");
+  EXPECT_EQ(OnePage(body), "int main() {" + kLine +
+                               "    return run(argc, argv);" + kLine + "}" +
+                               kLine + "def f(x):" + kLine + "    return x");
 }
 
 TEST_F(LayoutFillTest, HtmlAndMarkdownParagraphLinesFlow) {
@@ -167,8 +168,9 @@ TEST_F(LayoutFillTest, FencesJoinTheCodeNextToThem) {
                 "Done.");
   // Inside the fence the code keeps its breaks (short: inline, as line
   // marks) and indentation.
-  EXPECT_EQ(OnePage("Config:\n\n```js\n{\n  a: 1,\n}\n```"),
-            "Config:" + kPara + "```js {" + kLine + "  a: 1," + kLine + "} ```");
+  EXPECT_EQ(
+      OnePage("Config:\n\n```js\n{\n  a: 1,\n}\n```"),
+      "Config:" + kPara + "```js {" + kLine + "  a: 1," + kLine + "} ```");
   EXPECT_EQ(OnePage("```\nnpm ci\n```"), "``` npm ci ```");
 }
 
@@ -287,9 +289,13 @@ TEST_F(LayoutFillTest, ShortCodeExamplesAreSetInlineWithLineMarks) {
   for (int s = 0; s < 60; ++s) {
     const size_t at = (static_cast<size_t>(s) * 500) % (prose.size() - 700);
     const std::string n = std::to_string(s);
-    const std::vector<std::string> lines = {
-        "$ npm install tool" + n, "$ tool init", "$ tool run --watch",
-        "{", "  \"name\": \"app" + n + "\",", "  \"port\": 80" + n, "}"};
+    const std::vector<std::string> lines = {"$ npm install tool" + n,
+                                            "$ tool init",
+                                            "$ tool run --watch",
+                                            "{",
+                                            "  \"name\": \"app" + n + "\",",
+                                            "  \"port\": 80" + n,
+                                            "}"};
     doc += "### Step " + n + "\n\n" + Wrap(prose.substr(at, 300), 76) +
            "\n\n```sh\n";
     for (const std::string& l : lines) {
@@ -317,8 +323,7 @@ TEST_F(LayoutFillTest, ShortCodeExamplesAreSetInlineWithLineMarks) {
   const std::string flat = Squeeze(all);
   size_t at = 0;
   for (size_t k = 0; k < code.size(); ++k) {
-    const std::string line =
-        Squeeze(code[k]) + (k % 7 == 6 ? " ```" : kLine);
+    const std::string line = Squeeze(code[k]) + (k % 7 == 6 ? " ```" : kLine);
     const size_t found = flat.find(line, at);
     ASSERT_NE(found, std::string::npos) << "code line " << k << ": " << line;
     at = found + line.size() - 1;

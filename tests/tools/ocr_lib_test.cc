@@ -346,16 +346,19 @@ TEST_F(OcrEngineTest, EmphasisAndUnderscoresReadAt3x) {
 // 0.50% with the serifs, 5.4% with DejaVu Sans' own 'I'.
 TEST_F(OcrEngineTest, PronounIReadsAsIAt3x) {
   std::vector<codec::PageItem> items;
-  const char* kSentences[] = {
-      "I think I can make it on Friday.", "Yes, I did, and I loved it!",
-      "Honestly I was nervous, but I went anyway.",
-      "If I had known, I would have called you.", "I'm glad I asked.",
-      "Then I said: I will try again tomorrow.",
-      "Do you think I should? I am not sure.", "I love that idea."};
+  const char* kSentences[] = {"I think I can make it on Friday.",
+                              "Yes, I did, and I loved it!",
+                              "Honestly I was nervous, but I went anyway.",
+                              "If I had known, I would have called you.",
+                              "I'm glad I asked.",
+                              "Then I said: I will try again tomorrow.",
+                              "Do you think I should? I am not sure.",
+                              "I love that idea."};
   uint64_t id = 1;
   for (size_t total = 0; total < 30000; ++id) {
     std::string body;
-    for (int w = 0; w < 4; ++w) body += std::string(kSentences[(id * 3 + w * 5) % 8]) + " ";
+    for (int w = 0; w < 4; ++w)
+      body += std::string(kSentences[(id * 3 + w * 5) % 8]) + " ";
     total += body.size();
     codec::PageItem item;
     item.id = id;

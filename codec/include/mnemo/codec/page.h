@@ -30,10 +30,10 @@
 //    the page, and an item whose UTC day differs from the item before it
 //    starts with its date.
 //  * A header line flows into the body (its newline is laid out as a
-//    space). The body is split into blocks at blank lines. PROSE blocks (hard-wrapped
-//    paragraphs) are reflowed: a single newline is laid out as a space.
-//    LINE blocks (code, logs, JSON, tables, lists, headings, short lines)
-//    keep their line breaks; a line longer than its column wraps and the
+//    space). The body is split into blocks at blank lines. PROSE blocks
+//    (hard-wrapped paragraphs) are reflowed: a single newline is laid out as a
+//    space. LINE blocks (code, logs, JSON, tables, lists, headings, short
+//    lines) keep their line breaks; a line longer than its column wraps and the
 //    continuation starts with the mark kWrapMark. In a LINE block, a line
 //    whose break carries no meaning flows on after the line before it (the
 //    break laid out as a space, its indentation hidden): a list item
