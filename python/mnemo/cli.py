@@ -7,9 +7,10 @@ Errors go to stderr as ``mnemo: ...``; the exit status is 1 for a failed
 store call and 2 for a usage error, as with the C++ tool.
 """
 import argparse
+import datetime
 import json
 import sys
-from typing import Any, Callable, Dict, Iterable, List, Optional, TextIO
+from typing import Any, Dict, Iterable, List, Optional, TextIO
 
 from . import _mnemo as m
 
@@ -25,6 +26,20 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def _time(text: str) -> int:
+    """RFC 3339 ('2024-01-01T00:00:00Z') or integer microseconds."""
+    if text.isdigit():
+        return int(text)
+    try:
+        stamp = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an RFC 3339 time or microseconds: {text!r}") from None
+    if stamp.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"time without a zone: {text!r}")
+    return m.micros(stamp)
 
 
 def _print_json(value: Any, out: TextIO = sys.stdout) -> None:
@@ -140,18 +155,18 @@ def cmd_verify(store: m.Store, a: argparse.Namespace) -> int:
     return 0 if report["ok"] else 1
 
 
-Command = Callable[[m.Store, argparse.Namespace], int]
-# verb -> (help, runner, opens read-only)
+# verb -> (help, runner, how it opens the store: "read" (read-only),
+# "write", or "create" (the only verbs that create a missing store))
 _VERBS: Dict[str, Any] = {
-    "put": ("Store one record and print its id", cmd_put, False),
-    "get": ("Print one record by id", cmd_get, True),
-    "search": ("BM25 search over every tier", cmd_search, True),
-    "compact": ("Move due records down tiers (pages)", cmd_compact, False),
-    "stats": ("Print store statistics", cmd_stats, True),
-    "dump": ("Write records as JSON lines", cmd_dump, True),
-    "import": ("Store records from a JSON-lines file", cmd_import, False),
-    "delete": ("Delete one record", cmd_delete, False),
-    "verify": ("Check checksums and indexes", cmd_verify, False),
+    "put": ("Store one record and print its id", cmd_put, "create"),
+    "get": ("Print one record by id", cmd_get, "read"),
+    "search": ("BM25 search over every tier", cmd_search, "read"),
+    "compact": ("Move due records down tiers (pages)", cmd_compact, "write"),
+    "stats": ("Print store statistics", cmd_stats, "read"),
+    "dump": ("Write records as JSON lines", cmd_dump, "read"),
+    "import": ("Store records from a JSON-lines file", cmd_import, "create"),
+    "delete": ("Delete one record", cmd_delete, "write"),
+    "verify": ("Check checksums and indexes", cmd_verify, "write"),
 }
 
 
@@ -180,7 +195,8 @@ def _add_options(verb: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--k", type=int, default=10, help="Hits (1..1000)")
         p.add_argument("--offset", type=int, default=0, help="Skip hits")
     if verb == "compact":
-        p.add_argument("--now", type=int, help="Clock (micros since epoch)")
+        p.add_argument("--now", type=_time, help="Clock: RFC 3339 time or "
+                       "microseconds since the epoch (default: now)")
         p.add_argument("--policy", help="Compaction policy (JSON file)")
         p.add_argument("--threads", type=int, default=1, help="Threads")
     if verb == "dump":
@@ -212,10 +228,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     """Runs one verb; returns the exit status (0, 1 runtime, 2 usage)."""
     args = parser().parse_args(argv)
-    _, run, read_only = _VERBS[args.verb]
+    _, run, mode = _VERBS[args.verb]
     try:
-        with m.Store.open(args.db, read_only=read_only,
-                          create_if_missing=not read_only) as store:
+        with m.Store.open(args.db, read_only=mode == "read",
+                          create_if_missing=mode == "create") as store:
             return run(store, args)
     except m.Error as e:
         print(f"mnemo: {e}", file=sys.stderr)

@@ -96,9 +96,8 @@ def test_cli_round_trip(tmp_path):
     assert [h["id"] for h in hits] == [rid]
     assert json.loads(run_cli("stats", "--db", db, "--json").stdout)[
         "records"] == 2
-    far_future = 4_102_444_800_000_000  # 2100-01-01: everything is due
     compacted = json.loads(run_cli("compact", "--db", db, "--now",
-                                   str(far_future), "--json").stdout)
+                                   "2100-01-01T00:00:00Z", "--json").stdout)
     assert compacted["records_paged"] == 2
 
     dump = tmp_path / "dump.jsonl"
@@ -126,5 +125,11 @@ def test_cli_errors_name_the_problem(tmp_path):
     proc = run_cli("import", "--db", str(tmp_path / "db"), "--in", str(bad),
                    ok=False)
     assert proc.returncode == 1 and f"{bad}:2" in proc.stderr
-    missing = run_cli("stats", "--db", str(tmp_path / "nowhere"), ok=False)
-    assert missing.returncode == 1 and missing.stderr.startswith("mnemo: ")
+    nowhere = tmp_path / "nowhere"
+    for verb in ("stats", "verify", "compact"):
+        missing = run_cli(verb, "--db", str(nowhere), ok=False)
+        assert missing.returncode == 1 and missing.stderr.startswith("mnemo: ")
+        assert not nowhere.exists(), f"{verb} created a store"
+    bad_time = run_cli("compact", "--db", str(nowhere), "--now", "soon",
+                       ok=False)
+    assert bad_time.returncode == 2 and "soon" in bad_time.stderr
