@@ -6,9 +6,10 @@
 #       (MNEMO_CMAKE_BUILD_DIR), then the whole pytest suite runs against
 #       the installed package;
 #   pip_install.sh fresh PYTHON SOURCE_DIR BUILD_DIR
-#       pip builds a fresh copy of the checkout (its tracked and unignored
-#       files, as a clone has) with no build tree given, then imports it and
-#       runs `python -m mnemo --help`.
+#       pip builds BUILD_DIR/install-tests/clone, the fresh copy of the
+#       checkout that ctest install_fresh_copy made (its tracked and
+#       unignored files, as a clone has), with no build tree given, then
+#       imports it and runs `python -m mnemo --help`.
 # Exit 77 (ctest: skipped) with the reason when a tool is missing.
 set -euo pipefail
 mode=$1 python=$2 src=$3 build=$4
@@ -32,14 +33,11 @@ pip=("$venv_py" -m pip install --no-build-isolation --no-index --no-deps
 if [[ $mode == reuse ]]; then
   MNEMO_CMAKE_BUILD_DIR="$build" "${pip[@]}" "$src"
 else
-  # What a fresh clone holds: tracked files plus new unignored ones.
-  if git -C "$src" rev-parse >/dev/null 2>&1; then
-    (cd "$src" && git ls-files -co --exclude-standard -z |
-       xargs -0 tar -cf - --ignore-failed-read) | tar -xf - -C "$work" --one-top-level=clone
-  else
-    skip "$src is not a git checkout (cannot tell what a clone holds)"
-  fi
-  CCACHE_BASEDIR="$work/clone" CCACHE_NOHASHDIR=1 "${pip[@]}" "$work/clone"
+  # The fresh copy of the checkout made by ctest install_fresh_copy.
+  clone="$build/install-tests/clone"
+  [[ -f $clone/setup.py ]] || skip "no fresh copy in $clone (ctest install_fresh_copy)"
+  rm -rf "$clone/build-pip/cmake" "$clone/build-pip/setuptools"
+  CCACHE_BASEDIR="$clone" CCACHE_NOHASHDIR=1 "${pip[@]}" "$clone"
 fi
 echo "pip install ($mode): $((SECONDS - t0)) s"
 

@@ -87,13 +87,17 @@ elseif(MODE STREQUAL "pkg_config")
        -Wl,-rpath,${prefix}/lib)
   run_host(pkg-config ${WORK_DIR}/pkg/mnemo-host)
 elseif(MODE STREQUAL "add_subdirectory")
-  # ccache keys on paths relative to the source tree and ignores the build
-  # directory, so a later run (or CI run) of this test compiles nothing
-  # that has not changed.
-  # It compiles the four libraries again (cold: minutes on 2 cores), so it
-  # uses ccache whenever it is installed, even when this build does not,
-  # and builds them unoptimized without debug info (build type None).
-  set(ENV{CCACHE_BASEDIR} ${SOURCE_DIR})
+  # The fresh copy (install_fresh_copy) built in clone/build-pip/host with
+  # python_pip_fresh's flags (Release; ccache keys on paths relative to the
+  # copy, ignoring the build directory): whichever of the two runs second
+  # compiles nothing, and so does a later run of either (cold: minutes on 2
+  # cores). ccache is used whenever installed, even when this build does
+  # not use it.
+  set(clone ${WORK_DIR}/clone)
+  if(NOT EXISTS ${clone}/CMakeLists.txt)
+    message(FATAL_ERROR "${clone}: no fresh copy (run install_fresh_copy)")
+  endif()
+  set(ENV{CCACHE_BASEDIR} ${clone})
   set(ENV{CCACHE_NOHASHDIR} 1)
   if(NOT LAUNCHER)
     find_program(CCACHE_PROGRAM ccache)
@@ -102,11 +106,11 @@ elseif(MODE STREQUAL "add_subdirectory")
   if(NOT LAUNCHER)
     message(STATUS "ccache not found: compiling the libraries from scratch")
   endif()
+  set(WORK_DIR ${clone}/build-pip)
   set(build_targets mnemo-host)
-  configure_and_build(subdir -DMNEMO_HOST_MODE=subdir -DCMAKE_BUILD_TYPE=None
-                      -DMNEMO_SOURCE_DIR=${SOURCE_DIR}
-                      -DMNEMO_WITH_CUDA=${CUDA})
-  run_host(subdir ${WORK_DIR}/subdir/mnemo-host)
+  configure_and_build(host -DMNEMO_HOST_MODE=subdir -DCMAKE_BUILD_TYPE=Release
+                      -DMNEMO_SOURCE_DIR=${clone})
+  run_host(subdir ${WORK_DIR}/host/mnemo-host)
 elseif(MODE STREQUAL "shared_symbols")
   include(${CMAKE_CURRENT_LIST_DIR}/check_symbols.cmake)
 else()
