@@ -3,16 +3,19 @@
 # python_pip_fresh): copies what a fresh clone of the checkout holds (its
 # tracked files plus new unignored ones, no build trees) to DEST.
 #   fresh_copy.sh SOURCE_DIR DEST
+# Outside a git checkout (an unpacked tarball) it copies the tree without
+# its build trees (/build*/, as .gitignore names them) and egg-info.
 # Both users build in DEST/build-pip/<name> with the same flags (Release),
 # so with ccache the second compiles nothing the first did.
 set -euo pipefail
 src=$1 dest=$2
-if ! git -C "$src" rev-parse >/dev/null 2>&1; then
-  echo "SKIPPED: $src is not a git checkout (cannot tell what a clone holds)"
-  exit 77
-fi
 rm -rf "$dest"
 mkdir -p "$dest"
-(cd "$src" && git ls-files -co --exclude-standard -z |
-   xargs -0 tar -cf - --ignore-failed-read) | tar -xf - -C "$dest"
+if git -C "$src" rev-parse >/dev/null 2>&1; then
+  (cd "$src" && git ls-files -co --exclude-standard -z |
+     xargs -0 tar -cf - --ignore-failed-read) | tar -xf - -C "$dest"
+else
+  (cd "$src" && tar -cf - --exclude='./build*' --exclude='*.egg-info' \
+     --exclude=./.git .) | tar -xf - -C "$dest"
+fi
 echo "fresh copy: $(find "$dest" -type f | wc -l) files in $dest"
