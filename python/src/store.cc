@@ -206,12 +206,14 @@ void BindDeleteCalls(py::class_<PyStore>& cls) {
         std::vector<Record> versions;
         Call(s, [&](Store& st) { return st.History(tenant, id, &versions); });
         return versions;
-      }, py::arg("tenant"), py::arg("id"))
+      }, py::arg("tenant"), py::arg("id"),
+         "Every version of record `id`, oldest first, the current one last.")
       .def("delete", [](PyStore& s, const std::string& tenant, RecordId id) {
         Call(s, [&](Store& st) {
           return st.Delete(s.write_options(), tenant, id);
         });
-      }, py::arg("tenant"), py::arg("id"))
+      }, py::arg("tenant"), py::arg("id"),
+         "Deletes record `id` and its history (mnemo.NotFound when absent).")
       .def("delete_session", [](PyStore& s, std::string tenant,
                                 std::string agent, std::string session) {
         Namespace ns{std::move(tenant), std::move(agent), std::move(session)};
@@ -220,7 +222,8 @@ void BindDeleteCalls(py::class_<PyStore>& cls) {
           return st.DeleteSession(s.write_options(), ns, &n);
         });
         return n;
-      }, py::arg("tenant"), py::arg("agent"), py::arg("session"))
+      }, py::arg("tenant"), py::arg("agent"), py::arg("session"),
+         "Deletes every record of a session; returns how many.")
       .def("delete_agent", [](PyStore& s, const std::string& tenant,
                               const std::string& agent) {
         uint64_t n = 0;
@@ -228,7 +231,8 @@ void BindDeleteCalls(py::class_<PyStore>& cls) {
           return st.DeleteAgent(s.write_options(), tenant, agent, &n);
         });
         return n;
-      }, py::arg("tenant"), py::arg("agent"))
+      }, py::arg("tenant"), py::arg("agent"),
+         "Deletes every record of an agent; returns how many.")
       .def("list_namespaces", [](PyStore& s, const std::string& tenant) {
         std::vector<Namespace> all;
         Call(s, [&](Store& st) { return st.ListNamespaces(tenant, &all); });
@@ -247,12 +251,14 @@ void BindAdminCalls(py::class_<PyStore>& cls) {
         TierStats stats;
         Call(s, [&](Store& st) { return st.GetTierStats(tenant, &stats); });
         return TierStatsToDict(stats);
-      }, py::arg("tenant") = "")
+      }, py::arg("tenant") = "",
+         "Record, byte, page and token totals per tier (all tenants when "
+         "empty).")
       .def("stats", [](PyStore& s) {
         StoreStats stats;
         Call(s, [&](Store& st) { return st.GetStats(&stats); });
         return StoreStatsToDict(stats);
-      })
+      }, "Store statistics from one snapshot (operator call: all tenants).")
       .def("verify", [](PyStore& s, bool deep, bool repair) {
         VerifyOptions options;
         options.deep = deep;
@@ -260,20 +266,25 @@ void BindAdminCalls(py::class_<PyStore>& cls) {
         VerifyReport report;
         Call(s, [&](Store& st) { return st.Verify(options, &report); });
         return VerifyReportToDict(report);
-      }, py::arg("deep") = false, py::arg("repair") = false)
+      }, py::arg("deep") = false, py::arg("repair") = false,
+         "Checks checksums and indexes (deep: decodes pages too; repair: "
+         "fixes indexes); returns the report as a dict.")
       .def("checkpoint", [](PyStore& s, const std::string& dir) {
         Call(s, [&](Store& st) { return st.Checkpoint(dir); });
-      }, py::arg("dir"))
+      }, py::arg("dir"),
+         "Writes an openable copy of the store to `dir` (must not exist).")
       .def("backup", [](PyStore& s, const std::string& dir) {
         BackupInfo info;
         Call(s, [&](Store& st) { return st.Backup(dir, &info); });
         return py::dict(py::arg("backup_id") = info.backup_id,
                         py::arg("size_bytes") = info.size_bytes,
                         py::arg("backup_count") = info.backup_count);
-      }, py::arg("dir"))
+      }, py::arg("dir"),
+         "Adds an incremental backup to `dir`; returns backup_id, "
+         "size_bytes and backup_count.")
       .def("flush_access_counts", [](PyStore& s) {
         Call(s, [](Store& st) { return st.FlushAccessCounts(); });
-      });
+      }, "Writes gathered access counts now.");
 }
 
 }  // namespace
@@ -282,7 +293,9 @@ void BindStoreMethods(py::module_& m, py::class_<PyStore>& cls) {
   (void)m;
   cls.def_static("open", &Open, py::arg("path"),
                  "Opens (or creates) the store in directory `path`.")
-      .def("close", &PyStore::Close)
+      .def("close", &PyStore::Close,
+           "Closes the store (also on leaving a `with` block); later calls "
+           "raise mnemo.FailedPrecondition.")
       .def_property_readonly("closed", &PyStore::closed)
       .def_property_readonly("path", [](const PyStore& s) {
         return s.Get()->dir();
