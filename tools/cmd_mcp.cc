@@ -20,7 +20,8 @@ struct McpArgs {
 };
 
 int RunMcp(const McpArgs& args) {
-  if (args.tenant.empty()) return Fail(kExitUsage, "--tenant must not be empty");
+  if (args.tenant.empty())
+    return Fail(kExitUsage, "--tenant must not be empty");
   std::unique_ptr<Store> store;
   int rc = OpenStore(args.db, OpenMode::kCreate, &store);
   if (rc != kExitOk) return rc;
@@ -28,7 +29,8 @@ int RunMcp(const McpArgs& args) {
   std::signal(SIGPIPE, SIG_IGN);
   mcp::McpServer server(store.get(), args.tenant);
   rc = server.Serve(stdin, stdout);
-  if (rc != kExitOk) return Fail(kExitRuntime, "cannot write to stdout (client gone)");
+  if (rc != kExitOk)
+    return Fail(kExitRuntime, "cannot write to stdout (client gone)");
   return kExitOk;
 }
 

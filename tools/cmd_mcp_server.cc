@@ -53,11 +53,11 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
-bool McpServer::Initialize(const Json& params, Json* result,
-                           RpcError* error) {
+bool McpServer::Initialize(const Json& params, Json* result, RpcError* error) {
   auto it = params.find("protocolVersion");
   if (it == params.end() || !it->is_string()) {
-    *error = {kInvalidParams, "initialize: params.protocolVersion (string) is required"};
+    *error = {kInvalidParams,
+              "initialize: params.protocolVersion (string) is required"};
     return false;
   }
   std::string version = kProtocolVersions[0];
@@ -96,7 +96,8 @@ bool McpServer::Dispatch(const std::string& method, const Json& params,
       return false;
     }
     if (args != params.end() && !args->is_object() && !args->is_null()) {
-      *error = {kInvalidParams, "tools/call: params.arguments must be an object"};
+      *error = {kInvalidParams,
+                "tools/call: params.arguments must be an object"};
       return false;
     }
     Json none = Json::object();
@@ -111,7 +112,8 @@ bool McpServer::Dispatch(const std::string& method, const Json& params,
   if (method == "resources/read") {
     auto uri = params.find("uri");
     if (uri == params.end() || !uri->is_string()) {
-      *error = {kInvalidParams, "resources/read: params.uri (string) is required"};
+      *error = {kInvalidParams,
+                "resources/read: params.uri (string) is required"};
       return false;
     }
     return tools_.ReadResource(uri->get<std::string>(), result, error);
@@ -119,6 +121,53 @@ bool McpServer::Dispatch(const std::string& method, const Json& params,
   *error = {kMethodNotFound, "method not found: " + method};
   return false;
 }
+
+namespace {
+
+// Checks the JSON-RPC envelope of a parsed message. Returns the error reply
+// when it is not a valid request or notification (*skip: a response or a
+// notification, nothing to answer); sets *id and *params otherwise.
+std::string CheckEnvelope(const Json& msg, Json* id, Json* params, bool* skip) {
+  *skip = false;
+  if (msg.is_array()) {
+    return ErrorReply(nullptr, kInvalidRequest,
+                      "batches are not supported: send one message per line");
+  }
+  if (!msg.is_object()) {
+    return ErrorReply(nullptr, kInvalidRequest,
+                      "a message must be a JSON object");
+  }
+  auto it = msg.find("id");
+  bool has_id = it != msg.end();
+  if (has_id && !it->is_string() && !it->is_number_integer()) {
+    return ErrorReply(nullptr, kInvalidRequest,
+                      "id must be a string or an integer");
+  }
+  *id = has_id ? *it : Json(nullptr);
+  auto version = msg.find("jsonrpc");
+  if (version == msg.end() || *version != "2.0") {
+    return ErrorReply(*id, kInvalidRequest, "jsonrpc must be \"2.0\"");
+  }
+  auto method = msg.find("method");
+  if (method == msg.end()) {
+    // A response to a request we never send: nothing to answer.
+    *skip = msg.contains("result") || msg.contains("error");
+    return *skip ? "" : ErrorReply(*id, kInvalidRequest, "method is required");
+  }
+  if (!method->is_string()) {
+    return ErrorReply(*id, kInvalidRequest, "method must be a string");
+  }
+  *skip = !has_id;  // notifications (initialized, cancelled, ...)
+  auto p = msg.find("params");
+  if (*skip || p == msg.end() || p->is_null()) return "";
+  if (!p->is_object()) {
+    return ErrorReply(*id, kInvalidParams, "params must be an object");
+  }
+  *params = *p;
+  return "";
+}
+
+}  // namespace
 
 std::string McpServer::HandleLine(std::string_view line) {
   Json msg;
@@ -128,90 +177,65 @@ std::string McpServer::HandleLine(std::string_view line) {
     return ErrorReply(nullptr, kParseError,
                       std::string("parse error: ") + e.what());
   }
-  if (msg.is_array()) {
-    return ErrorReply(nullptr, kInvalidRequest,
-                      "batches are not supported: send one message per line");
-  }
-  if (!msg.is_object()) {
-    return ErrorReply(nullptr, kInvalidRequest, "a message must be a JSON object");
-  }
-  auto id = msg.find("id");
-  bool has_id = id != msg.end();
-  if (has_id && !id->is_string() && !id->is_number_integer()) {
-    return ErrorReply(nullptr, kInvalidRequest, "id must be a string or an integer");
-  }
-  Json reply_id = has_id ? *id : Json(nullptr);
-  auto version = msg.find("jsonrpc");
-  if (version == msg.end() || *version != "2.0") {
-    return ErrorReply(reply_id, kInvalidRequest, "jsonrpc must be \"2.0\"");
-  }
-  auto method = msg.find("method");
-  if (method == msg.end()) {
-    // A response to a request we never send: nothing to answer.
-    if (msg.contains("result") || msg.contains("error")) return "";
-    return ErrorReply(reply_id, kInvalidRequest, "method is required");
-  }
-  if (!method->is_string()) {
-    return ErrorReply(reply_id, kInvalidRequest, "method must be a string");
-  }
-  if (!has_id) return "";  // notifications (initialized, cancelled, ...)
-  Json params = Json::object();
-  if (auto p = msg.find("params"); p != msg.end() && !p->is_null()) {
-    if (!p->is_object()) {
-      return ErrorReply(reply_id, kInvalidParams, "params must be an object");
-    }
-    params = *p;
-  }
+  Json id, params = Json::object();
+  bool skip = false;
+  std::string invalid = CheckEnvelope(msg, &id, &params, &skip);
+  if (!invalid.empty() || skip) return invalid;
   Json result;
   RpcError error;
   bool ok = false;
   try {
-    ok = Dispatch(method->get<std::string>(), params, &result, &error);
+    ok = Dispatch(msg["method"].get<std::string>(), params, &result, &error);
   } catch (const std::exception& e) {  // a bug, not the client's fault
     error = {kInternalError, std::string("internal error: ") + e.what()};
   }
-  if (!ok) return ErrorReply(reply_id, error.code, error.message);
-  return Dump({{"jsonrpc", "2.0"}, {"id", reply_id}, {"result", result}});
+  if (!ok) return ErrorReply(id, error.code, error.message);
+  return Dump({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+}
+
+bool LineReader::Next(std::string* line, bool* oversized) {
+  line->clear();
+  *oversized = false;
+  std::array<char, 64 * 1024> chunk;
+  for (;;) {
+    if (std::fgets(chunk.data(), chunk.size(), in_) == nullptr) {
+      return !line->empty() || *oversized;  // a last line without '\n'
+    }
+    size_t n = std::strlen(chunk.data());
+    if (!*oversized) line->append(chunk.data(), n);
+    if (line->size() > limit_) {
+      *oversized = true;
+      std::string().swap(*line);  // skip the rest without buffering it
+    }
+    if (n > 0 && chunk[n - 1] == '\n') break;
+  }
+  while (!line->empty() && (line->back() == '\n' || line->back() == '\r')) {
+    line->pop_back();
+  }
+  return true;
 }
 
 int McpServer::Serve(std::FILE* in, std::FILE* out) {
+  LineReader reader(in, kMaxMessageBytes + 2);  // +2: room for "\r\n"
   std::string line;
   bool oversized = false;
-  std::array<char, 64 * 1024> chunk;
-  for (;;) {
-    bool eof = std::fgets(chunk.data(), chunk.size(), in) == nullptr;
-    size_t n = eof ? 0 : std::strlen(chunk.data());
-    bool complete = eof || (n > 0 && chunk[n - 1] == '\n');
-    if (!oversized) line.append(chunk.data(), n);
-    if (line.size() > kMaxMessageBytes + 2) {  // +2: room for "\r\n"
-      oversized = true;
-      std::string().swap(line);  // skip the rest without buffering it
-    }
-    if (!complete) continue;
+  while (reader.Next(&line, &oversized)) {
     std::string reply;
     if (oversized) {
-      reply = ErrorReply(nullptr, kInvalidRequest,
-                         "message longer than " +
-                             std::to_string(kMaxMessageBytes) + " bytes");
-    } else {
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-        line.pop_back();
-      }
-      if (line.find_first_not_of(" \t") != std::string::npos) {
-        reply = HandleLine(line);
-      }
+      reply = ErrorReply(
+          nullptr, kInvalidRequest,
+          "message longer than " + std::to_string(kMaxMessageBytes) + " bytes");
+    } else if (line.find_first_not_of(" \t") != std::string::npos) {
+      reply = HandleLine(line);
     }
-    line.clear();
-    oversized = false;
-    if (!reply.empty()) {
-      reply += '\n';
-      if (std::fwrite(reply.data(), 1, reply.size(), out) != reply.size() ||
-          std::fflush(out) != 0) {
-        return 1;
-      }
+    if (reply.empty()) continue;
+    reply += '\n';
+    if (std::fwrite(reply.data(), 1, reply.size(), out) != reply.size() ||
+        std::fflush(out) != 0) {
+      return 1;
     }
-    if (eof) return 0;
   }
+  return 0;
 }
 
 }  // namespace mnemo::cli::mcp

@@ -10,10 +10,9 @@
 #define MNEMO_TOOLS_MCP_SERVER_H_
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "mnemo/store.h"
 
@@ -66,6 +65,20 @@ class McpTools {
 
   Store* store_;
   std::string tenant_;
+};
+
+// Reads '\n'-terminated lines (the line end and a '\r' before it dropped).
+// A line longer than `limit` bytes is skipped without being buffered and
+// reported as oversized.
+class LineReader {
+ public:
+  LineReader(std::FILE* in, size_t limit) : in_(in), limit_(limit) {}
+  // False at EOF; a last line without '\n' is still returned.
+  bool Next(std::string* line, bool* oversized);
+
+ private:
+  std::FILE* in_;
+  size_t limit_;
 };
 
 class McpServer {
