@@ -23,6 +23,35 @@ std::string Dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// Deepest nesting of arrays/objects accepted. Copying or comparing a JSON
+// value recurses once per level, so a line of a million '[' would
+// overflow the stack; no MCP message nests anywhere near this.
+constexpr int kMaxDepth = 128;
+
+// True when `line` nests brackets deeper than kMaxDepth (outside strings).
+bool TooDeep(std::string_view line) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : line) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 std::string ErrorReply(const Json& id, int code, const std::string& message) {
   return Dump({{"jsonrpc", "2.0"},
                {"id", id},
@@ -170,6 +199,11 @@ std::string CheckEnvelope(const Json& msg, Json* id, Json* params, bool* skip) {
 }  // namespace
 
 std::string McpServer::HandleLine(std::string_view line) {
+  if (TooDeep(line)) {
+    return ErrorReply(
+        nullptr, kInvalidRequest,
+        "message nests deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
   Json msg;
   try {
     msg = Json::parse(line);

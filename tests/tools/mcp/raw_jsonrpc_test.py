@@ -76,6 +76,11 @@ def check_framing(s):
     expect_error(s.ask('{"jsonrpc":"2.0","id":1.5,"method":"ping"}'), -32600, "id must")
     expect_error(s.ask('{"jsonrpc":"2.0","id":8}'), -32600, "method is required", id=8)
     expect_error(s.ask('{"jsonrpc":"2.0","id":9,"method":5}'), -32600, "method must", id=9)
+    # Deep nesting is refused before parsing (copies of JSON values recurse).
+    deep = "[" * 1000000 + "]" * 1000000
+    expect_error(s.ask(deep), -32600, "nests deeper than 128 levels")
+    expect_error(s.ask('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get",'
+                       '"arguments":{"id":' + deep + '}}}'), -32600, "nests deeper")
     # Blank lines, notifications (known or not) and client responses get no
     # answer: the next reply is the ping's.
     s.send('\n  \n{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
@@ -133,7 +138,8 @@ def tool(s, name, args):
 
 
 def check_tools(s):
-    text = "quoted \"text\", tab\t, ünïcode 🦀 and a\nnew line"
+    # Brackets inside strings do not count as nesting.
+    text = "quoted \"text\", tab\t, ünïcode 🦀 and a\nnew line " + "[{" * 1000 + "\\"
     err, r = tool(s, "remember", {"agent": "a", "session": "s", "text": text})
     assert not err, r
     err, got = tool(s, "get", {"id": r["id"]})
