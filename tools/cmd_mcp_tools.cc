@@ -190,9 +190,12 @@ Status McpTools::Remember(const Json& args, Json* out) {
   if (s.ok()) s = GetString(args, "kind", false, &r.kind);
   if (s.ok()) s = GetTime(args, "time", &time);
   if (auto it = args.find("importance"); s.ok() && it != args.end()) {
-    if (!it->is_number())
+    // Checked as a double: a float cast of 1e300 would be undefined.
+    double v = it->is_number() ? it->get<double>() : -1;
+    if (!(v >= 0 && v <= 1)) {
       return Bad("importance", "must be a number from 0 to 1");
-    r.importance = it->get<float>();  // Put checks the range
+    }
+    r.importance = static_cast<float>(v);
   }
   if (!s.ok()) return s;
   if (time) r.event_time = *time;

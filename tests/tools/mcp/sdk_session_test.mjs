@@ -90,7 +90,8 @@ async function sessionOne() {
     check(!err, "remember recent");
   }
   await expectToolError(c, "remember", { agent: "coder", session: "s1" }, /'text' is required/);
-  await expectToolError(c, "remember", { agent: "coder", session: "s1", text: "x", importance: 2 }, /importance/i);
+  await expectToolError(c, "remember", { agent: "coder", session: "s1", text: "x", importance: 2 }, /importance.*must be a number from 0 to 1/);
+  await expectToolError(c, "remember", { agent: "coder", session: "s1", text: "x", importance: 1e300 }, /importance/);
   await expectToolError(c, "remember", { agent: "coder", session: "s1", text: "x", time: "yesterday" }, /'time'/);
   await expectToolError(c, "remember", { agent: "coder", session: "s1", text: 5 }, /'text' must be a string/);
   await expectToolError(c, "remember", { tenant: "t2", agent: "a", session: "s", text: "x" }, /tenant/);
