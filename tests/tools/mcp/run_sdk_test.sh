@@ -13,6 +13,7 @@ command -v npm >/dev/null 2>&1 || skip "npm not found"
 mkdir -p "$cache" || skip "cannot create $cache"
 if [ ! -f "$cache/node_modules/@modelcontextprotocol/sdk/package.json" ]; then
   if ! timeout 300 npm install --no-audit --no-fund --loglevel=error \
+      --fetch-retries=1 --fetch-timeout=60000 \
       --prefix "$cache" "@modelcontextprotocol/sdk@^1" >"$cache/npm.log" 2>&1; then
     cat "$cache/npm.log"
     skip "npm install @modelcontextprotocol/sdk failed (no registry access?)"
