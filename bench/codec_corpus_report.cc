@@ -255,13 +255,14 @@ MixFigures Mix(const std::vector<ClassFigures>& figs, const std::string& profile
   return m;
 }
 
-// The layout marks (codec::kItemDelimiter, kParagraphMark, kWrapMark:
-// " » ", " § ", "« ") are excluded: decorations, not memory text. Characters
-// the OCR model cannot output are unscored (counted apart, see ocr.h).
+// The layout marks (codec::kItemDelimiter, kParagraphMark, kWrapMark,
+// kLineMark: " » ", " § ", "« ", " ↵ ") are excluded: decorations, not memory
+// text. Characters the OCR model cannot output are unscored (counted apart, see
+// ocr.h).
 Status CerOptionsFor(const ocr::OcrEngine& engine, ocr::CerOptions* o) {
-  o->excluded = ocr::CodePoints(std::string(codec::kItemDelimiter) +
-                                std::string(codec::kParagraphMark) +
-                                std::string(codec::kWrapMark));
+  o->excluded = ocr::CodePoints(
+      std::string(codec::kItemDelimiter) + std::string(codec::kParagraphMark) +
+      std::string(codec::kWrapMark) + std::string(codec::kLineMark));
   return engine.Charset(&o->readable);
 }
 

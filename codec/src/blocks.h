@@ -25,6 +25,7 @@ enum UnitRole : uint8_t {
   kRoleHard = 2,       // a newline that ends the line
   kRoleParagraph = 3,  // first unit of a blank-line run: the paragraph mark
   kRoleHidden = 4,     // rest of a blank run, leading/trailing blank lines
+  kRoleLineMark = 5,   // a kept line break drawn inline as kLineMark
   kRoleMask = 7,
   kRoleFreshLine = 8,  // first unit of a multi-line LINE block
   kRoleInLines = 16,   // unit of a LINE block (its wraps are marked)

@@ -36,6 +36,30 @@ bool Flows(const SourceUnit& unit, uint8_t role) {
          (role & kRoleInLines) == 0;
 }
 
+bool MarksLines(const std::vector<int64_t>& widths, const PageGeometry& geo,
+                int64_t mark) {
+  if (widths.size() < 2) return false;
+  const int64_t width = int64_t{geo.ColumnWidth(1)} * 64;
+  int64_t kept = 0, inline_width = 0;
+  for (int64_t w : widths) {
+    kept += std::max<int64_t>(1, (w + width - 1) / width);
+    inline_width += w + mark;
+  }
+  // Inline, the run must save 40% of its rows: a run of long lines (log
+  // lines, table rows) keeps its lines.
+  return inline_width * 10 <= width * kept * 6;
+}
+
+void MarkLines(const std::vector<SourceUnit>& units, size_t first,
+               std::vector<uint8_t>* roles) {
+  for (size_t i = first; i < units.size(); ++i) {
+    uint8_t& role = (*roles)[i];
+    if (Flows(units[i], role)) break;
+    if ((role & kRoleMask) == kRoleHard) role = kRoleLineMark;
+    role &= static_cast<uint8_t>(~(kRoleInLines | kRoleFreshLine));
+  }
+}
+
 int BlockColumns(const std::vector<int64_t>& widths, const PageGeometry& geo,
                  int64_t zero_advance) {
   // A short block stays in the flow (a band of two rows saves little).

@@ -31,6 +31,19 @@ std::vector<int64_t> BlockLineWidths(const std::vector<SourceUnit>& units,
 // Whether a unit with this role is flowing text (it ends a band).
 bool Flows(const SourceUnit& unit, uint8_t role);
 
+// Whether a run of kept lines of these widths (26.6) is set inline, its
+// breaks drawn as kLineMark (width `mark`), rather than one line per page
+// row: it must not get a band, and inline it must take at most 60% of the
+// rows (short code lines of a README example, a small table).
+bool MarksLines(const std::vector<int64_t>& widths, const PageGeometry& geo,
+                int64_t mark);
+
+// Sets the run of kept lines starting at `first` inline: its hard breaks
+// become kRoleLineMark, and its units lose kRoleInLines and kRoleFreshLine
+// (no wrap marks: the line marks show the kept breaks).
+void MarkLines(const std::vector<SourceUnit>& units, size_t first,
+               std::vector<uint8_t>* roles);
+
 // Column count for a band holding lines of these widths.
 int BlockColumns(const std::vector<int64_t>& widths, const PageGeometry& geo,
                  int64_t zero_advance);

@@ -261,6 +261,11 @@ Status PageComposer::AddSource(const SourceUnit& su, const GlyphInfo* glyphs,
       MNEMO_RETURN_IF_ERROR(Place(Decoration(
           kParagraphMark.substr(1, kParagraphMark.size() - 2), owner_, e)));
       return Place(Space(true, owner_, e, e));
+    case kRoleLineMark:
+      MNEMO_RETURN_IF_ERROR(Place(Space(true, owner_, b, e)));
+      MNEMO_RETURN_IF_ERROR(Place(
+          Decoration(kLineMark.substr(1, kLineMark.size() - 2), owner_, e)));
+      return Place(Space(true, owner_, e, e));
     case kRoleHidden:
       u = Space(false, owner_, b, e);
       u.in_lines = in_lines;

@@ -67,6 +67,7 @@ class FontSet {
   struct GlyphReshape {
     double scale_x = 1, scale_y = 1;  // about the glyph's centre
     double bold_x = 0, bold_y = 0;    // px
+    double serif = 0;                 // slab serif width, px (0: none)
   };
   static void Reshape(const GlyphReshape& t, void* ft_outline);
   bool Resolve(char32_t cp, GlyphInfo* info);

@@ -78,6 +78,7 @@ class RendererImpl final : public Renderer {
     params_.freetype_version = fonts_->FreeTypeVersion();
     params_.libpng_version = LibPngVersion();
     params_.layout_version = kLayoutVersion;
+    line_mark_ = measure_.Measure(kLineMark);
     composer_ = std::make_unique<PageComposer>(fonts_.get(), &measure_,
                                                geometry_, params_);
   }
@@ -109,6 +110,7 @@ class RendererImpl final : public Renderer {
   RenderParams params_;
   std::unique_ptr<PageComposer> composer_;
   bool in_band_ = false;  // feeding a run of LINE blocks set in a band
+  int64_t line_mark_ = 0;  // advance of kLineMark (26.6)
 };
 
 Status RendererImpl::Prepare(const PageItem& item, std::string* source) {
@@ -137,7 +139,7 @@ Status RendererImpl::Feed(uint32_t index, const PageItem& item,
       ++body_unit;
     }
   }
-  const std::vector<uint8_t> roles =
+  std::vector<uint8_t> roles =
       internal::ClassifyUnits(source, units_.units(), body_unit);
   MNEMO_RETURN_IF_ERROR(composer_->BeginItem(index, item.id, item));
   const auto& units = units_.units();
@@ -147,12 +149,16 @@ Status RendererImpl::Feed(uint32_t index, const PageItem& item,
     // A run of LINE blocks (up to the next flowing character) gets a band;
     // flowing text goes back to one column.
     if ((roles[i] & internal::kRoleFreshLine) && !in_band_) {
-      const int k = internal::BlockColumns(
-          internal::BlockLineWidths(units, roles, i, measure_.space_advance(),
-                                    geometry_.tab_stop),
-          geometry_, measure_.zero_advance());
-      MNEMO_RETURN_IF_ERROR(composer_->WantColumns(k));
-      in_band_ = true;
+      const std::vector<int64_t> widths = internal::BlockLineWidths(
+          units, roles, i, measure_.space_advance(), geometry_.tab_stop);
+      const int k =
+          internal::BlockColumns(widths, geometry_, measure_.zero_advance());
+      if (k == 1 && internal::MarksLines(widths, geometry_, line_mark_)) {
+        internal::MarkLines(units, i, &roles);
+      } else {
+        MNEMO_RETURN_IF_ERROR(composer_->WantColumns(k));
+        in_band_ = true;
+      }
     } else if (in_band_ && internal::Flows(u, roles[i])) {
       MNEMO_RETURN_IF_ERROR(composer_->WantColumns(1));
       in_band_ = false;

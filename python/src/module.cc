@@ -10,7 +10,8 @@
 
 namespace py = pybind11;
 
-PYBIND11_MODULE(mnemo, m) {
+// The extension is mnemo._mnemo; python/mnemo/__init__.py re-exports it.
+PYBIND11_MODULE(_mnemo, m) {
   using mnemo::python::PyStore;
   m.doc() = R"doc(mnemo: embedded memory store for AI agents.
 

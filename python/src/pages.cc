@@ -149,7 +149,9 @@ void BindCacheCalls(py::class_<PyStore>& cls) {
           return st.cache()->PutKv(tenant, page_id, kind, bytes);
         });
       }, py::arg("tenant"), py::arg("page_id"), py::arg("kind"),
-         py::arg("data"))
+         py::arg("data"),
+         "Stores a host payload (e.g. kind 'embedding') for a page in the "
+         "kv pool, written through to the store.")
       .def("get_kv", [](PyStore& s, const std::string& tenant,
                         uint64_t page_id, const std::string& kind) {
         std::string bytes;
@@ -157,12 +159,13 @@ void BindCacheCalls(py::class_<PyStore>& cls) {
           return st.cache()->GetKv(tenant, page_id, kind, &bytes);
         });
         return py::bytes(bytes);
-      }, py::arg("tenant"), py::arg("page_id"), py::arg("kind"))
+      }, py::arg("tenant"), py::arg("page_id"), py::arg("kind"),
+         "The payload put_kv stored for a page, as bytes.")
       .def("cache_report", [](PyStore& s) {
         CacheReport report;
         Call(s, [&](Store& st) { return st.cache()->GetReport(&report); });
         return CacheReportToDict(report);
-      });
+      }, "Hot-cache backend, pool occupancy and hit/eviction counters.");
 }
 
 }  // namespace
@@ -172,7 +175,8 @@ void BindPages(py::module_& m, py::class_<PyStore>& cls) {
   BindPinnedPage(m);
   m.def("decode_png", &DecodeToArray, py::arg("png"),
         "Decodes a PNG into a uint8 (height, width) gray NumPy array.");
-  cls.def("get_page", &GetPage, py::arg("tenant"), py::arg("page_id"))
+  cls.def("get_page", &GetPage, py::arg("tenant"), py::arg("page_id"),
+          "The page (PNG and manifest) `page_id` of `tenant` as mnemo.Page.")
       .def("page_array", [](PyStore& s, const std::string& tenant,
                             uint64_t page_id) {
         return DecodeToArray(GetPage(s, tenant, page_id).png);
@@ -187,14 +191,17 @@ void BindPages(py::module_& m, py::class_<PyStore>& cls) {
         py::list out;
         for (const PageInfo& p : pages) out.append(PageInfoToDict(p));
         return out;
-      }, py::arg("tenant"), py::arg("agent") = "")
+      }, py::arg("tenant"), py::arg("agent") = "",
+         "Pages of `tenant` (and `agent` when given), by page id, as dicts.")
       .def("locate", [](PyStore& s, const std::string& tenant, RecordId id) {
         RecordLocation location;
         Call(s, [&](Store& st) {
           return st.LocateRecord(tenant, id, &location);
         });
         return LocationToDict(location);
-      }, py::arg("tenant"), py::arg("id"));
+      }, py::arg("tenant"), py::arg("id"),
+         "Where record `id` is drawn (page and rectangle); mnemo.NotFound "
+         "when it is not on a page.");
   BindCacheCalls(cls);
 }
 

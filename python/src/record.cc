@@ -140,7 +140,8 @@ void BindRecordDerived(py::class_<Record>& cls) {
         if (!r.page.valid()) return py::none();
         return py::int_(r.page.page_id);
       })
-      .def("to_dict", &RecordToDict)
+      .def("to_dict", &RecordToDict,
+           "Every field as a dict (tenant, agent, session flattened).")
       .def("__repr__", [](const Record& r) {
         return "Record(id=" + std::to_string(r.id) + ", session='" +
                r.ns.tenant + "/" + r.ns.agent + "/" + r.ns.session +

@@ -98,7 +98,9 @@ py::tuple ScanPage(PyStore& s, std::string tenant, std::string agent,
 }  // namespace
 
 void BindScan(py::module_& m, py::class_<PyStore>& cls) {
-  py::class_<ScanIterator>(m, "ScanIterator")
+  py::class_<ScanIterator>(m, "ScanIterator",
+                           "Records of Store.scan(), fetched a page at a "
+                           "time; `cursor` resumes a later scan.")
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &ScanIterator::Next)
       .def_property_readonly("cursor", &ScanIterator::cursor);

@@ -82,7 +82,8 @@ VectorQuery ToVectorQuery(std::vector<float> vector, const std::string& metric) 
 }
 
 void BindResultTypes(py::module_& m) {
-  py::class_<SearchHit>(m, "SearchHit")
+  py::class_<SearchHit>(m, "SearchHit",
+                        "One search hit: id, score, record and snippet.")
       .def_readonly("id", &SearchHit::id)
       .def_readonly("score", &SearchHit::score)
       .def_readonly("record", &SearchHit::record)
@@ -91,7 +92,8 @@ void BindResultTypes(py::module_& m) {
         return "SearchHit(id=" + std::to_string(h.id) +
                ", score=" + std::to_string(h.score) + ")";
       });
-  py::class_<ContextPart>(m, "ContextPart")
+  py::class_<ContextPart>(m, "ContextPart",
+                          "One part of a Context: text or a page image.")
       .def_property_readonly("kind", [](const ContextPart& p) {
         return p.kind == ContextPart::Kind::kText ? "text" : "page";
       })
@@ -118,7 +120,8 @@ void BindResultTypes(py::module_& m) {
       })
       .def_readonly("tokens", &ContextPart::tokens)
       .def_readonly("score", &ContextPart::score);
-  py::class_<Context>(m, "Context")
+  py::class_<Context>(m, "Context",
+                      "Parts within a token budget, built by Store.context().")
       .def_readonly("parts", &Context::parts)
       .def_readonly("text_tokens", &Context::text_tokens)
       .def_readonly("vision_tokens", &Context::vision_tokens)
@@ -180,11 +183,16 @@ void BindSearch(py::module_& m, py::class_<PyStore>& cls) {
           "BM25 search. Keywords: agent, session, role, kind, start_time, "
           "end_time, k, offset, snippet_bytes, k1, b.")
       .def("put_embedding", &PutEmbedding, py::arg("tenant"), py::arg("id"),
-           py::arg("vector"))
+           py::arg("vector"),
+           "Stores (or replaces) the host's embedding of record `id`.")
       .def("vector_search", &VectorSearch, py::arg("tenant"),
-           py::arg("vector"), py::arg("metric") = "cosine")
+           py::arg("vector"), py::arg("metric") = "cosine",
+           "Exact top-k by cosine or dot product over stored embeddings "
+           "(filter keywords as search()).")
       .def("hybrid_search", &HybridSearch, py::arg("tenant"),
-           py::arg("query"), py::arg("vector"), py::arg("metric") = "cosine")
+           py::arg("query"), py::arg("vector"), py::arg("metric") = "cosine",
+           "Fuses the BM25 ranking of `query` and the vector ranking of "
+           "`vector` by reciprocal rank.")
       .def("context", [](PyStore& s, std::string tenant, std::string agent,
                          py::kwargs kwargs) {
         ContextOptions options =

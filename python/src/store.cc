@@ -203,111 +203,90 @@ void BindRecordCalls(py::class_<PyStore>& cls) {
 }
 
 void BindDeleteCalls(py::class_<PyStore>& cls) {
-  cls.def(
-         "history",
-         [](PyStore& s, const std::string& tenant, RecordId id) {
-           std::vector<Record> versions;
-           Call(s, [&](Store& st) {
-             return st.History(ReadOptions(), tenant, id, &versions);
-           });
-           return versions;
-         },
-         py::arg("tenant"), py::arg("id"))
-      .def(
-          "delete",
-          [](PyStore& s, const std::string& tenant, RecordId id) {
-            Call(s, [&](Store& st) {
-              return st.Delete(s.write_options(), tenant, id);
-            });
-          },
-          py::arg("tenant"), py::arg("id"))
-      .def(
-          "delete_session",
-          [](PyStore& s, const std::string& tenant, const std::string& agent,
-             const std::string& session) {
-            uint64_t n = 0;
-            Call(s, [&](Store& st) {
-              return st.DeleteSession(s.write_options(), tenant, agent, session,
-                                      &n);
-            });
-            return n;
-          },
-          py::arg("tenant"), py::arg("agent"), py::arg("session"))
-      .def(
-          "delete_agent",
-          [](PyStore& s, const std::string& tenant, const std::string& agent) {
-            uint64_t n = 0;
-            Call(s, [&](Store& st) {
-              return st.DeleteAgent(s.write_options(), tenant, agent, &n);
-            });
-            return n;
-          },
-          py::arg("tenant"), py::arg("agent"))
-      .def(
-          "list_namespaces",
-          [](PyStore& s, const std::string& tenant) {
-            std::vector<Namespace> all;
-            Call(s, [&](Store& st) { return st.ListNamespaces(tenant, &all); });
-            py::list out;
-            for (const Namespace& ns : all) out.append(NamespaceToTuple(ns));
-            return out;
-          },
-          py::arg("tenant") = "",
-          "Sorted (tenant, agent, session) tuples; all tenants when empty.");
+  cls.def("history", [](PyStore& s, const std::string& tenant, RecordId id) {
+        std::vector<Record> versions;
+        Call(s, [&](Store& st) { return st.History(ReadOptions(), tenant, id, &versions); });
+        return versions;
+      }, py::arg("tenant"), py::arg("id"),
+         "Every version of record `id`, oldest first, the current one last.")
+      .def("delete", [](PyStore& s, const std::string& tenant, RecordId id) {
+        Call(s, [&](Store& st) {
+          return st.Delete(s.write_options(), tenant, id);
+        });
+      }, py::arg("tenant"), py::arg("id"),
+         "Deletes record `id` and its history (mnemo.NotFound when absent).")
+      .def("delete_session", [](PyStore& s, const std::string& tenant,
+                                const std::string& agent,
+                                const std::string& session) {
+        uint64_t n = 0;
+        Call(s, [&](Store& st) {
+          return st.DeleteSession(s.write_options(), tenant, agent, session,
+                                  &n);
+        });
+        return n;
+      }, py::arg("tenant"), py::arg("agent"), py::arg("session"),
+         "Deletes every record of a session; returns how many.")
+      .def("delete_agent", [](PyStore& s, const std::string& tenant,
+                              const std::string& agent) {
+        uint64_t n = 0;
+        Call(s, [&](Store& st) {
+          return st.DeleteAgent(s.write_options(), tenant, agent, &n);
+        });
+        return n;
+      }, py::arg("tenant"), py::arg("agent"),
+         "Deletes every record of an agent; returns how many.")
+      .def("list_namespaces", [](PyStore& s, const std::string& tenant) {
+        std::vector<Namespace> all;
+        Call(s, [&](Store& st) { return st.ListNamespaces(tenant, &all); });
+        py::list out;
+        for (const Namespace& ns : all) out.append(NamespaceToTuple(ns));
+        return out;
+      }, py::arg("tenant") = "",
+         "Sorted (tenant, agent, session) tuples; all tenants when empty.");
 }
 
 void BindAdminCalls(py::class_<PyStore>& cls) {
   cls.def("compact", &Compact, py::arg("now") = py::none(),
           py::arg("policy") = py::none(), py::arg("threads") = 1,
           "Moves due records down tiers; policy is a dict or JSON string.")
-      .def(
-          "tier_stats",
-          [](PyStore& s, const std::string& tenant) {
-            TierStats stats;
-            Call(s, [&](Store& st) {
-              return mnemo::GetTierStats(&st, tenant, &stats);
-            });
-            return TierStatsToDict(stats);
-          },
-          py::arg("tenant") = "")
-      .def("stats",
-           [](PyStore& s) {
-             StoreStats stats;
-             Call(s, [&](Store& st) { return mnemo::GetStats(&st, &stats); });
-             return StoreStatsToDict(stats);
-           })
-      .def(
-          "verify",
-          [](PyStore& s, bool deep, bool repair) {
-            VerifyOptions options;
-            options.deep = deep;
-            options.repair = repair;
-            VerifyReport report;
-            Call(s, [&](Store& st) {
-              return mnemo::Verify(&st, options, &report);
-            });
-            return VerifyReportToDict(report);
-          },
-          py::arg("deep") = false, py::arg("repair") = false)
-      .def(
-          "checkpoint",
-          [](PyStore& s, const std::string& dir) {
-            Call(s, [&](Store& st) { return mnemo::Checkpoint(&st, dir); });
-          },
-          py::arg("dir"))
-      .def(
-          "backup",
-          [](PyStore& s, const std::string& dir) {
-            BackupInfo info;
-            Call(s, [&](Store& st) { return mnemo::Backup(&st, dir, &info); });
-            return py::dict(py::arg("backup_id") = info.backup_id,
-                            py::arg("size_bytes") = info.size_bytes,
-                            py::arg("backup_count") = info.backup_count);
-          },
-          py::arg("dir"))
+      .def("tier_stats", [](PyStore& s, const std::string& tenant) {
+        TierStats stats;
+        Call(s, [&](Store& st) { return mnemo::GetTierStats(&st, tenant, &stats); });
+        return TierStatsToDict(stats);
+      }, py::arg("tenant") = "",
+         "Record, byte, page and token totals per tier (all tenants when "
+         "empty).")
+      .def("stats", [](PyStore& s) {
+        StoreStats stats;
+        Call(s, [&](Store& st) { return mnemo::GetStats(&st, &stats); });
+        return StoreStatsToDict(stats);
+      }, "Store statistics from one snapshot (operator call: all tenants).")
+      .def("verify", [](PyStore& s, bool deep, bool repair) {
+        VerifyOptions options;
+        options.deep = deep;
+        options.repair = repair;
+        VerifyReport report;
+        Call(s, [&](Store& st) { return mnemo::Verify(&st, options, &report); });
+        return VerifyReportToDict(report);
+      }, py::arg("deep") = false, py::arg("repair") = false,
+         "Checks checksums and indexes (deep: decodes pages too; repair: "
+         "fixes indexes); returns the report as a dict.")
+      .def("checkpoint", [](PyStore& s, const std::string& dir) {
+        Call(s, [&](Store& st) { return mnemo::Checkpoint(&st, dir); });
+      }, py::arg("dir"),
+         "Writes an openable copy of the store to `dir` (must not exist).")
+      .def("backup", [](PyStore& s, const std::string& dir) {
+        BackupInfo info;
+        Call(s, [&](Store& st) { return mnemo::Backup(&st, dir, &info); });
+        return py::dict(py::arg("backup_id") = info.backup_id,
+                        py::arg("size_bytes") = info.size_bytes,
+                        py::arg("backup_count") = info.backup_count);
+      }, py::arg("dir"),
+         "Adds an incremental backup to `dir`; returns backup_id, "
+         "size_bytes and backup_count.")
       .def("flush_access_counts", [](PyStore& s) {
         Call(s, [](Store& st) { return mnemo::FlushAccessCounts(&st); });
-      });
+      }, "Writes gathered access counts now.");
 }
 
 }  // namespace
@@ -316,7 +295,9 @@ void BindStoreMethods(py::module_& m, py::class_<PyStore>& cls) {
   (void)m;
   cls.def_static("open", &Open, py::arg("path"),
                  "Opens (or creates) the store in directory `path`.")
-      .def("close", &PyStore::Close)
+      .def("close", &PyStore::Close,
+           "Closes the store (also on leaving a `with` block); later calls "
+           "raise mnemo.FailedPrecondition.")
       .def_property_readonly("closed", &PyStore::closed)
       .def_property_readonly("path", [](const PyStore& s) {
         return s.Get()->dir();

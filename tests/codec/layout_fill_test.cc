@@ -4,10 +4,11 @@
 // changelogs, man pages, commit records): LINE-block lines flow where their
 // break carries no meaning (list items after their marker, a description
 // after its term, HTML, Markdown paragraph lines, ``` fences next to their
-// code), words hyphenated at a hard wrap are drawn whole, and a long run of
+// code), words hyphenated at a hard wrap are drawn whole, a long run of
 // short code lines gets a band of its own with several columns while the
-// text around it stays one full-width column. In every case the manifest
-// still covers each source byte exactly once.
+// text around it stays one full-width column, and a shorter run of short
+// lines is set inline, its breaks drawn as the line mark. In every case the
+// manifest still covers each source byte exactly once.
 
 #include <gtest/gtest.h>
 
@@ -41,6 +42,16 @@ class LayoutFillTest : public test::RendererTest {
     for (char& c : text) c = c == '\n' ? ' ' : c;
     return text;
   }
+  // `text` with each whitespace run as one space, none at the start.
+  static std::string Squeeze(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+      const bool space = c == ' ' || c == '\n';
+      if (space && (out.empty() || out.back() == ' ')) continue;
+      out.push_back(space ? ' ' : c);
+    }
+    return out;
+  }
   // `text` as one paragraph hard-wrapped at `width` characters.
   static std::string Wrap(std::string text, size_t width) {
     for (char& c : text) c = c == '\n' ? ' ' : c;
@@ -66,6 +77,7 @@ class LayoutFillTest : public test::RendererTest {
 };
 
 const std::string kPara(kParagraphMark);
+const std::string kLine(kLineMark);
 
 TEST_F(LayoutFillTest, ListItemsFlowAfterTheirMarkers) {
   // A Debian changelog entry: its bullets, "[ Name ]" and a bullet's
@@ -109,15 +121,17 @@ TEST_F(LayoutFillTest, ManPageTermsAndDescriptionsJoin) {
 
 TEST_F(LayoutFillTest, CodeAfterATermOrOpenerKeepsItsLines) {
   // Lines ending in an opener or ":" after a code word are code: no join.
+  // Short, they are set inline, each break drawn as the line mark and the
+  // next line's indentation kept.
   const std::string body =
       "int main() {\n"
       "    return run(argc, argv);\n"
       "}\n"
       "def f(x):\n"
       "    return x";
-  EXPECT_EQ(
-      OnePage(body),
-      "int main() {\n    return run(argc, argv);\n}\ndef f(x):\n    return x");
+  EXPECT_EQ(OnePage(body), "int main() {" + kLine +
+                               "    return run(argc, argv);" + kLine + "}" +
+                               kLine + "def f(x):" + kLine + "    return x");
 }
 
 TEST_F(LayoutFillTest, HtmlAndMarkdownParagraphLinesFlow) {
@@ -143,18 +157,20 @@ TEST_F(LayoutFillTest, HtmlAndMarkdownParagraphLinesFlow) {
       OnePage("---\ntitle: npm-access\nsection: 1\ndescription: Set access "
               "level\n---"),
       "--- title: npm-access section: 1 description: Set access level ---");
-  // Short lines that are not a paragraph's keep their breaks.
-  EXPECT_EQ(OnePage("apples\npears\nplums"), "apples\npears\nplums");
+  // Short lines that are not a paragraph's keep their breaks (as marks).
+  EXPECT_EQ(OnePage("apples\npears\nplums"),
+            "apples" + kLine + "pears" + kLine + "plums");
 }
 
 TEST_F(LayoutFillTest, FencesJoinTheCodeNextToThem) {
   EXPECT_EQ(OnePage("Install it:\n\n```sh\nnpm install -g tool\n```\n\nDone."),
             "Install it:" + kPara + "```sh npm install -g tool ```" + kPara +
                 "Done.");
-  // Inside the fence the code keeps its lines and indentation.
-  EXPECT_EQ(OnePage("Config:\n\n```js\n{\n  a: 1,\n}\n```"),
-            "Config:" + kPara.substr(0, kPara.size() - 1) +
-                "\n```js {\n  a: 1,\n} ```");
+  // Inside the fence the code keeps its breaks (short: inline, as line
+  // marks) and indentation.
+  EXPECT_EQ(
+      OnePage("Config:\n\n```js\n{\n  a: 1,\n}\n```"),
+      "Config:" + kPara + "```js {" + kLine + "  a: 1," + kLine + "} ```");
   EXPECT_EQ(OnePage("```\nnpm ci\n```"), "``` npm ci ```");
 }
 
@@ -260,6 +276,73 @@ TEST_F(LayoutFillTest, MarkdownPagesWithCodeAndListsFillThePage) {
     EXPECT_EQ(pages[p].manifest.columns, 1u);
     EXPECT_GE(FillFactor(pages[p].manifest), 0.85) << "page " << p;
   }
+}
+
+TEST_F(LayoutFillTest, ShortCodeExamplesAreSetInlineWithLineMarks) {
+  // A README whose sections each show a short example: a few shell lines
+  // and a small JSON config (median line ~12 characters). One code line
+  // per page row left three quarters of each page empty (fill ~0.25 under
+  // layout v2); inline, each break drawn as the line mark, pages fill.
+  const std::string prose = test::ReadCodecData("prose.txt");
+  std::string doc;
+  std::vector<std::string> code;
+  for (int s = 0; s < 60; ++s) {
+    const size_t at = (static_cast<size_t>(s) * 500) % (prose.size() - 700);
+    const std::string n = std::to_string(s);
+    const std::vector<std::string> lines = {"$ npm install tool" + n,
+                                            "$ tool init",
+                                            "$ tool run --watch",
+                                            "{",
+                                            "  \"name\": \"app" + n + "\",",
+                                            "  \"port\": 80" + n,
+                                            "}"};
+    doc += "### Step " + n + "\n\n" + Wrap(prose.substr(at, 300), 76) +
+           "\n\n```sh\n";
+    for (const std::string& l : lines) {
+      doc += l + "\n";
+      code.push_back(l);
+    }
+    doc += "```\n\n";
+  }
+  std::vector<PageItem> items = {{1, "", doc}};
+  std::vector<Page> pages = PackOk(items);
+  ASSERT_GE(pages.size(), 2u);
+  ExpectExactCoverage(pages, items);
+  std::string all;
+  for (size_t p = 0; p < pages.size(); ++p) {
+    all += pages[p].manifest.text + "\n";
+    EXPECT_EQ(pages[p].manifest.columns, 1u);
+    if (p + 1 < pages.size()) {
+      EXPECT_GE(FillFactor(pages[p].manifest), 0.85) << "page " << p;
+    }
+  }
+  // Every code line is drawn, in order, followed by its break as the mark
+  // (the last one of a block by the fence). Compared with whitespace runs
+  // folded: page rows break at spaces, and a line's indentation is not
+  // drawn at the start of a row.
+  const std::string flat = Squeeze(all);
+  size_t at = 0;
+  for (size_t k = 0; k < code.size(); ++k) {
+    const std::string line = Squeeze(code[k]) + (k % 7 == 6 ? " ```" : kLine);
+    const size_t found = flat.find(line, at);
+    ASSERT_NE(found, std::string::npos) << "code line " << k << ": " << line;
+    at = found + line.size() - 1;
+  }
+}
+
+TEST_F(LayoutFillTest, RunsOfLongLinesKeepTheirRows) {
+  // Log lines of ~110 characters: inline they would save few rows, so each
+  // keeps a row of its own (no line marks).
+  std::string body, want;
+  for (int i = 0; i < 8; ++i) {
+    const std::string line =
+        "2024-05-07T09:00:0" + std::to_string(i) +
+        "Z INFO request handled method=GET path=/api/v1/items/" +
+        std::to_string(1000 + i) + " status=200 bytes=5120 duration_ms=12";
+    body += (i ? "\n" : "") + line;
+    want += (i ? "\n" : "") + line;
+  }
+  EXPECT_EQ(OnePage(body), want);
 }
 
 }  // namespace

@@ -90,10 +90,12 @@ TEST_F(LayoutTest, KeepsNewlinesTabsAndEscapesControls) {
   auto pages = PackOk({item});
   const auto& m = pages[0].manifest;
   // Layout v2: the header line flows into the body; the blank line is a
-  // paragraph mark; the two short lines "c", "d..." keep their break and
-  // start on a fresh line.
-  EXPECT_EQ(m.text, "2024-05-07 09:00 user a\tb \xC2\xA7\nc\nd<U+001B>e<U+200B>");
-  EXPECT_EQ(m.line_count, 3u);
+  // paragraph mark; the two short lines "c", "d..." keep their break (the
+  // "\r\n"), drawn inline as the line mark (layout v3).
+  EXPECT_EQ(
+      m.text,
+      "2024-05-07 09:00 user a\tb \xC2\xA7 c \xE2\x86\xB5 d<U+001B>e<U+200B>");
+  EXPECT_EQ(m.line_count, 1u);
   EXPECT_EQ(Covered(pages, 2, ItemSource(item)), ItemSource(item));
 }
 

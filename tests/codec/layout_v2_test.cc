@@ -40,7 +40,7 @@ TEST_F(LayoutV2Test, ShortItemsShareALineWithTheDelimiterBetween) {
   EXPECT_LT(m.items[0].x_end, m.items[1].x_begin);
   EXPECT_EQ(m.items[0].text, "alpha one");
   EXPECT_EQ(m.items[1].text, "beta two");
-  EXPECT_EQ(m.params.layout_version, 2u);
+  EXPECT_EQ(m.params.layout_version, 3u);
   ExpectExactCoverage(pages, items);
 }
 
