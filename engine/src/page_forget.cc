@@ -62,8 +62,9 @@ Status StoreImpl::AppendPageGc(const PageRemovals& pages,
   std::vector<RecordId> live;
   for (const auto& [page_id, removed] : pages) {
     MNEMO_RETURN_IF_ERROR(table_.LiveSet(rocksdb::ReadOptions(), page_id, &live));
+    const std::set<RecordId>& gone = removed;  // clang < 16: no binding captures
     bool still_live = std::any_of(live.begin(), live.end(), [&](RecordId id) {
-      return removed.count(id) == 0;
+      return gone.count(id) == 0;
     });
     if (still_live) {
       MNEMO_RETURN_IF_ERROR(AppendPageMask(page_id, removed, batch, stale));
