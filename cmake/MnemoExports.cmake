@@ -72,8 +72,9 @@ function(mnemo_write_export_map out headers)
     string(APPEND names "${c}\n")
   endforeach()
   foreach(f IN LISTS functions)
-    # ld reads no "(" in a pattern: "?" stands for it.
-    string(APPEND patterns "      ${f}?*;\n")
+    # ld reads no "(" in a pattern: the next character is any but an
+    # identifier's, so Validate does not also export ValidateLabel.
+    string(APPEND patterns "      ${f}[!A-Za-z0-9_]*;\n")
     string(APPEND names "${f}\n")
   endforeach()
   foreach(p IN LISTS MNEMO_EXPORT_EXTRA_PATTERNS)

@@ -47,7 +47,8 @@ if(NOT classes STREQUAL want_classes OR NOT functions STREQUAL want_functions)
 endif()
 mnemo_write_export_map(${WORK_DIR}/scan/mnemo.map ${header})
 file(READ ${WORK_DIR}/scan/mnemo.map map)
-foreach(p "mnemo::GetStats?*;" "mnemo::admin::Checkpoint?*;"
+foreach(p "mnemo::GetStats[!A-Za-z0-9_]*;"
+          "mnemo::admin::Checkpoint[!A-Za-z0-9_]*;"
           "mnemo::StoreStats::*;" "\"typeinfo for mnemo::RecordIterator\";"
           "local: *;")
   string(FIND "${map}" "${p}" at)
