@@ -9,6 +9,7 @@ Usage: raw_jsonrpc_test.py MNEMO_BINARY
 """
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -160,6 +161,10 @@ def check_tools(s):
 
 def main():
     mnemo = sys.argv[1]
+    if not os.access(mnemo, os.X_OK):
+        # A build of some targets only (the TSAN stage of .ci/run).
+        print(f"SKIP: {mnemo} was not built in this build tree")
+        sys.exit(77)
     with tempfile.TemporaryDirectory() as tmp:
         rc = subprocess.run([mnemo, "mcp", "--db", tmp + "/db", "--tenant", ""],
                             capture_output=True, stdin=subprocess.DEVNULL)

@@ -8,6 +8,8 @@ set -u
 mnemo=$1 cache=$2
 here=$(cd "$(dirname "$0")" && pwd)
 skip() { echo "SKIP: $*"; exit 77; }
+# A build of some targets only (the TSAN stage of .ci/run) has no mnemo.
+[ -x "$mnemo" ] || skip "$mnemo was not built in this build tree"
 command -v node >/dev/null 2>&1 || skip "node not found"
 command -v npm >/dev/null 2>&1 || skip "npm not found"
 mkdir -p "$cache" || skip "cannot create $cache"
