@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -52,6 +53,20 @@ class LayerTest : public ::testing::Test {
     (void)db_->Close();
     delete db_;
     db_ = nullptr;
+  }
+  // Writes one key the table offers no way to write (as a corrupt store
+  // could hold), through a raw handle, with the table closed; reopens it.
+  void PutRaw(Family family, std::string_view key, std::string_view value) {
+    Close();
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(config_.db, dir_.path(), config_.families,
+                                  &handles, &raw)
+                    .ok());
+    EXPECT_TRUE(raw->Put({}, handles[family], key, value).ok());
+    for (auto* h : handles) (void)raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+    Open();
   }
   void Write(rocksdb::WriteBatch* batch) {
     Status s = table_.Write(rocksdb::WriteOptions(), batch, "test");
@@ -101,18 +116,7 @@ TEST_F(LayerTest, DictionariesRoundTripAndAMalformedIdIsCorruption) {
   EXPECT_EQ(dict, "dictionary bytes");
 
   // A current id that is not a number: a clear error, not an exception.
-  Close();
-  {
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(config_.db, dir_.path(), config_.families,
-                                  &handles, &raw)
-                    .ok());
-    EXPECT_TRUE(raw->Put({}, handles[kDefault], kDictCurrentKey, "seven").ok());
-    for (auto* h : handles) (void)raw->DestroyColumnFamilyHandle(h);
-    delete raw;
-  }
-  Open();
+  PutRaw(kDefault, kDictCurrentKey, "seven");
   Status s = table_.GetCurrentDictionary(&current);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.message().find(kDictCurrentKey), std::string::npos)
@@ -181,18 +185,7 @@ TEST_F(LayerTest, PagesWalkInIdOrderAndTheFamilyCheckDropsStrangers) {
   EXPECT_TRUE(live.empty());
   // A key of no known kind, as a corrupt store could hold: written with a
   // raw handle (the table offers no way to write one).
-  Close();
-  {
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(config_.db, dir_.path(), config_.families,
-                                  &handles, &raw)
-                    .ok());
-    EXPECT_TRUE(raw->Put({}, handles[kPages], "stranger", "").ok());
-    for (auto* h : handles) (void)raw->DestroyColumnFamilyHandle(h);
-    delete raw;
-  }
-  Open();
+  PutRaw(kPages, "stranger", "");
   int pages = 0, malformed = 0;
   RecordTable::PagesVisitor visit;
   visit.page = [&](uint64_t, std::string_view) { ++pages; };

@@ -8,6 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "codec_test_util.h"
 #include "mnemo/codec/page.h"
@@ -297,15 +300,37 @@ codec::Page FirstFullPage(const std::vector<codec::PageItem>& items) {
   return pages.empty() ? codec::Page() : std::move(pages[0]);
 }
 
+// Items of `chars` bytes or more, item i's body made by body(i) (ids from 1).
+std::vector<codec::PageItem> ItemsOf(
+    const std::function<std::string(uint64_t)>& body, size_t chars) {
+  std::vector<codec::PageItem> items;
+  for (size_t total = 0; total < chars;) {
+    codec::PageItem item;
+    item.id = items.size() + 1;
+    item.body = body(item.id);
+    total += item.body.size();
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+// Reads the first full page of `items` at 3x and prints its CER as `what`.
+CerCount ReadFirstFullPageAt3x(OcrEngine* engine,
+                               const std::vector<codec::PageItem>& items,
+                               const char* what) {
+  const CerCount c = ReadAt3x(engine, FirstFullPage(items));
+  std::printf("%s at 3x: CER %.3f%% (%llu / %llu)\n", what, 100 * c.rate(),
+              static_cast<unsigned long long>(c.edits),
+              static_cast<unsigned long long>(c.reference_chars));
+  return c;
+}
+
 // The IDs class target (issue 16): CER <= 1.5% at 3x on a full base page of
 // hex ids, request ids, paths, sizes and timestamps (0/O, 1/l, 5/S, 8/B).
 // Measured 0.54% (it is ~4% at native size, legibility_test.cc).
 TEST_F(OcrEngineTest, IdentifierPageReadsWithinTheIdsTargetAt3x) {
-  const codec::Page page = FirstFullPage(codec::test::IdentifierItems(40000));
-  const CerCount c = ReadAt3x(engine_.get(), page);
-  std::printf("identifier page at 3x: CER %.3f%% (%llu / %llu)\n",
-              100 * c.rate(), static_cast<unsigned long long>(c.edits),
-              static_cast<unsigned long long>(c.reference_chars));
+  const CerCount c = ReadFirstFullPageAt3x(
+      engine_.get(), codec::test::IdentifierItems(40000), "identifier page");
   EXPECT_GT(c.reference_chars, 8000u);
   EXPECT_EQ(c.unscored, 0u);
   EXPECT_LE(c.rate(), 0.015);
@@ -316,27 +341,17 @@ TEST_F(OcrEngineTest, IdentifierPageReadsWithinTheIdsTargetAt3x) {
 // two marks, not as '#' or an underline that OCR drops. Measured: 0.42%
 // with the reshaped glyphs, 5.5% with DejaVu Sans' own.
 TEST_F(OcrEngineTest, EmphasisAndUnderscoresReadAt3x) {
-  std::vector<codec::PageItem> items;
   const char* kWords[] = {
       "parse",         "config", "read_file",    "__init__", "max_retries",
       "**Breaking:**", "*note*", "tool_call_id", "__main__", "**fix**"};
-  uint64_t id = 1;
-  for (size_t total = 0; total < 30000; ++id) {
-    std::string body;
+  auto body = [&](uint64_t id) {
+    std::string text;
     for (int w = 0; w < 12; ++w)
-      body += std::string(kWords[(id * 7 + w * 3) % 10]) + " ";
-    body += "(#" + std::to_string(10000 + id) + ")";
-    total += body.size();
-    codec::PageItem item;
-    item.id = id;
-    item.body = body;
-    items.push_back(std::move(item));
-  }
-  const codec::Page page = FirstFullPage(items);
-  const CerCount c = ReadAt3x(engine_.get(), page);
-  std::printf("emphasis/underscore page at 3x: CER %.3f%% (%llu / %llu)\n",
-              100 * c.rate(), static_cast<unsigned long long>(c.edits),
-              static_cast<unsigned long long>(c.reference_chars));
+      text += std::string(kWords[(id * 7 + w * 3) % 10]) + " ";
+    return text + "(#" + std::to_string(10000 + id) + ")";
+  };
+  const CerCount c = ReadFirstFullPageAt3x(
+      engine_.get(), ItemsOf(body, 30000), "emphasis/underscore page");
   EXPECT_LE(c.rate(), 0.02);
 }
 
@@ -345,7 +360,6 @@ TEST_F(OcrEngineTest, EmphasisAndUnderscoresReadAt3x) {
 // (codec font_set.cc kReshapes) it reads as 'I'. Measured on this page:
 // 0.50% with the serifs, 5.4% with DejaVu Sans' own 'I'.
 TEST_F(OcrEngineTest, PronounIReadsAsIAt3x) {
-  std::vector<codec::PageItem> items;
   const char* kSentences[] = {"I think I can make it on Friday.",
                               "Yes, I did, and I loved it!",
                               "Honestly I was nervous, but I went anyway.",
@@ -354,22 +368,14 @@ TEST_F(OcrEngineTest, PronounIReadsAsIAt3x) {
                               "Then I said: I will try again tomorrow.",
                               "Do you think I should? I am not sure.",
                               "I love that idea."};
-  uint64_t id = 1;
-  for (size_t total = 0; total < 30000; ++id) {
-    std::string body;
+  auto body = [&](uint64_t id) {
+    std::string text;
     for (int w = 0; w < 4; ++w)
-      body += std::string(kSentences[(id * 3 + w * 5) % 8]) + " ";
-    total += body.size();
-    codec::PageItem item;
-    item.id = id;
-    item.body = body;
-    items.push_back(std::move(item));
-  }
-  const codec::Page page = FirstFullPage(items);
-  const CerCount c = ReadAt3x(engine_.get(), page);
-  std::printf("pronoun I page at 3x: CER %.3f%% (%llu / %llu)\n",
-              100 * c.rate(), static_cast<unsigned long long>(c.edits),
-              static_cast<unsigned long long>(c.reference_chars));
+      text += std::string(kSentences[(id * 3 + w * 5) % 8]) + " ";
+    return text;
+  };
+  const CerCount c = ReadFirstFullPageAt3x(engine_.get(), ItemsOf(body, 30000),
+                                           "pronoun I page");
   EXPECT_LE(c.rate(), 0.01);
 }
 
