@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# cluster_test.sh CLUSTER_SH PROBE: the cluster-mode tests on a real local
+# Ceph cluster (1 monitor, 3 OSDs, pools of size 3 / min_size 2), started by
+# tools/cluster/cluster.sh and always stopped (trap). Each step runs
+# separate mnemo-cluster-probe processes:
+#   (a) the owner's guarded writes read back from a second process; the
+#       same agent name in another tenant (namespace) sees nothing;
+#   (c) fencing: A holds the lease, B without --force is Busy naming A;
+#       SIGSTOP A, B takes over (blocklist + epoch bump) and writes,
+#       SIGCONT A: A's guarded write, the same write from a fresh connection
+#       of A (not blocklisted, stale epoch) and A's renewal are all refused;
+#       B's data reads back, none of A's refused keys exists;
+#   (b) kill -9 the acting primary OSD of the object while a writer runs:
+#       the writer finishes on the two survivors and every acknowledged
+#       write reads back from another process.
+# Then stop must leave no process and no directory behind.
+# Exit 77 with the reason when Ceph or the probe (librados) is missing.
+set -euo pipefail
+cluster_sh="$1" probe="${2:-}"
+skip() { echo "SKIP: $*"; exit 77; }
+for t in ceph-mon ceph-osd ceph rados uuidgen; do
+  command -v "$t" >/dev/null || skip "'$t' not installed (tools/install_deps.sh installs Ceph)"
+done
+[[ -n $probe && -x $probe ]] ||
+  skip "mnemo-cluster-probe not built (librados missing: tools/install_deps.sh installs libradospp-dev)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mnemo-cluster-test.XXXXXX")
+dir="$work/cluster"
+holder_pid="" writer_pid=""
+cleanup() {
+  local p
+  for p in $holder_pid $writer_pid; do
+    kill -CONT "$p" 2>/dev/null || true
+    kill -9 "$p" 2>/dev/null || true
+  done
+  "$cluster_sh" stop "$dir" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== [${SECONDS}s] $*"; }
+P() { timeout 150 "$probe" "$@"; }
+acks() { local n; n=$(grep -c '^ack ' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
+
+step "start the cluster"
+"$cluster_sh" start "$dir" || fail "the test cluster did not start"
+# shellcheck disable=SC1091
+source "$dir/env"
+export CEPH_CONF
+
+step "(a) the owner's guarded writes read back from a second process"
+P write --tenant ta --agent a --count 50 >"$work/a.acks" || fail "owner writes failed"
+[[ $(acks "$work/a.acks") == 50 ]] || fail "50 writes, $(acks "$work/a.acks") acknowledged"
+P read --tenant ta --agent a --expect "$work/a.acks" || fail "acknowledged writes missing"
+out=$(P read --tenant tb --agent a 2>&1) && fail "tenant tb reads tenant ta's agent: $out"
+[[ $out == *"NotFound"*"mnemo-meta/tb/r.a.0"* ]] || fail "unexpected error: $out"
+
+step "(c) fencing: SIGSTOP the owner, take over, SIGCONT"
+mkfifo "$work/in" "$work/out"
+P hold --tenant tc --agent a --timeout 20 <"$work/in" >"$work/out" 2>"$work/hold.err" &
+holder_pid=$!
+exec 3>"$work/in" 4<"$work/out"
+expect_line() {
+  local line
+  IFS= read -r -t 90 line <&4 || fail "holder gave no answer ($(cat "$work/hold.err"))"
+  # shellcheck disable=SC2053
+  [[ $line == $1 ]] || fail "holder said '$line', expected '$1'"
+  echo "   holder: $line"
+}
+expect_line 'held epoch=1 address=*'
+echo "write early-1 before" >&3
+expect_line 'ok write early-1'
+out=$(P write --tenant tc --agent a --count 1 --prefix b 2>&1) && fail "B took a held lease"
+[[ $out == *"Busy: agent 'a' (tenant 'tc') is owned by probe-pid-"*"(lease epoch 1)"* ]] ||
+  fail "B's refusal does not name the owner: $out"
+kill -STOP "$holder_pid"
+P write --tenant tc --agent a --force --count 20 --prefix b >"$work/c.acks" ||
+  fail "B could not take over"
+grep -q '^held epoch=2$' "$work/c.acks" || fail "B did not raise the epoch: $(head -1 "$work/c.acks")"
+kill -CONT "$holder_pid"
+echo "write late-1 after" >&3
+expect_line "refused FailedPrecondition: agent 'a' (lease epoch 1): *blocklisted*"
+echo "stale late-2 after" >&3
+expect_line 'refused FailedPrecondition: *r.a.0: guard failed*'
+echo "renew" >&3
+expect_line "refused FailedPrecondition: agent 'a': lease lost*"
+echo "quit" >&3
+wait "$holder_pid" || fail "holder exited non-zero"
+holder_pid=""
+exec 3>&- 4<&-
+echo "ack early-1 before" >>"$work/c.acks"
+P read --tenant tc --agent a --expect "$work/c.acks" --absent late ||
+  fail "B's data or A's fencing is wrong"
+P owner --tenant tc --agent a | grep -q '^owner epoch=2 ' || fail "owner record not at epoch 2"
+
+step "(b) kill -9 one OSD while writing"
+P write --tenant tb --agent w --count 400 >"$work/b.acks" 2>"$work/b.err" &
+writer_pid=$!
+deadline=$((SECONDS + 90))
+until (($(acks "$work/b.acks") >= 100)); do
+  kill -0 "$writer_pid" 2>/dev/null || fail "writer stopped early: $(cat "$work/b.err")"
+  ((SECONDS < deadline)) || fail "writer made no progress"
+  sleep 0.1
+done
+# The acting primary of the object: the OSD that holds the writes in flight.
+primary=$(ceph osd map mnemo-meta r.w.0 tb -f json |
+            python3 -c 'import json,sys; print(json.load(sys.stdin)["acting_primary"])')
+[[ $primary =~ ^[0-2]$ ]] || fail "no acting primary for r.w.0: '$primary'"
+"$cluster_sh" kill-osd "$dir" "$primary"
+at_kill=$(acks "$work/b.acks")
+wait "$writer_pid" || fail "writer failed with one OSD down: $(cat "$work/b.err")"
+writer_pid=""
+[[ $(acks "$work/b.acks") == 400 ]] || fail "only $(acks "$work/b.acks") of 400 acknowledged"
+echo "   $at_kill writes acknowledged when osd.$primary (the primary) died, 400 in all"
+# The writes after the kill went to the two survivors: the map says so.
+up=$(ceph osd stat -f json | python3 -c 'import json,sys; print(json.load(sys.stdin)["num_up_osds"])')
+[[ $up == 2 ]] || fail "expected 2 OSDs up after the kill, the map says $up"
+P read --tenant tb --agent w --expect "$work/b.acks" || fail "acknowledged writes lost"
+
+step "stop"
+pids=$(cat "$dir"/*.pid)
+"$cluster_sh" stop "$dir"
+for p in $pids; do
+  if [[ -e /proc/$p && $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) != Z ]] &&
+     [[ $(cat "/proc/$p/comm" 2>/dev/null) == ceph-* ]]; then
+    fail "process $p still runs after stop"
+  fi
+done
+[[ ! -e $dir ]] || fail "stop left $dir behind"
+"$cluster_sh" stop "$dir" >/dev/null || fail "a second stop failed"
+step "PASS"
