@@ -19,7 +19,8 @@
 //       would send), "renew", "quit". Prints "ok ..." or "refused ...".
 //   owner  prints the agent's owner record.
 // Common flags: --conf FILE (default $CEPH_CONF) --pool P --tenant T
-// --agent A --timeout S. Exit 0 ok, 1 runtime error, 2 usage.
+// --agent A --timeout S (every cluster operation) --lease-ms MS (lease
+// duration, default 60000). Exit 0 ok, 1 runtime error, 2 usage.
 
 #include <unistd.h>
 
@@ -46,7 +47,7 @@ namespace {
 struct Args {
   std::string cmd, conf, pool = "mnemo-meta", tenant = "t1", agent = "agent-1";
   std::string prefix = "k", expect, absent;
-  int count = 0, timeout_s = 30;
+  int count = 0, timeout_s = 30, lease_ms = 60000;
   bool force = false, latency = false;
 };
 
@@ -79,12 +80,15 @@ Args Parse(int argc, char** argv) {
     const std::string v = argv[++i];
     if (strs.count(f)) {
       *strs[f] = v;
-    } else if (f == "--count" || f == "--timeout") {
+    } else if (f == "--count" || f == "--timeout" || f == "--lease-ms") {
       char* end = nullptr;
       const long n = std::strtol(v.c_str(), &end, 10);
       if (*end != '\0' || n < 0 || n > 10000000)
         Usage("bad number for " + f + ": " + v);
-      (f == "--count" ? a.count : a.timeout_s) = static_cast<int>(n);
+      int* dst = f == "--count"     ? &a.count
+                 : f == "--timeout" ? &a.timeout_s
+                                    : &a.lease_ms;
+      *dst = static_cast<int>(n);
     } else {
       Usage("unknown flag " + f);
     }
@@ -116,7 +120,7 @@ Status Acquire(const Args& a, Conn* c, std::unique_ptr<mc::AgentLease>* lease) {
   mc::LeaseOptions lo;
   lo.holder = "probe-pid-" + std::to_string(getpid());
   lo.force = a.force;
-  lo.duration_ms = 60000;
+  lo.duration_ms = static_cast<uint64_t>(a.lease_ms);
   return mc::AgentLease::Acquire(c->client.get(), c->pool.get(), a.agent, lo,
                                  lease);
 }

@@ -10,10 +10,17 @@
 #       SIGCONT A: A's guarded write, the same write from a fresh connection
 #       of A (not blocklisted, stale epoch) and A's renewal are all refused;
 #       B's data reads back, none of A's refused keys exists;
+#   (d) the same with a lapsed lease: B (no --force) is Busy until A's 2 s
+#       lease lapses, then takes it and fences A (blocklist, epoch 2);
 #   (b) kill -9 the acting primary OSD of the object while a writer runs:
 #       the writer finishes on the two survivors and every acknowledged
 #       write reads back from another process.
-# Then stop must leave no process and no directory behind.
+#   (e) then kill a second OSD (below min_size): the writer fails with a
+#       clear timeout error; after both OSDs restart every acknowledged
+#       write reads back and new writes succeed.
+# Before the cluster starts, a client of an address where no cluster runs
+# fails with a timeout error; after it, stop must leave no process and no
+# directory behind.
 # Exit 77 with the reason when Ceph or the probe (librados) is missing.
 set -euo pipefail
 cluster_sh="$1" probe="${2:-}"
@@ -41,6 +48,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== [${SECONDS}s] $*"; }
 P() { timeout 150 "$probe" "$@"; }
 acks() { local n; n=$(grep -c '^ack ' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
+
+step "no cluster at the address: a clear timeout error, not a hang"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf '[global]\nmon host = 127.0.0.1:%s\nauth client required = none\n[client]\nadmin socket =\nlog file = /dev/null\n' \
+  "$port" >"$work/dead.conf"
+rc=0
+out=$(timeout 60 "$probe" owner --conf "$work/dead.conf" --timeout 2 2>&1) || rc=$?
+[[ $rc == 1 && $out == *"connecting to the cluster ($work/dead.conf): timed out"* ]] ||
+  fail "expected a timeout error (exit 1), got exit $rc: $out"
 
 step "start the cluster"
 "$cluster_sh" start "$dir" || fail "the test cluster did not start"
@@ -93,6 +109,30 @@ P read --tenant tc --agent a --expect "$work/c.acks" --absent late ||
   fail "B's data or A's fencing is wrong"
 P owner --tenant tc --agent a | grep -q '^owner epoch=2 ' || fail "owner record not at epoch 2"
 
+step "(d) a paused owner whose lease lapsed is fenced by the next owner"
+P hold --tenant td --agent a --lease-ms 2000 <"$work/in" >"$work/out" 2>"$work/hold.err" &
+holder_pid=$!
+exec 3>"$work/in" 4<"$work/out"
+expect_line 'held epoch=1 address=*'
+kill -STOP "$holder_pid"
+# No --force: B polls until the 2 s lease lapses (Busy until then).
+deadline=$((SECONDS + 60))
+until P write --tenant td --agent a --count 5 --prefix b >"$work/d.acks" 2>"$work/d.err"; do
+  grep -q "Busy: agent 'a' (tenant 'td') is owned by" "$work/d.err" ||
+    fail "B failed other than Busy: $(cat "$work/d.err")"
+  ((SECONDS < deadline)) || fail "the lease never lapsed"
+  sleep 0.2
+done
+grep -q '^held epoch=2$' "$work/d.acks" || fail "B did not raise the epoch"
+kill -CONT "$holder_pid"
+echo "write late-1 after" >&3
+expect_line "refused FailedPrecondition: agent 'a' (lease epoch 1): *blocklisted*"
+echo "quit" >&3
+wait "$holder_pid" || fail "holder exited non-zero"
+holder_pid=""
+exec 3>&- 4<&-
+P read --tenant td --agent a --expect "$work/d.acks" --absent late || fail "fencing after a lapse"
+
 step "(b) kill -9 one OSD while writing"
 P write --tenant tb --agent w --count 400 >"$work/b.acks" 2>"$work/b.err" &
 writer_pid=$!
@@ -116,6 +156,32 @@ echo "   $at_kill writes acknowledged when osd.$primary (the primary) died, 400 
 up=$(ceph osd stat -f json | python3 -c 'import json,sys; print(json.load(sys.stdin)["num_up_osds"])')
 [[ $up == 2 ]] || fail "expected 2 OSDs up after the kill, the map says $up"
 P read --tenant tb --agent w --expect "$work/b.acks" || fail "acknowledged writes lost"
+
+step "(e) two OSDs down: writes time out clearly, nothing acknowledged is lost, I/O resumes"
+P write --tenant tb --agent w --count 100000 --prefix x --timeout 8 >"$work/e.acks" 2>"$work/e.err" &
+writer_pid=$!
+deadline=$((SECONDS + 90))
+until (($(acks "$work/e.acks") >= 20)); do
+  kill -0 "$writer_pid" 2>/dev/null || fail "writer stopped early: $(cat "$work/e.err")"
+  ((SECONDS < deadline)) || fail "writer made no progress"
+  sleep 0.1
+done
+second=$(( (primary + 1) % 3 ))
+"$cluster_sh" kill-osd "$dir" "$second"
+rc=0
+wait "$writer_pid" || rc=$?
+writer_pid=""
+[[ $rc == 1 ]] && grep -q "IOError: writing object mnemo-meta/tb/r.w.0: timed out" "$work/e.err" ||
+  fail "expected a timeout error (exit 1) below min_size, got exit $rc: $(cat "$work/e.err")"
+echo "   $(acks "$work/e.acks") writes acknowledged, then: $(cat "$work/e.err")"
+"$cluster_sh" restart-osd "$dir" "$primary"
+"$cluster_sh" restart-osd "$dir" "$second"
+cat "$work/b.acks" >>"$work/e.acks"
+P read --tenant tb --agent w --expect "$work/e.acks" || fail "acknowledged writes lost"
+# The timed-out writer exited holding its 60 s lease: its successor forces.
+P write --tenant tb --agent w --count 10 --prefix y --force >"$work/e2.acks" ||
+  fail "no I/O after restart"
+P read --tenant tb --agent w --expect "$work/e2.acks" || fail "writes after restart lost"
 
 step "stop"
 pids=$(cat "$dir"/*.pid)

@@ -8,6 +8,8 @@
 #   tools/cluster/cluster.sh stop DIR             # kills what start started,
 #                                                 # removes DIR
 #   tools/cluster/cluster.sh kill-osd DIR N       # kill -9 osd.N (tests)
+#   tools/cluster/cluster.sh restart-osd DIR N    # start it again, wait
+#                                                 # until the pools take I/O
 #
 # DIR must be new or empty for start (a fresh mktemp -d is best). `source
 # DIR/env` sets CEPH_CONF for the ceph/rados tools and mnemo. The monitor
@@ -19,7 +21,10 @@
 set -euo pipefail
 
 die() { echo "mnemo-cluster: $*" >&2; exit 1; }
-usage() { echo "usage: $0 start|status|stop|kill-osd DIR [POOL...|N]" >&2; exit 2; }
+usage() {
+  echo "usage: $0 start|status|stop|kill-osd|restart-osd DIR [POOL...|N]" >&2
+  exit 2
+}
 timeout_s="${MNEMO_CLUSTER_TIMEOUT:-90}"
 n_osds=3
 
@@ -189,6 +194,20 @@ do_kill_osd() {
   echo "mnemo-cluster: killed osd.$1 (pid $pid)"
 }
 
+# Restarts a killed osd.N and waits until every pool takes a put/get again.
+do_restart_osd() {
+  [[ -d $dir/osd-$1 ]] || die "no osd.$1 in $dir"
+  ! ceph_alive "$(cat "$dir/osd.$1.pid" 2>/dev/null)" || die "osd.$1 is running"
+  export CEPH_CONF="$dir/ceph.conf"
+  ceph-osd -i "$1" --osd-data="$dir/osd-$1" >>"$dir/setup.log" 2>&1 ||
+    die "ceph-osd failed to restart osd.$1 (see $dir/osd.$1.log)"
+  local p
+  # shellcheck disable=SC1091
+  source "$dir/env"
+  for p in $MNEMO_CLUSTER_POOLS; do wait_for "pool $p to accept a put/get" probe "$p"; done
+  echo "mnemo-cluster: restarted osd.$1"
+}
+
 (($# >= 2)) || usage
 cmd="$1" dir="$2"; shift 2
 case "$cmd" in
@@ -204,5 +223,6 @@ case "$cmd" in
     fi ;;
   status) do_status ;;
   kill-osd) (($# == 1)) || usage; do_kill_osd "$1" ;;
+  restart-osd) (($# == 1)) || usage; do_restart_osd "$1" ;;
   *) usage ;;
 esac
