@@ -6,12 +6,15 @@
 #include "rados_client.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <rados/librados.hpp>
 #include <string>
 #include <utility>
 
+#include "mnemo/port/mutex.h"
 #include "rados_internal.h"
 
 namespace mnemo::cluster {
@@ -53,6 +56,12 @@ struct RadosClient::Impl {
   librados::Rados rados;
   bool connected = false;
   int op_timeout_s = 30;
+  // Addresses this connection blocklisted, until when: a dead host's
+  // agents are taken over one by one, and each new entry costs the
+  // cluster an osdmap epoch, so an address is added once per half term.
+  port::Mutex mu;
+  std::map<std::string, std::chrono::steady_clock::time_point> blocklisted
+      GUARDED_BY(mu);
   ~Impl() {
     if (connected) rados.shutdown();
   }
@@ -120,12 +129,20 @@ uint64_t RadosClient::instance_id() const {
 int RadosClient::op_timeout_s() const { return impl_->op_timeout_s; }
 
 Status RadosClient::Blocklist(const std::string& address, uint32_t seconds) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    port::MutexLock l(&impl_->mu);
+    auto it = impl_->blocklisted.find(address);
+    if (it != impl_->blocklisted.end() && it->second > now) return Status::OK();
+  }
   int r = impl_->rados.blocklist_add(address, seconds);
   if (r < 0) return RadosError(r, "blocklisting client " + address);
   // The refusal happens at the OSDs, which learn it from the osdmap; waiting
   // for the newest map here means our next operation already carries it.
   r = impl_->rados.wait_for_latest_osdmap();
   if (r < 0) return RadosError(r, "waiting for the osdmap after blocklisting");
+  port::MutexLock l(&impl_->mu);
+  impl_->blocklisted[address] = now + std::chrono::seconds(seconds / 2);
   return Status::OK();
 }
 

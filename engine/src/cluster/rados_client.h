@@ -90,6 +90,8 @@ class RadosClient {
 
   // Makes the cluster refuse every operation from `address` for `seconds`
   // (the OSDs learn it from the next osdmap, which this call waits for).
+  // An address this connection blocklisted less than seconds/2 ago is not
+  // sent again.
   Status Blocklist(const std::string& address, uint32_t seconds);
 
   // Creates `pool` (replicated, the cluster's default size) when absent.
