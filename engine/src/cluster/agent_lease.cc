@@ -102,8 +102,13 @@ Status AgentLease::Acquire(RadosClient* client, RadosPool* pool,
   create.create = true;
   MNEMO_RETURN_IF_ERROR(pool->Write(lease->head_, create));
   MNEMO_RETURN_IF_ERROR(lease->Lock());
-  MNEMO_RETURN_IF_ERROR(lease->RaiseEpoch());
-  MNEMO_RETURN_IF_ERROR(lease->SealObjects());
+  Status s = lease->RaiseEpoch();
+  if (s.ok()) s = lease->SealObjects();
+  if (!s.ok()) {
+    // Best effort: a lock left behind would only lapse after duration_ms.
+    (void)pool->Unlock(lease->head_, kLockName, lease->cookie_);
+    return s;
+  }
   *out = std::move(lease);
   return Status::OK();
 }
