@@ -30,8 +30,10 @@ Status RadosError(int r, const std::string& what) {
     case EBUSY:
       return Status::Busy(text);
     case ECANCELED:
-      return Status::FailedPrecondition(what + ": guard failed (" +
-                                        std::strerror(e) + ")");
+      return Status::FailedPrecondition(
+          what +
+          ": guard failed (an xattr compare did not hold: a stale "
+          "lease epoch or a concurrent change; nothing applied)");
     case ESHUTDOWN:  // Ceph's EBLOCKLISTED
       return Status::FailedPrecondition(
           what +
