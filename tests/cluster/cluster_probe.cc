@@ -16,11 +16,14 @@
 //       "write KEY VALUE" (a guarded write of this lease), "stale KEY VALUE"
 //       (the same guarded write, with this lease's epoch, from a fresh
 //       connection that is not blocklisted: what a restarted old owner
-//       would send), "renew", "quit". Prints "ok ..." or "refused ...".
+//       would send), "renew", "quit"; prints "ok ..." or "refused ...".
+//       With --renew-ms N the lease renews itself every N ms; "renewals"
+//       prints "renewals COUNT LAST-STATUS".
 //   owner  prints the agent's owner record.
 // Common flags: --conf FILE (default $CEPH_CONF) --pool P --tenant T
 // --agent A --timeout S (every cluster operation) --lease-ms MS (lease
-// duration, default 60000). Exit 0 ok, 1 runtime error, 2 usage.
+// duration, default 60000) --renew-ms MS (hold: renewal interval). Exit 0 ok, 1
+// runtime error, 2 usage.
 
 #include <unistd.h>
 
@@ -47,7 +50,7 @@ namespace {
 struct Args {
   std::string cmd, conf, pool = "mnemo-meta", tenant = "t1", agent = "agent-1";
   std::string prefix = "k", expect, absent;
-  int count = 0, timeout_s = 30, lease_ms = 60000;
+  int count = 0, timeout_s = 30, lease_ms = 60000, renew_ms = 0;
   bool force = false, latency = false;
 };
 
@@ -80,14 +83,16 @@ Args Parse(int argc, char** argv) {
     const std::string v = argv[++i];
     if (strs.count(f)) {
       *strs[f] = v;
-    } else if (f == "--count" || f == "--timeout" || f == "--lease-ms") {
+    } else if (f == "--count" || f == "--timeout" || f == "--lease-ms" ||
+               f == "--renew-ms") {
       char* end = nullptr;
       const long n = std::strtol(v.c_str(), &end, 10);
       if (*end != '\0' || n < 0 || n > 10000000)
         Usage("bad number for " + f + ": " + v);
-      int* dst = f == "--count"     ? &a.count
-                 : f == "--timeout" ? &a.timeout_s
-                                    : &a.lease_ms;
+      int* dst = f == "--count"      ? &a.count
+                 : f == "--timeout"  ? &a.timeout_s
+                 : f == "--lease-ms" ? &a.lease_ms
+                                     : &a.renew_ms;
       *dst = static_cast<int>(n);
     } else {
       Usage("unknown flag " + f);
@@ -221,12 +226,18 @@ int Hold(const Args& a) {
   if (!s.ok()) return Fail(s);
   std::cout << "held epoch=" << lease->epoch()
             << " address=" << c.client->address() << std::endl;
+  if (a.renew_ms > 0) lease->StartRenewal(static_cast<uint64_t>(a.renew_ms));
   std::string line;
   while (std::getline(std::cin, line)) {
     std::istringstream in(line);
     std::string cmd, k, v;
     in >> cmd >> k >> v;
     if (cmd == "quit") break;
+    if (cmd == "renewals") {
+      std::cout << "renewals " << lease->renewals() << " "
+                << lease->renewal_status().ToString() << std::endl;
+      continue;
+    }
     if (cmd == "write") {
       s = lease->Write(DataOid(a), {{k, v}});
     } else if (cmd == "stale") {

@@ -10,8 +10,10 @@
 #       SIGCONT A: A's guarded write, the same write from a fresh connection
 #       of A (not blocklisted, stale epoch) and A's renewal are all refused;
 #       B's data reads back, none of A's refused keys exists;
-#   (d) the same with a lapsed lease: B (no --force) is Busy until A's 2 s
-#       lease lapses, then takes it and fences A (blocklist, epoch 2);
+#   (d) A's lease (4 s) renews itself every 400 ms: after 12 renewals B
+#       (no --force) is still Busy; SIGSTOP A, B polls until the lease
+#       lapses, takes it and fences A (blocklist, epoch 2); SIGCONT: A's
+#       write is refused and A's renewal thread reports the lease lost;
 #   (b) kill -9 the acting primary OSD of the object while a writer runs:
 #       the writer finishes on the two survivors and every acknowledged
 #       write reads back from another process.
@@ -47,6 +49,15 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== [${SECONDS}s] $*"; }
 P() { timeout 150 "$probe" "$@"; }
+# Waits (bounded) until process $1 is stopped (state T).
+stopped() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == T ]] && return 0
+    sleep 0.05
+  done
+  fail "process $1 did not stop"
+}
 acks() { local n; n=$(grep -c '^ack ' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
 
 step "no cluster at the address: a clear timeout error, not a hang"
@@ -73,7 +84,9 @@ out=$(P read --tenant tb --agent a 2>&1) && fail "tenant tb reads tenant ta's ag
 
 step "(c) fencing: SIGSTOP the owner, take over, SIGCONT"
 mkfifo "$work/in" "$work/out"
-P hold --tenant tc --agent a --timeout 20 <"$work/in" >"$work/out" 2>"$work/hold.err" &
+# The holder runs as a direct child (no timeout wrapper): $! must be the
+# probe itself for SIGSTOP to pause it. Every read from it is bounded.
+"$probe" hold --tenant tc --agent a --timeout 20 <"$work/in" >"$work/out" 2>"$work/hold.err" &
 holder_pid=$!
 exec 3>"$work/in" 4<"$work/out"
 expect_line() {
@@ -86,10 +99,13 @@ expect_line() {
 expect_line 'held epoch=1 address=*'
 echo "write early-1 before" >&3
 expect_line 'ok write early-1'
+echo "renew" >&3
+expect_line 'ok renew*'
 out=$(P write --tenant tc --agent a --count 1 --prefix b 2>&1) && fail "B took a held lease"
 [[ $out == *"Busy: agent 'a' (tenant 'tc') is owned by probe-pid-"*"(lease epoch 1)"* ]] ||
   fail "B's refusal does not name the owner: $out"
 kill -STOP "$holder_pid"
+stopped "$holder_pid"
 P write --tenant tc --agent a --force --count 20 --prefix b >"$work/c.acks" ||
   fail "B could not take over"
 grep -q '^held epoch=2$' "$work/c.acks" || fail "B did not raise the epoch: $(head -1 "$work/c.acks")"
@@ -109,13 +125,31 @@ P read --tenant tc --agent a --expect "$work/c.acks" --absent late ||
   fail "B's data or A's fencing is wrong"
 P owner --tenant tc --agent a | grep -q '^owner epoch=2 ' || fail "owner record not at epoch 2"
 
-step "(d) a paused owner whose lease lapsed is fenced by the next owner"
-P hold --tenant td --agent a --lease-ms 2000 <"$work/in" >"$work/out" 2>"$work/hold.err" &
+step "(d) a renewed lease holds; paused, it lapses and the next owner fences it"
+"$probe" hold --tenant td --agent a --lease-ms 4000 --renew-ms 400 <"$work/in" >"$work/out" \
+  2>"$work/hold.err" &
 holder_pid=$!
 exec 3>"$work/in" 4<"$work/out"
 expect_line 'held epoch=1 address=*'
+# 12 renewals 400 ms apart: more than the 4 s lease has passed since A took it.
+# Asks A for its renewals: sets renewal_line and renewal_n.
+renewals() {
+  echo "renewals" >&3
+  IFS= read -r -t 90 renewal_line <&4 || fail "holder gave no answer ($(cat "$work/hold.err"))"
+  local rest="${renewal_line#renewals }"
+  renewal_n="${rest%% *}"
+}
+deadline=$((SECONDS + 90))
+until renewals; ((renewal_n >= 12)); do
+  ((SECONDS < deadline)) || fail "the lease was not renewed: $renewal_line"
+  sleep 0.2
+done
+[[ $renewal_line == *" OK" ]] || fail "renewal failed: $renewal_line"
+out=$(P write --tenant td --agent a --count 1 --prefix b 2>&1) && fail "B took a renewed lease"
+[[ $out == *"Busy: agent 'a' (tenant 'td') is owned by"* ]] || fail "unexpected: $out"
 kill -STOP "$holder_pid"
-# No --force: B polls until the 2 s lease lapses (Busy until then).
+stopped "$holder_pid"
+# No --force: B polls until the 4 s lease lapses (Busy until then).
 deadline=$((SECONDS + 60))
 until P write --tenant td --agent a --count 5 --prefix b >"$work/d.acks" 2>"$work/d.err"; do
   grep -q "Busy: agent 'a' (tenant 'td') is owned by" "$work/d.err" ||
@@ -127,6 +161,12 @@ grep -q '^held epoch=2$' "$work/d.acks" || fail "B did not raise the epoch"
 kill -CONT "$holder_pid"
 echo "write late-1 after" >&3
 expect_line "refused FailedPrecondition: agent 'a' (lease epoch 1): *blocklisted*"
+# A's own renewal thread finds the lease lost and stops.
+deadline=$((SECONDS + 90))
+until renewals; [[ $renewal_line == *"lease lost"* ]]; do
+  ((SECONDS < deadline)) || fail "A's renewals did not notice the takeover: $renewal_line"
+  sleep 0.2
+done
 echo "quit" >&3
 wait "$holder_pid" || fail "holder exited non-zero"
 holder_pid=""

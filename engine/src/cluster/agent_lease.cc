@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <set>
 #include <string>
 #include <utility>
@@ -68,7 +69,49 @@ AgentLease::AgentLease(RadosClient* client, RadosPool* pool, std::string agent,
       cookie_(std::move(cookie)),
       options_(std::move(options)) {}
 
-AgentLease::~AgentLease() = default;
+AgentLease::~AgentLease() { StopRenewal(); }
+
+void AgentLease::StartRenewal(uint64_t interval_ms) {
+  keeper_ = std::thread(&AgentLease::RenewLoop, this,
+                        std::chrono::milliseconds(interval_ms));
+}
+
+void AgentLease::RenewLoop(std::chrono::milliseconds interval) {
+  for (;;) {
+    const auto next = std::chrono::steady_clock::now() + interval;
+    {
+      port::MutexLock l(&mu_);
+      while (!stop_renewal_ && std::chrono::steady_clock::now() < next) {
+        wake_.WaitUntil(&mu_, next);
+      }
+      if (stop_renewal_) return;
+    }
+    Status s = Renew();
+    port::MutexLock l(&mu_);
+    renewal_status_ = s;
+    if (s.ok()) ++renewals_;
+    if (s.IsFailedPrecondition()) return;  // lost: nothing left to renew
+  }
+}
+
+void AgentLease::StopRenewal() {
+  {
+    port::MutexLock l(&mu_);
+    stop_renewal_ = true;
+  }
+  wake_.SignalAll();
+  if (keeper_.joinable()) keeper_.join();
+}
+
+uint64_t AgentLease::renewals() const {
+  port::MutexLock l(&mu_);
+  return renewals_;
+}
+
+Status AgentLease::renewal_status() const {
+  port::MutexLock l(&mu_);
+  return renewal_status_;
+}
 
 Status AgentLease::ReadOwner(RadosPool* pool, const std::string& agent,
                              OwnerInfo* out) {
@@ -218,6 +261,7 @@ Status AgentLease::Renew() {
 }
 
 Status AgentLease::Release() {
+  StopRenewal();
   {
     port::MutexLock l(&mu_);
     if (released_) return Status::OK();

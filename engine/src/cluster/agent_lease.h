@@ -23,16 +23,19 @@
 // owner's connection is also blocklisted, which makes its in-flight and
 // later operations fail at once with a clear "fenced" error.
 //
-// Thread safety: Write, Renew and epoch() may be called concurrently.
+// Thread safety: Write, Renew, epoch() and the renewal accessors may be
+// called concurrently (StartRenewal's thread calls Renew).
 
 #ifndef MNEMO_ENGINE_CLUSTER_AGENT_LEASE_H_
 #define MNEMO_ENGINE_CLUSTER_AGENT_LEASE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mnemo/port/mutex.h"
@@ -88,6 +91,14 @@ class AgentLease {
   // Extends the lease by its duration. FailedPrecondition when it was lost
   // (taken over, or this connection fenced).
   Status Renew();
+  // Renews every `interval_ms` (well under duration_ms) on a thread of its
+  // own until Release or destruction. An IOError (cluster unreachable) is
+  // retried at the next interval; a lost lease ends the renewals. Call once.
+  void StartRenewal(uint64_t interval_ms);
+  // The renewals that succeeded, and the status of the last attempt (OK
+  // before the first).
+  uint64_t renewals() const;
+  Status renewal_status() const;
   // Clears the owner record and unlocks (a successor then need not fence).
   Status Release();
 
@@ -116,9 +127,17 @@ class AgentLease {
   const std::string cookie_;
   const LeaseOptions options_;
   uint64_t epoch_ = 0;  // set once by Acquire
-  port::Mutex mu_;
+  void RenewLoop(std::chrono::milliseconds interval);
+  void StopRenewal();
+
+  mutable port::Mutex mu_;
+  port::CondVar wake_;
   std::set<std::string> registered_ GUARDED_BY(mu_);
   bool released_ GUARDED_BY(mu_) = false;
+  bool stop_renewal_ GUARDED_BY(mu_) = false;
+  uint64_t renewals_ GUARDED_BY(mu_) = 0;
+  Status renewal_status_ GUARDED_BY(mu_);
+  std::thread keeper_;  // set by StartRenewal, joined by StopRenewal
 };
 
 }  // namespace mnemo::cluster
