@@ -3,11 +3,13 @@
 // mnemo-cluster-probe: one client process of the cluster tests
 // (cluster_test.sh), on the engine's RADOS client and agent leases.
 //
-//   write  --count N [--prefix P] [--force] [--latency]
-//       takes the agent's lease (--force: fences a live holder), makes N
-//       guarded writes of one key each to the agent's data object, printing
-//       "ack KEY VALUE" after each acknowledged one; --latency prints the
-//       p50/p99 of the writes.
+//   write  --count N [--prefix P] [--force] [--latency] [--batch K]
+//          [--value-bytes B]
+//       takes the agent's lease (--force: fences a live holder), writes N
+//       keys to the agent's data object in guarded writes of K keys each
+//       (values padded to B bytes), printing "ack KEY VALUE" for each key
+//       once its write is acknowledged; --latency prints the p50/p99 of
+//       the writes and keys/s.
 //   read   [--expect FILE] [--absent PREFIX]
 //       reads the data object's omap from this (second) process: every
 //       "ack KEY VALUE" line of FILE must read back with its value; no key
@@ -51,6 +53,7 @@ struct Args {
   std::string cmd, conf, pool = "mnemo-meta", tenant = "t1", agent = "agent-1";
   std::string prefix = "k", expect, absent;
   int count = 0, timeout_s = 30, lease_ms = 60000, renew_ms = 0;
+  int batch = 1, value_bytes = 0;
   bool force = false, latency = false;
 };
 
@@ -84,7 +87,7 @@ Args Parse(int argc, char** argv) {
     if (strs.count(f)) {
       *strs[f] = v;
     } else if (f == "--count" || f == "--timeout" || f == "--lease-ms" ||
-               f == "--renew-ms") {
+               f == "--renew-ms" || f == "--batch" || f == "--value-bytes") {
       char* end = nullptr;
       const long n = std::strtol(v.c_str(), &end, 10);
       if (*end != '\0' || n < 0 || n > 10000000)
@@ -92,12 +95,15 @@ Args Parse(int argc, char** argv) {
       int* dst = f == "--count"      ? &a.count
                  : f == "--timeout"  ? &a.timeout_s
                  : f == "--lease-ms" ? &a.lease_ms
-                                     : &a.renew_ms;
+                 : f == "--renew-ms" ? &a.renew_ms
+                 : f == "--batch"    ? &a.batch
+                                     : &a.value_bytes;
       *dst = static_cast<int>(n);
     } else {
       Usage("unknown flag " + f);
     }
   }
+  if (a.batch < 1) Usage("--batch must be at least 1");
   return a;
 }
 
@@ -136,6 +142,22 @@ std::string Key(const std::string& prefix, int i) {
   return prefix + buf;
 }
 
+std::string Value(const Args& a, const std::string& key) {
+  std::string v = "value of " + key;
+  if (v.size() < static_cast<size_t>(a.value_bytes))
+    v.resize(a.value_bytes, '.');
+  return v;
+}
+
+void PrintLatency(std::vector<double> us, int keys, double seconds) {
+  std::sort(us.begin(), us.end());
+  std::cout << "latency guarded-write ops=" << us.size()
+            << " keys_per_op=" << keys / static_cast<int>(us.size())
+            << " p50_us=" << us[us.size() / 2]
+            << " p99_us=" << us[std::min(us.size() - 1, us.size() * 99 / 100)]
+            << " keys_per_s=" << keys / seconds << std::endl;
+}
+
 int Write(const Args& a) {
   Conn c;
   std::unique_ptr<mc::AgentLease> lease;
@@ -144,23 +166,26 @@ int Write(const Args& a) {
   if (!s.ok()) return Fail(s);
   std::cout << "held epoch=" << lease->epoch() << std::endl;
   std::vector<double> us;
-  for (int i = 0; i < a.count; ++i) {
-    const std::string k = Key(a.prefix, i), v = "value of " + k;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < a.count; i += a.batch) {
+    mc::OmapEntries kv;
+    for (int j = i; j < std::min(a.count, i + a.batch); ++j) {
+      const std::string k = Key(a.prefix, j);
+      kv[k] = Value(a, k);
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    s = lease->Write(DataOid(a), {{k, v}});
+    s = lease->Write(DataOid(a), kv);
     if (!s.ok()) return Fail(s);
     us.push_back(std::chrono::duration<double, std::micro>(
                      std::chrono::steady_clock::now() - t0)
                      .count());
-    std::cout << "ack " << k << " " << v << std::endl;
+    for (const auto& [k, v] : kv) std::cout << "ack " << k << " " << v << "\n";
+    std::cout.flush();
   }
-  if (a.latency && !us.empty()) {
-    std::sort(us.begin(), us.end());
-    std::cout << "latency guarded-write n=" << us.size()
-              << " p50_us=" << us[us.size() / 2]
-              << " p99_us=" << us[std::min(us.size() - 1, us.size() * 99 / 100)]
-              << std::endl;
-  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  if (a.latency && !us.empty()) PrintLatency(us, a.count, seconds);
   s = lease->Release();
   return s.ok() ? 0 : Fail(s);
 }
