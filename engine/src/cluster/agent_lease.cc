@@ -130,9 +130,8 @@ Status AgentLease::Acquire(RadosClient* client, RadosPool* pool,
                            const std::string& agent,
                            const LeaseOptions& options,
                            std::unique_ptr<AgentLease>* out) {
-  if (agent.empty() || agent.find(' ') != std::string::npos) {
-    return Status::InvalidArgument("cluster lease: bad agent name '" + agent +
-                                   "'");
+  if (agent.empty()) {
+    return Status::InvalidArgument("cluster lease: empty agent name");
   }
   // The cookie tells this lease apart from another one of the same
   // connection (two leases of one agent in one process).
