@@ -211,8 +211,10 @@ second=$(( (primary + 1) % 3 ))
 rc=0
 wait "$writer_pid" || rc=$?
 writer_pid=""
-[[ $rc == 1 ]] && grep -q "IOError: writing object mnemo-meta/tb/r.w.0: timed out" "$work/e.err" ||
+if [[ $rc != 1 ]] ||
+   ! grep -q "IOError: writing object mnemo-meta/tb/r.w.0: timed out" "$work/e.err"; then
   fail "expected a timeout error (exit 1) below min_size, got exit $rc: $(cat "$work/e.err")"
+fi
 echo "   $(acks "$work/e.acks") writes acknowledged, then: $(cat "$work/e.err")"
 "$cluster_sh" restart-osd "$dir" "$primary"
 "$cluster_sh" restart-osd "$dir" "$second"

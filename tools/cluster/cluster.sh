@@ -164,7 +164,7 @@ do_stop_quiet() {
   for f in "$dir"/*.pid; do
     [[ -f $f ]] || continue
     pid=$(cat "$f" 2>/dev/null || true)
-    ceph_alive "$pid" && kill -9 "$pid" 2>/dev/null || true
+    if ceph_alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
   done
   deadline=$((SECONDS + 30))
   for f in "$dir"/*.pid; do
