@@ -4,9 +4,12 @@ vector/hybrid search over the hot and pixel tiers with its query vectors.
 Runs on the CPU, and again on CUDA when a GPU and the CUDA cache backend
 are present (python/device_check.sh)."""
 import builtins
+import gc
 import io
 import pathlib
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -268,4 +271,77 @@ def test_numpy_embedder_without_torch(tmp_path):
     assert stats["pages_embedded"] == len(store.list_pages(T, A)) >= 1
     q = emb.embed_texts([second_half(texts[hot_ids[1]])])[0].tolist()
     assert store.vector_search(T, q, agent=A, k=1)[0].id == hot_ids[1]
+    store.close()
+
+
+class Slow(mnemo.Embedder):
+    """Takes the GIL for a while in every call, like a real model."""
+
+    name, dimension = "slow", 8
+
+    def __init__(self):
+        self.kept = []  # tensors kept past the call (hold pins)
+        self.keep = False
+
+    def embed_texts(self, texts):
+        time.sleep(0.002)
+        return np.ones((len(texts), 8), np.float32)
+
+    def embed_pages(self, pages):
+        if self.keep:
+            self.kept.append(np.from_dlpack(pages[0]))
+        return np.ones((len(pages), 8), np.float32)
+
+
+def test_store_dropped_while_the_feed_runs(tmp_path):
+    for _ in range(3):
+        store = open_store(tmp_path / "db", Slow())
+        store.put_batch([dict(tenant=T, agent=A, text=f"turn {i}")
+                         for i in range(300)])
+        del store  # closes without close(), the feed still running
+        gc.collect()
+    store = open_store(tmp_path / "db", Slow())  # the lock was released
+    store.flush_embeddings()
+    assert store.stats()["embed"]["texts_pending"] == 0
+    store.close()
+
+
+def test_tensor_kept_by_the_host_keeps_the_store_open(tmp_path):
+    emb = Slow()
+    emb.keep = True
+    store = open_store(tmp_path / "db", emb)
+    fill(store, old=30, hot=0)
+    store.compact(now=JAN_2024 + 60 * SECOND)
+    store.flush_embeddings()
+    assert emb.kept and emb.kept[0].dtype == np.uint8
+    first = store.page_array(T, store.list_pages(T, A)[0]["page_id"])
+    store.close()
+    with pytest.raises(mnemo.Error):  # still open: a tensor holds its pin
+        mnemo.Store.open(str(tmp_path / "db"))
+    assert np.array_equal(emb.kept[0], first)  # still valid pixels
+    emb.kept.clear()  # the last pin goes: the store closes
+    mnemo.Store.open(str(tmp_path / "db")).close()
+
+
+def test_threads_search_while_the_feed_embeds(tmp_path):
+    store = open_store(tmp_path / "db", Slow())
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(100):
+                store.put(tenant=T, agent=A, text=f"thread {n} turn {i}")
+                if i % 25 == 0:
+                    store.hybrid_search(T, f"turn {i}", agent=A, k=3)
+        except Exception as e:  # noqa: BLE001  (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store.flush_embeddings()
+    assert store.stats()["embed"]["texts_embedded"] == 300
     store.close()
