@@ -298,7 +298,7 @@ class Store:
         """
     def stats(self: Store) -> dict:
         """
-        Store statistics from one snapshot (operator call: all tenants).
+        Store statistics from one snapshot (operator call: all tenants); 'embed' holds the encoder feed's counters (model, dimension, texts/pages embedded and pending, failed, embed_seconds).
         """
     def verify(self: Store, deep: bool = ..., repair: bool = ...) -> dict:
         """

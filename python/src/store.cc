@@ -288,7 +288,9 @@ void BindAdminCalls(py::class_<PyStore>& cls) {
         StoreStats stats;
         Call(s, [&](Store& st) { return mnemo::GetStats(&st, &stats); });
         return StoreStatsToDict(stats);
-      }, "Store statistics from one snapshot (operator call: all tenants).")
+      }, "Store statistics from one snapshot (operator call: all tenants); "
+         "'embed' holds the encoder feed's counters (model, dimension, "
+         "texts/pages embedded and pending, failed, embed_seconds).")
       .def("verify", [](PyStore& s, bool deep, bool repair) {
         VerifyOptions options;
         options.deep = deep;
