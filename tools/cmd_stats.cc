@@ -201,11 +201,15 @@ void PrintText(const std::string& db, const StoreStats& s) {
   if (!s.embed.model.empty()) {
     const EmbedStats& e = s.embed;
     std::printf("embed        model '%s' (dimension %zu): %llu texts, %llu "
-                "pages embedded; %llu texts, %llu pages pending; %llu "
-                "failed; %.3f s in the embedder\n",
-                e.model.c_str(), e.dimension, u(e.texts_embedded),
-                u(e.pages_embedded), u(e.texts_pending), u(e.pages_pending),
-                u(e.failed), e.embed_seconds);
+                "pages pending\n",
+                e.model.c_str(), e.dimension, u(e.texts_pending),
+                u(e.pages_pending));
+    if (e.texts_embedded + e.pages_embedded + e.failed > 0) {
+      std::printf("             since open: %llu texts, %llu pages embedded, "
+                  "%llu failed, %.3f s in the embedder\n",
+                  u(e.texts_embedded), u(e.pages_embedded), u(e.failed),
+                  e.embed_seconds);
+    }
   }
   std::printf("agents\n");
   for (const auto& [key, n] : s.records_per_agent) {

@@ -41,6 +41,7 @@ namespace {
 
 constexpr size_t kMaxDimension = 4096;
 constexpr size_t kMaxTextBatch = 1024;
+constexpr size_t kTextChunk = 256;  // records per read and write
 constexpr auto kMinBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(30000);
 constexpr int kFlushTries = 4;
@@ -98,14 +99,21 @@ Status StoreImpl::OpenEmbedFeed() {
 }
 
 Status StoreImpl::EmbedSplit(
-    size_t n, const std::function<Status(size_t, size_t, float*)>& call,
-    std::vector<float>* out, std::vector<bool>* ok) {
+    size_t n, size_t max_batch,
+    const std::function<Status(size_t, size_t, float*)>& call,
+    const std::atomic<bool>* cancel, std::vector<float>* out,
+    std::vector<bool>* ok) {
   const size_t dim = embedder_->dimension();
   out->assign(n * dim, 0.0f);
   ok->assign(n, true);
-  std::vector<std::pair<size_t, size_t>> todo;
-  if (n > 0) todo.emplace_back(0, n);
+  std::vector<std::pair<size_t, size_t>> todo;  // last first
+  for (size_t end = n; end > 0; end -= std::min(end, max_batch)) {
+    todo.emplace_back(end - std::min(end, max_batch), end);
+  }
   while (!todo.empty()) {
+    if (cancel != nullptr && cancel->load()) {
+      return Status::Aborted("the store is closing");
+    }
     auto [begin, end] = todo.back();
     todo.pop_back();
     Status s;
@@ -140,12 +148,16 @@ Status StoreImpl::EmbedSplit(
   return Status::OK();
 }
 
-// The next chunk above the cursor, up to `safe`.
+// The next chunk above the cursor, up to `safe`: several embedder batches
+// under one read of the records and one write (a chunk of one batch
+// spends most of its time reading and committing, not embedding).
 // REQUIRES: every id <= safe is committed or dropped.
-Status StoreImpl::EmbedTextChunk(RecordId safe) {
+Status StoreImpl::EmbedTextChunk(RecordId safe,
+                                 const std::atomic<bool>* cancel) {
   const RecordId from = embed_cursor_.load();
-  const size_t limit =
+  const size_t batch =
       std::clamp<size_t>(embedder_->max_text_batch(), 1, kMaxTextBatch);
+  const size_t limit = std::max(batch, kTextChunk);
   std::vector<RecordId> ids;
   std::vector<uint32_t> versions;
   std::vector<std::string> texts;
@@ -176,13 +188,13 @@ Status StoreImpl::EmbedTextChunk(RecordId safe) {
   std::vector<float> vectors;
   std::vector<bool> ok;
   MNEMO_RETURN_IF_ERROR(EmbedSplit(
-      ids.size(),
+      ids.size(), batch,
       [&](size_t begin, size_t stop, float* out) {
-        std::vector<std::string_view> batch(texts.begin() + begin,
-                                            texts.begin() + stop);
-        return embedder_->EmbedTexts(batch, out);
+        std::vector<std::string_view> some(texts.begin() + begin,
+                                           texts.begin() + stop);
+        return embedder_->EmbedTexts(some, out);
       },
-      &vectors, &ok));
+      cancel, &vectors, &ok));
   return WriteTextVectors(ids, versions, vectors, ok, end);
 }
 
@@ -253,8 +265,11 @@ Status StoreImpl::EmbedPass(RecordId target, const std::atomic<bool>* cancel) {
     if (cancel != nullptr && cancel->load()) return Status::OK();
     RecordId from = embed_cursor_.load();
     RecordId safe = std::min(SafeCommittedId(), target);
-    if (safe > from) MNEMO_RETURN_IF_ERROR(EmbedTextChunk(safe));
-    if (pages_left) MNEMO_RETURN_IF_ERROR(EmbedPageChunk(&pages_left));
+    Status s;
+    if (safe > from) s = EmbedTextChunk(safe, cancel);
+    if (s.ok() && pages_left) s = EmbedPageChunk(cancel, &pages_left);
+    if (cancel != nullptr && cancel->load()) return Status::OK();  // closing
+    MNEMO_RETURN_IF_ERROR(s);
     if (safe <= from && !pages_left && embed_cursor_.load() < target) {
       if (cancel != nullptr) return Status::OK();  // the next run goes on
       // An insert below `target` is still being written: it finishes soon.

@@ -32,7 +32,8 @@ constexpr size_t kMaxPageBatch = 256;
 
 }  // namespace
 
-Status StoreImpl::EmbedPageChunk(bool* progressed) {
+Status StoreImpl::EmbedPageChunk(const std::atomic<bool>* cancel,
+                                 bool* progressed) {
   *progressed = false;
   const size_t limit =
       std::clamp<size_t>(embedder_->max_page_batch(), 1, kMaxPageBatch);
@@ -69,13 +70,13 @@ Status StoreImpl::EmbedPageChunk(bool* progressed) {
   std::vector<float> vectors;
   std::vector<bool> ok;
   MNEMO_RETURN_IF_ERROR(EmbedSplit(
-      pinned.size(),
+      pinned.size(), limit,
       [&](size_t begin, size_t end, float* out) {
         std::vector<const PinnedPage*> batch;
         for (size_t i = begin; i < end; ++i) batch.push_back(&pinned[i]);
         return embedder_->EmbedPages(batch, out);
       },
-      &vectors, &ok));
+      cancel, &vectors, &ok));
   const size_t dim = embedder_->dimension();
   for (size_t i = 0; i < pinned.size(); ++i) {
     if (!ok[i]) {

@@ -322,24 +322,27 @@ class StoreImpl final : public Store {
   // below it) and the page queue is empty, or `cancel` is set.
   Status EmbedPass(RecordId target, const std::atomic<bool>* cancel)
       REQUIRES(embed_mu_);
-  Status EmbedTextChunk(RecordId safe) REQUIRES(embed_mu_);
+  Status EmbedTextChunk(RecordId safe, const std::atomic<bool>* cancel)
+      REQUIRES(embed_mu_);
   Status WriteTextVectors(const std::vector<RecordId>& ids,
                           const std::vector<uint32_t>& versions,
                           const std::vector<float>& vectors,
                           const std::vector<bool>& ok, RecordId end)
       REQUIRES(embed_mu_);
   // One batch of queued pages; *progressed false when none was left.
-  Status EmbedPageChunk(bool* progressed) REQUIRES(embed_mu_);
+  Status EmbedPageChunk(const std::atomic<bool>* cancel, bool* progressed)
+      REQUIRES(embed_mu_);
   Status StorePageVector(const Namespace& ns, const PinnedPage& pinned,
                          const float* vector) REQUIRES(embed_mu_);
-  // Calls the embedder (timed, serialised by embed_call_mu_); `call`
-  // embeds items [begin, end) into out. InvalidArgument is narrowed down
-  // by halving to the items refused (*ok false for them); other errors
-  // are returned.
-  Status EmbedSplit(size_t n,
+  // Embeds n items in calls of at most `max_batch` (timed, serialised by
+  // embed_call_mu_); `call` embeds items [begin, end) into out.
+  // InvalidArgument is narrowed down by halving to the items refused (*ok
+  // false for them); other errors are returned, and Aborted once `cancel`
+  // (nullable) is set.
+  Status EmbedSplit(size_t n, size_t max_batch,
                     const std::function<Status(size_t, size_t, float*)>& call,
-                    std::vector<float>* out, std::vector<bool>* ok)
-      EXCLUDES(embed_call_mu_);
+                    const std::atomic<bool>* cancel, std::vector<float>* out,
+                    std::vector<bool>* ok) EXCLUDES(embed_call_mu_);
   void FillEmbedStats(EmbedStats* stats);
 
   // Write helpers (store_write.cc).
