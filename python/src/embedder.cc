@@ -25,9 +25,11 @@ std::atomic<bool> g_exiting{false};
 // embedder (see ReleaseStore).
 thread_local bool t_in_embedder_call = false;
 
+// Nests (EmbedPages holds one around WithPython's).
 struct InCall {
-  InCall() { t_in_embedder_call = true; }
-  ~InCall() { t_in_embedder_call = false; }
+  InCall() : outer(t_in_embedder_call) { t_in_embedder_call = true; }
+  ~InCall() { t_in_embedder_call = outer; }
+  const bool outer;
 };
 
 bool PythonUsable() { return !g_exiting.load() && Py_IsInitialized() != 0; }

@@ -4,6 +4,7 @@ vector/hybrid search over the hot and pixel tiers with its query vectors.
 Runs on the CPU, and again on CUDA when a GPU and the CUDA cache backend
 are present (python/device_check.sh)."""
 import builtins
+import faulthandler
 import gc
 import io
 import pathlib
@@ -282,9 +283,11 @@ class Slow(mnemo.Embedder):
     def __init__(self):
         self.kept = []  # tensors kept past the call (hold pins)
         self.keep = False
+        self.started = threading.Event()
 
     def embed_texts(self, texts):
-        time.sleep(0.002)
+        self.started.set()
+        time.sleep(0.02)  # the feed thread wants the GIL back after this
         return np.ones((len(texts), 8), np.float32)
 
     def embed_pages(self, pages):
@@ -294,12 +297,18 @@ class Slow(mnemo.Embedder):
 
 
 def test_store_dropped_while_the_feed_runs(tmp_path):
+    # Closing with the GIL held while the feed thread waits for it would
+    # hang: end the run with tracebacks instead of waiting for ctest.
+    faulthandler.dump_traceback_later(120, exit=True)
     for _ in range(3):
-        store = open_store(tmp_path / "db", Slow())
+        emb = Slow()
+        store = open_store(tmp_path / "db", emb)
         store.put_batch([dict(tenant=T, agent=A, text=f"turn {i}")
                          for i in range(300)])
-        del store  # closes without close(), the feed still running
+        assert emb.started.wait(30)
+        del store  # closes without close() while the feed is in a call
         gc.collect()
+    faulthandler.cancel_dump_traceback_later()
     store = open_store(tmp_path / "db", Slow())  # the lock was released
     store.flush_embeddings()
     assert store.stats()["embed"]["texts_pending"] == 0
@@ -345,3 +354,41 @@ def test_threads_search_while_the_feed_embeds(tmp_path):
     store.flush_embeddings()
     assert store.stats()["embed"]["texts_embedded"] == 300
     store.close()
+
+
+class Gate(mnemo.Embedder):
+    """Holds its first embed_pages call until the test opens the gate."""
+
+    name, dimension = "gate", 8
+
+    def __init__(self):
+        self.in_pages, self.go = threading.Event(), threading.Event()
+
+    def embed_texts(self, texts):
+        return np.ones((len(texts), 8), np.float32)
+
+    def embed_pages(self, pages):
+        self.in_pages.set()
+        self.go.wait(30)
+        return np.ones((len(pages), 8), np.float32)
+
+
+def test_close_during_a_page_call_closes_after_it(tmp_path):
+    """close() while the feed thread is inside embed_pages: the call's page
+    objects hold the last references, dropped on the feed thread itself,
+    which must not close its own store (a reaper thread does)."""
+    emb = Gate()
+    store = open_store(tmp_path / "db", emb)
+    fill(store, old=30, hot=0)
+    store.compact(now=JAN_2024 + 60 * SECOND)
+    assert emb.in_pages.wait(30), "the feed never offered a page"
+    store.close()
+    emb.go.set()
+    deadline = time.monotonic() + 30
+    while True:  # the reaper closes the store soon after the call returns
+        try:
+            mnemo.Store.open(str(tmp_path / "db")).close()
+            break
+        except mnemo.Error:
+            assert time.monotonic() < deadline, "the store never closed"
+            time.sleep(0.05)
