@@ -46,11 +46,27 @@ constexpr auto kMinBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(30000);
 constexpr int kFlushTries = 4;
 
+bool AllFinite(const float* v, size_t n) {
+  return std::all_of(v, v + n, [](float x) { return std::isfinite(x); });
+}
+
 std::string ModelName(const std::string& name, size_t dim) {
   return "'" + name + "' (dimension " + std::to_string(dim) + ")";
 }
 
 }  // namespace
+
+// One chunk of the text feed: the records offered, their vectors and
+// whether the embedder took each.
+struct TextChunk {
+  std::vector<RecordId> ids;
+  std::vector<uint32_t> versions;
+  std::vector<std::string> texts;
+  RecordId end = 0;  // the cursor once the chunk is written
+  std::vector<float> vectors;
+  std::vector<bool> ok;
+  mutable uint64_t written = 0;
+};
 
 Status StoreImpl::OpenEmbedFeed() {
   std::string stored;
@@ -64,6 +80,26 @@ Status StoreImpl::OpenEmbedFeed() {
   table_.set_embed_pages(!options_.read_only &&
                          (found || options_.embedder != nullptr));
   if (options_.embedder == nullptr) return Status::OK();
+  MNEMO_RETURN_IF_ERROR(CheckEmbedder(found ? &stored : nullptr, stored_dim));
+  embedder_ = options_.embedder;
+  if (options_.read_only) return Status::OK();
+  if (!found) {
+    rocksdb::WriteBatch batch;
+    MNEMO_RETURN_IF_ERROR(table_.PutEmbedModel(
+        embedder_->name(), static_cast<uint32_t>(embedder_->dimension()),
+        &batch));
+    MNEMO_RETURN_IF_ERROR(
+        Commit(WriteOptions(), &batch, "recording the embedder"));
+  }
+  RecordId mark = 0;
+  MNEMO_RETURN_IF_ERROR(
+      table_.GetCounter(rocksdb::ReadOptions(), kEmbedWatermarkKey, &mark));
+  embed_cursor_.store(std::min(mark, LastAssignedId()));
+  return Status::OK();
+}
+
+Status StoreImpl::CheckEmbedder(const std::string* stored,
+                                uint32_t stored_dim) const {
   if (!options_.read_only && !options_.cache.enabled) {
     return Status::InvalidArgument(
         "Options::embedder needs Options::cache.enabled (pages are fed to it "
@@ -76,25 +112,12 @@ Status StoreImpl::OpenEmbedFeed() {
         "embedder " + ModelName(name, dim) +
         ": the name must be 1..256 bytes and the dimension 1..4096");
   }
-  if (found && (stored != name || stored_dim != dim)) {
+  if (stored != nullptr && (*stored != name || stored_dim != dim)) {
     return Status::InvalidArgument(
         "store " + dir_ + " holds the vectors of embedder " +
-        ModelName(stored, stored_dim) + "; Options::embedder is " +
+        ModelName(*stored, stored_dim) + "; Options::embedder is " +
         ModelName(name, dim));
   }
-  embedder_ = options_.embedder;
-  if (options_.read_only) return Status::OK();
-  if (!found) {
-    rocksdb::WriteBatch batch;
-    MNEMO_RETURN_IF_ERROR(
-        table_.PutEmbedModel(name, static_cast<uint32_t>(dim), &batch));
-    MNEMO_RETURN_IF_ERROR(
-        Commit(WriteOptions(), &batch, "recording the embedder"));
-  }
-  RecordId mark = 0;
-  MNEMO_RETURN_IF_ERROR(
-      table_.GetCounter(rocksdb::ReadOptions(), kEmbedWatermarkKey, &mark));
-  embed_cursor_.store(std::min(mark, LastAssignedId()));
   return Status::OK();
 }
 
@@ -116,15 +139,9 @@ Status StoreImpl::EmbedSplit(
     }
     auto [begin, end] = todo.back();
     todo.pop_back();
-    Status s;
-    {
-      port::MutexLock lock(&embed_call_mu_);
-      auto started = std::chrono::steady_clock::now();
-      s = call(begin, end, out->data() + begin * dim);
-      embed_nanos_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now() - started)
-                          .count();
-    }
+    Status s = TimedEmbedderCall([&] {
+      return call(begin, end, out->data() + begin * dim);
+    });
     if (s.ok()) continue;
     if (!s.IsInvalidArgument()) return s;
     if (end - begin > 1) {  // halve until the refused items are alone
@@ -137,34 +154,29 @@ Status StoreImpl::EmbedSplit(
   }
   // A vector with NaN or infinity would poison every ranking it is in.
   for (size_t i = 0; i < n; ++i) {
-    const float* v = out->data() + i * dim;
-    if ((*ok)[i] && !std::all_of(v, v + dim, [](float x) {
-          return std::isfinite(x);
-        })) {
-      (*ok)[i] = false;
-    }
+    if ((*ok)[i] && !AllFinite(out->data() + i * dim, dim)) (*ok)[i] = false;
   }
   embed_failed_ += std::count(ok->begin(), ok->end(), false);
   return Status::OK();
 }
 
-// The next chunk above the cursor, up to `safe`: several embedder batches
-// under one read of the records and one write (a chunk of one batch
-// spends most of its time reading and committing, not embedding).
-// REQUIRES: every id <= safe is committed or dropped.
-Status StoreImpl::EmbedTextChunk(RecordId safe,
-                                 const std::atomic<bool>* cancel) {
-  const RecordId from = embed_cursor_.load();
-  const size_t batch =
-      std::clamp<size_t>(embedder_->max_text_batch(), 1, kMaxTextBatch);
-  const size_t limit = std::max(batch, kTextChunk);
-  std::vector<RecordId> ids;
-  std::vector<uint32_t> versions;
-  std::vector<std::string> texts;
+Status StoreImpl::TimedEmbedderCall(const std::function<Status()>& call) {
+  port::MutexLock lock(&embed_call_mu_);
+  auto started = std::chrono::steady_clock::now();
+  Status s = call();
+  embed_nanos_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  return s;
+}
+
+// The records above the cursor, up to `safe`, that have text and no
+// embedding yet: at most `limit`.
+Status StoreImpl::NextTexts(RecordId safe, size_t limit, TextChunk* chunk) {
   Status inner;
   rocksdb::ReadOptions ro;
   MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
-      ro, from, safe, [&](RecordId id, std::string_view value) {
+      ro, embed_cursor_.load(), safe, [&](RecordId id, std::string_view value) {
         Record r;
         uint8_t flags = 0;
         // A record that does not decode is left out (Verify reports it).
@@ -178,84 +190,99 @@ Status StoreImpl::EmbedTextChunk(RecordId safe,
             ro, EmbeddingKey(r.ns.tenant, r.ns.agent, id), &stored, &has);
         if (!inner.ok()) return false;
         if (has) return true;  // the host's (or ours, after a reopen)
-        ids.push_back(id);
-        versions.push_back(r.version);
-        texts.push_back(std::move(r.text));
-        return ids.size() < limit;
+        chunk->ids.push_back(id);
+        chunk->versions.push_back(r.version);
+        chunk->texts.push_back(std::move(r.text));
+        return chunk->ids.size() < limit;
       }));
-  MNEMO_RETURN_IF_ERROR(inner);
-  RecordId end = ids.size() == limit ? ids.back() : safe;
-  std::vector<float> vectors;
-  std::vector<bool> ok;
-  MNEMO_RETURN_IF_ERROR(EmbedSplit(
-      ids.size(), batch,
-      [&](size_t begin, size_t stop, float* out) {
-        std::vector<std::string_view> some(texts.begin() + begin,
-                                           texts.begin() + stop);
-        return embedder_->EmbedTexts(some, out);
-      },
-      cancel, &vectors, &ok));
-  return WriteTextVectors(ids, versions, vectors, ok, end);
+  return inner;
 }
 
-Status StoreImpl::WriteTextVectors(const std::vector<RecordId>& ids,
-                                   const std::vector<uint32_t>& versions,
-                                   const std::vector<float>& vectors,
-                                   const std::vector<bool>& ok, RecordId end) {
+// The next chunk above the cursor, up to `safe`: several embedder batches
+// under one read of the records and one write (a chunk of one batch
+// spends most of its time reading and committing, not embedding).
+// REQUIRES: every id <= safe is committed or dropped.
+Status StoreImpl::EmbedTextChunk(RecordId safe,
+                                 const std::atomic<bool>* cancel) {
+  const size_t batch =
+      std::clamp<size_t>(embedder_->max_text_batch(), 1, kMaxTextBatch);
+  const size_t limit = std::max(batch, kTextChunk);
+  TextChunk chunk;
+  MNEMO_RETURN_IF_ERROR(NextTexts(safe, limit, &chunk));
+  chunk.end = chunk.ids.size() == limit ? chunk.ids.back() : safe;
+  MNEMO_RETURN_IF_ERROR(EmbedSplit(
+      chunk.ids.size(), batch,
+      [&](size_t begin, size_t stop, float* out) {
+        std::vector<std::string_view> some(chunk.texts.begin() + begin,
+                                           chunk.texts.begin() + stop);
+        return embedder_->EmbedTexts(some, out);
+      },
+      cancel, &chunk.vectors, &chunk.ok));
+  return WriteTextVectors(chunk);
+}
+
+// REQUIRES: the record stripes of `chunk` and EmbeddingDimMutex() held.
+Status StoreImpl::PutTextVector(const TextChunk& chunk, size_t i,
+                                const Record& r, DimFits* fits,
+                                rocksdb::WriteBatch* batch) {
   const size_t dim = embedder_->dimension();
-  std::unordered_map<RecordId, size_t> index;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    index[ids[i]] = i;
-    if (!ok[i]) failed_texts_.insert(ids[i]);
-  }
-  StripeLocks locks = LockRecords(ids);  // against Update, Delete
-  std::lock_guard<std::mutex> dim_lock(EmbeddingDimMutex());
-  std::unordered_map<std::string, bool> dim_fits;  // by tenant\0agent
-  rocksdb::WriteBatch batch;
   rocksdb::ReadOptions ro;
-  uint64_t written = 0;
+  std::string key = EmbeddingKey(r.ns.tenant, r.ns.agent, r.id), stored;
+  bool has = false;
+  MNEMO_RETURN_IF_ERROR(table_.GetSearchValue(ro, key, &stored, &has));
+  if (has) return Status::OK();  // the host's came first
+  std::string agent = r.ns.tenant + '\0' + r.ns.agent;
+  auto fit = fits->find(agent);
+  if (fit == fits->end()) {  // the agent's dimension, fixed by its first
+    std::string dim_key = EmbeddingDimKey(r.ns.tenant, r.ns.agent), d;
+    MNEMO_RETURN_IF_ERROR(table_.GetSearchValue(ro, dim_key, &d, &has));
+    bool same = !has || (d.size() == 4 && DecodeFixed32(d.data()) == dim);
+    if (!has) {
+      PutFixed32(&d, static_cast<uint32_t>(dim));
+      table_.PutSearchValue(dim_key, d, batch);
+    }
+    fit = fits->emplace(agent, same).first;
+  }
+  if (!fit->second) {  // the host's embeddings have another size
+    ++embed_failed_;
+    return Status::OK();
+  }
+  table_.PutSearchValue(
+      key, EncodeFloatVector(chunk.vectors.data() + i * dim, dim), batch);
+  ++chunk.written;
+  return Status::OK();
+}
+
+Status StoreImpl::WriteTextVectors(const TextChunk& chunk) {
+  std::unordered_map<RecordId, size_t> index;
+  for (size_t i = 0; i < chunk.ids.size(); ++i) {
+    index[chunk.ids[i]] = i;
+    if (!chunk.ok[i]) failed_texts_.insert(chunk.ids[i]);
+  }
+  StripeLocks locks = LockRecords(chunk.ids);  // against Update, Delete
+  std::lock_guard<std::mutex> dim_lock(EmbeddingDimMutex());
+  DimFits fits;
+  rocksdb::WriteBatch batch;
   Status inner;
   MNEMO_RETURN_IF_ERROR(table_.GetMany(
-      ro, ids, [&](RecordId id, std::string_view value) {
+      rocksdb::ReadOptions(), chunk.ids,
+      [&](RecordId id, std::string_view value) {
         size_t i = index[id];
         Record r;
-        if (!inner.ok() || !ok[i] ||
-            !DecodeStored(value, id, &r, nullptr).ok() ||
-            r.version != versions[i]) {
-          return;  // refused, or changed since it was embedded
+        if (inner.ok() && chunk.ok[i] &&
+            DecodeStored(value, id, &r, nullptr).ok() &&
+            r.version == chunk.versions[i]) {  // else changed meanwhile
+          inner = PutTextVector(chunk, i, r, &fits, &batch);
         }
-        std::string key = EmbeddingKey(r.ns.tenant, r.ns.agent, id), stored;
-        bool has = false;
-        inner = table_.GetSearchValue(ro, key, &stored, &has);
-        if (!inner.ok() || has) return;  // the host's came first
-        std::string agent = r.ns.tenant + '\0' + r.ns.agent;
-        auto fits = dim_fits.find(agent);
-        if (fits == dim_fits.end()) {
-          std::string dim_key = EmbeddingDimKey(r.ns.tenant, r.ns.agent), d;
-          inner = table_.GetSearchValue(ro, dim_key, &d, &has);
-          bool same = !has || (d.size() == 4 && DecodeFixed32(d.data()) == dim);
-          if (!has) {
-            PutFixed32(&d, static_cast<uint32_t>(dim));
-            table_.PutSearchValue(dim_key, d, &batch);
-          }
-          fits = dim_fits.emplace(agent, same).first;
-        }
-        if (!fits->second) {  // the host's embeddings have another size
-          ++embed_failed_;
-          return;
-        }
-        table_.PutSearchValue(
-            key, EncodeFloatVector(vectors.data() + i * dim, dim), &batch);
-        ++written;
       }));
   MNEMO_RETURN_IF_ERROR(inner);
-  RecordId mark = end;
+  RecordId mark = chunk.end;
   if (!failed_texts_.empty()) mark = std::min(mark, *failed_texts_.begin() - 1);
   table_.PutCounter(kEmbedWatermarkKey, mark, &batch);
   MNEMO_RETURN_IF_ERROR(
       Commit(WriteOptions(), &batch, "writing text embeddings"));
-  embed_cursor_.store(end);
-  texts_embedded_ += written;
+  embed_cursor_.store(chunk.end);
+  texts_embedded_ += chunk.written;
   return Status::OK();
 }
 
@@ -325,10 +352,9 @@ Status StoreImpl::EmbedQuery(std::string_view text, std::vector<float>* out) {
   }
   const size_t dim = embedder_->dimension();
   out->assign(dim, 0.0f);
-  port::MutexLock lock(&embed_call_mu_);
-  Status s = embedder_->EmbedTexts({text}, out->data());
-  if (s.ok() && !std::all_of(out->begin(), out->end(),
-                             [](float x) { return std::isfinite(x); })) {
+  Status s = TimedEmbedderCall(
+      [&] { return embedder_->EmbedTexts({text}, out->data()); });
+  if (s.ok() && !AllFinite(out->data(), dim)) {
     s = Status::InvalidArgument("the query vector is not finite");
   }
   return s.WithContext("embedding the query with embedder " +

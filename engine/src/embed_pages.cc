@@ -20,6 +20,7 @@
 // that loses records, as it drops its payloads: the vector saw their text.
 
 #include <algorithm>
+#include <set>
 
 #include "page_store.h"
 #include "search_internal.h"
@@ -29,6 +30,61 @@ namespace mnemo::internal {
 namespace {
 
 constexpr size_t kMaxPageBatch = 256;
+
+// Pins a queued page; *owner: its namespace. NotFound when it is gone.
+Status PinQueued(StoreImpl* store, uint64_t page_id, PinnedPage* pinned,
+                 Namespace* owner) {
+  StoredPage page;
+  MNEMO_RETURN_IF_ERROR(
+      store->table().GetPage(rocksdb::ReadOptions(), page_id, &page));
+  std::vector<PinnedPage> one;
+  MNEMO_RETURN_IF_ERROR(store->PinPages(page.info.ns.tenant, {page_id}, &one));
+  *pinned = std::move(one[0]);
+  *owner = page.info.ns;
+  return Status::OK();
+}
+
+// Dequeues a page found gone, unless it was written again meanwhile.
+Status DequeueIfGone(StoreImpl* store, uint64_t page_id) {
+  StoreImpl::StripeLocks lock = store->LockPages({{page_id, {}}});
+  StoredPage page;
+  Status s = store->table().GetPage(rocksdb::ReadOptions(), page_id, &page);
+  if (!s.IsNotFound()) return Status::OK();
+  rocksdb::WriteBatch batch;
+  store->table().DequeuePage(page_id, &batch);
+  return store->table().Write(rocksdb::WriteOptions(), &batch,
+                              "dequeuing page " + std::to_string(page_id));
+}
+
+// Pins up to `limit` of the queued pages (skipping `failed` ones, adding
+// corrupt ones to it) into *batch; dequeues pages found gone. *progressed:
+// some page was looked at.
+struct PageBatch {
+  std::vector<PinnedPage> pinned;
+  std::vector<Namespace> owners;
+};
+Status PinBatch(StoreImpl* store, const std::vector<uint64_t>& queued,
+                size_t limit, std::set<uint64_t>* failed, PageBatch* batch,
+                bool* progressed) {
+  for (uint64_t page_id : queued) {
+    if (failed->count(page_id) > 0 || batch->pinned.size() == limit) continue;
+    *progressed = true;
+    PinnedPage pin;
+    Namespace owner;
+    Status s = PinQueued(store, page_id, &pin, &owner);
+    if (s.ok()) {
+      batch->pinned.push_back(std::move(pin));
+      batch->owners.push_back(std::move(owner));
+    } else if (s.IsNotFound()) {
+      MNEMO_RETURN_IF_ERROR(DequeueIfGone(store, page_id));
+    } else if (s.IsCorruption()) {  // Verify reports it; retried at reopen
+      failed->insert(page_id);
+    } else {
+      return s;
+    }
+  }
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -40,41 +96,22 @@ Status StoreImpl::EmbedPageChunk(const std::atomic<bool>* cancel,
   std::vector<uint64_t> queued;
   MNEMO_RETURN_IF_ERROR(table_.PendingPages(
       rocksdb::ReadOptions(), 0, limit + failed_pages_.size(), &queued));
-  std::vector<PinnedPage> pinned;
-  std::vector<Namespace> owners;
-  for (uint64_t page_id : queued) {
-    if (failed_pages_.count(page_id) > 0 || pinned.size() == limit) continue;
-    StoredPage page;
-    Status s = table_.GetPage(rocksdb::ReadOptions(), page_id, &page);
-    std::vector<PinnedPage> one;
-    if (s.ok()) s = PinPages(page.info.ns.tenant, {page_id}, &one);
-    if (s.ok()) {
-      pinned.push_back(std::move(one[0]));
-      owners.push_back(page.info.ns);
-    } else if (s.IsNotFound()) {  // deleted: dequeued, unless written again
-      StripeLocks lock = LockPages({{page_id, {}}});
-      if (table_.GetPage(rocksdb::ReadOptions(), page_id, &page).IsNotFound()) {
-        rocksdb::WriteBatch batch;
-        table_.DequeuePage(page_id, &batch);
-        MNEMO_RETURN_IF_ERROR(Commit(WriteOptions(), &batch, "dequeuing a page"));
-      }
-    } else if (s.IsCorruption()) {  // Verify reports it; retried at reopen
-      failed_pages_.insert(page_id);
-      ++embed_failed_;
-    } else {
-      return s;
-    }
-    *progressed = true;
-  }
+  PageBatch batch;
+  size_t failed_before = failed_pages_.size();
+  Status s = PinBatch(this, queued, limit, &failed_pages_, &batch, progressed);
+  embed_failed_ += failed_pages_.size() - failed_before;
+  MNEMO_RETURN_IF_ERROR(s);
+  std::vector<PinnedPage>& pinned = batch.pinned;
+  std::vector<Namespace>& owners = batch.owners;
   if (pinned.empty()) return Status::OK();
   std::vector<float> vectors;
   std::vector<bool> ok;
   MNEMO_RETURN_IF_ERROR(EmbedSplit(
       pinned.size(), limit,
       [&](size_t begin, size_t end, float* out) {
-        std::vector<const PinnedPage*> batch;
-        for (size_t i = begin; i < end; ++i) batch.push_back(&pinned[i]);
-        return embedder_->EmbedPages(batch, out);
+        std::vector<const PinnedPage*> some;
+        for (size_t i = begin; i < end; ++i) some.push_back(&pinned[i]);
+        return embedder_->EmbedPages(some, out);
       },
       cancel, &vectors, &ok));
   const size_t dim = embedder_->dimension();

@@ -35,6 +35,7 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -65,6 +66,7 @@ struct RestorePlan;  // store_restore.cc
 struct StoredPage;   // page_store.h
 struct SearchEnv;    // search_internal.h
 struct TermLists;    // search_internal.h
+struct TextChunk;    // embed_feed.cc
 class StoreImpl;
 
 // Store::cache() of a StoreImpl: forwards to its hot-cache methods
@@ -322,18 +324,27 @@ class StoreImpl final : public Store {
   // below it) and the page queue is empty, or `cancel` is set.
   Status EmbedPass(RecordId target, const std::atomic<bool>* cancel)
       REQUIRES(embed_mu_);
+  // InvalidArgument for an embedder the store cannot take (no cache, bad
+  // name or dimension, another model than `stored`, when non-null).
+  Status CheckEmbedder(const std::string* stored, uint32_t stored_dim) const;
   Status EmbedTextChunk(RecordId safe, const std::atomic<bool>* cancel)
       REQUIRES(embed_mu_);
-  Status WriteTextVectors(const std::vector<RecordId>& ids,
-                          const std::vector<uint32_t>& versions,
-                          const std::vector<float>& vectors,
-                          const std::vector<bool>& ok, RecordId end)
+  Status NextTexts(RecordId safe, size_t limit, TextChunk* chunk)
       REQUIRES(embed_mu_);
+  // Whether an agent's embeddings have the embedder's dimension, by
+  // tenant\0agent.
+  using DimFits = std::unordered_map<std::string, bool>;
+  Status PutTextVector(const TextChunk& chunk, size_t i, const Record& r,
+                       DimFits* fits, rocksdb::WriteBatch* batch);
+  Status WriteTextVectors(const TextChunk& chunk) REQUIRES(embed_mu_);
   // One batch of queued pages; *progressed false when none was left.
   Status EmbedPageChunk(const std::atomic<bool>* cancel, bool* progressed)
       REQUIRES(embed_mu_);
   Status StorePageVector(const Namespace& ns, const PinnedPage& pinned,
                          const float* vector) REQUIRES(embed_mu_);
+  // Calls the embedder under embed_call_mu_, adding the time to the stats.
+  Status TimedEmbedderCall(const std::function<Status()>& call)
+      EXCLUDES(embed_call_mu_);
   // Embeds n items in calls of at most `max_batch` (timed, serialised by
   // embed_call_mu_); `call` embeds items [begin, end) into out.
   // InvalidArgument is narrowed down by halving to the items refused (*ok

@@ -12,12 +12,20 @@
 //     `vista` pool and handed to EmbedPages as PinnedPage leases (8-bit gray,
 //     height x width, row-major; gpu::ExportDLPack gives a zero-copy tensor).
 //     A page's vector is stored in the `kv` pool under kind
-//     "embedding:<name>" (written through to the `spill` family) and
-//     indexed, so a kVector or kHybrid Search with one query vector ranks
-//     hot and warm records by their text vectors and pixel-tier records by
-//     their pages' vectors too.
+//     "embedding:<name>" (the bare float32 values, host byte order; written
+//     through to the `spill` family, Cache::GetKv reads it) and indexed, so
+//     a kVector or kHybrid Search with one query vector ranks hot and warm
+//     records by their text vectors and pixel-tier records by their pages'
+//     vectors too (a record's score is the best of its own vector and its
+//     pages'; records whose text decay forgot have only their pages').
+//     A page that loses a record (deleted, updated, or expired and removed
+//     by compaction) loses its vector and payload in the same batch, like
+//     every payload derived from its pixels, and is queued again.
 // The work resumes after a crash (both queues are durable) and never blocks
 // writers; FlushEmbeddings (mnemo/admin.h) waits until it has caught up.
+// Not covered: a record updated after it was embedded keeps the vector of
+// its first text, and a record imported (Restore) with an id below the
+// text watermark is not embedded (Store::PutEmbedding covers both).
 
 #ifndef MNEMO_EMBEDDER_H_
 #define MNEMO_EMBEDDER_H_
@@ -32,12 +40,17 @@
 
 namespace mnemo {
 
-// Implemented by the host. Calls come from one store background thread at
-// a time (never concurrently on one store), outside every store lock, so an
-// implementation may take as long as its model needs. A non-OK Status
-// leaves the batch queued: it is retried (with back-off) until it succeeds,
-// except InvalidArgument, which marks just that text or page as failed
-// (counted in EmbedStats::failed; retried when the store reopens).
+// Implemented by the host. Calls come from the store's feed thread, from
+// FlushEmbeddings' caller and from Search's caller (the query text of a
+// kVector/kHybrid search without a vector), one at a time on one store
+// (never concurrently), outside every store lock, so an implementation may
+// take as long as its model needs (a search waits for a feed call in
+// progress). No call is made once Store's destructor has returned. A
+// non-OK Status leaves the batch queued: it is retried (with back-off)
+// until it succeeds, except InvalidArgument, which marks just that text or
+// page as failed (the store splits the batch to find it; counted in
+// EmbedStats::failed; retried when the store reopens). A vector holding a
+// NaN or an infinity counts as refused.
 class Embedder {
  public:
   virtual ~Embedder() = default;

@@ -115,8 +115,9 @@ struct Options {
   // The host's multimodal embedder (see mnemo/embedder.h): records' texts
   // and rendered pages are embedded behind ingest and indexed for kVector
   // and kHybrid searches. Pages are fed from the vista pool, so an embedder
-  // needs cache.enabled (Open is InvalidArgument otherwise). Ignored by a
-  // read-only store.
+  // needs cache.enabled (Open is InvalidArgument otherwise). A read-only
+  // store embeds only query texts with it (no feed, no cache needed); its
+  // name and dimension are still checked against the store's.
   // Default: nullptr (nothing is embedded by the store)
   std::shared_ptr<Embedder> embedder;
 
