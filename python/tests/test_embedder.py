@@ -130,6 +130,11 @@ def test_texts_and_pages_end_to_end(tmp_path, device):
     else:
         pixels = mnemo.decode_png(page.png)
     page_vec = emb.embed_image(pixels).tolist()
+    # The kv pool holds what the module returned for that very page.
+    stored = np.frombuffer(store.get_kv(T, page.page_id,
+                                        "embedding:seeded-torch-v1"),
+                           np.float32)
+    assert np.allclose(stored, page_vec, rtol=1e-3, atol=1e-4)
     on_page = {rid for rid in old_ids  # records with a rectangle on it
                if any(rect[0] == page.page_id
                       for rect in store.locate(T, rid)["rects"])}
