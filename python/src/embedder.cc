@@ -5,10 +5,10 @@
 #include <pybind11/numpy.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <thread>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #include "dlpack_export.h"
@@ -40,7 +40,8 @@ size_t ReadSize(const py::object& host, const char* attr, size_t fallback,
   py::object v = host.attr(attr);
   if (v.is_none()) return fallback;
   if (!py::isinstance<py::int_>(v) || py::isinstance<py::bool_>(v)) {
-    throw py::type_error(std::string("embedder.") + attr + " must be int, got " +
+    throw py::type_error(std::string("embedder.") + attr +
+                         " must be int, got " +
                          py::repr(v).cast<std::string>());
   }
   long long n = v.cast<long long>();
@@ -100,9 +101,9 @@ Status CopyVectors(py::object result, size_t n, size_t dim, const char* call,
   const float* data = a.data();
   for (size_t i = 0; i < n * dim; ++i) {
     if (!std::isfinite(data[i])) {
-      return Status::InvalidArgument(
-          std::string("embedder.") + call + " returned a non-finite value in row " +
-          std::to_string(i / dim));
+      return Status::InvalidArgument(std::string("embedder.") + call +
+                                     " returned a non-finite value in row " +
+                                     std::to_string(i / dim));
     }
   }
   std::memcpy(out, data, n * dim * sizeof(float));
@@ -284,8 +285,8 @@ void ReleaseStore(std::shared_ptr<Store>* store) {
 }
 
 void RegisterEmbedderExitHook(py::module_& m) {
-  py::module_::import("atexit").attr("register")(py::cpp_function(
-      [] { g_exiting.store(true); }));
+  py::module_::import("atexit").attr("register")(
+      py::cpp_function([] { g_exiting.store(true); }));
   (void)m;
 }
 
