@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # python/device_check.sh: on a GPU machine, build the mnemo Python module
 # with the CUDA backend and run the Python tests, so the CUDA DLPack tests
-# (and the torch one, when torch is installed) run instead of skipping.
+# and, when torch is installed (python3-torch), the encoder feed test on
+# CUDA (test_embedder.py's [cuda] case: pinned pages fed to a torch module
+# as CUDA tensors) run instead of skipping.
 # Needs the full build's packages (tools/install_deps.sh) and nvcc; exits 2
 # after the probe when they are missing (as on the current device image,
 # which lacks librocksdb-dev, pybind11-dev, libdlpack-dev and torch).
@@ -29,3 +31,8 @@ cmake --build "$BUILD" -j16 --target mnemo_python 2>&1 | tail -3
 echo "build: $((SECONDS - T0)) s"
 PYTHONPATH=$BUILD/python timeout 120 /usr/bin/python3 -B -m pytest -q \
   -p no:cacheprovider -rs python/tests
+rc=$?
+echo "== encoder feed on CUDA (a skip says why it did not run)"
+PYTHONPATH=$BUILD/python timeout 120 /usr/bin/python3 -B -m pytest -q \
+  -p no:cacheprovider -rs "python/tests/test_embedder.py::test_texts_and_pages_end_to_end"
+exit $(( rc != 0 ? rc : $? ))

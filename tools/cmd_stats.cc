@@ -38,6 +38,16 @@ Json StatsToJson(const StoreStats& s) {
   j["pages"] = s.pages;
   j["disk_bytes"] = s.disk_bytes;
   j["search_backlog"] = s.search_backlog;
+  if (!s.embed.model.empty()) {
+    j["embed"] = {{"model", s.embed.model},
+                  {"dimension", s.embed.dimension},
+                  {"texts_embedded", s.embed.texts_embedded},
+                  {"pages_embedded", s.embed.pages_embedded},
+                  {"texts_pending", s.embed.texts_pending},
+                  {"pages_pending", s.embed.pages_pending},
+                  {"failed", s.embed.failed},
+                  {"embed_seconds", s.embed.embed_seconds}};
+  }
   for (int t = 0; t < 4; ++t) {
     j["records_per_tier"][TierName(static_cast<Tier>(t))] =
         s.records_per_tier[t];
@@ -188,6 +198,19 @@ void PrintText(const std::string& db, const StoreStats& s) {
               u(s.pages));
   std::printf("search       %llu records not yet indexed (searches score "
               "them directly)\n", u(s.search_backlog));
+  if (!s.embed.model.empty()) {
+    const EmbedStats& e = s.embed;
+    std::printf("embed        model '%s' (dimension %zu): %llu texts, %llu "
+                "pages pending\n",
+                e.model.c_str(), e.dimension, u(e.texts_pending),
+                u(e.pages_pending));
+    if (e.texts_embedded + e.pages_embedded + e.failed > 0) {
+      std::printf("             since open: %llu texts, %llu pages embedded, "
+                  "%llu failed, %.3f s in the embedder\n",
+                  u(e.texts_embedded), u(e.pages_embedded), u(e.failed),
+                  e.embed_seconds);
+    }
+  }
   std::printf("agents\n");
   for (const auto& [key, n] : s.records_per_agent) {
     std::printf("  %-32s %8llu\n", (key.first + "/" + key.second).c_str(),

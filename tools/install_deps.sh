@@ -16,6 +16,7 @@ packages=(
   tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
   python3 python3-dev python3-pil python3-numpy python3-pytest pybind11-dev
   python3-venv python3-pip python3-setuptools python3-wheel
+  python3-torch
   clang libclang-rt-14-dev
   # Cluster mode (issue 18): librados for the engine, a local test cluster.
   ceph-mon ceph-osd ceph-common libradospp-dev uuid-runtime

@@ -73,6 +73,12 @@ Status GetTierStats(Store* store, std::string_view tenant, TierStats* stats) {
   return impl == nullptr ? s : impl->GetTierStats(tenant, stats);
 }
 
+Status FlushEmbeddings(Store* store) {
+  Status s;
+  auto* impl = Impl(store, "flush embeddings", &s);
+  return impl == nullptr ? s : impl->FlushEmbeddings();
+}
+
 Status FlushAccessCounts(Store* store) {
   Status s;
   auto* impl = Impl(store, "flush access counts", &s);

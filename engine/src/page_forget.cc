@@ -76,6 +76,12 @@ Status StoreImpl::AppendPageGc(const PageRemovals& pages,
       table_.DeletePage(page_id, batch);
     }
     MNEMO_RETURN_IF_ERROR(AppendPayloadDeletes(page_id, batch, stale));
+    // The encoder feed's vector saw the removed text too (a masked page is
+    // queued again by its PutPage).
+    StoredPage page;
+    if (table_.embed_pages() && ReadStoredPage(page_id, &page).ok()) {
+      table_.DeletePageVector(page.info.ns, page_id, batch);
+    }
   }
   return Status::OK();
 }

@@ -55,6 +55,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -315,7 +316,9 @@ class RecordTable {
   Status GetPage(const rocksdb::ReadOptions& ro, uint64_t page_id,
                  StoredPage* page) const;
   // Stores a page value (new, masked or downscaled). Live-set keys are
-  // the records' business (Restore, AttachToPage, Rewrite, Delete).
+  // the records' business (Restore, AttachToPage, Rewrite, Delete). With
+  // the encoder feed on (set_embed_pages), also queues the page for it
+  // ('q' key, same batch), and DeletePage drops that key.
   void PutPage(uint64_t page_id, const StoredPage& page,
                rocksdb::WriteBatch* batch) const;
   void PutLiveKey(uint64_t page_id, RecordId id,
@@ -523,8 +526,8 @@ class RecordTable {
   void MergeSearchValue(std::string_view key, std::string_view operand,
                         rocksdb::WriteBatch* batch) const;
   // Deletes an agent's posting lists and statistics (verify's rebuild)
-  // or, with `embeddings`, its embeddings and their dimension too (bulk
-  // delete of the agent).
+  // or, with `embeddings`, its embeddings, page vectors and their
+  // dimension too (bulk delete of the agent).
   void DeleteAgentSearch(std::string_view tenant, std::string_view agent,
                          bool embeddings, rocksdb::WriteBatch* batch) const;
 
@@ -538,6 +541,38 @@ class RecordTable {
 
  public:
   // ======== end of the layer helper's section ========
+
+  // ---- Encoder feed (record_table_embed.cc; see embed_feed.cc) ------------
+
+  // Whether PutPage queues pages for the encoder feed. Set at open, before
+  // any writer runs (a store with an embedder or a recorded model).
+  void set_embed_pages(bool on) { embed_pages_.store(on); }
+  bool embed_pages() const { return embed_pages_.load(); }
+  // The recorded model (kEmbedModelKey): *found false when none; a
+  // malformed value is Corruption.
+  Status GetEmbedModel(const rocksdb::ReadOptions& ro, std::string* name,
+                       uint32_t* dimension, bool* found) const;
+  // Records the model and queues every stored page (the first open with an
+  // embedder: pages rendered before it get their vectors too).
+  Status PutEmbedModel(std::string_view name, uint32_t dimension,
+                       rocksdb::WriteBatch* batch) const;
+  // Queued pages in id order after `after`, up to `limit`.
+  Status PendingPages(const rocksdb::ReadOptions& ro, uint64_t after,
+                      size_t limit, std::vector<uint64_t>* pages) const;
+  Status CountPendingPages(uint64_t* n) const;
+  void DequeuePage(uint64_t page_id, rocksdb::WriteBatch* batch) const;
+  // A page's vector (EncodeVector form), replacing any older one, and the
+  // page dequeued in the same batch.
+  void PutPageVector(const Namespace& ns, uint64_t page_id,
+                     std::string_view value, rocksdb::WriteBatch* batch) const;
+  void DeletePageVector(const Namespace& ns, uint64_t page_id,
+                        rocksdb::WriteBatch* batch) const;
+  // The agent's page vectors: fn(page id, value) until it returns false;
+  // Corruption naming the agent for a malformed key.
+  Status ForEachPageVector(
+      const rocksdb::ReadOptions& ro, std::string_view tenant,
+      std::string_view agent,
+      const std::function<bool(uint64_t, std::string_view)>& fn) const;
 
   // ---- Format 2: slots and migration (record_table_slots.cc,
   //      record_table_migrate.cc) ------------------------------------------
@@ -620,6 +655,7 @@ class RecordTable {
 
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::atomic<bool> embed_pages_{false};
 
   // Slots: "tenant\0agent" -> slot, loaded at open, grown by SlotOf.
   mutable std::shared_mutex slot_mu_;

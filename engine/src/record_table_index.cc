@@ -13,6 +13,7 @@
 #include "record_table.h"
 #include "rocks_glue.h"
 #include "rocks_iter.h"
+#include "search_postings.h"
 
 namespace mnemo::internal {
 
@@ -92,6 +93,9 @@ void RecordTable::PutPage(uint64_t page_id, const StoredPage& page,
   std::string value;
   EncodePage(page, &value);
   (void)batch->Put(handles_[kPages], PageKey(page_id), value);
+  if (embed_pages()) {
+    (void)batch->Put(handles_[kPostings], PendingPageKey(page_id), "");
+  }
 }
 
 void RecordTable::PutLiveKey(uint64_t page_id, RecordId id,
@@ -102,6 +106,7 @@ void RecordTable::PutLiveKey(uint64_t page_id, RecordId id,
 void RecordTable::DeletePage(uint64_t page_id,
                              rocksdb::WriteBatch* batch) const {
   (void)batch->Delete(handles_[kPages], PageKey(page_id));
+  if (embed_pages()) DequeuePage(page_id, batch);
 }
 
 Status RecordTable::LiveSet(const rocksdb::ReadOptions& read, uint64_t page_id,

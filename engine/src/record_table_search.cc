@@ -58,7 +58,10 @@ void RecordTable::DeleteAgentSearch(std::string_view tenant,
                                     std::string_view agent, bool embeddings,
                                     rocksdb::WriteBatch* batch) const {
   std::vector<std::string> prefixes{PostingPrefix(tenant, agent)};
-  if (embeddings) prefixes.push_back(EmbeddingPrefix(tenant, agent));
+  if (embeddings) {
+    prefixes.push_back(EmbeddingPrefix(tenant, agent));
+    prefixes.push_back(PageVectorPrefix(tenant, agent));
+  }
   for (const std::string& prefix : prefixes) {
     (void)batch->DeleteRange(handles_[kPostings], prefix,
                              PrefixSuccessor(prefix));

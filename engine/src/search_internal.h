@@ -10,6 +10,7 @@
 #include <rocksdb/db.h>
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -38,6 +39,12 @@ using UnindexedFn = std::function<Status(
 
 // What a search reads: the store (records, namespaces) and its postings
 // (through the table; `db` gives the snapshot a search reads at).
+// Embeddings ('e', 'f'; search_vector.cc): a vector's stored form
+// (float32), and the mutex under which the first embedding of an agent
+// fixes its dimension ('d'); held after the record's stripe.
+std::string EncodeFloatVector(const float* values, size_t dim);
+std::mutex& EmbeddingDimMutex();
+
 struct SearchEnv {
   Store* store = nullptr;
   rocksdb::DB* db = nullptr;

@@ -134,6 +134,20 @@ std::string EmbeddingKey(std::string_view tenant, std::string_view agent,
 std::string EmbeddingDimKey(std::string_view tenant, std::string_view agent) {
   return TaggedPrefix(kEmbeddingDimTag, tenant, agent, false);
 }
+std::string PageVectorPrefix(std::string_view tenant, std::string_view agent) {
+  return TaggedPrefix(kPageVectorTag, tenant, agent, true);
+}
+std::string PageVectorKey(std::string_view tenant, std::string_view agent,
+                          uint64_t page_id) {
+  std::string key = PageVectorPrefix(tenant, agent);
+  PutBigEndian64(&key, page_id);
+  return key;
+}
+std::string PendingPageKey(uint64_t page_id) {
+  std::string key(1, kPendingPageTag);
+  PutBigEndian64(&key, page_id);
+  return key;
+}
 
 void EncodePostings(const std::vector<Posting>& postings, std::string* out) {
   PutVarint32(out, static_cast<uint32_t>(postings.size()));

@@ -6,6 +6,9 @@
 //   's' tenant 0 agent         -> agent statistics (docs, total length)
 //   'e' tenant 0 agent 0 id(8) -> embedding (see search_vector.cc)
 //   'd' tenant 0 agent         -> embedding dimension and type
+//   'f' tenant 0 agent 0 page(8) -> a page's vector from the encoder feed
+//                                 (same value format as 'e'; embed_feed.cc)
+//   'q' page(8)                -> "" (page queued for the encoder feed)
 //
 // A posting list (and every merge operand) is
 //   varint32 count, then per posting, in increasing id order:
@@ -44,6 +47,8 @@ inline constexpr char kPostingTag = 'w';
 inline constexpr char kSearchStatsTag = 's';
 inline constexpr char kEmbeddingTag = 'e';
 inline constexpr char kEmbeddingDimTag = 'd';
+inline constexpr char kPageVectorTag = 'f';
+inline constexpr char kPendingPageTag = 'q';
 
 // Default-family key: every record with id <= this (fixed64) has its
 // postings; none above it has any (see search_indexer.cc).
@@ -56,6 +61,16 @@ std::string EmbeddingPrefix(std::string_view tenant, std::string_view agent);
 std::string EmbeddingKey(std::string_view tenant, std::string_view agent,
                          RecordId id);
 std::string EmbeddingDimKey(std::string_view tenant, std::string_view agent);
+std::string PageVectorPrefix(std::string_view tenant, std::string_view agent);
+std::string PageVectorKey(std::string_view tenant, std::string_view agent,
+                          uint64_t page_id);
+std::string PendingPageKey(uint64_t page_id);
+
+// Default-family keys of the encoder feed (embed_feed.cc): every record
+// with id <= the watermark (fixed64) was offered to the embedder; the
+// model key holds dimension(4, LE) then the embedder's name.
+inline constexpr char kEmbedWatermarkKey[] = "mnemo.embed_watermark";
+inline constexpr char kEmbedModelKey[] = "mnemo.embed_model";
 
 struct Posting {
   RecordId id = 0;

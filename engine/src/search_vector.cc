@@ -1,12 +1,17 @@
 // Copyright (c) mnemo authors.
 //
-// Embeddings supplied by the host, exact vector search, and hybrid fusion.
+// Embeddings supplied by the host (or the encoder feed, embed_feed.cc),
+// exact vector search, and hybrid fusion.
 //
 // An embedding is stored under 'e' tenant 0 agent 0 id as
 //   type(1) dim(4, LE) values (float32 or float16, little-endian)
-// and the agent's dimension under 'd' tenant 0 agent. Search scans the
-// agents' embeddings in one pass (exact, no approximation) with a kernel
-// the compiler vectorizes for AVX2 where the CPU has it.
+// and the agent's dimension under 'd' tenant 0 agent. A page's vector
+// from the encoder feed has the same form under 'f' tenant 0 agent 0 page.
+// Search scans the agents' embeddings in one pass (exact, no
+// approximation) with a kernel the compiler vectorizes for AVX2 where the
+// CPU has it. A record's score is the best of its own vector and the
+// vectors of the pages it lies on (records in the pixel tiers; those whose
+// text decay forgot have only their pages').
 
 #include <algorithm>
 #include <cmath>
@@ -117,6 +122,62 @@ Status CheckEmbedding(const EmbeddingRef& e) {
   return Status::OK();
 }
 
+double Similarity(const VectorQuery& query, float query_norm,
+                  const std::vector<float>& v) {
+  float dot = 0, norm = 0;
+  DotAndNorm(query.vector.data(), v.data(), v.size(), &dot, &norm);
+  if (query.metric != VectorMetric::kCosine) return dot;
+  return norm > 0 && query_norm > 0
+             ? dot / (std::sqrt(norm) * std::sqrt(query_norm))
+             : 0.0;
+}
+
+// Scores the agent's page vectors; every live record of a page gets its
+// page's score.
+Status ScanPages(const SearchEnv& env, std::string_view tenant,
+                 const std::string& agent, const VectorQuery& query,
+                 float query_norm, std::vector<Scored>* ranking) {
+  std::vector<float> v;
+  std::vector<std::pair<uint64_t, double>> pages;
+  bool malformed = false;
+  MNEMO_RETURN_IF_ERROR(env.table->ForEachPageVector(
+      rocksdb::ReadOptions(), tenant, agent,
+      [&](uint64_t page_id, std::string_view value) {
+        if (!DecodeEmbedding(value, &v)) {
+          malformed = true;
+          return false;
+        }
+        if (v.size() == query.vector.size()) {
+          pages.emplace_back(page_id, Similarity(query, query_norm, v));
+        }
+        return true;
+      }));
+  if (malformed) {
+    return Status::Corruption("malformed page vector of agent " +
+                              std::string(tenant) + "/" + agent);
+  }
+  std::vector<RecordId> live;
+  for (const auto& [page_id, score] : pages) {
+    MNEMO_RETURN_IF_ERROR(
+        env.table->LiveSet(rocksdb::ReadOptions(), page_id, &live));
+    for (RecordId id : live) ranking->push_back({id, score});
+  }
+  return Status::OK();
+}
+
+// One entry per record: its best score.
+void KeepBestPerRecord(std::vector<Scored>* ranking) {
+  std::sort(ranking->begin(), ranking->end(),
+            [](const Scored& a, const Scored& b) {
+              return a.id != b.id ? a.id < b.id : a.score > b.score;
+            });
+  ranking->erase(std::unique(ranking->begin(), ranking->end(),
+                             [](const Scored& a, const Scored& b) {
+                               return a.id == b.id;
+                             }),
+                 ranking->end());
+}
+
 // Scores every embedding under `prefix` against `query`.
 Status ScanAgent(const SearchEnv& env, const std::string& prefix,
                  const VectorQuery& query, float query_norm,
@@ -131,14 +192,7 @@ Status ScanAgent(const SearchEnv& env, const std::string& prefix,
           return false;
         }
         if (v.size() != query.vector.size()) return true;  // dimension changed
-        float dot = 0, norm = 0;
-        DotAndNorm(query.vector.data(), v.data(), v.size(), &dot, &norm);
-        double score = dot;
-        if (query.metric == VectorMetric::kCosine) {
-          score = norm > 0 && query_norm > 0
-                      ? dot / (std::sqrt(norm) * std::sqrt(query_norm))
-                      : 0.0;
-        }
+        double score = Similarity(query, query_norm, v);
         RecordId id = DecodeBigEndian64(key.data() + prefix.size());
         ranking->push_back({id, score});
         return true;
@@ -164,7 +218,10 @@ Status RankVectors(const SearchEnv& env, const SearchFilter& filter,
   for (const std::string& agent : agents) {
     MNEMO_RETURN_IF_ERROR(ScanAgent(env, EmbeddingPrefix(filter.tenant, agent),
                                     query, query_norm, ranking));
+    MNEMO_RETURN_IF_ERROR(
+        ScanPages(env, filter.tenant, agent, query, query_norm, ranking));
   }
+  KeepBestPerRecord(ranking);
   SortRanking(ranking);
   return Status::OK();
 }
@@ -187,6 +244,18 @@ std::vector<Scored> Fuse(const SearchResult& text, const SearchResult& vec,
 
 }  // namespace
 
+std::string EncodeFloatVector(const float* values, size_t dim) {
+  std::string value(1, static_cast<char>(VectorType::kFloat32));
+  PutFixed32(&value, static_cast<uint32_t>(dim));
+  value.append(reinterpret_cast<const char*>(values), dim * sizeof(float));
+  return value;
+}
+
+std::mutex& EmbeddingDimMutex() {
+  static std::mutex* mu = new std::mutex();  // never destroyed
+  return *mu;
+}
+
 Status StoreImpl::PutEmbedding(const WriteOptions& options,
                                std::string_view tenant, RecordId id,
                                const EmbeddingRef& e) {
@@ -197,8 +266,8 @@ Status StoreImpl::PutEmbedding(const WriteOptions& options,
   ReadOptions ro;
   ro.count_access = false;
   MNEMO_RETURN_IF_ERROR(Get(ro, tenant, id, &r));
-  static std::mutex dim_mu;  // first embedding of an agent fixes the dimension
-  std::lock_guard<std::mutex> dim_lock(dim_mu);
+  // The first embedding of an agent fixes the dimension.
+  std::lock_guard<std::mutex> dim_lock(EmbeddingDimMutex());
   std::string dim_key = EmbeddingDimKey(r.ns.tenant, r.ns.agent), dim_value;
   bool found = false;
   MNEMO_RETURN_IF_ERROR(

@@ -49,6 +49,15 @@ Status StoreImpl::GetStats(StoreStats* stats) {
   *stats = StoreStats();
   const RecordId mark =
       SearchIndexOn() ? search_watermark_.load() : kMaxRecordId;
+  FillEmbedStats(&stats->embed);  // embed_feed.cc
+  RecordId embed_mark = kMaxRecordId;  // records the feed has yet to offer
+  if (!stats->embed.model.empty()) {
+    embed_mark = embed_cursor_.load();
+    if (embedder_ == nullptr || options_.read_only) {
+      (void)table_.GetCounter(rocksdb::ReadOptions(), kEmbedWatermarkKey,
+                              &embed_mark);
+    }
+  }
   stats->text_token_counter = codec::TextTokenCounterName(tokenizer_.get());
   IterateOptions all;
   all.include_expired = true;
@@ -63,6 +72,7 @@ Status StoreImpl::GetStats(StoreStats* stats) {
     }
     ++stats->records;
     if (r.id > mark) ++stats->search_backlog;
+    if (r.id > embed_mark) ++stats->embed.texts_pending;
     stats->text_bytes += r.text.size();
     stats->text_tokens_estimate += TextTokens(r.text);
     ++stats->records_per_tier[static_cast<size_t>(r.tier) & 3];

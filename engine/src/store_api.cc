@@ -43,13 +43,22 @@ rocksdb::ReadOptions StoreImpl::RocksRead(const ReadOptions& options) {
 }
 
 Status StoreImpl::Search(const SearchOptions& options, SearchResult* result) {
+  VectorQuery embedded;  // the query text's vector, when none was given
+  const VectorQuery* query = &options.vector;
+  if (options.mode != SearchMode::kText && options.vector.vector.empty()) {
+    result->hits.clear();
+    result->matched = 0;
+    embedded.metric = options.vector.metric;
+    MNEMO_RETURN_IF_ERROR(EmbedQuery(options.query, &embedded.vector));
+    query = &embedded;
+  }
   switch (options.mode) {
     case SearchMode::kText:
       return TextSearch(options, result);
     case SearchMode::kVector:
-      return VectorSearch(options, options.vector, result);
+      return VectorSearch(options, *query, result);
     case SearchMode::kHybrid:
-      return HybridSearch(options, options.vector, options.hybrid, result);
+      return HybridSearch(options, *query, options.hybrid, result);
   }
   return Status::InvalidArgument(
       "search mode " + std::to_string(static_cast<int>(options.mode)) +

@@ -1,7 +1,7 @@
 // Copyright (c) mnemo authors.
 //
-// The store's background loops (compaction, search indexer, access-count
-// flush), each a PeriodicTask, and the report of how they went.
+// The store's background loops (compaction, search indexer, encoder feed,
+// access-count flush), each a PeriodicTask, and the report of how they went.
 //
 // A failed run leaves its work for the next one (compaction's age index and
 // the indexer's watermark only move on success; unwritten access counts go
@@ -29,6 +29,9 @@ namespace {
 constexpr char kBackgroundReportFile[] = "MNEMO.background";
 constexpr char kReportHeader[] = "mnemo background report 1";
 constexpr auto kReportEvery = std::chrono::seconds(60);
+// How often the encoder feed looks for new records and queued pages (a
+// look finding none costs two seeks).
+constexpr auto kEmbedInterval = std::chrono::milliseconds(100);
 
 // Tabs and line breaks would break the report's one-task-per-line format.
 std::string OneLine(std::string s) {
@@ -49,6 +52,10 @@ void StoreImpl::StartBackground() {
     search_task_ = std::make_unique<PeriodicTask>(
         "search_index", milliseconds(options_.search_index_interval_ms),
         clock_, [this] { return SearchIndexRun(); }, hook);
+  }
+  if (EmbedFeedOn()) {
+    embed_task_ = std::make_unique<PeriodicTask>(
+        "embed", kEmbedInterval, clock_, [this] { return EmbedRun(); }, hook);
   }
   if (!options_.read_only && options_.track_access) {
     flush_task_ = std::make_unique<PeriodicTask>(
@@ -73,7 +80,8 @@ void StoreImpl::StopBackground() {
 
 std::vector<PeriodicTask*> StoreImpl::BackgroundTasks() const {
   std::vector<PeriodicTask*> tasks;
-  for (const auto* task : {&search_task_, &flush_task_, &compaction_task_}) {
+  for (const auto* task :
+       {&search_task_, &embed_task_, &flush_task_, &compaction_task_}) {
     if (*task) tasks.push_back(task->get());
   }
   return tasks;

@@ -10,7 +10,10 @@
 // background loops and their report).
 //
 // Locks (clang checks the annotated ones, see mnemo/port/mutex.h):
-// compaction_mu_ before search_mu_ (compaction, restore); ns_mu_, then
+// compaction_mu_ before search_mu_ (compaction, restore); embed_mu_
+// (the encoder feed) before embed_call_mu_ and before record and page
+// stripes; embed_call_mu_ is held with no other lock but embed_mu_ (it is
+// held across embedder calls, which take no store lock); ns_mu_, then
 // record stripes, then page stripes (StripeLocks); id_mu_,
 // access_write_mu_ and report_mu_ are taken last (nothing is locked while
 // they are held, except a task's own lock under report_write_mu_).
@@ -23,6 +26,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -31,6 +35,7 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -61,6 +66,7 @@ struct RestorePlan;  // store_restore.cc
 struct StoredPage;   // page_store.h
 struct SearchEnv;    // search_internal.h
 struct TermLists;    // search_internal.h
+struct TextChunk;    // embed_feed.cc
 class StoreImpl;
 
 // Store::cache() of a StoreImpl: forwards to its hot-cache methods
@@ -160,6 +166,13 @@ class StoreImpl final : public Store {
   Status HybridSearch(const SearchOptions& options, const VectorQuery& query,
                       const HybridOptions& hybrid, SearchResult* result);
   Status BuildContext(const ContextOptions& options, Context* context) override;
+
+  // Encoder feed (embed_feed.cc, embed_pages.cc; mnemo/embedder.h).
+  // admin FlushEmbeddings.
+  Status FlushEmbeddings() EXCLUDES(embed_mu_);
+  // The query text's vector (a kVector/kHybrid search without one).
+  Status EmbedQuery(std::string_view text, std::vector<float>* out)
+      EXCLUDES(embed_call_mu_);
 
   // Options::tokenizer_file loaded at Open, or null (calibrated estimate).
   const codec::Tokenizer* tokenizer() const { return tokenizer_.get(); }
@@ -301,6 +314,47 @@ class StoreImpl final : public Store {
                   const std::function<void(const Record&)>& fn);
   Status IndexSearchChunk(RecordId safe) REQUIRES(search_mu_);
   Status SearchIndexRun();  // one run of the background indexer
+
+  // Encoder feed (embed_feed.cc, embed_pages.cc).
+  // At open: checks and records the model, loads the watermark.
+  Status OpenEmbedFeed();
+  bool EmbedFeedOn() const { return embedder_ != nullptr && !options_.read_only; }
+  Status EmbedRun() EXCLUDES(embed_mu_);  // one background run
+  // Embeds until the text cursor reaches `target` (waiting for inserts
+  // below it) and the page queue is empty, or `cancel` is set.
+  Status EmbedPass(RecordId target, const std::atomic<bool>* cancel)
+      REQUIRES(embed_mu_);
+  // InvalidArgument for an embedder the store cannot take (no cache, bad
+  // name or dimension, another model than `stored`, when non-null).
+  Status CheckEmbedder(const std::string* stored, uint32_t stored_dim) const;
+  Status EmbedTextChunk(RecordId safe, const std::atomic<bool>* cancel)
+      REQUIRES(embed_mu_);
+  Status NextTexts(RecordId safe, size_t limit, TextChunk* chunk)
+      REQUIRES(embed_mu_);
+  // Whether an agent's embeddings have the embedder's dimension, by
+  // tenant\0agent.
+  using DimFits = std::unordered_map<std::string, bool>;
+  Status PutTextVector(const TextChunk& chunk, size_t i, const Record& r,
+                       DimFits* fits, rocksdb::WriteBatch* batch);
+  Status WriteTextVectors(const TextChunk& chunk) REQUIRES(embed_mu_);
+  // One batch of queued pages; *progressed false when none was left.
+  Status EmbedPageChunk(const std::atomic<bool>* cancel, bool* progressed)
+      REQUIRES(embed_mu_);
+  Status StorePageVector(const Namespace& ns, const PinnedPage& pinned,
+                         const float* vector) REQUIRES(embed_mu_);
+  // Calls the embedder under embed_call_mu_, adding the time to the stats.
+  Status TimedEmbedderCall(const std::function<Status()>& call)
+      EXCLUDES(embed_call_mu_);
+  // Embeds n items in calls of at most `max_batch` (timed, serialised by
+  // embed_call_mu_); `call` embeds items [begin, end) into out.
+  // InvalidArgument is narrowed down by halving to the items refused (*ok
+  // false for them); other errors are returned, and Aborted once `cancel`
+  // (nullable) is set.
+  Status EmbedSplit(size_t n, size_t max_batch,
+                    const std::function<Status(size_t, size_t, float*)>& call,
+                    const std::atomic<bool>* cancel, std::vector<float>* out,
+                    std::vector<bool>* ok) EXCLUDES(embed_call_mu_);
+  void FillEmbedStats(EmbedStats* stats);
 
   // Write helpers (store_write.cc).
   Status ValidateRecord(const Record& record) const;
@@ -445,7 +499,23 @@ class StoreImpl final : public Store {
   port::Mutex search_mu_;
   std::atomic<RecordId> search_watermark_{0};  // written under search_mu_
 
+  // Encoder feed: one pass at a time (embed_mu_); every embedder call
+  // under embed_call_mu_ (query embeddings too), so calls never overlap.
+  std::shared_ptr<Embedder> embedder_;  // Options::embedder
+  port::Mutex embed_mu_;
+  port::Mutex embed_call_mu_;
+  // Records with ids <= it were offered to the embedder (persisted as
+  // kEmbedWatermarkKey, lowered to below the first refused one).
+  std::atomic<RecordId> embed_cursor_{0};
+  std::set<RecordId> failed_texts_ GUARDED_BY(embed_mu_);
+  std::set<uint64_t> failed_pages_ GUARDED_BY(embed_mu_);
+  std::chrono::steady_clock::time_point embed_retry_at_ GUARDED_BY(embed_mu_);
+  std::chrono::milliseconds embed_backoff_ GUARDED_BY(embed_mu_){0};
+  std::atomic<uint64_t> texts_embedded_{0}, pages_embedded_{0};
+  std::atomic<uint64_t> embed_failed_{0}, embed_nanos_{0};
+
   // Background loops; null when off (options, read-only).
+  std::unique_ptr<PeriodicTask> embed_task_;
   std::unique_ptr<PeriodicTask> search_task_;
   std::unique_ptr<PeriodicTask> flush_task_;
   std::unique_ptr<PeriodicTask> compaction_task_;

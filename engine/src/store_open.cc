@@ -324,6 +324,7 @@ Status StoreImpl::OpenDb() {
   if (!options_.read_only && options_.compaction_threads > 0) {
     MNEMO_RETURN_IF_ERROR(options_.compaction_policy.Validate());
   }
+  MNEMO_RETURN_IF_ERROR(OpenEmbedFeed());  // embed_feed.cc
   StartBackground();
   return Status::OK();
 }

@@ -11,14 +11,16 @@ The same verbs as the `mnemo` command line: ``python3 -m mnemo --help``.
 """
 from . import _mnemo
 from ._mnemo import *  # noqa: F401,F403  (the whole public API)
+from .embedder import Embedder
 
 __version__: str = _mnemo.__version__
-__all__ = sorted(n for n in dir(_mnemo) if not n.startswith("_"))
+__all__ = sorted([n for n in dir(_mnemo) if not n.startswith("_")] +
+                 ["Embedder"])
 
 # Classes report themselves as mnemo.X (where users find them), not as the
 # private extension module.
 for _name in __all__:
-    _obj = getattr(_mnemo, _name)
+    _obj = getattr(_mnemo, _name, None)
     if isinstance(_obj, type) and _obj.__module__ == _mnemo.__name__:
         try:
             _obj.__module__ = __name__

@@ -87,6 +87,11 @@ class PinnedPage:
     @property
     def height(self) -> int: ...
     @property
+    def data_ptr(self) -> int:
+        """
+        Address of the first pixel in pool memory (0 once released); a zero-copy tensor of the page has the same data_ptr.
+        """
+    @property
     def nbytes(self) -> int: ...
     @property
     def valid(self) -> bool: ...
@@ -209,6 +214,20 @@ class Store:
     def open(path: str, **kwargs) -> Store:
         """
         Opens (or creates) the store in directory `path`.
+
+        Keywords (all optional): create_if_missing, error_if_exists, read_only,
+        max_record_bytes, block_cache_bytes, write_buffer_bytes, track_access,
+        access_flush_interval_ms, compaction_threads, compaction_interval_ms,
+        compaction_policy (dict or JSON), compaction_max_duty, full_text_index,
+        search_language, cache_enabled, use_gpu, cache_budget_bytes,
+        cache_host_tier_bytes, cache_policy, sync, and
+          embedder: an object following the mnemo.Embedder protocol (name,
+            dimension, embed_texts, embed_pages). The store embeds every record's
+            text and every page it renders behind ingest, on a background thread
+            (the object is called with the GIL taken), and indexes the vectors for
+            vector_search/hybrid_search. Needs cache_enabled=True (pages are fed
+            from the hot cache as mnemo.PinnedPage, DLPack-ready).
+        An unknown keyword raises TypeError.
         """
     def close(self: Store) -> None:
         """
@@ -279,7 +298,7 @@ class Store:
         """
     def stats(self: Store) -> dict:
         """
-        Store statistics from one snapshot (operator call: all tenants).
+        Store statistics from one snapshot (operator call: all tenants); 'embed' holds the encoder feed's counters (model, dimension, texts/pages embedded and pending, failed, embed_seconds).
         """
     def verify(self: Store, deep: bool = ..., repair: bool = ...) -> dict:
         """
@@ -292,6 +311,10 @@ class Store:
     def backup(self: Store, dir: str) -> dict:
         """
         Adds an incremental backup to `dir`; returns backup_id, size_bytes and backup_count.
+        """
+    def flush_embeddings(self: Store) -> None:
+        """
+        Runs the encoder feed until every record and queued page is embedded or refused (see stats()['embed']). FailedPrecondition without an embedder; the embedder's error (e.g. mnemo.Aborted carrying its exception) when a batch keeps failing: it stays queued.
         """
     def flush_access_counts(self: Store) -> None:
         """
@@ -353,9 +376,9 @@ class Store:
         """
         Exact top-k by cosine or dot product over stored embeddings (filter keywords as search()).
         """
-    def hybrid_search(self: Store, tenant: str, query: str, vector: List[float], metric: str = ..., **kwargs) -> List[SearchHit]:
+    def hybrid_search(self: Store, tenant: str, query: str, vector: Optional[List[float]] = ..., metric: str = ..., **kwargs) -> List[SearchHit]:
         """
-        Fuses the BM25 ranking of `query` and the vector ranking of `vector` by reciprocal rank.
+        Fuses the BM25 ranking of `query` and the vector ranking of `vector` by reciprocal rank. With vector=None the store's embedder (Store.open(embedder=...)) embeds `query`.
         """
     def context(self: Store, tenant: str, agent: str, **kwargs) -> Context:
         """

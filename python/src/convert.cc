@@ -92,6 +92,15 @@ py::dict StoreStatsToDict(const StoreStats& s) {
                  py::arg("last_failure_micros") = t.last_failure));
   }
   d["background"] = background;
+  const EmbedStats& e = s.embed;
+  d["embed"] = py::dict(
+      py::arg("model") = e.model, py::arg("dimension") = e.dimension,
+      py::arg("texts_embedded") = e.texts_embedded,
+      py::arg("pages_embedded") = e.pages_embedded,
+      py::arg("texts_pending") = e.texts_pending,
+      py::arg("pages_pending") = e.pages_pending,
+      py::arg("failed") = e.failed,
+      py::arg("embed_seconds") = e.embed_seconds);
   return d;
 }
 

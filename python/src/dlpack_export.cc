@@ -27,6 +27,7 @@ struct Wrapped {
 void DeleteWrapped(DLManagedTensor* t) {
   auto* w = static_cast<Wrapped*>(t->manager_ctx);
   w->inner->deleter(w->inner);
+  ReleaseStore(&w->store);
   delete w;
 }
 

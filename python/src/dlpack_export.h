@@ -19,6 +19,14 @@
 
 namespace mnemo::python {
 
+// Drops a store reference held by the bindings (every such drop passes
+// here). The last one closes the store, which joins its background
+// threads: never with the GIL held (the embed thread may be waiting for
+// it), and never on a thread inside an embedder call (it may be the store's
+// own thread; a reaper thread closes the store instead). Any thread, GIL or
+// not. Defined in embedder.cc.
+void ReleaseStore(std::shared_ptr<Store>* store);
+
 struct PyPinnedPage {
   PyPinnedPage(std::shared_ptr<Store> s, PinnedPage p)
       : store(std::move(s)), page(std::move(p)) {}
@@ -29,7 +37,7 @@ struct PyPinnedPage {
   // Unpins, then lets go of the store. Idempotent.
   void Release() {
     page.lease.Release();
-    store.reset();
+    ReleaseStore(&store);
   }
 
   std::shared_ptr<Store> store;

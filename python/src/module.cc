@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 
 #include "convert.h"
+#include "embedder.h"
 #include "errors.h"
 #include "py_store.h"
 
@@ -30,4 +31,5 @@ Storage calls release the GIL; one Store may be shared by threads.)doc";
   mnemo::python::BindScan(m, store);
   mnemo::python::BindPages(m, store);
   mnemo::python::BindSearch(m, store);
+  mnemo::python::RegisterEmbedderExitHook(m);
 }

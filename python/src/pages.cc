@@ -58,6 +58,7 @@ std::vector<PyPinnedPage> PinPages(PyStore& s, const std::string& tenant,
   std::vector<PyPinnedPage> out;
   out.reserve(pinned.size());
   for (PinnedPage& p : pinned) out.emplace_back(store, std::move(p));
+  ReleaseStore(&store);
   return out;
 }
 
@@ -98,6 +99,10 @@ stays valid after release() or after the PinnedPage is gone.)doc")
                              [](const PyPinnedPage& p) { return p.page.width; })
       .def_property_readonly("height",
                              [](const PyPinnedPage& p) { return p.page.height; })
+      .def_property_readonly("data_ptr", [](const PyPinnedPage& p) {
+        return reinterpret_cast<uintptr_t>(p.page.lease.data());
+      }, "Address of the first pixel in pool memory (0 once released); "
+         "a zero-copy tensor of the page has the same data_ptr.")
       .def_property_readonly("nbytes", [](const PyPinnedPage& p) {
         return p.page.lease.size();
       })
@@ -130,6 +135,7 @@ std::vector<PyPinnedPage> PinRange(PyStore& s, std::string tenant,
   std::vector<PyPinnedPage> out;
   out.reserve(pinned.size());
   for (PinnedPage& p : pinned) out.emplace_back(store, std::move(p));
+  ReleaseStore(&store);
   return out;
 }
 

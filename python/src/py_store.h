@@ -16,6 +16,7 @@
 #include <memory>
 #include <utility>
 
+#include "dlpack_export.h"
 #include "errors.h"
 #include "mnemo/store.h"
 
@@ -25,6 +26,10 @@ class PyStore {
  public:
   PyStore(std::unique_ptr<Store> store, const WriteOptions& write_options)
       : store_(std::move(store)), write_options_(write_options) {}
+  PyStore(PyStore&&) = default;
+  PyStore& operator=(PyStore&&) = default;
+  // A store dropped without close() closes here, without the GIL.
+  ~PyStore() { ReleaseStore(&store_); }
 
   // The open store. Raises mnemo.FailedPrecondition when closed.
   // REQUIRES: the GIL is held.
@@ -39,11 +44,7 @@ class PyStore {
 
   // Drops this object's reference, with the GIL released (closing flushes
   // access counts and closes RocksDB). Idempotent.
-  void Close() {
-    std::shared_ptr<Store> store = std::move(store_);
-    pybind11::gil_scoped_release nogil;
-    store.reset();
-  }
+  void Close() { ReleaseStore(&store_); }
 
  private:
   std::shared_ptr<Store> store_;
@@ -60,6 +61,7 @@ void Call(const PyStore& py_store, Fn&& fn) {
     pybind11::gil_scoped_release nogil;
     status = fn(*store);
   }
+  ReleaseStore(&store);  // the last one when close() ran meanwhile
   ThrowIfError(status);
 }
 

@@ -150,13 +150,16 @@ std::vector<SearchHit> VectorSearch(PyStore& s, std::string tenant,
   return std::move(result.hits);
 }
 
+// `vector` None: the store embeds the query text with its embedder.
 std::vector<SearchHit> HybridSearch(PyStore& s, std::string tenant,
-                                    std::string text, std::vector<float> vector,
+                                    std::string text,
+                                    std::optional<std::vector<float>> vector,
                                     std::string metric, py::kwargs kwargs) {
   SearchOptions options = ToSearchOptions(std::move(tenant), std::move(text),
                                           kwargs, "hybrid_search");
   options.mode = SearchMode::kHybrid;
-  options.vector = ToVectorQuery(std::move(vector), metric);
+  options.vector = ToVectorQuery(std::move(vector).value_or(std::vector<float>()),
+                                 metric);
   options.hybrid.candidates =
       std::max(options.hybrid.candidates, options.offset + options.k);
   SearchResult result;
@@ -190,9 +193,11 @@ void BindSearch(py::module_& m, py::class_<PyStore>& cls) {
            "Exact top-k by cosine or dot product over stored embeddings "
            "(filter keywords as search()).")
       .def("hybrid_search", &HybridSearch, py::arg("tenant"),
-           py::arg("query"), py::arg("vector"), py::arg("metric") = "cosine",
+           py::arg("query"), py::arg("vector") = py::none(),
+           py::arg("metric") = "cosine",
            "Fuses the BM25 ranking of `query` and the vector ranking of "
-           "`vector` by reciprocal rank.")
+           "`vector` by reciprocal rank. With vector=None the store's "
+           "embedder (Store.open(embedder=...)) embeds `query`.")
       .def("context", [](PyStore& s, std::string tenant, std::string agent,
                          py::kwargs kwargs) {
         ContextOptions options =

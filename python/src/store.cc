@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include "convert.h"
+#include "embedder.h"
 #include "mnemo/admin.h"
 #include "py_store.h"
 
@@ -56,8 +57,17 @@ bool SetOption(Options* o, WriteOptions* w, const std::string& key,
 PyStore Open(const std::string& path, py::kwargs kwargs) {
   Options options;
   WriteOptions write_options;
+  std::shared_ptr<PyEmbedder> embedder;
   for (auto [key, value] : kwargs) {
     std::string k = key.cast<std::string>();
+    if (k == "embedder") {
+      if (!value.is_none()) {
+        embedder = std::make_shared<PyEmbedder>(
+            py::reinterpret_borrow<py::object>(value));
+      }
+      options.embedder = embedder;
+      continue;
+    }
     if (!SetOption(&options, &write_options, k, value)) {
       throw py::type_error("Store.open() got an unexpected option '" + k + "'");
     }
@@ -69,8 +79,26 @@ PyStore Open(const std::string& path, py::kwargs kwargs) {
     status = Store::Open(options, path, &store);
   }
   ThrowIfError(status);
-  return PyStore(std::move(store), write_options);
+  PyStore py_store(std::move(store), write_options);
+  if (embedder != nullptr) embedder->Attach(py_store.Get());
+  return py_store;
 }
+
+constexpr char kOpenDoc[] = R"doc(Opens (or creates) the store in directory `path`.
+
+Keywords (all optional): create_if_missing, error_if_exists, read_only,
+max_record_bytes, block_cache_bytes, write_buffer_bytes, track_access,
+access_flush_interval_ms, compaction_threads, compaction_interval_ms,
+compaction_policy (dict or JSON), compaction_max_duty, full_text_index,
+search_language, cache_enabled, use_gpu, cache_budget_bytes,
+cache_host_tier_bytes, cache_policy, sync, and
+  embedder: an object following the mnemo.Embedder protocol (name,
+    dimension, embed_texts, embed_pages). The store embeds every record's
+    text and every page it renders behind ingest, on a background thread
+    (the object is called with the GIL taken), and indexes the vectors for
+    vector_search/hybrid_search. Needs cache_enabled=True (pages are fed
+    from the hot cache as mnemo.PinnedPage, DLPack-ready).
+An unknown keyword raises TypeError.)doc";
 
 RecordUpdate ToUpdate(py::kwargs changes) {
   RecordUpdate u;
@@ -260,7 +288,9 @@ void BindAdminCalls(py::class_<PyStore>& cls) {
         StoreStats stats;
         Call(s, [&](Store& st) { return mnemo::GetStats(&st, &stats); });
         return StoreStatsToDict(stats);
-      }, "Store statistics from one snapshot (operator call: all tenants).")
+      }, "Store statistics from one snapshot (operator call: all tenants); "
+         "'embed' holds the encoder feed's counters (model, dimension, "
+         "texts/pages embedded and pending, failed, embed_seconds).")
       .def("verify", [](PyStore& s, bool deep, bool repair) {
         VerifyOptions options;
         options.deep = deep;
@@ -284,6 +314,13 @@ void BindAdminCalls(py::class_<PyStore>& cls) {
       }, py::arg("dir"),
          "Adds an incremental backup to `dir`; returns backup_id, "
          "size_bytes and backup_count.")
+      .def("flush_embeddings", [](PyStore& s) {
+        Call(s, [](Store& st) { return mnemo::FlushEmbeddings(&st); });
+      }, "Runs the encoder feed until every record and queued page is "
+         "embedded or refused (see stats()['embed']). FailedPrecondition "
+         "without an embedder; the embedder's error (e.g. mnemo.Aborted "
+         "carrying its exception) when a batch keeps failing: it stays "
+         "queued.")
       .def("flush_access_counts", [](PyStore& s) {
         Call(s, [](Store& st) { return mnemo::FlushAccessCounts(&st); });
       }, "Writes gathered access counts now.");
@@ -293,8 +330,7 @@ void BindAdminCalls(py::class_<PyStore>& cls) {
 
 void BindStoreMethods(py::module_& m, py::class_<PyStore>& cls) {
   (void)m;
-  cls.def_static("open", &Open, py::arg("path"),
-                 "Opens (or creates) the store in directory `path`.")
+  cls.def_static("open", &Open, py::arg("path"), kOpenDoc)
       .def("close", &PyStore::Close,
            "Closes the store (also on leaving a `with` block); later calls "
            "raise mnemo.FailedPrecondition.")

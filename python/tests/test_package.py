@@ -58,8 +58,11 @@ def test_stub_and_marker_ship_with_the_package():
     tree = ast.parse((pkg / "_mnemo.pyi").read_text())
     stubbed = {n.name: n for n in tree.body
                if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
-    assert set(mnemo.__all__) <= set(stubbed), \
-        f"not in _mnemo.pyi: {set(mnemo.__all__) - set(stubbed)}"
+    # Names from the package's own .py files (mnemo.Embedder) carry their
+    # annotations there; the stub covers the compiled module.
+    compiled = {n for n in mnemo.__all__ if hasattr(_mnemo, n)}
+    assert compiled and compiled <= set(stubbed), \
+        f"not in _mnemo.pyi: {compiled - set(stubbed)}"
     methods = {f.name for f in stubbed["Store"].body
                if isinstance(f, ast.FunctionDef)}
     public = {a for a in vars(_mnemo.Store) if not a.startswith("_")}

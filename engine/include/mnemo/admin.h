@@ -129,6 +129,8 @@ struct StoreStats {
   // backlog (searches score them directly meanwhile; see
   // Options::search_catch_up_records).
   uint64_t search_backlog = 0;
+  // The encoder feed (Options::embedder); zero when none is registered.
+  EmbedStats embed;
 };
 
 struct VerifyOptions {
@@ -261,6 +263,12 @@ Status GetStats(Store* store, StoreStats* stats);
 // Record, byte, page and token totals per tier, for `tenant` (all tenants
 // when empty). Reads the whole age index and every page header.
 Status GetTierStats(Store* store, std::string_view tenant, TierStats* stats);
+
+// Runs the encoder feed (Options::embedder) until every record and every
+// queued page is embedded or refused. FailedPrecondition when no embedder
+// is registered; the embedder's error when a batch keeps failing (it stays
+// queued).
+Status FlushEmbeddings(Store* store);
 
 // Writes gathered access counts now (see Options::track_access); OK with
 // nothing to do on a read-only store.

@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <optional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "mnemo/cache.h"
 #include "mnemo/compaction.h"
+#include "mnemo/embedder.h"
 #include "mnemo/record.h"
 
 namespace mnemo {
@@ -109,6 +111,15 @@ struct Options {
   // The hot cache of pages and payloads (see mnemo/cache.h).
   // Default: disabled
   CacheConfig cache;
+
+  // The host's multimodal embedder (see mnemo/embedder.h): records' texts
+  // and rendered pages are embedded behind ingest and indexed for kVector
+  // and kHybrid searches. Pages are fed from the vista pool, so an embedder
+  // needs cache.enabled (Open is InvalidArgument otherwise). A read-only
+  // store embeds only query texts with it (no feed, no cache needed); its
+  // name and dimension are still checked against the store's.
+  // Default: nullptr (nothing is embedded by the store)
+  std::shared_ptr<Embedder> embedder;
 
   // Full-text index (mnemo/search.h). Put writes only the record; an
   // indexer adds its postings behind a persisted watermark: on a background

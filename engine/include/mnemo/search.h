@@ -159,7 +159,9 @@ struct SearchOptions {
   // Text (BM25), vector or hybrid ranking.
   // Default: SearchMode::kText
   SearchMode mode = SearchMode::kText;
-  // The query vector of kVector and kHybrid searches.
+  // The query vector of kVector and kHybrid searches. Left empty, the
+  // query text is embedded with Options::embedder (InvalidArgument when the
+  // store has none).
   VectorQuery vector;
   // How kHybrid fuses its two rankings.
   HybridOptions hybrid;
