@@ -54,8 +54,9 @@ TEST(EnvelopeTest, RoundTripAcrossLengthEncodings) {
     EXPECT_EQ(out.role, in.role);
     EXPECT_EQ(out.ns.session, in.ns.session);
     value.pop_back();
-    EXPECT_TRUE(internal::DecodeEnvelope(value, "record 77", &out)
-                    .IsCorruption()) << text_len;
+    EXPECT_TRUE(
+        internal::DecodeEnvelope(value, "record 77", &out).IsCorruption())
+        << text_len;
   }
 }
 
