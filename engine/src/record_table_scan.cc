@@ -98,9 +98,13 @@ Status RecordTable::ScanAgent(
       *more = true;
       break;
     }
-    Record r;
-    MNEMO_RETURN_IF_ERROR(Decode(value, e.id, &r, nullptr));
-    records->push_back(std::move(r));
+    // Decoded in place: a Record is ~300 bytes of strings and a map, and
+    // moving a temporary into the vector copied the short (inline) ones.
+    Status s = Decode(value, e.id, &records->emplace_back(), nullptr);
+    if (!s.ok()) {
+      records->pop_back();
+      return s;
+    }
     ++taken;
     last_position->assign(key.substr(prefix.size()));
   }

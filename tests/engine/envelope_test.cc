@@ -33,6 +33,33 @@ TEST(EnvelopeTest, RoundTrip) {
   EXPECT_EQ(out.metadata.at("k"), "v");
 }
 
+// Lengths of one, two and three varint bytes take different decode paths;
+// each must give back exactly what was encoded, and an envelope cut short
+// by one byte must never decode.
+TEST(EnvelopeTest, RoundTripAcrossLengthEncodings) {
+  for (size_t text_len : {0, 5, 127, 128, 300, 16383, 16384, 70000}) {
+    Record in = Sample();
+    in.text = std::string(text_len, 'x');
+    in.metadata = {{"a", std::string(200, 'b')},
+                   {std::string(130, 'k'), ""},
+                   {"z", std::string(text_len, 'q')}};
+    in.role = std::string(140, 'r');
+    std::string value;
+    internal::EncodeEnvelope(in, 0, &value);
+    Record out;
+    ASSERT_TRUE(internal::DecodeEnvelope(value, "record 77", &out).ok())
+        << text_len;
+    EXPECT_EQ(out.text, in.text);
+    EXPECT_EQ(out.metadata, in.metadata);
+    EXPECT_EQ(out.role, in.role);
+    EXPECT_EQ(out.ns.session, in.ns.session);
+    value.pop_back();
+    EXPECT_TRUE(
+        internal::DecodeEnvelope(value, "record 77", &out).IsCorruption())
+        << text_len;
+  }
+}
+
 TEST(EnvelopeTest, EveryFlippedBitIsCaught) {
   std::string value;
   internal::EncodeEnvelope(Sample(), 0, &value);
