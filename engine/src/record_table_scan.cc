@@ -79,8 +79,9 @@ Status RecordTable::ScanAgent(
       return Status::Corruption("malformed records key of agent " +
                                 QuoteForMessage(range.agent));
     }
-    if (!PeekLabels(value, labels)) {  // Decode says what is wrong
-      Record ignored;
+    if (range.labels ? !PeekLabels(value, labels)
+                     : value.size() < kHeaderSize + kTrailerSize) {
+      Record ignored;  // Decode says what is wrong
       Status s = Decode(value, e.id, &ignored, nullptr);
       return s.ok() ? Status::Corruption("record " + RecordIdToString(e.id) +
                                          " is malformed")
@@ -108,6 +109,7 @@ Status RecordTable::ScanAgent(
     ++taken;
     last_position->assign(key.substr(prefix.size()));
   }
+  if (it->status().ok()) return Status::OK();  // no message to build
   return FromRocks(it->status(),
                    "scanning agent " + QuoteForMessage(range.agent));
 }

@@ -93,29 +93,46 @@ Status RecordTable::SlotOf(std::string_view tenant, std::string_view agent,
 }
 
 bool RecordTable::LocationHints::Find(RecordId id, std::string* key) const {
+  if (id == 0) return false;
   const Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  const Entry& e = shard.entries[SlotIn(id)];
-  if (e.id != id || id == 0) return false;
-  key->assign(e.location, sizeof(e.location));
-  PutBigEndian64(key, id);
-  return true;
+  const Bucket& b = shard.buckets[BucketIn(id)];
+  for (size_t w = 0; w < kWays; ++w) {
+    if (b.ids[w] != id) continue;
+    key->assign(b.locations[w], kLocationSize);
+    PutBigEndian64(key, id);
+    return true;
+  }
+  return false;
 }
 
 void RecordTable::LocationHints::Put(RecordId id, std::string_view location) {
-  if (location.size() != kLocationSize) return;
+  if (location.size() != kLocationSize || id == 0) return;
   Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  Entry& e = shard.entries[SlotIn(id)];
-  e.id = id;
-  std::memcpy(e.location, location.data(), kLocationSize);
+  Bucket& b = shard.buckets[BucketIn(id)];
+  size_t way = kWays;
+  for (size_t w = 0; w < kWays && way == kWays; ++w) {
+    if (b.ids[w] == id) way = w;  // moved: overwrite its own way
+  }
+  for (size_t w = 0; w < kWays && way == kWays; ++w) {
+    if (b.ids[w] == 0) way = w;
+  }
+  if (way == kWays) {  // full: replace the oldest-filled way (round robin)
+    way = b.next;
+    b.next = static_cast<uint8_t>((b.next + 1) % kWays);
+  }
+  b.ids[way] = id;
+  std::memcpy(b.locations[way], location.data(), kLocationSize);
 }
 
 void RecordTable::LocationHints::Erase(RecordId id) {
   Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  Entry& e = shard.entries[SlotIn(id)];
-  if (e.id == id) e.id = 0;
+  Bucket& b = shard.buckets[BucketIn(id)];
+  for (size_t w = 0; w < kWays; ++w) {
+    if (b.ids[w] == id) b.ids[w] = 0;
+  }
 }
 
 }  // namespace mnemo::internal
