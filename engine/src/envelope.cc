@@ -2,6 +2,8 @@
 
 #include "envelope.h"
 
+#include <algorithm>
+
 #include "coding.h"
 
 namespace mnemo::internal {
@@ -201,6 +203,24 @@ void PatchAccess(std::string* value, uint64_t access_count,
   EncodeFixed64(p + kOffLastAccess, static_cast<uint64_t>(last_access));
   size_t body = value->size() - kTrailerSize;
   EncodeFixed32(p + body, MaskCrc(Crc32c(p, body)));
+}
+
+bool AddAccessChecked(std::string_view old, uint64_t count, Micros last,
+                      std::string* out) {
+  if (old.size() < kHeaderSize + kTrailerSize) return false;
+  const uint8_t version = static_cast<uint8_t>(old[0]);
+  if (version == 0 || version > kEnvelopeVersion) return false;
+  out->assign(old);
+  char* p = out->data();
+  const Micros prev = static_cast<Micros>(PeekFixed64(old, kOffLastAccess));
+  EncodeFixed64(p + kOffAccessCount, PeekFixed64(old, kOffAccessCount) + count);
+  EncodeFixed64(p + kOffLastAccess, static_cast<uint64_t>(std::max(prev, last)));
+  const size_t body = old.size() - kTrailerSize;
+  uint32_t crc_old = 0, crc_new = 0;
+  Crc32cTwo(old.data(), p, body, &crc_old, &crc_new);
+  if (DecodeFixed32(old.data() + body) != MaskCrc(crc_old)) return false;
+  EncodeFixed32(p + body, MaskCrc(crc_new));
+  return true;
 }
 
 }  // namespace mnemo::internal

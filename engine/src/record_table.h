@@ -594,7 +594,10 @@ class RecordTable {
   // a hint: a records key names its id, so a stale location simply misses
   // and the reader asks `ids`. Three ways per 64-byte bucket: one cache
   // line per lookup, and ids that meet in a bucket do not evict each other
-  // (direct-mapped, ~7% of the bench's Gets paid the ids lookup).
+  // (direct-mapped, ~7% of the bench's Gets paid the ids lookup). Each
+  // shard's table grows with the ids it holds, up to the cap: a small
+  // store's hints stay in cache instead of spreading its lookups (and
+  // evicting the memtable's nodes) over 3 MiB.
   class LocationHints {
    public:
     bool Find(RecordId id, std::string* key) const;  // key = loc + id
@@ -604,7 +607,8 @@ class RecordTable {
    private:
     static constexpr size_t kShards = 64;
     static constexpr size_t kWays = 3;
-    static constexpr size_t kBuckets = 768;  // per shard: 147k ids, 3 MiB
+    static constexpr size_t kMinBuckets = 12;   // per shard: 768 bytes
+    static constexpr size_t kMaxBuckets = 768;  // per shard: 147k ids, 3 MiB
     struct alignas(64) Bucket {
       RecordId ids[kWays] = {};  // 0: empty (ids start at 1)
       char locations[kWays][12] = {};
@@ -613,7 +617,8 @@ class RecordTable {
     static_assert(sizeof(Bucket) == 64);
     struct Shard {
       mutable std::mutex mu;
-      std::vector<Bucket> buckets = std::vector<Bucket>(kBuckets);
+      std::vector<Bucket> buckets = std::vector<Bucket>(kMinBuckets);
+      size_t used = 0;  // ways holding an id
     };
     // Ids carry a clock part and a counter: mixed before use, so ids
     // handed out in blocks spread over every shard and bucket.
@@ -623,9 +628,13 @@ class RecordTable {
       return id ^ (id >> 33);
     }
     Shard& ShardOf(RecordId id) const { return shards_[Mix(id) % kShards]; }
-    static size_t BucketIn(RecordId id) {
-      return (Mix(id) / kShards) % kBuckets;
+    static size_t BucketIn(RecordId id, size_t buckets) {
+      return (Mix(id) / kShards) % buckets;
     }
+    // Stores id in its bucket of `shard` (REQUIRES: shard.mu held).
+    static void PutLocked(Shard* shard, RecordId id, const char* location);
+    // Doubles the shard's table (up to the cap), keeping what fits.
+    static void Grow(Shard* shard);
     mutable std::array<Shard, kShards> shards_;
   };
 
