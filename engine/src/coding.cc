@@ -122,11 +122,8 @@ __attribute__((target("sse4.2"))) uint32_t Crc32cHardware(const char* p,
   return c32;
 }
 
-__attribute__((target("sse4.2"))) void Crc32cTwoHardware(const char* a,
-                                                        const char* b,
-                                                        size_t n,
-                                                        uint32_t* crc_a,
-                                                        uint32_t* crc_b) {
+__attribute__((target("sse4.2"))) void Crc32cTwoHardware(
+    const char* a, const char* b, size_t n, uint32_t* crc_a, uint32_t* crc_b) {
   uint64_t ca = *crc_a, cb = *crc_b;
   while (n >= 8) {
     uint64_t wa, wb;

@@ -214,7 +214,8 @@ bool AddAccessChecked(std::string_view old, uint64_t count, Micros last,
   char* p = out->data();
   const Micros prev = static_cast<Micros>(PeekFixed64(old, kOffLastAccess));
   EncodeFixed64(p + kOffAccessCount, PeekFixed64(old, kOffAccessCount) + count);
-  EncodeFixed64(p + kOffLastAccess, static_cast<uint64_t>(std::max(prev, last)));
+  EncodeFixed64(p + kOffLastAccess,
+                static_cast<uint64_t>(std::max(prev, last)));
   const size_t body = old.size() - kTrailerSize;
   uint32_t crc_old = 0, crc_new = 0;
   Crc32cTwo(old.data(), p, body, &crc_old, &crc_new);

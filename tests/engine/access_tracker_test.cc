@@ -15,7 +15,8 @@ namespace {
 
 using Totals = std::map<RecordId, AccessTracker::Counts>;
 
-Totals Collect(const std::vector<std::pair<RecordId, AccessTracker::Counts>>& v) {
+Totals Collect(
+    const std::vector<std::pair<RecordId, AccessTracker::Counts>>& v) {
   Totals out;
   for (const auto& [id, c] : v) {
     EXPECT_EQ(out.count(id), 0u) << "id " << id << " drained twice";

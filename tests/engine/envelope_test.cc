@@ -3,10 +3,11 @@
 // Record envelopes: round trip, checksums, truncation, and corrupt bytes on
 // disk surfacing as Corruption (never garbage).
 
+#include "envelope.h"
+
 #include <random>
 
 #include "coding.h"
-#include "envelope.h"
 #include "store_test_util.h"
 
 namespace mnemo::test {
