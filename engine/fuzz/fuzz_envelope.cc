@@ -5,7 +5,8 @@
 // into the field parsers (the checksum check itself runs on the unchanged
 // input). Arbitrary bytes must decode to a record or fail with a Status;
 // a decoded record re-encodes to an envelope that decodes to the same
-// record, and PatchAccess (the access-count merge) keeps it decodable.
+// record, PatchAccess keeps it decodable, and the merge operator's one-pass
+// AddAccessChecked agrees with VerifyEnvelope + PatchAccess.
 
 #include <cstddef>
 #include <cstdint>
@@ -40,12 +41,29 @@ bool SameRecord(const Record& a, const Record& b) {
          a.tier == b.tier && a.text_forgotten == b.text_forgotten;
 }
 
+// The merge operator's one-pass form agrees with VerifyEnvelope followed
+// by PatchAccess: the same verdict on every input, the same bytes.
+void CheckMerge(std::string_view in, bool verified) {
+  std::string merged;
+  bool ok = mnemo::internal::AddAccessChecked(in, 3, 42, &merged);
+  if (ok != verified) Fail("merge verdict differs from VerifyEnvelope");
+  if (!ok) return;
+  std::string expected(in);
+  uint64_t count =
+      mnemo::internal::PeekFixed64(in, mnemo::internal::kOffAccessCount);
+  auto last = static_cast<mnemo::Micros>(
+      mnemo::internal::PeekFixed64(in, mnemo::internal::kOffLastAccess));
+  mnemo::internal::PatchAccess(&expected, count + 3, last > 42 ? last : 42);
+  if (merged != expected) Fail("merge bytes differ from PatchAccess");
+}
+
 bool Check(std::string_view in) {
   Record r;
   uint8_t flags = 0;
   mnemo::Status s = DecodeEnvelope(in, "fuzz", &r, &flags);
   mnemo::Status v = VerifyEnvelope(in, "fuzz");
   if (s.ok() && !v.ok()) Fail("decoded what verify refuses");
+  CheckMerge(in, v.ok());
   if (!s.ok()) {
     if (!s.IsCorruption() && !s.IsNotSupported()) Fail("unexpected status");
     return false;

@@ -122,6 +122,28 @@ __attribute__((target("sse4.2"))) uint32_t Crc32cHardware(const char* p,
   return c32;
 }
 
+__attribute__((target("sse4.2"))) void Crc32cTwoHardware(
+    const char* a, const char* b, size_t n, uint32_t* crc_a, uint32_t* crc_b) {
+  uint64_t ca = *crc_a, cb = *crc_b;
+  while (n >= 8) {
+    uint64_t wa, wb;
+    std::memcpy(&wa, a, 8);
+    std::memcpy(&wb, b, 8);
+    ca = _mm_crc32_u64(ca, wa);
+    cb = _mm_crc32_u64(cb, wb);
+    a += 8;
+    b += 8;
+    n -= 8;
+  }
+  uint32_t a32 = static_cast<uint32_t>(ca), b32 = static_cast<uint32_t>(cb);
+  for (; n > 0; --n) {
+    a32 = _mm_crc32_u8(a32, static_cast<uint8_t>(*a++));
+    b32 = _mm_crc32_u8(b32, static_cast<uint8_t>(*b++));
+  }
+  *crc_a = a32;
+  *crc_b = b32;
+}
+
 bool HasSse42() {
   unsigned eax, ebx, ecx, edx;
   if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
@@ -140,6 +162,22 @@ uint32_t Crc32c(const char* data, size_t n, uint32_t init) {
   crc = Crc32cPortable(data, n, crc);
 #endif
   return ~crc;
+}
+
+void Crc32cTwo(const char* a, const char* b, size_t n, uint32_t* crc_a,
+               uint32_t* crc_b) {
+#if defined(__x86_64__)
+  static const bool hardware = HasSse42();
+  if (hardware) {
+    uint32_t ca = ~0u, cb = ~0u;
+    Crc32cTwoHardware(a, b, n, &ca, &cb);
+    *crc_a = ~ca;
+    *crc_b = ~cb;
+    return;
+  }
+#endif
+  *crc_a = Crc32c(a, n);
+  *crc_b = Crc32c(b, n);
 }
 
 }  // namespace mnemo::internal

@@ -2,6 +2,8 @@
 
 #include "envelope.h"
 
+#include <algorithm>
+
 #include "coding.h"
 
 namespace mnemo::internal {
@@ -14,21 +16,39 @@ Status Bad(std::string_view what, std::string_view problem) {
   return Status::Corruption(msg);
 }
 
-// Reader::GetLengthPrefixed with a fast path for the common one-byte
-// length (namespace parts and labels are short): scans and Get decode
-// five of them per record.
-bool TakeLengthPrefixed(std::string_view* in, std::string_view* s,
-                        size_t max_len) {
-  if (!in->empty() && (static_cast<uint8_t>((*in)[0]) & 0x80) == 0) {
-    size_t len = static_cast<uint8_t>((*in)[0]);
-    if (len > max_len || in->size() - 1 < len) return false;
-    *s = in->substr(1, len);
-    in->remove_prefix(1 + len);
-    return true;
+// Reader::GetVarint32 with inline paths for one- and two-byte values
+// (labels, metadata entries and most texts have such lengths): scans and
+// Get decode every record they return, and the out-of-line Reader showed
+// in their profiles. Accepts exactly what Reader accepts.
+bool TakeVarint32(std::string_view* in, uint32_t* v) {
+  if (in->size() >= 2) {
+    uint8_t b0 = static_cast<uint8_t>((*in)[0]);
+    if ((b0 & 0x80) == 0) {
+      *v = b0;
+      in->remove_prefix(1);
+      return true;
+    }
+    uint8_t b1 = static_cast<uint8_t>((*in)[1]);
+    if ((b1 & 0x80) == 0) {
+      *v = (b0 & 0x7fu) | (static_cast<uint32_t>(b1) << 7);
+      in->remove_prefix(2);
+      return true;
+    }
   }
   Reader reader(*in);
-  if (!reader.GetLengthPrefixed(s, max_len)) return false;
+  if (!reader.GetVarint32(v)) return false;
   in->remove_prefix(in->size() - reader.remaining());
+  return true;
+}
+
+bool TakeLengthPrefixed(std::string_view* in, std::string_view* s,
+                        size_t max_len) {
+  uint32_t len;
+  if (!TakeVarint32(in, &len) || len > max_len || in->size() < len) {
+    return false;
+  }
+  *s = in->substr(0, len);
+  in->remove_prefix(len);
   return true;
 }
 
@@ -138,27 +158,28 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
       return Bad(what, "malformed namespace or label");
     }
   }
-  Reader in(rest);
   r->ns.tenant.assign(parts[0]);
   r->ns.agent.assign(parts[1]);
   r->ns.session.assign(parts[2]);
   r->role.assign(parts[3]);
   r->kind.assign(parts[4]);
   uint32_t meta_count;
-  if (!in.GetVarint32(&meta_count) || meta_count > kMaxMetadataEntries) {
+  if (!TakeVarint32(&rest, &meta_count) || meta_count > kMaxMetadataEntries) {
     return Bad(what, "malformed metadata count");
   }
   r->metadata.clear();
   for (uint32_t i = 0; i < meta_count; ++i) {
     std::string_view key, val;
-    if (!in.GetLengthPrefixed(&key, kMaxMetadataKey) ||
-        !in.GetLengthPrefixed(&val, value.size())) {
+    if (!TakeLengthPrefixed(&rest, &key, kMaxMetadataKey) ||
+        !TakeLengthPrefixed(&rest, &val, value.size())) {
       return Bad(what, "malformed metadata entry");
     }
-    r->metadata.emplace(key, val);
+    // Encoded in map order, so the end is the right place (a hint only:
+    // a duplicate key is still dropped as emplace would).
+    r->metadata.emplace_hint(r->metadata.end(), key, val);
   }
   std::string_view text;
-  if (!in.GetLengthPrefixed(&text, value.size()) || !in.empty()) {
+  if (!TakeLengthPrefixed(&rest, &text, value.size()) || !rest.empty()) {
     return Bad(what, "malformed text field");
   }
   r->text.assign(text);
@@ -182,6 +203,25 @@ void PatchAccess(std::string* value, uint64_t access_count,
   EncodeFixed64(p + kOffLastAccess, static_cast<uint64_t>(last_access));
   size_t body = value->size() - kTrailerSize;
   EncodeFixed32(p + body, MaskCrc(Crc32c(p, body)));
+}
+
+bool AddAccessChecked(std::string_view old, uint64_t count, Micros last,
+                      std::string* out) {
+  if (old.size() < kHeaderSize + kTrailerSize) return false;
+  const uint8_t version = static_cast<uint8_t>(old[0]);
+  if (version == 0 || version > kEnvelopeVersion) return false;
+  out->assign(old);
+  char* p = out->data();
+  const Micros prev = static_cast<Micros>(PeekFixed64(old, kOffLastAccess));
+  EncodeFixed64(p + kOffAccessCount, PeekFixed64(old, kOffAccessCount) + count);
+  EncodeFixed64(p + kOffLastAccess,
+                static_cast<uint64_t>(std::max(prev, last)));
+  const size_t body = old.size() - kTrailerSize;
+  uint32_t crc_old = 0, crc_new = 0;
+  Crc32cTwo(old.data(), p, body, &crc_old, &crc_new);
+  if (DecodeFixed32(old.data() + body) != MaskCrc(crc_old)) return false;
+  EncodeFixed32(p + body, MaskCrc(crc_new));
+  return true;
 }
 
 }  // namespace mnemo::internal

@@ -83,6 +83,13 @@ bool PeekLabels(std::string_view value, std::string_view parts[5]);
 void PatchAccess(std::string* value, uint64_t access_count,
                  Micros last_access);
 
+// The access-count merge: *out = `old` with `count` more accesses, the last
+// at max(stored, `last`), and a fresh checksum. False (out unspecified)
+// where VerifyEnvelope(old) fails: the old checksum is checked in the same
+// pass that computes the new one.
+bool AddAccessChecked(std::string_view old, uint64_t count, Micros last,
+                      std::string* out);
+
 }  // namespace mnemo::internal
 
 #endif  // MNEMO_ENGINE_ENVELOPE_H_

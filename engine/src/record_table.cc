@@ -347,14 +347,22 @@ Status RecordTable::ForEachInAgent(
   return FromRocks(it->status(), "scanning agent " + QuoteForMessage(agent));
 }
 
-void RecordTable::MergeAccess(RecordId id, uint64_t count, Micros last,
+void RecordTable::MergeAccess(const std::vector<AccessCount>& counts,
                               rocksdb::WriteBatch* batch) const {
+  std::vector<std::pair<std::string, const AccessCount*>> located;
+  located.reserve(counts.size());
   std::string key;
-  if (!hints_.Find(id, &key) &&
-      !LocateId(rocksdb::ReadOptions(), id, &key).ok()) {
-    return;  // gone
+  for (const AccessCount& c : counts) {
+    if (!hints_.Find(c.id, &key) &&
+        !LocateId(rocksdb::ReadOptions(), c.id, &key).ok()) {
+      continue;  // gone
+    }
+    located.emplace_back(key, &c);
   }
-  (void)batch->Merge(handles_[kRecords], key, AccessOperand(count, last));
+  std::sort(located.begin(), located.end());
+  for (const auto& [k, c] : located) {
+    (void)batch->Merge(handles_[kRecords], k, AccessOperand(c->count, c->last));
+  }
 }
 
 PostingsBuilder RecordTable::NewPostings() const {

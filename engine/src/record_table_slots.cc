@@ -93,29 +93,74 @@ Status RecordTable::SlotOf(std::string_view tenant, std::string_view agent,
 }
 
 bool RecordTable::LocationHints::Find(RecordId id, std::string* key) const {
+  if (id == 0) return false;
   const Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  const Entry& e = shard.entries[SlotIn(id)];
-  if (e.id != id || id == 0) return false;
-  key->assign(e.location, sizeof(e.location));
-  PutBigEndian64(key, id);
-  return true;
+  const Bucket& b = shard.buckets[BucketIn(id, shard.buckets.size())];
+  for (size_t w = 0; w < kWays; ++w) {
+    if (b.ids[w] != id) continue;
+    key->assign(b.locations[w], kLocationSize);
+    PutBigEndian64(key, id);
+    return true;
+  }
+  return false;
+}
+
+void RecordTable::LocationHints::PutLocked(Shard* shard, RecordId id,
+                                           const char* location) {
+  Bucket& b = shard->buckets[BucketIn(id, shard->buckets.size())];
+  size_t way = kWays;
+  for (size_t w = 0; w < kWays && way == kWays; ++w) {
+    if (b.ids[w] == id) way = w;  // moved: overwrite its own way
+  }
+  for (size_t w = 0; w < kWays && way == kWays; ++w) {
+    if (b.ids[w] == 0) {
+      way = w;
+      ++shard->used;
+    }
+  }
+  if (way == kWays) {  // full: replace the oldest-filled way (round robin)
+    way = b.next;
+    b.next = static_cast<uint8_t>((b.next + 1) % kWays);
+  }
+  b.ids[way] = id;
+  std::memcpy(b.locations[way], location, kLocationSize);
+}
+
+void RecordTable::LocationHints::Grow(Shard* shard) {
+  std::vector<Bucket> old(std::min(kMaxBuckets, shard->buckets.size() * 2));
+  old.swap(shard->buckets);
+  shard->used = 0;
+  for (const Bucket& b : old) {
+    for (size_t w = 0; w < kWays; ++w) {
+      if (b.ids[w] != 0) PutLocked(shard, b.ids[w], b.locations[w]);
+    }
+  }
 }
 
 void RecordTable::LocationHints::Put(RecordId id, std::string_view location) {
-  if (location.size() != kLocationSize) return;
+  if (location.size() != kLocationSize || id == 0) return;
   Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  Entry& e = shard.entries[SlotIn(id)];
-  e.id = id;
-  std::memcpy(e.location, location.data(), kLocationSize);
+  // Past one id per bucket on average, ids that meet four to a bucket
+  // start to evict each other (~2% of them; ~6% at 1.5 per bucket).
+  if (shard.buckets.size() < kMaxBuckets &&
+      shard.used >= shard.buckets.size()) {
+    Grow(&shard);
+  }
+  PutLocked(&shard, id, location.data());
 }
 
 void RecordTable::LocationHints::Erase(RecordId id) {
   Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  Entry& e = shard.entries[SlotIn(id)];
-  if (e.id == id) e.id = 0;
+  Bucket& b = shard.buckets[BucketIn(id, shard.buckets.size())];
+  for (size_t w = 0; w < kWays; ++w) {
+    if (b.ids[w] == id) {
+      b.ids[w] = 0;
+      --shard.used;
+    }
+  }
 }
 
 }  // namespace mnemo::internal

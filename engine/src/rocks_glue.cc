@@ -44,12 +44,9 @@ class AccessMergeOperator final : public rocksdb::AssociativeMergeOperator {
       *new_value = AccessOperand(count, last);
       return true;
     }
-    if (!VerifyEnvelope(old, "record").ok()) return false;  // -> Corruption
-    new_value->assign(old);
-    uint64_t total = PeekFixed64(old, kOffAccessCount) + count;
-    Micros prev = static_cast<Micros>(PeekFixed64(old, kOffLastAccess));
-    PatchAccess(new_value, total, std::max(prev, last));
-    return true;
+    // Checks the old checksum (false -> Corruption) while computing the
+    // new one, in one pass.
+    return AddAccessChecked(old, count, last, new_value);
   }
 };
 

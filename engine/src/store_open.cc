@@ -363,8 +363,11 @@ Status StoreImpl::FlushAccessCounts() {
   port::MutexLock lock(&access_write_mu_);
   auto counts = access_.Drain();
   if (counts.empty()) return Status::OK();
+  std::vector<RecordTable::AccessCount> merges;
+  merges.reserve(counts.size());
+  for (const auto& [id, c] : counts) merges.push_back({id, c.count, c.last});
   rocksdb::WriteBatch batch;
-  for (const auto& [id, c] : counts) table_.MergeAccess(id, c.count, c.last, &batch);
+  table_.MergeAccess(merges, &batch);
   rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) {
     access_.Restore(counts);

@@ -3,9 +3,11 @@
 // Record envelopes: round trip, checksums, truncation, and corrupt bytes on
 // disk surfacing as Corruption (never garbage).
 
+#include "envelope.h"
+
 #include <random>
 
-#include "envelope.h"
+#include "coding.h"
 #include "store_test_util.h"
 
 namespace mnemo::test {
@@ -33,6 +35,33 @@ TEST(EnvelopeTest, RoundTrip) {
   EXPECT_EQ(out.metadata.at("k"), "v");
 }
 
+// Lengths of one, two and three varint bytes take different decode paths;
+// each must give back exactly what was encoded, and an envelope cut short
+// by one byte must never decode.
+TEST(EnvelopeTest, RoundTripAcrossLengthEncodings) {
+  for (size_t text_len : {0, 5, 127, 128, 300, 16383, 16384, 70000}) {
+    Record in = Sample();
+    in.text = std::string(text_len, 'x');
+    in.metadata = {{"a", std::string(200, 'b')},
+                   {std::string(130, 'k'), ""},
+                   {"z", std::string(text_len, 'q')}};
+    in.role = std::string(140, 'r');
+    std::string value;
+    internal::EncodeEnvelope(in, 0, &value);
+    Record out;
+    ASSERT_TRUE(internal::DecodeEnvelope(value, "record 77", &out).ok())
+        << text_len;
+    EXPECT_EQ(out.text, in.text);
+    EXPECT_EQ(out.metadata, in.metadata);
+    EXPECT_EQ(out.role, in.role);
+    EXPECT_EQ(out.ns.session, in.ns.session);
+    value.pop_back();
+    EXPECT_TRUE(
+        internal::DecodeEnvelope(value, "record 77", &out).IsCorruption())
+        << text_len;
+  }
+}
+
 TEST(EnvelopeTest, EveryFlippedBitIsCaught) {
   std::string value;
   internal::EncodeEnvelope(Sample(), 0, &value);
@@ -42,6 +71,54 @@ TEST(EnvelopeTest, EveryFlippedBitIsCaught) {
     Record out;
     Status s = internal::DecodeEnvelope(bad, "record 77", &out);
     EXPECT_FALSE(s.ok()) << "bit " << i;
+  }
+}
+
+// The access-count merge checks the old checksum and writes a new one in
+// one pass: same bytes as VerifyEnvelope + PatchAccess, and every single
+// flipped bit of the old value refused.
+TEST(EnvelopeTest, AccessMergeMatchesVerifyThenPatch) {
+  Record in = Sample();
+  in.access_count = 5;
+  in.last_access = 100;
+  std::string value;
+  internal::EncodeEnvelope(in, 0, &value);
+  std::string merged;
+  ASSERT_TRUE(internal::AddAccessChecked(value, 3, 50, &merged));
+  std::string expected = value;
+  internal::PatchAccess(&expected, 8, 100);  // older time: 100 kept
+  EXPECT_EQ(merged, expected);
+  std::string again;
+  ASSERT_TRUE(internal::AddAccessChecked(merged, 1, 500, &again));
+  Record out;
+  ASSERT_TRUE(internal::DecodeEnvelope(again, "r", &out).ok());
+  EXPECT_EQ(out.access_count, 9u);
+  EXPECT_EQ(out.last_access, 500);
+  EXPECT_EQ(out.text, in.text);
+
+  for (size_t i = 0; i < value.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string bad = value;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      ASSERT_FALSE(internal::AddAccessChecked(bad, 1, 1, &merged))
+          << "byte " << i << " bit " << bit;
+    }
+  }
+  EXPECT_FALSE(internal::AddAccessChecked(
+      value.substr(0, internal::kHeaderSize + internal::kTrailerSize - 1), 1, 1,
+      &merged));
+}
+
+TEST(EnvelopeTest, Crc32cTwoMatchesCrc32c) {
+  std::mt19937 rng(7);
+  for (size_t n : {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 300, 1031}) {
+    std::string a(n, '\0'), b(n, '\0');
+    for (char& c : a) c = static_cast<char>(rng());
+    for (char& c : b) c = static_cast<char>(rng());
+    uint32_t ca = 0, cb = 0;
+    internal::Crc32cTwo(a.data(), b.data(), n, &ca, &cb);
+    EXPECT_EQ(ca, internal::Crc32c(a.data(), n)) << "length " << n;
+    EXPECT_EQ(cb, internal::Crc32c(b.data(), n)) << "length " << n;
   }
 }
 
