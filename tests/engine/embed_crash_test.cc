@@ -108,7 +108,8 @@ uint64_t PendingAfterKill(const std::string& db) {
   Options options;
   options.read_only = true;
   std::unique_ptr<Store> store;
-  EXPECT_TRUE(Store::Open(options, db, &store).ok());
+  Status s = Store::Open(options, db, &store);
+  EXPECT_TRUE(s.ok()) << s.ToString();
   StoreStats stats;
   if (store == nullptr || !GetStats(store.get(), &stats).ok()) return 0;
   return stats.embed.texts_pending + stats.embed.pages_pending;
@@ -130,7 +131,8 @@ TEST(EmbedCrashTest, AKilledFeedResumesWithNothingStale) {
     ++kills;
     if (child.lines.size() < 6 && slow < 16) slow *= 2;  // no compaction yet
     next_round += child.lines.size() + 1;
-    pending += PendingAfterKill(db);
+    // (A child killed before its first round may not have made the store.)
+    if (!child.lines.empty()) pending += PendingAfterKill(db);
     last = CheckStore(db);
     if (HasFatalFailure()) return;
   }
