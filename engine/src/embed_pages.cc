@@ -79,6 +79,8 @@ Status PinBatch(StoreImpl* store, const std::vector<uint64_t>& queued,
       MNEMO_RETURN_IF_ERROR(DequeueIfGone(store, page_id));
     } else if (s.IsCorruption()) {  // Verify reports it; retried at reopen
       failed->insert(page_id);
+    } else if (s.IsResourceExhausted() && !batch->pinned.empty()) {
+      break;  // the vista pool holds no more: embed these first
     } else {
       return s;
     }

@@ -8,6 +8,7 @@
 // counted, the model pinned to the store, no call after Close, and Puts
 // racing the feed (TSAN).
 
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <thread>
@@ -44,7 +45,10 @@ class EmbedTest : public StoreTest {
  protected:
   void SetUp() override {
     options_.cache.enabled = true;
-    options_.cache.use_gpu = false;
+    // Host backend by default; MNEMO_TEST_USE_GPU=1 runs the same tests on
+    // the CUDA one (the test embedder reads leases through their cache).
+    const char* gpu = std::getenv("MNEMO_TEST_USE_GPU");
+    options_.cache.use_gpu = gpu != nullptr && std::string(gpu) == "1";
     options_.cache.budget_bytes = 16 << 20;
     options_.cache.host_tier_bytes = 1 << 20;
     options_.embedder = embedder_;
