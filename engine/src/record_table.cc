@@ -40,8 +40,10 @@ RecordTable::RecordTable(TextStore* text, bool full_text_index,
 
 void RecordTable::Attach(
     rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+  static std::atomic<uint64_t> attachments{0};
   db_ = db;
   handles_ = handles;
+  epoch_.store(attachments.fetch_add(1) + 1);
 }
 
 void RecordTable::Detach() {
@@ -123,6 +125,23 @@ Status RecordTable::LocateId(const rocksdb::ReadOptions& ro, RecordId id,
   return Status::OK();
 }
 
+// A thread's last slot and stored namespace token (RecordTable::Insert).
+struct RecordTable::InsertMemo {
+  uint64_t epoch = 0;       // the table attachment the memo belongs to
+  std::string agent;        // tenant \0 agent of `slot`
+  uint32_t slot = 0;        // 0: none
+  uint64_t generation = 0;  // of `known` when `token` was found in it
+  std::string token;        // empty: none
+  bool use_token = false;   // the caller counts removals from `known`
+
+  bool SameAgent(const Namespace& ns) const {
+    return slot != 0 && agent.size() == ns.tenant.size() + 1 + ns.agent.size() &&
+           agent.compare(0, ns.tenant.size(), ns.tenant) == 0 &&
+           agent[ns.tenant.size()] == '\0' &&
+           agent.compare(ns.tenant.size() + 1, std::string::npos, ns.agent) == 0;
+  }
+};
+
 void RecordTable::PutNamespace(const Record& r,
                                const std::unordered_set<std::string>& known,
                                std::vector<std::string>* new_namespaces,
@@ -143,15 +162,64 @@ Status RecordTable::Insert(const Record& r,
                            const std::unordered_set<std::string>& known,
                            std::vector<std::string>* new_namespaces,
                            rocksdb::WriteBatch* batch) const {
-  thread_local std::string value, key;  // reused buffers
-  MNEMO_RETURN_IF_ERROR(KeyOf(r, /*create=*/true, &key));
+  InsertMemo memo;  // none kept
+  return InsertWith(r, known, &memo, new_namespaces, batch);
+}
+
+Status RecordTable::Insert(const Record& r,
+                           const std::unordered_set<std::string>& known,
+                           uint64_t known_generation,
+                           std::vector<std::string>* new_namespaces,
+                           rocksdb::WriteBatch* batch) const {
+  thread_local InsertMemo memo;
+  const uint64_t epoch = epoch_.load(std::memory_order_relaxed);
+  if (memo.epoch != epoch) {
+    memo = InsertMemo();
+    memo.epoch = epoch;
+  }
+  if (memo.generation != known_generation) memo.token.clear();
+  memo.generation = known_generation;
+  memo.use_token = true;
+  return InsertWith(r, known, &memo, new_namespaces, batch);
+}
+
+Status RecordTable::InsertWith(const Record& r,
+                               const std::unordered_set<std::string>& known,
+                               InsertMemo* memo,
+                               std::vector<std::string>* new_namespaces,
+                               rocksdb::WriteBatch* batch) const {
+  thread_local std::string value, key, token;  // reused buffers
+  if (!memo->SameAgent(r.ns)) {
+    // Slots are never taken back while the table is attached.
+    MNEMO_RETURN_IF_ERROR(KeyOf(r, /*create=*/true, &key));
+    memo->slot = DecodeBigEndian32(key.data());
+    memo->agent.assign(r.ns.tenant).push_back('\0');
+    memo->agent.append(r.ns.agent);
+  } else {
+    key.clear();
+    AppendLocation(memo->slot, r.event_time, &key);
+    PutBigEndian64(&key, r.id);
+  }
   value.clear();
   EncodeEnvelope(r, 0, &value);
   (void)batch->Put(handles_[kRecords], key, value);
   (void)batch->Put(handles_[kIds], rocksdb::Slice(key.data() + 12, 8),
                    rocksdb::Slice(key.data(), kLocationSize));
   hints_.Put(r.id, std::string_view(key.data(), kLocationSize));
-  PutNamespace(r, known, new_namespaces, batch);
+  token.clear();
+  AppendNamespaceKey(r.ns, &token);
+  if (!memo->token.empty() && token == memo->token) return Status::OK();
+  if (known.count(token) != 0) {
+    // Only a committed token is remembered: one a failed batch added is
+    // not in `known`, so the next batch writes its key again.
+    if (memo->use_token) memo->token = token;
+    return Status::OK();
+  }
+  if (std::find(new_namespaces->begin(), new_namespaces->end(), token) ==
+      new_namespaces->end()) {
+    (void)batch->Put(handles_[kIndex], token, "");
+    new_namespaces->push_back(token);
+  }
   return Status::OK();
 }
 

@@ -55,6 +55,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -161,6 +162,16 @@ class RecordTable {
                 const std::unordered_set<std::string>& known,
                 std::vector<std::string>* new_namespaces,
                 rocksdb::WriteBatch* batch) const;
+  // The same, for a caller that counts the removals from `known`:
+  // `known_generation` changes whenever a token leaves `known`. Each
+  // thread then remembers its last agent's slot and the last token it
+  // found in `known`, so a run of records of one agent and session (an
+  // agent writing its turns) skips the slot and namespace lookups.
+  Status Insert(const Record& record,
+                const std::unordered_set<std::string>& known,
+                uint64_t known_generation,
+                std::vector<std::string>* new_namespaces,
+                rocksdb::WriteBatch* batch) const;
 
   // A record imported with its id, placed as the caller planned (`flags`,
   // record.tier, record.page): Insert's keys plus its age key (restored
@@ -263,6 +274,12 @@ class RecordTable {
   Status ForEachIdRange(
       const rocksdb::ReadOptions& ro, RecordId after, RecordId upto,
       const std::function<bool(RecordId, std::string_view)>& fn) const;
+  // The ids in (after, upto] of the ids family, in order, until fn returns
+  // false; no record is read (so ids whose record the TTL filter dropped
+  // are included).
+  Status ForEachId(const rocksdb::ReadOptions& ro, RecordId after,
+                   RecordId upto,
+                   const std::function<bool(RecordId)>& fn) const;
   // The stored values of `ids` (sorted ascending) at `ro`: fn(id, value)
   // for each one present (absent ones and orphan counts skipped), in
   // batches of one MultiGet.
@@ -571,6 +588,11 @@ class RecordTable {
                     const std::unordered_set<std::string>& known,
                     std::vector<std::string>* new_namespaces,
                     rocksdb::WriteBatch* batch) const;
+  struct InsertMemo;  // record_table.cc
+  Status InsertWith(const Record& r,
+                    const std::unordered_set<std::string>& known,
+                    InsertMemo* memo, std::vector<std::string>* new_namespaces,
+                    rocksdb::WriteBatch* batch) const;
 
   TextStore* const text_;
   const bool full_text_index_;
@@ -620,6 +642,9 @@ class RecordTable {
 
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // Names this attachment for Insert's per-thread memo (unique per
+  // process, so a memo never outlives the table it was made for).
+  std::atomic<uint64_t> epoch_{0};
 
   // Slots: "tenant\0agent" -> slot, loaded at open, grown by SlotOf.
   mutable std::shared_mutex slot_mu_;

@@ -105,8 +105,10 @@ Status StoreImpl::ClampAgeWatermark() {
 Status StoreImpl::IndexSearchChunk(RecordId safe) {
   RecordId from = search_watermark_.load();
   std::vector<RecordId> ids;
-  MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
-      rocksdb::ReadOptions(), from, safe, [&](RecordId id, std::string_view) {
+  // The chunk's bounds and stripes come from the ids alone: the records
+  // are read once, below, under the stripes.
+  MNEMO_RETURN_IF_ERROR(table_.ForEachId(
+      rocksdb::ReadOptions(), from, safe, [&](RecordId id) {
         ids.push_back(id);
         return ids.size() < kIndexChunk;
       }));

@@ -92,11 +92,13 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
   return Status::OK();
 }
 
-// Adds the keys of a new record to `batch` (RecordTable::Insert).
+// Adds the keys of a new record to `batch` (RecordTable::Insert); fails
+// only when its agent has no slot and one cannot be written.
 // REQUIRES: ns_mu_ held (shared) until the batch is written.
-void StoreImpl::AppendInsert(const Record& r, rocksdb::WriteBatch* batch,
-                             std::vector<std::string>* new_namespaces) {
-  (void)table_.Insert(r, known_namespaces_, new_namespaces, batch);
+Status StoreImpl::AppendInsert(const Record& r, rocksdb::WriteBatch* batch,
+                               std::vector<std::string>* new_namespaces) {
+  return table_.Insert(r, known_namespaces_, known_namespaces_generation_,
+                       new_namespaces, batch);
 }
 
 void StoreImpl::RememberNamespaces(std::vector<std::string>* keys) {
@@ -208,7 +210,12 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
     stored.page = PageRef();
     stored.content_hash = ContentHash(stored.text);
     stored.version = 1;
-    AppendInsert(stored, &batch, &new_namespaces);
+    Status appended = AppendInsert(stored, &batch, &new_namespaces);
+    if (!appended.ok()) {
+      // Nothing written: the ids stay handed out (never reused).
+      FinishIds(*first);
+      return appended.WithContext("writing records in store " + dir_);
+    }
   }
   // No postings: the indexer adds them (search_indexer.cc).
   Status s = Commit(options, &batch, "writing records");
