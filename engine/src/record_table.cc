@@ -163,10 +163,10 @@ Status RecordTable::Insert(const Record& r,
                            std::vector<std::string>* new_namespaces,
                            rocksdb::WriteBatch* batch) const {
   InsertMemo memo;  // none kept
-  return InsertWith(r, known, &memo, new_namespaces, batch);
+  return InsertWith(r, nullptr, known, &memo, new_namespaces, batch);
 }
 
-Status RecordTable::Insert(const Record& r,
+Status RecordTable::Insert(const Record& r, const NewRecordStamp& stamp,
                            const std::unordered_set<std::string>& known,
                            uint64_t known_generation,
                            std::vector<std::string>* new_namespaces,
@@ -180,32 +180,46 @@ Status RecordTable::Insert(const Record& r,
   if (memo.generation != known_generation) memo.token.clear();
   memo.generation = known_generation;
   memo.use_token = true;
-  return InsertWith(r, known, &memo, new_namespaces, batch);
+  return InsertWith(r, &stamp, known, &memo, new_namespaces, batch);
 }
 
-Status RecordTable::InsertWith(const Record& r,
+// `stamp` (nullable): the fields that complete `r`.
+Status RecordTable::InsertWith(const Record& r, const NewRecordStamp* stamp,
                                const std::unordered_set<std::string>& known,
                                InsertMemo* memo,
                                std::vector<std::string>* new_namespaces,
                                rocksdb::WriteBatch* batch) const {
   thread_local std::string value, key, token;  // reused buffers
+  const RecordId id = stamp != nullptr ? stamp->id : r.id;
+  const Micros event_time = stamp != nullptr ? stamp->event_time : r.event_time;
   if (!memo->SameAgent(r.ns)) {
     // Slots are never taken back while the table is attached.
-    MNEMO_RETURN_IF_ERROR(KeyOf(r, /*create=*/true, &key));
-    memo->slot = DecodeBigEndian32(key.data());
+    uint32_t slot = 0;
+    bool found = false;
+    MNEMO_RETURN_IF_ERROR(
+        SlotOf(r.ns.tenant, r.ns.agent, /*create=*/true, &slot, &found));
+    if (!found) {
+      return Status::Corruption("record " + RecordIdToString(id) +
+                                ": agent " + QuoteForMessage(r.ns.agent) +
+                                " has no slot");
+    }
+    memo->slot = slot;
     memo->agent.assign(r.ns.tenant).push_back('\0');
     memo->agent.append(r.ns.agent);
-  } else {
-    key.clear();
-    AppendLocation(memo->slot, r.event_time, &key);
-    PutBigEndian64(&key, r.id);
   }
+  key.clear();
+  AppendLocation(memo->slot, event_time, &key);
+  PutBigEndian64(&key, id);
   value.clear();
-  EncodeEnvelope(r, 0, &value);
+  if (stamp != nullptr) {
+    EncodeNewEnvelope(r, *stamp, &value);
+  } else {
+    EncodeEnvelope(r, 0, &value);
+  }
   (void)batch->Put(handles_[kRecords], key, value);
   (void)batch->Put(handles_[kIds], rocksdb::Slice(key.data() + 12, 8),
                    rocksdb::Slice(key.data(), kLocationSize));
-  hints_.Put(r.id, std::string_view(key.data(), kLocationSize));
+  hints_.Put(id, std::string_view(key.data(), kLocationSize));
   token.clear();
   AppendNamespaceKey(r.ns, &token);
   if (!memo->token.empty() && token == memo->token) return Status::OK();

@@ -68,6 +68,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "envelope.h"
 #include "expiry_index.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
@@ -162,12 +163,14 @@ class RecordTable {
                 const std::unordered_set<std::string>& known,
                 std::vector<std::string>* new_namespaces,
                 rocksdb::WriteBatch* batch) const;
-  // The same, for a caller that counts the removals from `known`:
-  // `known_generation` changes whenever a token leaves `known`. Each
-  // thread then remembers its last agent's slot and the last token it
-  // found in `known`, so a run of records of one agent and session (an
-  // agent writing its turns) skips the slot and namespace lookups.
-  Status Insert(const Record& record,
+  // The same for the caller's `record` as `stamp` completes it (the id,
+  // times and hash the store gives it; envelope.h), for a caller that
+  // counts the removals from `known`: `known_generation` changes whenever
+  // a token leaves `known`. Each thread remembers its last agent's slot
+  // and the last token it found in `known`, so a run of records of one
+  // agent and session (an agent writing its turns) skips the slot and
+  // namespace lookups.
+  Status Insert(const Record& record, const NewRecordStamp& stamp,
                 const std::unordered_set<std::string>& known,
                 uint64_t known_generation,
                 std::vector<std::string>* new_namespaces,
@@ -589,7 +592,7 @@ class RecordTable {
                     std::vector<std::string>* new_namespaces,
                     rocksdb::WriteBatch* batch) const;
   struct InsertMemo;  // record_table.cc
-  Status InsertWith(const Record& r,
+  Status InsertWith(const Record& r, const NewRecordStamp* stamp,
                     const std::unordered_set<std::string>& known,
                     InsertMemo* memo, std::vector<std::string>* new_namespaces,
                     rocksdb::WriteBatch* batch) const;

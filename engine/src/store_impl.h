@@ -307,7 +307,8 @@ class StoreImpl final : public Store {
   Status CheckWritable() const;
   Status Insert(const WriteOptions& options, const Record* records, size_t n,
                 RecordId* first);
-  Status AppendInsert(const Record& record, rocksdb::WriteBatch* batch,
+  Status AppendInsert(const Record& record, const NewRecordStamp& stamp,
+                      rocksdb::WriteBatch* batch,
                       std::vector<std::string>* new_namespaces)
       REQUIRES_SHARED(ns_mu_);
   void RememberNamespaces(std::vector<std::string>* keys) EXCLUDES(ns_mu_);
