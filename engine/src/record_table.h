@@ -43,7 +43,7 @@
 // requires.
 //
 // Implementation: record_table.cc (mutations, namespaces, Get, postings,
-// access counts), record_table_index.cc (age and expiry indexes, pages,
+// access counts), record_table_insert.cc (Insert), record_table_index.cc (age and expiry indexes, pages,
 // counters, id-range reads, history), record_table_scan.cc (ScanAgent,
 // namespaces), record_table_verify.cc (Check*), record_table_slots.cc
 // (slots) and record_table_migrate.cc (format 1 -> 2).
@@ -591,7 +591,13 @@ class RecordTable {
                     const std::unordered_set<std::string>& known,
                     std::vector<std::string>* new_namespaces,
                     rocksdb::WriteBatch* batch) const;
-  struct InsertMemo;  // record_table.cc
+  struct InsertMemo;  // record_table_insert.cc
+  Status MemoSlot(const Record& r, RecordId id, InsertMemo* memo) const;
+  void PutNamespaceOnce(const Record& r,
+                        const std::unordered_set<std::string>& known,
+                        InsertMemo* memo,
+                        std::vector<std::string>* new_namespaces,
+                        rocksdb::WriteBatch* batch) const;
   Status InsertWith(const Record& r, const NewRecordStamp* stamp,
                     const std::unordered_set<std::string>& known,
                     InsertMemo* memo, std::vector<std::string>* new_namespaces,
