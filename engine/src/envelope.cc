@@ -66,6 +66,29 @@ float BitsFloat(uint32_t bits) {
 
 }  // namespace
 
+namespace {
+
+// The part after the fixed header (labels, metadata, text), then the
+// checksum of the value from `start`.
+void EncodeBody(const Record& r, std::string_view stored_text, size_t start,
+                std::string* out) {
+  PutLengthPrefixed(out, r.ns.tenant);
+  PutLengthPrefixed(out, r.ns.agent);
+  PutLengthPrefixed(out, r.ns.session);
+  PutLengthPrefixed(out, r.role);
+  PutLengthPrefixed(out, r.kind);
+  PutVarint32(out, static_cast<uint32_t>(r.metadata.size()));
+  for (const auto& [key, value] : r.metadata) {
+    PutLengthPrefixed(out, key);
+    PutLengthPrefixed(out, value);
+  }
+  PutLengthPrefixed(out, stored_text);
+  std::string_view body(out->data() + start, out->size() - start);
+  PutFixed32(out, MaskCrc(Crc32c(body.data(), body.size())));
+}
+
+}  // namespace
+
 void EncodeEnvelope(const Record& r, uint8_t flags,
                     std::string_view stored_text, std::string* out) {
   size_t start = out->size();
@@ -86,19 +109,33 @@ void EncodeEnvelope(const Record& r, uint8_t flags,
   PutFixed32(out, FloatBits(r.importance));
   out->push_back(static_cast<char>(r.tier));
   PutFixed32(out, r.page.page_count);
-  PutLengthPrefixed(out, r.ns.tenant);
-  PutLengthPrefixed(out, r.ns.agent);
-  PutLengthPrefixed(out, r.ns.session);
-  PutLengthPrefixed(out, r.role);
-  PutLengthPrefixed(out, r.kind);
-  PutVarint32(out, static_cast<uint32_t>(r.metadata.size()));
-  for (const auto& [key, value] : r.metadata) {
-    PutLengthPrefixed(out, key);
-    PutLengthPrefixed(out, value);
-  }
-  PutLengthPrefixed(out, stored_text);
-  std::string_view body(out->data() + start, out->size() - start);
-  PutFixed32(out, MaskCrc(Crc32c(body.data(), body.size())));
+  EncodeBody(r, stored_text, start, out);
+}
+
+// The header EncodeEnvelope writes for the record `r` with the stamp's
+// fields set (and tier hot, no page, no access, version 1), without a copy
+// of `r`.
+void EncodeNewEnvelope(const Record& r, const NewRecordStamp& stamp,
+                       std::string* out) {
+  size_t start = out->size();
+  out->reserve(start + kHeaderSize + r.text.size() + 64);
+  out->push_back(static_cast<char>(kEnvelopeVersion));
+  out->push_back(0);  // flags
+  PutFixed64(out, stamp.id);
+  PutFixed64(out, static_cast<uint64_t>(stamp.event_time));
+  PutFixed64(out, static_cast<uint64_t>(stamp.now));  // created
+  PutFixed64(out, static_cast<uint64_t>(stamp.now));  // updated
+  PutFixed64(out, 0);                                 // last access
+  PutFixed64(out, static_cast<uint64_t>(r.expires_at));
+  PutFixed64(out, 0);  // access count
+  PutFixed64(out, stamp.content_hash);
+  PutFixed64(out, 0);  // page id
+  PutFixed32(out, 0);  // page item
+  PutFixed32(out, 1);  // version
+  PutFixed32(out, FloatBits(r.importance));
+  out->push_back(static_cast<char>(Tier::kHot));
+  PutFixed32(out, 0);  // page count
+  EncodeBody(r, r.text, start, out);
 }
 
 Status VerifyEnvelope(std::string_view value, std::string_view what) {

@@ -58,6 +58,19 @@ inline void EncodeEnvelope(const Record& record, uint8_t flags,
   EncodeEnvelope(record, flags, record.text, out);
 }
 
+// What the store gives a new record (StoreImpl::Insert). EncodeNewEnvelope
+// writes the value EncodeEnvelope(record, 0) would write for `record` with
+// these fields set, tier hot, no page, no access and version 1, so the
+// caller's record need not be copied to be stamped.
+struct NewRecordStamp {
+  RecordId id = 0;
+  Micros event_time = 0;  // the record's, or `now` when it had none
+  Micros now = 0;         // created and updated time
+  uint64_t content_hash = 0;
+};
+void EncodeNewEnvelope(const Record& record, const NewRecordStamp& stamp,
+                       std::string* out);
+
 // Decodes an envelope, checking its checksum and every length first. The
 // text field is copied as stored (see flags); the store decompresses it.
 // Corruption names `what` (e.g. "record 42") and the problem; NotSupported

@@ -40,8 +40,10 @@ RecordTable::RecordTable(TextStore* text, bool full_text_index,
 
 void RecordTable::Attach(
     rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+  static std::atomic<uint64_t> attachments{0};
   db_ = db;
   handles_ = handles;
+  epoch_.store(attachments.fetch_add(1) + 1);
 }
 
 void RecordTable::Detach() {
@@ -137,22 +139,6 @@ void RecordTable::PutNamespace(const Record& r,
   }
   (void)batch->Put(handles_[kIndex], token, "");
   new_namespaces->push_back(token);
-}
-
-Status RecordTable::Insert(const Record& r,
-                           const std::unordered_set<std::string>& known,
-                           std::vector<std::string>* new_namespaces,
-                           rocksdb::WriteBatch* batch) const {
-  thread_local std::string value, key;  // reused buffers
-  MNEMO_RETURN_IF_ERROR(KeyOf(r, /*create=*/true, &key));
-  value.clear();
-  EncodeEnvelope(r, 0, &value);
-  (void)batch->Put(handles_[kRecords], key, value);
-  (void)batch->Put(handles_[kIds], rocksdb::Slice(key.data() + 12, 8),
-                   rocksdb::Slice(key.data(), kLocationSize));
-  hints_.Put(r.id, std::string_view(key.data(), kLocationSize));
-  PutNamespace(r, known, new_namespaces, batch);
-  return Status::OK();
 }
 
 Status RecordTable::Restore(const Record& r, uint8_t flags,

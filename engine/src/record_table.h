@@ -43,7 +43,7 @@
 // requires.
 //
 // Implementation: record_table.cc (mutations, namespaces, Get, postings,
-// access counts), record_table_index.cc (age and expiry indexes, pages,
+// access counts), record_table_insert.cc (Insert), record_table_index.cc (age and expiry indexes, pages,
 // counters, id-range reads, history), record_table_scan.cc (ScanAgent,
 // namespaces), record_table_verify.cc (Check*), record_table_slots.cc
 // (slots) and record_table_migrate.cc (format 1 -> 2).
@@ -68,6 +68,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "envelope.h"
 #include "expiry_index.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
@@ -164,6 +165,18 @@ class RecordTable {
   // tokens added to `known` under it.
   Status Insert(const Record& record,
                 const std::unordered_set<std::string>& known,
+                std::vector<std::string>* new_namespaces,
+                rocksdb::WriteBatch* batch) const;
+  // The same for the caller's `record` as `stamp` completes it (the id,
+  // times and hash the store gives it; envelope.h), for a caller that
+  // counts the removals from `known`: `known_generation` changes whenever
+  // a token leaves `known`. Each thread remembers its last agent's slot
+  // and the last token it found in `known`, so a run of records of one
+  // agent and session (an agent writing its turns) skips the slot and
+  // namespace lookups.
+  Status Insert(const Record& record, const NewRecordStamp& stamp,
+                const std::unordered_set<std::string>& known,
+                uint64_t known_generation,
                 std::vector<std::string>* new_namespaces,
                 rocksdb::WriteBatch* batch) const;
 
@@ -270,6 +283,12 @@ class RecordTable {
   Status ForEachIdRange(
       const rocksdb::ReadOptions& ro, RecordId after, RecordId upto,
       const std::function<bool(RecordId, std::string_view)>& fn) const;
+  // The ids in (after, upto] of the ids family, in order, until fn returns
+  // false; no record is read (so ids whose record the TTL filter dropped
+  // are included).
+  Status ForEachId(const rocksdb::ReadOptions& ro, RecordId after,
+                   RecordId upto,
+                   const std::function<bool(RecordId)>& fn) const;
   // The stored values of `ids` (sorted ascending) at `ro`: fn(id, value)
   // for each one present (absent ones and orphan counts skipped), in
   // batches of one MultiGet.
@@ -620,6 +639,17 @@ class RecordTable {
                     const std::unordered_set<std::string>& known,
                     std::vector<std::string>* new_namespaces,
                     rocksdb::WriteBatch* batch) const;
+  struct InsertMemo;  // record_table_insert.cc
+  Status MemoSlot(const Record& r, RecordId id, InsertMemo* memo) const;
+  void PutNamespaceOnce(const Record& r,
+                        const std::unordered_set<std::string>& known,
+                        InsertMemo* memo,
+                        std::vector<std::string>* new_namespaces,
+                        rocksdb::WriteBatch* batch) const;
+  Status InsertWith(const Record& r, const NewRecordStamp* stamp,
+                    const std::unordered_set<std::string>& known,
+                    InsertMemo* memo, std::vector<std::string>* new_namespaces,
+                    rocksdb::WriteBatch* batch) const;
 
   TextStore* const text_;
   const bool full_text_index_;
@@ -684,6 +714,9 @@ class RecordTable {
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::atomic<bool> embed_pages_{false};
+  // Names this attachment for Insert's per-thread memo (unique per
+  // process, so a memo never outlives the table it was made for).
+  std::atomic<uint64_t> epoch_{0};
 
   // Slots: "tenant\0agent" -> slot, loaded at open, grown by SlotOf.
   mutable std::shared_mutex slot_mu_;

@@ -217,6 +217,27 @@ Status RecordTable::ForEachIdRange(
   return Status::OK();
 }
 
+// The ids walk of ForEachIdRange without reading the records: entries
+// whose record the TTL filter dropped are handed out too.
+Status RecordTable::ForEachId(const rocksdb::ReadOptions& read,
+                              RecordId after, RecordId upto,
+                              const std::function<bool(RecordId)>& fn) const {
+  if (after >= upto) return Status::OK();
+  std::string lower = RecordKey(after + 1);
+  std::string upper = upto == kMaxRecordId ? std::string() : RecordKey(upto + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = read;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIds]));
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    if (it->key().size() != 8 || it->value().size() != kLocationSize) {
+      continue;  // malformed: verify reports it
+    }
+    if (!fn(DecodeRecordKey(std::string_view(it->key().data(), 8)))) break;
+  }
+  return FromRocks(it->status(), "reading record ids");
+}
+
 // One ids MultiGet, then one records MultiGet, per chunk.
 Status RecordTable::GetMany(
     const rocksdb::ReadOptions& ro, const std::vector<RecordId>& ids,

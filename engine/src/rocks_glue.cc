@@ -270,6 +270,9 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
       IdsFamily(options, cache, &cf);
     } else if (name == kCfPostings) {
       cf.merge_operator = NewPostingsMergeOperator();  // search_postings.h
+      // No memtable insert hint here: RocksDB 7.8 (MemTable::Add) shares
+      // the hint's splice between the point and the range-deletion
+      // skiplists, and this family takes DeleteRange (DeleteAgentSearch).
     } else if (name != kCfDefault) {
       cf.write_buffer_size = std::min<size_t>(options.write_buffer_bytes,
                                               16 << 20);

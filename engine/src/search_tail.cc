@@ -29,11 +29,15 @@ uint32_t UnindexedTail::AgentNumber(std::string_view tenant,
                                     std::string_view agent) {
   key_.assign(tenant).push_back('\0');
   key_.append(agent);
+  // Writers mostly note runs of one agent's records: skip the hash.
+  if (last_agent_ != nullptr && *last_agent_ == key_) return last_number_;
   auto it = agents_.find(key_);
-  if (it != agents_.end()) return it->second;
-  uint32_t n = static_cast<uint32_t>(agents_.size());
-  agents_.emplace(key_, n);
-  return n;
+  if (it == agents_.end()) {
+    it = agents_.emplace(key_, static_cast<uint32_t>(agents_.size())).first;
+  }
+  last_agent_ = &it->first;  // node-based map: stable while it lives
+  last_number_ = it->second;
+  return last_number_;
 }
 
 void UnindexedTail::Add(const Record* records, size_t n, RecordId first) {

@@ -55,6 +55,8 @@ class UnindexedTail {
   std::deque<Segment> segments_;
   size_t size_ = 0;
   std::string key_;  // scratch
+  const std::string* last_agent_ = nullptr;  // key of the last AgentNumber
+  uint32_t last_number_ = 0;
 };
 
 }  // namespace mnemo::internal

@@ -361,8 +361,9 @@ class StoreImpl final : public Store {
   Status CheckWritable() const;
   Status Insert(const WriteOptions& options, const Record* records, size_t n,
                 RecordId* first);
-  void AppendInsert(const Record& record, rocksdb::WriteBatch* batch,
-                    std::vector<std::string>* new_namespaces)
+  Status AppendInsert(const Record& record, const NewRecordStamp& stamp,
+                      rocksdb::WriteBatch* batch,
+                      std::vector<std::string>* new_namespaces)
       REQUIRES_SHARED(ns_mu_);
   void RememberNamespaces(std::vector<std::string>* keys) EXCLUDES(ns_mu_);
 
@@ -457,6 +458,8 @@ class StoreImpl final : public Store {
   // shared; bulk deletes hold it exclusively (see DeleteMatching).
   port::SharedMutex ns_mu_;
   std::unordered_set<std::string> known_namespaces_ GUARDED_BY(ns_mu_);
+  // Counts removals from known_namespaces_ (RecordTable::Insert's memo).
+  uint64_t known_namespaces_generation_ GUARDED_BY(ns_mu_) = 0;
 
   static constexpr size_t kLockStripes = 64;
   std::array<std::mutex, kLockStripes> record_locks_;

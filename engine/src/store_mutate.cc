@@ -153,6 +153,7 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
   MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "deleting " + ns.agent));
   DropStaleCache(stale);
   for (const auto& key : forgotten) known_namespaces_.erase(key);
+  ++known_namespaces_generation_;
   if (deleted) *deleted = count;
   return Status::OK();
 }

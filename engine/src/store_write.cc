@@ -92,11 +92,14 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
   return Status::OK();
 }
 
-// Adds the keys of a new record to `batch` (RecordTable::Insert).
+// Adds the keys of a new record to `batch` (RecordTable::Insert); fails
+// only when its agent has no slot and one cannot be written.
 // REQUIRES: ns_mu_ held (shared) until the batch is written.
-void StoreImpl::AppendInsert(const Record& r, rocksdb::WriteBatch* batch,
-                             std::vector<std::string>* new_namespaces) {
-  (void)table_.Insert(r, known_namespaces_, new_namespaces, batch);
+Status StoreImpl::AppendInsert(const Record& r, const NewRecordStamp& stamp,
+                               rocksdb::WriteBatch* batch,
+                               std::vector<std::string>* new_namespaces) {
+  return table_.Insert(r, stamp, known_namespaces_,
+                       known_namespaces_generation_, new_namespaces, batch);
 }
 
 void StoreImpl::RememberNamespaces(std::vector<std::string>* keys) {
@@ -195,20 +198,20 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
   rocksdb::WriteBatch batch(n * (kHeaderSize + 128 + records[0].text.size()));
   std::vector<std::string> new_namespaces;
   port::ReaderLock ns_lock(&ns_mu_);
-  thread_local Record stored;  // reused: its strings keep their capacity
   for (size_t i = 0; i < n; ++i) {
-    stored = records[i];
-    stored.id = *first + i;
-    stored.created_time = now;
-    stored.updated_time = now;
-    if (stored.event_time == 0) stored.event_time = now;
-    stored.access_count = 0;
-    stored.last_access = 0;
-    stored.tier = Tier::kHot;
-    stored.page = PageRef();
-    stored.content_hash = ContentHash(stored.text);
-    stored.version = 1;
-    AppendInsert(stored, &batch, &new_namespaces);
+    // The caller's record as stored: the stamp's fields, tier hot, no
+    // page, no access, version 1 (EncodeNewEnvelope), without a copy.
+    NewRecordStamp stamp;
+    stamp.id = *first + i;
+    stamp.event_time = records[i].event_time != 0 ? records[i].event_time : now;
+    stamp.now = now;
+    stamp.content_hash = ContentHash(records[i].text);
+    Status appended = AppendInsert(records[i], stamp, &batch, &new_namespaces);
+    if (!appended.ok()) {
+      // Nothing written: the ids stay handed out (never reused).
+      FinishIds(*first);
+      return appended.WithContext("writing records in store " + dir_);
+    }
   }
   // No postings: the indexer adds them (search_indexer.cc).
   Status s = Commit(options, &batch, "writing records");

@@ -62,6 +62,37 @@ TEST(EnvelopeTest, RoundTripAcrossLengthEncodings) {
   }
 }
 
+// A new record is encoded from the caller's record plus the store's stamp
+// (no copy): the bytes must be those of the stamped copy, which the store
+// used to build and encode.
+TEST(EnvelopeTest, NewRecordStampEncodesAsTheStampedCopy) {
+  Record caller = Sample();  // fields the store overrides are set
+  caller.access_count = 5;
+  caller.last_access = 6;
+  caller.created_time = 7;
+  caller.expires_at = 123456;
+  caller.importance = 0.25f;
+  internal::NewRecordStamp stamp;
+  stamp.id = 1234;
+  stamp.event_time = 42;
+  stamp.now = 99;
+  stamp.content_hash = ContentHash(caller.text);
+  Record stamped = caller;
+  stamped.id = stamp.id;
+  stamped.event_time = stamp.event_time;
+  stamped.created_time = stamped.updated_time = stamp.now;
+  stamped.access_count = 0;
+  stamped.last_access = 0;
+  stamped.tier = Tier::kHot;
+  stamped.page = PageRef();
+  stamped.content_hash = stamp.content_hash;
+  stamped.version = 1;
+  std::string want, got;
+  internal::EncodeEnvelope(stamped, 0, &want);
+  internal::EncodeNewEnvelope(caller, stamp, &got);
+  EXPECT_EQ(got, want);
+}
+
 TEST(EnvelopeTest, EveryFlippedBitIsCaught) {
   std::string value;
   internal::EncodeEnvelope(Sample(), 0, &value);

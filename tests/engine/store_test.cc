@@ -199,6 +199,28 @@ TEST_F(StoreTest, DeleteSessionRemovesOnlyThatSession) {
   EXPECT_EQ(namespaces.size(), 2u);
 }
 
+// A writing thread remembers the last session it found stored (so its
+// next Puts skip the lookup): deleting that session must make the next Put
+// of it store the session again.
+TEST_F(StoreTest, SessionPutRightAfterItsDeletionIsListedAgain) {
+  PutText("a", "s1", "one");
+  PutText("a", "s1", "two");  // s1 is a stored session by now
+  uint64_t deleted = 0;
+  ASSERT_TRUE(
+      store_->DeleteSession(WriteOptions(), "t1", "a", "s1", &deleted).ok());
+  PutText("a", "s1", "three");
+  std::vector<Namespace> namespaces;
+  ASSERT_TRUE(store_->ListNamespaces("t1", &namespaces).ok());
+  ASSERT_EQ(namespaces.size(), 1u);
+  EXPECT_EQ(namespaces[0].session, "s1");
+  ASSERT_TRUE(store_->DeleteAgent(WriteOptions(), "t1", "a", &deleted).ok());
+  PutText("a", "s1", "four");
+  Reopen();
+  ASSERT_TRUE(store_->ListNamespaces("t1", &namespaces).ok());
+  ASSERT_EQ(namespaces.size(), 1u);
+  EXPECT_EQ(namespaces[0].session, "s1");
+}
+
 TEST_F(StoreTest, DeleteAgentRemovesEverySession) {
   PutText("a", "s1", "x");
   PutText("a", "s2", "y");

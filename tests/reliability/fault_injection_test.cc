@@ -396,7 +396,7 @@ class StepClock final : public Clock {
 
 // Disk full when the write that fails is the id high-water mark (the first
 // write of a Put once the clock has moved past the reserved ids, i.e. of
-// nearly every Put spaced more than ~256 us apart): the error names the
+// nearly every Put spaced more than ~1 s apart): the error names the
 // store and is ResourceExhausted, and after a reopen Puts work again. (The
 // mark used to be a bare RocksDB Put: its error named nothing and did not
 // count as a failed write. Found under TSAN, whose slower clock made the
