@@ -248,7 +248,8 @@ Status StoreImpl::PutTextVector(const TextChunk& chunk, size_t i,
     return Status::OK();
   }
   table_.PutSearchValue(
-      key, EncodeFloatVector(chunk.vectors.data() + i * dim, dim), batch);
+      key, EncodeFloatVector(chunk.vectors.data() + i * dim, dim, true),
+      batch);
   ++chunk.written;
   return Status::OK();
 }
@@ -269,9 +270,10 @@ Status StoreImpl::WriteTextVectors(const TextChunk& chunk) {
       [&](RecordId id, std::string_view value) {
         size_t i = index[id];
         Record r;
-        if (inner.ok() && chunk.ok[i] &&
-            DecodeStored(value, id, &r, nullptr).ok() &&
-            r.version == chunk.versions[i]) {  // else changed meanwhile
+        if (!inner.ok() || !DecodeStored(value, id, &r, nullptr).ok()) return;
+        if (r.version != chunk.versions[i]) {  // updated meanwhile
+          table_.QueueText(id, &batch);        // embedded again, new text
+        } else if (chunk.ok[i]) {
           inner = PutTextVector(chunk, i, r, &fits, &batch);
         }
       }));
@@ -286,18 +288,120 @@ Status StoreImpl::WriteTextVectors(const TextChunk& chunk) {
   return Status::OK();
 }
 
+// The queued records (RecordTable::RequeueText, or updated while the
+// walk embedded them) that still need a vector: read without locks,
+// embedded, then re-checked under their stripes (WriteQueuedTexts).
+Status StoreImpl::EmbedQueuedTexts(const std::atomic<bool>* cancel,
+                                   bool* left) {
+  const size_t batch =
+      std::clamp<size_t>(embedder_->max_text_batch(), 1, kMaxTextBatch);
+  std::vector<RecordId> queued;
+  MNEMO_RETURN_IF_ERROR(table_.PendingTexts(
+      rocksdb::ReadOptions(), 0, kTextChunk + failed_queued_.size(), &queued));
+  std::erase_if(queued, [&](RecordId id) { return failed_queued_.count(id); });
+  *left = !queued.empty();
+  if (queued.empty()) return Status::OK();
+  TextChunk chunk;
+  rocksdb::ReadOptions ro;
+  Status inner;
+  MNEMO_RETURN_IF_ERROR(table_.GetMany(
+      ro, queued, [&](RecordId id, std::string_view value) {
+        Record r;
+        uint8_t flags = 0;
+        std::string stored;
+        bool has = false;
+        if (!inner.ok() || !DecodeStored(value, id, &r, &flags).ok() ||
+            r.text.empty() || (flags & kFlagTextForgotten) != 0) {
+          return;  // dropped from the queue under the stripe
+        }
+        inner = table_.GetSearchValue(
+            ro, EmbeddingKey(r.ns.tenant, r.ns.agent, id), &stored, &has);
+        if (!inner.ok() || has) return;
+        chunk.ids.push_back(id);
+        chunk.versions.push_back(r.version);
+        chunk.texts.push_back(std::move(r.text));
+      }));
+  MNEMO_RETURN_IF_ERROR(inner);
+  MNEMO_RETURN_IF_ERROR(EmbedSplit(
+      chunk.ids.size(), batch,
+      [&](size_t begin, size_t stop, float* out) {
+        std::vector<std::string_view> some(chunk.texts.begin() + begin,
+                                           chunk.texts.begin() + stop);
+        return embedder_->EmbedTexts(some, out);
+      },
+      cancel, &chunk.vectors, &chunk.ok));
+  return WriteQueuedTexts(chunk, queued);
+}
+
+// Per queued record, under its stripe: gone, without text (forgotten) or
+// with a vector (the host's, or the walk's after the update) -> dequeued;
+// embedded at its current version -> vector + dequeue in one batch;
+// updated since the read -> left queued for the next chunk.
+Status StoreImpl::WriteQueuedTexts(const TextChunk& chunk,
+                                   const std::vector<RecordId>& queued) {
+  std::unordered_map<RecordId, size_t> index;
+  for (size_t i = 0; i < chunk.ids.size(); ++i) {
+    index[chunk.ids[i]] = i;
+    if (!chunk.ok[i]) failed_queued_.insert(chunk.ids[i]);
+  }
+  StripeLocks locks = LockRecords(queued);
+  std::lock_guard<std::mutex> dim_lock(EmbeddingDimMutex());
+  DimFits fits;
+  rocksdb::WriteBatch batch;
+  rocksdb::ReadOptions ro;
+  std::set<RecordId> found;
+  Status inner;
+  MNEMO_RETURN_IF_ERROR(table_.GetMany(
+      ro, queued, [&](RecordId id, std::string_view value) {
+        found.insert(id);
+        Record r;
+        uint8_t flags = 0;
+        if (!inner.ok()) return;
+        if (!DecodeStored(value, id, &r, &flags).ok()) {
+          failed_queued_.insert(id);  // Verify reports it
+          return;
+        }
+        std::string stored;
+        bool has = false;
+        if (!r.text.empty() && (flags & kFlagTextForgotten) == 0) {
+          inner = table_.GetSearchValue(
+              ro, EmbeddingKey(r.ns.tenant, r.ns.agent, id), &stored, &has);
+          if (!inner.ok()) return;
+          auto it = index.find(id);
+          if (!has) {
+            if (it == index.end() || !chunk.ok[it->second] ||
+                chunk.versions[it->second] != r.version) {
+              return;  // changed since the read (or refused): stays
+            }
+            inner = PutTextVector(chunk, it->second, r, &fits, &batch);
+          }
+        }
+        table_.DequeueText(id, &batch);
+      }));
+  MNEMO_RETURN_IF_ERROR(inner);
+  for (RecordId id : queued) {
+    if (found.count(id) == 0) table_.DequeueText(id, &batch);  // deleted
+  }
+  MNEMO_RETURN_IF_ERROR(
+      Commit(WriteOptions(), &batch, "writing text embeddings"));
+  texts_embedded_ += chunk.written;
+  return Status::OK();
+}
+
 Status StoreImpl::EmbedPass(RecordId target, const std::atomic<bool>* cancel) {
-  bool pages_left = true;
-  while (embed_cursor_.load() < target || pages_left) {
+  bool pages_left = true, queued_left = true;
+  while (embed_cursor_.load() < target || pages_left || queued_left) {
     if (cancel != nullptr && cancel->load()) return Status::OK();
     RecordId from = embed_cursor_.load();
     RecordId safe = std::min(SafeCommittedId(), target);
     Status s;
     if (safe > from) s = EmbedTextChunk(safe, cancel);
+    if (s.ok() && queued_left) s = EmbedQueuedTexts(cancel, &queued_left);
     if (s.ok() && pages_left) s = EmbedPageChunk(cancel, &pages_left);
     if (cancel != nullptr && cancel->load()) return Status::OK();  // closing
     MNEMO_RETURN_IF_ERROR(s);
-    if (safe <= from && !pages_left && embed_cursor_.load() < target) {
+    if (safe <= from && !pages_left && !queued_left &&
+        embed_cursor_.load() < target) {
       if (cancel != nullptr) return Status::OK();  // the next run goes on
       // An insert below `target` is still being written: it finishes soon.
       std::this_thread::sleep_for(std::chrono::microseconds(50));

@@ -175,6 +175,26 @@ Status RecordTable::Update(const Record& old, uint8_t old_flags,
     postings->Remove(old);
     postings->Add(next);
   }
+  return RequeueText(old, next, batch);
+}
+
+// The caller holds the record's stripe, as the feed does when it writes a
+// vector, so the vector read here is the one the batch replaces.
+Status RecordTable::RequeueText(const Record& old, const Record& next,
+                                rocksdb::WriteBatch* batch) const {
+  if (old.text == next.text) return Status::OK();
+  std::string key = EmbeddingKey(old.ns.tenant, old.ns.agent, old.id), value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), handles_[kPostings], key, &value);
+  if (s.IsNotFound()) return Status::OK();
+  MNEMO_RETURN_IF_ERROR(FromRocks(
+      s, "reading the embedding of record " + RecordIdToString(old.id)));
+  if (value.empty() ||
+      (static_cast<uint8_t>(value[0]) & kFeedMadeVectorBit) == 0) {
+    return Status::OK();  // the host's: kept (mnemo/store.h)
+  }
+  (void)batch->Delete(handles_[kPostings], key);
+  if (!next.text.empty()) QueueText(next.id, batch);
   return Status::OK();
 }
 
@@ -242,6 +262,8 @@ void RecordTable::Delete(const Record& r, uint8_t flags,
   if (postings != nullptr) postings->Remove(r);
   (void)batch->Delete(handles_[kPostings],
                       EmbeddingKey(r.ns.tenant, r.ns.agent, r.id));
+  // A queued text ('r') is left to the feed, which drops the key of a
+  // record it does not find (no tombstone per delete here).
   AppendExpiryDelete(r, handles_[kIndex], batch);
   ForEachSpanPage(r.page, [&](uint64_t page_id) {
     (void)batch->Delete(handles_[kPages], LiveKey(page_id, r.id));

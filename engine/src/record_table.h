@@ -195,9 +195,13 @@ class RecordTable {
   // no page) replaces it. Notes in *pages the pages `old` leaves (the
   // caller runs the page forget step for them). `postings` (nullable):
   // old's postings removed, next's added.
+  // When the text changes and old's embedding was made by the encoder
+  // feed, the embedding is deleted and next queued for it ('r').
   Status Update(const Record& old, uint8_t old_flags, const Record& next,
                 PostingsBuilder* postings, rocksdb::WriteBatch* batch,
                 PageRemovals* pages) const;
+  Status RequeueText(const Record& old, const Record& next,
+                     rocksdb::WriteBatch* batch) const;
 
   // The same record (id, namespace, version, event time unchanged) stored
   // anew with a new placement: `next`/`next_flags` replace `old`/
@@ -594,6 +598,15 @@ class RecordTable {
                       size_t limit, std::vector<uint64_t>* pages) const;
   Status CountPendingPages(uint64_t* n) const;
   void DequeuePage(uint64_t page_id, rocksdb::WriteBatch* batch) const;
+  // Records whose text is queued for the feed again ('r'), in id order
+  // after `after`, up to `limit`; Update queues them (RequeueText).
+  Status PendingTexts(const rocksdb::ReadOptions& ro, uint64_t after,
+                      size_t limit, std::vector<RecordId>* ids) const;
+  // The queued texts with ids <= `max` (those above the text watermark
+  // are counted as pending already).
+  Status CountPendingTexts(RecordId max, uint64_t* n) const;
+  void QueueText(RecordId id, rocksdb::WriteBatch* batch) const;
+  void DequeueText(RecordId id, rocksdb::WriteBatch* batch) const;
   // A page's vector (EncodeVector form), replacing any older one, and the
   // page dequeued in the same batch.
   void PutPageVector(const Namespace& ns, uint64_t page_id,

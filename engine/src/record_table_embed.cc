@@ -48,24 +48,64 @@ Status RecordTable::PutEmbedModel(std::string_view name, uint32_t dimension,
                      });
 }
 
-Status RecordTable::PendingPages(const rocksdb::ReadOptions& read,
-                                 uint64_t after, size_t limit,
-                                 std::vector<uint64_t>* pages) const {
-  pages->clear();
-  std::string prefix(1, kPendingPageTag);
+namespace {
+
+// The ids queued under `tag` ('q' pages, 'r' texts) after `after`.
+Status ScanQueue(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                 const rocksdb::ReadOptions& read, char tag, uint64_t after,
+                 size_t limit, std::vector<uint64_t>* ids) {
+  ids->clear();
+  std::string prefix(1, tag);
   std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro = read;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      NewIterator(db_, ro, handles_[kPostings]));
-  for (it->Seek(PendingPageKey(after)); it->Valid() && pages->size() < limit;
-       it->Next()) {
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, family));
+  std::string start = prefix;
+  PutBigEndian64(&start, after);
+  for (it->Seek(start); it->Valid() && ids->size() < limit; it->Next()) {
     if (it->key().size() != 9) continue;  // not ours: left alone
-    uint64_t page_id = DecodeBigEndian64(it->key().data() + 1);
-    if (page_id > after) pages->push_back(page_id);
+    uint64_t id = DecodeBigEndian64(it->key().data() + 1);
+    if (id > after) ids->push_back(id);
   }
-  return FromRocks(it->status(), "reading the page embedding queue");
+  return FromRocks(it->status(), "reading the embedding queue");
+}
+
+}  // namespace
+
+Status RecordTable::PendingTexts(const rocksdb::ReadOptions& ro,
+                                 uint64_t after, size_t limit,
+                                 std::vector<RecordId>* ids) const {
+  return ScanQueue(db_, handles_[kPostings], ro, kPendingTextTag, after,
+                   limit, ids);
+}
+
+Status RecordTable::CountPendingTexts(RecordId max, uint64_t* n) const {
+  *n = 0;
+  std::vector<RecordId> ids;
+  RecordId after = 0;
+  do {
+    MNEMO_RETURN_IF_ERROR(
+        PendingTexts(rocksdb::ReadOptions(), after, 4096, &ids));
+    for (RecordId id : ids) *n += id <= max ? 1 : 0;
+    if (!ids.empty()) after = ids.back();
+  } while (ids.size() == 4096 && after < max);
+  return Status::OK();
+}
+
+void RecordTable::QueueText(RecordId id, rocksdb::WriteBatch* batch) const {
+  (void)batch->Put(handles_[kPostings], PendingTextKey(id), "");
+}
+
+void RecordTable::DequeueText(RecordId id, rocksdb::WriteBatch* batch) const {
+  (void)batch->Delete(handles_[kPostings], PendingTextKey(id));
+}
+
+Status RecordTable::PendingPages(const rocksdb::ReadOptions& read,
+                                 uint64_t after, size_t limit,
+                                 std::vector<uint64_t>* pages) const {
+  return ScanQueue(db_, handles_[kPostings], read, kPendingPageTag, after,
+                   limit, pages);
 }
 
 Status RecordTable::CountPendingPages(uint64_t* n) const {

@@ -42,7 +42,9 @@ using UnindexedFn = std::function<Status(
 // Embeddings ('e', 'f'; search_vector.cc): a vector's stored form
 // (float32), and the mutex under which the first embedding of an agent
 // fixes its dimension ('d'); held after the record's stripe.
-std::string EncodeFloatVector(const float* values, size_t dim);
+// `feed_made`: an encoder feed text vector (kFeedMadeVectorBit).
+std::string EncodeFloatVector(const float* values, size_t dim,
+                              bool feed_made = false);
 std::mutex& EmbeddingDimMutex();
 
 struct SearchEnv {

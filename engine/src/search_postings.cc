@@ -149,6 +149,12 @@ std::string PendingPageKey(uint64_t page_id) {
   return key;
 }
 
+std::string PendingTextKey(uint64_t id) {
+  std::string key(1, kPendingTextTag);
+  PutBigEndian64(&key, id);
+  return key;
+}
+
 void EncodePostings(const std::vector<Posting>& postings, std::string* out) {
   PutVarint32(out, static_cast<uint32_t>(postings.size()));
   RecordId prev = 0;

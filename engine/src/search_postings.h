@@ -9,6 +9,9 @@
 //   'f' tenant 0 agent 0 page(8) -> a page's vector from the encoder feed
 //                                 (same value format as 'e'; embed_feed.cc)
 //   'q' page(8)                -> "" (page queued for the encoder feed)
+//   'r' id(8)                  -> "" (record text queued for the encoder
+//                                 feed again: updated, or changed while
+//                                 being embedded; embed_feed.cc)
 //
 // A posting list (and every merge operand) is
 //   varint32 count, then per posting, in increasing id order:
@@ -49,6 +52,12 @@ inline constexpr char kEmbeddingTag = 'e';
 inline constexpr char kEmbeddingDimTag = 'd';
 inline constexpr char kPageVectorTag = 'f';
 inline constexpr char kPendingPageTag = 'q';
+inline constexpr char kPendingTextTag = 'r';
+// Set in the type byte of an 'e' value the encoder feed wrote (the host's
+// PutEmbedding values never have it): an Update that changes the text
+// drops such a vector and queues the record again. Vectors the feed wrote
+// before this bit existed read as the host's.
+inline constexpr uint8_t kFeedMadeVectorBit = 0x80;
 
 // Default-family key: every record with id <= this (fixed64) has its
 // postings; none above it has any (see search_indexer.cc).
@@ -65,6 +74,7 @@ std::string PageVectorPrefix(std::string_view tenant, std::string_view agent);
 std::string PageVectorKey(std::string_view tenant, std::string_view agent,
                           uint64_t page_id);
 std::string PendingPageKey(uint64_t page_id);
+std::string PendingTextKey(uint64_t id);
 
 // Default-family keys of the encoder feed (embed_feed.cc): every record
 // with id <= the watermark (fixed64) was offered to the embedder; the

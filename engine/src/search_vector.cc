@@ -91,7 +91,8 @@ void DotAndNorm(const float* a, const float* b, size_t n, float* dot,
 // Decodes a stored embedding into floats; false when malformed.
 bool DecodeEmbedding(std::string_view value, std::vector<float>* out) {
   if (value.size() < 5) return false;
-  auto type = static_cast<VectorType>(value[0]);
+  auto type = static_cast<VectorType>(static_cast<uint8_t>(value[0]) &
+                                     ~kFeedMadeVectorBit);
   uint32_t dim = DecodeFixed32(value.data() + 1);
   size_t width = type == VectorType::kFloat16 ? 2 : 4;
   if (dim == 0 || dim > kMaxDim || value.size() != 5 + dim * width) {
@@ -244,8 +245,11 @@ std::vector<Scored> Fuse(const SearchResult& text, const SearchResult& vec,
 
 }  // namespace
 
-std::string EncodeFloatVector(const float* values, size_t dim) {
-  std::string value(1, static_cast<char>(VectorType::kFloat32));
+std::string EncodeFloatVector(const float* values, size_t dim,
+                              bool feed_made) {
+  uint8_t type = static_cast<uint8_t>(VectorType::kFloat32);
+  if (feed_made) type |= kFeedMadeVectorBit;
+  std::string value(1, static_cast<char>(type));
   PutFixed32(&value, static_cast<uint32_t>(dim));
   value.append(reinterpret_cast<const char*>(values), dim * sizeof(float));
   return value;

@@ -57,6 +57,10 @@ Status StoreImpl::GetStats(StoreStats* stats) {
       (void)table_.GetCounter(rocksdb::ReadOptions(), kEmbedWatermarkKey,
                               &embed_mark);
     }
+    // Texts queued again (updated): those above the mark count below.
+    uint64_t requeued = 0;
+    MNEMO_RETURN_IF_ERROR(table_.CountPendingTexts(embed_mark, &requeued));
+    stats->embed.texts_pending += requeued;
   }
   stats->text_token_counter = codec::TextTokenCounterName(tokenizer_.get());
   IterateOptions all;

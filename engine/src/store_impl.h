@@ -337,6 +337,13 @@ class StoreImpl final : public Store {
   Status PutTextVector(const TextChunk& chunk, size_t i, const Record& r,
                        DimFits* fits, rocksdb::WriteBatch* batch);
   Status WriteTextVectors(const TextChunk& chunk) REQUIRES(embed_mu_);
+  // The records queued again ('r', RecordTable::RequeueText): one chunk;
+  // *left false when none is left to try.
+  Status EmbedQueuedTexts(const std::atomic<bool>* cancel, bool* left)
+      REQUIRES(embed_mu_);
+  Status WriteQueuedTexts(const TextChunk& chunk,
+                          const std::vector<RecordId>& queued)
+      REQUIRES(embed_mu_);
   // One batch of queued pages; *progressed false when none was left.
   Status EmbedPageChunk(const std::atomic<bool>* cancel, bool* progressed)
       REQUIRES(embed_mu_);
@@ -512,6 +519,8 @@ class StoreImpl final : public Store {
   std::atomic<RecordId> embed_cursor_{0};
   std::set<RecordId> failed_texts_ GUARDED_BY(embed_mu_);
   std::set<uint64_t> failed_pages_ GUARDED_BY(embed_mu_);
+  // Queued texts refused or unreadable: skipped until the next open.
+  std::set<RecordId> failed_queued_ GUARDED_BY(embed_mu_);
   std::chrono::steady_clock::time_point embed_retry_at_ GUARDED_BY(embed_mu_);
   std::chrono::milliseconds embed_backoff_ GUARDED_BY(embed_mu_){0};
   std::atomic<uint64_t> texts_embedded_{0}, pages_embedded_{0};

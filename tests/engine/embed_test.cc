@@ -5,8 +5,9 @@
 // host's own embeddings kept, pages embedded from the vista pool (the
 // embedder sees the page's decoded pixels) and re-embedded when masked or
 // decayed, the queue surviving a reopen, errors retried and refusals
-// counted, the model pinned to the store, no call after Close, and Puts
-// racing the feed (TSAN).
+// counted, the model pinned to the store, no call after Close, Puts
+// racing the feed (TSAN), and updated texts embedded again (the host's
+// vectors kept).
 
 #include <cstdlib>
 #include <cstring>
@@ -198,6 +199,113 @@ TEST_F(EmbedTest, TheHostsOwnEmbeddingWins) {
   for (const std::string& t : embedder_->texts_seen()) {
     EXPECT_NE(t, Sentence(1));
   }
+}
+
+// The record `id` ranks first, score 1, for the embedding of `text`.
+#define EXPECT_VECTOR_OF(record, text)                               \
+  do {                                                               \
+    std::vector<float> v(32);                                        \
+    TestEmbedder::TextVector(text, 32, v.data());                    \
+    SearchResult r = VectorQuery("", v);                             \
+    ASSERT_FALSE(r.hits.empty());                                    \
+    EXPECT_EQ(r.hits[0].id, record);                                 \
+    EXPECT_NEAR(r.hits[0].score, 1.0, 1e-5);                         \
+  } while (0)
+
+RecordUpdate NewText(const std::string& text) {
+  RecordUpdate update;
+  update.text = text;
+  return update;
+}
+
+TEST_F(EmbedTest, AnUpdatedTextIsEmbeddedAgain) {
+  RecordId id = PutText("a", "s", Sentence(1));
+  RecordId twin = PutText("a", "s", Sentence(1));  // keeps the old text
+  for (int i = 2; i < 6; ++i) PutText("a", "s", Sentence(i));
+  Flush();
+  embedder_->FailNext(1 << 30);  // the background feed waits meanwhile
+  ASSERT_TRUE(
+      store_->Update(WriteOptions(), "t1", id, NewText(Sentence(7)), nullptr)
+          .ok());
+  EXPECT_EQ(Stats().texts_pending, 1u);  // queued with the Update
+  embedder_->FailNext(0);
+  Flush();
+  EXPECT_EQ(Stats().texts_pending, 0u);
+  EXPECT_VECTOR_OF(id, Sentence(7));
+  EXPECT_VECTOR_OF(twin, Sentence(1));  // id's stale vector is gone
+  // A change that keeps the text keeps the vector (no second embedding).
+  size_t seen = embedder_->texts_seen().size();
+  RecordUpdate importance;
+  importance.importance = 0.9f;
+  ASSERT_TRUE(
+      store_->Update(WriteOptions(), "t1", id, importance, nullptr).ok());
+  Flush();
+  EXPECT_EQ(embedder_->texts_seen().size(), seen);
+  EXPECT_VECTOR_OF(id, Sentence(7));
+}
+
+TEST_F(EmbedTest, AnUpdateDuringItsEmbeddingIsEmbeddedAgain) {
+  RecordId id = PutText("a", "s", Sentence(1));
+  embedder_->SetDelay(std::chrono::milliseconds(300));
+  std::thread flush([&] { Flush(); });
+  // Lands while the embedder works on the old text (or, on a slow
+  // machine, after its vector: both must end with the new text's).
+  for (int i = 0; i < 2000 && embedder_->calls() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(
+      store_->Update(WriteOptions(), "t1", id, NewText(Sentence(7)), nullptr)
+          .ok());
+  flush.join();
+  embedder_->SetDelay(std::chrono::milliseconds(0));
+  Flush();
+  EXPECT_EQ(Stats().texts_pending, 0u);
+  EXPECT_VECTOR_OF(id, Sentence(7));
+}
+
+TEST_F(EmbedTest, TheHostsVectorSurvivesAnUpdate) {
+  RecordId id = PutText("a", "s", Sentence(1));
+  std::vector<float> host(32, 0.0f);
+  host[5] = 1.0f;
+  EmbeddingRef ref;
+  ref.data = host.data();
+  ref.dim = host.size();
+  ASSERT_TRUE(store_->PutEmbedding(WriteOptions(), "t1", id, ref).ok());
+  PutText("a", "s", Sentence(2));
+  Flush();
+  ASSERT_TRUE(
+      store_->Update(WriteOptions(), "t1", id, NewText(Sentence(7)), nullptr)
+          .ok());
+  EXPECT_EQ(Stats().texts_pending, 0u);
+  Flush();
+  SearchResult result = VectorQuery("", host);
+  ASSERT_FALSE(result.hits.empty());
+  EXPECT_EQ(result.hits[0].id, id);
+  EXPECT_NEAR(result.hits[0].score, 1.0, 1e-6);
+  for (const std::string& t : embedder_->texts_seen()) {
+    EXPECT_NE(t, Sentence(7));
+  }
+}
+
+TEST_F(EmbedTest, AQueuedUpdateSurvivesAReopen) {
+  RecordId id = PutText("a", "s", Sentence(1));
+  PutText("a", "s", Sentence(1));
+  Flush();
+  embedder_->FailNext(1 << 30);  // nothing gets through before the close
+  ASSERT_TRUE(
+      store_->Update(WriteOptions(), "t1", id, NewText(Sentence(7)), nullptr)
+          .ok());
+  Close();
+  embedder_ = std::make_shared<TestEmbedder>();
+  embedder_->FailNext(1 << 30);
+  options_.embedder = embedder_;
+  Reopen();
+  EXPECT_EQ(Stats().texts_pending, 1u);  // the queue key, from disk
+  embedder_->FailNext(0);
+  Flush();
+  EXPECT_EQ(embedder_->texts_seen(), std::vector<std::string>{Sentence(7)});
+  EXPECT_EQ(Stats().texts_pending, 0u);
+  EXPECT_VECTOR_OF(id, Sentence(7));
 }
 
 TEST_F(EmbedTest, PagesAreEmbeddedFromTheVistaPool) {

@@ -181,6 +181,40 @@ TEST_F(RecordTableTest, UpdateKeepsHistoryAndMovesTheTimeAndAgeKeys) {
   EXPECT_FALSE(more);
 }
 
+// An Update that changes the text drops the encoder feed's vector and
+// queues the record ('r'); the host's vector (no feed bit) stays.
+TEST_F(RecordTableTest, UpdateQueuesATextWhoseFeedVectorIsStale) {
+  for (uint8_t type : {uint8_t{kFeedMadeVectorBit}, uint8_t{0}}) {
+    RecordId id = type == 0 ? 8 : 7;
+    Record old = Sample(id, 1000);
+    std::unordered_set<std::string> known;
+    std::vector<std::string> added;
+    rocksdb::WriteBatch insert;
+    ASSERT_TRUE(table_.Insert(old, known, &added, &insert).ok());
+    std::string vector(1, static_cast<char>(type));
+    vector += std::string("\x01\0\0\0", 4) + std::string(4, '\0');
+    std::string key = EmbeddingKey("t", "agent", id);
+    table_.PutSearchValue(key, vector, &insert);
+    Write(&insert);
+    Record next = old;
+    next.version = 2;
+    next.text = "the agency never called";
+    PageRemovals pages;
+    rocksdb::WriteBatch batch;
+    ASSERT_TRUE(table_.Update(old, 0, next, nullptr, &batch, &pages).ok());
+    std::multiset<Entry> keys = Keys(&batch);
+    bool feed = type != 0;
+    EXPECT_EQ(keys.count({Id(kPostings), 'D', key}), feed ? 1u : 0u);
+    EXPECT_EQ(keys.count({Id(kPostings), 'P', PendingTextKey(id)}),
+              feed ? 1u : 0u);
+    Write(&batch);
+    std::vector<RecordId> queued;
+    ASSERT_TRUE(
+        table_.PendingTexts(rocksdb::ReadOptions(), 0, 10, &queued).ok());
+    EXPECT_EQ(queued, std::vector<RecordId>{7});
+  }
+}
+
 TEST_F(RecordTableTest, DeleteOfAPagedRecordRemovesEveryKeyItOwns) {
   Record r = Sample(7, 1000);
   r.tier = Tier::kPixels;
