@@ -88,7 +88,8 @@ struct EmbedStats {
   size_t dimension = 0;
   uint64_t texts_embedded = 0;
   uint64_t pages_embedded = 0;
-  uint64_t texts_pending = 0;   // records above the text watermark
+  uint64_t texts_pending = 0;   // records above the text watermark, and
+                                // updated records queued again
   uint64_t pages_pending = 0;   // pages queued
   uint64_t failed = 0;          // texts and pages the embedder refused
   double embed_seconds = 0;     // time inside Embedder calls
