@@ -172,6 +172,21 @@ Status StoreImpl::TimedEmbedderCall(const std::function<Status()>& call) {
 
 // The records above the cursor, up to `safe`, that have text and no
 // embedding yet: at most `limit`.
+// Fills chunk->vectors and chunk->ok from the embedder, `batch` texts a
+// call (EmbedSplit isolates the ones it refuses).
+Status StoreImpl::EmbedChunkTexts(size_t batch,
+                                  const std::atomic<bool>* cancel,
+                                  TextChunk* chunk) {
+  return EmbedSplit(
+      chunk->ids.size(), batch,
+      [&](size_t begin, size_t stop, float* out) {
+        std::vector<std::string_view> some(chunk->texts.begin() + begin,
+                                           chunk->texts.begin() + stop);
+        return embedder_->EmbedTexts(some, out);
+      },
+      cancel, &chunk->vectors, &chunk->ok);
+}
+
 Status StoreImpl::NextTexts(RecordId safe, size_t limit, TextChunk* chunk) {
   Status inner;
   rocksdb::ReadOptions ro;
@@ -210,14 +225,7 @@ Status StoreImpl::EmbedTextChunk(RecordId safe,
   TextChunk chunk;
   MNEMO_RETURN_IF_ERROR(NextTexts(safe, limit, &chunk));
   chunk.end = chunk.ids.size() == limit ? chunk.ids.back() : safe;
-  MNEMO_RETURN_IF_ERROR(EmbedSplit(
-      chunk.ids.size(), batch,
-      [&](size_t begin, size_t stop, float* out) {
-        std::vector<std::string_view> some(chunk.texts.begin() + begin,
-                                           chunk.texts.begin() + stop);
-        return embedder_->EmbedTexts(some, out);
-      },
-      cancel, &chunk.vectors, &chunk.ok));
+  MNEMO_RETURN_IF_ERROR(EmbedChunkTexts(batch, cancel, &chunk));
   return WriteTextVectors(chunk);
 }
 
@@ -322,14 +330,7 @@ Status StoreImpl::EmbedQueuedTexts(const std::atomic<bool>* cancel,
         chunk.texts.push_back(std::move(r.text));
       }));
   MNEMO_RETURN_IF_ERROR(inner);
-  MNEMO_RETURN_IF_ERROR(EmbedSplit(
-      chunk.ids.size(), batch,
-      [&](size_t begin, size_t stop, float* out) {
-        std::vector<std::string_view> some(chunk.texts.begin() + begin,
-                                           chunk.texts.begin() + stop);
-        return embedder_->EmbedTexts(some, out);
-      },
-      cancel, &chunk.vectors, &chunk.ok));
+  MNEMO_RETURN_IF_ERROR(EmbedChunkTexts(batch, cancel, &chunk));
   return WriteQueuedTexts(chunk, queued);
 }
 

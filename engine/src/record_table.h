@@ -648,6 +648,12 @@ class RecordTable {
                             bool* done, uint64_t* moved = nullptr) const;
 
  private:
+  // The ids walk under ForEachIdRange and ForEachId.
+  Status WalkIds(
+      const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
+      const char* what,
+      const std::function<bool(const rocksdb::Slice&, const rocksdb::Slice&)>&
+          fn) const;
   void PutNamespace(const Record& r,
                     const std::unordered_set<std::string>& known,
                     std::vector<std::string>* new_namespaces,

@@ -183,33 +183,49 @@ constexpr size_t kChunk = 256;
 
 }  // namespace
 
-// An ids walk; the records are read a chunk at a time with one MultiGet.
-Status RecordTable::ForEachIdRange(
+// Hands each well-formed ids entry in (after, upto] to fn (key: the id,
+// value: the location) until fn returns false.
+Status RecordTable::WalkIds(
     const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
-    const std::function<bool(RecordId, std::string_view)>& fn) const {
-  if (after >= upto) return Status::OK();
+    const char* what,
+    const std::function<bool(const rocksdb::Slice&, const rocksdb::Slice&)>&
+        fn) const {
   std::string lower = RecordKey(after + 1);
   std::string upper = upto == kMaxRecordId ? std::string() : RecordKey(upto + 1);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro = read;
   if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIds]));
-  std::vector<std::string> keys;
-  bool stop = false;
-  for (it->Seek(lower); it->Valid() && !stop; it->Next()) {
+  for (it->Seek(lower); it->Valid(); it->Next()) {
     if (it->key().size() != 8 || it->value().size() != kLocationSize) {
       continue;  // malformed: verify reports it
     }
-    std::string key(it->value().data(), it->value().size());
-    key.append(it->key().data(), 8);
-    keys.push_back(std::move(key));
-    if (keys.size() == kChunk) {
-      MNEMO_RETURN_IF_ERROR(
-          ReadChunk(db_, handles_[kRecords], read, keys, fn, &stop));
-      keys.clear();
-    }
+    if (!fn(it->key(), it->value())) break;
   }
-  MNEMO_RETURN_IF_ERROR(FromRocks(it->status(), "reading records by id"));
+  return FromRocks(it->status(), what);
+}
+
+// An ids walk; the records are read a chunk at a time with one MultiGet.
+Status RecordTable::ForEachIdRange(
+    const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
+    const std::function<bool(RecordId, std::string_view)>& fn) const {
+  if (after >= upto) return Status::OK();
+  std::vector<std::string> keys;
+  bool stop = false;
+  Status chunk_status;
+  MNEMO_RETURN_IF_ERROR(WalkIds(
+      read, after, upto, "reading records by id",
+      [&](const rocksdb::Slice& id, const rocksdb::Slice& location) {
+        std::string key(location.data(), location.size());
+        key.append(id.data(), 8);
+        keys.push_back(std::move(key));
+        if (keys.size() < kChunk) return true;
+        chunk_status =
+            ReadChunk(db_, handles_[kRecords], read, keys, fn, &stop);
+        keys.clear();
+        return chunk_status.ok() && !stop;
+      }));
+  MNEMO_RETURN_IF_ERROR(chunk_status);
   if (!stop) {
     MNEMO_RETURN_IF_ERROR(
         ReadChunk(db_, handles_[kRecords], read, keys, fn, &stop));
@@ -223,19 +239,10 @@ Status RecordTable::ForEachId(const rocksdb::ReadOptions& read,
                               RecordId after, RecordId upto,
                               const std::function<bool(RecordId)>& fn) const {
   if (after >= upto) return Status::OK();
-  std::string lower = RecordKey(after + 1);
-  std::string upper = upto == kMaxRecordId ? std::string() : RecordKey(upto + 1);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro = read;
-  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIds]));
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    if (it->key().size() != 8 || it->value().size() != kLocationSize) {
-      continue;  // malformed: verify reports it
-    }
-    if (!fn(DecodeRecordKey(std::string_view(it->key().data(), 8)))) break;
-  }
-  return FromRocks(it->status(), "reading record ids");
+  return WalkIds(read, after, upto, "reading record ids",
+                 [&](const rocksdb::Slice& id, const rocksdb::Slice&) {
+                   return fn(DecodeRecordKey(std::string_view(id.data(), 8)));
+                 });
 }
 
 // One ids MultiGet, then one records MultiGet, per chunk.

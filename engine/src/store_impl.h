@@ -331,6 +331,8 @@ class StoreImpl final : public Store {
       REQUIRES(embed_mu_);
   Status NextTexts(RecordId safe, size_t limit, TextChunk* chunk)
       REQUIRES(embed_mu_);
+  Status EmbedChunkTexts(size_t batch, const std::atomic<bool>* cancel,
+                         TextChunk* chunk) REQUIRES(embed_mu_);
   // Whether an agent's embeddings have the embedder's dimension, by
   // tenant\0agent.
   using DimFits = std::unordered_map<std::string, bool>;
