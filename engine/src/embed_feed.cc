@@ -137,7 +137,10 @@ Status StoreImpl::EmbedSplit(
     if (cancel != nullptr && cancel->load()) {
       return Status::Aborted("the store is closing");
     }
-    auto [begin, end] = todo.back();
+    // Plain locals, not a structured binding: clang 14 (the fuzz stage)
+    // cannot capture bindings in the lambda below.
+    const size_t begin = todo.back().first;
+    const size_t end = todo.back().second;
     todo.pop_back();
     Status s = TimedEmbedderCall([&] {
       return call(begin, end, out->data() + begin * dim);
