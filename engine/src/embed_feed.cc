@@ -309,7 +309,13 @@ Status StoreImpl::EmbedQueuedTexts(const std::atomic<bool>* cancel,
   std::vector<RecordId> queued;
   MNEMO_RETURN_IF_ERROR(table_.PendingTexts(
       rocksdb::ReadOptions(), 0, kTextChunk + failed_queued_.size(), &queued));
-  std::erase_if(queued, [&](RecordId id) { return failed_queued_.count(id); });
+  // A plain loop, not a lambda: the thread-safety analysis does not see
+  // that a lambda runs under embed_mu_.
+  std::vector<RecordId> offered;
+  for (RecordId id : queued) {
+    if (failed_queued_.count(id) == 0) offered.push_back(id);
+  }
+  queued.swap(offered);
   *left = !queued.empty();
   if (queued.empty()) return Status::OK();
   TextChunk chunk;
@@ -354,6 +360,7 @@ Status StoreImpl::WriteQueuedTexts(const TextChunk& chunk,
   rocksdb::WriteBatch batch;
   rocksdb::ReadOptions ro;
   std::set<RecordId> found;
+  std::vector<RecordId> undecodable;  // into failed_queued_ below
   Status inner;
   MNEMO_RETURN_IF_ERROR(table_.GetMany(
       ro, queued, [&](RecordId id, std::string_view value) {
@@ -362,7 +369,7 @@ Status StoreImpl::WriteQueuedTexts(const TextChunk& chunk,
         uint8_t flags = 0;
         if (!inner.ok()) return;
         if (!DecodeStored(value, id, &r, &flags).ok()) {
-          failed_queued_.insert(id);  // Verify reports it
+          undecodable.push_back(id);  // Verify reports it
           return;
         }
         std::string stored;
@@ -382,6 +389,7 @@ Status StoreImpl::WriteQueuedTexts(const TextChunk& chunk,
         }
         table_.DequeueText(id, &batch);
       }));
+  failed_queued_.insert(undecodable.begin(), undecodable.end());
   MNEMO_RETURN_IF_ERROR(inner);
   for (RecordId id : queued) {
     if (found.count(id) == 0) table_.DequeueText(id, &batch);  // deleted
