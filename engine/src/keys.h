@@ -3,14 +3,19 @@
 // Key layout of the column families (all integers big-endian so byte order
 // is numeric order):
 //
-// Format 2 (kStoreFormatVersion 2, written by this build):
+// Format 3 (kStoreFormatVersion 3, written by this build):
 //   records : slot(4) time(8) id(8)                   -> record envelope
 //             (clustered: one agent's records are one key range in time
 //             order; slot = dense number of (tenant, agent))
-//   ids     : id(8)                                   -> slot(4) time(8)
+//   ids     : 'b' block(8) (= id >> 6)  -> entries offset(1) slot(4) time(8)
+//             (one key per 64 consecutive ids, written by Merge; offset =
+//             id & 63; slot 0 marks a deleted id; record_table_ids.h)
 //   default : "mnemo.slot.<tenant>\0<agent>" -> slot(4);
 //             "mnemo.slotname." slot(4) -> tenant\0agent;
 //             "mnemo.migrate_v2" -> 8-byte last id moved (migration from 1)
+//             "mnemo.migrate_v3" -> 8-byte last id moved (migration from 2)
+// Format 2 (migrated on a writer's open): as format 3, but
+//   ids     : id(8)                                   -> slot(4) time(8)
 // Format 1 (migrated on a writer's open, record_table_migrate.cc):
 //   records : id(8)                                   -> record envelope
 //   history : id(8) version(4)                        -> older envelope
@@ -74,6 +79,7 @@ RecordId DecodeRecordKey(std::string_view key);  // REQUIRES size 8
 inline constexpr char kSlotKeyPrefix[] = "mnemo.slot.";
 inline constexpr char kSlotNameKeyPrefix[] = "mnemo.slotname.";
 inline constexpr char kMigrateV2Key[] = "mnemo.migrate_v2";
+inline constexpr char kMigrateV3Key[] = "mnemo.migrate_v3";
 inline constexpr size_t kClusteredKeySize = 20;
 inline constexpr size_t kLocationSize = 12;  // ids value: slot(4) time(8)
 // slot(4) time(8): the ids value and the first 12 bytes of the records key.

@@ -10,6 +10,7 @@
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
+#include "record_table_ids.h"
 #include "mnemo/quote.h"
 #include "rocks_glue.h"
 #include "rocks_iter.h"
@@ -107,22 +108,46 @@ Status RecordTable::KeyOf(const Record& r, bool create,
   return Status::OK();
 }
 
+// One point lookup of the id's block (format 3, record_table_ids.h).
 Status RecordTable::LocateId(const rocksdb::ReadOptions& ro, RecordId id,
                              std::string* key) const {
-  rocksdb::PinnableSlice loc;
-  rocksdb::Status s = db_->Get(ro, handles_[kIds], RecordKey(id), &loc);
-  if (s.IsNotFound() || (s.ok() && loc.size() != kLocationSize)) {
-    if (s.ok()) {
-      return Status::Corruption("ids entry of record " + RecordIdToString(id) +
+  thread_local std::string block_key;  // reused buffer
+  block_key.clear();
+  AppendIdsBlockKey(id, &block_key);
+  rocksdb::PinnableSlice block;
+  rocksdb::Status s = db_->Get(ro, handles_[kIds], block_key, &block);
+  if (!s.ok() && !s.IsNotFound()) {
+    return FromRocks(s, "locating record " + RecordIdToString(id));
+  }
+  std::string_view value(block.data(), s.ok() ? block.size() : 0);
+  std::string_view location;
+  if (!FindInIdsBlock(value, id, &location)) {
+    if (!IdsBlockWellFormed(value)) {
+      return Status::Corruption("ids block of record " + RecordIdToString(id) +
                                 " is malformed (" +
-                                std::to_string(loc.size()) + " bytes)");
+                                std::to_string(value.size()) + " bytes)");
     }
     return Status::NotFound("record " + RecordIdToString(id) + " not found");
   }
-  if (!s.ok()) return FromRocks(s, "locating record " + RecordIdToString(id));
-  key->assign(loc.data(), loc.size());
+  key->assign(location);
   PutBigEndian64(key, id);
   return Status::OK();
+}
+
+void RecordTable::MergeIds(RecordId id, std::string_view location,
+                           rocksdb::WriteBatch* batch) const {
+  IdsOperand one;
+  one.Add(id, location);
+  FlushIds(&one, batch);
+}
+
+void RecordTable::FlushIds(IdsOperand* ids, rocksdb::WriteBatch* batch) const {
+  if (ids->empty()) return;
+  thread_local std::string key;  // reused buffer
+  key.clear();
+  AppendIdsBlockKey(ids->first_id(), &key);
+  (void)batch->Merge(handles_[kIds], key, ids->value());
+  ids->Clear();
 }
 
 void RecordTable::PutNamespace(const Record& r,
@@ -150,7 +175,7 @@ Status RecordTable::Restore(const Record& r, uint8_t flags,
   MNEMO_RETURN_IF_ERROR(KeyOf(r, /*create=*/true, &key));
   MNEMO_RETURN_IF_ERROR(Encode(r, flags, &value));
   (void)batch->Put(handles_[kRecords], key, value);
-  (void)batch->Put(handles_[kIds], RecordKey(r.id), key.substr(0, 12));
+  MergeIds(r.id, std::string_view(key.data(), kLocationSize), batch);
   PutNamespace(r, known, new_namespaces, batch);
   (void)batch->Put(handles_[kIndex],
                    AgeKey(AgeBucket(r, flags), r.event_time, r.id), "");
@@ -212,7 +237,7 @@ Status RecordTable::Rewrite(const Record& old, uint8_t old_flags,
     (void)batch->Delete(handles_[kRecords], old_key);
   }
   (void)batch->Put(handles_[kRecords], key, value);
-  (void)batch->Put(handles_[kIds], RecordKey(next.id), key.substr(0, 12));
+  MergeIds(next.id, std::string_view(key.data(), kLocationSize), batch);
   hints_.Put(next.id, std::string_view(key.data(), kLocationSize));
   (void)batch->Delete(handles_[kIndex], AgeKey(AgeBucket(old, old_flags),
                                                old.event_time, old.id));
@@ -252,7 +277,7 @@ void RecordTable::Delete(const Record& r, uint8_t flags,
   if (KeyOf(r, /*create=*/false, &key).ok()) {
     (void)batch->Delete(handles_[kRecords], key);
   }
-  (void)batch->Delete(handles_[kIds], RecordKey(r.id));
+  MergeIds(r.id, std::string_view(), batch);  // deleted
   hints_.Erase(r.id);
   (void)batch->Delete(handles_[kIndex],
                       AgeKey(AgeBucket(r, flags), r.event_time, r.id));

@@ -8,31 +8,36 @@
 // hold the locks; the table decides *which keys* that means. No caller
 // names a column family or builds a key.
 //
-// Layout (format 2, keys.h): records clustered by slot(tenant, agent),
+// Layout (format 3, keys.h): records clustered by slot(tenant, agent),
 // event time and id, so an agent's time range is one range read; an `ids`
-// family maps id -> location (Get = ids Get + records Get); no time-index
-// keys. Format 1 (records by id, 't' time-index keys in `index`) is only
+// family maps id -> location in blocks of 64 consecutive ids, written as
+// merge operands (record_table_ids.h; Get = ids block Get + records Get);
+// no time-index keys. Format 2 (one ids entry per id) is only read by its
+// migration. Format 1 (records by id, 't' time-index keys in `index`) is only
 // read by the migration (record_table_migrate.cc). Reads return records,
 // never raw keys (cursors and walk positions are opaque strings: a scan
 // cursor is "time id", the same bytes in both formats).
 //
 // Key sets (what each mutation writes). "rec" = the records key
-// slot time id, "ids" = the ids entry. "span" = the pages
+// slot time id, "ids" = a Merge of the id's entry into its ids block
+// (Insert: one Merge per block for all records of a batch, FinishInserts;
+// Delete: an entry marking the id deleted). "span" = the pages
 // [page.page_id, page.page_id + max(1, page.page_count)).
-//   Insert        rec Put, ids Put, 'n' Put unless the session is known
+//   Insert        rec Put, ids Merge, 'n' Put unless the session is known
 //   Restore       Insert's keys + 'g' Put + 'v' Put per page of the span
 //                 + expiry Put (when paged and expiring) + postings Add
 //   Update        history Put(old as stored) + Rewrite(old -> next)
 //                 + postings Remove(old)/Add(next)
 //   Rewrite       rec Delete(old) when the event time changed, rec
-//                 Put(next), ids Put(next); 'g' Delete(old) then
+//                 Put(next), ids Merge(next); 'g' Delete(old) then
 //                 Put(next); 'v' Delete per page of the old span, then Put
 //                 per page of the new one; expiry Delete(old) then
 //                 Put(next). (Deletes first, always: a key both have
 //                 stays, a missing one is healed.) MoveTier, AttachToPage,
 //                 DetachFromPages and forgetting text are Rewrites with a
 //                 different new record or flags.
-//   Delete        rec, ids, 'g', every history version, expiry, 'v' per
+//   Delete        rec, ids (Merge: deleted), 'g', every history version,
+//                 expiry, 'v' per
 //                 page of the span, embedding Delete, postings Remove
 //
 // Thread safety: besides the handles set by Attach, the table's only
@@ -43,10 +48,12 @@
 // requires.
 //
 // Implementation: record_table.cc (mutations, namespaces, Get, postings,
-// access counts), record_table_insert.cc (Insert), record_table_index.cc (age and expiry indexes, pages,
-// counters, id-range reads, history), record_table_scan.cc (ScanAgent,
-// namespaces), record_table_verify.cc (Check*), record_table_slots.cc
-// (slots) and record_table_migrate.cc (format 1 -> 2).
+// access counts), record_table_insert.cc (Insert), record_table_index.cc
+// (age and expiry indexes, pages, counters, id-range reads, history),
+// record_table_scan.cc (ScanAgent, namespaces), record_table_verify.cc
+// (Check*), record_table_slots.cc (slots, location hints:
+// record_table_hints.h), record_table_ids.cc (ids blocks) and
+// record_table_migrate.cc (formats 1 and 2 -> 3).
 
 #ifndef MNEMO_ENGINE_RECORD_TABLE_H_
 #define MNEMO_ENGINE_RECORD_TABLE_H_
@@ -73,6 +80,8 @@
 #include "mnemo/record.h"
 #include "mnemo/status.h"
 #include "record_table_expiry.h"
+#include "record_table_hints.h"
+#include "record_table_ids.h"
 
 namespace mnemo::internal {
 
@@ -174,11 +183,16 @@ class RecordTable {
   // and the last token it found in `known`, so a run of records of one
   // agent and session (an agent writing its turns) skips the slot and
   // namespace lookups.
+  // The ids entries of a batch of such records are gathered in
+  // `new_ids` (one operand per block of ids) and appended by
+  // FinishInserts, which the caller calls once after the batch's last
+  // Insert.
   Status Insert(const Record& record, const NewRecordStamp& stamp,
                 const std::unordered_set<std::string>& known,
                 uint64_t known_generation,
-                std::vector<std::string>* new_namespaces,
+                std::vector<std::string>* new_namespaces, IdsOperand* new_ids,
                 rocksdb::WriteBatch* batch) const;
+  void FinishInserts(IdsOperand* new_ids, rocksdb::WriteBatch* batch) const;
 
   // A record imported with its id, placed as the caller planned (`flags`,
   // record.tier, record.page): Insert's keys plus its age key (restored
@@ -624,7 +638,7 @@ class RecordTable {
   //      record_table_migrate.cc) ------------------------------------------
 
   // The store format this table writes (the MNEMO marker's number).
-  static constexpr int kFormat = 2;
+  static constexpr int kFormat = 3;
 
   // Loads the slot map (default family) into memory. Called after Attach.
   Status LoadSlots();
@@ -646,14 +660,26 @@ class RecordTable {
   // a writer's open, before any other reader or writer uses the table.
   Status MigrateFromFormat1(size_t batch_records, size_t max_batches,
                             bool* done, uint64_t* moved = nullptr) const;
+  // Moves format-2 ids entries (id(8) -> location, one per record) into
+  // format-3 blocks (record_table_ids.h), `batch_records` per WriteBatch,
+  // at most `max_batches` batches; each batch notes the last id moved
+  // under kMigrateV3Key, so a killed migration resumes. *done: no format-2
+  // entry is left (the note is then deleted). Run after
+  // MigrateFromFormat1 (whose older builds wrote format-2 entries).
+  Status MigrateFromFormat2(size_t batch_records, size_t max_batches,
+                            bool* done, uint64_t* moved = nullptr) const;
 
  private:
   // The ids walk under ForEachIdRange and ForEachId.
   Status WalkIds(
       const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
       const char* what,
-      const std::function<bool(const rocksdb::Slice&, const rocksdb::Slice&)>&
-          fn) const;
+      const std::function<bool(RecordId, std::string_view)>& fn) const;
+  // Appends the ids operand of one id (location "" = deleted) / of a
+  // gathered block, then clears it.
+  void MergeIds(RecordId id, std::string_view location,
+                rocksdb::WriteBatch* batch) const;
+  void FlushIds(IdsOperand* ids, rocksdb::WriteBatch* batch) const;
   void PutNamespace(const Record& r,
                     const std::unordered_set<std::string>& known,
                     std::vector<std::string>* new_namespaces,
@@ -668,59 +694,11 @@ class RecordTable {
   Status InsertWith(const Record& r, const NewRecordStamp* stamp,
                     const std::unordered_set<std::string>& known,
                     InsertMemo* memo, std::vector<std::string>* new_namespaces,
-                    rocksdb::WriteBatch* batch) const;
+                    IdsOperand* new_ids, rocksdb::WriteBatch* batch) const;
 
   TextStore* const text_;
   const bool full_text_index_;
   const std::string language_;
-  // A bounded hint id -> records key location of recently written or read
-  // records, so that most Gets of recent records skip the ids lookup. Only
-  // a hint: a records key names its id, so a stale location simply misses
-  // and the reader asks `ids`. Three ways per 64-byte bucket: one cache
-  // line per lookup, and ids that meet in a bucket do not evict each other
-  // (direct-mapped, ~7% of the bench's Gets paid the ids lookup). Each
-  // shard's table grows with the ids it holds, up to the cap: a small
-  // store's hints stay in cache instead of spreading its lookups (and
-  // evicting the memtable's nodes) over 3 MiB.
-  class LocationHints {
-   public:
-    bool Find(RecordId id, std::string* key) const;  // key = loc + id
-    void Put(RecordId id, std::string_view location);  // 12 bytes
-    void Erase(RecordId id);
-
-   private:
-    static constexpr size_t kShards = 64;
-    static constexpr size_t kWays = 3;
-    static constexpr size_t kMinBuckets = 12;   // per shard: 768 bytes
-    static constexpr size_t kMaxBuckets = 768;  // per shard: 147k ids, 3 MiB
-    struct alignas(64) Bucket {
-      RecordId ids[kWays] = {};  // 0: empty (ids start at 1)
-      char locations[kWays][12] = {};
-      uint8_t next = 0;  // the way the next new id replaces
-    };
-    static_assert(sizeof(Bucket) == 64);
-    struct Shard {
-      mutable std::mutex mu;
-      std::vector<Bucket> buckets = std::vector<Bucket>(kMinBuckets);
-      size_t used = 0;  // ways holding an id
-    };
-    // Ids carry a clock part and a counter: mixed before use, so ids
-    // handed out in blocks spread over every shard and bucket.
-    static uint64_t Mix(RecordId id) {
-      id ^= id >> 33;
-      id *= 0xff51afd7ed558ccdull;
-      return id ^ (id >> 33);
-    }
-    Shard& ShardOf(RecordId id) const { return shards_[Mix(id) % kShards]; }
-    static size_t BucketIn(RecordId id, size_t buckets) {
-      return (Mix(id) / kShards) % buckets;
-    }
-    // Stores id in its bucket of `shard` (REQUIRES: shard.mu held).
-    static void PutLocked(Shard* shard, RecordId id, const char* location);
-    // Doubles the shard's table (up to the cap), keeping what fits.
-    static void Grow(Shard* shard);
-    mutable std::array<Shard, kShards> shards_;
-  };
 
   // The records key of `r` (format 2); allocates its agent's slot when
   // `create` (else Corruption when it has none).

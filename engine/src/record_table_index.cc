@@ -5,12 +5,14 @@
 // id range and history.
 
 #include <algorithm>
+#include <map>
 
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
 #include "page_store.h"
 #include "record_table.h"
+#include "record_table_ids.h"
 #include "rocks_glue.h"
 #include "rocks_iter.h"
 #include "search_postings.h"
@@ -183,24 +185,32 @@ constexpr size_t kChunk = 256;
 
 }  // namespace
 
-// Hands each well-formed ids entry in (after, upto] to fn (key: the id,
-// value: the location) until fn returns false.
+// Hands each ids entry in (after, upto] to fn (the id, its location), in
+// id order, until fn returns false. Blocks that are malformed (verify
+// reports them) and keys of other formats are skipped.
 Status RecordTable::WalkIds(
     const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
     const char* what,
-    const std::function<bool(const rocksdb::Slice&, const rocksdb::Slice&)>&
-        fn) const {
-  std::string lower = RecordKey(after + 1);
-  std::string upper = upto == kMaxRecordId ? std::string() : RecordKey(upto + 1);
+    const std::function<bool(RecordId, std::string_view)>& fn) const {
+  std::string lower = IdsBlockKey(after + 1);
+  // upto <= kMaxRecordId < 2^63: the next block's first id cannot wrap.
+  std::string upper = IdsBlockKey(upto + kIdsBlockSize);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro = read;
-  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIds]));
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    if (it->key().size() != 8 || it->value().size() != kLocationSize) {
-      continue;  // malformed: verify reports it
+  bool stop = false;
+  for (it->Seek(lower); it->Valid() && !stop; it->Next()) {
+    RecordId first = 0;
+    std::string_view value(it->value().data(), it->value().size());
+    if (!ParseIdsBlockKey({it->key().data(), it->key().size()}, &first) ||
+        !IdsBlockWellFormed(value)) {
+      continue;
     }
-    if (!fn(it->key(), it->value())) break;
+    ForEachInIdsBlock(value, first, [&](RecordId id, std::string_view loc) {
+      if (stop || id <= after || id > upto) return;
+      stop = !fn(id, loc);
+    });
   }
   return FromRocks(it->status(), what);
 }
@@ -215,9 +225,9 @@ Status RecordTable::ForEachIdRange(
   Status chunk_status;
   MNEMO_RETURN_IF_ERROR(WalkIds(
       read, after, upto, "reading records by id",
-      [&](const rocksdb::Slice& id, const rocksdb::Slice& location) {
-        std::string key(location.data(), location.size());
-        key.append(id.data(), 8);
+      [&](RecordId id, std::string_view location) {
+        std::string key(location);
+        PutBigEndian64(&key, id);
         keys.push_back(std::move(key));
         if (keys.size() < kChunk) return true;
         chunk_status =
@@ -240,38 +250,51 @@ Status RecordTable::ForEachId(const rocksdb::ReadOptions& read,
                               const std::function<bool(RecordId)>& fn) const {
   if (after >= upto) return Status::OK();
   return WalkIds(read, after, upto, "reading record ids",
-                 [&](const rocksdb::Slice& id, const rocksdb::Slice&) {
-                   return fn(DecodeRecordKey(std::string_view(id.data(), 8)));
-                 });
+                 [&](RecordId id, std::string_view) { return fn(id); });
 }
 
-// One ids MultiGet, then one records MultiGet, per chunk.
+// One ids MultiGet (of the chunk's blocks), then one records MultiGet,
+// per chunk.
 Status RecordTable::GetMany(
     const rocksdb::ReadOptions& ro, const std::vector<RecordId>& ids,
     const std::function<void(RecordId, std::string_view)>& fn) const {
-  std::vector<std::string> id_keys, keys;
+  std::vector<std::string> block_keys, keys;
   std::vector<rocksdb::Slice> slices;
-  std::vector<rocksdb::PinnableSlice> locs(kChunk);
+  std::vector<size_t> block_of(kChunk);
+  std::vector<rocksdb::PinnableSlice> blocks(kChunk);
   std::vector<rocksdb::Status> statuses(kChunk);
   bool stop = false;
   for (size_t at = 0; at < ids.size(); at += kChunk) {
     size_t n = std::min(kChunk, ids.size() - at);
-    id_keys.clear();
+    block_keys.clear();
     slices.clear();
     keys.clear();
-    for (size_t i = 0; i < n; ++i) id_keys.push_back(RecordKey(ids[at + i]));
-    for (const std::string& k : id_keys) slices.emplace_back(k);
-    db_->MultiGet(ro, handles_[kIds], n, slices.data(), locs.data(),
-                  statuses.data(), /*sorted_input=*/true);
+    std::map<std::string, size_t> index;  // block key -> its position
     for (size_t i = 0; i < n; ++i) {
-      if (statuses[i].IsNotFound()) continue;
-      MNEMO_RETURN_IF_ERROR(FromRocks(
-          statuses[i], "locating record " + RecordIdToString(ids[at + i])));
-      if (locs[i].size() == kLocationSize) {
-        keys.push_back(std::string(locs[i].data(), locs[i].size()) + id_keys[i]);
-      }
-      locs[i].Reset();
+      auto [it, added] =
+          index.emplace(IdsBlockKey(ids[at + i]), index.size());
+      block_of[i] = it->second;
     }
+    block_keys.resize(index.size());
+    for (const auto& entry : index) block_keys[entry.second] = entry.first;
+    for (const std::string& k : block_keys) slices.emplace_back(k);
+    db_->MultiGet(ro, handles_[kIds], slices.size(), slices.data(),
+                  blocks.data(), statuses.data(), /*sorted_input=*/false);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t b = block_of[i];
+      const RecordId id = ids[at + i];
+      if (statuses[b].IsNotFound()) continue;
+      MNEMO_RETURN_IF_ERROR(FromRocks(
+          statuses[b], "locating record " + RecordIdToString(id)));
+      std::string_view location;
+      if (FindInIdsBlock({blocks[b].data(), blocks[b].size()}, id,
+                         &location)) {
+        std::string key(location);
+        PutBigEndian64(&key, id);
+        keys.push_back(std::move(key));
+      }
+    }
+    for (size_t b = 0; b < slices.size(); ++b) blocks[b].Reset();
     MNEMO_RETURN_IF_ERROR(ReadChunk(
         db_, handles_[kRecords], ro, keys,
         [&](RecordId id, std::string_view v) {
@@ -283,14 +306,21 @@ Status RecordTable::GetMany(
   return Status::OK();
 }
 
+// The largest id with an ids entry: the last block holding an entry.
 Status RecordTable::LastId(RecordId* id) const {
   *id = 0;
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIds]));
-  it->SeekToLast();
-  if (it->Valid() && it->key().size() == 8) {
-    *id = DecodeRecordKey(std::string_view(it->key().data(), 8));
+  for (it->SeekToLast(); it->Valid() && *id == 0; it->Prev()) {
+    RecordId first = 0;
+    std::string_view value(it->value().data(), it->value().size());
+    if (!ParseIdsBlockKey({it->key().data(), it->key().size()}, &first) ||
+        !IdsBlockWellFormed(value)) {
+      continue;
+    }
+    ForEachInIdsBlock(value, first,
+                      [&](RecordId found, std::string_view) { *id = found; });
   }
   return FromRocks(it->status(), "reading the last record id");
 }

@@ -1,6 +1,6 @@
 // Copyright (c) mnemo authors.
 //
-// RecordTable::Insert (format 2): the keys of a new record, with a
+// RecordTable::Insert (format 3): the keys of a new record, with a
 // per-thread memo of the writer's last agent slot and stored namespace so
 // a run of one agent's records skips those lookups (the Put/PutBatch path).
 
@@ -36,13 +36,18 @@ Status RecordTable::Insert(const Record& r,
                            std::vector<std::string>* new_namespaces,
                            rocksdb::WriteBatch* batch) const {
   InsertMemo memo;  // none kept
-  return InsertWith(r, nullptr, known, &memo, new_namespaces, batch);
+  IdsOperand ids;
+  MNEMO_RETURN_IF_ERROR(
+      InsertWith(r, nullptr, known, &memo, new_namespaces, &ids, batch));
+  FlushIds(&ids, batch);
+  return Status::OK();
 }
 
 Status RecordTable::Insert(const Record& r, const NewRecordStamp& stamp,
                            const std::unordered_set<std::string>& known,
                            uint64_t known_generation,
                            std::vector<std::string>* new_namespaces,
+                           IdsOperand* new_ids,
                            rocksdb::WriteBatch* batch) const {
   thread_local InsertMemo memo;
   const uint64_t epoch = epoch_.load(std::memory_order_relaxed);
@@ -53,7 +58,12 @@ Status RecordTable::Insert(const Record& r, const NewRecordStamp& stamp,
   if (memo.generation != known_generation) memo.token.clear();
   memo.generation = known_generation;
   memo.use_token = true;
-  return InsertWith(r, &stamp, known, &memo, new_namespaces, batch);
+  return InsertWith(r, &stamp, known, &memo, new_namespaces, new_ids, batch);
+}
+
+void RecordTable::FinishInserts(IdsOperand* new_ids,
+                                rocksdb::WriteBatch* batch) const {
+  FlushIds(new_ids, batch);
 }
 
 // Sets memo->slot to the slot of r's agent (allocated when new). Slots are
@@ -103,6 +113,7 @@ Status RecordTable::InsertWith(const Record& r, const NewRecordStamp* stamp,
                                const std::unordered_set<std::string>& known,
                                InsertMemo* memo,
                                std::vector<std::string>* new_namespaces,
+                               IdsOperand* new_ids,
                                rocksdb::WriteBatch* batch) const {
   thread_local std::string value, key;  // reused buffers
   const RecordId id = stamp != nullptr ? stamp->id : r.id;
@@ -118,8 +129,12 @@ Status RecordTable::InsertWith(const Record& r, const NewRecordStamp* stamp,
     EncodeEnvelope(r, 0, &value);
   }
   (void)batch->Put(handles_[kRecords], key, value);
-  (void)batch->Put(handles_[kIds], rocksdb::Slice(key.data() + 12, 8),
-                   rocksdb::Slice(key.data(), kLocationSize));
+  // The batch's ids are consecutive: one operand per block they touch.
+  const std::string_view location(key.data(), kLocationSize);
+  if (!new_ids->Add(id, location)) {
+    FlushIds(new_ids, batch);
+    new_ids->Add(id, location);
+  }
   hints_.Put(id, std::string_view(key.data(), kLocationSize));
   PutNamespaceOnce(r, known, memo, new_namespaces, batch);
   return Status::OK();

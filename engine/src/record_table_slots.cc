@@ -92,7 +92,7 @@ Status RecordTable::SlotOf(std::string_view tenant, std::string_view agent,
   return Status::OK();
 }
 
-bool RecordTable::LocationHints::Find(RecordId id, std::string* key) const {
+bool LocationHints::Find(RecordId id, std::string* key) const {
   if (id == 0) return false;
   const Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
@@ -106,7 +106,7 @@ bool RecordTable::LocationHints::Find(RecordId id, std::string* key) const {
   return false;
 }
 
-void RecordTable::LocationHints::PutLocked(Shard* shard, RecordId id,
+void LocationHints::PutLocked(Shard* shard, RecordId id,
                                            const char* location) {
   Bucket& b = shard->buckets[BucketIn(id, shard->buckets.size())];
   size_t way = kWays;
@@ -127,7 +127,7 @@ void RecordTable::LocationHints::PutLocked(Shard* shard, RecordId id,
   std::memcpy(b.locations[way], location, kLocationSize);
 }
 
-void RecordTable::LocationHints::Grow(Shard* shard) {
+void LocationHints::Grow(Shard* shard) {
   std::vector<Bucket> old(std::min(kMaxBuckets, shard->buckets.size() * 2));
   old.swap(shard->buckets);
   shard->used = 0;
@@ -138,7 +138,7 @@ void RecordTable::LocationHints::Grow(Shard* shard) {
   }
 }
 
-void RecordTable::LocationHints::Put(RecordId id, std::string_view location) {
+void LocationHints::Put(RecordId id, std::string_view location) {
   if (location.size() != kLocationSize || id == 0) return;
   Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
@@ -151,7 +151,7 @@ void RecordTable::LocationHints::Put(RecordId id, std::string_view location) {
   PutLocked(&shard, id, location.data());
 }
 
-void RecordTable::LocationHints::Erase(RecordId id) {
+void LocationHints::Erase(RecordId id) {
   Shard& shard = ShardOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
   Bucket& b = shard.buckets[BucketIn(id, shard.buckets.size())];

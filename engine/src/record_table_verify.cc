@@ -7,6 +7,7 @@
 #include "envelope.h"
 #include "keys.h"
 #include "record_table.h"
+#include "record_table_ids.h"
 #include "rocks_glue.h"
 #include "rocks_iter.h"
 
@@ -15,20 +16,21 @@ namespace mnemo::internal {
 Status RecordTable::CheckIndexOf(const rocksdb::ReadOptions& ro,
                                  const Record& r, IndexState* state,
                                  rocksdb::WriteBatch* repair) const {
-  std::string key;
   uint32_t slot = 0;
   bool found = false;
   MNEMO_RETURN_IF_ERROR(SlotOf(r.ns.tenant, r.ns.agent, false, &slot, &found));
   std::string expected;
   AppendLocation(slot, r.event_time, &expected);
-  std::string value;
-  rocksdb::Status s = db_->Get(ro, handles_[kIds], RecordKey(r.id), &value);
+  std::string block;
+  rocksdb::Status s = db_->Get(ro, handles_[kIds], IdsBlockKey(r.id), &block);
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading ids entry");
-  *state = s.IsNotFound()                ? IndexState::kMissing
-           : !found || value != expected ? IndexState::kMismatch
-                                         : IndexState::kOk;
+  std::string_view location;
+  bool present = s.ok() && FindInIdsBlock(block, r.id, &location);
+  *state = !present                         ? IndexState::kMissing
+           : !found || location != expected ? IndexState::kMismatch
+                                            : IndexState::kOk;
   if (*state != IndexState::kOk && found && repair != nullptr) {
-    (void)repair->Put(handles_[kIds], RecordKey(r.id), expected);
+    MergeIds(r.id, expected, repair);
   }
   return Status::OK();
 }
@@ -49,9 +51,12 @@ Status RecordTable::CheckNamespaceOf(const rocksdb::ReadOptions& ro,
   return Status::OK();
 }
 
-// An ids entry must be well formed and name a slot the store allocated.
-// One whose record is gone is normal (expired: the TTL filter drops the
-// record, not its ids entry; Get reports it NotFound).
+// An ids block must be well formed and its entries name slots the store
+// allocated. An entry whose record is gone is normal (expired: the TTL
+// filter drops the record, not its ids entry; Get reports it NotFound).
+// A malformed block is deleted by the repair (V2 then rewrites the entries
+// of the records it held); an entry naming an unknown slot is marked
+// deleted.
 Status RecordTable::CheckIndexEntries(
     const rocksdb::ReadOptions& ro,
     const std::function<void(RecordId, const std::string&)>& dangling,
@@ -62,23 +67,24 @@ Status RecordTable::CheckIndexEntries(
   for (const auto& [name, slot] : slots_) known.insert(slot);
   lock.unlock();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ++*checked;
     std::string_view key(it->key().data(), it->key().size());
-    uint32_t slot = 0;
-    Micros time = 0;
-    std::string why;
-    if (key.size() != 8 ||
-        !ParseLocation({it->value().data(), it->value().size()}, &slot,
-                       &time)) {
-      why = "malformed ids entry";
-    } else if (known.count(slot) == 0) {
-      why = "ids entry of record " + RecordIdToString(DecodeRecordKey(key)) +
-            " names unknown slot " + std::to_string(slot);
-    } else {
+    std::string_view value(it->value().data(), it->value().size());
+    RecordId first = 0;
+    if (!ParseIdsBlockKey(key, &first) || !IdsBlockWellFormed(value)) {
+      ++*checked;
+      dangling(first, "malformed ids entry");
+      if (repair != nullptr) (void)repair->Delete(handles_[kIds], key);
       continue;
     }
-    dangling(key.size() == 8 ? DecodeRecordKey(key) : 0, why);
-    if (repair != nullptr) (void)repair->Delete(handles_[kIds], key);
+    ForEachInIdsBlock(value, first, [&](RecordId id, std::string_view loc) {
+      ++*checked;
+      uint32_t slot = 0;
+      Micros time = 0;
+      if (ParseLocation(loc, &slot, &time) && known.count(slot) != 0) return;
+      dangling(id, "ids entry of record " + RecordIdToString(id) +
+                       " names unknown slot " + std::to_string(slot));
+      if (repair != nullptr) MergeIds(id, std::string_view(), repair);
+    });
   }
   return FromRocks(it->status(), "verifying ids");
 }

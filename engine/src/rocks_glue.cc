@@ -11,6 +11,7 @@
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
+#include "record_table_ids.h"
 #include "search_postings.h"
 #include "test_hooks.h"
 
@@ -140,12 +141,14 @@ rocksdb::ColumnFamilyOptions BaseFamily(const Options& options,
   return cf;
 }
 
-// The ids family serves one point lookup per Get: small blocks (less to
+// The ids family serves one point lookup per Get (of the id's block of 64
+// entries, record_table_ids.h, folded by its merge operator): small blocks (less to
 // read and search per lookup), a whole-key bloom filter, and index and
 // filter blocks held in memory with the table reader (never evicted). New
 // ids only grow: one insert hint (empty prefix) for the memtable.
 void IdsFamily(const Options& options, std::shared_ptr<rocksdb::Cache> cache,
                rocksdb::ColumnFamilyOptions* cf) {
+  cf->merge_operator = NewIdsMergeOperator();  // format 3: blocks of ids
   cf->write_buffer_size =
       std::min<size_t>(options.write_buffer_bytes, 16 << 20);
   cf->memtable_insert_with_hint_prefix_extractor.reset(

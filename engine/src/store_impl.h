@@ -58,8 +58,10 @@ namespace mnemo::internal {
 
 // Version of the store layout; bumped when old builds cannot read new stores.
 // Format 2: records clustered by agent and time, an `ids` family
-// (record_table.h); a writer's open migrates format 1 in place.
-inline constexpr int kStoreFormatVersion = 2;
+// (record_table.h). Format 3: the ids entries in blocks of 64 ids, written
+// as merge operands (record_table_ids.h). A writer's open migrates formats
+// 1 and 2 in place.
+inline constexpr int kStoreFormatVersion = 3;
 inline constexpr char kMarkerFile[] = "MNEMO";
 
 struct RestorePlan;  // store_restore.cc
@@ -372,8 +374,8 @@ class StoreImpl final : public Store {
                 RecordId* first);
   Status AppendInsert(const Record& record, const NewRecordStamp& stamp,
                       rocksdb::WriteBatch* batch,
-                      std::vector<std::string>* new_namespaces)
-      REQUIRES_SHARED(ns_mu_);
+                      std::vector<std::string>* new_namespaces,
+                      IdsOperand* new_ids) REQUIRES_SHARED(ns_mu_);
   void RememberNamespaces(std::vector<std::string>* keys) EXCLUDES(ns_mu_);
 
   // Restore helpers (store_write.cc, store_restore.cc).

@@ -131,22 +131,33 @@ Status StoreImpl::CheckMarker(bool* fresh) {
   return Status::OK();
 }
 
-// A format-1 store is migrated in place before anything else reads it
-// (RecordTable::MigrateFromFormat1: batches, resumable); the marker says 2
-// only once every record moved, so a kill in between leaves a format-1
-// store whose next writer's open goes on.
+// A format-1 or format-2 store is migrated in place before anything else
+// reads it (RecordTable::MigrateFromFormat1 and MigrateFromFormat2:
+// batches, resumable); the marker says 3 only once every record and ids
+// entry moved, so a kill in between leaves a store of its old format whose
+// next writer's open goes on. Format 1 moves straight to format 3; the
+// format-2 pass then regroups any format-2 ids entries (those of a
+// format-2 store, or of a format-1 migration an older build began).
 Status StoreImpl::MigrateIfOld() {
   if (stored_format_ >= kStoreFormatVersion) return Status::OK();
   size_t batch_records = 0, max_batches = 0;
   MigrationLimit(&batch_records, &max_batches);  // tests only
   constexpr size_t kMigrationBatch = 1000;
-  bool done = false;
-  MNEMO_RETURN_IF_ERROR(table_.MigrateFromFormat1(
-      batch_records != 0 ? batch_records : kMigrationBatch, max_batches,
-      &done));
+  if (batch_records == 0) batch_records = kMigrationBatch;
+  // The test limit applies to each pass.
+  bool done = true;
+  if (stored_format_ < 2) {
+    MNEMO_RETURN_IF_ERROR(
+        table_.MigrateFromFormat1(batch_records, max_batches, &done));
+  }
+  if (done) {
+    MNEMO_RETURN_IF_ERROR(
+        table_.MigrateFromFormat2(batch_records, max_batches, &done));
+  }
   if (!done) {
-    return Status::Aborted("store " + dir_ +
-                           ": migration to format 2 stopped (test limit)");
+    return Status::Aborted("store " + dir_ + ": migration to format " +
+                           std::to_string(kStoreFormatVersion) +
+                           " stopped (test limit)");
   }
   FlushMemtables();
   MNEMO_RETURN_IF_ERROR(WriteMarker());

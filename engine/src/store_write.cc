@@ -97,9 +97,11 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
 // REQUIRES: ns_mu_ held (shared) until the batch is written.
 Status StoreImpl::AppendInsert(const Record& r, const NewRecordStamp& stamp,
                                rocksdb::WriteBatch* batch,
-                               std::vector<std::string>* new_namespaces) {
+                               std::vector<std::string>* new_namespaces,
+                               IdsOperand* new_ids) {
   return table_.Insert(r, stamp, known_namespaces_,
-                       known_namespaces_generation_, new_namespaces, batch);
+                       known_namespaces_generation_, new_namespaces, new_ids,
+                       batch);
 }
 
 void StoreImpl::RememberNamespaces(std::vector<std::string>* keys) {
@@ -197,6 +199,7 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
   Micros now = clock_->NowMicros();
   rocksdb::WriteBatch batch(n * (kHeaderSize + 128 + records[0].text.size()));
   std::vector<std::string> new_namespaces;
+  IdsOperand new_ids;  // the batch's ids entries, one per block
   port::ReaderLock ns_lock(&ns_mu_);
   for (size_t i = 0; i < n; ++i) {
     // The caller's record as stored: the stamp's fields, tier hot, no
@@ -206,13 +209,15 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
     stamp.event_time = records[i].event_time != 0 ? records[i].event_time : now;
     stamp.now = now;
     stamp.content_hash = ContentHash(records[i].text);
-    Status appended = AppendInsert(records[i], stamp, &batch, &new_namespaces);
+    Status appended =
+        AppendInsert(records[i], stamp, &batch, &new_namespaces, &new_ids);
     if (!appended.ok()) {
       // Nothing written: the ids stay handed out (never reused).
       FinishIds(*first);
       return appended.WithContext("writing records in store " + dir_);
     }
   }
+  table_.FinishInserts(&new_ids, &batch);
   // No postings: the indexer adds them (search_indexer.cc).
   Status s = Commit(options, &batch, "writing records");
   // Noted before FinishIds lets the indexer take them, so the indexer's

@@ -1,6 +1,6 @@
 // Copyright (c) mnemo authors.
 //
-// RecordTable's key sets on the format 1 layout: each named mutation
+// RecordTable's key sets on the format 3 layout: each named mutation
 // appends exactly the keys record_table.h lists (read back from the batch),
 // and what it writes reads back through the table's own reads. A second
 // layout must pass the read-back half unchanged.
@@ -20,6 +20,7 @@
 #include "expiry_index.h"
 #include "keys.h"
 #include "mnemo/options.h"
+#include "record_table_ids.h"
 #include "rocks_glue.h"
 #include "search_postings.h"
 #include "test_util.h"
@@ -112,10 +113,10 @@ TEST_F(RecordTableTest, InsertWritesRecordTimeEntryAndFirstNamespaceKey) {
   EXPECT_EQ(Keys(&batch),
             (std::multiset<Entry>{
                 {Id(kRecords), 'P', ClusteredKey(1, 1000, 7)},
-                {Id(kIds), 'P', RecordKey(7)},
+                {Id(kIds), 'M', IdsBlockKey(7)},
                 {Id(kIndex), 'P', NamespaceKey(r.ns)},
                 {Id(kRecords), 'P', ClusteredKey(1, 2000, 8)},
-                {Id(kIds), 'P', RecordKey(8)}}));
+                {Id(kIds), 'M', IdsBlockKey(8)}}));
   EXPECT_EQ(added, std::vector<std::string>{table_.NamespaceToken(r.ns)});
   Write(&batch);
 
@@ -156,7 +157,7 @@ TEST_F(RecordTableTest, UpdateKeepsHistoryAndMovesTheTimeAndAgeKeys) {
                 {Id(kHistory), 'P', HistoryKey(7, 1)},
                 {Id(kRecords), 'D', ClusteredKey(1, 1000, 7)},
                 {Id(kRecords), 'P', ClusteredKey(1, 3000, 7)},
-                {Id(kIds), 'P', RecordKey(7)},
+                {Id(kIds), 'M', IdsBlockKey(7)},
                 {Id(kIndex), 'D', AgeKey(hot, 1000, 7)},
                 {Id(kIndex), 'P', AgeKey(hot, 3000, 7)}}));
   EXPECT_TRUE(pages.empty());
@@ -230,7 +231,7 @@ TEST_F(RecordTableTest, DeleteOfAPagedRecordRemovesEveryKeyItOwns) {
   EXPECT_EQ(Keys(&batch),
             (std::multiset<Entry>{
                 {Id(kRecords), 'D', ClusteredKey(slot, 1000, 7)},
-                {Id(kIds), 'D', RecordKey(7)},
+                {Id(kIds), 'M', IdsBlockKey(7)},
                 {Id(kIndex), 'D', AgeKey(pixels, 1000, 7)},
                 {Id(kHistory), 'D', HistoryKey(7, 1)},
                 {Id(kHistory), 'D', HistoryKey(7, 2)},
@@ -259,7 +260,7 @@ TEST_F(RecordTableTest, AttachAndDetachMoveLiveSetAgeAndExpiryKeys) {
   EXPECT_EQ(Keys(&attach),
             (std::multiset<Entry>{
                 {Id(kRecords), 'P', ClusteredKey(1, 1000, 7)},
-                {Id(kIds), 'P', RecordKey(7)},
+                {Id(kIds), 'M', IdsBlockKey(7)},
                 {Id(kIndex), 'D', AgeKey(w, 1000, 7)},
                 {Id(kIndex), 'P', AgeKey(p, 1000, 7)},
                 {Id(kPages), 'P', LiveKey(40, 7)},
@@ -403,7 +404,7 @@ TEST_F(RecordTableTest, IdOrderedReadsGoThroughIds) {
                   .ok());
   EXPECT_EQ(checked, 6u);
   EXPECT_EQ(dangling, 0);
-  // A malformed ids entry is reported.
+  // A malformed ids entry (a key of no block) is reported.
   ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), handles_[kIds], RecordKey(99),
                        "short")
                   .ok());
@@ -415,6 +416,141 @@ TEST_F(RecordTableTest, IdOrderedReadsGoThroughIds) {
                       nullptr, &checked)
                   .ok());
   EXPECT_EQ(why, "malformed ids entry");
+}
+
+// A batch of new records (the store's Insert with stamps) writes one ids
+// Merge per block of 64 ids it touches, and every id reads back; a deleted
+// id leaves the walks and LastId, and a moved one is found at its new time.
+TEST_F(RecordTableTest, BatchInsertWritesOneIdsEntryPerBlock) {
+  std::unordered_set<std::string> known;
+  std::vector<std::string> added;
+  rocksdb::WriteBatch batch;
+  IdsOperand new_ids;
+  std::vector<Record> records;
+  for (RecordId id = 60; id < 70; ++id) {  // blocks 0 (60..63) and 1
+    Record r = Sample(0, 0);
+    if (id % 3 == 0) r.ns.agent = "other";
+    NewRecordStamp stamp;
+    stamp.id = id;
+    stamp.event_time = 5000 - static_cast<Micros>(id);
+    stamp.now = 7000;
+    ASSERT_TRUE(table_.Insert(r, stamp, known, 0, &added, &new_ids, &batch)
+                    .ok());
+    r.id = id;
+    r.event_time = stamp.event_time;
+    records.push_back(r);
+  }
+  table_.FinishInserts(&new_ids, &batch);
+  std::multiset<Entry> ids_keys;
+  for (const Entry& e : Keys(&batch)) {
+    if (std::get<0>(e) == Id(kIds)) ids_keys.insert(e);
+  }
+  EXPECT_EQ(ids_keys, (std::multiset<Entry>{{Id(kIds), 'M', IdsBlockKey(60)},
+                                            {Id(kIds), 'M', IdsBlockKey(64)}}));
+  EXPECT_NE(IdsBlockKey(63), IdsBlockKey(64));
+  Write(&batch);
+  for (const Record& r : records) {
+    Record read;
+    ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), r.id, &read).ok()) << r.id;
+    EXPECT_EQ(read.event_time, r.event_time);
+    EXPECT_EQ(read.ns.agent, r.ns.agent);
+    RecordTable::IndexState state;
+    ASSERT_TRUE(
+        table_.CheckIndexOf(rocksdb::ReadOptions(), read, &state, nullptr)
+            .ok());
+    EXPECT_EQ(state, RecordTable::IndexState::kOk) << r.id;
+  }
+  // Move 61 in time, delete 69 and 62.
+  Record old;
+  ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), 61, &old).ok());
+  Record moved = old;
+  moved.event_time = 123;
+  rocksdb::WriteBatch change;
+  ASSERT_TRUE(table_.Rewrite(old, 0, moved, 0, &change, nullptr).ok());
+  for (RecordId id : {69, 62}) {
+    Record gone;
+    ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), id, &gone).ok());
+    table_.Delete(gone, 0, nullptr, &change, nullptr);
+  }
+  Write(&change);
+  ASSERT_TRUE(db_->Flush(rocksdb::FlushOptions()).ok());  // folds operands
+  Record read;
+  ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), 61, &read).ok());
+  EXPECT_EQ(read.event_time, 123);
+  EXPECT_TRUE(table_.Get(rocksdb::ReadOptions(), 62, &read).IsNotFound());
+  EXPECT_TRUE(table_.Get(rocksdb::ReadOptions(), 69, &read).IsNotFound());
+  std::vector<RecordId> seen;
+  ASSERT_TRUE(table_
+                  .ForEachId(rocksdb::ReadOptions(), 0, kMaxRecordId,
+                             [&](RecordId id) {
+                               seen.push_back(id);
+                               return true;
+                             })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<RecordId>{60, 61, 63, 64, 65, 66, 67, 68}));
+  RecordId last = 0;
+  ASSERT_TRUE(table_.LastId(&last).ok());
+  EXPECT_EQ(last, 68u);
+  uint64_t checked = 0;
+  int dangling = 0;
+  ASSERT_TRUE(table_
+                  .CheckIndexEntries(
+                      rocksdb::ReadOptions(),
+                      [&](RecordId, const std::string&) { ++dangling; },
+                      nullptr, &checked)
+                  .ok());
+  EXPECT_EQ(checked, 8u);
+  EXPECT_EQ(dangling, 0);
+}
+
+// Format 2 ids entries (id(8) -> location) regrouped into blocks a batch
+// at a time; a stopped migration resumes from its note.
+TEST_F(RecordTableTest, MigrationRegroupsFormatTwoIdsEntries) {
+  std::unordered_set<std::string> known;
+  std::vector<std::string> added;
+  rocksdb::WriteBatch v2;
+  uint32_t slot = 0;
+  ASSERT_TRUE(table_.SlotOf("t", "agent", true, &slot).ok());
+  for (RecordId id = 62; id <= 67; ++id) {
+    Record r = Sample(id, 1000 * static_cast<Micros>(id));
+    std::string value, location;
+    EncodeEnvelope(r, 0, &value);
+    AppendLocation(slot, r.event_time, &location);
+    (void)v2.Put(handles_[kRecords], ClusteredKey(slot, r.event_time, id),
+                 value);
+    (void)v2.Put(handles_[kIds], RecordKey(id), location);
+  }
+  Write(&v2);
+  bool done = true;
+  uint64_t moved = 0;
+  ASSERT_TRUE(table_.MigrateFromFormat2(4, 1, &done, &moved).ok());
+  EXPECT_FALSE(done);
+  EXPECT_EQ(moved, 4u);
+  uint64_t note = 0;
+  ASSERT_TRUE(
+      table_.GetCounter(rocksdb::ReadOptions(), kMigrateV3Key, &note).ok());
+  EXPECT_EQ(note, 65u);
+  Record read;
+  ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), 63, &read).ok());
+  ASSERT_TRUE(table_.MigrateFromFormat2(4, 0, &done, &moved).ok());
+  EXPECT_TRUE(done);
+  EXPECT_EQ(moved, 6u);
+  bool found = true;
+  ASSERT_TRUE(table_.GetCounter(rocksdb::ReadOptions(), kMigrateV3Key, &note,
+                                &found)
+                  .ok());
+  EXPECT_FALSE(found);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_[kIds]));
+  std::vector<std::string> keys;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    keys.push_back(it->key().ToString());
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{IdsBlockKey(62), IdsBlockKey(64)}));
+  for (RecordId id = 62; id <= 67; ++id) {
+    ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), id, &read).ok()) << id;
+    EXPECT_EQ(read.event_time, 1000 * static_cast<Micros>(id));
+  }
 }
 
 // Format 1 keys written raw, then moved a batch at a time.

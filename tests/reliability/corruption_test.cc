@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "mnemo/admin.h"
 #include "page_store.h"
+#include "record_table_ids.h"
 #include "reliability_util.h"
 #include "rocks_glue.h"
 #include "search_postings.h"
@@ -67,12 +68,19 @@ class RawDb {
   bool Get(const char* family, const std::string& key, std::string* value) {
     return db_->Get(rocksdb::ReadOptions(), cf(family), key, value).ok();
   }
-  // The records key of `id` (format 2: its location in the ids family,
-  // then the id); "" when it has no ids entry.
-  std::string RecordKeyOf(RecordId id) {
-    std::string location;
-    if (!Get(internal::kCfIds, internal::RecordKey(id), &location)) return "";
-    return location + internal::RecordKey(id);
+  // The records key of `id` (format 3: its location in its ids block,
+  // then the id); "" when it has no ids entry. *at: the byte offset of
+  // the id's entry in the block value.
+  std::string RecordKeyOf(RecordId id, size_t* at = nullptr) {
+    std::string block;
+    std::string_view location;
+    size_t entry = 0;
+    if (!Get(internal::kCfIds, internal::IdsBlockKey(id), &block) ||
+        !internal::FindInIdsBlock(block, id, &location, &entry)) {
+      return "";
+    }
+    if (at != nullptr) *at = entry;
+    return std::string(location) + internal::RecordKey(id);
   }
   bool Delete(const char* family, const std::string& key) {
     return db_->Delete(rocksdb::WriteOptions(), cf(family), key).ok();
@@ -137,8 +145,12 @@ TEST_F(CorruptionTest, FlippedBitsAreDetectedAndReportedWithIds) {
     ASSERT_TRUE(raw.FlipBit(internal::kCfRecords, raw.RecordKeyOf(old_[30]), 20));
     ASSERT_TRUE(raw.FlipBit(internal::kCfHistory, internal::HistoryKey(fresh_[5], 1), 30));
     ASSERT_TRUE(raw.FlipBit(internal::kCfPages, internal::PageKey(page_), 500));
-    // An ids entry: the last byte of the time in its location.
-    ASSERT_TRUE(raw.FlipBit(internal::kCfIds, internal::RecordKey(fresh_[2]), 11));
+    // An ids entry: the last byte of the time in its location (after the
+    // entry's offset byte).
+    size_t entry = 0;
+    ASSERT_FALSE(raw.RecordKeyOf(fresh_[2], &entry).empty());
+    ASSERT_TRUE(raw.FlipBit(internal::kCfIds, internal::IdsBlockKey(fresh_[2]),
+                            static_cast<long>(entry + 1 + 11)));
   }
   Reopen();
   ReadOptions quiet;

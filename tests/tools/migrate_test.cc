@@ -1,9 +1,10 @@
 // Copyright (c) mnemo authors.
 //
-// A store written by format 1 (tests/data/store-v1.*, see store-v1.md)
-// opened by this build: a read-only open refuses it naming `mnemo
-// migrate`, `mnemo migrate` moves it to format 2 in place, and every record,
-// search hit and page reads back as the old build read it.
+// Stores written by formats 1 and 2 (tests/data/store-v1.*, store-v2.*,
+// see store-v1.md, store-v2.md) opened by this build: a read-only open
+// refuses them naming `mnemo migrate`, `mnemo migrate` moves them to format
+// 3 in place, and every record, search hit and page reads back as the old
+// build read it (the dump byte for byte).
 
 #include <gtest/gtest.h>
 
@@ -18,16 +19,17 @@
 namespace mnemo::test {
 namespace {
 
-// Untars the fixture into tmp/db; returns the old build's dump.
-std::string UnpackV1(const TempDir& tmp) {
+// Untars the fixture ("store-v1", "store-v2") into tmp/db; returns the old
+// build's dump.
+std::string Unpack(const TempDir& tmp, const std::string& fixture) {
   std::string out;
-  EXPECT_EQ(RunCommand("tar -xzf " + Q(SourceDir() + "/tests/data/store-v1.tar.gz") +
+  EXPECT_EQ(RunCommand("tar -xzf " + Q(SourceDir() + "/tests/data/" + fixture + ".tar.gz") +
                            " -C " + Q(tmp.path()),
                        &out, true),
             0)
       << out;
   std::string dump;
-  EXPECT_TRUE(ReadFile(SourceDir() + "/tests/data/store-v1.dump.jsonl", &dump));
+  EXPECT_TRUE(ReadFile(SourceDir() + "/tests/data/" + fixture + ".dump.jsonl", &dump));
   return dump;
 }
 
@@ -37,29 +39,42 @@ std::string MarkerOf(const std::string& db) {
   return marker;
 }
 
-TEST(Migrate, ReadOnlyOpenOfFormatOneNamesTheMigrateCommand) {
+void ReadOnlyOpenNamesTheMigrateCommand(const std::string& fixture, int format) {
   TempDir tmp;
-  UnpackV1(tmp);
+  Unpack(tmp, fixture);
   std::string db = tmp.Sub("db");
+  const std::string marker = "mnemo store format " + std::to_string(format) + "\n";
   CliResult r = Mnemo("dump --db " + Q(db));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("mnemo migrate --db " + db), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("format 1"), std::string::npos) << r.err;
-  EXPECT_EQ(MarkerOf(db), "mnemo store format 1\n");  // untouched
+  EXPECT_NE(r.err.find("format " + std::to_string(format)), std::string::npos) << r.err;
+  EXPECT_EQ(MarkerOf(db), marker);  // untouched
 }
 
-TEST(Migrate, MigratedStoreReadsBackAsTheOldBuildReadIt) {
+TEST(Migrate, ReadOnlyOpenOfFormatOneNamesTheMigrateCommand) {
+  ReadOnlyOpenNamesTheMigrateCommand("store-v1", 1);
+}
+
+TEST(Migrate, ReadOnlyOpenOfFormatTwoNamesTheMigrateCommand) {
+  ReadOnlyOpenNamesTheMigrateCommand("store-v2", 2);
+}
+
+// `page_id` is a page of the fixture, `on_page` a record on it.
+void MigratedStoreReadsBack(const std::string& fixture, int format,
+                            const std::string& page_id, const std::string& on_page) {
   TempDir tmp;
-  std::string old_dump = UnpackV1(tmp);
+  std::string old_dump = Unpack(tmp, fixture);
   std::string db = tmp.Sub("db");
   CliResult r = Mnemo("migrate --db " + Q(db));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("from format 1 to format 2"), std::string::npos) << r.out;
-  EXPECT_EQ(MarkerOf(db), "mnemo store format 2\n");
+  EXPECT_NE(r.out.find("from format " + std::to_string(format) + " to format 3"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 3\n");
   EXPECT_EQ(DumpOf(db), old_dump);
   r = Mnemo("migrate --db " + Q(db));  // a second run has nothing to do
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("already at format 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("already at format 3"), std::string::npos) << r.out;
 
   // Get of every record prints its dump line's fields.
   std::istringstream lines(old_dump);
@@ -91,15 +106,23 @@ TEST(Migrate, MigratedStoreReadsBackAsTheOldBuildReadIt) {
   }
 
   // Pages render from the migrated store (their live sets name the ids).
-  r = Mnemo("page --db " + Q(db) + " --page 459890867808587264 --out " +
+  r = Mnemo("page --db " + Q(db) + " --page " + page_id + " --out " +
             Q(tmp.Sub("p.png")) + " --manifest " + Q(tmp.Sub("m.json")));
   ASSERT_EQ(r.code, 0) << r.err;
   std::string manifest;
   ASSERT_TRUE(ReadFile(tmp.Sub("m.json"), &manifest));
-  EXPECT_NE(manifest.find("459890867799272704"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find(on_page), std::string::npos) << manifest;
 
   r = Mnemo("verify --deep --db " + Q(db));
   EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
+TEST(Migrate, MigratedStoreReadsBackAsTheOldBuildReadIt) {
+  MigratedStoreReadsBack("store-v1", 1, "459890867808587264", "459890867799272704");
+}
+
+TEST(Migrate, MigratedFormatTwoStoreReadsBackAsTheOldBuildReadIt) {
+  MigratedStoreReadsBack("store-v2", 2, "459906136810746880", "459906136773650176");
 }
 
 }  // namespace

@@ -1,0 +1,72 @@
+// Copyright (c) mnemo authors.
+//
+// LocationHints: the record table's in-memory id -> location hints
+// (record_table_slots.cc). Internal to the record table.
+
+#ifndef MNEMO_ENGINE_RECORD_TABLE_HINTS_H_
+#define MNEMO_ENGINE_RECORD_TABLE_HINTS_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mnemo/record.h"
+
+namespace mnemo::internal {
+
+// A bounded hint id -> records key location of recently written or read
+// records, so that most Gets of recent records skip the ids lookup. Only
+// a hint: a records key names its id, so a stale location simply misses
+// and the reader asks `ids`. Three ways per 64-byte bucket: one cache
+// line per lookup, and ids that meet in a bucket do not evict each other
+// (direct-mapped, ~7% of the bench's Gets paid the ids lookup). Each
+// shard's table grows with the ids it holds, up to the cap: a small
+// store's hints stay in cache instead of spreading its lookups (and
+// evicting the memtable's nodes) over 3 MiB.
+class LocationHints {
+ public:
+  bool Find(RecordId id, std::string* key) const;  // key = loc + id
+  void Put(RecordId id, std::string_view location);  // 12 bytes
+  void Erase(RecordId id);
+
+ private:
+  static constexpr size_t kShards = 64;
+  static constexpr size_t kWays = 3;
+  static constexpr size_t kMinBuckets = 12;   // per shard: 768 bytes
+  static constexpr size_t kMaxBuckets = 768;  // per shard: 147k ids, 3 MiB
+  struct alignas(64) Bucket {
+    RecordId ids[kWays] = {};  // 0: empty (ids start at 1)
+    char locations[kWays][12] = {};
+    uint8_t next = 0;  // the way the next new id replaces
+  };
+  static_assert(sizeof(Bucket) == 64);
+  struct Shard {
+    mutable std::mutex mu;
+    std::vector<Bucket> buckets = std::vector<Bucket>(kMinBuckets);
+    size_t used = 0;  // ways holding an id
+  };
+  // Ids carry a clock part and a counter: mixed before use, so ids
+  // handed out in blocks spread over every shard and bucket.
+  static uint64_t Mix(RecordId id) {
+    id ^= id >> 33;
+    id *= 0xff51afd7ed558ccdull;
+    return id ^ (id >> 33);
+  }
+  Shard& ShardOf(RecordId id) const { return shards_[Mix(id) % kShards]; }
+  static size_t BucketIn(RecordId id, size_t buckets) {
+    return (Mix(id) / kShards) % buckets;
+  }
+  // Stores id in its bucket of `shard` (REQUIRES: shard.mu held).
+  static void PutLocked(Shard* shard, RecordId id, const char* location);
+  // Doubles the shard's table (up to the cap), keeping what fits.
+  static void Grow(Shard* shard);
+  mutable std::array<Shard, kShards> shards_;
+};
+
+}  // namespace mnemo::internal
+
+#endif  // MNEMO_ENGINE_RECORD_TABLE_HINTS_H_
