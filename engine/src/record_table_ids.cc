@@ -22,7 +22,7 @@ bool IsDeletion(const char* entry) {
 // The latest entry per offset of a sequence of block values/operands.
 class BlockFold {
  public:
-  // False when `value` is malformed.
+  // False, applying nothing, when `value` is malformed.
   bool Apply(const rocksdb::Slice& value) {
     if (!IdsBlockWellFormed({value.data(), value.size()})) return false;
     for (size_t at = 0; at < value.size(); at += kIdsEntrySize) {
@@ -48,14 +48,16 @@ class IdsMergeOperator final : public rocksdb::MergeOperator {
  public:
   const char* Name() const override { return "mnemo.IdsBlock"; }
 
+  // A malformed value or operand (a damaged block) is left out of the
+  // fold rather than failing it: a failed merge would make every id of
+  // the block unreadable, while verify's repair rewrites the entries of
+  // the block's records on top of it (record_table_verify.cc).
   bool FullMergeV2(const MergeOperationInput& in,
                    MergeOperationOutput* out) const override {
     BlockFold fold;
-    if (in.existing_value != nullptr && !fold.Apply(*in.existing_value)) {
-      return false;
-    }
+    if (in.existing_value != nullptr) (void)fold.Apply(*in.existing_value);
     for (const rocksdb::Slice& operand : in.operand_list) {
-      if (!fold.Apply(operand)) return false;
+      (void)fold.Apply(operand);
     }
     fold.Emit(/*keep_deletions=*/false, &out->new_value);
     return true;
@@ -66,9 +68,7 @@ class IdsMergeOperator final : public rocksdb::MergeOperator {
                          std::string* new_value,
                          rocksdb::Logger* /*logger*/) const override {
     BlockFold fold;
-    for (const rocksdb::Slice& operand : operands) {
-      if (!fold.Apply(operand)) return false;
-    }
+    for (const rocksdb::Slice& operand : operands) (void)fold.Apply(operand);
     fold.Emit(/*keep_deletions=*/true, new_value);
     return true;
   }

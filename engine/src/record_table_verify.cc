@@ -26,9 +26,12 @@ Status RecordTable::CheckIndexOf(const rocksdb::ReadOptions& ro,
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading ids entry");
   std::string_view location;
   bool present = s.ok() && FindInIdsBlock(block, r.id, &location);
-  *state = !present                         ? IndexState::kMissing
-           : !found || location != expected ? IndexState::kMismatch
-                                            : IndexState::kOk;
+  // In a damaged block no entry is trusted: each record's is rewritten
+  // (the merge operator folds the damaged value away).
+  bool damaged = s.ok() && !IdsBlockWellFormed(block);
+  *state = !present && !damaged                        ? IndexState::kMissing
+           : !found || damaged || location != expected ? IndexState::kMismatch
+                                                       : IndexState::kOk;
   if (*state != IndexState::kOk && found && repair != nullptr) {
     MergeIds(r.id, expected, repair);
   }
@@ -54,9 +57,10 @@ Status RecordTable::CheckNamespaceOf(const rocksdb::ReadOptions& ro,
 // An ids block must be well formed and its entries name slots the store
 // allocated. An entry whose record is gone is normal (expired: the TTL
 // filter drops the record, not its ids entry; Get reports it NotFound).
-// A malformed block is deleted by the repair (V2 then rewrites the entries
-// of the records it held); an entry naming an unknown slot is marked
-// deleted.
+// The repair of a malformed block is an empty Merge, which folds the
+// damaged value away; V2 (run first, same repair batch) rewrote the
+// entries of the records the block held. An entry naming an unknown slot
+// is marked deleted.
 Status RecordTable::CheckIndexEntries(
     const rocksdb::ReadOptions& ro,
     const std::function<void(RecordId, const std::string&)>& dangling,
@@ -70,10 +74,17 @@ Status RecordTable::CheckIndexEntries(
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
     RecordId first = 0;
-    if (!ParseIdsBlockKey(key, &first) || !IdsBlockWellFormed(value)) {
+    const bool block = ParseIdsBlockKey(key, &first);
+    if (!block || !IdsBlockWellFormed(value)) {
       ++*checked;
       dangling(first, "malformed ids entry");
-      if (repair != nullptr) (void)repair->Delete(handles_[kIds], key);
+      if (repair != nullptr) {
+        if (block) {
+          (void)repair->Merge(handles_[kIds], key, "");
+        } else {
+          (void)repair->Delete(handles_[kIds], key);  // names no block
+        }
+      }
       continue;
     }
     ForEachInIdsBlock(value, first, [&](RecordId id, std::string_view loc) {
