@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
 
 #include <chrono>
 #include <cstdio>
@@ -24,6 +25,21 @@
 namespace mnemo::test {
 namespace {
 
+// The ids family's blocks are written by Merge (format 3). Reading them
+// back raw needs a merge operator; concatenation is the store's fold for
+// blocks that batches filled in id order, as the demo store's are.
+class ConcatOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* out,
+             rocksdb::Logger*) const override {
+    out->assign(existing != nullptr ? existing->ToString() : std::string());
+    out->append(value.data(), value.size());
+    return true;
+  }
+  const char* Name() const override { return "test.Concat"; }
+};
+
 // Opens a store's RocksDB directly with every column family.
 class RawDb {
  public:
@@ -32,7 +48,11 @@ class RawDb {
     rocksdb::DBOptions options;
     EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir, &names).ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    for (const auto& name : names) {
+      rocksdb::ColumnFamilyOptions cf;
+      if (name == "ids") cf.merge_operator = std::make_shared<ConcatOperator>();
+      families.emplace_back(name, cf);
+    }
     rocksdb::Status s = rocksdb::DB::Open(options, dir, families, &handles_, &db_);
     EXPECT_TRUE(s.ok()) << s.ToString();
     for (size_t i = 0; i < names.size(); ++i) by_name_[names[i]] = handles_[i];
@@ -108,18 +128,33 @@ TEST(Admin, VerifyCatchesAndRepairsDanglingAndMissingIndex) {
   TempDir tmp;
   MakeDemoStore(tmp.Sub("db"));
   std::string before = DumpOf(tmp.Sub("db"));
-  std::string key, value, dangling;
+  std::string key, dangling;  // 8-byte big-endian ids, for DecimalId
   {
-    // The ids family maps id(8) -> slot(4) time(8).
+    // The ids family (format 3) maps 'b' block(8) (= id >> 6) to entries
+    // offset(1) slot(4) time(8), one per id of the block.
     RawDb raw(tmp.Sub("db"));
-    ASSERT_TRUE(raw.First("ids", "", &key, &value));
-    ASSERT_EQ(value.size(), 12u);
-    dangling = key;
-    dangling[dangling.size() - 2] ^= 0x55;  // an id no record has
-    std::string bad = value;
-    bad[0] ^= 0x7f;  // a slot the store never allocated
-    ASSERT_TRUE(raw.db()->Put({}, raw.cf("ids"), dangling, bad).ok());
-    ASSERT_TRUE(raw.db()->Delete({}, raw.cf("ids"), key).ok());
+    std::string block_key, value;
+    ASSERT_TRUE(raw.First("ids", "", &block_key, &value));
+    ASSERT_EQ(block_key.size(), 9u);
+    ASSERT_GE(value.size(), 13u);
+    ASSERT_EQ(value.size() % 13, 0u);
+    auto id_of = [](const std::string& block, unsigned char offset) {
+      uint64_t n = 0;
+      for (unsigned char c : block.substr(1)) n = n << 8 | c;
+      std::string id8;
+      for (int i = 7; i >= 0; --i) id8.push_back(static_cast<char>(((n << 6) | offset) >> (8 * i)));
+      return id8;
+    };
+    const unsigned char offset = static_cast<unsigned char>(value[0]);
+    key = id_of(block_key, offset);
+    std::string dangling_block = block_key;
+    dangling_block[dangling_block.size() - 2] ^= 0x55;  // ids no record has
+    dangling = id_of(dangling_block, offset);
+    std::string bad = value.substr(0, 13);
+    bad[1] ^= 0x7f;  // a slot the store never allocated
+    ASSERT_TRUE(raw.db()->Put({}, raw.cf("ids"), dangling_block, bad).ok());
+    // The first id's entry dropped from its block.
+    ASSERT_TRUE(raw.db()->Put({}, raw.cf("ids"), block_key, value.substr(13)).ok());
   }
   CliResult r = Mnemo("verify --db " + Q(tmp.Sub("db")) + " --json");
   EXPECT_EQ(r.code, 1);
