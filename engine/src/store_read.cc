@@ -45,12 +45,21 @@ Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
 Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
                               Record* record, const rocksdb::ReadOptions& ro) {
   thread_local Record found;
-  MNEMO_RETURN_IF_ERROR(ReadRecord(ro, id, &found));
-  if (found.ns.tenant != tenant || Expired(found)) return RecordNotFound(id);
-  std::map<std::string, std::string> old_metadata = std::move(record->metadata);
-  *record = std::move(found);
-  found.metadata = std::move(old_metadata);  // nodes for the next decode
-  return Status::OK();
+  Status s = ReadRecord(ro, id, &found);
+  if (s.ok() && (found.ns.tenant != tenant || Expired(found))) {
+    s = RecordNotFound(id);
+  }
+  if (s.ok()) {
+    std::map<std::string, std::string> old_metadata =
+        std::move(record->metadata);
+    *record = std::move(found);
+    found.metadata = std::move(old_metadata);  // nodes for the next decode
+  }
+  // A thread keeps at most this much text between reads (a long record
+  // read once does not stay allocated for the thread's lifetime).
+  constexpr size_t kMaxKeptText = 64 << 10;
+  if (found.text.capacity() > kMaxKeptText) std::string().swap(found.text);
+  return s;
 }
 
 Status StoreImpl::Get(const ReadOptions& options, std::string_view tenant,
