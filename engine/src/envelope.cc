@@ -3,6 +3,7 @@
 #include "envelope.h"
 
 #include <algorithm>
+#include <map>
 
 #include "coding.h"
 
@@ -204,7 +205,11 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
   if (!TakeVarint32(&rest, &meta_count) || meta_count > kMaxMetadataEntries) {
     return Bad(what, "malformed metadata count");
   }
-  r->metadata.clear();
+  // The map's old nodes are reused for the new entries (their strings keep
+  // their capacity): a caller decoding into the same Record again (Get's
+  // scratch record) allocates no node.
+  std::map<std::string, std::string> old;
+  old.swap(r->metadata);
   for (uint32_t i = 0; i < meta_count; ++i) {
     std::string_view key, val;
     if (!TakeLengthPrefixed(&rest, &key, kMaxMetadataKey) ||
@@ -213,7 +218,14 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
     }
     // Encoded in map order, so the end is the right place (a hint only:
     // a duplicate key is still dropped as emplace would).
-    r->metadata.emplace_hint(r->metadata.end(), key, val);
+    if (old.empty()) {
+      r->metadata.emplace_hint(r->metadata.end(), key, val);
+      continue;
+    }
+    auto node = old.extract(old.begin());
+    node.key().assign(key);
+    node.mapped().assign(val);
+    r->metadata.insert(r->metadata.end(), std::move(node));
   }
   std::string_view text;
   if (!TakeLengthPrefixed(&rest, &text, value.size()) || !rest.empty()) {

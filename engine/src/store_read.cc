@@ -4,6 +4,10 @@
 
 #include <rocksdb/snapshot.h>
 
+#include <map>
+#include <string>
+#include <utility>
+
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
@@ -32,15 +36,30 @@ Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
   return table_.Get(ro, id, record, flags);
 }
 
-// Reads into a local first: a record of another tenant must never reach
-// the caller's struct, not even on the error path.
+// Reads into a scratch record first: a record of another tenant must never
+// reach the caller's struct, not even on the error path. The scratch is the
+// thread's own and takes the buffers of the caller's previous record (a
+// string's move assignment hands the old buffer back; the metadata nodes
+// are handed back here), so a caller that reuses its struct (a loop of
+// Gets) makes no allocation per read for records of a similar shape.
 Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
                               Record* record, const rocksdb::ReadOptions& ro) {
-  Record found;
-  MNEMO_RETURN_IF_ERROR(ReadRecord(ro, id, &found));
-  if (found.ns.tenant != tenant || Expired(found)) return RecordNotFound(id);
-  *record = std::move(found);
-  return Status::OK();
+  thread_local Record found;
+  Status s = ReadRecord(ro, id, &found);
+  if (s.ok() && (found.ns.tenant != tenant || Expired(found))) {
+    s = RecordNotFound(id);
+  }
+  if (s.ok()) {
+    std::map<std::string, std::string> old_metadata =
+        std::move(record->metadata);
+    *record = std::move(found);
+    found.metadata = std::move(old_metadata);  // nodes for the next decode
+  }
+  // A thread keeps at most this much text between reads (a long record
+  // read once does not stay allocated for the thread's lifetime).
+  constexpr size_t kMaxKeptText = 64 << 10;
+  if (found.text.capacity() > kMaxKeptText) std::string().swap(found.text);
+  return s;
 }
 
 Status StoreImpl::Get(const ReadOptions& options, std::string_view tenant,

@@ -5,7 +5,10 @@
 
 #include "envelope.h"
 
+#include <map>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "coding.h"
 #include "store_test_util.h"
@@ -33,6 +36,35 @@ TEST(EnvelopeTest, RoundTrip) {
   EXPECT_EQ(out.page.item, 3u);
   EXPECT_EQ(out.tier, Tier::kPixels);
   EXPECT_EQ(out.metadata.at("k"), "v");
+}
+
+// Decoding into a Record that already holds another record (Get decodes
+// into a reused one, whose metadata nodes are recycled) gives exactly the
+// new record: no entry of the old one stays, whatever the two maps hold.
+TEST(EnvelopeTest, DecodeIntoUsedRecordReplacesEverything) {
+  using Map = std::map<std::string, std::string>;
+  const std::vector<Map> maps = {
+      {},
+      {{"k", "v"}},
+      {{"a", "1"}, {"b", std::string(300, 'x')}, {"c", "3"}},
+      {{"b", "other"}, {"z", ""}},
+      {{"k", "v"}},
+  };
+  Record out;
+  for (const Map& first : maps) {
+    for (const Map& second : maps) {
+      for (const Map* m : {&first, &second}) {
+        Record in = Sample();
+        in.metadata = *m;
+        in.text = std::string(m->size() * 40, 't');
+        std::string value;
+        internal::EncodeEnvelope(in, 0, &value);
+        ASSERT_TRUE(internal::DecodeEnvelope(value, "record 77", &out).ok());
+        EXPECT_EQ(out.metadata, in.metadata);
+        EXPECT_EQ(out.text, in.text);
+      }
+    }
+  }
 }
 
 // Lengths of one, two and three varint bytes take different decode paths;

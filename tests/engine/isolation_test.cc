@@ -33,6 +33,31 @@ TEST_F(IsolationTest, GetWithOtherTenantIsNotFound) {
   EXPECT_TRUE(out.text.empty());
 }
 
+// Get decodes into a scratch record and swaps it with the caller's: a
+// struct reused across Gets gets exactly each record read, and a read
+// refused for the tenant leaves the last good one as it was.
+TEST_F(IsolationTest, ReusedRecordStructGetsExactlyEachRecord) {
+  Record rich = MakeRecord("A", "agent", "s", std::string(500, 'r'), kJan2024);
+  rich.metadata = {{"a", "1"}, {"b", std::string(100, 'b')}, {"c", "3"}};
+  RecordId rich_id = 0;
+  ASSERT_TRUE(store_->Put(WriteOptions(), rich, &rich_id).ok());
+  Record out;
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(store_->Get(ReadOptions(), "A", rich_id, &out).ok());
+    EXPECT_EQ(out.text, rich.text);
+    EXPECT_EQ(out.metadata, rich.metadata);
+    ASSERT_TRUE(store_->Get(ReadOptions(), "A", a_, &out).ok());
+    EXPECT_EQ(out.text, "secret of A");
+    EXPECT_TRUE(out.metadata.empty());
+    EXPECT_EQ(out.id, a_);
+    EXPECT_TRUE(store_->Get(ReadOptions(), "A", b_, &out).IsNotFound());
+    EXPECT_EQ(out.text, "secret of A");
+    EXPECT_EQ(out.id, a_);
+    EXPECT_EQ(out.ns.tenant, "A");
+  }
+  ExpectBIntact();
+}
+
 TEST_F(IsolationTest, UpdateDeleteHistoryAcrossTenantsFail) {
   RecordUpdate up;
   up.text = "overwritten by A";
