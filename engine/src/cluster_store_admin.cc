@@ -80,8 +80,7 @@ Status ClusterStore::GetClusterStats(ClusterStats* stats) {
   *stats = ClusterStats();
   stats->host = host_;
   stats->client_address = client_->address();
-  MNEMO_RETURN_IF_ERROR(
-      client_->Health(&stats->health, &stats->health_detail));
+  MNEMO_RETURN_IF_ERROR(client_->Health(&stats->health, &stats->health_detail));
   std::map<std::string, cluster::RadosClient::PoolUsage> usage;
   MNEMO_RETURN_IF_ERROR(client_->PoolStats({meta_pool_}, &usage));
   for (const auto& [name, u] : usage) {

@@ -61,15 +61,24 @@ Args Parse(int argc, char** argv) {
       if (i + 1 >= argc) Usage("missing value of " + f);
       return argv[++i];
     };
-    if (f == "--dir") a.dir = value();
-    else if (f == "--conf") a.conf = value();
-    else if (f == "--host") a.host = value();
-    else if (f == "--lease") a.lease_s = std::stoi(value());
-    else if (f == "--timeout") a.timeout_s = std::stoi(value());
-    else if (f == "--batch") a.batch = std::stoi(value());
-    else if (f == "--retry-busy") a.retry_busy_s = std::stoi(value());
-    else if (f == "--repair") a.repair = true;
-    else a.rest.push_back(f);
+    if (f == "--dir")
+      a.dir = value();
+    else if (f == "--conf")
+      a.conf = value();
+    else if (f == "--host")
+      a.host = value();
+    else if (f == "--lease")
+      a.lease_s = std::stoi(value());
+    else if (f == "--timeout")
+      a.timeout_s = std::stoi(value());
+    else if (f == "--batch")
+      a.batch = std::stoi(value());
+    else if (f == "--retry-busy")
+      a.retry_busy_s = std::stoi(value());
+    else if (f == "--repair")
+      a.repair = true;
+    else
+      a.rest.push_back(f);
   }
   if (a.dir.empty() || a.rest.empty()) Usage("need --dir and a command");
   return a;
@@ -88,8 +97,8 @@ std::string Text(const std::string& agent, long i) {
 
 int Write(mnemo::Store* store, const Args& a, const std::string& tenant,
           const std::string& agent, long n) {
-  const auto give_up = std::chrono::steady_clock::now() +
-                       std::chrono::seconds(a.retry_busy_s);
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(a.retry_busy_s);
   for (long i = 0; i < n;) {
     std::vector<mnemo::Record> batch;
     for (long j = i; j < n && j < i + a.batch; ++j) {
@@ -101,7 +110,8 @@ int Write(mnemo::Store* store, const Args& a, const std::string& tenant,
     std::vector<mnemo::RecordId> ids;
     Status s = store->PutBatch(mnemo::WriteOptions(), batch, &ids);
     if (s.IsBusy() && std::chrono::steady_clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // retry pace
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(200));  // retry pace
       continue;
     }
     if (!s.ok()) return Fail(s);
@@ -213,13 +223,22 @@ int Run(mnemo::Store* store, const Args& a) {
     }
     return 0;
   }
-  if (r[0] == "check") { need(2); return Check(store, r[1], r[2]); }
-  if (r[0] == "scan") { need(2); return ScanAll(store, r[1], r[2]); }
+  if (r[0] == "check") {
+    need(2);
+    return Check(store, r[1], r[2]);
+  }
+  if (r[0] == "scan") {
+    need(2);
+    return ScanAll(store, r[1], r[2]);
+  }
   if (r[0] == "get") {
     need(2);
     mnemo::Record rec;
     Status s = store->Get(mnemo::ReadOptions(), r[1], std::stoull(r[2]), &rec);
-    if (s.IsNotFound()) { std::printf("notfound\n"); return 5; }
+    if (s.IsNotFound()) {
+      std::printf("notfound\n");
+      return 5;
+    }
     if (!s.ok()) return Fail(s);
     std::printf("found %s\n", rec.text.c_str());
     return 0;
