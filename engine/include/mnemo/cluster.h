@@ -45,6 +45,10 @@ struct ClusterPoolStats {
   std::string name;
   uint64_t objects = 0;
   uint64_t bytes = 0;
+  // "manager": the cluster's statistics (objects and bytes). "listing":
+  // the cluster runs no manager daemon (a bare test cluster), so the
+  // objects were counted by listing the pool, and bytes is 0 (unknown).
+  std::string source;
 };
 
 // An agent whose lease this host holds.
