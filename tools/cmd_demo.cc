@@ -1,7 +1,7 @@
 // Copyright (c) mnemo authors.
 //
 // mnemo demo [--db DIR] [--force] [--locomo FILE] [--sessions N]
-//            [--exchanges N]
+//            [--exchanges N] [--cluster CONF]
 //
 // The main job: builds an embedded store (default ./mnemo-demo-db; a store
 // an earlier demo run created is replaced, another mnemo store only with
@@ -10,12 +10,17 @@
 // --locomo), and prints what is stored: namespaces, counts per session,
 // role and kind, sample records, bytes per column family and timings.
 //
+// With --cluster (the global flag) the same steps run against a cluster:
+// the records go to RADOS and --db is this host's cache; the demo's own
+// agents are emptied in the cluster first.
+//
 // The body is a list of small steps over one DemoContext (see Steps()), so
 // later stages (compaction, pages, GPU pools) are added as new steps.
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "cli_util.h"
 #include "demo_stages.h"
@@ -87,6 +92,10 @@ int PrepareStore(DemoContext& ctx) {
   const std::string& db = ctx.args.db;
   if (int rc = ClearDemoDir(ctx.args); rc != kExitOk) return rc;
   std::printf("== mnemo demo: store %s (recreated)\n", db.c_str());
+  if (ClusterMode()) {
+    std::printf("cluster mode: records in the cluster of %s; %s is this "
+                "host's cache\n", ClusterConf().c_str(), db.c_str());
+  }
   if (int rc = OpenStore(db, OpenMode::kCreate, &ctx.store); rc != kExitOk) {
     return rc;
   }
@@ -120,6 +129,30 @@ int LoadInput(DemoContext& ctx) {
                 o.sessions_per_agent, ctx.input.size());
   }
   ctx.load_time = SteadyClock::now() - start;
+  return kExitOk;
+}
+
+// In cluster mode the local directory was recreated but the cluster keeps
+// what an earlier demo wrote: the demo's agents are emptied first, so each
+// run shows the same store (the demo's own agents only; nothing else in
+// the cluster is touched).
+int ClearClusterAgents(DemoContext& ctx) {
+  if (!ClusterMode()) return kExitOk;
+  std::set<std::pair<std::string, std::string>> agents;
+  for (const Record& r : ctx.input) agents.insert({r.ns.tenant, r.ns.agent});
+  uint64_t removed = 0;
+  for (const auto& [tenant, agent] : agents) {
+    uint64_t deleted = 0;
+    Status s = ctx.store->DeleteAgent(WriteOptions(), tenant, agent, &deleted);
+    if (!s.ok()) {
+      return FailRuntime(s.WithContext("emptying demo agent " + tenant + "/" +
+                                       agent + " in the cluster"));
+    }
+    removed += deleted;
+  }
+  std::printf("cluster: %llu records of an earlier demo removed from the "
+              "demo's %zu agents\n", static_cast<unsigned long long>(removed),
+              agents.size());
   return kExitOk;
 }
 
@@ -269,8 +302,9 @@ int HotCache(DemoContext& ctx) {
 // The demo, in order. Later stages add steps here.
 const std::vector<Step>& Steps() {
   static const std::vector<Step> steps = {
-      PrepareStore, LoadInput,    Ingest,  PrintNamespaces, PrintCounts,
-      PrintSamples, PrintStorage, Compact, WritePages,      HotCache};
+      PrepareStore, LoadInput,    ClearClusterAgents, Ingest,
+      PrintNamespaces, PrintCounts, PrintSamples, PrintStorage, Compact,
+      WritePages,   HotCache};
   return steps;
 }
 
