@@ -6,6 +6,7 @@
 
 #include "mnemo/admin.h"
 
+#include "cluster_store.h"
 #include "store_impl.h"
 
 namespace mnemo {
@@ -13,7 +14,12 @@ namespace {
 
 // The StoreImpl behind `store`, or null (with *s saying why) when `store`
 // is null or another implementation of Store.
+// A cluster store's calls here work on its local cache of owned agents
+// (Import goes to the cluster: see Import).
 internal::StoreImpl* Impl(Store* store, const char* call, Status* s) {
+  if (auto* cs = dynamic_cast<internal::ClusterStoreBase*>(store)) {
+    store = cs->local_cache();
+  }
   auto* impl = dynamic_cast<internal::StoreImpl*>(store);
   if (impl == nullptr) {
     *s = Status::InvalidArgument(std::string(call) + ": " +
@@ -28,6 +34,9 @@ internal::StoreImpl* Impl(Store* store, const char* call, Status* s) {
 
 Status Import(Store* store, const WriteOptions& options,
               const std::vector<Record>& records) {
+  if (auto* cs = dynamic_cast<internal::ClusterStoreBase*>(store)) {
+    return cs->ImportRecords(options, records);
+  }
   Status s;
   auto* impl = Impl(store, "import", &s);
   return impl == nullptr ? s : impl->Restore(options, records);
@@ -36,6 +45,14 @@ Status Import(Store* store, const WriteOptions& options,
 Status Import(Store* store, const WriteOptions& options,
               const std::vector<Record>& records,
               const std::vector<PageData>& pages) {
+  if (dynamic_cast<internal::ClusterStoreBase*>(store) != nullptr) {
+    if (!pages.empty()) {
+      return Status::NotSupported(
+          "import with pages into a cluster store: pages are not kept in the "
+          "cluster yet; import the records alone (they become text)");
+    }
+    return Import(store, options, records);
+  }
   Status s;
   auto* impl = Impl(store, "import", &s);
   return impl == nullptr ? s : impl->RestoreWithPages(options, records, pages);

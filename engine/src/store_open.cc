@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "cluster_store.h"
 #include "info_log.h"
 #include "keys.h"
 #include "search_analyzer.h"
@@ -24,6 +25,9 @@ Status Store::Open(const Options& options, const std::string& dir,
                    std::unique_ptr<Store>* store) {
   store->reset();
   if (dir.empty()) return Status::InvalidArgument("store directory is empty");
+  if (options.cluster.Enabled()) {
+    return internal::OpenClusterStore(options, dir, store);
+  }
   try {
     auto impl = std::make_unique<internal::StoreImpl>(options, dir);
     MNEMO_RETURN_IF_ERROR(impl->OpenDb());

@@ -120,7 +120,7 @@ struct Conn {
 };
 
 Status Open(const Args& a, Conn* c) {
-  mc::ClusterOptions o;
+  mc::RadosOptions o;
   o.conf_path = a.conf;
   o.op_timeout_s = a.timeout_s;
   MNEMO_RETURN_IF_ERROR(mc::RadosClient::Connect(o, &c->client));

@@ -31,6 +31,48 @@ class Clock {
   static Clock* System();
 };
 
+// Cluster mode (mnemo/cluster.h): the store's records live in a Ceph RADOS
+// cluster, the source of truth, and the local store in the store directory
+// is this host's cache of the agents it owns (rebuilt from the cluster when
+// it takes an agent over). Off unless conf_path is set or `enabled` is true.
+struct ClusterOptions {
+  // Turn cluster mode on with Ceph's default configuration lookup
+  // ($CEPH_CONF, then /etc/ceph/ceph.conf) when conf_path is empty.
+  // Default: false
+  bool enabled = false;
+
+  // ceph.conf of the cluster; non-empty turns cluster mode on.
+  // Default: ""
+  std::string conf_path;
+
+  // The cluster client id ("admin" connects as client.admin).
+  // Default: "admin"
+  std::string client_id = "admin";
+
+  // This host's name, shown to a host refused a write to an agent it does
+  // not own ("owned by <host> ...") and in GetClusterStats. "" means
+  // "<hostname>:<pid>".
+  // Default: ""
+  std::string host_name;
+
+  // Pools used: "<pool_prefix>-meta" (agent heads, records, history,
+  // id directory, id counter). Created when missing.
+  // Default: "mnemo"
+  std::string pool_prefix = "mnemo";
+
+  // Lease of an owned agent: renewed every third of it; a host silent for
+  // longer loses its agents to the next host that writes to them.
+  // Default: 30
+  uint32_t lease_seconds = 30;
+
+  // Bound on every cluster operation and on connecting; an operation past
+  // it fails with IOError "timed out" (its effect is then unknown).
+  // Default: 30
+  uint32_t op_timeout_seconds = 30;
+
+  bool Enabled() const { return enabled || !conf_path.empty(); }
+};
+
 struct Options {
   // Create the store directory and database when missing.
   // Default: true
@@ -154,6 +196,10 @@ struct Options {
   // InvalidArgument.
   // Default: "english"
   std::string search_language = "english";
+
+  // Cluster mode (see ClusterOptions and mnemo/cluster.h).
+  // Default: off
+  ClusterOptions cluster;
 
   // Time source. nullptr means Clock::System(). Not owned; must outlive
   // the store.

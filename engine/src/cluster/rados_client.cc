@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <list>
 #include <map>
 #include <rados/librados.hpp>
 #include <string>
@@ -75,7 +76,7 @@ RadosClient::~RadosClient() = default;
 namespace {
 
 // Applies the configuration; librados reads $CEPH_CONF when `conf` is "".
-Status Configure(librados::Rados& rados, const ClusterOptions& options) {
+Status Configure(librados::Rados& rados, const RadosOptions& options) {
   const std::string what =
       options.conf_path.empty()
           ? std::string("cluster configuration ($CEPH_CONF)")
@@ -94,7 +95,7 @@ Status Configure(librados::Rados& rados, const ClusterOptions& options) {
 
 }  // namespace
 
-Status RadosClient::Connect(const ClusterOptions& options,
+Status RadosClient::Connect(const RadosOptions& options,
                             std::unique_ptr<RadosClient>* out) {
   if (options.op_timeout_s <= 0) {
     return Status::InvalidArgument("cluster: op_timeout_s must be positive");
@@ -152,6 +153,35 @@ Status RadosClient::EnsurePool(const std::string& pool) {
   if (impl_->rados.pool_lookup(pool.c_str()) >= 0) return Status::OK();
   int r = impl_->rados.pool_create(pool.c_str());
   if (r < 0 && r != -EEXIST) return RadosError(r, "creating pool " + pool);
+  return Status::OK();
+}
+
+Status RadosClient::Health(std::string* status, std::string* detail) {
+  librados::bufferlist in, out;
+  std::string outs;
+  int r = impl_->rados.mon_command(R"({"prefix": "health"})", in, &out, &outs);
+  if (r < 0) return RadosError(r, "asking the monitor for the health");
+  std::string text(out.c_str(), out.length());
+  if (text.empty()) text = outs;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  const size_t cut = text.find_first_of(" \n");
+  *status = text.substr(0, cut);
+  *detail = cut == std::string::npos ? "" : text.substr(cut + 1);
+  return Status::OK();
+}
+
+Status RadosClient::PoolStats(const std::vector<std::string>& pools,
+                              std::map<std::string, PoolUsage>* out) {
+  std::list<std::string> names(pools.begin(), pools.end());
+  std::map<std::string, librados::pool_stat_t> stats;
+  int r = impl_->rados.get_pool_stats(names, stats);
+  if (r < 0) return RadosError(r, "reading pool statistics");
+  out->clear();
+  for (const auto& [name, st] : stats) {
+    (*out)[name] = PoolUsage{st.num_objects, st.num_bytes};
+  }
   return Status::OK();
 }
 

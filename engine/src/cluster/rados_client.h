@@ -25,13 +25,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mnemo/status.h"
 
 namespace mnemo::cluster {
 
-struct ClusterOptions {
+struct RadosOptions {
   // ceph.conf of the cluster; "" reads $CEPH_CONF (then Ceph's defaults).
   std::string conf_path;
   // The cephx client id ("admin" as client.admin).
@@ -77,7 +78,7 @@ class RadosPool;
 
 class RadosClient {
  public:
-  static Status Connect(const ClusterOptions& options,
+  static Status Connect(const RadosOptions& options,
                         std::unique_ptr<RadosClient>* out);
   ~RadosClient();
   RadosClient(const RadosClient&) = delete;
@@ -96,6 +97,18 @@ class RadosClient {
 
   // Creates `pool` (replicated, the cluster's default size) when absent.
   Status EnsurePool(const std::string& pool);
+
+  // The monitor's health: *status "HEALTH_OK" / "HEALTH_WARN" / ...,
+  // *detail the rest of its report ("" when healthy).
+  Status Health(std::string* status, std::string* detail);
+
+  struct PoolUsage {
+    uint64_t objects = 0;
+    uint64_t bytes = 0;
+  };
+  // Objects and bytes of each pool in `pools` (all namespaces).
+  Status PoolStats(const std::vector<std::string>& pools,
+                   std::map<std::string, PoolUsage>* out);
 
   // The pool `pool`, namespace `ns` ("" = the default namespace).
   Status OpenPool(const std::string& pool, const std::string& ns,
@@ -130,6 +143,11 @@ class RadosPool {
   // Every omap entry of `oid` starting with `prefix`, in pages.
   Status OmapAll(const std::string& oid, const std::string& prefix,
                  OmapEntries* out);
+  // The objects of this namespace (or of every namespace when
+  // all_namespaces) as (namespace, oid), those whose oid starts with
+  // `prefix` only.
+  Status ListObjects(bool all_namespaces, const std::string& prefix,
+                     std::vector<std::pair<std::string, std::string>>* out);
   // NotFound when the object or the xattr is absent.
   Status GetXattr(const std::string& oid, const std::string& name,
                   std::string* value);

@@ -6,6 +6,7 @@
 #include <list>
 #include <rados/librados.hpp>
 #include <set>
+#include <system_error>
 #include <string>
 #include <utility>
 
@@ -167,6 +168,27 @@ Status RadosPool::ListLockers(const std::string& oid, const std::string& name,
   if (r < 0)
     return RadosError(r, "listing lock " + name + " on " + Describe(oid));
   for (const auto& l : lockers) out->push_back({l.client, l.cookie, l.address});
+  return Status::OK();
+}
+
+Status RadosPool::ListObjects(
+    bool all_namespaces, const std::string& prefix,
+    std::vector<std::pair<std::string, std::string>>* out) {
+  out->clear();
+  try {
+    librados::IoCtx io;
+    io.dup(impl_->io);
+    if (all_namespaces) io.set_namespace(librados::all_nspaces);
+    for (auto it = io.nobjects_begin(); it != io.nobjects_end(); ++it) {
+      if (it->get_oid().compare(0, prefix.size(), prefix) != 0) continue;
+      out->emplace_back(it->get_nspace(), it->get_oid());
+    }
+  } catch (const std::system_error& e) {
+    return RadosError(-e.code().value(), "listing " + Describe(prefix + "*"));
+  } catch (const std::exception& e) {
+    return Status::IOError("listing " + Describe(prefix + "*") + ": " +
+                           e.what());
+  }
   return Status::OK();
 }
 

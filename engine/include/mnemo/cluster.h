@@ -1,0 +1,109 @@
+// Copyright (c) mnemo authors.
+//
+// Cluster mode (Options::cluster): the calls an operator makes on a store
+// opened on a Ceph RADOS cluster. Store::Open returns such a store when
+// Options::cluster is enabled; its record calls (mnemo/store.h) work as
+// below, and these free functions report on and check the cluster side.
+//
+// Contract of a cluster store:
+//   - RADOS holds the records; the store directory holds this host's cache
+//     of the agents it owns, rebuilt from the cluster when it takes one over.
+//   - One writer per agent: the first write of a host to an agent takes its
+//     lease. A write to an agent another live host owns is Busy naming that
+//     host. A host whose lease lapsed is fenced (blocklisted) by the next
+//     host that takes the agent; its later writes fail with
+//     FailedPrecondition ("blocklisted" / "lease epoch ... is stale"), and
+//     it must be reopened to be used again.
+//   - Put/PutBatch/Delete return OK only after the cluster acknowledged the
+//     write on every replica of the acting set. A timed-out write
+//     (IOError "timed out") may or may not have been applied.
+//   - Any host reads any agent: Get by id through the cluster's id
+//     directory (it names no agent), Scan from the cluster (the owner reads
+//     its cache). Search, BuildContext, History, pages and Compact work on
+//     the cache of owned agents (see the notes on each call in cluster.h's
+//     companion README section).
+//   - A PutBatch holds one agent's records (atomic on the cluster: one
+//     operation on one object); a batch spanning agents is InvalidArgument.
+//
+// Every call here returns InvalidArgument on a store that is not a cluster
+// store.
+
+#ifndef MNEMO_CLUSTER_H_
+#define MNEMO_CLUSTER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mnemo/record.h"
+#include "mnemo/status.h"
+#include "mnemo/store.h"
+
+namespace mnemo {
+
+struct ClusterPoolStats {
+  std::string name;
+  uint64_t objects = 0;
+  uint64_t bytes = 0;
+};
+
+// An agent whose lease this host holds.
+struct ClusterOwnedAgent {
+  std::string tenant;
+  std::string agent;
+  uint64_t epoch = 0;  // the lease epoch this host writes with
+};
+
+struct ClusterStats {
+  std::string health;          // the monitor's status: "HEALTH_OK", ...
+  std::string health_detail;   // its summary lines, "" when healthy
+  std::string host;            // ClusterOptions::host_name in use
+  std::string client_address;  // this connection, as blocklists name it
+  std::vector<ClusterPoolStats> pools;
+  std::vector<ClusterOwnedAgent> owned_agents;  // sorted
+};
+
+// True when `store` was opened in cluster mode.
+bool IsClusterStore(Store* store);
+
+// Health, the mnemo pools with their objects and bytes, and this host's
+// owned agents. IOError "timed out" when the cluster does not answer.
+Status GetClusterStats(Store* store, ClusterStats* stats);
+
+struct ClusterVerifyOptions {
+  // The tenant to check; "" checks every tenant in the cluster.
+  std::string tenant;
+  // Remove directory entries whose record is missing (a writer died
+  // between writing the directory entry and the record).
+  bool repair = false;
+};
+
+struct ClusterVerifyReport {
+  uint64_t agents_checked = 0;
+  uint64_t records_checked = 0;
+  uint64_t directory_entries_checked = 0;
+  uint64_t corrupt_records = 0;      // fail their checksum / do not decode
+  uint64_t dangling_directory = 0;   // entry whose record is missing
+  uint64_t missing_directory = 0;    // record without its entry
+  uint64_t repaired = 0;
+  std::vector<std::string> problems;  // at most 1000 descriptions
+  bool ok() const {
+    return corrupt_records + dangling_directory + missing_directory ==
+           repaired;
+  }
+};
+
+// Checks the cluster side: every record decodes and has its directory
+// entry, every directory entry resolves to its record. OK when the check
+// ran (problems in *report).
+Status VerifyCluster(Store* store, const ClusterVerifyOptions& options,
+                     ClusterVerifyReport* report);
+
+// Gives up this host's lease of an agent (another host may then take it
+// without waiting for the lease to lapse). OK when it was not owned.
+Status ReleaseAgent(Store* store, std::string_view tenant,
+                    std::string_view agent);
+
+}  // namespace mnemo
+
+#endif  // MNEMO_CLUSTER_H_
