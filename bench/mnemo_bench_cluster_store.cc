@@ -9,9 +9,8 @@ Status OpenBenchStore(const std::string& dir, const std::string& conf,
                       std::unique_ptr<Store>* store) {
   Options options;
   options.create_if_missing = true;
-  if (!conf.empty()) {
-    return Status::NotSupported("cluster mode: not merged yet (" + host_name + ")");
-  }
+  options.cluster.conf_path = conf;  // empty: the embedded store
+  options.cluster.host_name = host_name;
   return Store::Open(options, dir, store);
 }
 

@@ -86,6 +86,13 @@ int OpenStore(const std::string& db, OpenMode mode,
   options.read_only = mode == OpenMode::kReadOnly;
   options.create_if_missing = mode == OpenMode::kCreate;
   options.track_access = mode != OpenMode::kReadOnly;
+  if (ClusterMode()) {
+    // A cluster store has no read-only open: any host reads every agent,
+    // and --db is only this process's cache, created when missing. Reads
+    // take no lease, so they run beside the hosts that write.
+    options.read_only = false;
+    options.create_if_missing = true;
+  }
   return ReportOpenFailure(Store::Open(options, db, store));
 }
 

@@ -56,7 +56,8 @@ enum class OpenMode {
   kCreate,    // exclusive; creates the store when missing
 };
 
-// Opens the store at `db`. On failure prints "mnemo: <why>" and returns
+// Opens the store at `db`. In cluster mode (--cluster) every mode opens a
+// cluster store with `db` as this process's cache (created when missing). On failure prints "mnemo: <why>" and returns
 // kExitRuntime (a second writer gets the Busy message naming the directory);
 // on success returns kExitOk and sets *store.
 int OpenStore(const std::string& db, OpenMode mode,
