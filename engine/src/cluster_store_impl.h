@@ -58,11 +58,22 @@ struct RecordPlace {
   std::string bucket;  // oid
 };
 
-std::string RecordKey(RecordId id);     // "r<16 hex>"
+std::string RecordOmapKey(RecordId id);     // "r<16 hex>"
 std::string DirectoryOid(RecordId id);  // "d.<hex>.<hex>"
 std::string DirectoryKey(RecordId id);  // "<16 hex>"
 std::string BucketOid(std::string_view agent, uint64_t n);
 std::string BucketPrefix(std::string_view agent);  // "r.<agent>."
+// "h<16 hex id>.<8 hex version>": an older version of a record.
+std::string HistoryOmapKey(RecordId id, uint32_t version);
+std::string HistoryOmapPrefix(RecordId id);  // "h<16 hex id>."
+// A compare-and-set lost to another writer (not a fenced client).
+inline bool GuardFailed(const Status& s) {
+  return s.IsFailedPrecondition() &&
+         s.message().find("guard failed") != std::string::npos;
+}
+// Decodes a stored value; `what` names it in errors.
+Status DecodeStored(std::string_view value, std::string_view what,
+                    Record* record);
 
 class ClusterStore final : public ClusterStoreBase {
  public:
@@ -155,9 +166,12 @@ class ClusterStore final : public ClusterStoreBase {
   Status LookupPlace(cluster::RadosPool* pool, RecordId id,
                      RecordPlace* place);
   // Every record of an agent from the cluster, in id order.
+  // `buckets`: oid -> number of record keys (in bucket order).
   Status ReadAgent(cluster::RadosPool* pool, const std::string& agent,
                    std::vector<Record>* records,
-                   std::vector<std::string>* buckets);
+                   std::map<std::string, uint64_t>* buckets);
+  // Makes every id the counter hands out from now on exceed `id`.
+  Status RaiseIdMark(RecordId id);
   Status ScanRemote(const ScanOptions& scan, ScanResult* result);
   Status DeleteWhere(const WriteOptions& options, std::string_view tenant,
                      std::string_view agent,
