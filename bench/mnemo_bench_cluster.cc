@@ -108,6 +108,7 @@ nlohmann::json RowsToJson(const std::vector<RowResult>& rows) {
                    {"p50_us", r.p50_us},
                    {"p99_us", r.p99_us},
                    {"ops_per_s", r.ops_per_s},
+                   {"text_bytes", r.text_bytes},
                    {"error", r.error}});
   }
   return out;

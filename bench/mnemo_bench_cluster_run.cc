@@ -90,7 +90,10 @@ void Finish(Host* host, bool kill_it) {
 // Merges the hosts' "result <phase> {json}" lines into one row.
 RowResult Gather(const RunSpec& spec, const std::string& phase,
                  std::vector<Host>& hosts) {
-  RowResult row{spec.backend, phase, spec.hosts};
+  RowResult row;
+  row.backend = spec.backend;
+  row.op = phase;
+  row.hosts = spec.hosts;
   LatencySamples samples;
   double first_start = 0, last_end = 0;
   for (size_t h = 0; h < hosts.size(); ++h) {
@@ -109,6 +112,7 @@ RowResult Gather(const RunSpec& spec, const std::string& phase,
     if (!j["ok"].get<bool>()) row.error = j["error"].get<std::string>();
     for (uint64_t us : j["lat_us"]) samples.Add(static_cast<double>(us) / 1e6);
     row.ops += j["ops"].get<uint64_t>();
+    row.text_bytes += j.value("text_bytes", uint64_t{0});
     double start = j["start"], end = j["end"];
     first_start = h == 0 ? start : std::min(first_start, start);
     last_end = std::max(last_end, end);
@@ -140,7 +144,12 @@ bool RunHosts(const RunSpec& spec, std::vector<RowResult>* rows) {
   bool ok = failure.empty();
   for (const char* phase : kPhases) {
     if (!ok) {
-      rows->push_back({spec.backend, phase, spec.hosts, 0, 0, 0, 0, failure});
+      RowResult failed;
+      failed.backend = spec.backend;
+      failed.op = phase;
+      failed.hosts = spec.hosts;
+      failed.error = failure;
+      rows->push_back(failed);
       continue;
     }
     for (Host& host : hosts) ok &= Send(&host, phase);

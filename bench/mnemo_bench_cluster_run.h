@@ -30,6 +30,7 @@ struct RowResult {
   // All hosts' ops over the span from the first host's start to the last
   // host's end (the phases start together).
   double ops_per_s = 0;
+  uint64_t text_bytes = 0;   // put: record text written over all hosts
   std::string error;         // non-empty: the phase failed on a host
 };
 

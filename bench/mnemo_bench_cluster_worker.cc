@@ -92,8 +92,10 @@ std::string QueryFrom(const std::string& text, std::mt19937_64& rng) {
 
 // Runs op(i) for i in [0, n), one at a time, and prints the result line.
 void RunPhase(const std::string& phase, size_t n,
-              const std::function<Status(size_t)>& op) {
+              const std::function<Status(size_t)>& op,
+              uint64_t text_bytes = 0) {
   nlohmann::json out;
+  out["text_bytes"] = text_bytes;
   std::vector<uint64_t> lat_us;
   lat_us.reserve(n);
   Status failed;
@@ -156,7 +158,10 @@ int Serve(Worker* w) {
   for (std::string phase; std::getline(std::cin, phase);) {
     if (phase == "quit") break;
     if (phase == "put") {
-      RunPhase(phase, w->records.size(), [w](size_t i) { return PutOne(w, i); });
+      uint64_t bytes = 0;
+      for (const Record& r : w->records) bytes += r.text.size();
+      RunPhase(phase, w->records.size(), [w](size_t i) { return PutOne(w, i); },
+               bytes);
     } else if (phase == "get") {
       RunPhase(phase, w->ops, [w](size_t) { return GetOne(w); });
     } else if (phase == "scan") {

@@ -169,7 +169,8 @@ int Ingest(DemoContext& ctx) {
     }
     std::vector<Record> batch(ctx.input.begin() + begin,
                               ctx.input.begin() + end);
-    Status s = ctx.store->PutBatch(WriteOptions(), batch, nullptr);
+    std::vector<RecordId> ids;
+    Status s = ctx.store->PutBatch(WriteOptions(), batch, &ids);
     if (!s.ok()) return FailRuntime(s.WithContext("ingest"));
     begin = end;
     progress.Update(begin);
