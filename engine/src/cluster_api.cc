@@ -3,9 +3,8 @@
 // The calls of mnemo/cluster.h: each forwards to the cluster store behind
 // the Store and refuses any other implementation.
 
-#include "mnemo/cluster.h"
-
 #include "cluster_store.h"
+#include "mnemo/cluster.h"
 
 namespace mnemo {
 namespace {

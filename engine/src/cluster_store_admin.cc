@@ -80,12 +80,17 @@ Status ClusterStore::GetClusterStats(ClusterStats* stats) {
   *stats = ClusterStats();
   stats->host = host_;
   stats->client_address = client_->address();
-  MNEMO_RETURN_IF_ERROR(
-      client_->Health(&stats->health, &stats->health_detail));
+  MNEMO_RETURN_IF_ERROR(client_->Health(&stats->health, &stats->health_detail));
   std::map<std::string, cluster::RadosClient::PoolUsage> usage;
   MNEMO_RETURN_IF_ERROR(client_->PoolStats({meta_pool_}, &usage));
-  for (const auto& [name, u] : usage) {
-    stats->pools.push_back({name, u.objects, u.bytes});
+  auto it = usage.find(meta_pool_);
+  if (it != usage.end()) {
+    stats->pools.push_back(
+        {meta_pool_, it->second.objects, it->second.bytes, "manager"});
+  } else {  // no manager daemon reports pool statistics: count
+    std::vector<std::pair<std::string, std::string>> objects;
+    MNEMO_RETURN_IF_ERROR(ids_pool_->ListObjects(true, "", &objects));
+    stats->pools.push_back({meta_pool_, objects.size(), 0, "listing"});
   }
   // Copied first: a writer holding an agent's mu may take agents_mu_.
   std::map<std::pair<std::string, std::string>, std::shared_ptr<OwnedAgent>>

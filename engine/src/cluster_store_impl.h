@@ -47,9 +47,9 @@ inline constexpr uint64_t kIdBlock = 4096;
 struct OwnedAgent {
   port::Mutex mu;  // serializes the agent's writes
   std::unique_ptr<cluster::AgentLease> lease;
-  uint64_t bucket = 0;        // current bucket number
-  uint64_t bucket_keys = 0;   // records in it (as far as this owner knows)
-  bool cache_stale = false;   // a cache write failed: hydrate again
+  uint64_t bucket = 0;       // current bucket number
+  uint64_t bucket_keys = 0;  // records in it (as far as this owner knows)
+  bool cache_stale = false;  // a cache write failed: hydrate again
 };
 
 // Where the directory says a record is.
@@ -58,9 +58,9 @@ struct RecordPlace {
   std::string bucket;  // oid
 };
 
-std::string RecordOmapKey(RecordId id);     // "r<16 hex>"
-std::string DirectoryOid(RecordId id);  // "d.<hex>.<hex>"
-std::string DirectoryKey(RecordId id);  // "<16 hex>"
+std::string RecordOmapKey(RecordId id);  // "r<16 hex>"
+std::string DirectoryOid(RecordId id);   // "d.<hex>.<hex>"
+std::string DirectoryKey(RecordId id);   // "<16 hex>"
 std::string BucketOid(std::string_view agent, uint64_t n);
 std::string BucketPrefix(std::string_view agent);  // "r.<agent>."
 // "h<16 hex id>.<8 hex version>": an older version of a record.
@@ -99,8 +99,8 @@ class ClusterStore final : public ClusterStoreBase {
                      std::string_view agent, uint64_t* deleted) override;
   Status PutEmbedding(const WriteOptions& options, std::string_view tenant,
                       RecordId id, const EmbeddingRef& embedding) override;
-  Status Get(const ReadOptions& options, std::string_view tenant,
-             RecordId id, Record* record) override;
+  Status Get(const ReadOptions& options, std::string_view tenant, RecordId id,
+             Record* record) override;
   Status History(const ReadOptions& options, std::string_view tenant,
                  RecordId id, std::vector<Record>* versions) override;
   Status Scan(const ReadOptions& options, const ScanOptions& scan,
@@ -108,10 +108,8 @@ class ClusterStore final : public ClusterStoreBase {
   Status ListNamespaces(std::string_view tenant,
                         std::vector<Namespace>* namespaces) override;
   Status Search(const SearchOptions& options, SearchResult* result) override;
-  Status BuildContext(const ContextOptions& options,
-                      Context* context) override;
-  Status Compact(const CompactOptions& options,
-                 CompactResult* result) override;
+  Status BuildContext(const ContextOptions& options, Context* context) override;
+  Status Compact(const CompactOptions& options, CompactResult* result) override;
   Status GetPage(const ReadOptions& options, std::string_view tenant,
                  uint64_t page_id, PageData* page) override;
   Status ListPages(const ReadOptions& options, std::string_view tenant,
@@ -131,8 +129,7 @@ class ClusterStore final : public ClusterStoreBase {
   Status GetClusterStats(ClusterStats* stats) override;
   Status VerifyCluster(const ClusterVerifyOptions& options,
                        ClusterVerifyReport* report) override;
-  Status ReleaseAgent(std::string_view tenant,
-                      std::string_view agent) override;
+  Status ReleaseAgent(std::string_view tenant, std::string_view agent) override;
 
  private:
   // The tenant's namespace of the meta pool (opened once, kept).
@@ -158,13 +155,11 @@ class ClusterStore final : public ClusterStoreBase {
   Status WriteRecords(const WriteOptions& options,
                       const std::vector<Record>& records);
   Status AppendToBucket(cluster::RadosPool* pool, OwnedAgent* state,
-                        const std::vector<Record>& records)
-      REQUIRES(state->mu);
+                        const std::vector<Record>& records) REQUIRES(state->mu);
   // The record `id` of `tenant` from the cluster (NotFound when absent).
   Status ReadRemote(std::string_view tenant, RecordId id, Record* record,
                     RecordPlace* place);
-  Status LookupPlace(cluster::RadosPool* pool, RecordId id,
-                     RecordPlace* place);
+  Status LookupPlace(cluster::RadosPool* pool, RecordId id, RecordPlace* place);
   // Every record of an agent from the cluster, in id order.
   // `buckets`: oid -> number of record keys (in bucket order).
   Status ReadAgent(cluster::RadosPool* pool, const std::string& agent,
@@ -193,8 +188,8 @@ class ClusterStore final : public ClusterStoreBase {
   RecordId id_limit_ GUARDED_BY(ids_mu_) = 0;
 
   port::Mutex pools_mu_;
-  std::map<std::string, std::unique_ptr<cluster::RadosPool>, std::less<>>
-      pools_ GUARDED_BY(pools_mu_);
+  std::map<std::string, std::unique_ptr<cluster::RadosPool>, std::less<>> pools_
+      GUARDED_BY(pools_mu_);
 
   port::Mutex agents_mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<OwnedAgent>>

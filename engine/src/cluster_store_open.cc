@@ -69,7 +69,8 @@ Status OpenClusterStore(const Options& options, const std::string& dir,
   store->reset();
   if (options.read_only) {
     return Status::InvalidArgument(
-        "store " + dir + ": cluster mode has no read-only open (any host "
+        "store " + dir +
+        ": cluster mode has no read-only open (any host "
         "reads every agent; open it for writing)");
   }
   const std::string host = options.cluster.host_name.empty()
@@ -153,15 +154,16 @@ Status ClusterStore::AllocateIds(size_t n, RecordId* first) {
     std::string stored;
     Status s = ids_pool_->GetXattr(kIdsOid, kNextIdXattr, &stored);
     if (!s.ok() && !s.IsNotFound()) return s;
-    const uint64_t mark = s.ok() ? std::strtoull(stored.c_str(), nullptr, 10)
-                                 : 0;
+    const uint64_t mark =
+        s.ok() ? std::strtoull(stored.c_str(), nullptr, 10) : 0;
     const Micros now = options_.clock ? options_.clock->NowMicros()
                                       : Clock::System()->NowMicros();
-    const RecordId start =
-        std::max<RecordId>(mark, static_cast<RecordId>(std::max<Micros>(now, 1)) << 8);
+    const RecordId start = std::max<RecordId>(
+        mark, static_cast<RecordId>(std::max<Micros>(now, 1)) << 8);
     const RecordId end = start + std::max<RecordId>(kIdBlock, n);
     if (end > kMaxImportedRecordId) {
-      return Status::ResourceExhausted("cluster " + ids_pool_->Describe(kIdsOid) +
+      return Status::ResourceExhausted("cluster " +
+                                       ids_pool_->Describe(kIdsOid) +
                                        ": record ids are exhausted");
     }
     cluster::WriteOp cas;
@@ -230,16 +232,15 @@ Status ClusterStore::TakeLease(cluster::RadosPool* pool,
   if (state->lease != nullptr &&
       state->lease->renewal_status().IsFailedPrecondition()) {
     return Status::FailedPrecondition(
-        "agent '" + agent + "' (tenant '" + tenant + "'): " +
-        state->lease->renewal_status().message());
+        "agent '" + agent + "' (tenant '" + tenant +
+        "'): " + state->lease->renewal_status().message());
   }
   if (state->lease == nullptr) {
     cluster::LeaseOptions lo;
     lo.duration_ms = uint64_t{options_.cluster.lease_seconds} * 1000;
     lo.holder = host_;
-    MNEMO_RETURN_IF_ERROR(
-        cluster::AgentLease::Acquire(client_.get(), pool, agent, lo,
-                                     &state->lease));
+    MNEMO_RETURN_IF_ERROR(cluster::AgentLease::Acquire(
+        client_.get(), pool, agent, lo, &state->lease));
     state->lease->StartRenewal(lo.duration_ms / 3);
     state->cache_stale = true;
   }
@@ -273,8 +274,8 @@ Status ClusterStore::Hydrate(cluster::RadosPool* pool,
   state->bucket_keys = 0;
   if (!buckets.empty()) {
     const auto& [last, keys] = *buckets.rbegin();
-    state->bucket = std::strtoull(
-        last.c_str() + BucketPrefix(agent).size(), nullptr, 10);
+    state->bucket =
+        std::strtoull(last.c_str() + BucketPrefix(agent).size(), nullptr, 10);
     state->bucket_keys = keys;
   }
   state->cache_stale = false;

@@ -41,8 +41,7 @@ using ScanPos = std::pair<Micros, RecordId>;
 
 std::string EncodeCursor(const Record& r) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "c1:%" PRId64 ":%" PRIu64, r.event_time,
-                r.id);
+  std::snprintf(buf, sizeof buf, "c1:%" PRId64 ":%" PRIu64, r.event_time, r.id);
   return buf;
 }
 
@@ -100,8 +99,8 @@ Status ClusterStore::ReadRemote(std::string_view tenant, RecordId id,
   MNEMO_RETURN_IF_ERROR(LookupPlace(pool, id, place));
   cluster::OmapEntries entries;
   bool more = false;
-  Status s = pool->OmapRange(place->bucket, "", RecordOmapKey(id), 1, &entries,
-                             &more);
+  Status s =
+      pool->OmapRange(place->bucket, "", RecordOmapKey(id), 1, &entries, &more);
   if (s.ok() && entries.empty()) s = Status::NotFound("");
   if (s.IsNotFound()) {  // a dangling directory entry
     return Status::NotFound("record " + RecordIdToString(id) +
@@ -109,8 +108,8 @@ Status ClusterStore::ReadRemote(std::string_view tenant, RecordId id,
                             "')");
   }
   MNEMO_RETURN_IF_ERROR(s);
-  return DecodeStored(entries.begin()->second,
-                      "record " + RecordIdToString(id), record);
+  return DecodeStored(entries.begin()->second, "record " + RecordIdToString(id),
+                      record);
 }
 
 Status ClusterStore::Get(const ReadOptions& options, std::string_view tenant,
@@ -138,8 +137,8 @@ Status ClusterStore::History(const ReadOptions& options,
   cluster::RadosPool* pool = nullptr;
   MNEMO_RETURN_IF_ERROR(TenantPool(tenant, &pool));
   cluster::OmapEntries older;
-  MNEMO_RETURN_IF_ERROR(pool->OmapAll(place.bucket, HistoryOmapPrefix(id),
-                                      &older));
+  MNEMO_RETURN_IF_ERROR(
+      pool->OmapAll(place.bucket, HistoryOmapPrefix(id), &older));
   for (const auto& entry : older) {
     Record r;
     MNEMO_RETURN_IF_ERROR(DecodeStored(
@@ -157,8 +156,7 @@ Status ClusterStore::ReadAgent(cluster::RadosPool* pool,
   records->clear();
   buckets->clear();
   cluster::OmapEntries objects;
-  Status s = pool->OmapAll(cluster::AgentLease::HeadOid(agent), "b.",
-                           &objects);
+  Status s = pool->OmapAll(cluster::AgentLease::HeadOid(agent), "b.", &objects);
   if (s.IsNotFound()) return Status::OK();  // never written
   MNEMO_RETURN_IF_ERROR(s);
   const std::string prefix = BucketPrefix(agent);

@@ -50,9 +50,9 @@ Status ClusterStore::PutBatch(const WriteOptions& options,
   ids->clear();
   if (records.empty()) return Status::OK();
   if (records.size() > options_.max_batch_records) {
-    return Status::InvalidArgument(
-        "batch of " + std::to_string(records.size()) +
-        " records exceeds max_batch_records");
+    return Status::InvalidArgument("batch of " +
+                                   std::to_string(records.size()) +
+                                   " records exceeds max_batch_records");
   }
   MNEMO_RETURN_IF_ERROR(OneAgent(records));
   for (const Record& r : records) {
@@ -101,12 +101,12 @@ Status ClusterStore::WriteRecords(const WriteOptions& options,
   MNEMO_RETURN_IF_ERROR(s);
   // Acknowledged by the cluster: the cache follows. A cache that failed to
   // follow is rebuilt before this host next uses it.
-  if (!mnemo::Import(local_.get(), options, records).ok()) state->cache_stale = true;
+  if (!mnemo::Import(local_.get(), options, records).ok())
+    state->cache_stale = true;
   return Status::OK();
 }
 
-Status ClusterStore::AppendToBucket(cluster::RadosPool* pool,
-                                    OwnedAgent* state,
+Status ClusterStore::AppendToBucket(cluster::RadosPool* pool, OwnedAgent* state,
                                     const std::vector<Record>& records) {
   const std::string& agent = records[0].ns.agent;
   if (state->bucket_keys > 0 &&
@@ -164,8 +164,8 @@ Status ClusterStore::ImportRecords(const WriteOptions& options,
     RecordPlace place;
     Status s = LookupPlace(pool, r.id, &place);
     if (s.ok()) {
-      return Status::AlreadyExists("import: record " +
-                                   RecordIdToString(r.id) + " exists");
+      return Status::AlreadyExists("import: record " + RecordIdToString(r.id) +
+                                   " exists");
     }
     if (!s.IsNotFound()) return s;
     max_id = std::max(max_id, r.id);
@@ -193,8 +193,8 @@ Status ClusterStore::Delete(const WriteOptions& options,
                                       "': lease lost meanwhile");
   }
   cluster::OmapEntries history;
-  MNEMO_RETURN_IF_ERROR(pool->OmapAll(place.bucket, HistoryOmapPrefix(id),
-                                      &history));
+  MNEMO_RETURN_IF_ERROR(
+      pool->OmapAll(place.bucket, HistoryOmapPrefix(id), &history));
   std::vector<std::string> remove{RecordOmapKey(id)};
   for (const auto& entry : history) remove.push_back(entry.first);
   Status s = state->lease->Write(place.bucket, {}, remove);
@@ -244,8 +244,8 @@ Status ClusterStore::DeleteWhere(const WriteOptions& options,
   }
   std::vector<Record> records;
   std::map<std::string, uint64_t> buckets;
-  MNEMO_RETURN_IF_ERROR(ReadAgent(pool, std::string(agent), &records,
-                                  &buckets));
+  MNEMO_RETURN_IF_ERROR(
+      ReadAgent(pool, std::string(agent), &records, &buckets));
   std::set<RecordId> doomed;
   for (const Record& r : records) {
     if (!session || r.ns.session == *session) doomed.insert(r.id);
@@ -255,8 +255,8 @@ Status ClusterStore::DeleteWhere(const WriteOptions& options,
     MNEMO_RETURN_IF_ERROR(pool->OmapAll(bucket.first, "", &all));
     std::vector<std::string> remove;
     for (const auto& entry : all) {
-      const RecordId id = std::strtoull(entry.first.substr(1, 16).c_str(),
-                                        nullptr, 16);
+      const RecordId id =
+          std::strtoull(entry.first.substr(1, 16).c_str(), nullptr, 16);
       if (doomed.count(id)) remove.push_back(entry.first);
     }
     if (remove.empty()) continue;
@@ -272,9 +272,9 @@ Status ClusterStore::DeleteWhere(const WriteOptions& options,
     unlink.omap_remove.push_back(DirectoryKey(id));
     (void)pool->Write(DirectoryOid(id), unlink);
   }
-  Status ls = session ? local_->DeleteSession(options, tenant, agent,
-                                              *session, nullptr)
-                      : local_->DeleteAgent(options, tenant, agent, nullptr);
+  Status ls =
+      session ? local_->DeleteSession(options, tenant, agent, *session, nullptr)
+              : local_->DeleteAgent(options, tenant, agent, nullptr);
   if (!ls.ok()) state->cache_stale = true;
   if (deleted != nullptr) *deleted = doomed.size();
   return Status::OK();

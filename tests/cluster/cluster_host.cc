@@ -10,7 +10,10 @@
 //       "ack ID AGENT I" once each is acknowledged. --retry-busy: a Busy
 //       write (agent owned by a live host) is retried for up to S seconds.
 //       Exits 3 on FailedPrecondition (fenced / lease lost), 4 on Busy,
-//       1 on another error, printing "error STATUS" to stderr.
+//       1 on another error, printing "error STATUS" to stderr. --check
+//       FILE: then, as the agent's owner (reads served by the cache
+//       hydrated at takeover), check FILE as `check` does, scan the agent
+//       as `scan` does and print its owned agents ("owns T/A epoch E").
 //   hold TENANT AGENT
 //       writes one record (ack line), prints "holding", then waits for
 //       stdin to close and closes the store (releasing the lease).
@@ -43,6 +46,7 @@ namespace {
 
 struct Args {
   std::string dir, conf, host;
+  std::string check;  // write: then check this ack file and scan, as owner
   int lease_s = 30, timeout_s = 30, batch = 1, retry_busy_s = 0;
   bool repair = false;
   std::vector<std::string> rest;
@@ -61,15 +65,26 @@ Args Parse(int argc, char** argv) {
       if (i + 1 >= argc) Usage("missing value of " + f);
       return argv[++i];
     };
-    if (f == "--dir") a.dir = value();
-    else if (f == "--conf") a.conf = value();
-    else if (f == "--host") a.host = value();
-    else if (f == "--lease") a.lease_s = std::stoi(value());
-    else if (f == "--timeout") a.timeout_s = std::stoi(value());
-    else if (f == "--batch") a.batch = std::stoi(value());
-    else if (f == "--retry-busy") a.retry_busy_s = std::stoi(value());
-    else if (f == "--repair") a.repair = true;
-    else a.rest.push_back(f);
+    if (f == "--dir")
+      a.dir = value();
+    else if (f == "--conf")
+      a.conf = value();
+    else if (f == "--host")
+      a.host = value();
+    else if (f == "--lease")
+      a.lease_s = std::stoi(value());
+    else if (f == "--timeout")
+      a.timeout_s = std::stoi(value());
+    else if (f == "--batch")
+      a.batch = std::stoi(value());
+    else if (f == "--retry-busy")
+      a.retry_busy_s = std::stoi(value());
+    else if (f == "--check")
+      a.check = value();
+    else if (f == "--repair")
+      a.repair = true;
+    else
+      a.rest.push_back(f);
   }
   if (a.dir.empty() || a.rest.empty()) Usage("need --dir and a command");
   return a;
@@ -88,8 +103,8 @@ std::string Text(const std::string& agent, long i) {
 
 int Write(mnemo::Store* store, const Args& a, const std::string& tenant,
           const std::string& agent, long n) {
-  const auto give_up = std::chrono::steady_clock::now() +
-                       std::chrono::seconds(a.retry_busy_s);
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(a.retry_busy_s);
   for (long i = 0; i < n;) {
     std::vector<mnemo::Record> batch;
     for (long j = i; j < n && j < i + a.batch; ++j) {
@@ -101,7 +116,8 @@ int Write(mnemo::Store* store, const Args& a, const std::string& tenant,
     std::vector<mnemo::RecordId> ids;
     Status s = store->PutBatch(mnemo::WriteOptions(), batch, &ids);
     if (s.IsBusy() && std::chrono::steady_clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // retry pace
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(200));  // retry pace
       continue;
     }
     if (!s.ok()) return Fail(s);
@@ -167,9 +183,9 @@ int Stats(mnemo::Store* store) {
   if (!s.ok()) return Fail(s);
   std::printf("health %s\nhost %s\n", st.health.c_str(), st.host.c_str());
   for (const auto& p : st.pools) {
-    std::printf("pool %s objects %llu bytes %llu\n", p.name.c_str(),
+    std::printf("pool %s objects %llu bytes %llu (%s)\n", p.name.c_str(),
                 static_cast<unsigned long long>(p.objects),
-                static_cast<unsigned long long>(p.bytes));
+                static_cast<unsigned long long>(p.bytes), p.source.c_str());
   }
   for (const auto& o : st.owned_agents) {
     std::printf("owns %s/%s epoch %llu\n", o.tenant.c_str(), o.agent.c_str(),
@@ -200,7 +216,11 @@ int Run(mnemo::Store* store, const Args& a) {
   };
   if (r[0] == "write") {
     need(3);
-    return Write(store, a, r[1], r[2], std::stol(r[3]));
+    int rc = Write(store, a, r[1], r[2], std::stol(r[3]));
+    if (rc != 0 || a.check.empty()) return rc;
+    if ((rc = Check(store, r[1], a.check)) != 0) return rc;
+    if ((rc = ScanAll(store, r[1], r[2])) != 0) return rc;
+    return Stats(store);
   }
   if (r[0] == "hold") {
     need(2);
@@ -213,13 +233,22 @@ int Run(mnemo::Store* store, const Args& a) {
     }
     return 0;
   }
-  if (r[0] == "check") { need(2); return Check(store, r[1], r[2]); }
-  if (r[0] == "scan") { need(2); return ScanAll(store, r[1], r[2]); }
+  if (r[0] == "check") {
+    need(2);
+    return Check(store, r[1], r[2]);
+  }
+  if (r[0] == "scan") {
+    need(2);
+    return ScanAll(store, r[1], r[2]);
+  }
   if (r[0] == "get") {
     need(2);
     mnemo::Record rec;
     Status s = store->Get(mnemo::ReadOptions(), r[1], std::stoull(r[2]), &rec);
-    if (s.IsNotFound()) { std::printf("notfound\n"); return 5; }
+    if (s.IsNotFound()) {
+      std::printf("notfound\n");
+      return 5;
+    }
     if (!s.ok()) return Fail(s);
     std::printf("found %s\n", rec.text.c_str());
     return 0;

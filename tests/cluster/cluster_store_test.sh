@@ -11,13 +11,15 @@
 #   (a) kill -9 the acting primary OSD while A writes 1500 records: A
 #       finishes, every acknowledged record reads back from B (Get + Scan);
 #   (d) SIGSTOP A (lease 4 s) while it writes; B's write is Busy until the
-#       lease lapses, then B takes the agent over (fences A); SIGCONT A: A's
+#       lease lapses, then B takes the agent over (fences A) and reads A's
+#       records from its cache, hydrated at takeover; SIGCONT A: A's
 #       next write is refused (exit 3); every record A acknowledged and B's
 #       reads back from B;
 #   (b) two OSDs down: A's write fails with a clear timeout error (exit 1);
 #       after both restart every acknowledged record reads back and writes
 #       resume;
-#   VerifyCluster is clean at the end.
+#   VerifyCluster is clean at the end; it finds a dangling directory entry
+#   and a record without entry, and repair fixes both.
 # Exit 77 with the reason when Ceph or the host binary (librados) is missing.
 set -euo pipefail
 cluster_sh="$1" host_bin="${2:-}"
@@ -139,7 +141,11 @@ wait_acks "$work/d.acks" 20 "$pid"
 kill -STOP "$pid"
 stopped "$pid"
 # Busy while A's lease lives, then B takes the agent (blocklisting A).
-B --retry-busy 60 write ta z 5 >"$work/d2.acks" || fail "B could not take ta/z over"
+B --retry-busy 60 --check "$work/d.acks" write ta z 5 >"$work/d2.acks" ||
+  fail "B could not take ta/z over: $(cat "$work/d2.acks")"
+# B read A's records from its cache, hydrated from the cluster at takeover.
+grep -q "^owns ta/z epoch 2$" "$work/d2.acks" || fail "B does not own ta/z at epoch 2"
+grep -qx "checked $(acks "$work/d.acks")" "$work/d2.acks" || fail "B's cache lacks A's records"
 kill -CONT "$pid"
 rc=0
 wait "$pid" || rc=$?
@@ -149,9 +155,11 @@ echo "   A: $(acks "$work/d.acks") acknowledged, then: $(cat "$work/d.acks.err")
 B check ta "$work/d.acks" | grep -qx "checked $(acks "$work/d.acks")" || fail "A's acknowledged records lost"
 B check ta "$work/d2.acks" | grep -qx "checked 5" || fail "B's records lost"
 n=$(B scan ta z | awk '{print $2}')
+cached=$(awk '$1 == "scanned" {print $2}' "$work/d2.acks")
 want=$(($(acks "$work/d.acks") + 5))
 # A may have had one write applied but not yet reported when it stopped.
 ((n == want || n == want + 1)) || fail "ta/z holds $n records, expected $want (+1)"
+((cached == n)) || fail "B's hydrated cache scanned $cached records, the cluster $n"
 
 step "(b) two OSDs down: a clear timeout, nothing lost, writes resume"
 A_bg --lease 5 --timeout 8 write ta w 1000000 >"$work/b.acks" 2>"$work/b.acks.err" &
@@ -173,9 +181,25 @@ B check ta "$work/b.acks" | grep -qx "checked $(acks "$work/b.acks")" || fail "a
 B --retry-busy 60 write ta w 10 >"$work/b2.acks" || fail "no writes after the restart"
 B check ta "$work/b2.acks" | grep -qx "checked 10" || fail "writes after the restart lost"
 
-step "verify"
+step "verify, and repair of the directory"
 B verify || fail "VerifyCluster found problems"
-B stats
+# A dangling entry (an old id whose record was never written: a writer that
+# died between the two writes) and a record whose entry is gone.
+rados -p mnemo-meta -N ta setomapval d.0.0 0000000000000100 "$(printf 'x\nr.x.00000000')"
+lost=$(awk 'NR == 1 {print $2}' "$work/a.acks")
+lost_oid=$(printf 'd.%x.%x' $((lost >> 32)) $((lost & 15)))
+rados -p mnemo-meta -N ta rmomapkey "$lost_oid" "$(printf '%016x' "$lost")"
+rc=0; B get ta "$lost" >/dev/null || rc=$?
+[[ $rc == 5 ]] || fail "record $lost without its directory entry should read NotFound (exit $rc)"
+rc=0; B verify >"$work/verify" || rc=$?
+[[ $rc == 1 ]] && grep -q "names no stored record" "$work/verify" &&
+  grep -q "has no directory entry" "$work/verify" || fail "verify missed the problems: $(cat "$work/verify")"
+B verify --repair >/dev/null || true
+B verify || fail "problems left after repair"
+B get ta "$lost" >/dev/null || fail "record $lost not found after repair"
+B stats >"$work/stats" || fail "stats: $(cat "$work/stats")"
+cat "$work/stats"
+grep -Eq "^pool mnemo-meta objects [1-9][0-9]* " "$work/stats" || fail "stats name no objects in mnemo-meta"
 
 step "stop"
 "$cluster_sh" stop "$dir"

@@ -45,6 +45,10 @@ struct ClusterPoolStats {
   std::string name;
   uint64_t objects = 0;
   uint64_t bytes = 0;
+  // "manager": the cluster's statistics (objects and bytes). "listing":
+  // the cluster runs no manager daemon (a bare test cluster), so the
+  // objects were counted by listing the pool, and bytes is 0 (unknown).
+  std::string source;
 };
 
 // An agent whose lease this host holds.
@@ -82,14 +86,13 @@ struct ClusterVerifyReport {
   uint64_t agents_checked = 0;
   uint64_t records_checked = 0;
   uint64_t directory_entries_checked = 0;
-  uint64_t corrupt_records = 0;      // fail their checksum / do not decode
-  uint64_t dangling_directory = 0;   // entry whose record is missing
-  uint64_t missing_directory = 0;    // record without its entry
+  uint64_t corrupt_records = 0;     // fail their checksum / do not decode
+  uint64_t dangling_directory = 0;  // entry whose record is missing
+  uint64_t missing_directory = 0;   // record without its entry
   uint64_t repaired = 0;
   std::vector<std::string> problems;  // at most 1000 descriptions
   bool ok() const {
-    return corrupt_records + dangling_directory + missing_directory ==
-           repaired;
+    return corrupt_records + dangling_directory + missing_directory == repaired;
   }
 };
 
