@@ -47,4 +47,11 @@ Status ReleaseAgent(Store* store, std::string_view tenant,
   return cs == nullptr ? s : cs->ReleaseAgent(tenant, agent);
 }
 
+Status ListClusterAgents(Store* store, std::string_view tenant,
+                         std::vector<ClusterAgent>* agents) {
+  Status s;
+  auto* cs = AsCluster(store, "list cluster agents", &s);
+  return cs == nullptr ? s : cs->ListClusterAgents(tenant, agents);
+}
+
 }  // namespace mnemo

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "cluster_store_impl.h"
 #include "envelope.h"
@@ -123,6 +124,29 @@ Status ClusterStore::ReleaseAgent(std::string_view tenant,
   Status s = state->lease->Release();
   state->lease.reset();
   return s;
+}
+
+Status ClusterStore::ListClusterAgents(std::string_view tenant,
+                                       std::vector<ClusterAgent>* agents) {
+  agents->clear();
+  std::vector<std::pair<std::string, std::string>> heads;
+  if (tenant.empty()) {
+    MNEMO_RETURN_IF_ERROR(ids_pool_->ListObjects(true, "a.", &heads));
+  } else {
+    cluster::RadosPool* pool = nullptr;
+    MNEMO_RETURN_IF_ERROR(TenantPool(tenant, &pool));
+    MNEMO_RETURN_IF_ERROR(pool->ListObjects(false, "a.", &heads));
+    for (auto& h : heads) h.first = std::string(tenant);
+  }
+  for (const auto& h : heads) {
+    if (h.first.empty()) continue;  // the default namespace holds no agents
+    agents->push_back({h.first, h.second.substr(2)});
+  }
+  std::sort(agents->begin(), agents->end(),
+            [](const ClusterAgent& a, const ClusterAgent& b) {
+              return std::tie(a.tenant, a.agent) < std::tie(b.tenant, b.agent);
+            });
+  return Status::OK();
 }
 
 Status ClusterStore::RaiseIdMark(RecordId id) {

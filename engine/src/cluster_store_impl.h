@@ -130,6 +130,8 @@ class ClusterStore final : public ClusterStoreBase {
   Status VerifyCluster(const ClusterVerifyOptions& options,
                        ClusterVerifyReport* report) override;
   Status ReleaseAgent(std::string_view tenant, std::string_view agent) override;
+  Status ListClusterAgents(std::string_view tenant,
+                           std::vector<ClusterAgent>* agents) override;
 
  private:
   // The tenant's namespace of the meta pool (opened once, kept).

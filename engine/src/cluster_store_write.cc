@@ -40,13 +40,15 @@ Status ClusterStore::Put(const WriteOptions& options, const Record& record,
                          RecordId* id) {
   std::vector<RecordId> ids;
   MNEMO_RETURN_IF_ERROR(PutBatch(options, {record}, &ids));
-  *id = ids[0];
+  if (id != nullptr) *id = ids[0];
   return Status::OK();
 }
 
 Status ClusterStore::PutBatch(const WriteOptions& options,
                               const std::vector<Record>& records,
                               std::vector<RecordId>* ids) {
+  std::vector<RecordId> unused;
+  if (ids == nullptr) ids = &unused;  // allowed, as by the embedded store
   ids->clear();
   if (records.empty()) return Status::OK();
   if (records.size() > options_.max_batch_records) {

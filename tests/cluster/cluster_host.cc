@@ -23,6 +23,7 @@
 //   scan TENANT AGENT          prints "scanned N" (all pages of Scan).
 //   get TENANT ID              exit 0 found, 5 NotFound.
 //   stats                      GetClusterStats.
+//   agents [TENANT]            ListClusterAgents ("agent T/A" lines).
 //   verify [--repair]          VerifyCluster of every tenant; exit 0 when ok.
 
 #include <unistd.h>
@@ -251,6 +252,16 @@ int Run(mnemo::Store* store, const Args& a) {
     }
     if (!s.ok()) return Fail(s);
     std::printf("found %s\n", rec.text.c_str());
+    return 0;
+  }
+  if (r[0] == "agents") {  // agents [TENANT]: ListClusterAgents
+    std::vector<mnemo::ClusterAgent> agents;
+    Status s =
+        mnemo::ListClusterAgents(store, r.size() > 1 ? r[1] : "", &agents);
+    if (!s.ok()) return Fail(s);
+    for (const auto& ag : agents) {
+      std::printf("agent %s/%s\n", ag.tenant.c_str(), ag.agent.c_str());
+    }
     return 0;
   }
   if (r[0] == "stats") return Stats(store);

@@ -33,6 +33,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mnemo/record.h"
@@ -101,6 +102,17 @@ struct ClusterVerifyReport {
 // ran (problems in *report).
 Status VerifyCluster(Store* store, const ClusterVerifyOptions& options,
                      ClusterVerifyReport* report);
+
+struct ClusterAgent {
+  std::string tenant;
+  std::string agent;
+};
+
+// Every agent with a head object ("a.<agent>") in the cluster, of `tenant`
+// ("" = every tenant), sorted by (tenant, agent). Lists the pool: an
+// operator call (dump), not a request path.
+Status ListClusterAgents(Store* store, std::string_view tenant,
+                         std::vector<ClusterAgent>* agents);
 
 // Gives up this host's lease of an agent (another host may then take it
 // without waiting for the lease to lapse). OK when it was not owned.
