@@ -7,6 +7,10 @@
 #   - an embedded store's dump imported with --cluster from one host
 #     directory reads back line for line with `get --cluster` from another;
 #     the same ids a second time are refused;
+#   - `dump --cluster` from another host directory gives every record the
+#     demo wrote; dump -> import into an embedded store -> dump is
+#     identical, and so is the cluster's dump after the demo's agents are
+#     deleted there and the dump is imported back into the cluster;
 #   - `verify --cluster` checks the cluster side (id directory <-> records).
 # Exit 77 with the reason when Ceph is not installed, unless
 # MNEMO_CLUSTER_REQUIRED=1 (CI), which turns a skip into a failure.
@@ -34,8 +38,10 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== [${SECONDS}s] $*"; }
 M() { timeout 300 "$mnemo" "$@"; }
-# py EXPR: evaluates EXPR with j = the JSON on stdin (or lines = its lines).
-py() { python3 -c "import json,sys; t=sys.stdin.read(); j=json.loads(t) if t.lstrip()[:1] in '{[' else None; lines=[json.loads(l) for l in t.splitlines()] if j is None else []; print($1)"; }
+# py EXPR: prints EXPR, with j = the JSON object on stdin.
+py() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+# pylines EXPR: prints EXPR, with lines = the JSON lines on stdin.
+pylines() { python3 -c "import json,sys; lines=[json.loads(l) for l in sys.stdin]; print($1)"; }
 
 step "start the cluster"
 "$cluster_sh" start "$c" || fail "the test cluster did not start"
@@ -85,6 +91,26 @@ done < <(head -n 3 "$work/e.jsonl")
 # Importing the same ids again is refused (ids are unique in the cluster).
 M import --cluster "$c" --db "$work/h2" "$work/e.jsonl" >/dev/null 2>&1 &&
   fail "a second import of the same ids succeeded"
+
+step "dump from another host directory: every record of the demo's tenant"
+M dump --cluster "$c" --db "$work/h4" --tenant demo >"$work/d1.jsonl" || fail "dump failed"
+[[ $(wc -l <"$work/d1.jsonl") == "$records" ]] ||
+  fail "dump has $(wc -l <"$work/d1.jsonl") lines, demo stored $records"
+
+step "dump -> import into an embedded store -> dump is identical"
+M import --db "$work/e2" "$work/d1.jsonl" >/dev/null 2>&1 || fail "embedded import failed"
+M dump --db "$work/e2" | cmp -s - "$work/d1.jsonl" || fail "embedded dump differs"
+
+step "delete the demo's agents in the cluster, import the dump back: same dump"
+for a in $(pylines "' '.join(sorted({r['agent'] for r in lines}))" <"$work/d1.jsonl"); do
+  M delete --cluster "$c" --db "$work/h4" --tenant demo --agent "$a" --yes >/dev/null ||
+    fail "delete of agent $a in the cluster failed"
+done
+[[ $(M dump --cluster "$c" --db "$work/h4" --tenant demo | wc -l) == 0 ]] ||
+  fail "records left after delete"
+M import --cluster "$c" --db "$work/h4" "$work/d1.jsonl" >/dev/null || fail "import into the cluster failed"
+M dump --cluster "$c" --db "$work/h5" --tenant demo | cmp -s - "$work/d1.jsonl" ||
+  fail "cluster dump after import differs from the first dump"
 
 step "verify: the cluster side is clean"
 out=$(M verify --cluster "$c" --db "$work/h3") || fail "verify failed: $out"
