@@ -19,6 +19,10 @@
 //   mnemo-bench --scale N [--json FILE] [--work-dir DIR]
 //               (only the growth run of bench/mnemo_bench_scale.cc)
 //
+//   mnemo-bench --cluster [--cluster-conf CONF] [--hosts 1,2,4] [--ops N]
+//               [--backends local,cluster] [--json FILE] [--work-dir DIR]
+//               (only the host-process comparison of mnemo_bench_cluster.h)
+//
 // Phases: store, compaction (ingest during compaction + per-profile
 // compaction vs Pillow), codec, search, gpu. Exit status 0 when every phase
 // that ran succeeded, 1 on a failed phase, 2 on bad flags.
@@ -34,6 +38,7 @@
 #include <sstream>
 
 #include "mnemo_bench_chart.h"
+#include "mnemo_bench_cluster.h"
 #include "mnemo_bench_machine.h"
 #include "mnemo_bench_phases.h"
 
@@ -60,7 +65,10 @@ void Usage() {
                "                   [--corpus DIR] [--tokenizer FILE]\n"
                "                   [--skip store,compaction,codec,search,gpu]\n"
                "       mnemo-bench --scale N [--json FILE] [--work-dir DIR]\n"
-               "                   (N >= 1000: how ingest, disk, search grow)\n");
+               "                   (N >= 1000: how ingest, disk, search grow)\n"
+               "       mnemo-bench --cluster [--cluster-conf CONF] [--hosts 1,2,4] [--ops N]\n"
+               "                   [--backends local,cluster] [--json FILE] [--work-dir DIR]\n"
+               "                   (1, 2, 4 host processes: cluster vs embedded store)\n");
 }
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -182,7 +190,28 @@ bool WriteOutputs(const Flags& f, Report* report) {
   return ok;
 }
 
+// mnemo-bench --cluster ...: the host-process comparison alone.
+int ClusterMain(int argc, char** argv) {
+  ClusterBenchConfig config;
+  if (!ParseClusterFlags(argc, argv, 2, &config)) return Usage(), 2;
+  if (config.work_dir.empty()) {
+    config.work_dir = (std::filesystem::temp_directory_path() /
+                       ("mnemo-bench-" + std::to_string(getpid()))).string();
+  }
+  std::filesystem::remove_all(config.work_dir);
+  std::filesystem::create_directories(config.work_dir);
+  int rc = RunClusterBench(config);
+  std::filesystem::remove_all(config.work_dir);
+  return rc;
+}
+
 int Main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--cluster-worker") == 0) {
+    return RunClusterWorker(argc, argv);
+  }
+  if (argc > 1 && std::strcmp(argv[1], "--cluster") == 0) {
+    return ClusterMain(argc, argv);
+  }
   Flags f;
   if (!ParseFlags(argc, argv, &f)) return Usage(), 2;
   if (f.config.work_dir.empty()) {

@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 
+#include "mnemo/quote.h"
 #include "workload/time_format.h"
 
 namespace mnemo::cli {
@@ -31,13 +33,66 @@ CLI::Option* AddTokenizerOption(CLI::App& command) {
       ->type_name("FILE");
 }
 
+namespace {
+std::string& ClusterFlag() {
+  static std::string conf;
+  return conf;
+}
+}  // namespace
+
+CLI::Option* AddClusterOption(CLI::App& app) {
+  auto resolve = [](const std::string& value) {
+    std::error_code ec;
+    std::filesystem::path path(value);
+    if (std::filesystem::is_directory(path, ec)) path /= "ceph.conf";
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      throw CLI::ValidationError(
+          "--cluster", QuoteForMessage(path.string()) +
+                           " is not a ceph.conf (pass the file, or the "
+                           "directory 'tools/cluster/cluster.sh start DIR' "
+                           "made)");
+    }
+    ClusterFlag() = path.string();
+  };
+  return app
+      .add_option_function<std::string>(
+          "--cluster", resolve,
+          "Run in cluster mode on the Ceph cluster of this ceph.conf (or of "
+          "the directory tools/cluster/cluster.sh started); $MNEMO_CLUSTER")
+      ->envname("MNEMO_CLUSTER")
+      ->type_name("CONF");
+}
+
+const std::string& ClusterConf() { return ClusterFlag(); }
+
+void ApplyGlobalOptions(Options* options) {
+  options->tokenizer_file = TokenizerFlag();
+  options->cluster.conf_path = ClusterFlag();
+}
+
+int RefuseInClusterMode(const std::string& command,
+                        const std::string& what_instead) {
+  if (!ClusterMode()) return kExitOk;
+  return Fail(kExitUsage,
+              "--cluster: '" + command + "' works on the files of an embedded "
+              "store; in cluster mode the local directory is only this host's "
+              "cache (" + what_instead + ")");
+}
+
 int OpenStore(const std::string& db, OpenMode mode,
               std::unique_ptr<Store>* store) {
   Options options;
-  options.tokenizer_file = TokenizerFlag();
+  ApplyGlobalOptions(&options);
   options.read_only = mode == OpenMode::kReadOnly;
   options.create_if_missing = mode == OpenMode::kCreate;
   options.track_access = mode != OpenMode::kReadOnly;
+  if (ClusterMode()) {
+    // A cluster store has no read-only open: any host reads every agent,
+    // and --db is only this process's cache, created when missing. Reads
+    // take no lease, so they run beside the hosts that write.
+    options.read_only = false;
+    options.create_if_missing = true;
+  }
   return ReportOpenFailure(Store::Open(options, db, store));
 }
 

@@ -30,13 +30,34 @@ CLI::Option* AddDbOption(CLI::App& command, std::string* db);
 // (text-token counts in ratios, stats and context budgets).
 CLI::Option* AddTokenizerOption(CLI::App& command);
 
+// The global "--cluster CONF" flag ($MNEMO_CLUSTER), added to the app by
+// main(): a ceph.conf, or a directory holding one (what
+// tools/cluster/cluster.sh start DIR made). Empty: the embedded store.
+CLI::Option* AddClusterOption(CLI::App& app);
+// The ceph.conf --cluster named (resolved), or "" when it was not given.
+const std::string& ClusterConf();
+// True when the command runs in cluster mode.
+inline bool ClusterMode() { return !ClusterConf().empty(); }
+
+// Sets the options every command shares on *options: --tokenizer and
+// --cluster (Options::cluster).
+void ApplyGlobalOptions(Options* options);
+
+// For commands that copy or rewrite the local store files (checkpoint,
+// backup, restore, migrate): in cluster mode the local store is only this
+// host's cache, so they refuse with a usage error naming --cluster and
+// `what_instead`; kExitOk otherwise.
+int RefuseInClusterMode(const std::string& command,
+                        const std::string& what_instead);
+
 enum class OpenMode {
   kReadOnly,  // works beside a running writer; the store must exist
   kWrite,     // exclusive; the store must exist
   kCreate,    // exclusive; creates the store when missing
 };
 
-// Opens the store at `db`. On failure prints "mnemo: <why>" and returns
+// Opens the store at `db`. In cluster mode (--cluster) every mode opens a
+// cluster store with `db` as this process's cache (created when missing). On failure prints "mnemo: <why>" and returns
 // kExitRuntime (a second writer gets the Busy message naming the directory);
 // on success returns kExitOk and sets *store.
 int OpenStore(const std::string& db, OpenMode mode,

@@ -76,6 +76,10 @@ int CopyStore(const CopyArgs& args, const std::function<Status(Store*)>& copy,
 }
 
 int RunCheckpoint(const CopyArgs& args) {
+  if (int rc = RefuseInClusterMode("checkpoint", "use 'mnemo dump' for a copy of the records");
+      rc != kExitOk) {
+    return rc;
+  }
   auto start = std::chrono::steady_clock::now();
   std::string note;
   int rc = CopyStore(
@@ -139,6 +143,10 @@ class BackupProgress {
 };
 
 int RunBackup(const CopyArgs& args) {
+  if (int rc = RefuseInClusterMode("backup", "use 'mnemo dump' for a copy of the records");
+      rc != kExitOk) {
+    return rc;
+  }
   auto start = std::chrono::steady_clock::now();
   BackupInfo info;
   std::string note;
@@ -160,6 +168,10 @@ int RunBackup(const CopyArgs& args) {
 }
 
 int RunRestore(const CopyArgs& args) {
+  if (int rc = RefuseInClusterMode("restore", "use 'mnemo import' to load a dump into the cluster");
+      rc != kExitOk) {
+    return rc;
+  }
   auto start = std::chrono::steady_clock::now();
   Status s = mnemo::RestoreBackup(args.target, args.db);
   if (!s.ok()) return FailRuntime(s);

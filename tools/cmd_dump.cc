@@ -11,7 +11,9 @@
 // (tools/workload/page_files.h), read at the same snapshot; existing page
 // files are never overwritten. `mnemo import [--pages PAGES_DIR]` reads the
 // output back: dump -> import -> dump is identical, tiers and page
-// references included when the pages come along.
+// references included when the pages come along. In cluster mode
+// (--cluster) it writes the records of the whole cluster, read from RADOS
+// (tools/cluster_dump.h), in id order; the cluster keeps no pages.
 
 #include <algorithm>
 #include <cstdio>
@@ -20,6 +22,7 @@
 #include <set>
 
 #include "cli_util.h"
+#include "cluster_dump.h"
 #include "mnemo/admin.h"
 #include "workload/page_files.h"
 #include "workload/record_json.h"
@@ -59,6 +62,38 @@ int MakePagesDir(const std::string& dir) {
   return kExitOk;
 }
 
+void WriteLine(const Record& r, FILE* out) {
+  std::string line = workload::RecordToJson(r);
+  line.push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), out);
+}
+
+// The embedded store (or a cluster host's cache): one snapshot, with the
+// pages when `pages_dir` is set.
+Status DumpLocal(Store* store, const IterateOptions& filter,
+                 const std::string& pages_dir, FILE* out, uint64_t* count,
+                 std::set<uint64_t>* pages, Progress* progress) {
+  std::unique_ptr<RecordIterator> it;
+  Status s = mnemo::NewRecordIterator(store, filter, &it);
+  for (; s.ok() && it->Valid(); it->Next()) {
+    WriteLine(it->record(), out);
+    progress->Update(++*count);
+    if (!pages_dir.empty()) s = DumpPages(pages_dir, it.get(), it->record(), pages);
+  }
+  return s.ok() ? it->status() : s;
+}
+
+// Cluster mode: every agent's records from RADOS, in id order. The cluster
+// keeps text only (no pages), so --include-pages writes none.
+Status DumpCluster(Store* store, const IterateOptions& filter, FILE* out,
+                   uint64_t* count) {
+  std::vector<Record> records;
+  MNEMO_RETURN_IF_ERROR(ReadClusterRecords(store, filter, &records));
+  for (const Record& r : records) WriteLine(r, out);
+  *count = records.size();
+  return Status::OK();
+}
+
 int RunDump(const DumpArgs& args) {
   IterateOptions filter;
   if (!args.tenant.empty()) filter.tenant = args.tenant;
@@ -82,19 +117,16 @@ int RunDump(const DumpArgs& args) {
     return Fail(kExitRuntime, "cannot write " + args.out + ": " +
                                   std::strerror(errno));
   }
-  std::unique_ptr<RecordIterator> it;
-  Status s = mnemo::NewRecordIterator(store.get(), filter, &it);
   uint64_t count = 0;
   std::set<uint64_t> pages;
   Progress progress("dump", 0);
-  for (; s.ok() && it->Valid(); it->Next()) {
-    std::string line = workload::RecordToJson(it->record());
-    line.push_back('\n');
-    std::fwrite(line.data(), 1, line.size(), out);
-    progress.Update(++count);
-    if (!args.pages.empty()) s = DumpPages(args.pages, it.get(), it->record(), &pages);
+  Status s;
+  if (ClusterMode()) {
+    s = DumpCluster(store.get(), filter, out, &count);
+  } else {
+    s = DumpLocal(store.get(), filter, args.pages, out, &count, &pages,
+                  &progress);
   }
-  if (s.ok()) s = it->status();
   progress.Finish();
   bool write_failed = std::fflush(out) != 0 || std::ferror(out);
   if (out != stdout) write_failed = std::fclose(out) != 0 || write_failed;

@@ -225,6 +225,7 @@ enum class Landed { kNo, kYes, kUnknown };
 Landed BatchLanded(const std::string& db, RecordId probe, std::string* why) {
   if (probe == 0) return Landed::kNo;
   Options options;
+  ApplyGlobalOptions(&options);
   options.read_only = true;
   options.track_access = false;
   options.create_if_missing = false;

@@ -27,6 +27,11 @@ int MarkerFormat(const std::string& db) {
 }
 
 int Run(const std::string& db) {
+  if (int rc = RefuseInClusterMode(
+          "migrate", "a host's cache is rebuilt from the cluster");
+      rc != kExitOk) {
+    return rc;
+  }
   int before = MarkerFormat(db);
   std::unique_ptr<Store> store;
   int rc = OpenStore(db, OpenMode::kWrite, &store);

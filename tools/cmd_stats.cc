@@ -9,10 +9,15 @@
 // textfile collector). Read-only: runs beside a writer; the background
 // loops' runs and failures come from the report the writer keeps in the
 // store directory.
+//
+// In cluster mode (--cluster) the figures above are those of this host's
+// local cache (the agents it owns), followed by the cluster's: health, the
+// mnemo pools (objects, bytes) and the owned agents with their lease epochs.
 
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
+#include "cluster_report.h"
 #include "mnemo/admin.h"
 
 namespace mnemo::cli {
@@ -233,9 +238,22 @@ int RunStats(const StatsArgs& args) {
   StoreStats stats;
   Status s = mnemo::GetStats(store.get(), &stats);
   if (!s.ok()) return FailRuntime(s);
-  if (args.json) std::printf("%s\n", StatsToJson(stats).dump(2).c_str());
-  else if (args.prometheus) PrintPrometheus(stats);
-  else PrintText(args.db, stats);
+  ClusterStats cluster;
+  if (ClusterMode()) {
+    s = mnemo::GetClusterStats(store.get(), &cluster);
+    if (!s.ok()) return FailRuntime(s.WithContext("--cluster " + ClusterConf()));
+  }
+  if (args.json) {
+    Json j = StatsToJson(stats);
+    if (ClusterMode()) j["cluster"] = ClusterStatsJson(cluster);
+    std::printf("%s\n", j.dump(2).c_str());
+  } else if (args.prometheus) {
+    PrintPrometheus(stats);
+    if (ClusterMode()) PrintClusterStatsPrometheus(cluster);
+  } else {
+    PrintText(args.db, stats);
+    if (ClusterMode()) PrintClusterStatsText(cluster);
+  }
   return kExitOk;
 }
 

@@ -13,7 +13,11 @@
 // entries, namespace keys, live sets; records whose page is lost go back to
 // warm text for the next compaction to render); corrupt records are
 // reported, never silently dropped. Without --repair it runs read-only
-// beside a writer.
+// beside a writer. In cluster mode (--cluster) it checks this host's cache
+// as above, then the cluster side (mnemo/cluster.h VerifyCluster: every
+// record decodes and has its id-directory entry, every entry resolves);
+// --repair there removes directory entries left by a writer that died
+// between writing the entry and its record.
 //
 // --ocr [--sample N] [--max-cer X] [--psm 0|3|6] [--upscale K]
 // [--exclude-marks CHARS] [--tessdata DIR] then also reads stored pages with
@@ -26,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
+#include "cluster_report.h"
 #include "cmd_verify_ocr.h"
 #include "mnemo/admin.h"
 
@@ -120,15 +125,32 @@ int RunVerify(const VerifyArgs& args) {
       return Fail(kExitRuntime, "store " + args.db + ": --ocr: " + s.ToString());
     }
   }
+  ClusterVerifyReport cluster;
+  if (ClusterMode()) {
+    ClusterVerifyOptions cluster_options;
+    cluster_options.repair = args.repair;
+    s = mnemo::VerifyCluster(store.get(), cluster_options, &cluster);
+    if (!s.ok()) return FailRuntime(s.WithContext("--cluster " + ClusterConf()));
+  }
   if (args.json) {
     nlohmann::ordered_json j = VerifyJson(report);
     if (args.ocr.enabled) j["ocr"] = OcrAuditJson(ocr, args.ocr);
+    if (ClusterMode()) j["cluster"] = ClusterVerifyJson(cluster);
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     PrintText(report);
     if (args.ocr.enabled) PrintOcrAudit(ocr, args.ocr);
+    if (ClusterMode()) PrintClusterVerifyText(cluster);
   }
   rc = kExitOk;
+  if (ClusterMode() && !cluster.ok()) {
+    rc = Fail(kExitRuntime,
+              "cluster of " + ClusterConf() + " has " +
+                  std::to_string(cluster.corrupt_records +
+                                 cluster.dangling_directory +
+                                 cluster.missing_directory - cluster.repaired) +
+                  " unrepaired problems");
+  }
   if (!report.ok()) {
     rc = Fail(kExitRuntime, "store " + args.db + " has " +
                                 std::to_string(report.problem_count -

@@ -110,6 +110,7 @@ int DemoHotCache(std::unique_ptr<Store>* store, const std::string& db,
   if (pages.empty()) return kExitOk;
   store->reset();
   Options options;
+  ApplyGlobalOptions(&options);
   options.cache.enabled = true;
   options.cache.budget_bytes = 64 << 20;
   s = Store::Open(options, db, store);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "cli_util.h"
 #include "mnemo/quote.h"
 
 namespace mnemo::cli {
@@ -55,6 +56,9 @@ int Main(int argc, char** argv) {
                "mnemo"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "mnemo 0.1.0");
+  // --cluster may come before or after the command's name.
+  app.fallthrough();
+  AddClusterOption(app);
   std::map<CLI::App*, CommandBody> bodies;
   for (auto& [name, command] : Registry()) {
     CLI::App* sub = app.add_subcommand(name, command.description);
