@@ -197,10 +197,11 @@ Status PageComposer::DrawRun(const GlyphInfo* glyphs, size_t count,
       const int from = std::max(0, -gx0);
       const int to = std::min<int>(bm->width, image->width - gx0);
       for (int gx = from; gx < to; ++gx) {
+        // On paper (d == 255) the blend below is 255 - c exactly; coverage
+        // 0 leaves any d as it is.
         const unsigned c = src[gx];
-        if (c == 0) continue;
         uint8_t& d = dst[gx0 + gx];
-        d = static_cast<uint8_t>((d * (255u - c) + 127u) / 255u);
+        d = static_cast<uint8_t>(d == 255 ? 255u - c : (d * (255u - c) + 127u) / 255u);
       }
     }
   }

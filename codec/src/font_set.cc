@@ -203,6 +203,8 @@ Status FontSet::Open(const RenderProfile& profile,
                                  r.bold_y * em, r.serif * em};
     }
   }
+  set->primary_bitmaps_.assign(static_cast<size_t>(face->num_glyphs) * kPhases,
+                                nullptr);
   set->ascent_px_ = static_cast<int>((face->size->metrics.ascender + 63) >> 6);
   set->descent_px_ =
       static_cast<int>((-face->size->metrics.descender + 63) >> 6);
@@ -309,6 +311,12 @@ void FontSet::Reshape(const GlyphReshape& t, void* ft_outline) {
 
 Status FontSet::Bitmap(const GlyphInfo& glyph, int phase,
                        const GlyphBitmap** out) {
+  const size_t slot = static_cast<size_t>(glyph.index) * kPhases + phase;
+  const bool primary = glyph.face == 0 && slot < primary_bitmaps_.size();
+  if (primary && primary_bitmaps_[slot] != nullptr) {
+    *out = primary_bitmaps_[slot];
+    return Status::OK();
+  }
   const uint64_t key = (uint64_t{glyph.face} << 40) |
                        (uint64_t{glyph.index} << 8) | static_cast<uint64_t>(phase);
   if (auto it = bitmaps_.find(key); it != bitmaps_.end()) {
@@ -359,6 +367,7 @@ Status FontSet::Bitmap(const GlyphInfo& glyph, int phase,
     }
   }
   *out = &bitmaps_.emplace(key, g).first->second;
+  if (primary) primary_bitmaps_[slot] = *out;
   return Status::OK();
 }
 

@@ -90,6 +90,9 @@ class FontSet {
   std::unordered_map<char32_t, GlyphInfo> sparse_;
   std::unordered_map<char32_t, bool> sparse_missing_;
   std::unordered_map<uint64_t, GlyphBitmap> bitmaps_;
+  // The primary face's entries of bitmaps_ by glyph index * kPhases +
+  // phase (nullptr: not rendered yet); the nodes of bitmaps_ do not move.
+  std::vector<const GlyphBitmap*> primary_bitmaps_;
   // Primary-face glyph index -> how its outline is reshaped before it is
   // rasterised (kReshapes in font_set.cc); advances are not changed.
   std::unordered_map<uint32_t, GlyphReshape> reshapes_;

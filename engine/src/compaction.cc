@@ -114,6 +114,16 @@ bool Compaction::IsDue(const Record& r, Micros threshold) const {
   return age / factor >= static_cast<double>(threshold);
 }
 
+bool Compaction::PixelDue(const Record& r, uint8_t flags) const {
+  if ((r.tier != Tier::kHot && r.tier != Tier::kWarm) ||
+      (flags & kFlagKeptAsText) || store_->Expired(r) ||
+      (r.expires_at != 0 && r.expires_at <= now_)) {
+    return false;
+  }
+  const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
+  return IsDue(r, t.warm_after) && IsDue(r, t.pixels_after);
+}
+
 Micros Compaction::MinThreshold(Micros TierThresholds::*field) const {
   Micros min = policy_.thresholds.*field;
   for (const auto& o : policy_.overrides) min = std::min(min, o.thresholds.*field);
@@ -246,6 +256,9 @@ Status Compaction::WarmChunk(
     if (Reconcile(key, bucket, time, read, r, flags, &batch, &pages)) continue;
     const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
     if (!IsDue(r, t.warm_after)) continue;
+    // Due for pixels too: the pixel pass of this run pages it straight
+    // from hot (compressing its text once), or keeps it as warm text.
+    if (PixelDue(r, flags)) continue;
     // Reconcile found the walked age key to be r's own: MoveTier moves it.
     Record warm = r;
     warm.tier = Tier::kWarm;

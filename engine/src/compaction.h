@@ -46,6 +46,8 @@ class Compaction {
     RecordId id = 0;
     Namespace ns;
     Micros event_time = 0;
+    uint32_t version = 0;  // as collected: a later version is not paged
+    Tier tier = Tier::kWarm;  // as collected (hot or warm)
   };
   struct Group {
     std::vector<Due> items;  // one agent, time order
@@ -70,6 +72,11 @@ class Compaction {
                  std::string_view after = {});
 
   bool IsDue(const Record& r, Micros threshold) const;
+  // Whether the pixel pass of this run pages `r` (stored with `flags`,
+  // hot or warm): due for pixels, renderable as far as known, not expired.
+  // The warm pass leaves such hot records to it, so their text is
+  // compressed and their keys rewritten once, not twice.
+  bool PixelDue(const Record& r, uint8_t flags) const;
   Micros MinThreshold(Micros TierThresholds::*field) const;
   bool Cancelled() const;
   // Sleeps after `work` as CompactOptions::max_duty asks.
@@ -87,10 +94,17 @@ class Compaction {
                  StoreImpl::PageRemovals* pages);
 
   // Pixel helpers.
+  // Where the pixel phase's walk stands: the age-index bucket (hot, then
+  // warm) and the last key looked at in it ("" = its start).
+  struct PixelCursor {
+    size_t bucket = 0;  // index into kPixelSources (compaction_pages.cc)
+    std::string after;
+  };
   // One pass: groups of at most max_records_per_pass due records whose
-  // age-index keys follow *cursor; advances *cursor past the last key it
-  // looked at and sets *more when it stopped at the bound.
-  Status CollectPixelGroups(std::string* cursor, bool* more,
+  // age-index keys follow *cursor (hot and warm records of an agent share
+  // its groups); advances *cursor past the last key it looked at and sets
+  // *more when it stopped at the bound.
+  Status CollectPixelGroups(PixelCursor* cursor, bool* more,
                             std::vector<Group>* groups);
   // Sorts each agent's records by time and cuts them into page groups.
   void MakeGroups(DueByAgent* by_agent, std::vector<Group>* groups) const;

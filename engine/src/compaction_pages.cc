@@ -43,7 +43,11 @@ std::map<RecordId, Placement> PlaceItems(const std::vector<codec::Page>& pages) 
 
 }  // namespace
 
-Status Compaction::CollectPixelGroups(std::string* cursor, bool* more,
+// The age-index buckets the pixel phase pages from: hot records the warm
+// pass left to it (due for pixels already), then warm ones.
+constexpr Tier kPixelSources[] = {Tier::kHot, Tier::kWarm};
+
+Status Compaction::CollectPixelGroups(PixelCursor* cursor, bool* more,
                                       std::vector<Group>* groups) {
   // Pages pack an agent's records in time order across its sessions (a
   // session is often far smaller than a page). Records already due for
@@ -51,41 +55,43 @@ Status Compaction::CollectPixelGroups(std::string* cursor, bool* more,
   // instead of waiting for younger neighbours.
   DueByAgent by_agent;
   size_t collected = 0;
-  std::string last;
   *more = false;
-  Status s = WalkDue(
-      static_cast<uint8_t>(Tier::kWarm),
-      MinThreshold(&TierThresholds::pixels_after),
-      [&](std::string_view key, Micros time, RecordId id) {
-        last.assign(key);
-        Record r;
-        uint8_t flags = 0;
-        Status read = store_->ReadRecord(rocksdb::ReadOptions(), id, &r, &flags);
-        if (!read.ok() && !read.IsNotFound()) return read;
-        // Stale and expired entries are reconciled under lock in CommitGroup
-        // and WarmChunk; here they are just not collected.
-        // An expired record is invisible: it must not reach a page, where
-        // its neighbours' readers would see it (TTL drops it as text).
-        if (!read.ok() || r.tier != Tier::kWarm || r.event_time != time ||
-            (flags & kFlagKeptAsText) || store_->Expired(r) ||
-            (r.expires_at != 0 && r.expires_at <= now_)) {
-          return Status::OK();
-        }
-        const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
-        if (!IsDue(r, t.pixels_after)) return Status::OK();
-        bool decay_due = IsDue(r, t.decayed_after);
-        by_agent[{r.ns.tenant, r.ns.agent, decay_due}].push_back(
-            {std::string(key), id, r.ns, time});
-        if (++collected < options_.max_records_per_pass) return Status::OK();
-        *more = true;
-        return Status::Aborted("pass is full");
-      },
-      *cursor);
-  if (!s.ok() && !(s.IsAborted() && *more && !Cancelled())) return s;
-  // The next pass starts after the last key looked at, so every pass makes
-  // progress and a record this pass left (changed meanwhile) is not
-  // collected again in this run.
-  if (!last.empty()) *cursor = std::move(last);
+  for (; cursor->bucket < std::size(kPixelSources); ++cursor->bucket) {
+    const Tier source = kPixelSources[cursor->bucket];
+    std::string last;
+    Status s = WalkDue(
+        static_cast<uint8_t>(source), MinThreshold(&TierThresholds::pixels_after),
+        [&](std::string_view key, Micros time, RecordId id) {
+          last.assign(key);
+          Record r;
+          uint8_t flags = 0;
+          Status read = store_->ReadRecord(rocksdb::ReadOptions(), id, &r, &flags);
+          if (!read.ok() && !read.IsNotFound()) return read;
+          // Stale and expired entries are reconciled under lock in
+          // CommitGroup and WarmChunk; here they are just not collected.
+          // An expired record is invisible: it must not reach a page, where
+          // its neighbours' readers would see it (TTL drops it as text).
+          if (!read.ok() || r.tier != source || r.event_time != time ||
+              !PixelDue(r, flags)) {
+            return Status::OK();
+          }
+          const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
+          bool decay_due = IsDue(r, t.decayed_after);
+          by_agent[{r.ns.tenant, r.ns.agent, decay_due}].push_back(
+              {std::string(key), id, r.ns, time, r.version, r.tier});
+          if (++collected < options_.max_records_per_pass) return Status::OK();
+          *more = true;
+          return Status::Aborted("pass is full");
+        },
+        cursor->after);
+    if (!s.ok() && !(s.IsAborted() && *more && !Cancelled())) return s;
+    // The next pass starts after the last key looked at, so every pass
+    // makes progress and a record this pass left (changed meanwhile) is not
+    // collected again in this run.
+    if (!last.empty()) cursor->after = std::move(last);
+    if (*more) break;
+    cursor->after.clear();
+  }
   MakeGroups(&by_agent, groups);
   return Status::OK();
 }
@@ -110,7 +116,7 @@ void Compaction::MakeGroups(DueByAgent* by_agent,
 // the due warm records reaches its end: memory stays bounded and one run
 // still pages everything that is due.
 Status Compaction::PixelPass() {
-  std::string cursor;
+  PixelCursor cursor;
   uint64_t reported = 0;
   for (bool more = true; more;) {
     std::vector<Group> groups;
@@ -165,6 +171,11 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
     Status s = store_->ReadRecord(rocksdb::ReadOptions(), group.items[i].id,
                                   &records[i]);
     if (!s.ok()) return s.IsNotFound() ? Status::OK() : s;  // retried later
+    const Due& due = group.items[i];
+    if (records[i].version != due.version || records[i].tier != due.tier ||
+        records[i].event_time != due.event_time) {
+      return Status::OK();  // changed since collected: the next run
+    }
     // When and who are drawn by the layout as a short "HH:MM TAG" header
     // with a date and a per-page legend (not part of the record's text).
     items.push_back({records[i].id, "", records[i].text, records[i].event_time,
@@ -199,7 +210,8 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
   for (size_t i = 0; i < records.size(); ++i) {
     Record now;
     Status s = store_->ReadRecord(rocksdb::ReadOptions(), records[i].id, &now, &flags[i]);
-    if (!s.ok() || now.version != records[i].version || now.tier != Tier::kWarm ||
+    if (!s.ok() || now.version != records[i].version || now.tier != records[i].tier ||
+        (now.tier != Tier::kHot && now.tier != Tier::kWarm) ||
         now.event_time != records[i].event_time) {
       return s.ok() || s.IsNotFound() ? Status::OK() : s;  // next run
     }
@@ -219,23 +231,27 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
   std::map<RecordId, Placement> where = PlaceItems(pages);
   std::map<RecordId, const Status*> why;
   for (const auto& rej : rejected) why[rej.id] = &rej.reason;
-  uint64_t paged = 0, kept = 0, bytes = 0;
+  uint64_t paged = 0, kept = 0, warmed = 0, bytes = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     const Record& r = records[i];
     auto placed = where.find(r.id);
     Record next = r;
-    uint8_t f = flags[i];
+    // A hot record (due for pixels when the warm pass met it) gets its
+    // text compressed here, as the warm pass would have.
+    uint8_t f = flags[i] | kFlagTextZstd;
     if (placed != where.end()) {
       next.tier = Tier::kPixels;
       next.page = {first_page + placed->second.first_page,
                    placed->second.item, placed->second.count};
       ++paged;
     } else {
+      next.tier = Tier::kWarm;
       f |= kFlagKeptAsText;  // see why[r.id]: stays warm, never retried
       ++kept;
+      if (r.tier == Tier::kHot) ++warmed;
     }
     // The walked age key (group.items[i].age_key) is r's own: the record
-    // was re-read above as warm with the same event time.
+    // was re-read above in the tier it was walked in, same event time.
     MNEMO_RETURN_IF_ERROR(
         store_->table().AttachToPage(r, flags[i], next, f, &batch));
   }
@@ -244,6 +260,7 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
   std::lock_guard<std::mutex> lock(result_mu_);
   result_->records_paged += paged;
   result_->records_kept_as_text += kept;
+  result_->records_warmed += warmed;
   result_->pages_written += stored.size();
   result_->page_bytes += bytes;
   return Status::OK();

@@ -55,6 +55,28 @@ TEST_P(PngDepthTest, RoundTripsQuantizedPixels) {
   }
 }
 
+// Page-wide rows: every gray level in every position of the 32-pixel blocks
+// the 4-bit packer works in, then a ragged tail.
+TEST_P(PngDepthTest, WideRowsKeepEveryGrayLevel) {
+  const int bits = GetParam();
+  GrayImage img;
+  img.Reset(1024 + 13, 33, 255);
+  for (int y = 0; y < img.height; ++y) {
+    for (int x = 0; x < img.width; ++x) {
+      img.Row(y)[x] = static_cast<uint8_t>((x * 33 + y * 7) & 255);
+    }
+  }
+  std::string png;
+  ASSERT_TRUE(EncodePng(img, bits, &png).ok());
+  GrayImage back;
+  ASSERT_TRUE(DecodePng(png, DecodeLimits(), &back).ok());
+  for (int y = 0; y < img.height; ++y) {
+    for (int x = 0; x < img.width; ++x) {
+      ASSERT_EQ(back.Row(y)[x], Quantized(img.Row(y)[x], bits)) << x << "," << y;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllDepths, PngDepthTest, ::testing::Values(1, 2, 4, 8));
 
 TEST(PngTest, RejectsBadOptionsAndEmptyImages) {

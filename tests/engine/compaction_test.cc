@@ -65,6 +65,24 @@ TEST_F(CompactionTest, RecordsMoveDownTiersWithAge) {
   EXPECT_EQ(Read(fresh).text, "memory from 0 days ago");
 }
 
+// A hot record already due for pixels is paged by the same run without a
+// warm step: hot and warm records of one agent share its pages, and
+// every text reads back exact.
+TEST_F(CompactionTest, HotRecordsDueForPixelsArePagedWithoutAWarmStep) {
+  RecordId was_warm = PutAged(30 * kDay, "paged after a warm step");
+  Compact(kJan2024 - 25 * kDay);  // due for warm only
+  ASSERT_EQ(Read(was_warm).tier, Tier::kWarm);
+  RecordId hot = PutAged(20 * kDay, "paged straight from hot");
+  CompactResult result = Compact(kJan2024);
+  EXPECT_EQ(result.records_warmed, 0u);
+  EXPECT_EQ(result.records_paged, 2u);
+  EXPECT_EQ(result.pages_written, 1u);
+  EXPECT_EQ(Read(hot).tier, Tier::kPixels);
+  EXPECT_EQ(Read(hot).page.page_id, Read(was_warm).page.page_id);
+  EXPECT_EQ(Read(hot).text, "paged straight from hot");
+  EXPECT_EQ(Read(was_warm).text, "paged after a warm step");
+}
+
 TEST_F(CompactionTest, SecondRunIsANoOp) {
   for (int i = 0; i < 40; ++i) PutAged((i + 1) * 5 * kDay);
   CompactResult first = Compact(kJan2024);
