@@ -144,8 +144,11 @@ struct CompactOptions {
 
 struct CompactResult {
   uint64_t records_indexed = 0;  // new records entered into the age index
-  uint64_t records_warmed = 0;   // hot -> warm
-  uint64_t records_paged = 0;    // warm -> pixels
+  // hot -> warm, for records that stay warm text after this run.
+  uint64_t records_warmed = 0;
+  // warm or hot -> pixels (a hot record already due for pixels is paged
+  // directly, without a warm step in between).
+  uint64_t records_paged = 0;
   uint64_t records_decayed = 0;  // pixels -> decayed
   uint64_t records_expired = 0;  // deleted by TTL
   uint64_t records_kept_as_text = 0;  // not renderable faithfully
