@@ -68,6 +68,16 @@ foreach(dir engine/include engine/base/include codec/include gpu/include)
 endforeach()
 install(TARGETS mnemo_engine mnemo_gpu mnemo_codec mnemo_base
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# Cluster mode: the engine archive calls into mnemo_cluster (RADOS client,
+# leases), so a static consumer needs it and librados too.
+if(TARGET mnemo_cluster)
+  install(TARGETS mnemo_cluster ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  set(MNEMO_CONFIG_HAS_CLUSTER ON)
+  set(MNEMO_PC_CLUSTER_LIBS "-lmnemo_cluster -lrados")
+else()
+  set(MNEMO_CONFIG_HAS_CLUSTER OFF)
+  set(MNEMO_PC_CLUSTER_LIBS "")
+endif()
 if(MNEMO_BUILD_SHARED)
   install(TARGETS mnemo_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
