@@ -103,6 +103,11 @@ nlohmann::ordered_json ClusterVerifyJson(const ClusterVerifyReport& r) {
   j["corrupt_records"] = r.corrupt_records;
   j["dangling_directory"] = r.dangling_directory;
   j["missing_directory"] = r.missing_directory;
+  j["pages_checked"] = r.pages_checked;
+  j["corrupt_pages"] = r.corrupt_pages;
+  j["missing_pages"] = r.missing_pages;
+  j["orphan_pages"] = r.orphan_pages;
+  j["pending_pages"] = r.pending_pages;
   j["repaired"] = r.repaired;
   j["problems"] = r.problems;
   return j;
@@ -112,10 +117,14 @@ void PrintClusterVerifyText(const ClusterVerifyReport& r) {
   for (const std::string& p : r.problems) std::printf("cluster: %s\n", p.c_str());
   std::printf("cluster: checked %llu agents, %llu records, %llu directory "
               "entries: %llu corrupt, %llu dangling directory entries, %llu "
-              "records without one, %llu repaired%s\n",
+              "records without one; %llu pages: %llu corrupt, %llu missing "
+              "(named by a record), %llu orphans, %llu pending (a live "
+              "owner's compaction); %llu repaired%s\n",
               U(r.agents_checked), U(r.records_checked),
               U(r.directory_entries_checked), U(r.corrupt_records),
-              U(r.dangling_directory), U(r.missing_directory), U(r.repaired),
+              U(r.dangling_directory), U(r.missing_directory),
+              U(r.pages_checked), U(r.corrupt_pages), U(r.missing_pages),
+              U(r.orphan_pages), U(r.pending_pages), U(r.repaired),
               r.ok() ? " (intact)" : "");
 }
 

@@ -1,9 +1,15 @@
 // Copyright (c) mnemo authors.
 //
 // mnemo compact --db DIR [--now RFC3339] [--policy FILE] [--threads N] [--json]
+//               [--tenant T] [--agent A]
 //
 // Runs age-based compaction once (hot -> warm -> pixels -> decayed) and
 // prints what moved and the tier table; --json prints one summary object.
+// In cluster mode (--cluster) this process takes every agent of the
+// cluster (of --tenant / named --agent when given) that no live host owns,
+// compacts them (pages written to the cluster first, then each bucket's
+// records switched onto them), and releases them when it exits; agents a
+// live host owns are left to that host (named on stderr).
 
 #include <cstdio>
 #include <fstream>
@@ -13,12 +19,13 @@
 
 #include "cli_util.h"
 #include "mnemo/admin.h"
+#include "mnemo/cluster.h"
 
 namespace mnemo::cli {
 namespace {
 
 struct CompactArgs {
-  std::string db, now, policy_file;
+  std::string db, now, policy_file, tenant, agent;
   int threads = 1;
   bool json = false;
 };
@@ -83,6 +90,29 @@ void WarnUnmaskable(const CompactResult& r) {
                pages.c_str());
 }
 
+// Cluster mode: the agents this process compacts are those it takes.
+int AcquireClusterAgents(Store* store, const CompactArgs& args) {
+  std::vector<ClusterAgent> agents;
+  Status s = mnemo::ListClusterAgents(store, args.tenant, &agents);
+  if (!s.ok()) return FailRuntime(s.WithContext("--cluster " + ClusterConf()));
+  size_t taken = 0, left = 0;
+  for (const ClusterAgent& a : agents) {
+    if (!args.agent.empty() && a.agent != args.agent) continue;
+    s = mnemo::AcquireAgent(store, a.tenant, a.agent);
+    if (s.IsBusy()) {
+      std::fprintf(stderr, "mnemo: %s: left to its owner\n",
+                   s.message().c_str());
+      ++left;
+      continue;
+    }
+    if (!s.ok()) return FailRuntime(s);
+    ++taken;
+  }
+  std::fprintf(stderr, "mnemo: cluster: compacting %zu agent(s), %zu left to "
+               "their owners\n", taken, left);
+  return kExitOk;
+}
+
 int Run(const CompactArgs& args) {
   CompactOptions options;
   if (!args.policy_file.empty()) {
@@ -99,6 +129,13 @@ int Run(const CompactArgs& args) {
   std::unique_ptr<Store> store;
   int rc = OpenStore(args.db, OpenMode::kWrite, &store);
   if (rc != kExitOk) return rc;
+  if (ClusterMode()) {
+    rc = AcquireClusterAgents(store.get(), args);
+    if (rc != kExitOk) return rc;
+  } else if (!args.tenant.empty() || !args.agent.empty()) {
+    return Fail(kExitUsage, "--tenant and --agent choose agents in cluster "
+                            "mode (--cluster) only");
+  }
   Progress progress("compact", 0);
   options.progress = [&](const CompactProgress& p) { progress.Update(p.pages_written); };
   CompactResult result;
@@ -144,6 +181,10 @@ CommandBody Setup(CLI::App& command) {
   command.add_option("--threads", args->threads, "render threads")
       ->check(CLI::Range(1, 64));
   command.add_flag("--json", args->json, "print one JSON summary object");
+  command.add_option("--tenant", args->tenant,
+                     "cluster mode: compact this tenant's agents only");
+  command.add_option("--agent", args->agent,
+                     "cluster mode: compact agents of this name only");
   return [args] { return Run(*args); };
 }
 

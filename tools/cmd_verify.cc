@@ -15,9 +15,11 @@
 // reported, never silently dropped. Without --repair it runs read-only
 // beside a writer. In cluster mode (--cluster) it checks this host's cache
 // as above, then the cluster side (mnemo/cluster.h VerifyCluster: every
-// record decodes and has its id-directory entry, every entry resolves);
-// --repair there removes directory entries left by a writer that died
-// between writing the entry and its record.
+// record decodes and has its id-directory entry, every entry resolves,
+// every page decodes and every page a record stands on exists); --repair
+// there removes directory entries left by a writer that died between
+// writing the entry and its record, and orphan pages left by an owner that
+// died between writing its pages and switching its records onto them.
 //
 // --ocr [--sample N] [--max-cer X] [--psm 0|3|6] [--upscale K]
 // [--exclude-marks CHARS] [--tessdata DIR] then also reads stored pages with
@@ -146,9 +148,7 @@ int RunVerify(const VerifyArgs& args) {
   if (ClusterMode() && !cluster.ok()) {
     rc = Fail(kExitRuntime,
               "cluster of " + ClusterConf() + " has " +
-                  std::to_string(cluster.corrupt_records +
-                                 cluster.dangling_directory +
-                                 cluster.missing_directory - cluster.repaired) +
+                  std::to_string(cluster.problem_count() - cluster.repaired) +
                   " unrepaired problems");
   }
   if (!report.ok()) {

@@ -47,6 +47,13 @@ Status ReleaseAgent(Store* store, std::string_view tenant,
   return cs == nullptr ? s : cs->ReleaseAgent(tenant, agent);
 }
 
+Status AcquireAgent(Store* store, std::string_view tenant,
+                    std::string_view agent) {
+  Status s;
+  auto* cs = AsCluster(store, "acquire agent", &s);
+  return cs == nullptr ? s : cs->AcquireAgent(tenant, agent);
+}
+
 Status ListClusterAgents(Store* store, std::string_view tenant,
                          std::vector<ClusterAgent>* agents) {
   Status s;

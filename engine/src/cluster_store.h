@@ -31,6 +31,8 @@ class ClusterStoreBase : public Store {
                                ClusterVerifyReport* report) = 0;
   virtual Status ReleaseAgent(std::string_view tenant,
                               std::string_view agent) = 0;
+  virtual Status AcquireAgent(std::string_view tenant,
+                              std::string_view agent) = 0;
   virtual Status ListClusterAgents(std::string_view tenant,
                                    std::vector<ClusterAgent>* agents) = 0;
 };

@@ -60,8 +60,8 @@ Status ClusterStore::Update(const WriteOptions& options,
                                       "': lease lost meanwhile");
   }
   cluster::OmapEntries set;
-  EncodeEnvelope(old, 0, &set[HistoryOmapKey(id, old.version)]);
-  EncodeEnvelope(next, 0, &set[RecordOmapKey(id)]);
+  EncodeStored(old, &set[HistoryOmapKey(id, old.version)]);
+  EncodeStored(next, &set[RecordOmapKey(id)]);
   Status s = state->lease->Write(place.bucket, set);
   if (s.IsFailedPrecondition()) {
     state->lease.reset();
@@ -126,6 +126,15 @@ Status ClusterStore::ReleaseAgent(std::string_view tenant,
   return s;
 }
 
+Status ClusterStore::AcquireAgent(std::string_view tenant,
+                                  std::string_view agent) {
+  if (tenant.empty() || agent.empty()) {
+    return Status::InvalidArgument("acquire agent: tenant and agent are required");
+  }
+  std::shared_ptr<OwnedAgent> state;
+  return Own(tenant, agent, &state);
+}
+
 Status ClusterStore::ListClusterAgents(std::string_view tenant,
                                        std::vector<ClusterAgent>* agents) {
   agents->clear();
@@ -174,6 +183,9 @@ Status ClusterStore::RaiseIdMark(RecordId id) {
 Status ClusterStore::VerifyCluster(const ClusterVerifyOptions& options,
                                    ClusterVerifyReport* report) {
   *report = ClusterVerifyReport();
+  // This host's compaction does not run meanwhile: its unreferenced pages
+  // are garbage, not in flight.
+  port::MutexLock compacting(&compact_mu_);
   std::set<std::string> tenants;
   if (!options.tenant.empty()) {
     tenants.insert(options.tenant);
@@ -200,6 +212,7 @@ Status ClusterStore::VerifyTenant(cluster::RadosPool* pool,
   MNEMO_RETURN_IF_ERROR(pool->ListObjects(false, "", &objects));
   // id -> (bucket oid, agent)
   std::map<RecordId, std::pair<std::string, std::string>> located;
+  std::map<uint64_t, std::string> referenced;  // page id -> "record <id>"
   for (const auto& [ns, oid] : objects) {
     if (oid.compare(0, 2, "a.") == 0) ++report->agents_checked;
     if (oid.compare(0, 2, "r.") != 0) continue;
@@ -215,8 +228,13 @@ Status ClusterStore::VerifyTenant(cluster::RadosPool* pool,
         continue;
       }
       located[r.id] = {oid, r.ns.agent};
+      for (uint64_t page : PageSpan(r.page)) {
+        referenced.emplace(page, "record " + RecordIdToString(r.id));
+      }
     }
   }
+  MNEMO_RETURN_IF_ERROR(
+      VerifyPages(pool, objects, referenced, options, report));
   std::set<RecordId> listed;
   // Entries of ids from the last 10 minutes may belong to writes in flight
   // (entry written, record not yet): neither reported nor removed.

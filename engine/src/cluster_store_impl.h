@@ -13,6 +13,10 @@
 //   d.<hex id>>32>.<hex id&15>
 //                      id directory: omap "<16 hex id>" = "<agent>\n<bucket>",
 //                      written before the record, removed after it
+//   p.<16 hex page id> a page (PNG, manifest, info; EncodePageObject), with
+//                      xattrs "mnemo.agent" and "mnemo.epoch" (the lease
+//                      epoch of its writer). Written before any record
+//                      points at it (compaction, cluster_store_compact.cc).
 // and in the default namespace:
 //   ids                xattr "mnemo.next": the next free record id; blocks
 //                      of ids are taken by compare-and-set
@@ -74,6 +78,20 @@ inline bool GuardFailed(const Status& s) {
 // Decodes a stored value; `what` names it in errors.
 Status DecodeStored(std::string_view value, std::string_view what,
                     Record* record);
+// The stored value of a record (text as written; a forgotten text is
+// flagged so).
+void EncodeStored(const Record& record, std::string* out);
+
+// Page objects (cluster_store_pages.cc).
+inline constexpr const char* kPageAgentXattr = "mnemo.agent";
+inline constexpr const char* kPageEpochXattr = "mnemo.epoch";
+std::string PageOid(uint64_t page_id);  // "p.<16 hex>"
+inline constexpr std::string_view kPageOidPrefix = "p.";
+void EncodePageObject(const PageData& page, std::string* out);
+Status DecodePageObject(std::string_view data, std::string_view what,
+                        PageData* page);
+// The page ids `page` spans (page_id .. page_id + page_count - 1).
+std::vector<uint64_t> PageSpan(const PageRef& page);
 
 class ClusterStore final : public ClusterStoreBase {
  public:
@@ -130,10 +148,32 @@ class ClusterStore final : public ClusterStoreBase {
   Status VerifyCluster(const ClusterVerifyOptions& options,
                        ClusterVerifyReport* report) override;
   Status ReleaseAgent(std::string_view tenant, std::string_view agent) override;
+  Status AcquireAgent(std::string_view tenant, std::string_view agent) override;
   Status ListClusterAgents(std::string_view tenant,
                            std::vector<ClusterAgent>* agents) override;
 
  private:
+  // Compaction (cluster_store_compact.cc): brings the cluster's copy of an
+  // owned agent to what the cache's compaction made of it: pages first,
+  // then one guarded tier switch per bucket.
+  struct PushCounts {
+    uint64_t pages = 0, records = 0, removed = 0;
+  };
+  Status PushAgent(const std::string& tenant, const std::string& agent,
+                   OwnedAgent* state, PushCounts* counts) REQUIRES(state->mu);
+  // Pages (cluster_store_pages.cc).
+  Status WritePage(cluster::RadosPool* pool, const std::string& agent,
+                   uint64_t epoch, const PageData& page);
+  Status ReadPage(cluster::RadosPool* pool, uint64_t page_id, PageData* page);
+  // The pages `records` stand on, as far as the cluster has them.
+  Status LoadPages(cluster::RadosPool* pool, const std::vector<Record>& records,
+                   std::map<uint64_t, PageData>* pages);
+  Status VerifyPages(cluster::RadosPool* pool,
+                     const std::vector<std::pair<std::string, std::string>>&
+                         objects,
+                     const std::map<uint64_t, std::string>& referenced,
+                     const ClusterVerifyOptions& options,
+                     ClusterVerifyReport* report);
   // The tenant's namespace of the meta pool (opened once, kept).
   Status TenantPool(std::string_view tenant, cluster::RadosPool** pool);
   // The owned state of an agent, taking its lease (and hydrating the
@@ -146,6 +186,9 @@ class ClusterStore final : public ClusterStoreBase {
   Status Hydrate(cluster::RadosPool* pool, const std::string& tenant,
                  const std::string& agent, OwnedAgent* state)
       REQUIRES(state->mu);
+  Status PrepareHydration(cluster::RadosPool* pool,
+                          std::vector<Record>* records,
+                          std::map<uint64_t, PageData>* pages);
   // True when this host holds a live lease of the agent.
   bool Owns(std::string_view tenant, std::string_view agent);
   // Forgets the lease of an agent after a refused write.
@@ -164,9 +207,11 @@ class ClusterStore final : public ClusterStoreBase {
   Status LookupPlace(cluster::RadosPool* pool, RecordId id, RecordPlace* place);
   // Every record of an agent from the cluster, in id order.
   // `buckets`: oid -> number of record keys (in bucket order).
+  // `where` (optional): record id -> its bucket oid.
   Status ReadAgent(cluster::RadosPool* pool, const std::string& agent,
                    std::vector<Record>* records,
-                   std::map<std::string, uint64_t>* buckets);
+                   std::map<std::string, uint64_t>* buckets,
+                   std::map<RecordId, std::string>* where = nullptr);
   // Makes every id the counter hands out from now on exceed `id`.
   Status RaiseIdMark(RecordId id);
   Status ScanRemote(const ScanOptions& scan, ScanResult* result);
@@ -184,6 +229,10 @@ class ClusterStore final : public ClusterStoreBase {
   std::unique_ptr<Store> local_;
   std::unique_ptr<cluster::RadosClient> client_;
   std::unique_ptr<cluster::RadosPool> ids_pool_;
+
+  // One Compact (or VerifyCluster's page collection) at a time: a page of
+  // this host's that no record names yet is in flight only while it runs.
+  port::Mutex compact_mu_;
 
   port::Mutex ids_mu_;
   RecordId next_id_ GUARDED_BY(ids_mu_) = 0;

@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <set>
 
 #include "cluster_store_impl.h"
 #include "mnemo/admin.h"
+#include "store_impl.h"
 
 namespace mnemo::internal {
 namespace {
@@ -31,8 +33,8 @@ std::string DefaultHost() {
          std::to_string(static_cast<long>(getpid()));
 }
 
-// The local cache: a plain store with no background compaction (tiers
-// follow the cluster, which keeps records as text for now).
+// The local cache: a plain store with no background compaction (Compact
+// compacts it, then brings the cluster's copy to the same state).
 Options CacheOptions(const Options& options) {
   Options local = options;
   local.cluster = ClusterOptions();
@@ -121,7 +123,18 @@ Status ClusterStore::Init(const std::string& dir) {
   cluster::WriteOp create;
   create.create = true;
   MNEMO_RETURN_IF_ERROR(ids_pool_->Write(kIdsOid, create));
-  return Store::Open(CacheOptions(options_), dir, &local_);
+  MNEMO_RETURN_IF_ERROR(Store::Open(CacheOptions(options_), dir, &local_));
+  // Pages the cache's compaction makes are pushed to the cluster under
+  // their ids: the cluster's counter keeps them unique across hosts.
+  auto* cache = dynamic_cast<StoreImpl*>(local_.get());
+  if (cache == nullptr) {
+    return Status::NotSupported("store " + dir +
+                                ": the cache is not a local store");
+  }
+  cache->SetPageIdSource([this](size_t n, RecordId* first) {
+    return AllocateIds(n, first);
+  });
+  return Status::OK();
 }
 
 Status ClusterStore::TenantPool(std::string_view tenant,
@@ -248,6 +261,37 @@ Status ClusterStore::TakeLease(cluster::RadosPool* pool,
   return Hydrate(pool, tenant, agent, state);
 }
 
+// Records to hydrate: expired ones left out (they read NotFound and their
+// page may no longer list them), each paged record's tier that of its first
+// page (a crash between a page's decay and its records' switch leaves the
+// page ahead), a record whose page is missing (never expected) kept as
+// warm text.
+Status ClusterStore::PrepareHydration(cluster::RadosPool* pool,
+                                      std::vector<Record>* records,
+                                      std::map<uint64_t, PageData>* pages) {
+  const Micros now =
+      (options_.clock ? options_.clock : Clock::System())->NowMicros();
+  records->erase(std::remove_if(records->begin(), records->end(),
+                                [now](const Record& r) {
+                                  return r.expires_at != 0 &&
+                                         r.expires_at <= now;
+                                }),
+                 records->end());
+  MNEMO_RETURN_IF_ERROR(LoadPages(pool, *records, pages));
+  for (Record& r : *records) {
+    if (!r.page.valid()) continue;
+    bool whole = true;
+    for (uint64_t id : PageSpan(r.page)) whole = whole && pages->count(id);
+    if (whole) {
+      r.tier = pages->at(r.page.page_id).info.tier;
+    } else if (!r.text_forgotten) {
+      r.tier = Tier::kWarm;
+      r.page = PageRef();
+    }
+  }
+  return Status::OK();
+}
+
 // The cache of a newly owned agent is whatever this host last wrote (or
 // nothing): it is replaced by the cluster's records, and the current
 // bucket found for the next appends.
@@ -257,6 +301,8 @@ Status ClusterStore::Hydrate(cluster::RadosPool* pool,
   std::vector<Record> records;
   std::map<std::string, uint64_t> buckets;
   MNEMO_RETURN_IF_ERROR(ReadAgent(pool, agent, &records, &buckets));
+  std::map<uint64_t, PageData> pages;
+  MNEMO_RETURN_IF_ERROR(PrepareHydration(pool, &records, &pages));
   WriteOptions wo;
   MNEMO_RETURN_IF_ERROR(local_->DeleteAgent(wo, tenant, agent, nullptr));
   const size_t chunk = std::max<size_t>(1, options_.max_batch_records / 2);
@@ -264,7 +310,13 @@ Status ClusterStore::Hydrate(cluster::RadosPool* pool,
     std::vector<Record> part(
         records.begin() + i,
         records.begin() + std::min(records.size(), i + chunk));
-    Status s = mnemo::Import(local_.get(), wo, part);
+    std::vector<PageData> part_pages;
+    std::set<uint64_t> ids;
+    for (const Record& r : part) {
+      for (uint64_t id : PageSpan(r.page)) ids.insert(id);
+    }
+    for (uint64_t id : ids) part_pages.push_back(pages.at(id));
+    Status s = mnemo::Import(local_.get(), wo, part, part_pages);
     if (!s.ok()) {
       return s.WithContext("hydrating the cache of agent '" + agent +
                            "' (tenant '" + tenant + "')");

@@ -61,11 +61,15 @@ Status DecodeStored(std::string_view value, std::string_view what,
                     Record* record) {
   uint8_t flags = 0;
   MNEMO_RETURN_IF_ERROR(DecodeEnvelope(value, what, record, &flags));
-  if (flags != 0) {
+  if ((flags & ~kFlagTextForgotten) != 0) {
     return Status::Corruption(std::string(what) +
                               ": unexpected envelope flags in the cluster");
   }
   return Status::OK();
+}
+
+void EncodeStored(const Record& record, std::string* out) {
+  EncodeEnvelope(record, record.text_forgotten ? kFlagTextForgotten : 0, out);
 }
 
 Status ClusterStore::LookupPlace(cluster::RadosPool* pool, RecordId id,
@@ -152,9 +156,11 @@ Status ClusterStore::History(const ReadOptions& options,
 Status ClusterStore::ReadAgent(cluster::RadosPool* pool,
                                const std::string& agent,
                                std::vector<Record>* records,
-                               std::map<std::string, uint64_t>* buckets) {
+                               std::map<std::string, uint64_t>* buckets,
+                               std::map<RecordId, std::string>* where) {
   records->clear();
   buckets->clear();
+  if (where != nullptr) where->clear();
   cluster::OmapEntries objects;
   Status s = pool->OmapAll(cluster::AgentLease::HeadOid(agent), "b.", &objects);
   if (s.IsNotFound()) return Status::OK();  // never written
@@ -172,6 +178,7 @@ Status ClusterStore::ReadAgent(cluster::RadosPool* pool,
       Record r;
       MNEMO_RETURN_IF_ERROR(
           DecodeStored(value, pool->Describe(oid) + " key " + key, &r));
+      if (where != nullptr) (*where)[r.id] = oid;
       records->push_back(std::move(r));
     }
   }
@@ -267,24 +274,6 @@ Status ClusterStore::BuildContext(const ContextOptions& options,
     MNEMO_RETURN_IF_ERROR(Own(f.tenant, f.agent, &state));
   }
   return local_->BuildContext(options, context);
-}
-Status ClusterStore::Compact(const CompactOptions& options,
-                             CompactResult* result) {
-  (void)options;
-  (void)result;
-  return Status::NotSupported(
-      "compaction in cluster mode is not built yet: the cluster keeps "
-      "records as text (hot tier)");
-}
-Status ClusterStore::GetPage(const ReadOptions& options,
-                             std::string_view tenant, uint64_t page_id,
-                             PageData* page) {
-  return local_->GetPage(options, tenant, page_id, page);
-}
-Status ClusterStore::ListPages(const ReadOptions& options,
-                               std::string_view tenant, std::string_view agent,
-                               std::vector<PageInfo>* pages) {
-  return local_->ListPages(options, tenant, agent, pages);
 }
 Status ClusterStore::LocateRecord(std::string_view tenant, RecordId id,
                                   RecordLocation* location) {

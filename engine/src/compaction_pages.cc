@@ -219,8 +219,8 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
   }
   uint64_t first_page = 0;
   if (!pages.empty()) {
-    MNEMO_RETURN_IF_ERROR(store_->AssignIds(pages.size(), &first_page));
-    store_->FinishIds(first_page);  // page ids never enter the records family
+    // The store's ids, or the cluster's for a cluster store's cache.
+    MNEMO_RETURN_IF_ERROR(store_->AssignPageIds(pages.size(), &first_page));
   }
   rocksdb::WriteBatch batch;
   for (size_t p = 0; p < stored.size(); ++p) {

@@ -105,6 +105,13 @@ void StoreImpl::FinishIds(RecordId first) {
   }
 }
 
+Status StoreImpl::AssignPageIds(size_t n, RecordId* first) {
+  if (page_id_source_) return page_id_source_(n, first);
+  MNEMO_RETURN_IF_ERROR(AssignIds(n, first));
+  FinishIds(*first);  // page ids never enter the records family
+  return Status::OK();
+}
+
 RecordId StoreImpl::SafeCommittedId() {
   port::MutexLock lock(&id_mu_);
   RecordId safe = last_id_;

@@ -270,6 +270,14 @@ class StoreImpl final : public Store {
   Status AssignIds(size_t n, RecordId* first) EXCLUDES(id_mu_);
   // The write of ids from `first` is done.
   void FinishIds(RecordId first) EXCLUDES(id_mu_);
+  // Where compaction takes the ids of new pages: AssignIds by default. A
+  // cluster store's cache takes them from the cluster instead, so page ids
+  // are unique across hosts. Set once, before the first Compact.
+  using PageIdSource = std::function<Status(size_t n, RecordId* first)>;
+  void SetPageIdSource(PageIdSource source) {
+    page_id_source_ = std::move(source);
+  }
+  Status AssignPageIds(size_t n, RecordId* first) EXCLUDES(id_mu_);
   // Every id <= it is committed or dropped.
   RecordId SafeCommittedId() EXCLUDES(id_mu_);
   // SafeCommittedId(), bounded by the search watermark when the full-text
@@ -464,6 +472,7 @@ class StoreImpl final : public Store {
   RecordId reserved_id_ GUARDED_BY(id_mu_) = 0;
   // Id ranges (first, last) of inserts assigned but not yet written.
   std::vector<std::pair<RecordId, RecordId>> in_flight_ GUARDED_BY(id_mu_);
+  PageIdSource page_id_source_;  // empty: AssignIds (SetPageIdSource)
 
   // Namespaces known to have an 'n' key. Writers of new records hold it
   // shared; bulk deletes hold it exclusively (see DeleteMatching).

@@ -25,6 +25,15 @@
 //   stats                      GetClusterStats.
 //   agents [TENANT]            ListClusterAgents ("agent T/A" lines).
 //   verify [--repair]          VerifyCluster of every tenant; exit 0 when ok.
+//   compact TENANT AGENT N [--days D]
+//       writes N records as `write` does (ack lines; N may be 0), takes the
+//       agent (AcquireAgent), then Compact as of D days from now (default
+//       30: pages, no decay) with pages of at most 50 records; prints
+//       "compacted P pages R paged".
+//   pages TENANT AGENT
+//       every record of the agent (Scan) by tier, and every page a paged
+//       record stands on read with GetPage; ListPages' count. Prints
+//       "tiers H W P D pages N".
 
 #include <unistd.h>
 
@@ -48,7 +57,7 @@ namespace {
 struct Args {
   std::string dir, conf, host;
   std::string check;  // write: then check this ack file and scan, as owner
-  int lease_s = 30, timeout_s = 30, batch = 1, retry_busy_s = 0;
+  int lease_s = 30, timeout_s = 30, batch = 1, retry_busy_s = 0, days = 30;
   bool repair = false;
   std::vector<std::string> rest;
 };
@@ -82,6 +91,8 @@ Args Parse(int argc, char** argv) {
       a.retry_busy_s = std::stoi(value());
     else if (f == "--check")
       a.check = value();
+    else if (f == "--days")
+      a.days = std::stoi(value());
     else if (f == "--repair")
       a.repair = true;
     else
@@ -201,13 +212,76 @@ int Verify(mnemo::Store* store, bool repair) {
   mnemo::ClusterVerifyReport rep;
   Status s = mnemo::VerifyCluster(store, vo, &rep);
   if (!s.ok()) return Fail(s);
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   std::printf("agents %llu records %llu directory %llu problems %zu\n",
-              static_cast<unsigned long long>(rep.agents_checked),
-              static_cast<unsigned long long>(rep.records_checked),
-              static_cast<unsigned long long>(rep.directory_entries_checked),
-              rep.problems.size());
+              u(rep.agents_checked), u(rep.records_checked),
+              u(rep.directory_entries_checked), rep.problems.size());
+  std::printf("pages %llu orphan %llu missing %llu pending %llu corrupt %llu "
+              "repaired %llu\n",
+              u(rep.pages_checked), u(rep.orphan_pages), u(rep.missing_pages),
+              u(rep.pending_pages), u(rep.corrupt_pages), u(rep.repaired));
   for (const auto& p : rep.problems) std::printf("problem %s\n", p.c_str());
   return rep.ok() ? 0 : 1;
+}
+
+int Compact(mnemo::Store* store, const Args& a, const std::string& tenant,
+            const std::string& agent, long n) {
+  int rc = Write(store, a, tenant, agent, n);
+  if (rc != 0) return rc;
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(a.retry_busy_s);
+  Status s;
+  while ((s = mnemo::AcquireAgent(store, tenant, agent)).IsBusy() &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // pace
+  }
+  if (!s.ok()) return Fail(s);
+  mnemo::CompactOptions co;
+  co.now = static_cast<mnemo::Micros>(
+               std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count()) +
+           a.days * mnemo::kDayMicros;
+  co.policy.max_records_per_group = 50;
+  mnemo::CompactResult res;
+  s = store->Compact(co, &res);
+  if (!s.ok()) return Fail(s);
+  std::printf("compacted %llu pages %llu paged\n",
+              static_cast<unsigned long long>(res.pages_written),
+              static_cast<unsigned long long>(res.records_paged));
+  return 0;
+}
+
+int Pages(mnemo::Store* store, const std::string& tenant,
+          const std::string& agent) {
+  mnemo::ScanOptions so;
+  so.tenant = tenant;
+  so.agent = agent;
+  so.limit = 500;
+  long tiers[4] = {0, 0, 0, 0};
+  for (;;) {
+    mnemo::ScanResult res;
+    Status s = store->Scan(mnemo::ReadOptions(), so, &res);
+    if (!s.ok()) return Fail(s);
+    for (const auto& r : res.records) {
+      ++tiers[static_cast<int>(r.tier)];
+      for (uint32_t i = 0; r.page.valid() && i < r.page.page_count; ++i) {
+        mnemo::PageData page;
+        s = store->GetPage(mnemo::ReadOptions(), tenant, r.page.page_id + i,
+                           &page);
+        if (!s.ok()) return Fail(s.WithContext("page of record " +
+                                               std::to_string(r.id)));
+      }
+    }
+    if (res.next_cursor.empty()) break;
+    so.cursor = res.next_cursor;
+  }
+  std::vector<mnemo::PageInfo> pages;
+  Status s = store->ListPages(mnemo::ReadOptions(), tenant, agent, &pages);
+  if (!s.ok()) return Fail(s);
+  std::printf("tiers %ld %ld %ld %ld pages %zu\n", tiers[0], tiers[1],
+              tiers[2], tiers[3], pages.size());
+  return 0;
 }
 
 int Run(mnemo::Store* store, const Args& a) {
@@ -263,6 +337,14 @@ int Run(mnemo::Store* store, const Args& a) {
       std::printf("agent %s/%s\n", ag.tenant.c_str(), ag.agent.c_str());
     }
     return 0;
+  }
+  if (r[0] == "compact") {
+    need(3);
+    return Compact(store, a, r[1], r[2], std::stol(r[3]));
+  }
+  if (r[0] == "pages") {
+    need(2);
+    return Pages(store, r[1], r[2]);
   }
   if (r[0] == "stats") return Stats(store);
   if (r[0] == "verify") return Verify(store, a.repair);

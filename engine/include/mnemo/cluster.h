@@ -19,9 +19,15 @@
 //     (IOError "timed out") may or may not have been applied.
 //   - Any host reads any agent: Get by id through the cluster's id
 //     directory (it names no agent), Scan from the cluster (the owner reads
-//     its cache). Search, BuildContext, History, pages and Compact work on
-//     the cache of owned agents (see the notes on each call in cluster.h's
-//     companion README section).
+//     its cache). Search and BuildContext work on the cache of owned
+//     agents; GetPage and ListPages of an agent read the cluster on a host
+//     that does not own it.
+//   - Compact compacts the cache of this host's owned agents with the
+//     embedded pipeline, then writes the new pages to the cluster (pages
+//     first, acknowledged) and switches each bucket's records onto them in
+//     one epoch-guarded operation: no record in the cluster names a page
+//     that is not there. A crash in between leaves orphan pages, which
+//     VerifyCluster reports and its repair removes.
 //   - A PutBatch holds one agent's records (atomic on the cluster: one
 //     operation on one object); a batch spanning agents is InvalidArgument.
 //
@@ -79,7 +85,9 @@ struct ClusterVerifyOptions {
   // The tenant to check; "" checks every tenant in the cluster.
   std::string tenant;
   // Remove directory entries whose record is missing (a writer died
-  // between writing the directory entry and the record).
+  // between writing the directory entry and the record), re-add missing
+  // entries, and remove orphan pages (a compacting owner died between
+  // writing its pages and switching its records onto them).
   bool repair = false;
 };
 
@@ -90,16 +98,32 @@ struct ClusterVerifyReport {
   uint64_t corrupt_records = 0;     // fail their checksum / do not decode
   uint64_t dangling_directory = 0;  // entry whose record is missing
   uint64_t missing_directory = 0;   // record without its entry
+  // Pages: every page object is read and its checksum checked.
+  uint64_t pages_checked = 0;
+  uint64_t corrupt_pages = 0;  // fail their checksum / do not decode
+  // A record (current version) standing on a page that is not in the
+  // cluster. Compaction writes pages first, so this is never expected.
+  uint64_t missing_pages = 0;
+  // Pages no record stands on, written by a lease epoch older than the
+  // agent's (their writer lost the agent before switching records onto
+  // them), of an agent nobody owns, or of one this host owns: garbage.
+  uint64_t orphan_pages = 0;
+  // Pages no record stands on yet, written by the agent's live owner in
+  // its current epoch: possibly a compaction in flight; not a problem.
+  uint64_t pending_pages = 0;
   uint64_t repaired = 0;
   std::vector<std::string> problems;  // at most 1000 descriptions
-  bool ok() const {
-    return corrupt_records + dangling_directory + missing_directory == repaired;
+  uint64_t problem_count() const {
+    return corrupt_records + dangling_directory + missing_directory +
+           corrupt_pages + missing_pages + orphan_pages;
   }
+  bool ok() const { return problem_count() == repaired; }
 };
 
 // Checks the cluster side: every record decodes and has its directory
-// entry, every directory entry resolves to its record. OK when the check
-// ran (problems in *report).
+// entry, every directory entry resolves to its record, every page decodes,
+// every page a record stands on exists, and pages no record stands on are
+// reported (orphans). OK when the check ran (problems in *report).
 Status VerifyCluster(Store* store, const ClusterVerifyOptions& options,
                      ClusterVerifyReport* report);
 
@@ -113,6 +137,13 @@ struct ClusterAgent {
 // operator call (dump), not a request path.
 Status ListClusterAgents(Store* store, std::string_view tenant,
                          std::vector<ClusterAgent>* agents);
+
+// Takes the lease of an agent for this host (as its first write would),
+// hydrating the cache from the cluster: its reads, Search and Compact are
+// then this host's. Busy naming the owner when a live host holds it. OK
+// when this host owns it already.
+Status AcquireAgent(Store* store, std::string_view tenant,
+                    std::string_view agent);
 
 // Gives up this host's lease of an agent (another host may then take it
 // without waiting for the lease to lapse). OK when it was not owned.

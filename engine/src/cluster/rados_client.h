@@ -148,6 +148,8 @@ class RadosPool {
   // `prefix` only.
   Status ListObjects(bool all_namespaces, const std::string& prefix,
                      std::vector<std::pair<std::string, std::string>>* out);
+  // The object's data (all of it). NotFound when the object is absent.
+  Status Read(const std::string& oid, std::string* data);
   // NotFound when the object or the xattr is absent.
   Status GetXattr(const std::string& oid, const std::string& name,
                   std::string* value);

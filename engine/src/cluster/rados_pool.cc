@@ -111,6 +111,18 @@ Status RadosPool::OmapAll(const std::string& oid, const std::string& prefix,
   return Status::OK();
 }
 
+Status RadosPool::Read(const std::string& oid, std::string* data) {
+  uint64_t size = 0;
+  time_t mtime = 0;
+  int r = impl_->io.stat(oid, &size, &mtime);
+  if (r < 0) return RadosError(r, "reading " + Describe(oid));
+  librados::bufferlist bl;
+  if (size > 0) r = impl_->io.read(oid, bl, size, 0);
+  if (r < 0) return RadosError(r, "reading " + Describe(oid));
+  *data = FromBuffer(bl);
+  return Status::OK();
+}
+
 Status RadosPool::GetXattr(const std::string& oid, const std::string& name,
                            std::string* value) {
   librados::bufferlist bl;

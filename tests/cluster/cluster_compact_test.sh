@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# cluster_compact_test.sh CLUSTER_SH HOST: test (c) of issue 18, compaction
+# in cluster mode, on a real local Ceph cluster (tools/cluster/cluster.sh,
+# always stopped). Host processes A and B (mnemo-cluster-host, each with its
+# own cache directory) on the public Store API.
+# For each crash point of the compaction push (MNEMO_CLUSTER_CRASH_POINT:
+# the host stops itself there, and the test kill -9s it exactly there):
+#   pages-written  every page object written, no record switched yet;
+#   pages-partial  mid-batch: the first of several page objects written;
+# A writes an agent's records and compacts them; killed at the point. B
+# takes the agent over; VerifyCluster finds orphan pages and nothing else
+# (no record names a missing page); --repair collects them; every record A
+# acknowledged reads back from B with its exact text; B compacts the agent
+# (every record paged) and a third process reads the pages from the cluster.
+# Then A takes the agent back (its cache hydrated with the pages) and
+# compacts it as of 400 days on (pages decay, rewritten in place); the
+# cluster verifies clean and every record still reads back.
+# Exit 77 with the reason when Ceph or the host binary (librados) is missing.
+set -euo pipefail
+cluster_sh="$1" host_bin="${2:-}"
+skip() {
+  echo "SKIP: $*"
+  [[ ${MNEMO_CLUSTER_REQUIRED:-0} == 1 ]] && exit 1
+  exit 77
+}
+for t in ceph-mon ceph-osd ceph rados uuidgen; do
+  command -v "$t" >/dev/null || skip "'$t' not installed (tools/install_deps.sh installs Ceph)"
+done
+[[ -n $host_bin && -x $host_bin ]] ||
+  skip "mnemo-cluster-host not built (librados missing: tools/install_deps.sh installs libradospp-dev)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mnemo-ccomp-test.XXXXXX")
+dir="$work/cluster"
+bg_pids=()
+cleanup() {
+  local p
+  for p in "${bg_pids[@]}"; do
+    kill -CONT "$p" 2>/dev/null || true
+    kill -9 "$p" 2>/dev/null || true
+  done
+  "$cluster_sh" stop "$dir" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== [${SECONDS}s] $*"; }
+A() { timeout 150 "$host_bin" --dir "$work/a" --host host-A "$@"; }
+B() { timeout 150 "$host_bin" --dir "$work/b" --host host-B "$@"; }
+# A reader that owns nothing: every read goes to the cluster.
+R() { timeout 150 "$host_bin" --dir "$work/r" --host reader "$@"; }
+A_bg() { exec "$host_bin" --dir "$work/a" --host host-A "$@"; }
+acks() { local n; n=$(grep -c '^ack ' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
+# Waits (bounded) until process $1 has stopped itself at a crash point
+# (state T); fails when it exits first.
+wait_stopped() {
+  local deadline=$((SECONDS + 120))
+  until [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == T ]]; do
+    kill -0 "$1" 2>/dev/null || fail "host exited before the crash point: $(cat "$2")"
+    ((SECONDS < deadline)) || fail "host did not reach the crash point in 120 s"
+    sleep 0.05
+  done
+}
+# verify output field: vfield FILE NAME -> the number after NAME.
+vfield() { awk -v k="$2" '$1 == "pages" { for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"; }
+
+step "start the cluster"
+"$cluster_sh" start "$dir" || fail "the test cluster did not start"
+# shellcheck disable=SC1091
+source "$dir/env"
+export CEPH_CONF
+
+n=300
+for point in pages-written pages-partial; do
+  agent="c-$point"
+  step "(c) kill -9 host A at crash point $point while it compacts $agent"
+  MNEMO_CLUSTER_CRASH_POINT=$point A_bg --lease 4 --batch 50 compact tc "$agent" "$n" \
+    >"$work/$agent.acks" 2>"$work/$agent.err" &
+  pid=$!; bg_pids=("$pid")
+  wait_stopped "$pid" "$work/$agent.err"
+  grep -q "stopped at crash point $point" "$work/$agent.err" || fail "A stopped elsewhere: $(cat "$work/$agent.err")"
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  bg_pids=()
+  [[ $(acks "$work/$agent.acks") == "$n" ]] || fail "A acknowledged $(acks "$work/$agent.acks") of $n"
+  # No record was switched: the cluster still holds them as text.
+  [[ $(R pages tc "$agent") == "tiers $n 0 0 0 pages 0" ]] || fail "records switched before the kill: $(R pages tc "$agent")"
+
+  # B takes the agent over once A's lease lapses (fencing A).
+  B --retry-busy 60 write tc "$agent" 5 >"$work/$agent.b.acks" || fail "B could not take $agent over"
+  rc=0; B verify >"$work/$agent.verify" || rc=$?
+  cat "$work/$agent.verify"
+  orphans=$(vfield "$work/$agent.verify" orphan)
+  [[ $rc == 1 ]] && ((orphans >= 1)) || fail "verify should report A's orphan pages (exit $rc)"
+  [[ $(vfield "$work/$agent.verify" missing) == 0 && $(vfield "$work/$agent.verify" corrupt) == 0 ]] ||
+    fail "a record names a missing page, or a page is corrupt"
+  problems=$(grep -c '^problem ' "$work/$agent.verify") || true
+  [[ $problems == "$orphans" ]] || fail "verify found problems other than orphan pages"
+  if [[ $point == pages-partial ]]; then
+    [[ $orphans == 1 ]] || fail "mid-batch: expected the one page written before the kill, got $orphans"
+  fi
+  B verify --repair >"$work/$agent.repair" || fail "repair left problems: $(cat "$work/$agent.repair")"
+  [[ $(vfield "$work/$agent.repair" repaired) == "$orphans" ]] || fail "repair did not collect the orphans"
+  B verify >/dev/null || fail "problems left after repair"
+  B check tc "$work/$agent.acks" | grep -qx "checked $n" || fail "A's acknowledged records lost"
+  B check tc "$work/$agent.b.acks" | grep -qx "checked 5" || fail "B's records lost"
+
+  step "B compacts $agent; a host that owns nothing reads its pages from the cluster"
+  B compact tc "$agent" 0 >"$work/$agent.compact" || fail "B could not compact: $(cat "$work/$agent.compact")"
+  grep -q "^compacted [1-9][0-9]* pages $((n + 5)) paged$" "$work/$agent.compact" ||
+    fail "B's compaction: $(cat "$work/$agent.compact")"
+  out=$(R pages tc "$agent")
+  [[ $out =~ ^tiers\ 0\ 0\ $((n + 5))\ 0\ pages\ [1-9][0-9]*$ ]] || fail "pages from the cluster: $out"
+  B verify >"$work/$agent.verify2" || fail "verify after B's compaction: $(cat "$work/$agent.verify2")"
+  [[ $(vfield "$work/$agent.verify2" orphan) == 0 ]] || fail "orphans after B's compaction"
+  R check tc "$work/$agent.acks" | grep -qx "checked $n" || fail "paged records do not read back"
+  R check tc "$work/$agent.b.acks" | grep -qx "checked 5" || fail "B's paged records do not read back"
+done
+
+step "A takes an agent back (cache hydrated with its pages) and compacts it: pages decay"
+agent=c-pages-written
+A --days 400 compact tc "$agent" 0 >"$work/decay.compact" || fail "A could not compact: $(cat "$work/decay.compact")"
+out=$(R pages tc "$agent")
+[[ $out =~ ^tiers\ 0\ 0\ [0-9]+\ [1-9][0-9]*\ pages\ [1-9][0-9]*$ ]] || fail "no decayed page in the cluster: $out"
+echo "   $out"
+B verify >"$work/verify.end" || fail "verify at the end: $(cat "$work/verify.end")"
+cat "$work/verify.end"
+R check tc "$work/$agent.acks" | grep -qx "checked $n" || fail "decayed records do not read back"
+
+step "stop"
+"$cluster_sh" stop "$dir"
+step "PASS"
