@@ -13,12 +13,14 @@
 // output back: dump -> import -> dump is identical, tiers and page
 // references included when the pages come along. In cluster mode
 // (--cluster) it writes the records of the whole cluster, read from RADOS
-// (tools/cluster_dump.h), in id order; the cluster keeps no pages.
+// (tools/cluster_dump.h), in id order, and with --include-pages the page
+// objects they stand on.
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "cli_util.h"
@@ -34,15 +36,17 @@ struct DumpArgs {
   std::string db, tenant, agent, session, since, until, out, pages;
 };
 
+using PageSource = std::function<Status(const Record&, uint64_t, PageData*)>;
+
 // Writes the pages record `r` sits on that are not written yet.
-Status DumpPages(const std::string& dir, RecordIterator* it, const Record& r,
-                 std::set<uint64_t>* written) {
+Status DumpPages(const std::string& dir, const PageSource& source,
+                 const Record& r, std::set<uint64_t>* written) {
   for (uint32_t k = 0; r.page.valid() && k < std::max(1u, r.page.page_count);
        ++k) {
     uint64_t page_id = r.page.page_id + k;
     if (!written->insert(page_id).second) continue;
     PageData page;
-    Status s = it->GetPage(page_id, &page);
+    Status s = source(r, page_id, &page);
     if (s.ok()) s = workload::WritePageFiles(dir, page);
     if (!s.ok()) {
       return s.WithContext("record " + RecordIdToString(r.id) + ": page " +
@@ -78,18 +82,33 @@ Status DumpLocal(Store* store, const IterateOptions& filter,
   for (; s.ok() && it->Valid(); it->Next()) {
     WriteLine(it->record(), out);
     progress->Update(++*count);
-    if (!pages_dir.empty()) s = DumpPages(pages_dir, it.get(), it->record(), pages);
+    if (pages_dir.empty()) continue;
+    s = DumpPages(pages_dir,
+                  [&](const Record&, uint64_t id, PageData* page) {
+                    return it->GetPage(id, page);
+                  },
+                  it->record(), pages);
   }
   return s.ok() ? it->status() : s;
 }
 
-// Cluster mode: every agent's records from RADOS, in id order. The cluster
-// keeps text only (no pages), so --include-pages writes none.
-Status DumpCluster(Store* store, const IterateOptions& filter, FILE* out,
-                   uint64_t* count) {
+// Cluster mode: every agent's records from RADOS, in id order, and with
+// --include-pages the pages they stand on (page objects in the cluster).
+Status DumpCluster(Store* store, const IterateOptions& filter,
+                   const std::string& pages_dir, FILE* out, uint64_t* count) {
   std::vector<Record> records;
   MNEMO_RETURN_IF_ERROR(ReadClusterRecords(store, filter, &records));
-  for (const Record& r : records) WriteLine(r, out);
+  std::set<uint64_t> written;
+  const PageSource source = [store](const Record& r, uint64_t id,
+                                    PageData* page) {
+    return store->GetPage(ReadOptions(), r.ns.tenant, id, page);
+  };
+  for (const Record& r : records) {
+    WriteLine(r, out);
+    if (!pages_dir.empty()) {
+      MNEMO_RETURN_IF_ERROR(DumpPages(pages_dir, source, r, &written));
+    }
+  }
   *count = records.size();
   return Status::OK();
 }
@@ -122,7 +141,7 @@ int RunDump(const DumpArgs& args) {
   Progress progress("dump", 0);
   Status s;
   if (ClusterMode()) {
-    s = DumpCluster(store.get(), filter, out, &count);
+    s = DumpCluster(store.get(), filter, args.pages, out, &count);
   } else {
     s = DumpLocal(store.get(), filter, args.pages, out, &count, &pages,
                   &progress);

@@ -35,7 +35,7 @@ internal::StoreImpl* Impl(Store* store, const char* call, Status* s) {
 Status Import(Store* store, const WriteOptions& options,
               const std::vector<Record>& records) {
   if (auto* cs = dynamic_cast<internal::ClusterStoreBase*>(store)) {
-    return cs->ImportRecords(options, records);
+    return cs->ImportRecords(options, records, nullptr);
   }
   Status s;
   auto* impl = Impl(store, "import", &s);
@@ -45,13 +45,8 @@ Status Import(Store* store, const WriteOptions& options,
 Status Import(Store* store, const WriteOptions& options,
               const std::vector<Record>& records,
               const std::vector<PageData>& pages) {
-  if (dynamic_cast<internal::ClusterStoreBase*>(store) != nullptr) {
-    if (!pages.empty()) {
-      return Status::NotSupported(
-          "import with pages into a cluster store: pages are not kept in the "
-          "cluster yet; import the records alone (they become text)");
-    }
-    return Import(store, options, records);
+  if (auto* cs = dynamic_cast<internal::ClusterStoreBase*>(store)) {
+    return cs->ImportRecords(options, records, &pages);
   }
   Status s;
   auto* impl = Impl(store, "import", &s);

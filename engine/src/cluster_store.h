@@ -23,9 +23,11 @@ class ClusterStoreBase : public Store {
  public:
   // The local store caching this host's owned agents.
   virtual Store* local_cache() = 0;
-  // Import of records with their ids and store fields (admin Import).
+  // Import of records with their ids and store fields (admin Import), and
+  // with the pages they stand on when `pages` is given.
   virtual Status ImportRecords(const WriteOptions& options,
-                               const std::vector<Record>& records) = 0;
+                               const std::vector<Record>& records,
+                               const std::vector<PageData>* pages) = 0;
   virtual Status GetClusterStats(ClusterStats* stats) = 0;
   virtual Status VerifyCluster(const ClusterVerifyOptions& options,
                                ClusterVerifyReport* report) = 0;

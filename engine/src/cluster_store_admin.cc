@@ -73,6 +73,10 @@ Status ClusterStore::Update(const WriteOptions& options,
   if (!local_->Update(options, tenant, id, update, nullptr).ok()) {
     state->cache_stale = true;
   }
+  cluster::RadosPool* pool = nullptr;
+  if (old.page.valid() && TenantPool(tenant, &pool).ok()) {
+    RemovePagesLeft(pool, tenant, old.page, state.get());
+  }
   if (updated != nullptr) *updated = std::move(next);
   return Status::OK();
 }

@@ -143,7 +143,8 @@ class ClusterStore final : public ClusterStoreBase {
   // --- ClusterStoreBase ---
   Store* local_cache() override { return local_.get(); }
   Status ImportRecords(const WriteOptions& options,
-                       const std::vector<Record>& records) override;
+                       const std::vector<Record>& records,
+                       const std::vector<PageData>* pages) override;
   Status GetClusterStats(ClusterStats* stats) override;
   Status VerifyCluster(const ClusterVerifyOptions& options,
                        ClusterVerifyReport* report) override;
@@ -186,6 +187,11 @@ class ClusterStore final : public ClusterStoreBase {
   Status Hydrate(cluster::RadosPool* pool, const std::string& tenant,
                  const std::string& agent, OwnedAgent* state)
       REQUIRES(state->mu);
+  // Removes the cluster's copy of each page of `page` the cache no longer
+  // has (its last record deleted or updated off it).
+  void RemovePagesLeft(cluster::RadosPool* pool, std::string_view tenant,
+                       const PageRef& page, OwnedAgent* state)
+      REQUIRES(state->mu);
   Status PrepareHydration(cluster::RadosPool* pool,
                           std::vector<Record>* records,
                           std::map<uint64_t, PageData>* pages);
@@ -197,8 +203,10 @@ class ClusterStore final : public ClusterStoreBase {
   // The next `n` cluster-unique ids.
   Status AllocateIds(size_t n, RecordId* first);
   // Writes stamped records of one agent: directory, bucket, cache.
+  // `pages` (an import's) are written before the records.
   Status WriteRecords(const WriteOptions& options,
-                      const std::vector<Record>& records);
+                      const std::vector<Record>& records,
+                      const std::vector<PageData>& pages = {});
   Status AppendToBucket(cluster::RadosPool* pool, OwnedAgent* state,
                         const std::vector<Record>& records) REQUIRES(state->mu);
   // The record `id` of `tenant` from the cluster (NotFound when absent).

@@ -83,7 +83,8 @@ Status ClusterStore::PutBatch(const WriteOptions& options,
 }
 
 Status ClusterStore::WriteRecords(const WriteOptions& options,
-                                  const std::vector<Record>& records) {
+                                  const std::vector<Record>& records,
+                                  const std::vector<PageData>& pages) {
   const std::string& tenant = records[0].ns.tenant;
   const std::string& agent = records[0].ns.agent;
   cluster::RadosPool* pool = nullptr;
@@ -95,7 +96,13 @@ Status ClusterStore::WriteRecords(const WriteOptions& options,
     return Status::FailedPrecondition("agent '" + agent + "' (tenant '" +
                                       tenant + "'): lease lost meanwhile");
   }
-  Status s = AppendToBucket(pool, state.get(), records);
+  // Pages first (an import's): no record names a page before it is there.
+  Status s;
+  for (const PageData& page : pages) {
+    if (!s.ok()) break;
+    s = WritePage(pool, agent, state->lease->epoch(), page);
+  }
+  if (s.ok()) s = AppendToBucket(pool, state.get(), records);
   if (s.IsFailedPrecondition()) {
     state->lease.reset();  // fenced or taken over: never write with it again
     Drop(tenant, agent, state.get());
@@ -103,8 +110,10 @@ Status ClusterStore::WriteRecords(const WriteOptions& options,
   MNEMO_RETURN_IF_ERROR(s);
   // Acknowledged by the cluster: the cache follows. A cache that failed to
   // follow is rebuilt before this host next uses it.
-  if (!mnemo::Import(local_.get(), options, records).ok())
-    state->cache_stale = true;
+  Status cached = pages.empty()
+                      ? mnemo::Import(local_.get(), options, records)
+                      : mnemo::Import(local_.get(), options, records, pages);
+  if (!cached.ok()) state->cache_stale = true;
   return Status::OK();
 }
 
@@ -136,48 +145,17 @@ Status ClusterStore::AppendToBucket(cluster::RadosPool* pool, OwnedAgent* state,
   return Status::OK();
 }
 
-// Admin Import: records keep their ids and store fields; each agent's
-// records are one guarded write (atomic per agent, not across agents).
-Status ClusterStore::ImportRecords(const WriteOptions& options,
-                                   const std::vector<Record>& records) {
-  if (records.size() > options_.max_batch_records) {
-    return Status::InvalidArgument("import batch exceeds max_batch_records");
+// The owner's cache keeps each page's live set and removes a page once no
+// record stands on it: the cluster's copy of such a page goes too.
+void ClusterStore::RemovePagesLeft(cluster::RadosPool* pool,
+                                   std::string_view tenant,
+                                   const PageRef& page, OwnedAgent* state) {
+  if (state->cache_stale) return;  // VerifyCluster collects what is left
+  for (uint64_t id : PageSpan(page)) {
+    PageData cached;
+    Status s = local_->GetPage(ReadOptions(), tenant, id, &cached);
+    if (s.IsNotFound()) (void)pool->Remove(PageOid(id));
   }
-  std::map<std::pair<std::string, std::string>, std::vector<Record>> groups;
-  RecordId max_id = 0;
-  for (Record r : records) {
-    if (r.id == 0 || r.id > kMaxImportedRecordId) {
-      return Status::InvalidArgument("import: record " +
-                                     RecordIdToString(r.id) +
-                                     " has an id outside 1..2^62-1");
-    }
-    if (r.tier >= Tier::kPixels || r.page.valid()) {
-      if (r.text_forgotten) {
-        return Status::InvalidArgument(
-            "import: record " + RecordIdToString(r.id) +
-            " has no text (forgotten) and pages are not kept in the cluster");
-      }
-      r.tier = Tier::kHot;
-      r.page = PageRef();
-    }
-    MNEMO_RETURN_IF_ERROR(mnemo::Validate(local_.get(), r));
-    cluster::RadosPool* pool = nullptr;
-    MNEMO_RETURN_IF_ERROR(TenantPool(r.ns.tenant, &pool));
-    RecordPlace place;
-    Status s = LookupPlace(pool, r.id, &place);
-    if (s.ok()) {
-      return Status::AlreadyExists("import: record " + RecordIdToString(r.id) +
-                                   " exists");
-    }
-    if (!s.IsNotFound()) return s;
-    max_id = std::max(max_id, r.id);
-    groups[{r.ns.tenant, r.ns.agent}].push_back(std::move(r));
-  }
-  if (max_id != 0) MNEMO_RETURN_IF_ERROR(RaiseIdMark(max_id));
-  for (const auto& entry : groups) {
-    MNEMO_RETURN_IF_ERROR(WriteRecords(options, entry.second));
-  }
-  return Status::OK();
 }
 
 Status ClusterStore::Delete(const WriteOptions& options,
@@ -210,6 +188,7 @@ Status ClusterStore::Delete(const WriteOptions& options,
   (void)pool->Write(DirectoryOid(id), unlink);  // a leftover reads NotFound
   Status ls = local_->Delete(options, tenant, id);
   if (!ls.ok() && !ls.IsNotFound()) state->cache_stale = true;
+  RemovePagesLeft(pool, tenant, current.page, state.get());
   return Status::OK();
 }
 
@@ -249,8 +228,13 @@ Status ClusterStore::DeleteWhere(const WriteOptions& options,
   MNEMO_RETURN_IF_ERROR(
       ReadAgent(pool, std::string(agent), &records, &buckets));
   std::set<RecordId> doomed;
+  std::set<uint64_t> pages_left, pages_kept;
   for (const Record& r : records) {
-    if (!session || r.ns.session == *session) doomed.insert(r.id);
+    const bool dies = !session || r.ns.session == *session;
+    if (dies) doomed.insert(r.id);
+    for (uint64_t page : PageSpan(r.page)) {
+      (dies ? pages_left : pages_kept).insert(page);
+    }
   }
   for (const auto& bucket : buckets) {
     cluster::OmapEntries all;
@@ -273,6 +257,11 @@ Status ClusterStore::DeleteWhere(const WriteOptions& options,
     cluster::WriteOp unlink;
     unlink.omap_remove.push_back(DirectoryKey(id));
     (void)pool->Write(DirectoryOid(id), unlink);
+  }
+  // Pages no remaining record stands on (a leftover is an orphan page,
+  // which VerifyCluster's repair removes).
+  for (uint64_t page : pages_left) {
+    if (!pages_kept.count(page)) (void)pool->Remove(PageOid(page));
   }
   Status ls =
       session ? local_->DeleteSession(options, tenant, agent, *session, nullptr)

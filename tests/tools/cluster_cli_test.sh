@@ -93,12 +93,17 @@ M import --cluster "$c" --db "$work/h2" "$work/e.jsonl" >/dev/null 2>&1 &&
   fail "a second import of the same ids succeeded"
 
 step "dump from another host directory: every record of the demo's tenant"
-M dump --cluster "$c" --db "$work/h4" --tenant demo >"$work/d1.jsonl" || fail "dump failed"
+M dump --cluster "$c" --db "$work/h4" --tenant demo --include-pages "$work/p1" >"$work/d1.jsonl" ||
+  fail "dump failed"
 [[ $(wc -l <"$work/d1.jsonl") == "$records" ]] ||
   fail "dump has $(wc -l <"$work/d1.jsonl") lines, demo stored $records"
+# The demo compacted its agents: the dump holds paged records and their
+# pages, read from the cluster by a host that owns nothing.
+grep -Eq '"tier":"(pixels|decayed)"' "$work/d1.jsonl" || fail "the demo's compaction paged nothing"
+ls "$work/p1"/page-*.png >/dev/null 2>&1 || fail "dump --cluster --include-pages wrote no page"
 
-step "dump -> import into an embedded store -> dump is identical"
-M import --db "$work/e2" "$work/d1.jsonl" >/dev/null 2>&1 || fail "embedded import failed"
+step "dump -> import into an embedded store -> dump is identical (pages included)"
+M import --db "$work/e2" --pages "$work/p1" "$work/d1.jsonl" >/dev/null 2>&1 || fail "embedded import failed"
 M dump --db "$work/e2" | cmp -s - "$work/d1.jsonl" || fail "embedded dump differs"
 
 step "delete the demo's agents in the cluster, import the dump back: same dump"
@@ -108,9 +113,19 @@ for a in $(pylines "' '.join(sorted({r['agent'] for r in lines}))" <"$work/d1.js
 done
 [[ $(M dump --cluster "$c" --db "$work/h4" --tenant demo | wc -l) == 0 ]] ||
   fail "records left after delete"
-M import --cluster "$c" --db "$work/h4" "$work/d1.jsonl" >/dev/null || fail "import into the cluster failed"
+M import --cluster "$c" --db "$work/h4" --pages "$work/p1" "$work/d1.jsonl" >/dev/null ||
+  fail "import into the cluster failed"
 M dump --cluster "$c" --db "$work/h5" --tenant demo | cmp -s - "$work/d1.jsonl" ||
   fail "cluster dump after import differs from the first dump"
+
+step "mnemo compact --cluster: a process takes the free agents and compacts them"
+out=$(M compact --cluster "$c" --db "$work/h6" --tenant demo --now 2100-01-01T00:00:00Z 2>&1) ||
+  fail "compact --cluster failed: $out"
+[[ $out == *"compacting "[1-9]*" agent(s), 0 left to their owners"* ]] || fail "compact --cluster took no agent: $out"
+echo "$out" | grep "^compacted"
+M dump --cluster "$c" --db "$work/h5" --tenant demo >"$work/d2.jsonl" || fail "dump after compact failed"
+[[ $(wc -l <"$work/d2.jsonl") == "$records" ]] || fail "compact --cluster changed the record count"
+grep -q '"tier":"decayed"' "$work/d2.jsonl" || fail "compact --cluster as of 2100 decayed nothing"
 
 step "verify: the cluster side is clean"
 out=$(M verify --cluster "$c" --db "$work/h3") || fail "verify failed: $out"
