@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <set>
 
 #include "cluster_store_impl.h"
@@ -130,7 +131,8 @@ Status ClusterStore::Compact(const CompactOptions& options,
     port::MutexLock l(&state->mu);
     if (state->lease == nullptr || state->cache_stale) continue;
     PushCounts counts;
-    Status s = PushAgent(key.first, key.second, state.get(), &counts);
+    Status s = PushAgent(key.first, key.second, options.now, state.get(),
+                         &counts);
     if (s.IsFailedPrecondition()) {
       state->lease.reset();  // fenced or taken over
       Drop(key.first, key.second, state.get());
@@ -144,8 +146,8 @@ Status ClusterStore::Compact(const CompactOptions& options,
 }
 
 Status ClusterStore::PushAgent(const std::string& tenant,
-                               const std::string& agent, OwnedAgent* state,
-                               PushCounts* counts) {
+                               const std::string& agent, Micros compact_now,
+                               OwnedAgent* state, PushCounts* counts) {
   cluster::RadosPool* pool = nullptr;
   MNEMO_RETURN_IF_ERROR(TenantPool(tenant, &pool));
   std::vector<Record> remote;
@@ -154,8 +156,11 @@ Status ClusterStore::PushAgent(const std::string& tenant,
   MNEMO_RETURN_IF_ERROR(ReadAgent(pool, agent, &remote, &buckets, &where));
   CacheAgent cache;
   MNEMO_RETURN_IF_ERROR(ReadCacheAgent(local_.get(), tenant, agent, &cache));
-  const Micros now =
-      (options_.clock ? options_.clock : Clock::System())->NowMicros();
+  // A record the cache's compaction expired (judged against the run's
+  // time, as on an embedded store) goes from the cluster too.
+  const Micros now = std::max(
+      compact_now,
+      (options_.clock ? options_.clock : Clock::System())->NowMicros());
   Push push;
   PlanPush(remote, where, cache, now, &push);
   if (push.set.empty() && push.remove.empty()) return Status::OK();

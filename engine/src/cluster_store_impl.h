@@ -160,8 +160,10 @@ class ClusterStore final : public ClusterStoreBase {
   struct PushCounts {
     uint64_t pages = 0, records = 0, removed = 0;
   };
+  // `compact_now`: the time the run aged records against (0: the clock).
   Status PushAgent(const std::string& tenant, const std::string& agent,
-                   OwnedAgent* state, PushCounts* counts) REQUIRES(state->mu);
+                   Micros compact_now, OwnedAgent* state, PushCounts* counts)
+      REQUIRES(state->mu);
   // Pages (cluster_store_pages.cc).
   Status WritePage(cluster::RadosPool* pool, const std::string& agent,
                    uint64_t epoch, const PageData& page);

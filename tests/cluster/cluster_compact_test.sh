@@ -126,6 +126,38 @@ B verify >"$work/verify.end" || fail "verify at the end: $(cat "$work/verify.end
 cat "$work/verify.end"
 R check tc "$work/$agent.acks" | grep -qx "checked $n" || fail "decayed records do not read back"
 
+step "records expire on pages: the cluster drops them and rewrites their pages"
+# The epochs of c-ttl's page objects (each object carries its writer's).
+page_epochs() {
+  local o
+  for o in $(rados -p mnemo-meta -N tc ls | grep '^p\.'); do
+    if [[ $(rados -p mnemo-meta -N tc getxattr "$o" mnemo.agent) == c-ttl ]]; then
+      rados -p mnemo-meta -N tc getxattr "$o" mnemo.epoch
+      echo
+    fi
+  done | sort -un
+}
+A --ttl-days 40 --batch 20 write tc c-ttl 20 >"$work/ttl.acks" || fail "A: TTL records"
+A --batch 50 compact tc c-ttl 50 >"$work/keep.acks" || fail "A: records: $(cat "$work/keep.acks")"
+[[ $(R pages tc c-ttl) =~ ^tiers\ 0\ 0\ 70\ 0\ pages\ [1-9][0-9]*$ ]] || fail "c-ttl not paged: $(R pages tc c-ttl)"
+before=$(page_epochs)
+[[ $before =~ ^[0-9]+$ ]] || fail "c-ttl's pages: epochs '$before'"
+# As of 50 days on the 20 have expired (no page is due for decay yet): the
+# cache's compaction removes them, blanking them on the page they share
+# with 30 others; the push rewrites that page, then removes the 20.
+A --days 50 compact tc c-ttl 0 >/dev/null || fail "A: compaction as of 50 days"
+[[ $(R pages tc c-ttl) =~ ^tiers\ 0\ 0\ 50\ 0\ pages ]] || fail "after expiry: $(R pages tc c-ttl)"
+((${#before} > 0)) && page_epochs | awk -v b="$before" '$1 > b {f = 1} END {exit !f}' ||
+  fail "the blanked page was not rewritten in the cluster: epochs $(page_epochs | tr '\n' ' ')"
+for id in $(awk '$1 == "ack" {print $2}' "$work/ttl.acks"); do
+  rc=0; R get tc "$id" >/dev/null || rc=$?
+  [[ $rc == 5 ]] || fail "expired record $id still in the cluster (exit $rc)"
+done
+R check tc "$work/keep.acks" | grep -qx "checked 50" || fail "records beside the expired ones lost"
+B verify >"$work/verify.ttl" || fail "verify after expiry: $(cat "$work/verify.ttl")"
+[[ $(vfield "$work/verify.ttl" orphan) == 0 && $(vfield "$work/verify.ttl" pending) == 0 ]] ||
+  fail "pages left behind: $(cat "$work/verify.ttl")"
+
 step "stop"
 "$cluster_sh" stop "$dir"
 step "PASS"

@@ -6,7 +6,8 @@
 //   mnemo-cluster-host --dir D [--conf F] [--host NAME] [--lease S]
 //                      [--timeout S] CMD ARGS...
 //   write TENANT AGENT N [--batch K] [--retry-busy S]
-//       Puts N records ("<agent> <i>"), K per PutBatch, printing
+//       Puts N records ("<agent> <i>"; --ttl-days T: expiring T days from
+//       now), K per PutBatch, printing
 //       "ack ID AGENT I" once each is acknowledged. --retry-busy: a Busy
 //       write (agent owned by a live host) is retried for up to S seconds.
 //       Exits 3 on FailedPrecondition (fenced / lease lost), 4 on Busy,
@@ -58,6 +59,7 @@ struct Args {
   std::string dir, conf, host;
   std::string check;  // write: then check this ack file and scan, as owner
   int lease_s = 30, timeout_s = 30, batch = 1, retry_busy_s = 0, days = 30;
+  int ttl_days = 0;  // write: records expire this many days from now
   bool repair = false;
   std::vector<std::string> rest;
 };
@@ -91,6 +93,8 @@ Args Parse(int argc, char** argv) {
       a.retry_busy_s = std::stoi(value());
     else if (f == "--check")
       a.check = value();
+    else if (f == "--ttl-days")
+      a.ttl_days = std::stoi(value());
     else if (f == "--days")
       a.days = std::stoi(value());
     else if (f == "--repair")
@@ -109,6 +113,13 @@ int Fail(const Status& s) {
   return 1;
 }
 
+mnemo::Micros NowMicros() {
+  return static_cast<mnemo::Micros>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
 std::string Text(const std::string& agent, long i) {
   return agent + " " + std::to_string(i);
 }
@@ -123,6 +134,9 @@ int Write(mnemo::Store* store, const Args& a, const std::string& tenant,
       mnemo::Record r;
       r.ns = {tenant, agent, "s" + std::to_string(j % 3)};
       r.text = Text(agent, j);
+      if (a.ttl_days > 0) {
+        r.expires_at = NowMicros() + a.ttl_days * mnemo::kDayMicros;
+      }
       batch.push_back(std::move(r));
     }
     std::vector<mnemo::RecordId> ids;
@@ -237,11 +251,7 @@ int Compact(mnemo::Store* store, const Args& a, const std::string& tenant,
   }
   if (!s.ok()) return Fail(s);
   mnemo::CompactOptions co;
-  co.now = static_cast<mnemo::Micros>(
-               std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count()) +
-           a.days * mnemo::kDayMicros;
+  co.now = NowMicros() + a.days * mnemo::kDayMicros;
   co.policy.max_records_per_group = 50;
   mnemo::CompactResult res;
   s = store->Compact(co, &res);
