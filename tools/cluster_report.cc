@@ -3,6 +3,7 @@
 #include "cluster_report.h"
 
 #include <cstdio>
+#include <map>
 
 #include "cli_util.h"
 
@@ -44,6 +45,16 @@ nlohmann::ordered_json ClusterStatsJson(const ClusterStats& s) {
     j["owned_agents"].push_back(
         {{"tenant", a.tenant}, {"agent", a.agent}, {"epoch", a.epoch}});
   }
+  j["cluster_agents"] = s.cluster_agents;
+  j["cluster_owners"] = nlohmann::ordered_json::array();
+  for (const ClusterAgentOwner& o : s.cluster_owners) {
+    j["cluster_owners"].push_back({{"tenant", o.tenant},
+                                   {"agent", o.agent},
+                                   {"epoch", o.epoch},
+                                   {"holder", o.holder},
+                                   {"address", o.address}});
+  }
+  j["owners_truncated"] = s.owners_truncated;
   return j;
 }
 
@@ -63,6 +74,14 @@ void PrintClusterStatsText(const ClusterStats& s) {
   for (const ClusterOwnedAgent& a : s.owned_agents) {
     std::printf("  %-32s %8llu\n", (a.tenant + "/" + a.agent).c_str(),
                 U(a.epoch));
+  }
+  std::printf("cluster agents %llu, held by a host %zu%s (tenant/agent, "
+              "lease epoch, holder)\n",
+              U(s.cluster_agents), s.cluster_owners.size(),
+              s.owners_truncated ? "+ (list cut at 10,000)" : "");
+  for (const ClusterAgentOwner& o : s.cluster_owners) {
+    std::printf("  %-32s %8llu %s\n", (o.tenant + "/" + o.agent).c_str(),
+                U(o.epoch), o.holder.c_str());
   }
 }
 
@@ -85,6 +104,16 @@ void PrintClusterStatsPrometheus(const ClusterStats& s) {
   Header("mnemo_cluster_owned_agents", "Agents whose lease this host holds.");
   std::printf("mnemo_cluster_owned_agents{host=\"%s\"} %zu\n",
               Label(s.host).c_str(), s.owned_agents.size());
+  Header("mnemo_cluster_agents", "Agents of the cluster (head objects).");
+  std::printf("mnemo_cluster_agents %llu\n", U(s.cluster_agents));
+  std::map<std::string, size_t> by_holder;
+  for (const ClusterAgentOwner& o : s.cluster_owners) ++by_holder[o.holder];
+  Header("mnemo_cluster_holder_agents",
+         "Agents each host holds the lease of, from the head objects.");
+  for (const auto& [holder, n] : by_holder) {
+    std::printf("mnemo_cluster_holder_agents{holder=\"%s\"} %zu\n",
+                Label(holder).c_str(), n);
+  }
   Header("mnemo_cluster_owned_agent_epoch",
          "Lease epoch of an agent this host owns.");
   for (const ClusterOwnedAgent& a : s.owned_agents) {

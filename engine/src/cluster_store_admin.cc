@@ -110,6 +110,28 @@ Status ClusterStore::GetClusterStats(ClusterStats* stats) {
     stats->owned_agents.push_back(
         {key.first, key.second, state->lease->epoch()});
   }
+  return ListOwners(stats);
+}
+
+// The owner record of every agent's head object (ListClusterAgents order).
+Status ClusterStore::ListOwners(ClusterStats* stats) {
+  constexpr size_t kMaxListedOwners = 10000;
+  std::vector<ClusterAgent> agents;
+  MNEMO_RETURN_IF_ERROR(ListClusterAgents("", &agents));
+  stats->cluster_agents = agents.size();
+  for (const ClusterAgent& a : agents) {
+    if (stats->cluster_owners.size() >= kMaxListedOwners) {
+      stats->owners_truncated = true;
+      break;
+    }
+    cluster::RadosPool* pool = nullptr;
+    MNEMO_RETURN_IF_ERROR(TenantPool(a.tenant, &pool));
+    cluster::OwnerInfo owner;
+    MNEMO_RETURN_IF_ERROR(cluster::AgentLease::ReadOwner(pool, a.agent, &owner));
+    if (owner.address.empty()) continue;  // released
+    stats->cluster_owners.push_back(
+        {a.tenant, a.agent, owner.epoch, owner.holder, owner.address});
+  }
   return Status::OK();
 }
 

@@ -229,6 +229,7 @@ class ClusterStore final : public ClusterStoreBase {
                      std::string_view agent,
                      const std::optional<std::string>& session,
                      uint64_t* deleted);
+  Status ListOwners(ClusterStats* stats);
   Status VerifyTenant(cluster::RadosPool* pool,
                       const ClusterVerifyOptions& options,
                       ClusterVerifyReport* report);

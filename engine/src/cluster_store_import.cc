@@ -130,6 +130,9 @@ Status ClusterStore::ImportRecords(const WriteOptions& options,
     }
   }
   if (max_id != 0) MNEMO_RETURN_IF_ERROR(RaiseIdMark(max_id));
+  // Pages written and not yet stood on are in flight: VerifyCluster on
+  // this host (which takes compact_mu_) must not collect them meanwhile.
+  port::MutexLock writing(&compact_mu_);
   for (const auto& [key, group] : groups) {
     std::vector<PageData> group_pages;
     for (uint64_t id : group.pages) group_pages.push_back(*supplied.at(id));

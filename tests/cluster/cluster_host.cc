@@ -23,7 +23,9 @@
 //       text; prints "checked N".
 //   scan TENANT AGENT          prints "scanned N" (all pages of Scan).
 //   get TENANT ID              exit 0 found, 5 NotFound.
-//   stats                      GetClusterStats.
+//   stats                      GetClusterStats ("owns": this process's
+//                              leases; "held T/A epoch E by HOST": every
+//                              agent a host holds, from the head objects).
 //   agents [TENANT]            ListClusterAgents ("agent T/A" lines).
 //   verify [--repair]          VerifyCluster of every tenant; exit 0 when ok.
 //   compact TENANT AGENT N [--days D]
@@ -216,6 +218,11 @@ int Stats(mnemo::Store* store) {
   for (const auto& o : st.owned_agents) {
     std::printf("owns %s/%s epoch %llu\n", o.tenant.c_str(), o.agent.c_str(),
                 static_cast<unsigned long long>(o.epoch));
+  }
+  for (const auto& o : st.cluster_owners) {
+    std::printf("held %s/%s epoch %llu by %s\n", o.tenant.c_str(),
+                o.agent.c_str(), static_cast<unsigned long long>(o.epoch),
+                o.holder.c_str());
   }
   return 0;
 }

@@ -107,6 +107,8 @@ read -r -t 60 line <&"${HOLD[0]}" && [[ $line == holding ]] || fail "holder: $li
 rc=0
 out=$(B write ta x 1 2>&1) || rc=$?
 [[ $rc == 4 && $out == *"owned by"*"host-A"* ]] || fail "expected Busy naming host-A (exit 4), got $rc: $out"
+# Another process's stats list A's agent from its head object.
+B stats | grep -qx "held ta/x epoch 1 by host-A" || fail "stats do not list ta/x as held by host-A: $(B stats)"
 B check ta "$work/hold.acks" | grep -qx "checked 1" || fail "B cannot read A's record"
 B scan ta x | grep -qx "scanned 1" || fail "B's scan of ta/x"
 B write tb x 5 >"$work/tb.acks" || fail "B could not write tb/x"

@@ -65,6 +65,15 @@ struct ClusterOwnedAgent {
   uint64_t epoch = 0;  // the lease epoch this host writes with
 };
 
+// An agent some host holds the lease of, as the agent's head object says.
+struct ClusterAgentOwner {
+  std::string tenant;
+  std::string agent;
+  uint64_t epoch = 0;
+  std::string holder;   // ClusterOptions::host_name of the owning host
+  std::string address;  // its connection
+};
+
 struct ClusterStats {
   std::string health;          // the monitor's status: "HEALTH_OK", ...
   std::string health_detail;   // its summary lines, "" when healthy
@@ -72,13 +81,21 @@ struct ClusterStats {
   std::string client_address;  // this connection, as blocklists name it
   std::vector<ClusterPoolStats> pools;
   std::vector<ClusterOwnedAgent> owned_agents;  // sorted
+  // Every agent of the cluster (head objects), and those a host holds, by
+  // any host, from the head objects' owner records, sorted by (tenant,
+  // agent). A host that crashed keeps its entries until the next owner
+  // takes the agent. At most 10,000 are listed (owners_truncated beyond).
+  uint64_t cluster_agents = 0;
+  std::vector<ClusterAgentOwner> cluster_owners;
+  bool owners_truncated = false;
 };
 
 // True when `store` was opened in cluster mode.
 bool IsClusterStore(Store* store);
 
-// Health, the mnemo pools with their objects and bytes, and this host's
-// owned agents. IOError "timed out" when the cluster does not answer.
+// Health, the mnemo pools with their objects and bytes, this host's owned
+// agents, and the owner of every agent of the cluster (one read per agent:
+// an operator call). IOError "timed out" when the cluster does not answer.
 Status GetClusterStats(Store* store, ClusterStats* stats);
 
 struct ClusterVerifyOptions {
