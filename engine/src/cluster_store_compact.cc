@@ -19,10 +19,10 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <set>
 
 #include "cluster_store_impl.h"
@@ -73,7 +73,7 @@ Status ReadCacheAgent(Store* cache, const std::string& tenant,
 
 // What one agent's push changes in the cluster.
 struct Push {
-  std::map<std::string, cluster::OmapEntries> set;        // bucket -> values
+  std::map<std::string, cluster::OmapEntries> set;         // bucket -> values
   std::map<std::string, std::vector<std::string>> remove;  // bucket -> keys
   std::vector<RecordId> removed;
   std::set<uint64_t> needed_pages;  // changed records stand on them
@@ -112,6 +112,44 @@ void PlanPush(const std::vector<Record>& remote,
   }
 }
 
+// A page a changed record stands on must be in the cache's snapshot (the
+// one its records came from); a page that held an expired record is
+// rewritten when the cache still has it (blanked), else removed later.
+Status WritePages(cluster::RadosPool* pool, const std::string& agent,
+                  uint64_t epoch, const CacheAgent& cache, const Push& push,
+                  size_t* written) {
+  std::set<uint64_t> to_write = push.needed_pages;
+  for (uint64_t id : push.masked_pages) {
+    if (push.new_pages.count(id)) to_write.insert(id);
+  }
+  for (uint64_t id : to_write) {
+    PageData page;
+    Status s = cache.it->GetPage(id, &page);
+    if (s.IsNotFound() && !push.needed_pages.count(id)) continue;
+    MNEMO_RETURN_IF_ERROR(s.WithContext("page of agent '" + agent + "'"));
+    MNEMO_RETURN_IF_ERROR(WritePageObject(pool, agent, epoch, page));
+    if (++*written == 1 && to_write.size() > 1) CrashPoint("pages-partial");
+  }
+  if (*written > 0) CrashPoint("pages-written");
+  return Status::OK();
+}
+
+// After the switch: directory entries of removed records, pages no record
+// stands on. A crash here leaves what VerifyCluster repairs.
+Status RemoveLeftovers(cluster::RadosPool* pool, const Push& push) {
+  for (RecordId id : push.removed) {
+    cluster::WriteOp unlink;
+    unlink.omap_remove.push_back(DirectoryKey(id));
+    (void)pool->Write(DirectoryOid(id), unlink);
+  }
+  for (uint64_t id : push.old_pages) {
+    if (push.new_pages.count(id)) continue;
+    Status s = pool->Remove(PageOid(id));
+    if (!s.ok() && !s.IsNotFound()) return s;
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status ClusterStore::Compact(const CompactOptions& options,
@@ -130,9 +168,7 @@ Status ClusterStore::Compact(const CompactOptions& options,
   for (const auto& [key, state] : agents) {
     port::MutexLock l(&state->mu);
     if (state->lease == nullptr || state->cache_stale) continue;
-    PushCounts counts;
-    Status s = PushAgent(key.first, key.second, options.now, state.get(),
-                         &counts);
+    Status s = PushAgent(key.first, key.second, options.now, state.get());
     if (s.IsFailedPrecondition()) {
       state->lease.reset();  // fenced or taken over
       Drop(key.first, key.second, state.get());
@@ -147,7 +183,7 @@ Status ClusterStore::Compact(const CompactOptions& options,
 
 Status ClusterStore::PushAgent(const std::string& tenant,
                                const std::string& agent, Micros compact_now,
-                               OwnedAgent* state, PushCounts* counts) {
+                               OwnedAgent* state) {
   cluster::RadosPool* pool = nullptr;
   MNEMO_RETURN_IF_ERROR(TenantPool(tenant, &pool));
   std::vector<Record> remote;
@@ -165,26 +201,10 @@ Status ClusterStore::PushAgent(const std::string& tenant,
   PlanPush(remote, where, cache, now, &push);
   if (push.set.empty() && push.remove.empty()) return Status::OK();
 
-  // 1. Pages first. A page a changed record stands on must be in the
-  // cache's snapshot (the same one its records came from); a page that
-  // held an expired record is rewritten when the cache still has it.
-  std::set<uint64_t> to_write = push.needed_pages;
-  for (uint64_t id : push.masked_pages) {
-    if (push.new_pages.count(id)) to_write.insert(id);
-  }
-  const uint64_t epoch = state->lease->epoch();
+  // 1. Pages first, 2. one guarded switch per bucket, 3. leftovers.
   size_t written = 0;
-  for (uint64_t id : to_write) {
-    PageData page;
-    Status s = cache.it->GetPage(id, &page);
-    if (s.IsNotFound() && !push.needed_pages.count(id)) continue;
-    MNEMO_RETURN_IF_ERROR(s.WithContext("page of agent '" + agent + "'"));
-    MNEMO_RETURN_IF_ERROR(WritePage(pool, agent, epoch, page));
-    if (++written == 1 && to_write.size() > 1) CrashPoint("pages-partial");
-  }
-  if (written > 0) CrashPoint("pages-written");
-
-  // 2. One guarded switch per bucket.
+  MNEMO_RETURN_IF_ERROR(
+      WritePages(pool, agent, state->lease->epoch(), cache, push, &written));
   std::set<std::string> touched;
   for (const auto& entry : push.set) touched.insert(entry.first);
   for (const auto& entry : push.remove) touched.insert(entry.first);
@@ -192,23 +212,7 @@ Status ClusterStore::PushAgent(const std::string& tenant,
     MNEMO_RETURN_IF_ERROR(
         state->lease->Write(bucket, push.set[bucket], push.remove[bucket]));
   }
-
-  // 3. Leftovers: directory entries of removed records, unused pages. A
-  // crash here leaves what VerifyCluster repairs.
-  for (RecordId id : push.removed) {
-    cluster::WriteOp unlink;
-    unlink.omap_remove.push_back(DirectoryKey(id));
-    (void)pool->Write(DirectoryOid(id), unlink);
-  }
-  for (uint64_t id : push.old_pages) {
-    if (push.new_pages.count(id)) continue;
-    Status s = pool->Remove(PageOid(id));
-    if (!s.ok() && !s.IsNotFound()) return s;
-  }
-  counts->pages += written;
-  for (const auto& entry : push.set) counts->records += entry.second.size();
-  counts->removed += push.removed.size();
-  return Status::OK();
+  return RemoveLeftovers(pool, push);
 }
 
 }  // namespace mnemo::internal

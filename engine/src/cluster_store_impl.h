@@ -90,6 +90,10 @@ inline constexpr std::string_view kPageOidPrefix = "p.";
 void EncodePageObject(const PageData& page, std::string* out);
 Status DecodePageObject(std::string_view data, std::string_view what,
                         PageData* page);
+// Writes page object `page` of `agent` by a writer of lease `epoch`: data,
+// agent and epoch in one operation (the object is whole or absent).
+Status WritePageObject(cluster::RadosPool* pool, const std::string& agent,
+                       uint64_t epoch, const PageData& page);
 // The page ids `page` spans (page_id .. page_id + page_count - 1).
 std::vector<uint64_t> PageSpan(const PageRef& page);
 
@@ -157,16 +161,10 @@ class ClusterStore final : public ClusterStoreBase {
   // Compaction (cluster_store_compact.cc): brings the cluster's copy of an
   // owned agent to what the cache's compaction made of it: pages first,
   // then one guarded tier switch per bucket.
-  struct PushCounts {
-    uint64_t pages = 0, records = 0, removed = 0;
-  };
   // `compact_now`: the time the run aged records against (0: the clock).
   Status PushAgent(const std::string& tenant, const std::string& agent,
-                   Micros compact_now, OwnedAgent* state, PushCounts* counts)
-      REQUIRES(state->mu);
+                   Micros compact_now, OwnedAgent* state) REQUIRES(state->mu);
   // Pages (cluster_store_pages.cc).
-  Status WritePage(cluster::RadosPool* pool, const std::string& agent,
-                   uint64_t epoch, const PageData& page);
   Status ReadPage(cluster::RadosPool* pool, uint64_t page_id, PageData* page);
   // The pages `records` stand on, as far as the cluster has them.
   Status LoadPages(cluster::RadosPool* pool, const std::vector<Record>& records,

@@ -94,19 +94,18 @@ Status DecodePageObject(std::string_view data, std::string_view what,
   uint64_t created = 0, scale = 0;
   std::string_view tenant, agent, session, profile, png, manifest;
   PageInfo& info = page->info;
-  bool ok = in.GetByte(&format) && format == kPageFormat &&
-            in.GetFixed64(&info.page_id) &&
-            in.GetLengthPrefixed(&tenant, kMaxPageField) &&
-            in.GetLengthPrefixed(&agent, kMaxPageField) &&
-            in.GetLengthPrefixed(&session, kMaxPageField) &&
-            in.GetByte(&tier) &&
-            in.GetLengthPrefixed(&profile, kMaxPageField) &&
-            in.GetFixed32(&width) && in.GetFixed32(&height) &&
-            in.GetFixed32(&tokens) && in.GetFixed32(&info.live_records) &&
-            in.GetFixed64(&created) && in.GetFixed64(&scale) &&
-            in.GetFixed32(&first_width) &&
-            in.GetLengthPrefixed(&png, kMaxPageField) &&
-            in.GetLengthPrefixed(&manifest, kMaxPageField) && in.empty();
+  bool ok =
+      in.GetByte(&format) && format == kPageFormat &&
+      in.GetFixed64(&info.page_id) &&
+      in.GetLengthPrefixed(&tenant, kMaxPageField) &&
+      in.GetLengthPrefixed(&agent, kMaxPageField) &&
+      in.GetLengthPrefixed(&session, kMaxPageField) && in.GetByte(&tier) &&
+      in.GetLengthPrefixed(&profile, kMaxPageField) && in.GetFixed32(&width) &&
+      in.GetFixed32(&height) && in.GetFixed32(&tokens) &&
+      in.GetFixed32(&info.live_records) && in.GetFixed64(&created) &&
+      in.GetFixed64(&scale) && in.GetFixed32(&first_width) &&
+      in.GetLengthPrefixed(&png, kMaxPageField) &&
+      in.GetLengthPrefixed(&manifest, kMaxPageField) && in.empty();
   if (!ok) return bad("malformed page object");
   info.ns = {std::string(tenant), std::string(agent), std::string(session)};
   info.tier = static_cast<Tier>(tier);
@@ -122,10 +121,8 @@ Status DecodePageObject(std::string_view data, std::string_view what,
   return Status::OK();
 }
 
-// Data, agent and epoch in one operation: the object is whole or absent.
-Status ClusterStore::WritePage(cluster::RadosPool* pool,
-                               const std::string& agent, uint64_t epoch,
-                               const PageData& page) {
+Status WritePageObject(cluster::RadosPool* pool, const std::string& agent,
+                       uint64_t epoch, const PageData& page) {
   cluster::WriteOp op;
   op.create = true;
   op.set_xattrs[kPageAgentXattr] = agent;
@@ -196,7 +193,8 @@ Status ClusterStore::ListPages(const ReadOptions& options,
   MNEMO_RETURN_IF_ERROR(TenantPool(tenant, &pool));
   std::vector<Record> records;
   std::map<std::string, uint64_t> buckets;
-  MNEMO_RETURN_IF_ERROR(ReadAgent(pool, std::string(agent), &records, &buckets));
+  MNEMO_RETURN_IF_ERROR(
+      ReadAgent(pool, std::string(agent), &records, &buckets));
   std::map<uint64_t, uint32_t> live;
   for (const Record& r : records) {
     for (uint64_t id : PageSpan(r.page)) ++live[id];

@@ -100,7 +100,7 @@ Status ClusterStore::WriteRecords(const WriteOptions& options,
   Status s;
   for (const PageData& page : pages) {
     if (!s.ok()) break;
-    s = WritePage(pool, agent, state->lease->epoch(), page);
+    s = WritePageObject(pool, agent, state->lease->epoch(), page);
   }
   if (s.ok()) s = AppendToBucket(pool, state.get(), records);
   if (s.IsFailedPrecondition()) {
