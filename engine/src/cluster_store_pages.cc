@@ -107,6 +107,10 @@ Status DecodePageObject(std::string_view data, std::string_view what,
       in.GetLengthPrefixed(&png, kMaxPageField) &&
       in.GetLengthPrefixed(&manifest, kMaxPageField) && in.empty();
   if (!ok) return bad("malformed page object");
+  if (tier != static_cast<uint8_t>(Tier::kPixels) &&
+      tier != static_cast<uint8_t>(Tier::kDecayed)) {
+    return bad("page tier is neither pixels nor decayed");
+  }
   info.ns = {std::string(tenant), std::string(agent), std::string(session)};
   info.tier = static_cast<Tier>(tier);
   info.profile = std::string(profile);
