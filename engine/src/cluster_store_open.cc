@@ -315,7 +315,10 @@ Status ClusterStore::Hydrate(cluster::RadosPool* pool,
     for (const Record& r : part) {
       for (uint64_t id : PageSpan(r.page)) ids.insert(id);
     }
-    for (uint64_t id : ids) part_pages.push_back(pages.at(id));
+    for (uint64_t id : ids) {
+      auto page = pages.find(id);  // absent: Import names the record
+      if (page != pages.end()) part_pages.push_back(page->second);
+    }
     Status s = mnemo::Import(local_.get(), wo, part, part_pages);
     if (!s.ok()) {
       return s.WithContext("hydrating the cache of agent '" + agent +
