@@ -236,6 +236,14 @@ Status Compaction::WarmPass() {
   return WarmChunk(chunk);
 }
 
+void Compaction::KeepReady(Record&& r, uint8_t flags) {
+  const size_t bytes = KeptBytes(r);
+  if (ready_.bytes + bytes > kKeptRecordBytes) return;
+  ready_.bytes += bytes;
+  const RecordId id = r.id;
+  ready_.by_id.insert_or_assign(id, std::make_pair(std::move(r), flags));
+}
+
 Status Compaction::WarmChunk(
     const std::vector<std::pair<std::string, RecordId>>& chunk) {
   if (chunk.empty()) return Status::OK();
@@ -258,7 +266,10 @@ Status Compaction::WarmChunk(
     if (!IsDue(r, t.warm_after)) continue;
     // Due for pixels too: the pixel pass of this run pages it straight
     // from hot (compressing its text once), or keeps it as warm text.
-    if (PixelDue(r, flags)) continue;
+    if (PixelDue(r, flags)) {
+      KeepReady(std::move(r), flags);
+      continue;
+    }
     // Reconcile found the walked age key to be r's own: MoveTier moves it.
     Record warm = r;
     warm.tier = Tier::kWarm;

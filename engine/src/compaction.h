@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -48,6 +49,9 @@ class Compaction {
     Micros event_time = 0;
     uint32_t version = 0;  // as collected: a later version is not paged
     Tier tier = Tier::kWarm;  // as collected (hot or warm)
+    // The record as collected, kept for the render while the pass's
+    // byte budget lasts (kKeptRecordBytes); else read again there.
+    std::optional<Record> record;
   };
   struct Group {
     std::vector<Due> items;  // one agent, time order
@@ -94,6 +98,25 @@ class Compaction {
                  StoreImpl::PageRemovals* pages);
 
   // Pixel helpers.
+  // Hot records the warm pass read and found due for pixels, by id, for
+  // the pixel pass's walk of the hot bucket (which then needs no read of
+  // its own); bounded by kKeptRecordBytes. A record changed since is
+  // caught where every change is: CommitGroup's re-read under lock.
+  struct ReadyRecords {
+    std::unordered_map<RecordId, std::pair<Record, uint8_t>> by_id;  // flags
+    size_t bytes = 0;
+  };
+  // Text bytes (and then some) that ready_, and the records one pixel
+  // pass keeps in its Due items, may each hold.
+  static constexpr size_t kKeptRecordBytes = size_t{64} << 20;
+  static size_t KeptBytes(const Record& r) {
+    return r.text.size() + r.role.size() + r.ns.tenant.size() +
+           r.ns.agent.size() + r.ns.session.size() + 256;
+  }
+  // Stores `r` (stored with `flags`) in ready_ when the budget allows.
+  void KeepReady(Record&& r, uint8_t flags);
+  // Moves id's record out of ready_, or reads it when ready_ lacks it.
+  Status TakeReady(RecordId id, Record* r, uint8_t* flags);
   // Where the pixel phase's walk stands: the age-index bucket (hot, then
   // warm) and the last key looked at in it ("" = its start).
   struct PixelCursor {
@@ -145,6 +168,7 @@ class Compaction {
   CompactResult* const result_;
   const std::chrono::steady_clock::time_point start_;
   std::mutex result_mu_;  // result_ and progress from worker threads
+  ReadyRecords ready_;    // warm pass -> pixel pass (calling thread only)
 };
 
 }  // namespace mnemo::internal
