@@ -63,8 +63,13 @@ Compaction::Compaction(StoreImpl* store, const CompactOptions& options,
 Status Compaction::Run() {
   MNEMO_RETURN_IF_ERROR(IndexNewRecords());
   MNEMO_RETURN_IF_ERROR(ExpirePass());
-  MNEMO_RETURN_IF_ERROR(WarmPass());
+  // The dictionary first: both passes after it compress text. Pixels
+  // before warm: a hot record due for pixels goes to its page straight
+  // (its text compressed, its keys rewritten once), and the warm pass then
+  // walks only the hot records that stay text.
+  MNEMO_RETURN_IF_ERROR(TrainDictionary());
   MNEMO_RETURN_IF_ERROR(PixelPass());
+  MNEMO_RETURN_IF_ERROR(WarmPass());
   MNEMO_RETURN_IF_ERROR(DecayPass());
   result_->seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
@@ -204,9 +209,13 @@ Status Compaction::TrainDictionary() {
                      MinThreshold(&TierThresholds::warm_after),
                      [&](std::string_view, Micros, RecordId id) {
                        Record r;
-                       if (store_->ReadRecord(rocksdb::ReadOptions(), id, &r).ok()) {
+                       uint8_t flags = 0;
+                       if (store_->ReadRecord(rocksdb::ReadOptions(), id, &r, &flags).ok()) {
                          bytes += r.text.size();
-                         samples.push_back(std::move(r.text));
+                         samples.push_back(r.text);
+                         // The pixel pass's walk of the hot bucket, next,
+                         // would read it again.
+                         KeepReady(std::move(r), flags);
                        }
                        return samples.size() >= 4000 || bytes > (4 << 20)
                                   ? Status::Aborted("enough samples")
@@ -217,7 +226,6 @@ Status Compaction::TrainDictionary() {
 }
 
 Status Compaction::WarmPass() {
-  MNEMO_RETURN_IF_ERROR(TrainDictionary());
   std::vector<std::pair<std::string, RecordId>> chunk;
   uint64_t seen = 0;
   MNEMO_RETURN_IF_ERROR(WalkDue(
@@ -264,12 +272,9 @@ Status Compaction::WarmChunk(
     if (Reconcile(key, bucket, time, read, r, flags, &batch, &pages)) continue;
     const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
     if (!IsDue(r, t.warm_after)) continue;
-    // Due for pixels too: the pixel pass of this run pages it straight
-    // from hot (compressing its text once), or keeps it as warm text.
-    if (PixelDue(r, flags)) {
-      KeepReady(std::move(r), flags);
-      continue;
-    }
+    // Due for pixels too: the pixel pass, which ran before this one, left
+    // it (changed meanwhile): the next run pages it straight from hot.
+    if (PixelDue(r, flags)) continue;
     // Reconcile found the walked age key to be r's own: MoveTier moves it.
     Record warm = r;
     warm.tier = Tier::kWarm;

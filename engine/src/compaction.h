@@ -3,13 +3,14 @@
 // One run of age-based compaction (Store::Compact). Phases, each driven by
 // the age index ('g' keys, see keys.h) so only due records are read:
 //   1. index:   enter records written since the last run into the age index
-//   2. warm:    hot records due -> zstd text
-//   3. pixels:  warm records due -> grouped by agent in time order,
+//   2. pixels:  hot and warm records due -> grouped by agent in time order,
 //               rendered onto pages (codec), one atomic batch per group
+//   3. warm:    hot records due (and not for pixels) -> zstd text
 //   4. decayed: pages whose every live record is due -> downscaled
-// Between the index and warm phases, the expire phase removes records on
+// Between the index and pixel phases, the expire phase removes records on
 // pages whose TTL has run out, through the expiry index
-// (compaction_expiry.cc). The store's background compaction runs all of
+// (compaction_expiry.cc), and the zstd dictionary is trained once a store
+// has enough text. The store's background compaction runs all of
 // this every compaction_interval_ms (a PeriodicTask, store_background.cc).
 // Every record change is re-checked under the record's lock right before
 // its batch is written, so concurrent updates and deletes always win; an
@@ -78,7 +79,8 @@ class Compaction {
   bool IsDue(const Record& r, Micros threshold) const;
   // Whether the pixel pass of this run pages `r` (stored with `flags`,
   // hot or warm): due for pixels, renderable as far as known, not expired.
-  // The warm pass leaves such hot records to it, so their text is
+  // Such hot records go to their pages straight from hot (the pixel pass
+  // runs before the warm pass, which leaves them alone), so their text is
   // compressed and their keys rewritten once, not twice.
   bool PixelDue(const Record& r, uint8_t flags) const;
   Micros MinThreshold(Micros TierThresholds::*field) const;
@@ -98,10 +100,11 @@ class Compaction {
                  StoreImpl::PageRemovals* pages);
 
   // Pixel helpers.
-  // Hot records the warm pass read and found due for pixels, by id, for
-  // the pixel pass's walk of the hot bucket (which then needs no read of
-  // its own); bounded by kKeptRecordBytes. A record changed since is
-  // caught where every change is: CommitGroup's re-read under lock.
+  // Hot records TrainDictionary read, by id, for the pixel pass's walk of
+  // the hot bucket (which then needs no read of its own); bounded by
+  // kKeptRecordBytes. That walk reads without a lock too: a record changed
+  // since is caught where every change is, CommitGroup's re-read under
+  // lock.
   struct ReadyRecords {
     std::unordered_map<RecordId, std::pair<Record, uint8_t>> by_id;  // flags
     size_t bytes = 0;
@@ -168,7 +171,7 @@ class Compaction {
   CompactResult* const result_;
   const std::chrono::steady_clock::time_point start_;
   std::mutex result_mu_;  // result_ and progress from worker threads
-  ReadyRecords ready_;    // warm pass -> pixel pass (calling thread only)
+  ReadyRecords ready_;    // dictionary -> pixel pass (calling thread only)
 };
 
 }  // namespace mnemo::internal
