@@ -157,10 +157,12 @@ Status Compaction::IndexNewRecords() {
     return w;
   };
   Status flushed;
+  const Micros pixels_after = MinThreshold(&TierThresholds::pixels_after);
   MNEMO_RETURN_IF_ERROR(table.ForEachIdRange(
       rocksdb::ReadOptions(), watermark, safe,
       [&](RecordId id, std::string_view value) {
         table.PutAgeEntry(id, value, &batch);
+        KeepIfOld(id, value, pixels_after);
         if (++result_->records_indexed % kIndexBatch == 0) {
           flushed = flush(id);
           if (flushed.ok()) Report("index", result_->records_indexed, 0);
@@ -169,6 +171,27 @@ Status Compaction::IndexNewRecords() {
       }));
   MNEMO_RETURN_IF_ERROR(flushed);
   return flush(safe);
+}
+
+// A new record already old enough for pixels (memory imported from the
+// past): the dictionary and pixel passes of this run read it next, so its
+// decoded copy is kept for them. Age is a necessary condition only (IsDue
+// divides it by a factor of at least 1), checked on the fixed header.
+void Compaction::KeepIfOld(RecordId id, std::string_view value,
+                           Micros pixels_after) {
+  if (value.size() < kHeaderSize || ready_.bytes >= kKeptRecordBytes) return;
+  const uint8_t flags = static_cast<uint8_t>(value[1]);
+  const Micros time = static_cast<Micros>(PeekFixed64(value, kOffEventTime));
+  if ((flags & kFlagKeptAsText) != 0 ||
+      static_cast<uint8_t>(value[kOffTier]) != static_cast<uint8_t>(Tier::kHot) ||
+      now_ - time < pixels_after) {
+    return;
+  }
+  Record r;
+  uint8_t stored_flags = 0;
+  if (store_->DecodeStored(value, id, &r, &stored_flags).ok()) {
+    KeepReady(std::move(r), stored_flags);
+  }
 }
 
 Status Compaction::WalkDue(uint8_t bucket, Micros min_threshold,
@@ -208,6 +231,12 @@ Status Compaction::TrainDictionary() {
   Status s = WalkDue(static_cast<uint8_t>(Tier::kHot),
                      MinThreshold(&TierThresholds::warm_after),
                      [&](std::string_view, Micros, RecordId id) {
+                       auto kept = ready_.by_id.find(id);
+                       if (kept != ready_.by_id.end()) {
+                         bytes += kept->second.first.text.size();
+                         samples.push_back(kept->second.first.text);
+                         return Status::OK();
+                       }
                        Record r;
                        uint8_t flags = 0;
                        if (store_->ReadRecord(rocksdb::ReadOptions(), id, &r, &flags).ok()) {

@@ -100,11 +100,11 @@ class Compaction {
                  StoreImpl::PageRemovals* pages);
 
   // Pixel helpers.
-  // Hot records TrainDictionary read, by id, for the pixel pass's walk of
-  // the hot bucket (which then needs no read of its own); bounded by
-  // kKeptRecordBytes. That walk reads without a lock too: a record changed
-  // since is caught where every change is, CommitGroup's re-read under
-  // lock.
+  // Hot records the index phase (KeepIfOld) or TrainDictionary read, by
+  // id, for the pixel pass's walk of the hot bucket (which then needs no
+  // read of its own); bounded by kKeptRecordBytes. That walk reads without
+  // a lock too: a record changed since is caught where every change is,
+  // CommitGroup's re-read under lock.
   struct ReadyRecords {
     std::unordered_map<RecordId, std::pair<Record, uint8_t>> by_id;  // flags
     size_t bytes = 0;
@@ -116,6 +116,9 @@ class Compaction {
     return r.text.size() + r.role.size() + r.ns.tenant.size() +
            r.ns.agent.size() + r.ns.session.size() + 256;
   }
+  // Keeps the record stored as `value` in ready_ when it is hot and at
+  // least pixels_after old.
+  void KeepIfOld(RecordId id, std::string_view value, Micros pixels_after);
   // Stores `r` (stored with `flags`) in ready_ when the budget allows.
   void KeepReady(Record&& r, uint8_t flags);
   // Moves id's record out of ready_, or reads it when ready_ lacks it.
@@ -171,7 +174,7 @@ class Compaction {
   CompactResult* const result_;
   const std::chrono::steady_clock::time_point start_;
   std::mutex result_mu_;  // result_ and progress from worker threads
-  ReadyRecords ready_;    // dictionary -> pixel pass (calling thread only)
+  ReadyRecords ready_;    // index, dictionary -> pixel pass (calling thread)
 };
 
 }  // namespace mnemo::internal
