@@ -111,7 +111,7 @@ class Compaction {
   };
   // Text bytes (and then some) that ready_, and the records one pixel
   // pass keeps in its Due items, may each hold.
-  static constexpr size_t kKeptRecordBytes = size_t{64} << 20;
+  static constexpr size_t kKeptRecordBytes = size_t{32} << 20;
   static size_t KeptBytes(const Record& r) {
     return r.text.size() + r.role.size() + r.ns.tenant.size() +
            r.ns.agent.size() + r.ns.session.size() + 256;
