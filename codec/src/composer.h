@@ -84,6 +84,7 @@ class PageComposer {
   };
   struct Speaker {
     std::string name, tag;
+    bool operator==(const Speaker&) const = default;
   };
 
   // Line filling (composer.cc).
@@ -114,9 +115,10 @@ class PageComposer {
   // The band lines: "YYYY-MM-DD, CA = Caroline, MB = Melanie".
   std::vector<std::string> LegendLines(const std::vector<Speaker>& speakers,
                                        int64_t day) const;
-  int BandRows(const std::vector<Speaker>& speakers, int64_t day) const {
-    return static_cast<int>(LegendLines(speakers, day).size());
-  }
+  // Rows of LegendLines(speakers, day); asked for every line and every
+  // item, while a page's legend changes a few times: the last answer is
+  // kept.
+  int BandRows(const std::vector<Speaker>& speakers, int64_t day) const;
   // Line slots left on the open page with `legend_rows` band rows.
   int64_t SlotsLeft(int legend_rows) const;
   // Rows the closed bands of the open page take.
@@ -146,6 +148,12 @@ class PageComposer {
   std::vector<Band> bands_;
   int32_t max_width_ = 0;  // 26.6, one column of the open band
   std::vector<Speaker> speakers_;
+  struct BandRowsMemo {
+    std::vector<Speaker> speakers;
+    int64_t day = 0;
+    int rows = -1;  // none yet
+  };
+  mutable BandRowsMemo band_rows_;  // BandRows' last answer
   static constexpr int64_t kNoDay = INT64_MIN;
   int64_t page_day_ = kNoDay;  // the date in the open page's band
   int64_t last_day_ = kNoDay;  // UTC day of the last timed item

@@ -94,6 +94,17 @@ std::vector<std::string> PageComposer::LegendLines(
   return lines;
 }
 
+int PageComposer::BandRows(const std::vector<Speaker>& speakers,
+                           int64_t day) const {
+  if (band_rows_.rows < 0 || band_rows_.day != day ||
+      band_rows_.speakers != speakers) {
+    band_rows_.rows = static_cast<int>(LegendLines(speakers, day).size());
+    band_rows_.speakers = speakers;
+    band_rows_.day = day;
+  }
+  return band_rows_.rows;
+}
+
 int PageComposer::ClosedRows() const {
   int rows = 0;
   for (size_t b = 0; b + 1 < bands_.size(); ++b) {

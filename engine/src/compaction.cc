@@ -63,8 +63,13 @@ Compaction::Compaction(StoreImpl* store, const CompactOptions& options,
 Status Compaction::Run() {
   MNEMO_RETURN_IF_ERROR(IndexNewRecords());
   MNEMO_RETURN_IF_ERROR(ExpirePass());
-  MNEMO_RETURN_IF_ERROR(WarmPass());
+  // The dictionary first: both passes after it compress text. Pixels
+  // before warm: a hot record due for pixels goes to its page straight
+  // (its text compressed, its keys rewritten once), and the warm pass then
+  // walks only the hot records that stay text.
+  MNEMO_RETURN_IF_ERROR(TrainDictionary());
   MNEMO_RETURN_IF_ERROR(PixelPass());
+  MNEMO_RETURN_IF_ERROR(WarmPass());
   MNEMO_RETURN_IF_ERROR(DecayPass());
   result_->seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
@@ -152,10 +157,12 @@ Status Compaction::IndexNewRecords() {
     return w;
   };
   Status flushed;
+  const Micros pixels_after = MinThreshold(&TierThresholds::pixels_after);
   MNEMO_RETURN_IF_ERROR(table.ForEachIdRange(
       rocksdb::ReadOptions(), watermark, safe,
       [&](RecordId id, std::string_view value) {
         table.PutAgeEntry(id, value, &batch);
+        KeepIfOld(id, value, pixels_after);
         if (++result_->records_indexed % kIndexBatch == 0) {
           flushed = flush(id);
           if (flushed.ok()) Report("index", result_->records_indexed, 0);
@@ -164,6 +171,27 @@ Status Compaction::IndexNewRecords() {
       }));
   MNEMO_RETURN_IF_ERROR(flushed);
   return flush(safe);
+}
+
+// A new record already old enough for pixels (memory imported from the
+// past): the dictionary and pixel passes of this run read it next, so its
+// decoded copy is kept for them. Age is a necessary condition only (IsDue
+// divides it by a factor of at least 1), checked on the fixed header.
+void Compaction::KeepIfOld(RecordId id, std::string_view value,
+                           Micros pixels_after) {
+  if (value.size() < kHeaderSize || ready_.bytes >= kKeptRecordBytes) return;
+  const uint8_t flags = static_cast<uint8_t>(value[1]);
+  const Micros time = static_cast<Micros>(PeekFixed64(value, kOffEventTime));
+  if ((flags & kFlagKeptAsText) != 0 ||
+      static_cast<uint8_t>(value[kOffTier]) != static_cast<uint8_t>(Tier::kHot) ||
+      now_ - time < pixels_after) {
+    return;
+  }
+  Record r;
+  uint8_t stored_flags = 0;
+  if (store_->DecodeStored(value, id, &r, &stored_flags).ok()) {
+    KeepReady(std::move(r), stored_flags);
+  }
 }
 
 Status Compaction::WalkDue(uint8_t bucket, Micros min_threshold,
@@ -203,10 +231,20 @@ Status Compaction::TrainDictionary() {
   Status s = WalkDue(static_cast<uint8_t>(Tier::kHot),
                      MinThreshold(&TierThresholds::warm_after),
                      [&](std::string_view, Micros, RecordId id) {
+                       auto kept = ready_.by_id.find(id);
+                       if (kept != ready_.by_id.end()) {
+                         bytes += kept->second.first.text.size();
+                         samples.push_back(kept->second.first.text);
+                         return Status::OK();
+                       }
                        Record r;
-                       if (store_->ReadRecord(rocksdb::ReadOptions(), id, &r).ok()) {
+                       uint8_t flags = 0;
+                       if (store_->ReadRecord(rocksdb::ReadOptions(), id, &r, &flags).ok()) {
                          bytes += r.text.size();
-                         samples.push_back(std::move(r.text));
+                         samples.push_back(r.text);
+                         // The pixel pass's walk of the hot bucket, next,
+                         // would read it again.
+                         KeepReady(std::move(r), flags);
                        }
                        return samples.size() >= 4000 || bytes > (4 << 20)
                                   ? Status::Aborted("enough samples")
@@ -217,7 +255,6 @@ Status Compaction::TrainDictionary() {
 }
 
 Status Compaction::WarmPass() {
-  MNEMO_RETURN_IF_ERROR(TrainDictionary());
   std::vector<std::pair<std::string, RecordId>> chunk;
   uint64_t seen = 0;
   MNEMO_RETURN_IF_ERROR(WalkDue(
@@ -234,6 +271,14 @@ Status Compaction::WarmPass() {
         return s;
       }));
   return WarmChunk(chunk);
+}
+
+void Compaction::KeepReady(Record&& r, uint8_t flags) {
+  const size_t bytes = KeptBytes(r);
+  if (ready_.bytes + bytes > kKeptRecordBytes) return;
+  ready_.bytes += bytes;
+  const RecordId id = r.id;
+  ready_.by_id.insert_or_assign(id, std::make_pair(std::move(r), flags));
 }
 
 Status Compaction::WarmChunk(
@@ -256,8 +301,8 @@ Status Compaction::WarmChunk(
     if (Reconcile(key, bucket, time, read, r, flags, &batch, &pages)) continue;
     const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
     if (!IsDue(r, t.warm_after)) continue;
-    // Due for pixels too: the pixel pass of this run pages it straight
-    // from hot (compressing its text once), or keeps it as warm text.
+    // Due for pixels too: the pixel pass, which ran before this one, left
+    // it (changed meanwhile): the next run pages it straight from hot.
     if (PixelDue(r, flags)) continue;
     // Reconcile found the walked age key to be r's own: MoveTier moves it.
     Record warm = r;

@@ -3,13 +3,14 @@
 // One run of age-based compaction (Store::Compact). Phases, each driven by
 // the age index ('g' keys, see keys.h) so only due records are read:
 //   1. index:   enter records written since the last run into the age index
-//   2. warm:    hot records due -> zstd text
-//   3. pixels:  warm records due -> grouped by agent in time order,
+//   2. pixels:  hot and warm records due -> grouped by agent in time order,
 //               rendered onto pages (codec), one atomic batch per group
+//   3. warm:    hot records due (and not for pixels) -> zstd text
 //   4. decayed: pages whose every live record is due -> downscaled
-// Between the index and warm phases, the expire phase removes records on
+// Between the index and pixel phases, the expire phase removes records on
 // pages whose TTL has run out, through the expiry index
-// (compaction_expiry.cc). The store's background compaction runs all of
+// (compaction_expiry.cc), and the zstd dictionary is trained once a store
+// has enough text. The store's background compaction runs all of
 // this every compaction_interval_ms (a PeriodicTask, store_background.cc).
 // Every record change is re-checked under the record's lock right before
 // its batch is written, so concurrent updates and deletes always win; an
@@ -24,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -48,6 +50,9 @@ class Compaction {
     Micros event_time = 0;
     uint32_t version = 0;  // as collected: a later version is not paged
     Tier tier = Tier::kWarm;  // as collected (hot or warm)
+    // The record as collected, kept for the render while the pass's
+    // byte budget lasts (kKeptRecordBytes); else read again there.
+    std::optional<Record> record;
   };
   struct Group {
     std::vector<Due> items;  // one agent, time order
@@ -74,7 +79,8 @@ class Compaction {
   bool IsDue(const Record& r, Micros threshold) const;
   // Whether the pixel pass of this run pages `r` (stored with `flags`,
   // hot or warm): due for pixels, renderable as far as known, not expired.
-  // The warm pass leaves such hot records to it, so their text is
+  // Such hot records go to their pages straight from hot (the pixel pass
+  // runs before the warm pass, which leaves them alone), so their text is
   // compressed and their keys rewritten once, not twice.
   bool PixelDue(const Record& r, uint8_t flags) const;
   Micros MinThreshold(Micros TierThresholds::*field) const;
@@ -94,6 +100,29 @@ class Compaction {
                  StoreImpl::PageRemovals* pages);
 
   // Pixel helpers.
+  // Hot records the index phase (KeepIfOld) or TrainDictionary read, by
+  // id, for the pixel pass's walk of the hot bucket (which then needs no
+  // read of its own); bounded by kKeptRecordBytes. That walk reads without
+  // a lock too: a record changed since is caught where every change is,
+  // CommitGroup's re-read under lock.
+  struct ReadyRecords {
+    std::unordered_map<RecordId, std::pair<Record, uint8_t>> by_id;  // flags
+    size_t bytes = 0;
+  };
+  // Text bytes (and then some) that ready_, and the records one pixel
+  // pass keeps in its Due items, may each hold.
+  static constexpr size_t kKeptRecordBytes = size_t{32} << 20;
+  static size_t KeptBytes(const Record& r) {
+    return r.text.size() + r.role.size() + r.ns.tenant.size() +
+           r.ns.agent.size() + r.ns.session.size() + 256;
+  }
+  // Keeps the record stored as `value` in ready_ when it is hot and at
+  // least pixels_after old.
+  void KeepIfOld(RecordId id, std::string_view value, Micros pixels_after);
+  // Stores `r` (stored with `flags`) in ready_ when the budget allows.
+  void KeepReady(Record&& r, uint8_t flags);
+  // Moves id's record out of ready_, or reads it when ready_ lacks it.
+  Status TakeReady(RecordId id, Record* r, uint8_t* flags);
   // Where the pixel phase's walk stands: the age-index bucket (hot, then
   // warm) and the last key looked at in it ("" = its start).
   struct PixelCursor {
@@ -145,6 +174,7 @@ class Compaction {
   CompactResult* const result_;
   const std::chrono::steady_clock::time_point start_;
   std::mutex result_mu_;  // result_ and progress from worker threads
+  ReadyRecords ready_;    // index, dictionary -> pixel pass (calling thread)
 };
 
 }  // namespace mnemo::internal

@@ -54,7 +54,7 @@ Status Compaction::CollectPixelGroups(PixelCursor* cursor, bool* more,
   // decay get pages of their own, so those pages can decay in this same run
   // instead of waiting for younger neighbours.
   DueByAgent by_agent;
-  size_t collected = 0;
+  size_t collected = 0, kept_bytes = 0;
   *more = false;
   for (; cursor->bucket < std::size(kPixelSources); ++cursor->bucket) {
     const Tier source = kPixelSources[cursor->bucket];
@@ -65,7 +65,7 @@ Status Compaction::CollectPixelGroups(PixelCursor* cursor, bool* more,
           last.assign(key);
           Record r;
           uint8_t flags = 0;
-          Status read = store_->ReadRecord(rocksdb::ReadOptions(), id, &r, &flags);
+          Status read = TakeReady(id, &r, &flags);
           if (!read.ok() && !read.IsNotFound()) return read;
           // Stale and expired entries are reconciled under lock in
           // CommitGroup and WarmChunk; here they are just not collected.
@@ -77,8 +77,13 @@ Status Compaction::CollectPixelGroups(PixelCursor* cursor, bool* more,
           }
           const TierThresholds& t = policy_.ThresholdsFor(r.ns.tenant, r.ns.agent);
           bool decay_due = IsDue(r, t.decayed_after);
-          by_agent[{r.ns.tenant, r.ns.agent, decay_due}].push_back(
-              {std::string(key), id, r.ns, time, r.version, r.tier});
+          Due due{std::string(key), id, r.ns, time, r.version, r.tier, std::nullopt};
+          const size_t bytes = KeptBytes(r);
+          if (kept_bytes + bytes <= kKeptRecordBytes) {
+            kept_bytes += bytes;
+            due.record = std::move(r);
+          }
+          by_agent[{due.ns.tenant, due.ns.agent, decay_due}].push_back(std::move(due));
           if (++collected < options_.max_records_per_pass) return Status::OK();
           *more = true;
           return Status::Aborted("pass is full");
@@ -91,8 +96,23 @@ Status Compaction::CollectPixelGroups(PixelCursor* cursor, bool* more,
     if (!last.empty()) cursor->after = std::move(last);
     if (*more) break;
     cursor->after.clear();
+    ready_ = ReadyRecords();  // the hot bucket is done: what is left is not due
   }
   MakeGroups(&by_agent, groups);
+  return Status::OK();
+}
+
+// The warm pass's copy when it has one (read under its lock, in this run),
+// else a read.
+Status Compaction::TakeReady(RecordId id, Record* r, uint8_t* flags) {
+  auto it = ready_.by_id.find(id);
+  if (it == ready_.by_id.end()) {
+    return store_->ReadRecord(rocksdb::ReadOptions(), id, r, flags);
+  }
+  *r = std::move(it->second.first);
+  *flags = it->second.second;
+  ready_.bytes -= KeptBytes(*r);
+  ready_.by_id.erase(it);
   return Status::OK();
 }
 
@@ -106,7 +126,8 @@ void Compaction::MakeGroups(DueByAgent* by_agent,
     for (size_t i = 0; i < items.size(); i += policy_.max_records_per_group) {
       Group g;
       size_t end = std::min(items.size(), i + policy_.max_records_per_group);
-      g.items.assign(items.begin() + i, items.begin() + end);
+      g.items.assign(std::make_move_iterator(items.begin() + i),
+                     std::make_move_iterator(items.begin() + end));
       groups->push_back(std::move(g));
     }
   }
@@ -164,22 +185,25 @@ Status Compaction::RenderAndCommit(const std::vector<Group>& groups,
 }
 
 Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
-  // 1. Render outside any lock (the expensive part).
-  std::vector<Record> records(group.items.size());
+  // 1. Render outside any lock (the expensive part), from the records as
+  // collected (read again when the pass could not keep them).
   std::vector<codec::PageItem> items;
-  for (size_t i = 0; i < group.items.size(); ++i) {
-    Status s = store_->ReadRecord(rocksdb::ReadOptions(), group.items[i].id,
-                                  &records[i]);
-    if (!s.ok()) return s.IsNotFound() ? Status::OK() : s;  // retried later
-    const Due& due = group.items[i];
-    if (records[i].version != due.version || records[i].tier != due.tier ||
-        records[i].event_time != due.event_time) {
-      return Status::OK();  // changed since collected: the next run
+  items.reserve(group.items.size());
+  Record read;
+  for (const Due& due : group.items) {
+    const Record* r = due.record ? &*due.record : nullptr;
+    if (r == nullptr) {
+      Status s = store_->ReadRecord(rocksdb::ReadOptions(), due.id, &read);
+      if (!s.ok()) return s.IsNotFound() ? Status::OK() : s;  // retried later
+      if (read.version != due.version || read.tier != due.tier ||
+          read.event_time != due.event_time) {
+        return Status::OK();  // changed since collected: the next run
+      }
+      r = &read;
     }
     // When and who are drawn by the layout as a short "HH:MM TAG" header
     // with a date and a per-page legend (not part of the record's text).
-    items.push_back({records[i].id, "", records[i].text, records[i].event_time,
-                     records[i].role});
+    items.push_back({r->id, "", r->text, r->event_time, r->role});
   }
   std::vector<codec::Page> pages;
   std::vector<codec::RejectedItem> rejected;
@@ -202,20 +226,21 @@ Status Compaction::CommitGroup(const Group& group, codec::Renderer* renderer) {
     info.created_time = now_;
   }
 
-  // 2. Switch under the records' locks, if none changed meanwhile.
+  // 2. Switch under the records' locks, if none changed since collected.
   std::vector<RecordId> ids;
-  for (const auto& r : records) ids.push_back(r.id);
+  for (const Due& due : group.items) ids.push_back(due.id);
   auto locks = store_->LockRecords(ids);
+  std::vector<Record> records(group.items.size());
   std::vector<uint8_t> flags(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    Record now;
-    Status s = store_->ReadRecord(rocksdb::ReadOptions(), records[i].id, &now, &flags[i]);
-    if (!s.ok() || now.version != records[i].version || now.tier != records[i].tier ||
+    const Due& due = group.items[i];
+    Record& now = records[i];
+    Status s = store_->ReadRecord(rocksdb::ReadOptions(), due.id, &now, &flags[i]);
+    if (!s.ok() || now.version != due.version || now.tier != due.tier ||
         (now.tier != Tier::kHot && now.tier != Tier::kWarm) ||
-        now.event_time != records[i].event_time) {
+        now.event_time != due.event_time) {
       return s.ok() || s.IsNotFound() ? Status::OK() : s;  // next run
     }
-    records[i] = std::move(now);
   }
   uint64_t first_page = 0;
   if (!pages.empty()) {

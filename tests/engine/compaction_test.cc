@@ -92,6 +92,50 @@ TEST_F(CompactionTest, SecondRunIsANoOp) {
   EXPECT_EQ(second.records_indexed, 0u);
 }
 
+// A run keeps the records it has read (index phase, dictionary) for its
+// pixel pass; one updated after that read must not reach a page with its
+// old text: its group waits for the next run, which pages the new text.
+TEST_F(CompactionTest, RecordUpdatedMidRunIsPagedWithItsNewText) {
+  std::vector<Record> batch;
+  for (int i = 0; i < 1200; ++i) {  // the index phase reports at 1000
+    batch.push_back(MakeRecord("t1", "a", "s", "first text of memory " + std::to_string(i),
+                               kJan2024 - 20 * kDay + i * kSecond));
+  }
+  std::vector<RecordId> ids;
+  ASSERT_TRUE(store_->PutBatch(WriteOptions(), batch, &ids).ok());
+  CompactOptions options;
+  options.now = kJan2024;
+  bool updated = false;
+  options.progress = [&](const CompactProgress& p) {
+    if (updated || std::string(p.phase) != "index") return;
+    RecordUpdate change;
+    change.text = "second text of memory 5";
+    Record now;
+    ASSERT_TRUE(store_->Update(WriteOptions(), "t1", ids[5], change, &now).ok());
+    updated = true;
+  };
+  CompactResult first;
+  ASSERT_TRUE(store_->Compact(options, &first).ok());
+  ASSERT_TRUE(updated);
+  EXPECT_LT(first.records_paged, ids.size());  // the group of record 5 waits
+  EXPECT_EQ(Read(ids[5]).text, "second text of memory 5");
+  EXPECT_EQ(Read(ids[5]).tier, Tier::kHot);
+  options.progress = nullptr;
+  CompactResult second;
+  ASSERT_TRUE(store_->Compact(options, &second).ok());
+  EXPECT_EQ(first.records_paged + second.records_paged, ids.size());
+  Record r = Read(ids[5]);
+  EXPECT_EQ(r.tier, Tier::kPixels);
+  EXPECT_EQ(r.text, "second text of memory 5");
+  PageData page;
+  ASSERT_TRUE(store_->GetPage(ReadOptions(), "t1", r.page.page_id, &page).ok());
+  // The page text breaks lines where they wrap: read it as one line.
+  std::string text = page.manifest_json;
+  for (size_t at; (at = text.find("\\n")) != std::string::npos;) text.replace(at, 2, " ");
+  EXPECT_NE(text.find("second text of memory 5 "), std::string::npos);
+  EXPECT_EQ(text.find("first text of memory 5 "), std::string::npos);
+}
+
 // One run pages every due record even when they are more than one pass
 // holds (CompactOptions::max_records_per_pass): passes continue to the
 // fixed point, with progress over all of them.
