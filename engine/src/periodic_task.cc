@@ -2,9 +2,33 @@
 
 #include "periodic_task.h"
 
+#include <cerrno>
 #include <utility>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace mnemo::internal {
+namespace {
+
+// Lowers the calling thread's priority (on Linux setpriority applies to one
+// thread, named by its id). Best effort: a refusal leaves it as it was.
+void LowerThisThreadPriority(int nice) {
+#ifdef __linux__
+  if (nice <= 0) return;
+  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+  errno = 0;
+  int current = getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) (void)setpriority(PRIO_PROCESS, tid, current + nice);
+#else
+  (void)nice;
+#endif
+}
+
+}  // namespace
 
 PeriodicTask::PeriodicTask(std::string name,
                            std::chrono::milliseconds interval, Clock* clock,
@@ -23,7 +47,15 @@ void PeriodicTask::Start() {
   port::MutexLock lock(&mu_);
   if (started_ || stopping_) return;
   started_ = true;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this, nice = nice_] {
+    LowerThisThreadPriority(nice);
+    Loop();
+  });
+}
+
+void PeriodicTask::LowerPriority(int nice) {
+  port::MutexLock lock(&mu_);
+  nice_ = nice;
 }
 
 void PeriodicTask::WakeNow() {

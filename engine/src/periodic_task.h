@@ -47,6 +47,11 @@ class PeriodicTask {
   // Starts the thread (the first run comes one interval later, or at
   // WakeNow). No-op when running or stopped.
   void Start() EXCLUDES(mu_);
+  // Lowers the CPU priority of the task's thread by `nice` (Linux nice
+  // values; no-op elsewhere) when it starts: work that may lag, such as
+  // indexing, then yields the cores to the store's callers when they are
+  // busy, and runs at full speed when they are not. Call before Start.
+  void LowerPriority(int nice) EXCLUDES(mu_);
   // Runs the body as soon as the thread is free.
   void WakeNow() EXCLUDES(mu_);
   // Ends the thread (see above). Idempotent.
@@ -74,6 +79,7 @@ class PeriodicTask {
   bool wake_ GUARDED_BY(mu_) = false;
   bool stopping_ GUARDED_BY(mu_) = false;
   bool started_ GUARDED_BY(mu_) = false;
+  int nice_ GUARDED_BY(mu_) = 0;
   BackgroundTaskStats stats_ GUARDED_BY(mu_);
   std::thread thread_;  // set by Start, joined by Stop
 };

@@ -122,17 +122,23 @@ bool Analyzer::MakeTerm(std::string_view word) {
     }
   }
   if (folded_.size() > kMaxTermBytes) return false;
-  if (stop_words_ && EnglishStopWords().count(folded_) != 0) return false;
   if (stemmer_ == nullptr) {
+    if (stop_words_ && EnglishStopWords().count(folded_) != 0) return false;
     term_.swap(folded_);
     return true;
   }
   // Vocabularies repeat: a cache of stems saves most Snowball calls, which
-  // dominate ingest otherwise.
+  // dominate ingest otherwise. It holds stop words too (with an empty
+  // stem), so a known word costs one lookup.
   auto cached = stems_.find(folded_);
   if (cached != stems_.end()) {
     term_ = cached->second;
     return !term_.empty();
+  }
+  if (stop_words_ && EnglishStopWords().count(folded_) != 0) {
+    if (stems_.size() >= kStemCacheEntries) stems_.clear();
+    stems_.emplace(folded_, std::string());
+    return false;
   }
   const sb_symbol* stem = sb_stemmer_stem(
       stemmer_, reinterpret_cast<const sb_symbol*>(folded_.data()),

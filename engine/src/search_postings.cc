@@ -206,56 +206,74 @@ std::shared_ptr<rocksdb::MergeOperator> NewPostingsMergeOperator() {
   return std::make_shared<PostingsMergeOperator>();
 }
 
+PostingsBuilder::AgentLists& PostingsBuilder::ListsOf(const Record& r) {
+  key_.assign(r.ns.tenant).push_back('\0');
+  key_.append(r.ns.agent);
+  if (last_agent_ == nullptr || key_ != last_key_) {
+    last_agent_ = &agents_[key_];  // node-based map: stable until Drain
+    last_key_ = key_;
+  }
+  return *last_agent_;
+}
+
 void PostingsBuilder::Collect(const Record& r, bool remove) {
   if (!enabled_ || r.text_forgotten) return;
   terms_.clear();
   ThreadAnalyzer(language_).Terms(r.text, &terms_);
-  SearchStats& stats = stats_[SearchStatsKey(r.ns.tenant, r.ns.agent)];
+  AgentLists& agent = ListsOf(r);
   int64_t sign = remove ? -1 : 1;
-  stats.docs += sign;
-  stats.total_length += sign * static_cast<int64_t>(terms_.size());
-  if (terms_.empty()) return;
-  std::sort(terms_.begin(), terms_.end());
-  std::string prefix = PostingPrefix(r.ns.tenant, r.ns.agent);
-  uint32_t dl = static_cast<uint32_t>(terms_.size());
-  for (size_t i = 0; i < terms_.size();) {
-    size_t j = i;
-    while (j < terms_.size() && terms_[j] == terms_[i]) ++j;
-    key_.assign(prefix).append(terms_[i]);
-    Posting p{r.id, remove ? 0u : static_cast<uint32_t>(j - i), remove ? 0 : dl};
-    lists_[key_].push_back(p);
-    i = j;
+  agent.stats.docs += sign;
+  agent.stats.total_length += sign * static_cast<int64_t>(terms_.size());
+  const uint32_t dl = static_cast<uint32_t>(terms_.size());
+  const uint64_t collect = ++collects_;
+  for (const std::string& term : terms_) {
+    TermList& list = agent.terms[term];
+    if (list.collect == collect) {  // the term again in this record
+      if (!remove) ++list.postings.back().tf;
+      continue;
+    }
+    list.collect = collect;
+    list.postings.push_back(Posting{r.id, remove ? 0u : 1u, remove ? 0 : dl});
   }
 }
 
 void PostingsBuilder::Drain(
     const std::function<void(std::string_view, std::string_view)>& merge) {
-  // In key order: a chunk's thousands of operands then go into the
-  // postings memtable as one ascending run, each insert next to the last,
-  // instead of a cache-missing skiplist search from the top for each.
-  std::vector<std::pair<const std::string*, std::vector<Posting>*>> lists;
-  lists.reserve(lists_.size());
-  for (auto& [key, postings] : lists_) lists.emplace_back(&key, &postings);
-  std::sort(lists.begin(), lists.end(),
-            [](const auto& a, const auto& b) { return *a.first < *b.first; });
-  std::string value;
-  for (auto& [key, postings] : lists) {
-    Fold(postings, /*drop_removals=*/false);
-    value.clear();
-    EncodePostings(*postings, &value);
-    merge(*key, value);
+  // In key order (agents by tenant \0 agent, then terms: the order of the
+  // keys 'w' tenant \0 agent \0 term): a chunk's thousands of operands
+  // then go into the postings memtable as one ascending run, each insert
+  // next to the last, instead of a cache-missing skiplist search from the
+  // top for each.
+  std::vector<std::pair<const std::string*, AgentLists*>> agents;
+  agents.reserve(agents_.size());
+  for (auto& [key, lists] : agents_) agents.emplace_back(&key, &lists);
+  auto by_key = [](const auto& a, const auto& b) { return *a.first < *b.first; };
+  std::sort(agents.begin(), agents.end(), by_key);
+  std::vector<std::pair<const std::string*, TermList*>> terms;
+  std::string key, value;
+  for (auto& [agent_key, lists] : agents) {
+    terms.clear();
+    for (auto& [term, list] : lists->terms) terms.emplace_back(&term, &list);
+    std::sort(terms.begin(), terms.end(), by_key);
+    key.assign(1, kPostingTag).append(*agent_key).push_back('\0');
+    const size_t prefix = key.size();
+    for (auto& [term, list] : terms) {
+      Fold(&list->postings, /*drop_removals=*/false);
+      value.clear();
+      EncodePostings(list->postings, &value);
+      key.resize(prefix);
+      key.append(*term);
+      merge(key, value);
+    }
   }
-  std::vector<std::pair<const std::string*, const SearchStats*>> stats;
-  for (const auto& [key, s] : stats_) {
-    if (s.docs != 0 || s.total_length != 0) stats.emplace_back(&key, &s);
+  for (auto& [agent_key, lists] : agents) {
+    const SearchStats& s = lists->stats;
+    if (s.docs == 0 && s.total_length == 0) continue;
+    key.assign(1, kSearchStatsTag).append(*agent_key);
+    merge(key, SearchStatsOperand(s.docs, s.total_length));
   }
-  std::sort(stats.begin(), stats.end(),
-            [](const auto& a, const auto& b) { return *a.first < *b.first; });
-  for (const auto& [key, s] : stats) {
-    merge(*key, SearchStatsOperand(s->docs, s->total_length));
-  }
-  lists_.clear();
-  stats_.clear();
+  agents_.clear();
+  last_agent_ = nullptr;
 }
 
 }  // namespace mnemo::internal

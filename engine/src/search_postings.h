@@ -126,12 +126,28 @@ class PostingsBuilder {
       const std::function<void(std::string_view, std::string_view)>& merge);
 
  private:
+  // One term's postings in one agent; `collect` is the Collect call that
+  // last added to it, so a record's repeated term raises its tf in place.
+  struct TermList {
+    std::vector<Posting> postings;
+    uint64_t collect = 0;
+  };
+  // An agent's lists by term (hashing the short term, not the whole key)
+  // and its statistics.
+  struct AgentLists {
+    std::unordered_map<std::string, TermList> terms;
+    SearchStats stats;
+  };
+
   void Collect(const Record& record, bool remove);
+  AgentLists& ListsOf(const Record& record);
 
   bool enabled_;
   std::string language_;
-  std::unordered_map<std::string, std::vector<Posting>> lists_;
-  std::unordered_map<std::string, SearchStats> stats_;
+  std::unordered_map<std::string, AgentLists> agents_;  // tenant \0 agent
+  AgentLists* last_agent_ = nullptr;  // of last_key_: runs of one agent
+  std::string last_key_;
+  uint64_t collects_ = 0;
   std::vector<std::string> terms_;  // scratch
   std::string key_;                 // scratch
 };

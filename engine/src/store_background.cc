@@ -32,6 +32,11 @@ constexpr auto kReportEvery = std::chrono::seconds(60);
 // How often the encoder feed looks for new records and queued pages (a
 // look finding none costs two seeks).
 constexpr auto kEmbedInterval = std::chrono::milliseconds(100);
+// The background indexer's nice increment (weight ~1/9 of a caller's
+// thread when both want a core; nothing changes on idle cores). The
+// backlog it leaves is searched by the tail (search_tail.cc) and indexed
+// on close.
+constexpr int kIndexerNice = 10;
 
 // Tabs and line breaks would break the report's one-task-per-line format.
 std::string OneLine(std::string s) {
@@ -52,6 +57,9 @@ void StoreImpl::StartBackground() {
     search_task_ = std::make_unique<PeriodicTask>(
         "search_index", milliseconds(options_.search_index_interval_ms),
         clock_, [this] { return SearchIndexRun(); }, hook);
+    // Indexing may lag (searches score the unindexed tail themselves):
+    // under a bulk ingest on busy cores it yields to the writers.
+    search_task_->LowerPriority(kIndexerNice);
   }
   if (EmbedFeedOn()) {
     embed_task_ = std::make_unique<PeriodicTask>(

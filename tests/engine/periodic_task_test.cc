@@ -13,6 +13,14 @@
 #include <stdexcept>
 #include <thread>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#endif
+
 #include "periodic_task.h"
 
 namespace mnemo::internal {
@@ -185,6 +193,33 @@ TEST(PeriodicTaskTest, AnExceptionIsAFailureNotACrash) {
   EXPECT_NE(st.last_error.find("thrower: boom"), std::string::npos)
       << st.last_error;
 }
+
+#ifdef __linux__
+// LowerPriority: the body runs on a thread whose nice value is the
+// caller's plus the increment; the caller's own priority is untouched.
+TEST(PeriodicTaskTest, LowerPriorityAppliesToTheTaskThreadOnly) {
+  CountingClock clock;
+  errno = 0;
+  const int before = getpriority(PRIO_PROCESS, 0);
+  ASSERT_EQ(errno, 0);
+  if (before + 3 > 19) GTEST_SKIP() << "already at nice " << before;
+  std::atomic<int> seen{-100};
+  PeriodicTask task("t", kHour, &clock, [&] {
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS,
+                           static_cast<id_t>(syscall(SYS_gettid)));
+    seen = errno == 0 ? nice : -200;
+    return Status::OK();
+  });
+  task.LowerPriority(3);
+  task.Start();
+  task.WakeNow();
+  ASSERT_TRUE(task.WaitForRuns(1, kPatience));
+  task.Stop();
+  EXPECT_EQ(seen.load(), before + 3);
+  EXPECT_EQ(getpriority(PRIO_PROCESS, 0), before);
+}
+#endif
 
 }  // namespace
 }  // namespace mnemo::internal

@@ -215,6 +215,46 @@ TEST_F(SearchTest, BulkDeletesRemoveHits) {
   EXPECT_EQ(Ids(Find("alpha", "t1", "b")), std::vector<RecordId>{again});
 }
 
+// The postings memtable keeps one insert hint per agent; DeleteAgent's
+// range deletions must not take one (they start exactly at an agent's
+// prefix). Agents interleaved, one deleted between indexed chunks, then
+// written again: every agent's hits stay exact, before and after a reopen.
+TEST_F(SearchTest, DeleteAgentBetweenIndexedChunksKeepsOtherAgents) {
+  const std::vector<std::string> agents = {"a", "ab", "b", "c"};
+  auto write_round = [&](int round) {
+    std::vector<Record> batch;
+    for (int i = 0; i < 40; ++i) {
+      for (const std::string& agent : agents) {
+        batch.push_back(MakeRecord("t1", agent, "s",
+                                   "word" + std::to_string(i % 7) + " round" +
+                                       std::to_string(round) + " shared"));
+      }
+    }
+    std::vector<RecordId> ids;
+    ASSERT_TRUE(store_->PutBatch(WriteOptions(), batch, &ids).ok());
+  };
+  write_round(1);
+  for (const std::string& agent : agents) {  // indexes round 1
+    EXPECT_EQ(Find("round1", "t1", agent, 100).hits.size(), 40u) << agent;
+  }
+  uint64_t n = 0;
+  ASSERT_TRUE(store_->DeleteAgent(WriteOptions(), "t1", "ab", &n).ok());
+  EXPECT_EQ(n, 40u);
+  write_round(2);
+  auto check = [&] {
+    for (const std::string& agent : agents) {
+      const size_t round1 = agent == "ab" ? 0 : 40;
+      EXPECT_EQ(Find("round1", "t1", agent, 100).hits.size(), round1) << agent;
+      EXPECT_EQ(Find("round2", "t1", agent, 100).hits.size(), 40u) << agent;
+      EXPECT_EQ(Find("shared", "t1", agent, 100).hits.size(), round1 + 40)
+          << agent;
+    }
+  };
+  check();
+  Reopen();
+  check();
+}
+
 TEST_F(SearchTest, PutBatchAndRestoreAreIndexed) {
   std::vector<Record> batch;
   for (int i = 0; i < 50; ++i) {
