@@ -11,12 +11,43 @@ void AccessTracker::Merge(Counts* into, uint64_t count, Micros last) {
   into->last = std::max(into->last, last);
 }
 
+void AccessTracker::Published(Shard* shard) {
+  shard->table.store(shard->slots.data(), std::memory_order_relaxed);
+  shard->mask.store(shard->slots.empty() ? 0 : shard->slots.size() - 1,
+                    std::memory_order_relaxed);
+}
+
 void AccessTracker::Grow(Shard* shard) {
   std::vector<Slot> old = std::move(shard->slots);
   shard->slots.assign(std::max(kMinSlots, old.size() * 2), Slot());
   shard->used = 0;
+  Published(shard);
   for (const Slot& s : old) {
     if (s.id != 0) *SlotLocked(shard, s.id, /*add=*/true) = s;
+  }
+}
+
+// A stale table pointer only prefetches a line of freed memory (a
+// prefetch never faults) or of the wrong slot.
+void AccessTracker::Prefetch(RecordId id) const {
+  const Shard& shard = ShardFor(id);
+  const Slot* table = shard.table.load(std::memory_order_relaxed);
+  if (table == nullptr) return;
+  __builtin_prefetch(table + Home(id, shard.mask.load(std::memory_order_relaxed)));
+}
+
+void AccessTracker::PendingMany(const RecordId* ids, size_t n, Counts* out) {
+  if (pending_ids() == 0) {
+    std::fill(out, out + n, Counts());
+    return;
+  }
+  // A few lines in flight at once: more than the core's fill buffers
+  // would only be dropped.
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) Prefetch(ids[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) Prefetch(ids[i + kAhead]);
+    out[i] = Pending(ids[i]);
   }
 }
 
@@ -28,7 +59,7 @@ AccessTracker::Slot* AccessTracker::SlotLocked(Shard* shard, RecordId id,
   }
   if (add && (shard->used + 1) * 2 > shard->slots.size()) Grow(shard);
   const size_t mask = shard->slots.size() - 1;
-  size_t i = (Mix(id) / kShards) & mask;
+  size_t i = Home(id, mask);
   while (shard->slots[i].id != 0 && shard->slots[i].id != id) {
     i = (i + 1) & mask;
   }
@@ -73,6 +104,7 @@ AccessTracker::IdCounts AccessTracker::Drain() {
     std::lock_guard<std::mutex> lock(shard.mu);
     taken.swap(shard.slots);
     shard.used = 0;
+    Published(&shard);
     for (const Slot& s : taken) {
       if (s.id == 0) continue;
       if (s.unflushed.count > 0) out.emplace_back(s.id, s.unflushed);

@@ -47,6 +47,12 @@ class AccessTracker {
 
   // Pending stage. Thread-safe.
   Counts Pending(RecordId id);
+  // The pending counts of ids[0..n) into out[0..n). The table slots are
+  // prefetched ahead, so the probes overlap.
+  void PendingMany(const RecordId* ids, size_t n, Counts* out);
+  // Starts loading id's slot into the cache (a reader calls it before its
+  // RocksDB read, whose time the load then overlaps). Never blocks.
+  void Prefetch(RecordId id) const;
   // Adds written counts (a flush's, or the `access` family's at open).
   void AddPending(const IdCounts& counts);
   // Removes counts a fold wrote into their records (count subtracted, the
@@ -96,7 +102,17 @@ class AccessTracker {
     std::vector<Slot> slots;  // size 0 or a power of two
     size_t used = 0;
     size_t pending = 0;  // slots with pending.count > 0
+    // Mirror of slots.data()/size()-1 for Prefetch (written under mu).
+    std::atomic<const Slot*> table{nullptr};
+    std::atomic<size_t> mask{0};
   };
+  static size_t Home(RecordId id, size_t mask) {
+    return (Mix(id) / kShards) & mask;
+  }
+  static void Published(Shard* shard);
+  const Shard& ShardFor(RecordId id) const {
+    return shards_[Mix(id) % kShards];
+  }
   static uint64_t Mix(RecordId id) {
     id ^= id >> 33;
     id *= 0xff51afd7ed558ccdull;

@@ -102,11 +102,27 @@ Status StoreImpl::LoadAccessCounts() {
   return Status::OK();
 }
 
-Status StoreImpl::AddUnfolded(const rocksdb::ReadOptions& ro, Record* record) {
-  if (ro.snapshot != nullptr) return table_.AddUnfoldedAccess(ro, record);
-  AccessTracker::Counts c = access_.Pending(record->id);
-  record->access_count += c.count;
-  record->last_access = std::max(record->last_access, c.last);
+Status StoreImpl::AddUnfolded(const rocksdb::ReadOptions& ro,
+                              std::vector<Record>* records) {
+  if (ro.snapshot != nullptr) {
+    for (Record& r : *records) {
+      MNEMO_RETURN_IF_ERROR(table_.AddUnfoldedAccess(ro, &r));
+    }
+    return Status::OK();
+  }
+  constexpr size_t kAtOnce = 64;
+  RecordId ids[kAtOnce];
+  AccessTracker::Counts counts[kAtOnce];
+  for (size_t at = 0; at < records->size(); at += kAtOnce) {
+    const size_t n = std::min(kAtOnce, records->size() - at);
+    for (size_t i = 0; i < n; ++i) ids[i] = (*records)[at + i].id;
+    access_.PendingMany(ids, n, counts);
+    for (size_t i = 0; i < n; ++i) {
+      Record& r = (*records)[at + i];
+      r.access_count += counts[i].count;
+      r.last_access = std::max(r.last_access, counts[i].last);
+    }
+  }
   return Status::OK();
 }
 

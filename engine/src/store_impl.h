@@ -530,7 +530,8 @@ class StoreImpl final : public Store {
   // Adds the unfolded counts to records read at `ro`: the in-memory ones
   // (REQUIRES: read inside access_.ReadBegin/ReadValid) or, at a snapshot,
   // the `access` family's at it.
-  Status AddUnfolded(const rocksdb::ReadOptions& ro, Record* record);
+  Status AddUnfolded(const rocksdb::ReadOptions& ro,
+                     std::vector<Record>* records);
   Status FoldChunk(const AccessTracker::IdCounts& chunk)
       REQUIRES(access_write_mu_);
 

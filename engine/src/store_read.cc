@@ -55,6 +55,7 @@ Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
   for (;;) {
     const bool live = ro.snapshot == nullptr;
     const uint64_t seq = live ? access_.ReadBegin() : 0;
+    if (live) access_.Prefetch(id);  // loads while RocksDB reads
     s = ReadRecord(ro, id, &found);
     if (s.ok() && (found.ns.tenant != tenant || Expired(found))) {
       s = RecordNotFound(id);

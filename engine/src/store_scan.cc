@@ -112,10 +112,7 @@ Status StoreImpl::Scan(const ReadOptions& options, const ScanOptions& scan,
     s = table_.ScanAgent(
         ro, range, [&](const ScanEntry& e) { return Matches(scan, e, now); },
         scan.limit, &result->records, &more, &last);
-    for (Record& r : result->records) {
-      if (!s.ok()) break;
-      s = AddUnfolded(ro, &r);
-    }
+    if (s.ok()) s = AddUnfolded(ro, &result->records);
     valid = !s.ok() || ro.snapshot != nullptr || access_.ReadValid(seq);
   }
   if (!s.ok()) {
