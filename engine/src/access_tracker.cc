@@ -41,13 +41,37 @@ void AccessTracker::PendingMany(const RecordId* ids, size_t n, Counts* out) {
     std::fill(out, out + n, Counts());
     return;
   }
-  // A few lines in flight at once: more than the core's fill buffers
-  // would only be dropped.
-  constexpr size_t kAhead = 8;
-  for (size_t i = 0; i < std::min(n, kAhead); ++i) Prefetch(ids[i]);
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) Prefetch(ids[i + kAhead]);
-    out[i] = Pending(ids[i]);
+  // Grouped by shard (one lock per shard, not per id; a counting sort of
+  // up to kGroup ids on the stack), each group's slots prefetched a few
+  // ahead (more lines in flight than the core's fill buffers would only be
+  // dropped).
+  constexpr size_t kGroup = 64, kAhead = 8;
+  for (size_t at = 0; at < n; at += kGroup) {
+    const size_t m = std::min(kGroup, n - at);
+    uint8_t shard_of[kGroup];
+    uint8_t order[kGroup];
+    size_t start[kShards + 1] = {};
+    for (size_t i = 0; i < m; ++i) {
+      shard_of[i] = static_cast<uint8_t>(Mix(ids[at + i]) % kShards);
+      ++start[shard_of[i] + 1];
+    }
+    for (size_t k = 0; k < kShards; ++k) start[k + 1] += start[k];
+    size_t fill[kShards];
+    std::copy(start, start + kShards, fill);
+    for (size_t i = 0; i < m; ++i) order[fill[shard_of[i]]++] = uint8_t(i);
+    for (size_t i = 0; i < std::min(m, kAhead); ++i) Prefetch(ids[at + order[i]]);
+    for (size_t k = 0; k < kShards; ++k) {
+      if (start[k] == start[k + 1]) continue;
+      Shard& shard = shards_[k];
+      std::lock_guard<std::mutex> lock(shard.mu);
+      for (size_t j = start[k]; j < start[k + 1]; ++j) {
+        if (j + kAhead < m) Prefetch(ids[at + order[j + kAhead]]);
+        const RecordId id = ids[at + order[j]];
+        const Slot* slot =
+            id == 0 ? nullptr : SlotLocked(&shard, id, /*add=*/false);
+        out[at + order[j]] = slot == nullptr ? Counts() : slot->pending;
+      }
+    }
   }
 }
 
