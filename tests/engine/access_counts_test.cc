@@ -137,6 +137,7 @@ TEST_F(AccessCountsTest, UpdateAndDeleteNeitherLoseNorReviveCounts) {
   update.text = "kept, edited";
   Record updated;
   ASSERT_TRUE(store_->Update(WriteOptions(), "t1", a, update, &updated).ok());
+  EXPECT_EQ(updated.access_count, 2u);
   EXPECT_EQ(Count(a), 2u);  // the new version keeps the count
   ASSERT_TRUE(store_->Delete(WriteOptions(), "t1", b).ok());
   ASSERT_TRUE(impl()->FoldAccessCounts().ok());
