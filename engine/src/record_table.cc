@@ -176,6 +176,8 @@ Status RecordTable::Restore(const Record& r, uint8_t flags,
   MNEMO_RETURN_IF_ERROR(Encode(r, flags, &value));
   (void)batch->Put(handles_[kRecords], key, value);
   MergeIds(r.id, std::string_view(key.data(), kLocationSize), batch);
+  // Counts a deleted record of this id left unfolded are not the import's.
+  if (HasAccessFamily()) (void)batch->Delete(handles_[kAccess], RecordKey(r.id));
   PutNamespace(r, known, new_namespaces, batch);
   (void)batch->Put(handles_[kIndex],
                    AgeKey(AgeBucket(r, flags), r.event_time, r.id), "");

@@ -147,6 +147,24 @@ TEST_F(AccessCountsTest, UpdateAndDeleteNeitherLoseNorReviveCounts) {
   Open();
   EXPECT_EQ(Count(a), 2u);
   EXPECT_EQ(ScanCounts(), (std::map<RecordId, uint64_t>{{a, 2}}));
+
+  // A record imported under the id of one deleted before its counts were
+  // folded starts with the import's own count.
+  RecordId c = Put("imported again", kJan2024 + 2);
+  Read(c, 3);
+  ASSERT_TRUE(FlushAccessCounts(store_.get()).ok());
+  Record exported;
+  ReadOptions quiet;
+  quiet.count_access = false;
+  ASSERT_TRUE(store_->Get(quiet, "t1", c, &exported).ok());
+  ASSERT_TRUE(store_->Delete(WriteOptions(), "t1", c).ok());
+  exported.access_count = 1;
+  ASSERT_TRUE(Import(store_.get(), WriteOptions(), {exported}).ok());
+  EXPECT_EQ(Count(c), 1u);
+  ASSERT_TRUE(impl()->FoldAccessCounts().ok());
+  EXPECT_EQ(Count(c), 1u);
+  Open();
+  EXPECT_EQ(Count(c), 1u);
 }
 
 TEST_F(AccessCountsTest, SnapshotReadsSeeTheCountsOfTheirSnapshot) {
