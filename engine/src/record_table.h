@@ -12,7 +12,9 @@
 // event time and id, so an agent's time range is one range read; an `ids`
 // family maps id -> location in blocks of 64 consecutive ids, written as
 // merge operands (record_table_ids.h; Get = ids block Get + records Get);
-// no time-index keys. Format 2 (one ids entry per id) is only read by its
+// no time-index keys. Format 4 adds the `access` family: access counts not
+// yet folded into their records (record_table_access.cc); format 3 is the
+// same without it. Format 2 (one ids entry per id) is only read by its
 // migration. Format 1 (records by id, 't' time-index keys in `index`) is only
 // read by the migration (record_table_migrate.cc). Reads return records,
 // never raw keys (cursors and walk positions are opaque strings: a scan
