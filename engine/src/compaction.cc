@@ -114,7 +114,9 @@ Status Compaction::Write(rocksdb::WriteBatch* batch, std::string_view what) {
 bool Compaction::IsDue(const Record& r, Micros threshold) const {
   double factor = 1.0 + policy_.importance_weight * r.importance +
                   policy_.access_weight *
-                      std::log2(1.0 + static_cast<double>(r.access_count));
+                      std::log2(1.0 + static_cast<double>(
+                                          r.access_count +
+                                          store_->UnfoldedAccessCount(r.id)));
   double age = static_cast<double>(now_ - r.event_time);
   return age / factor >= static_cast<double>(threshold);
 }

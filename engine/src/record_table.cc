@@ -176,6 +176,8 @@ Status RecordTable::Restore(const Record& r, uint8_t flags,
   MNEMO_RETURN_IF_ERROR(Encode(r, flags, &value));
   (void)batch->Put(handles_[kRecords], key, value);
   MergeIds(r.id, std::string_view(key.data(), kLocationSize), batch);
+  // Counts a deleted record of this id left unfolded are not the import's.
+  if (HasAccessFamily()) (void)batch->Delete(handles_[kAccess], RecordKey(r.id));
   PutNamespace(r, known, new_namespaces, batch);
   (void)batch->Put(handles_[kIndex],
                    AgeKey(AgeBucket(r, flags), r.event_time, r.id), "");
@@ -279,6 +281,9 @@ void RecordTable::Delete(const Record& r, uint8_t flags,
   }
   MergeIds(r.id, std::string_view(), batch);  // deleted
   hints_.Erase(r.id);
+  // Its unfolded access counts go with it (the store drops them from
+  // memory at the next fold, which finds the record gone).
+  if (HasAccessFamily()) (void)batch->Delete(handles_[kAccess], RecordKey(r.id));
   (void)batch->Delete(handles_[kIndex],
                       AgeKey(AgeBucket(r, flags), r.event_time, r.id));
   for (uint32_t v = 1; v < r.version; ++v) {
@@ -378,24 +383,6 @@ Status RecordTable::ForEachInAgent(
     MNEMO_RETURN_IF_ERROR(fn(r, flags));
   }
   return FromRocks(it->status(), "scanning agent " + QuoteForMessage(agent));
-}
-
-void RecordTable::MergeAccess(const std::vector<AccessCount>& counts,
-                              rocksdb::WriteBatch* batch) const {
-  std::vector<std::pair<std::string, const AccessCount*>> located;
-  located.reserve(counts.size());
-  std::string key;
-  for (const AccessCount& c : counts) {
-    if (!hints_.Find(c.id, &key) &&
-        !LocateId(rocksdb::ReadOptions(), c.id, &key).ok()) {
-      continue;  // gone
-    }
-    located.emplace_back(key, &c);
-  }
-  std::sort(located.begin(), located.end());
-  for (const auto& [k, c] : located) {
-    (void)batch->Merge(handles_[kRecords], k, AccessOperand(c->count, c->last));
-  }
 }
 
 PostingsBuilder RecordTable::NewPostings() const {

@@ -12,7 +12,9 @@
 // event time and id, so an agent's time range is one range read; an `ids`
 // family maps id -> location in blocks of 64 consecutive ids, written as
 // merge operands (record_table_ids.h; Get = ids block Get + records Get);
-// no time-index keys. Format 2 (one ids entry per id) is only read by its
+// no time-index keys. Format 4 adds the `access` family: access counts not
+// yet folded into their records (record_table_access.cc); format 3 is the
+// same without it. Format 2 (one ids entry per id) is only read by its
 // migration. Format 1 (records by id, 't' time-index keys in `index`) is only
 // read by the migration (record_table_migrate.cc). Reads return records,
 // never raw keys (cursors and walk positions are opaque strings: a scan
@@ -98,7 +100,8 @@ enum Family {
   kPages,
   kSpill,
   kPostings,
-  kIds  // format 2: id -> location of the record in `records`
+  kIds,  // format 2: id -> location of the record in `records`
+  kAccess  // format 4: access counts not yet folded into their records
 };
 
 // Pages losing live records, with the ids removed from each (the input of
@@ -323,15 +326,31 @@ class RecordTable {
     uint64_t count = 0;
     Micros last = 0;
   };
-  // Adds each `count` accesses, the last at `last`, to its record: a
-  // location hint or one ids read for its location, then a merge (the
-  // access flush runs in the background). The merges go into `batch` in
-  // records-key order, so the memtable inserts them along each agent's
-  // insert hint instead of searching the skiplist from the top for each.
-  // Nothing for an id without an ids entry; a count merged into a record
-  // deleted meanwhile is an orphan that readers skip.
-  void MergeAccess(const std::vector<AccessCount>& counts,
-                   rocksdb::WriteBatch* batch) const;
+  // Format 4 (record_table_access.cc): counts live in the `access`
+  // family until a fold writes them into their records, so Get and Scan
+  // never step over them. False for a format-3 store opened read-only
+  // (no `access` family; its counts are in `records` as merge operands).
+  bool HasAccessFamily() const;
+  // Appends each count as a merge of its id's increment (the flush).
+  // REQUIRES: HasAccessFamily().
+  void AddAccessIncrements(const std::vector<AccessCount>& counts,
+                           rocksdb::WriteBatch* batch) const;
+  // Every increment not yet folded (the store loads them at open).
+  Status ForEachAccessIncrement(
+      const rocksdb::ReadOptions& ro,
+      const std::function<void(const AccessCount&)>& fn) const;
+  // Adds the increment stored at `ro` for record->id to its counts (a
+  // reader at a snapshot: the store's in-memory counts are the current
+  // ones, not the snapshot's).
+  Status AddUnfoldedAccess(const rocksdb::ReadOptions& ro,
+                           Record* record) const;
+  // Folds `counts` (each the whole increment stored for its id) into
+  // their records: the record Put with the counts added and the
+  // increment deleted, in *batch; only the increment for a record gone.
+  // REQUIRES: the ids' record stripes held and no flush running until the
+  // batch is written.
+  Status FoldAccess(const std::vector<AccessCount>& counts,
+                    rocksdb::WriteBatch* batch) const;
 
   // ---- Age index --------------------------------------------------------
 
@@ -638,7 +657,7 @@ class RecordTable {
   //      record_table_migrate.cc) ------------------------------------------
 
   // The store format this table writes (the MNEMO marker's number).
-  static constexpr int kFormat = 3;
+  static constexpr int kFormat = 4;
 
   // Loads the slot map (default family) into memory. Called after Attach.
   Status LoadSlots();
@@ -707,6 +726,9 @@ class RecordTable {
   // absent.
   Status LocateId(const rocksdb::ReadOptions& ro, RecordId id,
                   std::string* key) const;
+  // The records key and stored value of `id` (FoldAccess).
+  Status ReadStoredValue(RecordId id, std::string* key,
+                         std::string* value) const;
 
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

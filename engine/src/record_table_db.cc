@@ -5,6 +5,7 @@
 // kept in the default family (zstd dictionaries) and the hot cache's
 // spill family.
 
+#include <algorithm>
 #include <string>
 
 #include "keys.h"
@@ -44,28 +45,50 @@ rocksdb::Status RecordTable::OpenDb(
     bool read_only, rocksdb::DB** db) {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   *db = nullptr;
+  // A read-only open cannot create a family: one an older format lacks
+  // (`access` before format 4) is left out and its handle stays null.
+  std::vector<rocksdb::ColumnFamilyDescriptor> present = families;
+  std::vector<size_t> missing;
+  std::vector<std::string> existing;
+  if (read_only &&
+      rocksdb::DB::ListColumnFamilies(options, dir, &existing).ok()) {
+    present.clear();
+    for (size_t i = 0; i < families.size(); ++i) {
+      bool there = std::find(existing.begin(), existing.end(),
+                             families[i].name) != existing.end();
+      if (there || i != kAccess) present.push_back(families[i]);
+      else missing.push_back(i);
+    }
+  }
   rocksdb::Status s =
       read_only
-          ? rocksdb::DB::OpenForReadOnly(options, dir, families, &handles, db)
-          : rocksdb::DB::Open(options, dir, families, &handles, db);
+          ? rocksdb::DB::OpenForReadOnly(options, dir, present, &handles, db)
+          : rocksdb::DB::Open(options, dir, present, &handles, db);
   if (!s.ok()) {
     *db = nullptr;
     return s;
   }
+  for (size_t i : missing) handles.insert(handles.begin() + i, nullptr);
   Attach(*db, handles);
   return s;
 }
 
 void RecordTable::CloseDb() {
   if (db_ != nullptr) {
-    for (auto* handle : handles_) (void)db_->DestroyColumnFamilyHandle(handle);
+    for (auto* handle : handles_) {
+      if (handle != nullptr) (void)db_->DestroyColumnFamilyHandle(handle);
+    }
   }
   Detach();
 }
 
 rocksdb::Status RecordTable::FlushAll(
     const rocksdb::FlushOptions& options) const {
-  return db_->Flush(options, handles_);
+  std::vector<rocksdb::ColumnFamilyHandle*> open;
+  for (auto* handle : handles_) {
+    if (handle != nullptr) open.push_back(handle);
+  }
+  return db_->Flush(options, open);
 }
 
 Status RecordTable::Write(const rocksdb::WriteOptions& options,
@@ -85,6 +108,7 @@ void RecordTable::ReleaseSnapshot(const rocksdb::Snapshot* snapshot) const {
 std::vector<RecordTable::FamilyStats> RecordTable::FamilyProperties() const {
   std::vector<FamilyStats> out;
   for (auto* handle : handles_) {
+    if (handle == nullptr) continue;  // not in this store's format
     FamilyStats f;
     f.name = handle->GetName();
     f.estimated_keys = IntProperty(db_, handle, "rocksdb.estimate-num-keys");

@@ -205,7 +205,7 @@ void IdsFamily(const Options& options, std::shared_ptr<rocksdb::Cache> cache,
 const std::vector<std::string>& ColumnFamilyNames() {
   static const std::vector<std::string> names = {
       kCfDefault, kCfRecords, kCfIndex, kCfHistory, kCfPages, kCfSpill,
-      kCfPostings, kCfIds};
+      kCfPostings, kCfIds, kCfAccess};
   return names;
 }
 
@@ -304,6 +304,12 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
       cf.compaction_filter = config.filters.back().get();
     } else if (name == kCfIds) {
       IdsFamily(options, cache, &cf);
+    } else if (name == kCfAccess) {
+      // Only operands, never a record: the same merge adds them up (an
+      // operand without a base stays an operand), and no TTL filter.
+      cf.merge_operator = std::make_shared<AccessMergeOperator>();
+      cf.write_buffer_size = std::min<size_t>(options.write_buffer_bytes,
+                                              16 << 20);
     } else if (name == kCfPostings) {
       cf.merge_operator = NewPostingsMergeOperator();  // search_postings.h
       cf.memtable_insert_with_hint_prefix_extractor =

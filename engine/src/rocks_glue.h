@@ -37,7 +37,10 @@ inline constexpr const char* kCfPages = "pages";
 inline constexpr const char* kCfSpill = "spill";
 inline constexpr const char* kCfPostings = "postings";  // full-text index
 inline constexpr const char* kCfIds = "ids";  // format 2: id -> location
-inline constexpr int kNumColumnFamilies = 7;
+// Format 4: access-count increments not yet folded into their records
+// (id(8) -> AccessOperand), so Get and Scan never step over them.
+inline constexpr const char* kCfAccess = "access";
+inline constexpr int kNumColumnFamilies = 9;
 const std::vector<std::string>& ColumnFamilyNames();
 
 // Converts a RocksDB status; the message is prefixed with `context`.

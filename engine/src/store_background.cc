@@ -37,6 +37,8 @@ constexpr auto kEmbedInterval = std::chrono::milliseconds(100);
 // backlog it leaves is searched by the tail (search_tail.cc) and indexed
 // on close.
 constexpr int kIndexerNice = 10;
+// The access-count fold runs once per this many flush intervals.
+constexpr int64_t kFoldFlushes = 30;
 
 // Tabs and line breaks would break the report's one-task-per-line format.
 std::string OneLine(std::string s) {
@@ -69,6 +71,12 @@ void StoreImpl::StartBackground() {
     flush_task_ = std::make_unique<PeriodicTask>(
         "access_flush", milliseconds(options_.access_flush_interval_ms),
         clock_, [this] { return FlushAccessCounts(); }, hook);
+    // Folding rewrites each counted record: rarely, so that a record read
+    // through many flushes is rewritten once (store_access.cc).
+    fold_task_ = std::make_unique<PeriodicTask>(
+        "access_fold",
+        milliseconds(kFoldFlushes * options_.access_flush_interval_ms),
+        clock_, [this] { return FoldAccessCounts(); }, hook);
   }
   if (!options_.read_only && options_.compaction_threads > 0) {
     compaction_task_ = std::make_unique<PeriodicTask>(
@@ -89,7 +97,8 @@ void StoreImpl::StopBackground() {
 std::vector<PeriodicTask*> StoreImpl::BackgroundTasks() const {
   std::vector<PeriodicTask*> tasks;
   for (const auto* task :
-       {&search_task_, &embed_task_, &flush_task_, &compaction_task_}) {
+       {&search_task_, &embed_task_, &flush_task_, &fold_task_,
+        &compaction_task_}) {
     if (*task) tasks.push_back(task->get());
   }
   return tasks;

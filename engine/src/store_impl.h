@@ -15,8 +15,9 @@
 // stripes; embed_call_mu_ is held with no other lock but embed_mu_ (it is
 // held across embedder calls, which take no store lock); ns_mu_, then
 // record stripes, then page stripes (StripeLocks); id_mu_,
-// access_write_mu_ and report_mu_ are taken last (nothing is locked while
-// they are held, except a task's own lock under report_write_mu_).
+// access_write_mu_ before record stripes (the access-count fold);
+// report_mu_ is taken last (nothing is locked while it is held, except a
+// task's own lock under report_write_mu_).
 
 #ifndef MNEMO_ENGINE_STORE_IMPL_H_
 #define MNEMO_ENGINE_STORE_IMPL_H_
@@ -60,8 +61,11 @@ namespace mnemo::internal {
 // Format 2: records clustered by agent and time, an `ids` family
 // (record_table.h). Format 3: the ids entries in blocks of 64 ids, written
 // as merge operands (record_table_ids.h). A writer's open migrates formats
-// 1 and 2 in place.
-inline constexpr int kStoreFormatVersion = 3;
+// 1 and 2 in place. Format 4: access counts in their own `access` family
+// until folded into the records (record_table_access.cc); a format-3
+// store opens (read-only too: its counts are merge operands in `records`,
+// which the merge operator still folds) and a writer's open upgrades it.
+inline constexpr int kStoreFormatVersion = 4;
 inline constexpr char kMarkerFile[] = "MNEMO";
 
 struct RestorePlan;  // store_restore.cc
@@ -147,7 +151,11 @@ class StoreImpl final : public Store {
   Status ListNamespaces(std::string_view tenant,
                         std::vector<Namespace>* namespaces) override;
   Status LookupNamespace(RecordId id, Namespace* ns);
+  // Writes the counted reads to the `access` family (then readers see
+  // them); folds them into their records when too many wait.
   Status FlushAccessCounts() EXCLUDES(access_write_mu_);
+  // Writes every unfolded count into its record (store_access.cc).
+  Status FoldAccessCounts() EXCLUDES(access_write_mu_);
   const std::string& dir() const override { return dir_; }
 
   // Snapshots and the hot-cache calls (store_api.cc).
@@ -453,8 +461,16 @@ class StoreImpl final : public Store {
   // Decodes a stored value and decompresses its text.
   Status DecodeStored(std::string_view value, RecordId id, Record* record,
                       uint8_t* flags);
+  // With `count`, the read is counted (Get's access count).
   Status ReadVisible(std::string_view tenant, RecordId id, Record* record,
-                     const rocksdb::ReadOptions& ro = rocksdb::ReadOptions());
+                     const rocksdb::ReadOptions& ro = rocksdb::ReadOptions(),
+                     bool count = false);
+  // The access counts of `id` not yet folded into its stored record (the
+  // compaction policy; readers of records use the sequence lock,
+  // store_access.cc).
+  uint64_t UnfoldedAccessCount(RecordId id) {
+    return access_.Pending(id).count;
+  }
   bool Expired(const Record& record) const;
 
  private:
@@ -515,8 +531,18 @@ class StoreImpl final : public Store {
 
   AccessTracker access_;
   // Serializes FlushAccessCounts, so a flush that returns has seen every
-  // count gathered before it started, including ones another flush drained.
+  // count gathered before it started, including ones another flush drained;
+  // a fold holds it so that no flush adds to an increment it deletes.
   port::Mutex access_write_mu_;
+  // Loads the `access` family's increments into access_ (open).
+  Status LoadAccessCounts();
+  // Adds the unfolded counts to records read at `ro`: the in-memory ones
+  // (REQUIRES: read inside access_.ReadBegin/ReadValid) or, at a snapshot,
+  // the `access` family's at it.
+  Status AddUnfolded(const rocksdb::ReadOptions& ro,
+                     std::vector<Record>* records);
+  Status FoldChunk(const AccessTracker::IdCounts& chunk)
+      REQUIRES(access_write_mu_);
 
   // Full-text indexer: one chunk at a time; Restore holds it too.
   port::Mutex search_mu_;
@@ -543,6 +569,7 @@ class StoreImpl final : public Store {
   std::unique_ptr<PeriodicTask> embed_task_;
   std::unique_ptr<PeriodicTask> search_task_;
   std::unique_ptr<PeriodicTask> flush_task_;
+  std::unique_ptr<PeriodicTask> fold_task_;
   std::unique_ptr<PeriodicTask> compaction_task_;
   port::Mutex report_mu_;  // acquired before any task's own lock
   std::set<std::string> failing_tasks_ GUARDED_BY(report_mu_);

@@ -86,6 +86,8 @@ class RecordIteratorImpl final : public RecordIterator {
       }
       const auto& [id, value] = chunk_[at_];
       Status s = table_->Decode(value, id, &record_, nullptr);
+      // Counts not yet folded into the record, as at the snapshot.
+      if (s.ok() && Matches(record_)) s = table_->AddUnfoldedAccess(ro_, &record_);
       if (!s.ok()) {
         status_ = std::move(s);
         return;

@@ -63,7 +63,14 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
   MNEMO_RETURN_IF_ERROR(
       Commit(options, &batch, "updating record " + RecordIdToString(id)));
   DropStaleCache(stale);
-  if (updated) *updated = std::move(next);
+  if (updated) {
+    *updated = std::move(next);
+    // Counts flushed but not yet folded (no fold runs: it would need this
+    // record's lock, held here).
+    AccessTracker::Counts unfolded = access_.Pending(id);
+    updated->access_count += unfolded.count;
+    updated->last_access = std::max(updated->last_access, unfolded.last);
+  }
   return Status::OK();
 }
 

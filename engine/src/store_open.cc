@@ -126,7 +126,9 @@ Status StoreImpl::CheckMarker(bool* fresh) {
     return Status::AlreadyExists("mnemo store exists at " + dir_);
   }
   stored_format_ = version;
-  if (version < kStoreFormatVersion && options_.read_only) {
+  // Format 3 differs only by the `access` family, which a read-only open
+  // goes without (RecordTable::OpenDb).
+  if (version < 3 && options_.read_only) {
     return Status::NotSupported(
         dir_ + " holds store format " + std::to_string(version) +
         ", which a read-only open cannot read; upgrade it with `mnemo "
@@ -150,6 +152,13 @@ Status StoreImpl::MigrateIfOld() {
   if (batch_records == 0) batch_records = kMigrationBatch;
   // The test limit applies to each pass.
   bool done = true;
+  if (stored_format_ == 3) {
+    // Format 4 adds the `access` family, which the open created; counts
+    // already merged into `records` stay there (its merge operator).
+    MNEMO_RETURN_IF_ERROR(WriteMarker());
+    stored_format_ = kStoreFormatVersion;
+    return Status::OK();
+  }
   if (stored_format_ < 2) {
     MNEMO_RETURN_IF_ERROR(
         table_.MigrateFromFormat1(batch_records, max_batches, &done));
@@ -326,6 +335,7 @@ Status StoreImpl::OpenDb() {
     return migrated;
   }
   MNEMO_RETURN_IF_ERROR(LoadIdHighWater());
+  MNEMO_RETURN_IF_ERROR(LoadAccessCounts());
   MNEMO_RETURN_IF_ERROR(LoadNamespaces());
   text_store_.Attach(&table_);
   MNEMO_RETURN_IF_ERROR(text_store_.Load());
@@ -369,26 +379,6 @@ StoreImpl::StripeLocks StoreImpl::LockPages(const PageRemovals& pages) {
   StripeLocks locks;
   locks.Lock(page_locks_.data(), kLockStripes, which);
   return locks;
-}
-
-Status StoreImpl::FlushAccessCounts() {
-  if (options_.read_only) return Status::OK();
-  // The counts wait for a reopen like every other write (see Commit).
-  if (config_.wal_failures->failed()) return WalFailed("writing access counts");
-  port::MutexLock lock(&access_write_mu_);
-  auto counts = access_.Drain();
-  if (counts.empty()) return Status::OK();
-  std::vector<RecordTable::AccessCount> merges;
-  merges.reserve(counts.size());
-  for (const auto& [id, c] : counts) merges.push_back({id, c.count, c.last});
-  rocksdb::WriteBatch batch;
-  table_.MergeAccess(merges, &batch);
-  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
-  if (!s.ok()) {
-    access_.Restore(counts);
-    return FromRocks(s, "writing access counts in store " + dir_);
-  }
-  return Status::OK();
 }
 
 }  // namespace internal

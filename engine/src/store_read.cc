@@ -4,6 +4,7 @@
 
 #include <rocksdb/snapshot.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -42,12 +43,36 @@ Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
 // string's move assignment hands the old buffer back; the metadata nodes
 // are handed back here), so a caller that reuses its struct (a loop of
 // Gets) makes no allocation per read for records of a similar shape.
+// The access counts not yet folded into the record are added (at a
+// snapshot, those stored at it); a fold between reading the record and its
+// in-memory counts makes the read start again (AccessTracker::ReadValid).
 Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
-                              Record* record, const rocksdb::ReadOptions& ro) {
+                              Record* record, const rocksdb::ReadOptions& ro,
+                              bool count) {
   thread_local Record found;
-  Status s = ReadRecord(ro, id, &found);
-  if (s.ok() && (found.ns.tenant != tenant || Expired(found))) {
-    s = RecordNotFound(id);
+  const Micros now = count ? clock_->NowMicros() : 0;
+  Status s;
+  for (;;) {
+    const bool live = ro.snapshot == nullptr;
+    const uint64_t seq = live ? access_.ReadBegin() : 0;
+    if (live) access_.Prefetch(id);  // loads while RocksDB reads
+    s = ReadRecord(ro, id, &found);
+    if (s.ok() && (found.ns.tenant != tenant || Expired(found))) {
+      s = RecordNotFound(id);
+    }
+    if (!s.ok()) break;
+    if (!live) {
+      s = table_.AddUnfoldedAccess(ro, &found);
+      if (s.ok() && count) access_.Record(id, now);
+      break;
+    }
+    AccessTracker::Counts unfolded = access_.RecordAndPending(id, now, count);
+    count = false;  // counted once, even when read again
+    if (access_.ReadValid(seq)) {
+      found.access_count += unfolded.count;
+      found.last_access = std::max(found.last_access, unfolded.last);
+      break;
+    }
   }
   if (s.ok()) {
     std::map<std::string, std::string> old_metadata =
@@ -64,11 +89,9 @@ Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
 
 Status StoreImpl::Get(const ReadOptions& options, std::string_view tenant,
                       RecordId id, Record* record) {
-  MNEMO_RETURN_IF_ERROR(ReadVisible(tenant, id, record, RocksRead(options)));
-  if (options.count_access && options_.track_access && !options_.read_only) {
-    access_.Record(id, clock_->NowMicros());
-  }
-  return Status::OK();
+  const bool count =
+      options.count_access && options_.track_access && !options_.read_only;
+  return ReadVisible(tenant, id, record, RocksRead(options), count);
 }
 
 Status StoreImpl::History(const ReadOptions& options, std::string_view tenant,
@@ -82,6 +105,7 @@ Status StoreImpl::History(const ReadOptions& options, std::string_view tenant,
   if (s.ok() && (current.ns.tenant != tenant || Expired(current))) {
     s = RecordNotFound(id);
   }
+  if (s.ok()) s = table_.AddUnfoldedAccess(ro, &current);  // at the snapshot
   if (s.ok()) s = table_.History(ro, id, versions);
   if (snap != nullptr) db_->ReleaseSnapshot(snap);
   if (s.ok()) versions->push_back(std::move(current));

@@ -103,9 +103,18 @@ Status StoreImpl::Scan(const ReadOptions& options, const ScanOptions& scan,
   rocksdb::ReadOptions ro = RocksRead(options);
   bool more = false;
   std::string last;
-  Status s = table_.ScanAgent(
-      ro, range, [&](const ScanEntry& e) { return Matches(scan, e, now); },
-      scan.limit, &result->records, &more, &last);
+  Status s;
+  // The records' unfolded access counts are added; a fold meanwhile makes
+  // the scan read again (as in ReadVisible).
+  for (bool valid = false; !valid;) {
+    const uint64_t seq = access_.ReadBegin();
+    result->records.clear();
+    s = table_.ScanAgent(
+        ro, range, [&](const ScanEntry& e) { return Matches(scan, e, now); },
+        scan.limit, &result->records, &more, &last);
+    if (s.ok()) s = AddUnfolded(ro, &result->records);
+    valid = !s.ok() || ro.snapshot != nullptr || access_.ReadValid(seq);
+  }
   if (!s.ok()) {
     result->records.clear();
     return s;

@@ -295,6 +295,9 @@ Status StoreImpl::CheckRecordsAbsent(const std::vector<Record>& records) {
                                    " already exists");
     }
     if (!s.IsNotFound()) return s;
+    // Access counts of a deleted record under this id, flushed but not yet
+    // folded, must not pass to the imported one (store_access.cc).
+    access_.SubtractPending({{r.id, access_.Pending(r.id)}});
   }
   return Status::OK();
 }

@@ -65,3 +65,40 @@ TEST(AccessTrackerTest, RestoreAddsToCountsGatheredSince) {
 
 }  // namespace
 }  // namespace mnemo::internal
+
+namespace mnemo::internal {
+namespace {
+
+// The pending stage: counts added, looked up one by one and in groups
+// (grouped by shard, more ids than one group), subtracted, and kept across
+// a Drain of the unflushed stage.
+TEST(AccessTrackerTest, PendingCountsAreFoundOneByOneAndInGroups) {
+  AccessTracker tracker;
+  AccessTracker::IdCounts written;
+  for (RecordId id = 1; id <= 300; id += 2) {
+    written.emplace_back(id, AccessTracker::Counts{id, Micros(id * 10)});
+  }
+  tracker.AddPending(written);
+  tracker.Record(2, 5);  // unflushed only
+  EXPECT_EQ(tracker.pending_ids(), written.size());
+  std::vector<RecordId> ids;
+  for (RecordId id = 0; id <= 301; ++id) ids.push_back(id);
+  std::vector<AccessTracker::Counts> many(ids.size());
+  tracker.PendingMany(ids.data(), ids.size(), many.data());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const RecordId id = ids[i];
+    const uint64_t want = id % 2 == 1 && id <= 300 ? id : 0;
+    ASSERT_EQ(many[i].count, want) << "id " << id;
+    ASSERT_EQ(tracker.Pending(id).count, want) << "id " << id;
+  }
+  ASSERT_EQ(tracker.Drain().size(), 1u);  // id 2's read; pending stays
+  EXPECT_EQ(tracker.Pending(7).count, 7u);
+  tracker.SubtractPending({{7, {7, 0}}, {9, {4, 0}}});
+  EXPECT_EQ(tracker.Pending(7).count, 0u);
+  EXPECT_EQ(tracker.Pending(9).count, 5u);
+  EXPECT_EQ(tracker.Pending(9).last, 90);
+  EXPECT_EQ(tracker.pending_ids(), written.size() - 1);
+}
+
+}  // namespace
+}  // namespace mnemo::internal

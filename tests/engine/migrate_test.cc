@@ -112,7 +112,7 @@ TEST(MigrateTest, InterruptedMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 3\n");
+  EXPECT_EQ(marker, "mnemo store format 4\n");
 }
 
 TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
@@ -158,7 +158,7 @@ TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 3\n");
+  EXPECT_EQ(marker, "mnemo store format 4\n");
 }
 
 }  // namespace

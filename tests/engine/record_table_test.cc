@@ -240,7 +240,8 @@ TEST_F(RecordTableTest, DeleteOfAPagedRecordRemovesEveryKeyItOwns) {
                 {Id(kIndex), 'D', ExpiryPageKey(40, 7)},
                 {Id(kIndex), 'D', ExpiryPageKey(41, 7)},
                 {Id(kPages), 'D', LiveKey(40, 7)},
-                {Id(kPages), 'D', LiveKey(41, 7)}}));
+                {Id(kPages), 'D', LiveKey(41, 7)},
+                {Id(kAccess), 'D', RecordKey(7)}}));  // unfolded counts
   EXPECT_EQ(pages, (PageRemovals{{40, {7}}, {41, {7}}}));
 }
 
