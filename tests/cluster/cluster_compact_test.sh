@@ -18,38 +18,12 @@
 # Exit 77 with the reason when Ceph or the host binary (librados) is missing.
 set -euo pipefail
 cluster_sh="$1" host_bin="${2:-}"
-skip() {
-  echo "SKIP: $*"
-  [[ ${MNEMO_CLUSTER_REQUIRED:-0} == 1 ]] && exit 1
-  exit 77
-}
-for t in ceph-mon ceph-osd ceph rados uuidgen; do
-  command -v "$t" >/dev/null || skip "'$t' not installed (tools/install_deps.sh installs Ceph)"
-done
-[[ -n $host_bin && -x $host_bin ]] ||
-  skip "mnemo-cluster-host not built (librados missing: tools/install_deps.sh installs libradospp-dev)"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/mnemo-ccomp-test.XXXXXX")
-dir="$work/cluster"
-bg_pids=()
-cleanup() {
-  local p
-  for p in "${bg_pids[@]}"; do
-    kill -CONT "$p" 2>/dev/null || true
-    kill -9 "$p" 2>/dev/null || true
-  done
-  "$cluster_sh" stop "$dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "== [${SECONDS}s] $*"; }
-A() { timeout 150 "$host_bin" --dir "$work/a" --host host-A "$@"; }
-B() { timeout 150 "$host_bin" --dir "$work/b" --host host-B "$@"; }
+# shellcheck source=test_lib.sh
+source "$(dirname "$0")/test_lib.sh"
+require_ceph "$host_bin" mnemo-cluster-host
+make_work ccomp
 # A reader that owns nothing: every read goes to the cluster.
 R() { timeout 150 "$host_bin" --dir "$work/r" --host reader "$@"; }
-A_bg() { exec "$host_bin" --dir "$work/a" --host host-A "$@"; }
-acks() { local n; n=$(grep -c '^ack ' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
 # Waits (bounded) until process $1 has stopped itself at a crash point
 # (state T); fails when it exits first.
 wait_stopped() {

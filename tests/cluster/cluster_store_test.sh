@@ -23,40 +23,10 @@
 # Exit 77 with the reason when Ceph or the host binary (librados) is missing.
 set -euo pipefail
 cluster_sh="$1" host_bin="${2:-}"
-# MNEMO_CLUSTER_REQUIRED=1 (CI with Ceph installed): a missing part fails.
-skip() {
-  echo "SKIP: $*"
-  [[ ${MNEMO_CLUSTER_REQUIRED:-0} == 1 ]] && exit 1
-  exit 77
-}
-for t in ceph-mon ceph-osd ceph rados uuidgen; do
-  command -v "$t" >/dev/null || skip "'$t' not installed (tools/install_deps.sh installs Ceph)"
-done
-[[ -n $host_bin && -x $host_bin ]] ||
-  skip "mnemo-cluster-host not built (librados missing: tools/install_deps.sh installs libradospp-dev)"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/mnemo-cstore-test.XXXXXX")
-dir="$work/cluster"
-bg_pids=()
-cleanup() {
-  local p
-  for p in "${bg_pids[@]}"; do
-    kill -CONT "$p" 2>/dev/null || true
-    kill -9 "$p" 2>/dev/null || true
-  done
-  "$cluster_sh" stop "$dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "== [${SECONDS}s] $*"; }
-# A and B: host processes with their own cache directories.
-A() { timeout 150 "$host_bin" --dir "$work/a" --host host-A "$@"; }
-B() { timeout 150 "$host_bin" --dir "$work/b" --host host-B "$@"; }
-# Host A in the background: exec, so $! is the host process itself (the
-# process SIGSTOP must reach).
-A_bg() { exec "$host_bin" --dir "$work/a" --host host-A "$@"; }
-acks() { local n; n=$(grep -c '^ack ' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
+# shellcheck source=test_lib.sh
+source "$(dirname "$0")/test_lib.sh"
+require_ceph "$host_bin" mnemo-cluster-host
+make_work cstore
 # Waits (bounded) until file $1 has $2 acks while process $3 runs.
 wait_acks() {
   local deadline=$((SECONDS + 90))
@@ -65,14 +35,6 @@ wait_acks() {
     ((SECONDS < deadline)) || fail "writer made no progress"
     sleep 0.05
   done
-}
-stopped() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == T ]] && return 0
-    sleep 0.05
-  done
-  fail "process $1 did not stop"
 }
 up_osds() { ceph osd stat -f json | python3 -c 'import json,sys; print(json.load(sys.stdin)["num_up_osds"])'; }
 wait_up() {

@@ -26,18 +26,9 @@
 # Exit 77 with the reason when Ceph or the probe (librados) is missing.
 set -euo pipefail
 cluster_sh="$1" probe="${2:-}"
-# MNEMO_CLUSTER_REQUIRED=1 (CI with Ceph installed): a missing part fails.
-skip() {
-  echo "SKIP: $*"
-  [[ ${MNEMO_CLUSTER_REQUIRED:-0} == 1 ]] && exit 1
-  exit 77
-}
-for t in ceph-mon ceph-osd ceph rados uuidgen; do
-  command -v "$t" >/dev/null || skip "'$t' not installed (tools/install_deps.sh installs Ceph)"
-done
-[[ -n $probe && -x $probe ]] ||
-  skip "mnemo-cluster-probe not built (librados missing: tools/install_deps.sh installs libradospp-dev)"
-
+# shellcheck source=test_lib.sh
+source "$(dirname "$0")/test_lib.sh"
+require_ceph "$probe" mnemo-cluster-probe
 work=$(mktemp -d "${TMPDIR:-/tmp}/mnemo-cluster-test.XXXXXX")
 dir="$work/cluster"
 holder_pid="" writer_pid=""
@@ -51,19 +42,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "== [${SECONDS}s] $*"; }
 P() { timeout 150 "$probe" "$@"; }
-# Waits (bounded) until process $1 is stopped (state T).
-stopped() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == T ]] && return 0
-    sleep 0.05
-  done
-  fail "process $1 did not stop"
-}
-acks() { local n; n=$(grep -c '^ack ' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
 
 step "no cluster at the address: a clear timeout error, not a hang"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
