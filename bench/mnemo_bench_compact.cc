@@ -192,6 +192,7 @@ bool CompactProfile(const BenchConfig& c, const Workload& w, size_t n,
   const std::string dir = c.work_dir + "/compact-" + std::string(p.name);
   Options options;
   options.search_catch_up_records = n;
+  options.tokenizer_file = c.tokenizer;  // empty: the calibrated estimate
   if (!OpenLoaded(dir, w.records, n, &store, options) ||
       !IndexLoad(store.get(), w.records[0].ns.tenant, n)) {
     return false;
@@ -278,7 +279,8 @@ double PageCer(const std::string& png, const std::string& text, const std::strin
 void WorkloadSection(const nlohmann::json& j, const std::string& data, Report* report) {
   std::vector<std::string> lines = {
       "Pages of the " + data + " workload itself (" + std::to_string(j.value("records", 0)) +
-          " records; text tokens by the calibrated-o200k-v1 estimate; last pages of each agent partly "
+          " records; text tokens by " + j.value("tokenizer", std::string("the calibrated-o200k-v1 estimate")) +
+          "; last pages of each agent partly "
           "filled; stored text = zstd with the trained dictionary, kept beside the pages):",
       "",
       "| profile | pages | text tok / vision tok | PNG bytes | stored zstd text bytes | PNG / zstd | compaction MB/s | Pillow MB/s | ratio |",
@@ -304,6 +306,7 @@ bool RunCompactionPhase(const BenchConfig& c, const Workload& w, Report* report)
   const int pillow_pages = c.quick ? 8 : 16, pillow_runs = c.quick ? 1 : 3;
   nlohmann::json& j = report->phase("compaction");
   j["records"] = n;
+  if (!c.tokenizer.empty()) j["tokenizer"] = "the tokenizer " + c.tokenizer;
   j["threads"] = 1;
   j["pillow"] = codec::PillowAvailable()
                     ? "python3 Pillow: word wrap + ImageDraw.text + PNG save of the text of "
