@@ -72,20 +72,21 @@ Status StoreImpl::OpenEmbedFeed() {
   std::string stored;
   uint32_t stored_dim = 0;
   bool found = false;
-  MNEMO_RETURN_IF_ERROR(table_.GetEmbedModel(rocksdb::ReadOptions(), &stored,
-                                             &stored_dim, &found)
-                            .WithContext("store " + dir_));
+  MNEMO_RETURN_IF_ERROR(
+      table_.embed_queue()
+          .GetModel(rocksdb::ReadOptions(), &stored, &stored_dim, &found)
+          .WithContext("store " + dir_));
   // A store that has a model keeps queueing its pages even when opened
   // without the embedder, so the next open with it embeds them.
-  table_.set_embed_pages(!options_.read_only &&
-                         (found || options_.embedder != nullptr));
+  table_.embed_queue().set_queues_pages(
+      !options_.read_only && (found || options_.embedder != nullptr));
   if (options_.embedder == nullptr) return Status::OK();
   MNEMO_RETURN_IF_ERROR(CheckEmbedder(found ? &stored : nullptr, stored_dim));
   embedder_ = options_.embedder;
   if (options_.read_only) return Status::OK();
   if (!found) {
     rocksdb::WriteBatch batch;
-    MNEMO_RETURN_IF_ERROR(table_.PutEmbedModel(
+    MNEMO_RETURN_IF_ERROR(table_.embed_queue().PutModel(
         embedder_->name(), static_cast<uint32_t>(embedder_->dimension()),
         &batch));
     MNEMO_RETURN_IF_ERROR(
@@ -283,7 +284,8 @@ Status StoreImpl::WriteTextVectors(const TextChunk& chunk) {
         Record r;
         if (!inner.ok() || !DecodeStored(value, id, &r, nullptr).ok()) return;
         if (r.version != chunk.versions[i]) {  // updated meanwhile
-          table_.QueueText(id, &batch);        // embedded again, new text
+          // Embedded again, for the new text.
+          table_.embed_queue().QueueText(id, &batch);
         } else if (chunk.ok[i]) {
           inner = PutTextVector(chunk, i, r, &fits, &batch);
         }
@@ -307,7 +309,7 @@ Status StoreImpl::EmbedQueuedTexts(const std::atomic<bool>* cancel,
   const size_t batch =
       std::clamp<size_t>(embedder_->max_text_batch(), 1, kMaxTextBatch);
   std::vector<RecordId> queued;
-  MNEMO_RETURN_IF_ERROR(table_.PendingTexts(
+  MNEMO_RETURN_IF_ERROR(table_.embed_queue().PendingTexts(
       rocksdb::ReadOptions(), 0, kTextChunk + failed_queued_.size(), &queued));
   // A plain loop, not a lambda: the thread-safety analysis does not see
   // that a lambda runs under embed_mu_.
@@ -387,12 +389,14 @@ Status StoreImpl::WriteQueuedTexts(const TextChunk& chunk,
             inner = PutTextVector(chunk, it->second, r, &fits, &batch);
           }
         }
-        table_.DequeueText(id, &batch);
+        table_.embed_queue().DequeueText(id, &batch);
       }));
   failed_queued_.insert(undecodable.begin(), undecodable.end());
   MNEMO_RETURN_IF_ERROR(inner);
   for (RecordId id : queued) {
-    if (found.count(id) == 0) table_.DequeueText(id, &batch);  // deleted
+    if (found.count(id) == 0) {  // deleted
+      table_.embed_queue().DequeueText(id, &batch);
+    }
   }
   MNEMO_RETURN_IF_ERROR(
       Commit(WriteOptions(), &batch, "writing text embeddings"));
@@ -485,12 +489,16 @@ void StoreImpl::FillEmbedStats(EmbedStats* stats) {
   std::string name;
   uint32_t dim = 0;
   bool found = false;
-  if (table_.GetEmbedModel(rocksdb::ReadOptions(), &name, &dim, &found).ok() &&
+  if (table_.embed_queue()
+          .GetModel(rocksdb::ReadOptions(), &name, &dim, &found)
+          .ok() &&
       found) {
     stats->model = name;
     stats->dimension = dim;
   }
-  if (found) (void)table_.CountPendingPages(&stats->pages_pending);
+  if (found) {
+    (void)table_.embed_queue().CountPendingPages(&stats->pages_pending);
+  }
 }
 
 }  // namespace mnemo::internal

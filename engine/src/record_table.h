@@ -81,6 +81,7 @@
 #include "expiry_index.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
+#include "record_table_embed.h"
 #include "record_table_expiry.h"
 #include "record_table_hints.h"
 #include "record_table_ids.h"
@@ -610,51 +611,14 @@ class RecordTable {
       const;
 
  public:
-  // ======== end of the layer helper's section ========
+  // ---- Encoder feed (record_table_embed.h; see embed_feed.cc) -------------
+  // The feed's queue, model record and page vectors. PutPage, DeletePage
+  // and RequeueText keep the queue in step with what they change.
+  const EmbedQueue& embed_queue() const { return embed_queue_; }
+  EmbedQueue& embed_queue() { return embed_queue_; }
 
-  // ---- Encoder feed (record_table_embed.cc; see embed_feed.cc) ------------
-
-  // Whether PutPage queues pages for the encoder feed. Set at open, before
-  // any writer runs (a store with an embedder or a recorded model).
-  void set_embed_pages(bool on) { embed_pages_.store(on); }
-  bool embed_pages() const { return embed_pages_.load(); }
-  // The recorded model (kEmbedModelKey): *found false when none; a
-  // malformed value is Corruption.
-  Status GetEmbedModel(const rocksdb::ReadOptions& ro, std::string* name,
-                       uint32_t* dimension, bool* found) const;
-  // Records the model and queues every stored page (the first open with an
-  // embedder: pages rendered before it get their vectors too).
-  Status PutEmbedModel(std::string_view name, uint32_t dimension,
-                       rocksdb::WriteBatch* batch) const;
-  // Queued pages in id order after `after`, up to `limit`.
-  Status PendingPages(const rocksdb::ReadOptions& ro, uint64_t after,
-                      size_t limit, std::vector<uint64_t>* pages) const;
-  Status CountPendingPages(uint64_t* n) const;
-  void DequeuePage(uint64_t page_id, rocksdb::WriteBatch* batch) const;
-  // Records whose text is queued for the feed again ('r'), in id order
-  // after `after`, up to `limit`; Update queues them (RequeueText).
-  Status PendingTexts(const rocksdb::ReadOptions& ro, uint64_t after,
-                      size_t limit, std::vector<RecordId>* ids) const;
-  // The queued texts with ids <= `max` (those above the text watermark
-  // are counted as pending already).
-  Status CountPendingTexts(RecordId max, uint64_t* n) const;
-  void QueueText(RecordId id, rocksdb::WriteBatch* batch) const;
-  void DequeueText(RecordId id, rocksdb::WriteBatch* batch) const;
-  // A page's vector (EncodeVector form), replacing any older one, and the
-  // page dequeued in the same batch.
-  void PutPageVector(const Namespace& ns, uint64_t page_id,
-                     std::string_view value, rocksdb::WriteBatch* batch) const;
-  void DeletePageVector(const Namespace& ns, uint64_t page_id,
-                        rocksdb::WriteBatch* batch) const;
-  // The agent's page vectors: fn(page id, value) until it returns false;
-  // Corruption naming the agent for a malformed key.
-  Status ForEachPageVector(
-      const rocksdb::ReadOptions& ro, std::string_view tenant,
-      std::string_view agent,
-      const std::function<bool(uint64_t, std::string_view)>& fn) const;
-
-  // ---- Format 2: slots and migration (record_table_slots.cc,
-  //      record_table_migrate.cc) ------------------------------------------
+  // ---- Slots and migration (record_table_slots.cc,
+  //      record_table_migrate.h) -------------------------------------------
 
   // The store format this table writes (the MNEMO marker's number).
   static constexpr int kFormat = 4;
@@ -732,7 +696,7 @@ class RecordTable {
 
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::atomic<bool> embed_pages_{false};
+  EmbedQueue embed_queue_{*this};
   // Names this attachment for Insert's per-thread memo (unique per
   // process, so a memo never outlives the table it was made for).
   std::atomic<uint64_t> epoch_{0};

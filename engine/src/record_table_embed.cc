@@ -1,10 +1,12 @@
 // Copyright (c) mnemo authors.
 //
-// RecordTable: the encoder feed's keys (embed_feed.cc). The model record
-// and the text watermark live in the default family; queued pages ('q')
-// and page vectors ('f') in the postings family beside the records'
+// EmbedQueue (record_table_embed.h): the encoder feed's keys. The model
+// record lives in the default family; queued pages ('q'), queued texts
+// ('r') and page vectors ('f') in the postings family beside the records'
 // embeddings ('e'), so a bulk delete of an agent drops them with the rest
 // of its search keys (search_postings.h).
+
+#include "record_table_embed.h"
 
 #include "coding.h"
 #include "keys.h"
@@ -15,12 +17,19 @@
 
 namespace mnemo::internal {
 
-Status RecordTable::GetEmbedModel(const rocksdb::ReadOptions& ro,
-                                  std::string* name, uint32_t* dimension,
-                                  bool* found) const {
+void EmbedQueue::Bind(rocksdb::DB* db,
+                      rocksdb::ColumnFamilyHandle* default_family,
+                      rocksdb::ColumnFamilyHandle* postings) {
+  db_ = db;
+  default_ = default_family;
+  postings_ = postings;
+}
+
+Status EmbedQueue::GetModel(const rocksdb::ReadOptions& ro, std::string* name,
+                            uint32_t* dimension, bool* found) const {
   *found = false;
   std::string value;
-  rocksdb::Status s = db_->Get(ro, handles_[kDefault], kEmbedModelKey, &value);
+  rocksdb::Status s = db_->Get(ro, default_, kEmbedModelKey, &value);
   if (s.IsNotFound()) return Status::OK();
   MNEMO_RETURN_IF_ERROR(FromRocks(s, "reading the embedder model"));
   if (value.size() < 5) {
@@ -34,18 +43,17 @@ Status RecordTable::GetEmbedModel(const rocksdb::ReadOptions& ro,
   return Status::OK();
 }
 
-Status RecordTable::PutEmbedModel(std::string_view name, uint32_t dimension,
-                                  rocksdb::WriteBatch* batch) const {
+Status EmbedQueue::PutModel(std::string_view name, uint32_t dimension,
+                            rocksdb::WriteBatch* batch) const {
   std::string value;
   PutFixed32(&value, dimension);
   value.append(name);
-  (void)batch->Put(handles_[kDefault], kEmbedModelKey, value);
-  return ForEachPage(rocksdb::ReadOptions(),
-                     [&](uint64_t page_id, std::string_view) {
-                       (void)batch->Put(handles_[kPostings],
-                                        PendingPageKey(page_id), "");
-                       return Status::OK();
-                     });
+  (void)batch->Put(default_, kEmbedModelKey, value);
+  return table_.ForEachPage(rocksdb::ReadOptions(),
+                            [&](uint64_t page_id, std::string_view) {
+                              QueuePage(page_id, batch);
+                              return Status::OK();
+                            });
 }
 
 namespace {
@@ -73,14 +81,13 @@ Status ScanQueue(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
 
 }  // namespace
 
-Status RecordTable::PendingTexts(const rocksdb::ReadOptions& ro,
-                                 uint64_t after, size_t limit,
-                                 std::vector<RecordId>* ids) const {
-  return ScanQueue(db_, handles_[kPostings], ro, kPendingTextTag, after,
-                   limit, ids);
+Status EmbedQueue::PendingTexts(const rocksdb::ReadOptions& ro, uint64_t after,
+                                size_t limit,
+                                std::vector<RecordId>* ids) const {
+  return ScanQueue(db_, postings_, ro, kPendingTextTag, after, limit, ids);
 }
 
-Status RecordTable::CountPendingTexts(RecordId max, uint64_t* n) const {
+Status EmbedQueue::CountPendingTexts(RecordId max, uint64_t* n) const {
   *n = 0;
   std::vector<RecordId> ids;
   RecordId after = 0;
@@ -93,22 +100,21 @@ Status RecordTable::CountPendingTexts(RecordId max, uint64_t* n) const {
   return Status::OK();
 }
 
-void RecordTable::QueueText(RecordId id, rocksdb::WriteBatch* batch) const {
-  (void)batch->Put(handles_[kPostings], PendingTextKey(id), "");
+void EmbedQueue::QueueText(RecordId id, rocksdb::WriteBatch* batch) const {
+  (void)batch->Put(postings_, PendingTextKey(id), "");
 }
 
-void RecordTable::DequeueText(RecordId id, rocksdb::WriteBatch* batch) const {
-  (void)batch->Delete(handles_[kPostings], PendingTextKey(id));
+void EmbedQueue::DequeueText(RecordId id, rocksdb::WriteBatch* batch) const {
+  (void)batch->Delete(postings_, PendingTextKey(id));
 }
 
-Status RecordTable::PendingPages(const rocksdb::ReadOptions& read,
-                                 uint64_t after, size_t limit,
-                                 std::vector<uint64_t>* pages) const {
-  return ScanQueue(db_, handles_[kPostings], read, kPendingPageTag, after,
-                   limit, pages);
+Status EmbedQueue::PendingPages(const rocksdb::ReadOptions& read,
+                                uint64_t after, size_t limit,
+                                std::vector<uint64_t>* pages) const {
+  return ScanQueue(db_, postings_, read, kPendingPageTag, after, limit, pages);
 }
 
-Status RecordTable::CountPendingPages(uint64_t* n) const {
+Status EmbedQueue::CountPendingPages(uint64_t* n) const {
   *n = 0;
   std::vector<uint64_t> pages;
   uint64_t after = 0;
@@ -121,32 +127,35 @@ Status RecordTable::CountPendingPages(uint64_t* n) const {
   return Status::OK();
 }
 
-void RecordTable::DequeuePage(uint64_t page_id,
-                              rocksdb::WriteBatch* batch) const {
-  (void)batch->Delete(handles_[kPostings], PendingPageKey(page_id));
+void EmbedQueue::QueuePage(uint64_t page_id, rocksdb::WriteBatch* batch) const {
+  (void)batch->Put(postings_, PendingPageKey(page_id), "");
 }
 
-void RecordTable::PutPageVector(const Namespace& ns, uint64_t page_id,
-                                std::string_view value,
-                                rocksdb::WriteBatch* batch) const {
-  (void)batch->Put(handles_[kPostings],
-                   PageVectorKey(ns.tenant, ns.agent, page_id), value);
+void EmbedQueue::DequeuePage(uint64_t page_id,
+                             rocksdb::WriteBatch* batch) const {
+  (void)batch->Delete(postings_, PendingPageKey(page_id));
+}
+
+void EmbedQueue::PutPageVector(const Namespace& ns, uint64_t page_id,
+                               std::string_view value,
+                               rocksdb::WriteBatch* batch) const {
+  (void)batch->Put(postings_, PageVectorKey(ns.tenant, ns.agent, page_id),
+                   value);
   DequeuePage(page_id, batch);
 }
 
-void RecordTable::DeletePageVector(const Namespace& ns, uint64_t page_id,
-                                   rocksdb::WriteBatch* batch) const {
-  (void)batch->Delete(handles_[kPostings],
-                      PageVectorKey(ns.tenant, ns.agent, page_id));
+void EmbedQueue::DeletePageVector(const Namespace& ns, uint64_t page_id,
+                                  rocksdb::WriteBatch* batch) const {
+  (void)batch->Delete(postings_, PageVectorKey(ns.tenant, ns.agent, page_id));
 }
 
-Status RecordTable::ForEachPageVector(
+Status EmbedQueue::ForEachPageVector(
     const rocksdb::ReadOptions& ro, std::string_view tenant,
     std::string_view agent,
     const std::function<bool(uint64_t, std::string_view)>& fn) const {
   std::string prefix = PageVectorPrefix(tenant, agent);
   bool malformed = false;
-  MNEMO_RETURN_IF_ERROR(ForEachSearchValue(
+  MNEMO_RETURN_IF_ERROR(table_.ForEachSearchValue(
       ro, prefix, [&](std::string_view key, std::string_view value) {
         if (key.size() != prefix.size() + 8) {
           malformed = true;

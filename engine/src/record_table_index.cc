@@ -95,9 +95,7 @@ void RecordTable::PutPage(uint64_t page_id, const StoredPage& page,
   std::string value;
   EncodePage(page, &value);
   (void)batch->Put(handles_[kPages], PageKey(page_id), value);
-  if (embed_pages()) {
-    (void)batch->Put(handles_[kPostings], PendingPageKey(page_id), "");
-  }
+  if (embed_queue_.queues_pages()) embed_queue_.QueuePage(page_id, batch);
 }
 
 void RecordTable::PutLiveKey(uint64_t page_id, RecordId id,
@@ -108,7 +106,7 @@ void RecordTable::PutLiveKey(uint64_t page_id, RecordId id,
 void RecordTable::DeletePage(uint64_t page_id,
                              rocksdb::WriteBatch* batch) const {
   (void)batch->Delete(handles_[kPages], PageKey(page_id));
-  if (embed_pages()) DequeuePage(page_id, batch);
+  if (embed_queue_.queues_pages()) embed_queue_.DequeuePage(page_id, batch);
 }
 
 Status RecordTable::LiveSet(const rocksdb::ReadOptions& read, uint64_t page_id,

@@ -141,7 +141,7 @@ Status ScanPages(const SearchEnv& env, std::string_view tenant,
   std::vector<float> v;
   std::vector<std::pair<uint64_t, double>> pages;
   bool malformed = false;
-  MNEMO_RETURN_IF_ERROR(env.table->ForEachPageVector(
+  MNEMO_RETURN_IF_ERROR(env.table->embed_queue().ForEachPageVector(
       rocksdb::ReadOptions(), tenant, agent,
       [&](uint64_t page_id, std::string_view value) {
         if (!DecodeEmbedding(value, &v)) {

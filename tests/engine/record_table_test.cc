@@ -210,8 +210,9 @@ TEST_F(RecordTableTest, UpdateQueuesATextWhoseFeedVectorIsStale) {
               feed ? 1u : 0u);
     Write(&batch);
     std::vector<RecordId> queued;
-    ASSERT_TRUE(
-        table_.PendingTexts(rocksdb::ReadOptions(), 0, 10, &queued).ok());
+    ASSERT_TRUE(table_.embed_queue()
+                    .PendingTexts(rocksdb::ReadOptions(), 0, 10, &queued)
+                    .ok());
     EXPECT_EQ(queued, std::vector<RecordId>{7});
   }
 }
