@@ -16,7 +16,7 @@
 // yet folded into their records (record_table_access.cc); format 3 is the
 // same without it. Format 2 (one ids entry per id) is only read by its
 // migration. Format 1 (records by id, 't' time-index keys in `index`) is only
-// read by the migration (record_table_migrate.cc). Reads return records,
+// read by the migration (record_table_migrate.h). Reads return records,
 // never raw keys (cursors and walk positions are opaque strings: a scan
 // cursor is "time id", the same bytes in both formats).
 //
@@ -88,6 +88,7 @@
 
 namespace mnemo::internal {
 
+class FormatMigration;  // record_table_migrate.h
 class PostingsBuilder;  // search_postings.h
 class TextStore;        // text_store.h
 struct StoredPage;      // page_store.h
@@ -634,23 +635,9 @@ class RecordTable {
   Status SlotOf(std::string_view tenant, std::string_view agent, bool create,
                 uint32_t* slot, bool* found = nullptr) const;
 
-  // Moves format-1 records (key id(8), 't' time-index keys) to format 2
-  // (clustered key + `ids` entry), `batch_records` per WriteBatch, at most
-  // `max_batches` batches (0 = no limit). Each batch moves its records
-  // whole and notes the last id moved under kMigrateV2Key, so a kill at
-  // any point leaves a store the next call finishes. *done: nothing is
-  // left (the remaining 't' keys and the note are then deleted). REQUIRES:
-  // a writer's open, before any other reader or writer uses the table.
-  Status MigrateFromFormat1(size_t batch_records, size_t max_batches,
-                            bool* done, uint64_t* moved = nullptr) const;
-  // Moves format-2 ids entries (id(8) -> location, one per record) into
-  // format-3 blocks (record_table_ids.h), `batch_records` per WriteBatch,
-  // at most `max_batches` batches; each batch notes the last id moved
-  // under kMigrateV3Key, so a killed migration resumes. *done: no format-2
-  // entry is left (the note is then deleted). Run after
-  // MigrateFromFormat1 (whose older builds wrote format-2 entries).
-  Status MigrateFromFormat2(size_t batch_records, size_t max_batches,
-                            bool* done, uint64_t* moved = nullptr) const;
+  // The in-place migration of a format-1 or format-2 store
+  // (record_table_migrate.h), over this table's database and handles.
+  FormatMigration Migration() const;
 
  private:
   // The ids walk under ForEachIdRange and ForEachId.

@@ -1,18 +1,21 @@
 // Copyright (c) mnemo authors.
 //
-// RecordTable: migration of a format-1 or format-2 store to format 3, in
-// place.
+// FormatMigration (record_table_migrate.h): migration of a format-1 or
+// format-2 store to format 3, in place (format 4 only adds a family).
 // Format 1 keyed records by id(8) and kept a 't' time-index key per record
 // in the index family; formats 2 and 3 key them slot(4) time(8) id(8) with
 // an `ids` entry (format 2: one key id(8) per record; format 3: blocks of
 // 64 ids, record_table_ids.h). Format 1 moves straight to format 3 (below);
 // format-2 ids entries (a format-2 store, or a format-1 store that an older
-// build began migrating) are then regrouped by MigrateFromFormat2. Both record key sizes can share the records family, so the
-// migration moves records a batch at a time, each batch whole (record
-// value, ids entry, old key and 't' key deleted, progress noted): a store
-// killed in the middle holds some records in each form and the next call
-// goes on from the note. Every other key (history, age and expiry indexes,
-// pages, live sets, postings, namespaces) is the same in both formats.
+// build began migrating) are then regrouped by FromFormat2. Both record
+// key sizes can share the records family, so the migration moves records
+// a batch at a time, each batch whole (record value, ids entry, old key
+// and 't' key deleted, progress noted): a store killed in the middle holds
+// some records in each form and the next call goes on from the note. Every
+// other key (history, age and expiry indexes, pages, live sets, postings,
+// namespaces) is the same in both formats.
+
+#include "record_table_migrate.h"
 
 #include "coding.h"
 #include "envelope.h"
@@ -29,13 +32,16 @@ constexpr size_t kOrphanCountsSize = 16;
 
 }  // namespace
 
-Status RecordTable::MigrateFromFormat1(size_t batch_records,
-                                       size_t max_batches, bool* done,
-                                       uint64_t* moved) const {
+FormatMigration RecordTable::Migration() const {
+  return FormatMigration(*this, db_, handles_);
+}
+
+Status FormatMigration::FromFormat1(size_t batch_records, size_t max_batches,
+                                    bool* done, uint64_t* moved) const {
   *done = false;
   uint64_t last = 0;
-  MNEMO_RETURN_IF_ERROR(GetCounter(rocksdb::ReadOptions(), kMigrateV2Key,
-                                   &last));
+  MNEMO_RETURN_IF_ERROR(
+      table_.GetCounter(rocksdb::ReadOptions(), kMigrateV2Key, &last));
   for (size_t b = 0; max_batches == 0 || b < max_batches; ++b) {
     rocksdb::ReadOptions ro;
     ro.total_order_seek = true;
@@ -61,12 +67,12 @@ Status RecordTable::MigrateFromFormat1(size_t batch_records,
       }
       Micros time = static_cast<Micros>(PeekFixed64(value, kOffEventTime));
       uint32_t slot = 0;
-      MNEMO_RETURN_IF_ERROR(SlotOf(labels[0], labels[1], true, &slot));
+      MNEMO_RETURN_IF_ERROR(table_.SlotOf(labels[0], labels[1], true, &slot));
       std::string loc;
       AppendLocation(slot, time, &loc);
       (void)batch.Put(handles_[kRecords], loc + RecordKey(id), value);
       if (!ids.Add(id, loc)) {  // ids grow: one operand per block
-        FlushIds(&ids, &batch);
+        table_.FinishInserts(&ids, &batch);
         ids.Add(id, loc);
       }
       (void)batch.Delete(handles_[kIndex],
@@ -85,8 +91,8 @@ Status RecordTable::MigrateFromFormat1(size_t batch_records,
       *done = true;
       return Status::OK();
     }
-    FlushIds(&ids, &batch);
-    PutCounter(kMigrateV2Key, last, &batch);
+    table_.FinishInserts(&ids, &batch);
+    table_.PutCounter(kMigrateV2Key, last, &batch);
     MNEMO_RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
                                     "migrating records"));
     if (moved != nullptr) *moved += n;
@@ -97,14 +103,13 @@ Status RecordTable::MigrateFromFormat1(size_t batch_records,
 // Each batch deletes up to `batch_records` format-2 entries (8-byte keys)
 // and merges them into their blocks; Merge is idempotent per entry, and
 // the note makes the next call skip what a batch already moved.
-Status RecordTable::MigrateFromFormat2(size_t batch_records,
-                                       size_t max_batches, bool* done,
-                                       uint64_t* moved) const {
+Status FormatMigration::FromFormat2(size_t batch_records, size_t max_batches,
+                                    bool* done, uint64_t* moved) const {
   *done = false;
   uint64_t last = 0;
   bool noted = false;
   MNEMO_RETURN_IF_ERROR(
-      GetCounter(rocksdb::ReadOptions(), kMigrateV3Key, &last, &noted));
+      table_.GetCounter(rocksdb::ReadOptions(), kMigrateV3Key, &last, &noted));
   for (size_t b = 0; max_batches == 0 || b < max_batches; ++b) {
     rocksdb::ReadOptions ro;
     ro.total_order_seek = true;
@@ -127,7 +132,7 @@ Status RecordTable::MigrateFromFormat2(size_t batch_records,
       if (it->value().size() != kLocationSize) continue;
       std::string_view loc(it->value().data(), it->value().size());
       if (!ids.Add(id, loc)) {
-        FlushIds(&ids, &batch);
+        table_.FinishInserts(&ids, &batch);
         ids.Add(id, loc);
       }
     }
@@ -141,8 +146,8 @@ Status RecordTable::MigrateFromFormat2(size_t batch_records,
       *done = true;
       return Status::OK();
     }
-    FlushIds(&ids, &batch);
-    PutCounter(kMigrateV3Key, last, &batch);
+    table_.FinishInserts(&ids, &batch);
+    table_.PutCounter(kMigrateV3Key, last, &batch);
     MNEMO_RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
                                     "migrating record ids"));
     if (moved != nullptr) *moved += n;

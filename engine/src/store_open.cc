@@ -15,6 +15,7 @@
 #include "cluster_store.h"
 #include "info_log.h"
 #include "keys.h"
+#include "record_table_migrate.h"
 #include "search_analyzer.h"
 #include "test_hooks.h"
 #include "store_impl.h"
@@ -138,7 +139,7 @@ Status StoreImpl::CheckMarker(bool* fresh) {
 }
 
 // A format-1 or format-2 store is migrated in place before anything else
-// reads it (RecordTable::MigrateFromFormat1 and MigrateFromFormat2:
+// reads it (FormatMigration::FromFormat1 and FromFormat2:
 // batches, resumable); the marker says 3 only once every record and ids
 // entry moved, so a kill in between leaves a store of its old format whose
 // next writer's open goes on. Format 1 moves straight to format 3; the
@@ -161,11 +162,11 @@ Status StoreImpl::MigrateIfOld() {
   }
   if (stored_format_ < 2) {
     MNEMO_RETURN_IF_ERROR(
-        table_.MigrateFromFormat1(batch_records, max_batches, &done));
+        table_.Migration().FromFormat1(batch_records, max_batches, &done));
   }
   if (done) {
     MNEMO_RETURN_IF_ERROR(
-        table_.MigrateFromFormat2(batch_records, max_batches, &done));
+        table_.Migration().FromFormat2(batch_records, max_batches, &done));
   }
   if (!done) {
     return Status::Aborted("store " + dir_ + ": migration to format " +

@@ -21,6 +21,7 @@
 #include "keys.h"
 #include "mnemo/options.h"
 #include "record_table_ids.h"
+#include "record_table_migrate.h"
 #include "rocks_glue.h"
 #include "search_postings.h"
 #include "test_util.h"
@@ -585,7 +586,7 @@ TEST_F(RecordTableTest, MigrationRegroupsFormatTwoIdsEntries) {
   Write(&v2);
   bool done = true;
   uint64_t moved = 0;
-  ASSERT_TRUE(table_.MigrateFromFormat2(4, 1, &done, &moved).ok());
+  ASSERT_TRUE(table_.Migration().FromFormat2(4, 1, &done, &moved).ok());
   EXPECT_FALSE(done);
   EXPECT_EQ(moved, 4u);
   uint64_t note = 0;
@@ -594,7 +595,7 @@ TEST_F(RecordTableTest, MigrationRegroupsFormatTwoIdsEntries) {
   EXPECT_EQ(note, 65u);
   Record read;
   ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), 63, &read).ok());
-  ASSERT_TRUE(table_.MigrateFromFormat2(4, 0, &done, &moved).ok());
+  ASSERT_TRUE(table_.Migration().FromFormat2(4, 0, &done, &moved).ok());
   EXPECT_TRUE(done);
   EXPECT_EQ(moved, 6u);
   bool found = true;
@@ -634,7 +635,7 @@ TEST_F(RecordTableTest, MigrationMovesFormatOneRecordsInResumableBatches) {
 
   bool done = true;
   uint64_t moved = 0;
-  ASSERT_TRUE(table_.MigrateFromFormat1(2, 1, &done, &moved).ok());
+  ASSERT_TRUE(table_.Migration().FromFormat1(2, 1, &done, &moved).ok());
   EXPECT_FALSE(done);
   EXPECT_EQ(moved, 2u);
   uint64_t note = 0;
@@ -646,7 +647,7 @@ TEST_F(RecordTableTest, MigrationMovesFormatOneRecordsInResumableBatches) {
   EXPECT_TRUE(table_.Get(rocksdb::ReadOptions(), 3, &read).IsNotFound());
   // Resumed (a reload of the slots first, as a new open would).
   ASSERT_TRUE(table_.LoadSlots().ok());
-  ASSERT_TRUE(table_.MigrateFromFormat1(2, 0, &done, &moved).ok());
+  ASSERT_TRUE(table_.Migration().FromFormat1(2, 0, &done, &moved).ok());
   EXPECT_TRUE(done);
   EXPECT_EQ(moved, 6u);  // 5 records and the orphan counts
   bool found = true;
