@@ -49,13 +49,20 @@
 // (store_impl.h); every method that reads and then writes says what it
 // requires.
 //
-// Implementation: record_table.cc (mutations, namespaces, Get, postings,
-// access counts), record_table_insert.cc (Insert), record_table_index.cc
-// (age and expiry indexes, pages, counters, id-range reads, history),
-// record_table_scan.cc (ScanAgent, namespaces), record_table_verify.cc
-// (Check*), record_table_slots.cc (slots, location hints:
-// record_table_hints.h), record_table_ids.cc (ids blocks) and
-// record_table_migrate.cc (formats 1 and 2 -> 3).
+// Implementation: record_table.cc (mutations, namespaces, Get, postings
+// builders), record_table_insert.cc (Insert), record_table_index.cc (age
+// index, pages, live sets, counters, id-range reads, history),
+// record_table_expiry.cc (expiry index), record_table_pages.cc (page
+// reads, V8), record_table_scan.cc (ScanAgent, namespaces),
+// record_table_search.cc (postings family), record_table_access.cc
+// (access counts), record_table_db.cc (open and close, statistics,
+// dictionaries, spill family), record_table_walk.cc, record_table_verify.cc
+// and record_table_verify_expiry.cc (Verify's walks and Check*),
+// record_table_slots.cc (slots, location hints: record_table_hints.h) and
+// record_table_ids.cc (ids blocks). Classes of their own: the encoder
+// feed's keys (EmbedQueue, record_table_embed.h, owned by the table) and
+// the migration of formats 1 and 2 (FormatMigration,
+// record_table_migrate.h).
 
 #ifndef MNEMO_ENGINE_RECORD_TABLE_H_
 #define MNEMO_ENGINE_RECORD_TABLE_H_
@@ -536,8 +543,6 @@ class RecordTable {
                      rocksdb::WriteBatch* batch) const;
 
   // ---- Whole-family walks (Verify, the dump) ---------------------------------
-  // v2 must re-implement these two on its own layout (records walk: the ids
-  // family + clustered values; history is unchanged).
 
   // V1 walk: every stored record (in storage order), malformed ones
   // included (unlike ForEachIdRange): fn(id, value) until it fails;
