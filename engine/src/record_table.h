@@ -445,18 +445,6 @@ class RecordTable {
       const std::function<void(RecordId, const std::string&)>& dangling,
       rocksdb::WriteBatch* repair, uint64_t* checked) const;
 
-  // ======================================================================
-  // The rest of the families (helper "layer"): the table is the only owner
-  // of the database's column family handles. Format-1 implementations:
-  // record_table_db.cc (open/close, writes, snapshots, stats, metadata,
-  // dictionaries, spill), record_table_expiry.cc (expiry index writes and
-  // reads), record_table_pages.cc (page reads and walks),
-  // record_table_search.cc (postings family), record_table_walk.cc
-  // (whole-family walks for Verify) and record_table_verify_expiry.cc
-  // (CheckExpiryIndex). The dump iterator (store_iterate.cc) reads through
-  // ForEachIdRange in chunks at one snapshot.
-  // ======================================================================
-
   // ---- Database --------------------------------------------------------
 
   // Opens the database at `dir` with `families` (ours first, in Family
