@@ -29,14 +29,11 @@ void AccessTracker::Grow(Shard* shard) {
 
 // A stale table pointer only prefetches a line of freed memory (a
 // prefetch never faults) or of the wrong slot.
-void AccessTracker::Prefetch(RecordId id) const { PrefetchMixed(Mix(id)); }
-
-void AccessTracker::PrefetchMixed(uint64_t mixed) const {
-  const Shard& shard = shards_[mixed % kShards];
+void AccessTracker::Prefetch(RecordId id) const {
+  const Shard& shard = ShardFor(id);
   const Slot* table = shard.table.load(std::memory_order_relaxed);
   if (table == nullptr) return;
-  __builtin_prefetch(table + ((mixed / kShards) &
-                              shard.mask.load(std::memory_order_relaxed)));
+  __builtin_prefetch(table + Home(id, shard.mask.load(std::memory_order_relaxed)));
 }
 
 void AccessTracker::PendingMany(const RecordId* ids, size_t n, Counts* out) {
@@ -47,50 +44,34 @@ void AccessTracker::PendingMany(const RecordId* ids, size_t n, Counts* out) {
   // Grouped by shard (one lock per shard, not per id; a counting sort of
   // up to kGroup ids on the stack), each group's slots prefetched a few
   // ahead (more lines in flight than the core's fill buffers would only be
-  // dropped). Each id is mixed once: its shard, prefetch and probe all
-  // start from that hash (a scan looks up every record it returns).
+  // dropped).
   constexpr size_t kGroup = 64, kAhead = 8;
   for (size_t at = 0; at < n; at += kGroup) {
     const size_t m = std::min(kGroup, n - at);
-    uint64_t mixed[kGroup];
+    uint8_t shard_of[kGroup];
     uint8_t order[kGroup];
     size_t start[kShards + 1] = {};
     for (size_t i = 0; i < m; ++i) {
-      mixed[i] = Mix(ids[at + i]);
-      ++start[mixed[i] % kShards + 1];
+      shard_of[i] = static_cast<uint8_t>(Mix(ids[at + i]) % kShards);
+      ++start[shard_of[i] + 1];
     }
     for (size_t k = 0; k < kShards; ++k) start[k + 1] += start[k];
     size_t fill[kShards];
     std::copy(start, start + kShards, fill);
-    for (size_t i = 0; i < m; ++i) order[fill[mixed[i] % kShards]++] = uint8_t(i);
-    for (size_t i = 0; i < std::min(m, kAhead); ++i) PrefetchMixed(mixed[order[i]]);
+    for (size_t i = 0; i < m; ++i) order[fill[shard_of[i]]++] = uint8_t(i);
+    for (size_t i = 0; i < std::min(m, kAhead); ++i) Prefetch(ids[at + order[i]]);
     for (size_t k = 0; k < kShards; ++k) {
       if (start[k] == start[k + 1]) continue;
       Shard& shard = shards_[k];
       std::lock_guard<std::mutex> lock(shard.mu);
-      const bool any = shard.pending > 0;
       for (size_t j = start[k]; j < start[k + 1]; ++j) {
-        if (j + kAhead < m) PrefetchMixed(mixed[order[j + kAhead]]);
-        const size_t i = order[j];
-        const RecordId id = ids[at + i];
-        const Slot* slot = !any || id == 0
-                               ? nullptr
-                               : FindLocked(shard, id, mixed[i]);
-        out[at + i] = slot == nullptr ? Counts() : slot->pending;
+        if (j + kAhead < m) Prefetch(ids[at + order[j + kAhead]]);
+        const RecordId id = ids[at + order[j]];
+        const Slot* slot =
+            id == 0 ? nullptr : SlotLocked(&shard, id, /*add=*/false);
+        out[at + order[j]] = slot == nullptr ? Counts() : slot->pending;
       }
     }
-  }
-}
-
-const AccessTracker::Slot* AccessTracker::FindLocked(const Shard& shard,
-                                                     RecordId id,
-                                                     uint64_t mixed) {
-  if (shard.slots.empty()) return nullptr;
-  const size_t mask = shard.slots.size() - 1;
-  for (size_t i = (mixed / kShards) & mask;; i = (i + 1) & mask) {
-    const Slot& slot = shard.slots[i];
-    if (slot.id == id) return &slot;
-    if (slot.id == 0) return nullptr;
   }
 }
 

@@ -110,11 +110,6 @@ class AccessTracker {
     return (Mix(id) / kShards) & mask;
   }
   static void Published(Shard* shard);
-  // Prefetch for an id already mixed (Mix(id)).
-  void PrefetchMixed(uint64_t mixed) const;
-  // The slot of `id` (mixed: Mix(id)) or null. REQUIRES: shard.mu held.
-  static const Slot* FindLocked(const Shard& shard, RecordId id,
-                                uint64_t mixed);
   const Shard& ShardFor(RecordId id) const {
     return shards_[Mix(id) % kShards];
   }

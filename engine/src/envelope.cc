@@ -88,17 +88,6 @@ void EncodeBody(const Record& r, std::string_view stored_text, size_t start,
   PutFixed32(out, MaskCrc(Crc32c(body.data(), body.size())));
 }
 
-// The last field: the text, which must end the body.
-Status DecodeText(std::string_view value, std::string_view what,
-                  std::string_view rest, Record* r) {
-  std::string_view text;
-  if (!TakeLengthPrefixed(&rest, &text, value.size()) || !rest.empty()) {
-    return Bad(what, "malformed text field");
-  }
-  r->text.assign(text);
-  return Status::OK();
-}
-
 }  // namespace
 
 void EncodeEnvelope(const Record& r, uint8_t flags,
@@ -216,10 +205,6 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
   if (!TakeVarint32(&rest, &meta_count) || meta_count > kMaxMetadataEntries) {
     return Bad(what, "malformed metadata count");
   }
-  if (meta_count == 0) {  // most records: no map to build
-    r->metadata.clear();
-    return DecodeText(value, what, rest, r);
-  }
   // The map's old nodes are reused for the new entries (their strings keep
   // their capacity): a caller decoding into the same Record again (Get's
   // scratch record) allocates no node.
@@ -242,7 +227,12 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
     node.mapped().assign(val);
     r->metadata.insert(r->metadata.end(), std::move(node));
   }
-  return DecodeText(value, what, rest, r);
+  std::string_view text;
+  if (!TakeLengthPrefixed(&rest, &text, value.size()) || !rest.empty()) {
+    return Bad(what, "malformed text field");
+  }
+  r->text.assign(text);
+  return Status::OK();
 }
 
 bool PeekLabels(std::string_view value, std::string_view parts[5]) {
