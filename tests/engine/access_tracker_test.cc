@@ -100,5 +100,27 @@ TEST(AccessTrackerTest, PendingCountsAreFoundOneByOneAndInGroups) {
   EXPECT_EQ(tracker.pending_ids(), written.size() - 1);
 }
 
+// One pending id among many counted (unflushed) ones: the shards without
+// pending counts answer zero without a probe, the one id is still found,
+// in a group of ids spread over every shard.
+TEST(AccessTrackerTest, OnePendingIdAmongUnflushedOnes) {
+  AccessTracker tracker;
+  std::vector<RecordId> ids;
+  for (RecordId id = 1; id <= 200; ++id) {
+    tracker.Record(id, Micros(id));
+    ids.push_back(id);
+  }
+  tracker.AddPending({{77, {4, 700}}});
+  std::vector<AccessTracker::Counts> many(ids.size());
+  tracker.PendingMany(ids.data(), ids.size(), many.data());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(many[i].count, ids[i] == 77 ? 4u : 0u) << "id " << ids[i];
+    EXPECT_EQ(many[i].last, ids[i] == 77 ? 700 : 0) << "id " << ids[i];
+  }
+  tracker.SubtractPending({{77, {4, 0}}});
+  tracker.PendingMany(ids.data(), ids.size(), many.data());
+  for (const auto& c : many) EXPECT_EQ(c.count, 0u);
+}
+
 }  // namespace
 }  // namespace mnemo::internal
