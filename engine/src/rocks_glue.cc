@@ -200,22 +200,6 @@ void IdsFamily(const Options& options, std::shared_ptr<rocksdb::Cache> cache,
   cf->table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 }
 
-// RocksDB's compaction threads (the LOW pool of the store's Env) run at the
-// lowest CPU priority, like the search indexer (store_background.cc): on a
-// bulk ingest of a store larger than a few memtables, the compaction of the
-// records family into the bottom level (ZSTD) took a quarter of the
-// process's CPU, as much as half the writer's, and halved the ingest while
-// it ran. Compaction can wait: RocksDB slows the writers itself when level
-// 0 grows past level0_slowdown_writes_trigger, and on idle cores nothing
-// changes. Flushes (the HIGH pool) keep their priority: a writer waits for
-// them once its memtables are full. The Env's pools serve every store of
-// the process; a failure (an Env that cannot) leaves the priority as is.
-void LowerCompactionPriority(const Options& options, rocksdb::Env* env) {
-  if (options.read_only) return;  // a read-only store never compacts
-  (void)env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW,
-                                        rocksdb::CpuPriority::kLow);
-}
-
 }  // namespace
 
 const std::vector<std::string>& ColumnFamilyNames() {
@@ -295,7 +279,6 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
           : std::max<uint64_t>(2 * uint64_t{options.write_buffer_bytes},
                                uint64_t{32} << 20);
   if (rocksdb::Env* env = TestEnv()) config.db.env = env;  // tests only
-  LowerCompactionPriority(options, config.db.env);
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
 
   for (const std::string& name : ColumnFamilyNames()) {
