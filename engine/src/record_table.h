@@ -198,7 +198,9 @@ class RecordTable {
   // The ids entries of a batch of such records are gathered in
   // `new_ids` (one operand per block of ids) and appended by
   // FinishInserts, which the caller calls once after the batch's last
-  // Insert.
+  // Insert. FinishInserts appends whatever `new_ids` has gathered and
+  // clears it, so a caller that gathers ids itself (the format migration)
+  // also calls it when the next id belongs to another block.
   Status Insert(const Record& record, const NewRecordStamp& stamp,
                 const std::unordered_set<std::string>& known,
                 uint64_t known_generation,

@@ -100,9 +100,9 @@ TEST(AccessTrackerTest, PendingCountsAreFoundOneByOneAndInGroups) {
   EXPECT_EQ(tracker.pending_ids(), written.size() - 1);
 }
 
-// One pending id among many counted (unflushed) ones: the shards without
-// pending counts answer zero without a probe, the one id is still found,
-// in a group of ids spread over every shard.
+// One pending id among many counted (unflushed) ones, in a group of ids
+// spread over every shard: only that id reports pending counts, and none
+// does once they are subtracted.
 TEST(AccessTrackerTest, OnePendingIdAmongUnflushedOnes) {
   AccessTracker tracker;
   std::vector<RecordId> ids;
