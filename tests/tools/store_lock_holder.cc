@@ -2,13 +2,20 @@
 //
 // store_lock_holder DIR RELEASE_FILE [write]: opens the store at DIR for
 // writing, prints "ready", and keeps it open until RELEASE_FILE exists (at
-// most 30 s). With "write" it keeps writing atomic batches of
-// kBatchRecords records (tenant "holder", small memtables so flushes and
-// compactions run meanwhile) and prints "wrote N batches" at the end. Used
-// by the CLI tests to play a second writer process.
+// most kHoldSeconds of wall-clock time). With "write" it writes atomic
+// batches of kBatchRecords records meanwhile (tenant "holder", small
+// memtables so flushes and compactions run), paced and capped at
+// kMaxBatches so the store stays small, and prints "wrote N batches" at the
+// end. Used by the CLI tests to play a second writer process.
+//
+// The hold is timed, never counted in loop turns: how long the store stays
+// held must not depend on how fast this build writes (an ASAN build on a
+// loaded machine and a plain one differ many times over), or a test's
+// command can find the store already released.
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -20,6 +27,9 @@
 namespace {
 
 constexpr int kBatchRecords = 5;
+constexpr int kBatchesPerTurn = 10;
+constexpr int kMaxBatches = 20000;
+constexpr int kHoldSeconds = 120;
 
 mnemo::Status WriteBatchNumber(mnemo::Store* store, int n) {
   std::vector<mnemo::Record> batch(kBatchRecords);
@@ -50,13 +60,12 @@ int main(int argc, char** argv) {
   }
   std::printf("ready\n");
   std::fflush(stdout);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(kHoldSeconds);
   int batches = 0;
-  for (int i = 0; i < 1500 && access(argv[2], F_OK) != 0; ++i) {
-    if (!write) {
-      usleep(20000);
-      continue;
-    }
-    for (int j = 0; j < 10; ++j) {
+  while (access(argv[2], F_OK) != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    for (int j = 0; write && j < kBatchesPerTurn && batches < kMaxBatches; ++j) {
       s = WriteBatchNumber(store.get(), batches);
       if (!s.ok()) {
         std::printf("error %s\n", s.ToString().c_str());
@@ -64,7 +73,7 @@ int main(int argc, char** argv) {
       }
       ++batches;
     }
-    usleep(2000);
+    usleep(write && batches < kMaxBatches ? 5000 : 20000);
   }
   if (write) std::printf("wrote %d batches\n", batches);
   return 0;
