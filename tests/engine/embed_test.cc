@@ -172,7 +172,9 @@ TEST_F(EmbedTest, TextsAreEmbeddedAndFoundByVectorSearch) {
 
 TEST_F(EmbedTest, TheBackgroundFeedCatchesUpWithoutAFlush) {
   for (int i = 0; i < 20; ++i) PutText("a", "s", Sentence(i));
-  for (int tries = 0; tries < 400 && Stats().texts_embedded < 20; ++tries) {
+  // A generous wall-clock wait: sanitizer builds on a loaded machine are slow.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Stats().texts_embedded < 20 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   EXPECT_EQ(Stats().texts_embedded, 20u);
