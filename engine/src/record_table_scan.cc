@@ -54,7 +54,11 @@ class TakenValues {
   ~TakenValues() {
     if (bytes_.capacity() > kMaxKeptBytes) std::string().swap(bytes_);
   }
-  bool full() const { return count_ == kChunk; }
+  // A chunk also ends at kChunkBytes: long records are not all held twice
+  // (copied and decoded) at once.
+  bool full() const {
+    return count_ == kChunk || bytes_.size() >= kChunkBytes;
+  }
   void Add(RecordId id, std::string_view value) {
     taken_[count_++] = {id, bytes_.size(), value.size()};
     bytes_.append(value);
@@ -75,6 +79,7 @@ class TakenValues {
   }
 
  private:
+  static constexpr size_t kChunkBytes = size_t{256} << 10;
   static constexpr size_t kMaxKeptBytes = size_t{1} << 20;
   struct Taken {
     RecordId id;
@@ -159,7 +164,9 @@ Status RecordTable::ScanAgent(
     // and a map, and moving a temporary into the vector copied the short
     // (inline) ones.
     values.Add(e.id, value);
-    if (values.full()) MNEMO_RETURN_IF_ERROR(values.DecodeInto(decode, records));
+    if (values.full()) {
+      MNEMO_RETURN_IF_ERROR(values.DecodeInto(decode, records));
+    }
     ++taken;
     last_position->assign(key.substr(prefix.size()));
   }
