@@ -37,6 +37,63 @@ void SeekStart(const AgentRange& range, const std::string& lower,
   if (it->Valid() && it->key().compare(from) >= 0) it->Prev();
 }
 
+// The values a scan takes, copied back to back and decoded a chunk at a
+// time. Decoding each record between two iterator steps made each step's
+// cache miss on the next memtable node wait behind a whole decode: in one
+// perf run RocksDB's Next cost 155 samples for the records a loop without
+// the decode in between walked in 105 (the plain copying peer: 115). A walk
+// that only copies lets those misses overlap; the decode then reads values
+// in cache. The buffer is the thread's own (one large allocation per scan
+// would also make the allocator consolidate its free lists), so a scan must
+// not run inside another's filter.
+class TakenValues {
+ public:
+  static constexpr size_t kChunk = 128;  // a scan of <= 128 decodes once
+
+  TakenValues() : bytes_(Buffer()) { bytes_.clear(); }
+  ~TakenValues() {
+    if (bytes_.capacity() > kMaxKeptBytes) std::string().swap(bytes_);
+  }
+  // A chunk also ends at kChunkBytes: long records are not all held twice
+  // (copied and decoded) at once.
+  bool full() const {
+    return count_ == kChunk || bytes_.size() >= kChunkBytes;
+  }
+  void Add(RecordId id, std::string_view value) {
+    taken_[count_++] = {id, bytes_.size(), value.size()};
+    bytes_.append(value);
+  }
+  // Decodes the chunk's values, in order, onto `records` and empties it.
+  template <typename DecodeFn>
+  Status DecodeInto(const DecodeFn& decode, std::vector<Record>* records) {
+    Status s;
+    for (size_t i = 0; i < count_ && s.ok(); ++i) {
+      const Taken& t = taken_[i];
+      s = decode(std::string_view(bytes_).substr(t.offset, t.size), t.id,
+                 &records->emplace_back());
+      if (!s.ok()) records->pop_back();
+    }
+    count_ = 0;
+    bytes_.clear();
+    return s;
+  }
+
+ private:
+  static constexpr size_t kChunkBytes = size_t{256} << 10;
+  static constexpr size_t kMaxKeptBytes = size_t{1} << 20;
+  struct Taken {
+    RecordId id;
+    size_t offset, size;
+  };
+  static std::string& Buffer() {
+    thread_local std::string bytes;
+    return bytes;
+  }
+  std::string& bytes_;
+  Taken taken_[kChunk];
+  size_t count_ = 0;
+};
+
 }  // namespace
 
 // The position is the key after the slot: time(8) id(8), the bytes a
@@ -69,6 +126,10 @@ Status RecordTable::ScanAgent(
   SeekStart(range, lower, upper, resume, it.get());
   size_t taken = 0;
   records->reserve(records->size() + std::min<size_t>(limit, 256));
+  TakenValues values;
+  auto decode = [this](std::string_view value, RecordId id, Record* r) {
+    return Decode(value, id, r, nullptr);
+  };
   for (; it->Valid(); range.reverse ? it->Prev() : it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
@@ -99,16 +160,17 @@ Status RecordTable::ScanAgent(
       *more = true;
       break;
     }
-    // Decoded in place: a Record is ~300 bytes of strings and a map, and
-    // moving a temporary into the vector copied the short (inline) ones.
-    Status s = Decode(value, e.id, &records->emplace_back(), nullptr);
-    if (!s.ok()) {
-      records->pop_back();
-      return s;
+    // Decoded in place (TakenValues): a Record is ~300 bytes of strings
+    // and a map, and moving a temporary into the vector copied the short
+    // (inline) ones.
+    values.Add(e.id, value);
+    if (values.full()) {
+      MNEMO_RETURN_IF_ERROR(values.DecodeInto(decode, records));
     }
     ++taken;
     last_position->assign(key.substr(prefix.size()));
   }
+  MNEMO_RETURN_IF_ERROR(values.DecodeInto(decode, records));
   if (it->status().ok()) return Status::OK();  // no message to build
   return FromRocks(it->status(),
                    "scanning agent " + QuoteForMessage(range.agent));

@@ -88,10 +88,12 @@ Status StoreImpl::Scan(const ReadOptions& options, const ScanOptions& scan,
     return Status::InvalidArgument("scan limit must be 1.." +
                                    std::to_string(kMaxScanLimit));
   }
-  uint64_t fingerprint = FilterFingerprint(scan);
+  // Only a cursor needs the filters' fingerprint: most scans neither take
+  // nor hand out one.
   std::string after;
   if (!scan.cursor.empty()) {
-    MNEMO_RETURN_IF_ERROR(DecodeCursor(scan.cursor, fingerprint, &after));
+    MNEMO_RETURN_IF_ERROR(
+        DecodeCursor(scan.cursor, FilterFingerprint(scan), &after));
   }
   AgentRange range{scan.tenant, scan.agent, scan.start_time, scan.end_time,
                    scan.reverse, after};
@@ -101,6 +103,8 @@ Status StoreImpl::Scan(const ReadOptions& options, const ScanOptions& scan,
   // snapshot: no explicit one (two DB mutex round trips per scan) unless
   // the caller gave it.
   rocksdb::ReadOptions ro = RocksRead(options);
+  const std::function<bool(const ScanEntry&)> keep =
+      [&](const ScanEntry& e) { return Matches(scan, e, now); };
   bool more = false;
   std::string last;
   Status s;
@@ -109,9 +113,8 @@ Status StoreImpl::Scan(const ReadOptions& options, const ScanOptions& scan,
   for (bool valid = false; !valid;) {
     const uint64_t seq = access_.ReadBegin();
     result->records.clear();
-    s = table_.ScanAgent(
-        ro, range, [&](const ScanEntry& e) { return Matches(scan, e, now); },
-        scan.limit, &result->records, &more, &last);
+    s = table_.ScanAgent(ro, range, keep, scan.limit, &result->records, &more,
+                         &last);
     if (s.ok()) s = AddUnfolded(ro, &result->records);
     valid = !s.ok() || ro.snapshot != nullptr || access_.ReadValid(seq);
   }
@@ -119,7 +122,7 @@ Status StoreImpl::Scan(const ReadOptions& options, const ScanOptions& scan,
     result->records.clear();
     return s;
   }
-  if (more) result->next_cursor = EncodeCursor(fingerprint, last);
+  if (more) result->next_cursor = EncodeCursor(FilterFingerprint(scan), last);
   return Status::OK();
 }
 
