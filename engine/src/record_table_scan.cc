@@ -79,16 +79,17 @@ Status RecordTable::ScanAgent(
       return Status::Corruption("malformed records key of agent " +
                                 QuoteForMessage(range.agent));
     }
-    if (range.labels ? !PeekLabels(value, labels)
-                     : value.size() < kHeaderSize + kTrailerSize) {
+    EnvelopeHeader header;
+    if (!PeekHeader(value, &header) ||
+        (range.labels && !PeekLabels(value, header, labels))) {
       Record ignored;  // Decode says what is wrong
       Status s = Decode(value, e.id, &ignored, nullptr);
       return s.ok() ? Status::Corruption("record " + RecordIdToString(e.id) +
                                          " is malformed")
                     : s;
     }
-    e.expires_at = static_cast<Micros>(PeekFixed64(value, kOffExpiresAt));
-    uint8_t tier = static_cast<uint8_t>(value[kOffTier]);
+    e.expires_at = header.expires_at;
+    const uint8_t tier = header.tier;
     e.tier = tier <= static_cast<uint8_t>(Tier::kDecayed) ? static_cast<Tier>(tier)
                                                           : Tier::kHot;
     e.session = labels[2];
