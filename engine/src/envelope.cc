@@ -145,12 +145,11 @@ bool PeekV1(std::string_view value, EnvelopeHeader* h) {
 // The optional fields of a version-2 header, in presence-bit order (the
 // access fields, last, are read by the caller).
 bool TakeOptionalV2(uint8_t has, std::string_view* in, EnvelopeHeader* h) {
-  h->created_time = h->event_time;
   if ((has & kHasCreated) &&
       !TakeTimeDelta(in, h->event_time, &h->created_time)) {
     return false;
   }
-  h->updated_time = h->created_time;
+  h->updated_time = h->created_time;  // absent: the same
   if ((has & kHasUpdated) &&
       !TakeTimeDelta(in, h->created_time, &h->updated_time)) {
     return false;
@@ -177,21 +176,23 @@ bool TakeOptionalV2(uint8_t has, std::string_view* in, EnvelopeHeader* h) {
 }
 
 bool PeekV2(std::string_view value, EnvelopeHeader* h) {
-  if (value.size() < 3 + kTrailerSize) return false;
+  if (value.size() < kV2FixedSize + kTrailerSize) return false;
   const uint8_t has = static_cast<uint8_t>(value[2]);
-  std::string_view in = value.substr(3, value.size() - 3 - kTrailerSize);
-  const char* hash = nullptr;
-  if (!TakeVarint64(&in, &h->id) || !TakeTime(&in, &h->event_time) ||
-      !TakeFixed(&in, 8, &hash) || !TakeOptionalV2(has, &in, h)) {
-    return false;
-  }
-  h->content_hash = DecodeFixed64(hash);
+  const char* p = value.data();
+  h->id = DecodeFixed64(p + 3);
+  h->event_time = static_cast<Micros>(DecodeFixed64(p + 11));
+  h->content_hash = DecodeFixed64(p + 19);
+  h->created_time = h->updated_time = h->event_time;  // absent: the same
+  std::string_view in = value.substr(
+      kV2FixedSize, value.size() - kV2FixedSize - kTrailerSize);
+  if (has != 0 && !TakeOptionalV2(has, &in, h)) return false;
   h->access_offset = value.size() - kTrailerSize - in.size();
   if (has & kHasAccess) {
-    if (!TakeVarint64(&in, &h->access_count) ||
-        !TakeTime(&in, &h->last_access)) {
+    const char* last = nullptr;
+    if (!TakeVarint64(&in, &h->access_count) || !TakeFixed(&in, 8, &last)) {
       return false;
     }
+    h->last_access = static_cast<Micros>(DecodeFixed64(last));
   }
   h->body_offset = value.size() - kTrailerSize - in.size();
   return true;
@@ -201,7 +202,7 @@ bool PeekV2(std::string_view value, EnvelopeHeader* h) {
 void PutAccessV2(uint64_t count, Micros last, std::string* out) {
   if (count == 0 && last == 0) return;
   PutVarint64(out, count);
-  PutTime(out, last);
+  PutFixed64(out, static_cast<uint64_t>(last));
 }
 
 // *out = the body (all but the checksum) of version-2 `old` (header `h`)
@@ -270,8 +271,8 @@ void EncodeHeaderV2(const V2Fields& f, uint8_t flags, std::string* out) {
   out->push_back(static_cast<char>(kEnvelopeVersion));
   out->push_back(static_cast<char>(flags));
   out->push_back(static_cast<char>(has));
-  PutVarint64(out, f.id);
-  PutTime(out, f.event);
+  PutFixed64(out, f.id);
+  PutFixed64(out, static_cast<uint64_t>(f.event));
   PutFixed64(out, f.content_hash);
   if (has & kHasCreated) PutTimeDelta(out, f.created, f.event);
   if (has & kHasUpdated) PutTimeDelta(out, f.updated, f.created);

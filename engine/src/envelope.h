@@ -7,17 +7,19 @@
 //   [0]      2
 //   [1]      flags (kFlag*)
 //   [2]      presence bits (kHas*): which optional fields follow
-//   ...      varint id, zigzag varint event time, fixed64 content hash,
-//            then the present optional fields in bit order: created time
+//   [3..27)  id, event time, content hash: fixed64 each (real ids and
+//            times take 8 bytes as varints too; fixed, they read fastest)
+//   ...      then the present optional fields in bit order: created time
 //            (zigzag delta from the event time; absent: the same),
 //            updated time (zigzag delta from created; absent: the same),
 //            expiry, page id + item + count, version (absent: 1), tier
 //            byte (absent: hot), importance as float bits (absent: 0.5),
-//            and last the access count + last access (absent: 0 and 0)
+//            and last the varint access count + fixed64 last access
+//            (absent: 0 and 0)
 //   ...      the body, as version 1's
 //   [n-4..n) masked CRC-32C of everything before it
-// The content hash stays fixed-width, so a version-2 value has at least
-// kMinV2Size bytes and is never the 16-byte orphan access-count form.
+// A version-2 value has at least kMinV2Size bytes, so it is never the
+// 16-byte orphan access-count form.
 //
 // Version 1 (store formats 1-4):
 //   [0]      1
@@ -60,9 +62,10 @@ inline constexpr uint8_t kHasVersion = 16;    // version != 1
 inline constexpr uint8_t kHasTier = 32;       // tier != hot
 inline constexpr uint8_t kHasImportance = 64; // importance != 0.5
 inline constexpr uint8_t kHasAccess = 128;    // access count or last access
-// Version byte, flags, presence, 1-byte id and event time, content hash,
-// five empty labels, metadata count, empty text, CRC.
-inline constexpr size_t kMinV2Size = 3 + 1 + 1 + 8 + 5 + 1 + 1 + 4;
+// Version byte, flags, presence, id, event time, content hash.
+inline constexpr size_t kV2FixedSize = 3 + 8 + 8 + 8;
+// The fixed part, five empty labels, metadata count, empty text, CRC.
+inline constexpr size_t kMinV2Size = kV2FixedSize + 5 + 1 + 1 + 4;
 // The merge operator's form of the access counts of a deleted record
 // (rocks_glue.cc): no envelope of either version is this short.
 inline constexpr size_t kOrphanAccessCountsSize = 16;

@@ -402,8 +402,8 @@ TEST(EnvelopeTest, EveryFieldCombinationRoundTrips) {
   }
 }
 
-// The smallest version-2 value (empty labels and text, one-byte id and
-// time) is kMinV2Size bytes, more than the 16 of orphan access counts, so
+// The smallest version-2 value (empty labels and text, no optional field)
+// is kMinV2Size bytes, more than the 16 of orphan access counts, so
 // readers that skip 16-byte values never skip a record; no 16-byte value
 // parses as a header.
 TEST(EnvelopeTest, NoVersionTwoValueIsSixteenBytes) {
@@ -438,8 +438,8 @@ TEST(EnvelopeTest, NewRecordHeaderIsCompact) {
   internal::EncodeNewEnvelope(caller, stamp, &value);
   internal::EnvelopeHeader h;
   ASSERT_TRUE(internal::PeekHeader(value, &h));
-  // version, flags, presence, 9-byte id, 8-byte time, 8-byte hash
-  EXPECT_EQ(h.body_offset, 3u + 9 + 8 + 8);
+  // version, flags, presence, id, event time, content hash
+  EXPECT_EQ(h.body_offset, internal::kV2FixedSize);
   EXPECT_EQ(static_cast<uint8_t>(value[2]), 0);
 }
 
