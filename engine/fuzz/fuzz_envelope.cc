@@ -77,6 +77,18 @@ bool Check(std::string_view in) {
   mnemo::Status v = VerifyEnvelope(in, "fuzz");
   if (s.ok() && !v.ok()) Fail("decoded what verify refuses");
   CheckMerge(in, v.ok());
+  // A scan peeks the header, then decodes with it: the same verdict and
+  // the same record as a decode that parses the header itself.
+  mnemo::internal::EnvelopeHeader peeked;
+  if (mnemo::internal::PeekHeader(in, &peeked)) {
+    Record with_peeked;
+    mnemo::Status p =
+        DecodeEnvelope(in, "fuzz", &with_peeked, nullptr, &peeked);
+    if (p.ok() != s.ok()) Fail("decode with the peeked header: other verdict");
+    if (p.ok() && !SameRecord(with_peeked, r)) {
+      Fail("decode with the peeked header: other record");
+    }
+  }
   if (!s.ok()) {
     if (!s.IsCorruption() && !s.IsNotSupported()) Fail("unexpected status");
     return false;

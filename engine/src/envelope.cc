@@ -119,6 +119,16 @@ void EncodeNewEnvelope(const Record& r, const NewRecordStamp& stamp,
 
 namespace {
 
+// REQUIRES: value.size() >= kTrailerSize.
+Status CheckSum(std::string_view value, std::string_view what) {
+  size_t body = value.size() - kTrailerSize;
+  uint32_t stored = DecodeFixed32(value.data() + body);
+  if (stored != MaskCrc(Crc32c(value.data(), body))) {
+    return Bad(what, "checksum mismatch");
+  }
+  return Status::OK();
+}
+
 // VerifyEnvelope, also giving the header it parsed.
 Status CheckEnvelope(std::string_view value, std::string_view what,
                      EnvelopeHeader* h) {
@@ -139,12 +149,7 @@ Status CheckEnvelope(std::string_view value, std::string_view what,
                                std::to_string(value.size()) + " bytes)"
                          : std::string("malformed record header"));
   }
-  size_t body = value.size() - kTrailerSize;
-  uint32_t stored = DecodeFixed32(value.data() + body);
-  if (stored != MaskCrc(Crc32c(value.data(), body))) {
-    return Bad(what, "checksum mismatch");
-  }
-  return Status::OK();
+  return CheckSum(value, what);
 }
 
 }  // namespace
@@ -155,9 +160,15 @@ Status VerifyEnvelope(std::string_view value, std::string_view what) {
 }
 
 Status DecodeEnvelope(std::string_view value, std::string_view what,
-                      Record* r, uint8_t* flags_out) {
-  EnvelopeHeader h;
-  MNEMO_RETURN_IF_ERROR(CheckEnvelope(value, what, &h));
+                      Record* r, uint8_t* flags_out,
+                      const EnvelopeHeader* peeked) {
+  EnvelopeHeader parsed;
+  if (peeked == nullptr) {
+    MNEMO_RETURN_IF_ERROR(CheckEnvelope(value, what, &parsed));
+  } else {
+    MNEMO_RETURN_IF_ERROR(CheckSum(value, what));
+  }
+  const EnvelopeHeader& h = peeked ? *peeked : parsed;
   if (flags_out) *flags_out = h.flags;
   r->text_forgotten = (h.flags & kFlagTextForgotten) != 0;
   r->id = h.id;

@@ -10,7 +10,7 @@
 //   [3..27)  id, event time, content hash: fixed64 each (real ids and
 //            times take 8 bytes as varints too; fixed, they read fastest)
 //   ...      then the present optional fields in bit order: created time
-//            (zigzag delta from the event time; absent: the same),
+//            (fixed64; absent: the event time's),
 //            updated time (zigzag delta from created; absent: the same),
 //            expiry, page id + item + count, version (absent: 1), tier
 //            byte (absent: hot), importance as float bits (absent: 0.5),
@@ -116,8 +116,13 @@ void EncodeNewEnvelope(const Record& record, const NewRecordStamp& stamp,
 // text field is copied as stored (see flags); the store decompresses it.
 // Corruption names `what` (e.g. "record 42") and the problem; NotSupported
 // when the envelope version is newer than this build.
+// `peeked`, when given, is what PeekHeader returned true with for this
+// very value: the header is not parsed again (scans peek before they
+// decode), the checksum still is.
+struct EnvelopeHeader;
 Status DecodeEnvelope(std::string_view value, std::string_view what,
-                      Record* record, uint8_t* flags = nullptr);
+                      Record* record, uint8_t* flags = nullptr,
+                      const EnvelopeHeader* peeked = nullptr);
 
 // Checks version, size, checksum and (version 2) that the header parses.
 Status VerifyEnvelope(std::string_view value, std::string_view what);

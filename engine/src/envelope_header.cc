@@ -93,9 +93,10 @@ bool PeekV1(std::string_view value, EnvelopeHeader* h) {
 // The optional fields of a version-2 header, in presence-bit order (the
 // access fields, last, are read by the caller).
 bool TakeOptionalV2(uint8_t has, std::string_view* in, EnvelopeHeader* h) {
-  if ((has & kHasCreated) &&
-      !TakeTimeDelta(in, h->event_time, &h->created_time)) {
-    return false;
+  const char* p = nullptr;
+  if (has & kHasCreated) {
+    if (!TakeFixed(in, 8, &p)) return false;
+    h->created_time = static_cast<Micros>(DecodeFixed64(p));
   }
   h->updated_time = h->created_time;  // absent: the same
   if ((has & kHasUpdated) &&
@@ -111,7 +112,6 @@ bool TakeOptionalV2(uint8_t has, std::string_view* in, EnvelopeHeader* h) {
   if ((has & kHasVersion) && !TakeVarint32(in, &h->record_version)) {
     return false;
   }
-  const char* p = nullptr;
   if (has & kHasTier) {
     if (!TakeFixed(in, 1, &p)) return false;
     h->tier = static_cast<uint8_t>(*p);
@@ -131,6 +131,13 @@ bool PeekV2(std::string_view value, EnvelopeHeader* h) {
   h->event_time = static_cast<Micros>(DecodeFixed64(p + 11));
   h->content_hash = DecodeFixed64(p + 19);
   h->created_time = h->updated_time = h->event_time;  // absent: the same
+  // The other optional fields' implied values.
+  h->expires_at = h->last_access = 0;
+  h->access_count = h->page_id = 0;
+  h->page_item = h->page_count = 0;
+  h->record_version = 1;
+  h->tier = static_cast<uint8_t>(Tier::kHot);
+  h->importance = 0.5f;
   std::string_view in = value.substr(
       kV2FixedSize, value.size() - kV2FixedSize - kTrailerSize);
   if (has != 0 && !TakeOptionalV2(has, &in, h)) return false;
@@ -187,7 +194,7 @@ void EncodeHeaderV2(const V2Fields& f, uint8_t flags, std::string* out) {
   PutFixed64(out, f.id);
   PutFixed64(out, static_cast<uint64_t>(f.event));
   PutFixed64(out, f.content_hash);
-  if (has & kHasCreated) PutTimeDelta(out, f.created, f.event);
+  if (has & kHasCreated) PutFixed64(out, static_cast<uint64_t>(f.created));
   if (has & kHasUpdated) PutTimeDelta(out, f.updated, f.created);
   if (has & kHasExpires) PutTime(out, f.expires);
   if (paged) {
@@ -204,9 +211,8 @@ void EncodeHeaderV2(const V2Fields& f, uint8_t flags, std::string* out) {
 
 bool PeekHeader(std::string_view value, EnvelopeHeader* h) {
   if (value.empty()) return false;
-  *h = EnvelopeHeader();  // version 2 leaves absent fields at their defaults
   h->version = static_cast<uint8_t>(value[0]);
-  if (value.size() >= 2) h->flags = static_cast<uint8_t>(value[1]);
+  h->flags = value.size() >= 2 ? static_cast<uint8_t>(value[1]) : 0;
   if (h->version == kEnvelopeVersion) return PeekV2(value, h);
   if (h->version == kEnvelopeV1) return PeekV1(value, h);
   return false;

@@ -69,6 +69,7 @@ Status RecordTable::ScanAgent(
   SeekStart(range, lower, upper, resume, it.get());
   size_t taken = 0;
   records->reserve(records->size() + std::min<size_t>(limit, 256));
+  EnvelopeHeader header;  // PeekHeader sets every field
   for (; it->Valid(); range.reverse ? it->Prev() : it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
@@ -79,7 +80,6 @@ Status RecordTable::ScanAgent(
       return Status::Corruption("malformed records key of agent " +
                                 QuoteForMessage(range.agent));
     }
-    EnvelopeHeader header;
     if (!PeekHeader(value, &header) ||
         (range.labels && !PeekLabels(value, header, labels))) {
       Record ignored;  // Decode says what is wrong
@@ -102,7 +102,8 @@ Status RecordTable::ScanAgent(
     }
     // Decoded in place: a Record is ~300 bytes of strings and a map, and
     // moving a temporary into the vector copied the short (inline) ones.
-    Status s = Decode(value, e.id, &records->emplace_back(), nullptr);
+    Status s =
+        Decode(value, e.id, &records->emplace_back(), nullptr, &header);
     if (!s.ok()) {
       records->pop_back();
       return s;
