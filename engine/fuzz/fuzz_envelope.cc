@@ -1,12 +1,13 @@
 // Copyright (c) mnemo authors.
 // libFuzzer target: record envelope decoding (the value of the `records`
-// and `history` column families). Every input is decoded as is, and again
+// and `history` column families), versions 1 and 2 (the first byte picks). Every input is decoded as is, and again
 // with its trailing CRC recomputed, so mutations get past the checksum
 // into the field parsers (the checksum check itself runs on the unchanged
 // input). Arbitrary bytes must decode to a record or fail with a Status;
 // a decoded record re-encodes to an envelope that decodes to the same
-// record, PatchAccess keeps it decodable, and the merge operator's one-pass
-// AddAccessChecked agrees with VerifyEnvelope + PatchAccess.
+// record (as version 2), PatchAccess keeps it decodable, the merge
+// operator's one-pass AddAccessChecked agrees with VerifyEnvelope +
+// PatchAccess and keeps the version, and PeekHeader agrees with the decode.
 
 #include <cstddef>
 #include <cstdint>
@@ -48,13 +49,25 @@ void CheckMerge(std::string_view in, bool verified) {
   bool ok = mnemo::internal::AddAccessChecked(in, 3, 42, &merged);
   if (ok != verified) Fail("merge verdict differs from VerifyEnvelope");
   if (!ok) return;
+  mnemo::internal::EnvelopeHeader h;
+  if (!mnemo::internal::PeekHeader(in, &h)) Fail("verified header unreadable");
   std::string expected(in);
-  uint64_t count =
-      mnemo::internal::PeekFixed64(in, mnemo::internal::kOffAccessCount);
-  auto last = static_cast<mnemo::Micros>(
-      mnemo::internal::PeekFixed64(in, mnemo::internal::kOffLastAccess));
-  mnemo::internal::PatchAccess(&expected, count + 3, last > 42 ? last : 42);
+  mnemo::internal::PatchAccess(&expected, h.access_count + 3,
+                               h.last_access > 42 ? h.last_access : 42);
   if (merged != expected) Fail("merge bytes differ from PatchAccess");
+  if (merged[0] != in[0]) Fail("merge changed the envelope version");
+}
+
+// The header peek agrees with the full decode, for either version.
+void CheckHeader(std::string_view in, const Record& r, uint8_t flags) {
+  mnemo::internal::EnvelopeHeader h;
+  if (!mnemo::internal::PeekHeader(in, &h)) Fail("decoded but no header");
+  if (h.flags != flags || h.id != r.id || h.event_time != r.event_time ||
+      h.expires_at != r.expires_at || h.page_id != r.page.page_id ||
+      h.tier != static_cast<uint8_t>(r.tier) ||
+      h.access_count != r.access_count || h.last_access != r.last_access) {
+    Fail("header peek differs from decode");
+  }
 }
 
 bool Check(std::string_view in) {
@@ -64,12 +77,26 @@ bool Check(std::string_view in) {
   mnemo::Status v = VerifyEnvelope(in, "fuzz");
   if (s.ok() && !v.ok()) Fail("decoded what verify refuses");
   CheckMerge(in, v.ok());
+  // A scan peeks the header, then decodes with it: the same verdict and
+  // the same record as a decode that parses the header itself.
+  mnemo::internal::EnvelopeHeader peeked;
+  if (mnemo::internal::PeekHeader(in, &peeked)) {
+    Record with_peeked;
+    mnemo::Status p =
+        DecodeEnvelope(in, "fuzz", &with_peeked, nullptr, &peeked);
+    if (p.ok() != s.ok()) Fail("decode with the peeked header: other verdict");
+    if (p.ok() && !SameRecord(with_peeked, r)) {
+      Fail("decode with the peeked header: other record");
+    }
+  }
   if (!s.ok()) {
     if (!s.IsCorruption() && !s.IsNotSupported()) Fail("unexpected status");
     return false;
   }
+  CheckHeader(in, r, flags);
   std::string again;
-  EncodeEnvelope(r, flags, r.text, &again);
+  EncodeEnvelope(r, flags, r.text, &again);  // version 2, whatever `in` was
+  CheckHeader(again, r, flags);
   Record back;
   uint8_t flags2 = 0;
   if (!DecodeEnvelope(again, "fuzz", &back, &flags2).ok()) Fail("re-decode");

@@ -78,6 +78,9 @@ mnemo::Record Sample(int i) {
 
 // --- engine -------------------------------------------------------------
 
+// Envelope version 2 (what EncodeEnvelope writes). corpus/envelope/v1-*
+// are the same records in version 1, as the build before store format 5
+// wrote them: kept as they are, for the version-1 decoder.
 void EnvelopeSeeds() {
   for (int i = 0; i < 4; ++i) {
     std::string value;

@@ -181,12 +181,11 @@ Status Compaction::IndexNewRecords() {
 // divides it by a factor of at least 1), checked on the fixed header.
 void Compaction::KeepIfOld(RecordId id, std::string_view value,
                            Micros pixels_after) {
-  if (value.size() < kHeaderSize || ready_.bytes >= kKeptRecordBytes) return;
-  const uint8_t flags = static_cast<uint8_t>(value[1]);
-  const Micros time = static_cast<Micros>(PeekFixed64(value, kOffEventTime));
-  if ((flags & kFlagKeptAsText) != 0 ||
-      static_cast<uint8_t>(value[kOffTier]) != static_cast<uint8_t>(Tier::kHot) ||
-      now_ - time < pixels_after) {
+  EnvelopeHeader h;
+  if (ready_.bytes >= kKeptRecordBytes || !PeekHeader(value, &h)) return;
+  if ((h.flags & kFlagKeptAsText) != 0 ||
+      h.tier != static_cast<uint8_t>(Tier::kHot) ||
+      now_ - h.event_time < pixels_after) {
     return;
   }
   Record r;

@@ -168,13 +168,14 @@ Status Compaction::BuildExpiryIndex() {
   if (any_page) {
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
-    // Two fixed header fields per record: no text to decode.
+    // Two header fields per record: no text to decode.
     MNEMO_RETURN_IF_ERROR(
         table
             .ForEachIdRange(ro, 0, kMaxRecordId,
                             [&](RecordId id, std::string_view v) {
-                              if (PeekFixed64(v, kOffPageId) != 0 &&
-                                  PeekFixed64(v, kOffExpiresAt) != 0) {
+                              EnvelopeHeader h;
+                              if (PeekHeader(v, &h) && h.page_id != 0 &&
+                                  h.expires_at != 0) {
                                 candidates.push_back(id);
                               }
                               return true;

@@ -1,4 +1,7 @@
 // Copyright (c) mnemo authors.
+//
+// Record envelopes (envelope.h): encoding, checks, decoding and the
+// access-count patch; the headers are envelope_header.cc's.
 
 #include "envelope.h"
 
@@ -6,16 +9,9 @@
 #include <map>
 
 #include "coding.h"
+#include "envelope_header.h"
 
 namespace mnemo::internal {
-namespace {
-
-Status Bad(std::string_view what, std::string_view problem) {
-  std::string msg(what);
-  msg += ": ";
-  msg += problem;
-  return Status::Corruption(msg);
-}
 
 // Reader::GetVarint32 with inline paths for one- and two-byte values
 // (labels, metadata entries and most texts have such lengths): scans and
@@ -42,6 +38,15 @@ bool TakeVarint32(std::string_view* in, uint32_t* v) {
   return true;
 }
 
+namespace {
+
+Status Bad(std::string_view what, std::string_view problem) {
+  std::string msg(what);
+  msg += ": ";
+  msg += problem;
+  return Status::Corruption(msg);
+}
+
 bool TakeLengthPrefixed(std::string_view* in, std::string_view* s,
                         size_t max_len) {
   uint32_t len;
@@ -53,21 +58,6 @@ bool TakeLengthPrefixed(std::string_view* in, std::string_view* s,
   return true;
 }
 
-uint32_t FloatBits(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  return bits;
-}
-
-float BitsFloat(uint32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-}  // namespace
-
-namespace {
 
 // The part after the fixed header (labels, metadata, text), then the
 // checksum of the value from `start`.
@@ -93,23 +83,22 @@ void EncodeBody(const Record& r, std::string_view stored_text, size_t start,
 void EncodeEnvelope(const Record& r, uint8_t flags,
                     std::string_view stored_text, std::string* out) {
   size_t start = out->size();
-  out->reserve(start + kHeaderSize + r.text.size() + 64);
-  out->push_back(static_cast<char>(kEnvelopeVersion));
-  out->push_back(static_cast<char>(flags));
-  PutFixed64(out, r.id);
-  PutFixed64(out, static_cast<uint64_t>(r.event_time));
-  PutFixed64(out, static_cast<uint64_t>(r.created_time));
-  PutFixed64(out, static_cast<uint64_t>(r.updated_time));
-  PutFixed64(out, static_cast<uint64_t>(r.last_access));
-  PutFixed64(out, static_cast<uint64_t>(r.expires_at));
-  PutFixed64(out, r.access_count);
-  PutFixed64(out, r.content_hash);
-  PutFixed64(out, r.page.page_id);
-  PutFixed32(out, r.page.item);
-  PutFixed32(out, r.version);
-  PutFixed32(out, FloatBits(r.importance));
-  out->push_back(static_cast<char>(r.tier));
-  PutFixed32(out, r.page.page_count);
+  out->reserve(start + 64 + stored_text.size() + 64);
+  V2Fields f{r.id,
+             r.event_time,
+             r.created_time,
+             r.updated_time,
+             r.expires_at,
+             r.last_access,
+             r.access_count,
+             r.content_hash,
+             r.page.page_id,
+             r.page.item,
+             r.page.page_count,
+             r.version,
+             r.importance,
+             r.tier};
+  EncodeHeaderV2(f, flags, out);
   EncodeBody(r, stored_text, start, out);
 }
 
@@ -119,38 +108,19 @@ void EncodeEnvelope(const Record& r, uint8_t flags,
 void EncodeNewEnvelope(const Record& r, const NewRecordStamp& stamp,
                        std::string* out) {
   size_t start = out->size();
-  out->reserve(start + kHeaderSize + r.text.size() + 64);
-  out->push_back(static_cast<char>(kEnvelopeVersion));
-  out->push_back(0);  // flags
-  PutFixed64(out, stamp.id);
-  PutFixed64(out, static_cast<uint64_t>(stamp.event_time));
-  PutFixed64(out, static_cast<uint64_t>(stamp.now));  // created
-  PutFixed64(out, static_cast<uint64_t>(stamp.now));  // updated
-  PutFixed64(out, 0);                                 // last access
-  PutFixed64(out, static_cast<uint64_t>(r.expires_at));
-  PutFixed64(out, 0);  // access count
-  PutFixed64(out, stamp.content_hash);
-  PutFixed64(out, 0);  // page id
-  PutFixed32(out, 0);  // page item
-  PutFixed32(out, 1);  // version
-  PutFixed32(out, FloatBits(r.importance));
-  out->push_back(static_cast<char>(Tier::kHot));
-  PutFixed32(out, 0);  // page count
+  out->reserve(start + 64 + r.text.size() + 64);
+  V2Fields f{stamp.id,   stamp.event_time, stamp.now, stamp.now,
+             r.expires_at, 0,              0,         stamp.content_hash,
+             0,          0,                0,         1,
+             r.importance, Tier::kHot};
+  EncodeHeaderV2(f, 0, out);
   EncodeBody(r, r.text, start, out);
 }
 
-Status VerifyEnvelope(std::string_view value, std::string_view what) {
-  if (value.size() < kHeaderSize + kTrailerSize) {
-    return Bad(what, "stored value is truncated (" +
-                         std::to_string(value.size()) + " bytes)");
-  }
-  uint8_t version = static_cast<uint8_t>(value[0]);
-  if (version > kEnvelopeVersion) {
-    return Status::NotSupported(std::string(what) + ": record format " +
-                                std::to_string(version) +
-                                " is newer than this build supports");
-  }
-  if (version == 0) return Bad(what, "invalid record format 0");
+namespace {
+
+// REQUIRES: value.size() >= kTrailerSize.
+Status CheckSum(std::string_view value, std::string_view what) {
   size_t body = value.size() - kTrailerSize;
   uint32_t stored = DecodeFixed32(value.data() + body);
   if (stored != MaskCrc(Crc32c(value.data(), body))) {
@@ -159,37 +129,68 @@ Status VerifyEnvelope(std::string_view value, std::string_view what) {
   return Status::OK();
 }
 
-uint64_t PeekFixed64(std::string_view value, size_t offset) {
-  return DecodeFixed64(value.data() + offset);
+// VerifyEnvelope, also giving the header it parsed.
+Status CheckEnvelope(std::string_view value, std::string_view what,
+                     EnvelopeHeader* h) {
+  const uint8_t version = value.empty() ? 0 : static_cast<uint8_t>(value[0]);
+  if (version > kEnvelopeVersion) {
+    return Status::NotSupported(std::string(what) + ": record format " +
+                                std::to_string(version) +
+                                " is newer than this build supports");
+  }
+  if (value.size() < kMinV2Size) {
+    return Bad(what, "stored value is truncated (" +
+                         std::to_string(value.size()) + " bytes)");
+  }
+  if (version == 0) return Bad(what, "invalid record format 0");
+  if (!PeekHeader(value, h)) {
+    return Bad(what, version == kEnvelopeV1
+                         ? "stored value is truncated (" +
+                               std::to_string(value.size()) + " bytes)"
+                         : std::string("malformed record header"));
+  }
+  return CheckSum(value, what);
+}
+
+}  // namespace
+
+Status VerifyEnvelope(std::string_view value, std::string_view what) {
+  EnvelopeHeader h;
+  return CheckEnvelope(value, what, &h);
 }
 
 Status DecodeEnvelope(std::string_view value, std::string_view what,
-                      Record* r, uint8_t* flags_out) {
-  MNEMO_RETURN_IF_ERROR(VerifyEnvelope(value, what));
-  const char* p = value.data();
-  if (flags_out) *flags_out = static_cast<uint8_t>(p[1]);
-  r->text_forgotten = (p[1] & kFlagTextForgotten) != 0;
-  r->id = DecodeFixed64(p + kOffId);
-  r->event_time = static_cast<Micros>(DecodeFixed64(p + kOffEventTime));
-  r->created_time = static_cast<Micros>(DecodeFixed64(p + kOffCreatedTime));
-  r->updated_time = static_cast<Micros>(DecodeFixed64(p + kOffUpdatedTime));
-  r->last_access = static_cast<Micros>(DecodeFixed64(p + kOffLastAccess));
-  r->expires_at = static_cast<Micros>(DecodeFixed64(p + kOffExpiresAt));
-  r->access_count = DecodeFixed64(p + kOffAccessCount);
-  r->content_hash = DecodeFixed64(p + kOffContentHash);
-  r->page.page_id = DecodeFixed64(p + kOffPageId);
-  r->page.item = DecodeFixed32(p + kOffPageItem);
-  r->page.page_count = DecodeFixed32(p + kOffPageCount);
-  r->version = DecodeFixed32(p + kOffVersion);
-  r->importance = BitsFloat(DecodeFixed32(p + kOffImportance));
-  uint8_t tier = static_cast<uint8_t>(p[kOffTier]);
-  if (tier > static_cast<uint8_t>(Tier::kDecayed)) {
-    return Bad(what, "invalid tier " + std::to_string(tier));
+                      Record* r, uint8_t* flags_out,
+                      const EnvelopeHeader* peeked) {
+  EnvelopeHeader parsed;
+  if (peeked == nullptr) {
+    MNEMO_RETURN_IF_ERROR(CheckEnvelope(value, what, &parsed));
+  } else {
+    MNEMO_RETURN_IF_ERROR(CheckSum(value, what));
   }
-  r->tier = static_cast<Tier>(tier);
+  const EnvelopeHeader& h = peeked ? *peeked : parsed;
+  if (flags_out) *flags_out = h.flags;
+  r->text_forgotten = (h.flags & kFlagTextForgotten) != 0;
+  r->id = h.id;
+  r->event_time = h.event_time;
+  r->created_time = h.created_time;
+  r->updated_time = h.updated_time;
+  r->last_access = h.last_access;
+  r->expires_at = h.expires_at;
+  r->access_count = h.access_count;
+  r->content_hash = h.content_hash;
+  r->page.page_id = h.page_id;
+  r->page.item = h.page_item;
+  r->page.page_count = h.page_count;
+  r->version = h.record_version;
+  r->importance = h.importance;
+  if (h.tier > static_cast<uint8_t>(Tier::kDecayed)) {
+    return Bad(what, "invalid tier " + std::to_string(h.tier));
+  }
+  r->tier = static_cast<Tier>(h.tier);
 
-  std::string_view rest =
-      value.substr(kHeaderSize, value.size() - kHeaderSize - kTrailerSize);
+  std::string_view rest = value.substr(
+      h.body_offset, value.size() - h.body_offset - kTrailerSize);
   std::string_view parts[5];
   for (auto& part : parts) {
     if (!TakeLengthPrefixed(&rest, &part, kMaxNamespacePart)) {
@@ -235,41 +236,68 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
   return Status::OK();
 }
 
-bool PeekLabels(std::string_view value, std::string_view parts[5]) {
-  if (value.size() < kHeaderSize + kTrailerSize) return false;
-  std::string_view rest =
-      value.substr(kHeaderSize, value.size() - kHeaderSize - kTrailerSize);
+bool PeekLabels(std::string_view value, const EnvelopeHeader& h,
+                std::string_view parts[5]) {
+  std::string_view rest = value.substr(
+      h.body_offset, value.size() - h.body_offset - kTrailerSize);
   for (int i = 0; i < 5; ++i) {
     if (!TakeLengthPrefixed(&rest, &parts[i], kMaxNamespacePart)) return false;
   }
   return true;
 }
 
+bool PeekLabels(std::string_view value, std::string_view parts[5]) {
+  EnvelopeHeader h;
+  return PeekHeader(value, &h) && PeekLabels(value, h, parts);
+}
+
 void PatchAccess(std::string* value, uint64_t access_count,
                  Micros last_access) {
+  EnvelopeHeader h;
+  if (!PeekHeader(*value, &h)) return;  // REQUIRES: verified
+  if (h.version == kEnvelopeV1) {
+    char* p = value->data();
+    EncodeFixed64(p + kOffAccessCount, access_count);
+    EncodeFixed64(p + kOffLastAccess, static_cast<uint64_t>(last_access));
+  } else {
+    std::string patched;
+    SpliceAccessV2(*value, h, access_count, last_access, &patched);
+    patched.resize(patched.size() + kTrailerSize);
+    value->swap(patched);
+  }
   char* p = value->data();
-  EncodeFixed64(p + kOffAccessCount, access_count);
-  EncodeFixed64(p + kOffLastAccess, static_cast<uint64_t>(last_access));
   size_t body = value->size() - kTrailerSize;
   EncodeFixed32(p + body, MaskCrc(Crc32c(p, body)));
 }
 
 bool AddAccessChecked(std::string_view old, uint64_t count, Micros last,
                       std::string* out) {
-  if (old.size() < kHeaderSize + kTrailerSize) return false;
-  const uint8_t version = static_cast<uint8_t>(old[0]);
-  if (version == 0 || version > kEnvelopeVersion) return false;
-  out->assign(old);
-  char* p = out->data();
-  const Micros prev = static_cast<Micros>(PeekFixed64(old, kOffLastAccess));
-  EncodeFixed64(p + kOffAccessCount, PeekFixed64(old, kOffAccessCount) + count);
-  EncodeFixed64(p + kOffLastAccess,
-                static_cast<uint64_t>(std::max(prev, last)));
+  EnvelopeHeader h;
+  if (old.size() < kMinV2Size || !PeekHeader(old, &h)) return false;
+  const uint64_t new_count = h.access_count + count;
+  const Micros new_last = std::max(h.last_access, last);
+  if (h.version == kEnvelopeV1) {
+    out->assign(old);
+    EncodeFixed64(out->data() + kOffAccessCount, new_count);
+    EncodeFixed64(out->data() + kOffLastAccess,
+                  static_cast<uint64_t>(new_last));
+  } else {
+    SpliceAccessV2(old, h, new_count, new_last, out);
+    out->resize(out->size() + kTrailerSize);
+  }
+  // Usually the same length (the varints kept their widths): both
+  // checksums in one pass.
   const size_t body = old.size() - kTrailerSize;
+  const size_t new_body = out->size() - kTrailerSize;
   uint32_t crc_old = 0, crc_new = 0;
-  Crc32cTwo(old.data(), p, body, &crc_old, &crc_new);
+  if (new_body == body) {
+    Crc32cTwo(old.data(), out->data(), body, &crc_old, &crc_new);
+  } else {
+    crc_old = Crc32c(old.data(), body);
+    crc_new = Crc32c(out->data(), new_body);
+  }
   if (DecodeFixed32(old.data() + body) != MaskCrc(crc_old)) return false;
-  EncodeFixed32(p + body, MaskCrc(crc_new));
+  EncodeFixed32(out->data() + new_body, MaskCrc(crc_new));
   return true;
 }
 

@@ -1,17 +1,37 @@
 // Copyright (c) mnemo authors.
 //
 // The on-disk form of a record (the value in the `records` and `history`
-// column families):
+// column families). Two versions are read; this build writes version 2.
 //
-//   [0]      format version (kEnvelopeVersion)
+// Version 2 (store format 5), the compact header:
+//   [0]      2
 //   [1]      flags (kFlag*)
-//   [2..]    fixed area (kFixedSize bytes, little-endian, see offsets below)
-//   ...      length-prefixed tenant, agent, session, role, kind,
+//   [2]      presence bits (kHas*): which optional fields follow
+//   [3..27)  id, event time, content hash: fixed64 each (real ids and
+//            times take 8 bytes as varints too; fixed, they read fastest)
+//   ...      then the present optional fields in bit order: created time
+//            (fixed64; absent: the event time's),
+//            updated time (zigzag delta from created; absent: the same),
+//            expiry, page id + item + count, version (absent: 1), tier
+//            byte (absent: hot), importance as float bits (absent: 0.5),
+//            and last the varint access count + fixed64 last access
+//            (absent: 0 and 0)
+//   ...      the body, as version 1's
+//   [n-4..n) masked CRC-32C of everything before it
+// A version-2 value has at least kMinV2Size bytes, so it is never the
+// 16-byte orphan access-count form.
+//
+// Version 1 (store formats 1-4):
+//   [0]      1
+//   [1]      flags (kFlag*)
+//   [2..]    fixed area (kHeaderSize - 2 bytes, little-endian, offsets below)
+//   ...      the body: length-prefixed tenant, agent, session, role, kind,
 //            varint metadata count + (key, value) pairs, text
 //   [n-4..n) masked CRC-32C of everything before it
 //
-// The fixed area comes first so the access-count merge operator and the TTL
-// compaction filter can read/patch fields without parsing the strings.
+// PeekHeader reads the header of either version without parsing the body,
+// so the access-count merge operator and the TTL compaction filter need not
+// decode strings.
 
 #ifndef MNEMO_ENGINE_ENVELOPE_H_
 #define MNEMO_ENGINE_ENVELOPE_H_
@@ -24,14 +44,35 @@
 
 namespace mnemo::internal {
 
-inline constexpr uint8_t kEnvelopeVersion = 1;
+// The newest envelope version this build reads; the one it writes.
+inline constexpr uint8_t kEnvelopeVersion = 2;
+inline constexpr uint8_t kEnvelopeV1 = 1;
 
 // Flags.
 inline constexpr uint8_t kFlagTextForgotten = 1;  // text dropped by policy
 inline constexpr uint8_t kFlagTextZstd = 2;       // text field is a zstd frame
 inline constexpr uint8_t kFlagKeptAsText = 4;     // not renderable: stays text
 
-// Offsets inside the value (header byte + flags byte come first).
+// Version 2's presence bits (value[2]).
+inline constexpr uint8_t kHasCreated = 1;     // created != event time
+inline constexpr uint8_t kHasUpdated = 2;     // updated != created time
+inline constexpr uint8_t kHasExpires = 4;     // expires_at != 0
+inline constexpr uint8_t kHasPage = 8;        // page id, item, count
+inline constexpr uint8_t kHasVersion = 16;    // version != 1
+inline constexpr uint8_t kHasTier = 32;       // tier != hot
+inline constexpr uint8_t kHasImportance = 64; // importance != 0.5
+inline constexpr uint8_t kHasAccess = 128;    // access count or last access
+// Version byte, flags, presence, id, event time, content hash.
+inline constexpr size_t kV2FixedSize = 3 + 8 + 8 + 8;
+// The fixed part, five empty labels, metadata count, empty text, CRC.
+inline constexpr size_t kMinV2Size = kV2FixedSize + 5 + 1 + 1 + 4;
+// The merge operator's form of the access counts of a deleted record
+// (rocks_glue.cc): no envelope of either version is this short.
+inline constexpr size_t kOrphanAccessCountsSize = 16;
+static_assert(kMinV2Size > kOrphanAccessCountsSize,
+              "a v2 value must never look like orphan counts");
+
+// Version 1's offsets inside the value (header byte + flags byte first).
 inline constexpr size_t kOffId = 2;
 inline constexpr size_t kOffEventTime = 10;
 inline constexpr size_t kOffCreatedTime = 18;
@@ -46,7 +87,7 @@ inline constexpr size_t kOffVersion = 78;
 inline constexpr size_t kOffImportance = 82;
 inline constexpr size_t kOffTier = 86;
 inline constexpr size_t kOffPageCount = 87;
-inline constexpr size_t kHeaderSize = 91;
+inline constexpr size_t kHeaderSize = 91;  // version 1's whole header
 inline constexpr size_t kTrailerSize = 4;
 
 // Appends the envelope of `record` to *out. `flags` as above; the text
@@ -75,23 +116,57 @@ void EncodeNewEnvelope(const Record& record, const NewRecordStamp& stamp,
 // text field is copied as stored (see flags); the store decompresses it.
 // Corruption names `what` (e.g. "record 42") and the problem; NotSupported
 // when the envelope version is newer than this build.
+// `peeked`, when given, is what PeekHeader returned true with for this
+// very value: the header is not parsed again (scans peek before they
+// decode), the checksum still is.
+struct EnvelopeHeader;
 Status DecodeEnvelope(std::string_view value, std::string_view what,
-                      Record* record, uint8_t* flags = nullptr);
+                      Record* record, uint8_t* flags = nullptr,
+                      const EnvelopeHeader* peeked = nullptr);
 
-// Checks version, size and checksum only.
+// Checks version, size, checksum and (version 2) that the header parses.
 Status VerifyEnvelope(std::string_view value, std::string_view what);
 
-// Reads a fixed field without verifying the checksum (callers that need
-// trust call VerifyEnvelope). REQUIRES: value.size() >= kHeaderSize.
-uint64_t PeekFixed64(std::string_view value, size_t offset);
+// The header fields of a value of either version, read without the
+// checksum check (callers that need trust call VerifyEnvelope).
+struct EnvelopeHeader {
+  uint8_t version = 0;
+  uint8_t flags = 0;
+  uint8_t tier = 0;  // as stored: DecodeEnvelope checks it
+  RecordId id = 0;
+  Micros event_time = 0;
+  Micros created_time = 0;
+  Micros updated_time = 0;
+  Micros expires_at = 0;
+  Micros last_access = 0;
+  uint64_t access_count = 0;
+  uint64_t content_hash = 0;
+  uint64_t page_id = 0;
+  uint32_t page_item = 0;
+  uint32_t page_count = 0;
+  uint32_t record_version = 1;
+  float importance = 0.5f;
+  size_t body_offset = 0;  // where the labels start
+  // Version 2: where the access varints lie (empty when absent; they end
+  // the header, so access_end == body_offset).
+  size_t access_offset = 0;
+};
+
+// False when the value is too short for its header plus a checksum, its
+// version is unknown, or a header field is malformed.
+bool PeekHeader(std::string_view value, EnvelopeHeader* header);
 
 // The namespace and labels of a stored value, without the checksum check
 // or decoding the text (scans filter on them; format 2's migration and
 // slot lookup read tenant and agent). parts: tenant, agent, session, role,
 // kind, aliasing `value`. False when the value is too short or malformed.
 bool PeekLabels(std::string_view value, std::string_view parts[5]);
+// The same, for a value whose header the caller has peeked.
+bool PeekLabels(std::string_view value, const EnvelopeHeader& header,
+                std::string_view parts[5]);
 
-// Rewrites the access fields in place and refreshes the checksum.
+// Rewrites the access fields (in place for version 1; version 2's varints
+// may change width) and refreshes the checksum.
 // REQUIRES: VerifyEnvelope(*value) is OK.
 void PatchAccess(std::string* value, uint64_t access_count,
                  Micros last_access);

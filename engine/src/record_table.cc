@@ -70,13 +70,14 @@ Status RecordTable::Encode(const Record& r, uint8_t flags,
 }
 
 Status RecordTable::Decode(std::string_view value, RecordId id, Record* record,
-                           uint8_t* flags_out) const {
+                           uint8_t* flags_out,
+                           const EnvelopeHeader* peeked) const {
   uint8_t flags = 0;
   // The record's name is built only for an error message: Get and scans
   // decode every record they return.
-  if (!DecodeEnvelope(value, {}, record, &flags).ok()) {
+  if (!DecodeEnvelope(value, {}, record, &flags, peeked).ok()) {
     return DecodeEnvelope(value, "record " + RecordIdToString(id), record,
-                          &flags);
+                          &flags, peeked);
   }
   if (flags_out) *flags_out = flags;
   if ((flags & kFlagTextForgotten) != 0) {

@@ -165,9 +165,10 @@ class RecordTable {
   // cannot be compressed.
   Status Encode(const Record& record, uint8_t flags, std::string* out) const;
   // The inverse: checks the envelope, decompresses the text. `id` names
-  // the record in errors.
+  // the record in errors; `peeked` as DecodeEnvelope's.
   Status Decode(std::string_view value, RecordId id, Record* record,
-                uint8_t* flags) const;
+                uint8_t* flags,
+                const EnvelopeHeader* peeked = nullptr) const;
   // Age-index bucket of a record as stored: its tier, or
   // kKeptAsTextBucket when flags has kFlagKeptAsText.
   static uint8_t AgeBucket(const Record& record, uint8_t flags);

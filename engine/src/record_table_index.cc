@@ -21,13 +21,12 @@ namespace mnemo::internal {
 
 void RecordTable::PutAgeEntry(RecordId id, std::string_view value,
                               rocksdb::WriteBatch* batch) const {
-  // The bucket and time come from the fixed header: no text to decode.
-  uint8_t flags = static_cast<uint8_t>(value[1]);
-  uint8_t bucket = (flags & kFlagKeptAsText)
-                       ? kKeptAsTextBucket
-                       : static_cast<uint8_t>(value[kOffTier]);
-  Micros time = static_cast<Micros>(PeekFixed64(value, kOffEventTime));
-  (void)batch->Put(handles_[kIndex], AgeKey(bucket, time, id), "");
+  // The bucket and time come from the header: no text to decode.
+  // A value whose header does not parse gets no entry (verify reports it).
+  EnvelopeHeader h;
+  if (!PeekHeader(value, &h)) return;
+  uint8_t bucket = (h.flags & kFlagKeptAsText) ? kKeptAsTextBucket : h.tier;
+  (void)batch->Put(handles_[kIndex], AgeKey(bucket, h.event_time, id), "");
 }
 
 void RecordTable::DropAgeEntry(std::string_view position,
@@ -173,7 +172,7 @@ Status ReadChunk(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
     MNEMO_RETURN_IF_ERROR(
         FromRocks(statuses[i], "reading record " + RecordIdToString(id)));
     std::string_view v(values[i].data(), values[i].size());
-    if (v.size() < kHeaderSize + kTrailerSize) continue;  // orphan counts
+    if (v.size() < kMinV2Size) continue;  // orphan counts (16 bytes)
     if (!fn(id, v)) *stop = true;
   }
   return Status::OK();

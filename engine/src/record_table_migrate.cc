@@ -26,11 +26,6 @@
 #include "rocks_iter.h"
 
 namespace mnemo::internal {
-namespace {
-
-constexpr size_t kOrphanCountsSize = 16;
-
-}  // namespace
 
 FormatMigration RecordTable::Migration() const {
   return FormatMigration(*this, db_, handles_);
@@ -59,13 +54,15 @@ Status FormatMigration::FromFormat1(size_t batch_records, size_t max_batches,
       (void)batch.Delete(handles_[kRecords], it->key());
       last = id;
       ++n;
-      if (value.size() == kOrphanCountsSize) continue;  // counts only
+      if (value.size() == kOrphanAccessCountsSize) continue;  // counts only
       std::string_view labels[5];
-      if (!PeekLabels(value, labels)) {
+      EnvelopeHeader header;
+      if (!PeekHeader(value, &header) ||
+          !PeekLabels(value, header, labels)) {
         return Status::Corruption("migrating record " + RecordIdToString(id) +
                                   ": malformed envelope");
       }
-      Micros time = static_cast<Micros>(PeekFixed64(value, kOffEventTime));
+      const Micros time = header.event_time;
       uint32_t slot = 0;
       MNEMO_RETURN_IF_ERROR(table_.SlotOf(labels[0], labels[1], true, &slot));
       std::string loc;

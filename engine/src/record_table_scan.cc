@@ -59,8 +59,9 @@ class TakenValues {
   bool full() const {
     return count_ == kChunk || bytes_.size() >= kChunkBytes;
   }
-  void Add(RecordId id, std::string_view value) {
-    taken_[count_++] = {id, bytes_.size(), value.size()};
+  // `header`: PeekHeader's of `value` (its offsets hold for the copy).
+  void Add(RecordId id, std::string_view value, const EnvelopeHeader& header) {
+    taken_[count_++] = {id, bytes_.size(), value.size(), header};
     bytes_.append(value);
   }
   // Decodes the chunk's values, in order, onto `records` and empties it.
@@ -70,7 +71,7 @@ class TakenValues {
     for (size_t i = 0; i < count_ && s.ok(); ++i) {
       const Taken& t = taken_[i];
       s = decode(std::string_view(bytes_).substr(t.offset, t.size), t.id,
-                 &records->emplace_back());
+                 t.header, &records->emplace_back());
       if (!s.ok()) records->pop_back();
     }
     count_ = 0;
@@ -84,6 +85,7 @@ class TakenValues {
   struct Taken {
     RecordId id;
     size_t offset, size;
+    EnvelopeHeader header;
   };
   static std::string& Buffer() {
     thread_local std::string bytes;
@@ -127,9 +129,11 @@ Status RecordTable::ScanAgent(
   size_t taken = 0;
   records->reserve(records->size() + std::min<size_t>(limit, 256));
   TakenValues values;
-  auto decode = [this](std::string_view value, RecordId id, Record* r) {
-    return Decode(value, id, r, nullptr);
+  auto decode = [this](std::string_view value, RecordId id,
+                       const EnvelopeHeader& header, Record* r) {
+    return Decode(value, id, r, nullptr, &header);
   };
+  EnvelopeHeader header;  // PeekHeader sets every field
   for (; it->Valid(); range.reverse ? it->Prev() : it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
@@ -140,16 +144,16 @@ Status RecordTable::ScanAgent(
       return Status::Corruption("malformed records key of agent " +
                                 QuoteForMessage(range.agent));
     }
-    if (range.labels ? !PeekLabels(value, labels)
-                     : value.size() < kHeaderSize + kTrailerSize) {
+    if (!PeekHeader(value, &header) ||
+        (range.labels && !PeekLabels(value, header, labels))) {
       Record ignored;  // Decode says what is wrong
       Status s = Decode(value, e.id, &ignored, nullptr);
       return s.ok() ? Status::Corruption("record " + RecordIdToString(e.id) +
                                          " is malformed")
                     : s;
     }
-    e.expires_at = static_cast<Micros>(PeekFixed64(value, kOffExpiresAt));
-    uint8_t tier = static_cast<uint8_t>(value[kOffTier]);
+    e.expires_at = header.expires_at;
+    const uint8_t tier = header.tier;
     e.tier = tier <= static_cast<uint8_t>(Tier::kDecayed) ? static_cast<Tier>(tier)
                                                           : Tier::kHot;
     e.session = labels[2];
@@ -163,7 +167,7 @@ Status RecordTable::ScanAgent(
     // Decoded in place (TakenValues): a Record is ~300 bytes of strings
     // and a map, and moving a temporary into the vector copied the short
     // (inline) ones.
-    values.Add(e.id, value);
+    values.Add(e.id, value, header);
     if (values.full()) {
       MNEMO_RETURN_IF_ERROR(values.DecodeInto(decode, records));
     }

@@ -63,13 +63,11 @@ class EnvelopeTtlFilter final : public rocksdb::CompactionFilter {
   bool Filter(int /*level*/, const rocksdb::Slice& /*key*/,
               const rocksdb::Slice& value, std::string* /*new_value*/,
               bool* /*value_changed*/) const override {
-    if (value.size() < kHeaderSize + kTrailerSize) {
-      return value.size() == 16;  // orphan access counts
-    }
-    std::string_view v(value.data(), value.size());
-    Micros expires = static_cast<Micros>(PeekFixed64(v, kOffExpiresAt));
-    if (keep_paged_ && PeekFixed64(v, kOffPageId) != 0) return false;
-    return expires != 0 && expires <= clock_->NowMicros();
+    if (value.size() == 16) return true;  // orphan access counts
+    EnvelopeHeader h;
+    if (!PeekHeader({value.data(), value.size()}, &h)) return false;
+    if (keep_paged_ && h.page_id != 0) return false;
+    return h.expires_at != 0 && h.expires_at <= clock_->NowMicros();
   }
 
  private:

@@ -65,7 +65,10 @@ namespace mnemo::internal {
 // until folded into the records (record_table_access.cc); a format-3
 // store opens (read-only too: its counts are merge operands in `records`,
 // which the merge operator still folds) and a writer's open upgrades it.
-inline constexpr int kStoreFormatVersion = 4;
+// Format 5: new values are envelope version 2 (envelope.h); version-1
+// values stay readable, so a format-3 or -4 store opens (read-only too)
+// and a writer's open only rewrites the marker.
+inline constexpr int kStoreFormatVersion = 5;
 inline constexpr char kMarkerFile[] = "MNEMO";
 
 struct RestorePlan;  // store_restore.cc

@@ -146,16 +146,23 @@ Status StoreImpl::CheckMarker(bool* fresh) {
 // format-2 pass then regroups any format-2 ids entries (those of a
 // format-2 store, or of a format-1 migration an older build began).
 Status StoreImpl::MigrateIfOld() {
-  if (stored_format_ >= kStoreFormatVersion) return Status::OK();
+  // A read-only open reads formats 3 and 4 as they are (CheckMarker
+  // refuses older ones) and writes nothing, the marker included.
+  if (stored_format_ >= kStoreFormatVersion || options_.read_only) {
+    return Status::OK();
+  }
   size_t batch_records = 0, max_batches = 0;
   MigrationLimit(&batch_records, &max_batches);  // tests only
   constexpr size_t kMigrationBatch = 1000;
   if (batch_records == 0) batch_records = kMigrationBatch;
   // The test limit applies to each pass.
   bool done = true;
-  if (stored_format_ == 3) {
+  if (stored_format_ >= 3) {
     // Format 4 adds the `access` family, which the open created; counts
     // already merged into `records` stay there (its merge operator).
+    // Format 5 writes envelope version 2 (envelope.h); the version-1
+    // values already stored stay readable, so nothing is rewritten, but a
+    // build that knows only format 4 must no longer open the store.
     MNEMO_RETURN_IF_ERROR(WriteMarker());
     stored_format_ = kStoreFormatVersion;
     return Status::OK();

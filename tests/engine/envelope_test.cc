@@ -5,6 +5,8 @@
 
 #include "envelope.h"
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -168,8 +170,7 @@ TEST(EnvelopeTest, AccessMergeMatchesVerifyThenPatch) {
     }
   }
   EXPECT_FALSE(internal::AddAccessChecked(
-      value.substr(0, internal::kHeaderSize + internal::kTrailerSize - 1), 1, 1,
-      &merged));
+      value.substr(0, internal::kMinV2Size - 1), 1, 1, &merged));
 }
 
 TEST(EnvelopeTest, Crc32cTwoMatchesCrc32c) {
@@ -209,6 +210,273 @@ TEST(EnvelopeTest, NewerVersionIsNotSupported) {
   value[0] = 9;
   Record out;
   EXPECT_TRUE(internal::DecodeEnvelope(value, "record 77", &out).IsNotSupported());
+}
+
+// Version 1 as a format-4 build wrote it (its EncodeEnvelope, every field
+// set): stores of formats 1-4 hold such values and are not rewritten.
+const char kVersionOneValue[] =
+    "\x01\x04\x4d\x00\x00\x00\x00\x00\x00\x00\x7b\x00\x00\x00\x00\x00"
+    "\x00\x00\xc8\x01\x00\x00\x00\x00\x00\x00\x15\x03\x00\x00\x00\x00"
+    "\x00\x00\xe8\x03\x00\x00\x00\x00\x00\x00\xd0\x07\x00\x00\x00\x00"
+    "\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x88\x77\x66\x55\x44\x33"
+    "\x22\x11\x09\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x02\x00"
+    "\x00\x00\x00\x00\x80\x3e\x02\x04\x00\x00\x00\x06\x74\x65\x6e\x61"
+    "\x6e\x74\x05\x61\x67\x65\x6e\x74\x07\x73\x65\x73\x73\x69\x6f\x6e"
+    "\x04\x75\x73\x65\x72\x07\x6d\x65\x73\x73\x61\x67\x65\x01\x01\x6b"
+    "\x01\x76\x09\x73\x6f\x6d\x65\x20\x74\x65\x78\x74\xfa\x3b\x4a\xd6";
+
+Record VersionOneRecord() {
+  Record r = MakeRecord("tenant", "agent", "session", "some text", 123);
+  r.metadata = {{"k", "v"}};
+  r.id = 77;
+  r.created_time = 456;
+  r.updated_time = 789;
+  r.last_access = 1000;
+  r.expires_at = 2000;
+  r.access_count = 5;
+  r.content_hash = 0x1122334455667788ull;
+  r.page = {9, 3};
+  r.page.page_count = 4;
+  r.version = 2;
+  r.importance = 0.25f;
+  r.tier = Tier::kPixels;
+  return r;
+}
+
+void ExpectSameRecord(const Record& a, const Record& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.ns, b.ns);
+  EXPECT_EQ(a.role, b.role);
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.text, b.text);
+  EXPECT_EQ(a.metadata, b.metadata);
+  EXPECT_EQ(a.event_time, b.event_time);
+  EXPECT_EQ(a.created_time, b.created_time);
+  EXPECT_EQ(a.updated_time, b.updated_time);
+  EXPECT_EQ(a.last_access, b.last_access);
+  EXPECT_EQ(a.expires_at, b.expires_at);
+  EXPECT_EQ(a.access_count, b.access_count);
+  EXPECT_EQ(a.content_hash, b.content_hash);
+  EXPECT_EQ(a.page.page_id, b.page.page_id);
+  EXPECT_EQ(a.page.item, b.page.item);
+  EXPECT_EQ(a.page.page_count, b.page.page_count);
+  EXPECT_EQ(a.version, b.version);
+  EXPECT_EQ(a.tier, b.tier);
+  EXPECT_EQ(a.text_forgotten, b.text_forgotten);
+  if (std::isnan(a.importance)) {
+    EXPECT_TRUE(std::isnan(b.importance));
+  } else {
+    EXPECT_EQ(a.importance, b.importance);
+  }
+}
+
+std::string VersionOneValue() {
+  return std::string(kVersionOneValue, sizeof(kVersionOneValue) - 1);
+}
+
+TEST(EnvelopeTest, VersionOneValuesStillDecode) {
+  const std::string value = VersionOneValue();
+  ASSERT_EQ(value.size(), 144u);
+  Record out;
+  uint8_t flags = 0;
+  ASSERT_TRUE(internal::DecodeEnvelope(value, "record 77", &out, &flags).ok());
+  EXPECT_EQ(flags, internal::kFlagKeptAsText);
+  ExpectSameRecord(out, VersionOneRecord());
+  internal::EnvelopeHeader h;
+  ASSERT_TRUE(internal::PeekHeader(value, &h));
+  EXPECT_EQ(h.version, 1);
+  EXPECT_EQ(h.id, 77u);
+  EXPECT_EQ(h.event_time, 123);
+  EXPECT_EQ(h.expires_at, 2000);
+  EXPECT_EQ(h.page_id, 9u);
+  EXPECT_EQ(h.tier, static_cast<uint8_t>(Tier::kPixels));
+  EXPECT_EQ(h.body_offset, internal::kHeaderSize);
+  std::string_view labels[5];
+  ASSERT_TRUE(internal::PeekLabels(value, labels));
+  EXPECT_EQ(labels[2], "session");
+  // Access counts are patched in place: the value stays version 1.
+  std::string merged;
+  ASSERT_TRUE(internal::AddAccessChecked(value, 2, 3000, &merged));
+  EXPECT_EQ(merged.size(), value.size());
+  EXPECT_EQ(merged[0], 1);
+  ASSERT_TRUE(internal::DecodeEnvelope(merged, "record 77", &out).ok());
+  EXPECT_EQ(out.access_count, 7u);
+  EXPECT_EQ(out.last_access, 3000);
+  // Re-encoding (an update) writes version 2 of the same record.
+  std::string again;
+  internal::EncodeEnvelope(VersionOneRecord(), flags, &again);
+  EXPECT_EQ(again[0], 2);
+  EXPECT_LT(again.size(), value.size());
+  ASSERT_TRUE(internal::DecodeEnvelope(again, "record 77", &out).ok());
+  ExpectSameRecord(out, VersionOneRecord());
+}
+
+// Every prefix and every flipped bit of either version is Corruption (or
+// NotSupported for a version byte from the future), never a crash or a
+// record; the header peek never reads past the value.
+TEST(EnvelopeTest, EveryTruncationAndFlipOfBothVersionsIsRefused) {
+  Record full = VersionOneRecord();
+  std::string v2;
+  internal::EncodeEnvelope(full, 0, &v2);
+  for (const std::string& value : {VersionOneValue(), v2}) {
+    for (size_t n = 0; n < value.size(); ++n) {
+      std::string cut = value.substr(0, n);  // its own allocation for ASAN
+      Record out;
+      Status s = internal::DecodeEnvelope(cut, "record 77", &out);
+      EXPECT_TRUE(s.IsCorruption()) << n << " " << s.ToString();
+      internal::EnvelopeHeader h;
+      if (internal::PeekHeader(cut, &h)) {
+        EXPECT_LE(h.body_offset + internal::kTrailerSize, n);
+      }
+      std::string merged;
+      EXPECT_FALSE(internal::AddAccessChecked(cut, 1, 1, &merged)) << n;
+    }
+    for (size_t i = 0; i < value.size() * 8; ++i) {
+      std::string bad = value;
+      bad[i / 8] ^= static_cast<char>(1 << (i % 8));
+      Record out;
+      Status s = internal::DecodeEnvelope(bad, "record 77", &out);
+      EXPECT_TRUE(s.IsCorruption() || s.IsNotSupported()) << "bit " << i;
+      std::string merged;
+      EXPECT_FALSE(internal::AddAccessChecked(bad, 1, 1, &merged)) << i;
+    }
+  }
+}
+
+// The record whose optional fields are those of `mask` (kHas* bits) set to
+// values of varied varint widths, the others at their implied defaults.
+Record RecordWithFields(uint8_t mask, int width) {
+  const Micros big = width == 0 ? 1 : (width == 1 ? -5 : 1'735'000'000'000'000);
+  Record r = MakeRecord("t", "a", "s", "text", big);
+  r.id = width == 2 ? (uint64_t{1} << 62) + 3 : 42;
+  r.content_hash = width == 1 ? 0 : ~uint64_t{0};
+  r.created_time = r.updated_time = r.event_time;
+  r.version = 1;
+  if (mask & internal::kHasCreated) r.created_time = r.event_time - big * 3 + 7;
+  r.updated_time = r.created_time;
+  if (mask & internal::kHasUpdated) r.updated_time = r.created_time + 300;
+  if (mask & internal::kHasExpires) r.expires_at = width == 1 ? -1 : big + 9;
+  if (mask & internal::kHasPage) {
+    r.page = {width == 2 ? ~uint64_t{0} : 5, width == 0 ? 0u : 70000u};
+    r.page.page_count = width == 1 ? 0 : 12;
+  }
+  if (mask & internal::kHasVersion) r.version = width == 1 ? 0 : 1u << 31;
+  if (mask & internal::kHasTier) r.tier = Tier::kDecayed;
+  if (mask & internal::kHasImportance) r.importance = width == 2 ? NAN : 0.0f;
+  if (mask & internal::kHasAccess) {
+    r.access_count = width == 0 ? 0 : ~uint64_t{0};
+    r.last_access = width == 0 ? 1 : std::numeric_limits<Micros>::min();
+  }
+  return r;
+}
+
+TEST(EnvelopeTest, EveryFieldCombinationRoundTrips) {
+  for (int width = 0; width < 3; ++width) {
+    for (int mask = 0; mask < 256; ++mask) {
+      Record in = RecordWithFields(static_cast<uint8_t>(mask), width);
+      std::string value;
+      internal::EncodeEnvelope(in, internal::kFlagTextZstd, &value);
+      ASSERT_EQ(value[0], internal::kEnvelopeVersion);
+      EXPECT_EQ(static_cast<uint8_t>(value[2]), mask) << width;
+      EXPECT_NE(value.size(), internal::kOrphanAccessCountsSize);
+      Record out;
+      uint8_t flags = 0;
+      ASSERT_TRUE(internal::DecodeEnvelope(value, "r", &out, &flags).ok())
+          << mask << " " << width;
+      EXPECT_EQ(flags, internal::kFlagTextZstd);
+      ExpectSameRecord(out, in);
+      internal::EnvelopeHeader h;
+      ASSERT_TRUE(internal::PeekHeader(value, &h));
+      EXPECT_EQ(h.id, in.id);
+      EXPECT_EQ(h.event_time, in.event_time);
+      EXPECT_EQ(h.expires_at, in.expires_at);
+      EXPECT_EQ(h.page_id, in.page.page_id);
+      EXPECT_EQ(h.tier, static_cast<uint8_t>(in.tier));
+      EXPECT_EQ(h.access_count, in.access_count);
+      EXPECT_EQ(h.last_access, in.last_access);
+      std::string_view labels[5];
+      ASSERT_TRUE(internal::PeekLabels(value, h, labels));
+      EXPECT_EQ(labels[0], "t");
+      EXPECT_EQ(labels[4], "message");
+    }
+  }
+}
+
+// The smallest version-2 value (empty labels and text, no optional field)
+// is kMinV2Size bytes, more than the 16 of orphan access counts, so
+// readers that skip 16-byte values never skip a record; no 16-byte value
+// parses as a header.
+TEST(EnvelopeTest, NoVersionTwoValueIsSixteenBytes) {
+  Record r;
+  r.role.clear();
+  r.kind.clear();
+  r.version = 1;
+  std::string value;
+  internal::EncodeEnvelope(r, 0, &value);
+  EXPECT_EQ(value.size(), internal::kMinV2Size);
+  Record out;
+  EXPECT_TRUE(internal::DecodeEnvelope(value, "r", &out).ok());
+  std::mt19937 rng(11);
+  for (int i = 0; i < 4000; ++i) {
+    std::string sixteen(internal::kOrphanAccessCountsSize, '\0');
+    for (char& c : sixteen) c = static_cast<char>(rng());
+    sixteen[0] = static_cast<char>(1 + i % 2);
+    internal::EnvelopeHeader h;
+    EXPECT_FALSE(internal::PeekHeader(sixteen, &h));
+    EXPECT_FALSE(internal::DecodeEnvelope(sixteen, "r", &out).ok());
+  }
+}
+
+// A new record's value: no zeros for absent fields, no repeated times.
+TEST(EnvelopeTest, NewRecordHeaderIsCompact) {
+  Record caller = MakeRecord("tenant", "agent", "session", "text");
+  internal::NewRecordStamp stamp;
+  stamp.id = 459906136773650176ull;
+  stamp.event_time = stamp.now = 1'735'000'000'000'000;
+  stamp.content_hash = ContentHash(caller.text);
+  std::string value;
+  internal::EncodeNewEnvelope(caller, stamp, &value);
+  internal::EnvelopeHeader h;
+  ASSERT_TRUE(internal::PeekHeader(value, &h));
+  // version, flags, presence, id, event time, content hash
+  EXPECT_EQ(h.body_offset, internal::kV2FixedSize);
+  EXPECT_EQ(static_cast<uint8_t>(value[2]), 0);
+}
+
+// Version 2's access varints change width as the count grows (absent ->
+// one byte -> two bytes): the merge re-encodes the header, and its result
+// matches PatchAccess's.
+TEST(EnvelopeTest, AccessMergeAcrossVarintWidths) {
+  Record in = Sample();
+  std::string value;
+  internal::EncodeEnvelope(in, 0, &value);
+  uint64_t count = 0;
+  Micros last = 0;
+  for (uint64_t add : {1, 126, 1, 16384, 0}) {
+    std::string merged;
+    const Micros at = 1'735'000'000'000'000 + static_cast<Micros>(add);
+    ASSERT_TRUE(internal::AddAccessChecked(value, add, at, &merged)) << add;
+    count += add;
+    last = std::max(last, at);
+    std::string expected = value;
+    internal::PatchAccess(&expected, count, last);
+    EXPECT_EQ(merged, expected) << add;
+    Record out;
+    ASSERT_TRUE(internal::DecodeEnvelope(merged, "r", &out).ok()) << add;
+    EXPECT_EQ(out.access_count, count);
+    EXPECT_EQ(out.last_access, last);
+    in.access_count = count;
+    in.last_access = last;
+    ExpectSameRecord(out, in);
+    value = merged;
+  }
+  // Back to no access at all: the presence bit is cleared again.
+  internal::PatchAccess(&value, 0, 0);
+  std::string fresh;
+  in.access_count = 0;
+  in.last_access = 0;
+  internal::EncodeEnvelope(in, 0, &fresh);
+  EXPECT_EQ(value, fresh);
 }
 
 TEST(Utf8Test, AcceptsAndRejects) {

@@ -4,6 +4,8 @@
 // store-v2.*) interrupted after a few batches (the test hook stops it as a
 // kill would) and resumed by the next writer's open: the store it leaves
 // reads exactly like one migrated in one go, by Get and by time-range Scan.
+// And format 4 -> 5: version-1 envelopes stay as they are beside the
+// version-2 ones new writes make.
 
 #include <gtest/gtest.h>
 
@@ -12,7 +14,15 @@
 #include <string>
 #include <vector>
 
+#include <rocksdb/db.h>
+
+#include "coding.h"
+#include "envelope.h"
+#include "keys.h"
+#include "mnemo/admin.h"
 #include "mnemo/store.h"
+#include "rocks_glue.h"
+#include "store_test_util.h"
 #include "test_hooks.h"
 #include "test_util.h"
 
@@ -54,9 +64,11 @@ struct Seen {
 
 Seen ReadAll(Store* store, const std::vector<RecordId>& ids) {
   Seen seen;
+  ReadOptions uncounted;  // leaves the access counts as they are
+  uncounted.count_access = false;
   for (RecordId id : ids) {
     Record r;
-    Status s = store->Get(ReadOptions(), "demo", id, &r);
+    Status s = store->Get(uncounted, "demo", id, &r);
     EXPECT_TRUE(s.ok()) << id << ": " << s.message();
     seen.text[id] = r.text;
   }
@@ -112,7 +124,7 @@ TEST(MigrateTest, InterruptedMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 4\n");
+  EXPECT_EQ(marker, "mnemo store format 5\n");
 }
 
 TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
@@ -158,7 +170,232 @@ TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
+  EXPECT_EQ(marker, "mnemo store format 5\n");
+}
+
+// The `records` family of the store at `db`, opened as the store opens it
+// (its merge operator and TTL filter on `clock`): fn(db, records handle).
+void WithRecordsFamily(
+    const std::string& dir, Clock* clock,
+    const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*)>& fn) {
+  Options options;
+  internal::RocksConfig config = internal::MakeRocksConfig(options, clock);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::Open(config.db, dir, config.families, &handles, &db).ok());
+  rocksdb::ColumnFamilyHandle* records = nullptr;
+  for (auto* handle : handles) {
+    if (handle->GetName() == internal::kCfRecords) records = handle;
+  }
+  ASSERT_NE(records, nullptr);
+  fn(db, records);
+  for (auto* handle : handles) {
+    EXPECT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+  EXPECT_TRUE(db->Close().ok());
+  delete db;
+}
+
+// Envelope version of each record value (orphan counts left out), by id.
+std::map<RecordId, int> VersionsById(const std::string& dir, Clock* clock) {
+  std::map<RecordId, int> versions;
+  WithRecordsFamily(dir, clock, [&](rocksdb::DB* db,
+                                    rocksdb::ColumnFamilyHandle* records) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), records));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->value().size() == internal::kOrphanAccessCountsSize) continue;
+      RecordId id = internal::RecordIdOfKey(
+          std::string_view(it->key().data(), it->key().size()));
+      versions[id] = static_cast<uint8_t>(it->value()[0]);
+    }
+    EXPECT_TRUE(it->status().ok());
+  });
+  return versions;
+}
+
+// Sets the expiry time of version-1 record `id` in place (a format-4
+// build stored it so), with a fresh checksum.
+void ExpireVersionOneRecord(const std::string& dir, Clock* clock, RecordId id,
+                            Micros expires_at) {
+  WithRecordsFamily(dir, clock, [&](rocksdb::DB* db,
+                                    rocksdb::ColumnFamilyHandle* records) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), records));
+    bool found = false;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string key = it->key().ToString();
+      if (internal::RecordIdOfKey(key) != id) continue;
+      std::string value = it->value().ToString();
+      ASSERT_EQ(value[0], 1);
+      internal::EncodeFixed64(value.data() + internal::kOffExpiresAt,
+                              static_cast<uint64_t>(expires_at));
+      size_t body = value.size() - internal::kTrailerSize;
+      internal::EncodeFixed32(
+          value.data() + body,
+          internal::MaskCrc(internal::Crc32c(value.data(), body)));
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), records, key, value).ok());
+      found = true;
+      break;
+    }
+    ASSERT_TRUE(found) << id;
+  });
+}
+
+void CountedGets(Store* store, RecordId id, int times) {
+  Record r;
+  for (int i = 0; i < times; ++i) {
+    EXPECT_TRUE(store->Get(ReadOptions(), "demo", id, &r).ok()) << id;
+  }
+}
+
+// The access count of `id` as stored plus pending (read without counting).
+uint64_t AccessCount(Store* store, RecordId id) {
+  ReadOptions uncounted;
+  uncounted.count_access = false;
+  Record r;
+  EXPECT_TRUE(store->Get(uncounted, "demo", id, &r).ok()) << id;
+  return r.access_count;
+}
+
+// Adds `count` accesses to the records of `ids` as merge operands in the
+// records family (as format 3 wrote them and the fold writes them) and
+// compacts it, so the merge operator folds them into either envelope
+// version, and the TTL filter sees every value.
+void MergeCountsAndCompact(const std::string& dir, Clock* clock,
+                           const std::vector<RecordId>& ids, uint64_t count,
+                           Micros last) {
+  WithRecordsFamily(dir, clock, [&](rocksdb::DB* db,
+                                    rocksdb::ColumnFamilyHandle* records) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), records));
+    std::vector<std::string> keys;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      RecordId id = internal::RecordIdOfKey(
+          std::string_view(it->key().data(), it->key().size()));
+      if (std::count(ids.begin(), ids.end(), id)) {
+        keys.push_back(it->key().ToString());
+      }
+    }
+    it.reset();
+    EXPECT_EQ(keys.size(), ids.size());
+    for (const std::string& key : keys) {
+      ASSERT_TRUE(db->Merge(rocksdb::WriteOptions(), records, key,
+                            internal::AccessOperand(count, last))
+                      .ok());
+    }
+    rocksdb::CompactRangeOptions range;
+    range.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForce;
+    EXPECT_TRUE(db->CompactRange(range, records, nullptr, nullptr).ok());
+  });
+}
+
+// A format-4 store holds version-1 envelopes only. Format 5 adds no layout,
+// so the store-v2 fixture after a writer's open with its marker set back to
+// 4 is such a store. A read-only open reads it as it is; a writer's open
+// only rewrites the marker; old and new values then live side by side:
+// each reads back, counts accesses, expires, and verifies.
+TEST(MigrateTest, FormatFourVersionOneValuesLiveBesideVersionTwoOnes) {
+  TempDir tmp;
+  std::vector<RecordId> ids = FixtureIds("store-v2");
+  const std::string db = Unpack(tmp, "db", "store-v2");
+  const Micros now = test::kJan2024 + 1200 * test::kDay;  // after the fixture
+  const Micros expiry = now + test::kDay;
+  test::ManualClock clock(now);
+  Options options;
+  options.clock = &clock;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(options, db, &store).ok());
+  Seen expected = ReadAll(store.get(), ids);
+  store.reset();
+  const RecordId expiring_old = 1000;  // the fixture's imported record
+  const RecordId counted_old = ids.back();
+  ExpireVersionOneRecord(db, &clock, expiring_old, expiry);
+  for (const auto& [id, version] : VersionsById(db, &clock)) {
+    EXPECT_EQ(version, 1) << id;
+  }
+  ASSERT_TRUE(test::WriteFile(db + "/MNEMO", "mnemo store format 4\n"));
+
+  Options read_only = options;
+  read_only.read_only = true;
+  ASSERT_TRUE(Store::Open(read_only, db, &store).ok());
+  EXPECT_EQ(ReadAll(store.get(), ids).text, expected.text);
+  store.reset();
+  std::string marker;
+  ASSERT_TRUE(test::ReadFile(db + "/MNEMO", &marker));
   EXPECT_EQ(marker, "mnemo store format 4\n");
+
+  ASSERT_TRUE(Store::Open(options, db, &store).ok());
+  ASSERT_TRUE(test::ReadFile(db + "/MNEMO", &marker));
+  EXPECT_EQ(marker, "mnemo store format 5\n");
+  Seen reopened = ReadAll(store.get(), ids);
+  EXPECT_EQ(reopened.text, expected.text);
+  EXPECT_EQ(reopened.scans, expected.scans);
+  Record fresh;
+  fresh.ns = {"demo", "coder", "after"};
+  fresh.text = "a version-2 record that expires";
+  fresh.expires_at = expiry;
+  RecordId expiring_new = 0, counted_new = 0;
+  ASSERT_TRUE(store->Put(WriteOptions(), fresh, &expiring_new).ok());
+  fresh.text = "a version-2 record that stays";
+  fresh.expires_at = 0;
+  ASSERT_TRUE(store->Put(WriteOptions(), fresh, &counted_new).ok());
+  const uint64_t old_base = AccessCount(store.get(), counted_old);
+  CountedGets(store.get(), counted_old, 1);
+  CountedGets(store.get(), counted_new, 1);
+  store.reset();  // flushes the counts
+
+  ASSERT_TRUE(Store::Open(options, db, &store).ok());
+  EXPECT_EQ(AccessCount(store.get(), counted_old), old_base + 1);
+  EXPECT_EQ(AccessCount(store.get(), counted_new), 1u);
+  CountedGets(store.get(), counted_old, 3);
+  CountedGets(store.get(), counted_new, 3);
+  Record r;
+  ASSERT_TRUE(store->Get(ReadOptions(), "demo", expiring_old, &r).ok());
+  ASSERT_TRUE(store->Get(ReadOptions(), "demo", expiring_new, &r).ok());
+  clock.Set(expiry);
+  EXPECT_TRUE(store->Get(ReadOptions(), "demo", expiring_old, &r).IsNotFound());
+  EXPECT_TRUE(store->Get(ReadOptions(), "demo", expiring_new, &r).IsNotFound());
+  VerifyOptions deep;
+  deep.deep = true;
+  VerifyReport report;
+  ASSERT_TRUE(Verify(store.get(), deep, &report).ok());
+  EXPECT_TRUE(report.ok()) << (report.problems.empty()
+                                   ? std::string()
+                                   : report.problems[0].message);
+  EXPECT_GE(report.records_checked, ids.size());
+  store.reset();
+
+  std::map<RecordId, int> versions = VersionsById(db, &clock);
+  EXPECT_EQ(versions[counted_old], 1);
+  EXPECT_EQ(versions[expiring_old], 1);
+  EXPECT_EQ(versions[counted_new], 2);
+  EXPECT_EQ(versions[expiring_new], 2);
+  // The merge operator adds counts to either version in place; RocksDB's
+  // compaction drops both expired values (the TTL filter reads either
+  // header).
+  MergeCountsAndCompact(db, &clock, {counted_old, counted_new}, 2, expiry);
+  versions = VersionsById(db, &clock);
+  EXPECT_EQ(versions.count(expiring_old), 0u);
+  EXPECT_EQ(versions.count(expiring_new), 0u);
+  EXPECT_EQ(versions[counted_old], 1);
+  EXPECT_EQ(versions[counted_new], 2);
+
+  ASSERT_TRUE(Store::Open(options, db, &store).ok());
+  EXPECT_EQ(AccessCount(store.get(), counted_old), old_base + 6);
+  EXPECT_EQ(AccessCount(store.get(), counted_new), 6u);
+  Record last;
+  ReadOptions uncounted;
+  uncounted.count_access = false;
+  ASSERT_TRUE(store->Get(uncounted, "demo", counted_new, &last).ok());
+  EXPECT_EQ(last.last_access, expiry);
+  for (RecordId id : ids) {
+    if (id == expiring_old) continue;
+    ASSERT_TRUE(store->Get(uncounted, "demo", id, &last).ok()) << id;
+    EXPECT_EQ(last.text, expected.text[id]) << id;
+  }
 }
 
 }  // namespace

@@ -370,7 +370,7 @@ TEST_F(RecordTableTest, IdOrderedReadsGoThroughIds) {
   ASSERT_TRUE(table_
                   .ForEachIdRange(rocksdb::ReadOptions(), 1, 5,
                                   [&](RecordId id, std::string_view v) {
-                                    EXPECT_GE(v.size(), kHeaderSize);
+                                    EXPECT_GE(v.size(), kMinV2Size);
                                     seen.push_back(id);
                                     return id < 4;
                                   })

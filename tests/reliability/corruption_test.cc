@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include "envelope.h"
 #include "keys.h"
 #include "mnemo/admin.h"
 #include "page_store.h"
@@ -244,7 +245,15 @@ TEST_F(CorruptionTest, TruncatedAndEmptyValuesAreCorruptionNotCrashes) {
   store_.reset();
   {
     RawDb raw(dir_.Sub("db"));
-    size_t cuts[] = {0, 1, 5, 17, 90, 94, 100};
+    // Inside version 2's fixed header, just after it, and one byte short
+    // of the smallest whole value: every cut truncates any record.
+    size_t cuts[] = {0,
+                     1,
+                     5,
+                     17,
+                     internal::kV2FixedSize - 1,
+                     internal::kV2FixedSize + 3,
+                     internal::kMinV2Size - 1};
     for (size_t i = 0; i < std::size(cuts); ++i) {
       ASSERT_TRUE(raw.Truncate(internal::kCfRecords,
                                raw.RecordKeyOf(fresh_[i]), cuts[i]));

@@ -3,8 +3,9 @@
 // Stores written by formats 1 and 2 (tests/data/store-v1.*, store-v2.*,
 // see store-v1.md, store-v2.md) opened by this build: a read-only open
 // refuses them naming `mnemo migrate`, `mnemo migrate` moves them to format
-// 3 in place, and every record, search hit and page reads back as the old
-// build read it (the dump byte for byte).
+// 5 in place, and every record, search hit and page reads back as the old
+// build read it (the dump byte for byte). A format-4 store (version-1
+// envelopes only) is read as it is and upgraded by its marker alone.
 
 #include <gtest/gtest.h>
 
@@ -67,14 +68,14 @@ void MigratedStoreReadsBack(const std::string& fixture, int format,
   std::string db = tmp.Sub("db");
   CliResult r = Mnemo("migrate --db " + Q(db));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("from format " + std::to_string(format) + " to format 4"),
+  EXPECT_NE(r.out.find("from format " + std::to_string(format) + " to format 5"),
             std::string::npos)
       << r.out;
-  EXPECT_EQ(MarkerOf(db), "mnemo store format 4\n");
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 5\n");
   EXPECT_EQ(DumpOf(db), old_dump);
   r = Mnemo("migrate --db " + Q(db));  // a second run has nothing to do
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("already at format 4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("already at format 5"), std::string::npos) << r.out;
 
   // Get of every record prints its dump line's fields.
   std::istringstream lines(old_dump);
@@ -123,6 +124,41 @@ TEST(Migrate, MigratedStoreReadsBackAsTheOldBuildReadIt) {
 
 TEST(Migrate, MigratedFormatTwoStoreReadsBackAsTheOldBuildReadIt) {
   MigratedStoreReadsBack("store-v2", 2, "459906136810746880", "459906136773650176");
+}
+
+// Format 5 adds no layout to format 4, only envelope version 2 for new
+// writes: the migrated fixture with its marker set back to 4 is a store a
+// format-4 build left. A read-only dump reads it as it is; `mnemo migrate`
+// rewrites the marker only; new records are added beside the old ones and
+// `verify --deep` passes.
+TEST(Migrate, FormatFourStoreIsReadAsItIsAndUpgradedByItsMarker) {
+  TempDir tmp;
+  std::string old_dump = Unpack(tmp, "store-v2");
+  std::string db = tmp.Sub("db");
+  ASSERT_EQ(Mnemo("migrate --db " + Q(db)).code, 0);
+  ASSERT_TRUE(WriteFile(db + "/MNEMO", "mnemo store format 4\n"));
+  EXPECT_EQ(DumpOf(db), old_dump);  // read-only
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 4\n");
+  CliResult r = Mnemo("migrate --db " + Q(db));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("from format 4 to format 5"), std::string::npos) << r.out;
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 5\n");
+  EXPECT_EQ(DumpOf(db), old_dump);
+  const std::string line =
+      R"({"tenant":"demo","agent":"coder","session":"s5","text":"a record )"
+      R"(in envelope version 2","event_time":"2024-03-06T10:00:00Z"})";
+  ASSERT_TRUE(WriteFile(tmp.Sub("new.jsonl"), line + "\n"));
+  r = Mnemo("import --db " + Q(db) + " " + Q(tmp.Sub("new.jsonl")));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = Mnemo("verify --deep --db " + Q(db));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  std::string dump = DumpOf(db);
+  EXPECT_NE(dump.find("a record in envelope version 2"), std::string::npos);
+  // Every old line is still there, as the old build dumped it.
+  std::istringstream lines(old_dump);
+  for (std::string old_line; std::getline(lines, old_line);) {
+    EXPECT_NE(dump.find(old_line), std::string::npos) << old_line;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,56 @@
+// Copyright (c) mnemo authors.
+//
+// Internal to envelope.cc and envelope_header.cc: the pieces of the
+// envelope format both use.
+
+#ifndef MNEMO_ENGINE_ENVELOPE_HEADER_H_
+#define MNEMO_ENGINE_ENVELOPE_HEADER_H_
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "envelope.h"
+
+namespace mnemo::internal {
+
+inline uint32_t FloatBits(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  return bits;
+}
+
+inline float BitsFloat(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// Reader::GetVarint32 with inline paths for one- and two-byte values.
+bool TakeVarint32(std::string_view* in, uint32_t* v);
+
+// The version-2 header fields EncodeEnvelope and EncodeNewEnvelope share.
+struct V2Fields {
+  RecordId id;
+  Micros event, created, updated, expires, last_access;
+  uint64_t access_count, content_hash, page_id;
+  uint32_t page_item, page_count, version;
+  float importance;
+  Tier tier;
+};
+
+// Appends version 2's header (all before the body) for `f`.
+void EncodeHeaderV2(const V2Fields& f, uint8_t flags, std::string* out);
+
+// Version 2's access fields for `count` and `last` (none when both are 0).
+void PutAccessV2(uint64_t count, Micros last, std::string* out);
+
+// *out = the body (all but the checksum) of version-2 `old` (header `h`)
+// with its access fields replaced.
+void SpliceAccessV2(std::string_view old, const EnvelopeHeader& h,
+                    uint64_t count, Micros last, std::string* out);
+
+}  // namespace mnemo::internal
+
+#endif  // MNEMO_ENGINE_ENVELOPE_HEADER_H_
