@@ -176,14 +176,16 @@ struct Options {
   bool full_text_index = true;
 
   // Period of the background full-text indexer. 0: no thread; records are
-  // indexed only by searches, compaction and close.
+  // indexed only by searches (a backlog of at most search_catch_up_records;
+  // a larger one every search scores itself until compaction or close
+  // indexes it), compaction and close.
   // Default: 100
   uint32_t search_index_interval_ms = 100;
 
   // A search finding at most this many records not yet indexed indexes them
-  // itself first (as does every search when a store opens with records
-  // left unindexed by a crash or by the index being off); a larger backlog (after a bulk ingest) it
-  // does not wait for: it scores the unindexed records of the agents it
+  // itself first (records left unindexed by a crash or by the index being
+  // off count too); a larger backlog (after a bulk ingest) it does not
+  // wait for: it scores the unindexed records of the agents it
   // covers directly, with the statistics they will have once indexed (the
   // same results), while the background indexer drains the backlog. Such
   // a search costs about what its agents' unindexed records cost to read
