@@ -50,31 +50,34 @@ class TakenValues {
  public:
   static constexpr size_t kChunk = 128;  // a scan of <= 128 decodes once
 
-  TakenValues() : bytes_(Buffer()) { bytes_.clear(); }
+  TakenValues() : bytes_(Buffers().bytes), taken_(Buffers().taken) {
+    bytes_.clear();
+    taken_.clear();
+  }
   ~TakenValues() {
     if (bytes_.capacity() > kMaxKeptBytes) std::string().swap(bytes_);
   }
   // A chunk also ends at kChunkBytes: long records are not all held twice
   // (copied and decoded) at once.
   bool full() const {
-    return count_ == kChunk || bytes_.size() >= kChunkBytes;
+    return taken_.size() == kChunk || bytes_.size() >= kChunkBytes;
   }
   // `header`: PeekHeader's of `value` (its offsets hold for the copy).
   void Add(RecordId id, std::string_view value, const EnvelopeHeader& header) {
-    taken_[count_++] = {id, bytes_.size(), value.size(), header};
+    taken_.push_back({id, bytes_.size(), value.size(), header});
     bytes_.append(value);
   }
   // Decodes the chunk's values, in order, onto `records` and empties it.
   template <typename DecodeFn>
   Status DecodeInto(const DecodeFn& decode, std::vector<Record>* records) {
     Status s;
-    for (size_t i = 0; i < count_ && s.ok(); ++i) {
+    for (size_t i = 0; i < taken_.size() && s.ok(); ++i) {
       const Taken& t = taken_[i];
       s = decode(std::string_view(bytes_).substr(t.offset, t.size), t.id,
                  t.header, &records->emplace_back());
       if (!s.ok()) records->pop_back();
     }
-    count_ = 0;
+    taken_.clear();
     bytes_.clear();
     return s;
   }
@@ -87,13 +90,18 @@ class TakenValues {
     size_t offset, size;
     EnvelopeHeader header;
   };
-  static std::string& Buffer() {
-    thread_local std::string bytes;
-    return bytes;
+  // The thread's buffers, reused: a fresh array of kChunk headers per scan
+  // would be ~14 KiB of initialisation before the first record.
+  struct ThreadBuffers {
+    std::string bytes;
+    std::vector<Taken> taken;
+  };
+  static ThreadBuffers& Buffers() {
+    thread_local ThreadBuffers buffers;
+    return buffers;
   }
   std::string& bytes_;
-  Taken taken_[kChunk];
-  size_t count_ = 0;
+  std::vector<Taken>& taken_;
 };
 
 }  // namespace
