@@ -86,14 +86,16 @@ Status CheckPart(std::string_view part, std::string_view what, size_t max) {
                                    " bytes; the limit is " +
                                    std::to_string(max));
   }
+  bool ascii = true;  // then valid UTF-8 without a second pass
   for (unsigned char c : part) {
     if (c < 0x20 || c == 0x7f) {
       return Status::InvalidArgument(std::string(what) + " " +
                                      QuoteForMessage(part, 64) +
                                      " contains a control character");
     }
+    ascii &= c < 0x80;
   }
-  if (!IsValidUtf8(part)) {
+  if (!ascii && !IsValidUtf8(part)) {
     return Status::InvalidArgument(std::string(what) +
                                    " is not valid UTF-8");
   }

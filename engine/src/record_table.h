@@ -287,6 +287,9 @@ class RecordTable {
   // NotFound (naming the id) when absent or only access counts remain.
   Status Get(const rocksdb::ReadOptions& ro, RecordId id, Record* record,
              uint8_t* flags = nullptr) const;
+  // Starts loading what Get(id) looks up first (its location hint), so a
+  // caller with another cache miss to wait for overlaps the two.
+  void PrefetchLocation(RecordId id) const { hints_.Prefetch(id); }
   // Older versions of `id`, oldest first (not the current one).
   Status History(const rocksdb::ReadOptions& ro, RecordId id,
                  std::vector<Record>* versions) const;

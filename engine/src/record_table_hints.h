@@ -7,6 +7,7 @@
 #define MNEMO_ENGINE_RECORD_TABLE_HINTS_H_
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -29,9 +30,15 @@ namespace mnemo::internal {
 // evicting the memtable's nodes) over 3 MiB.
 class LocationHints {
  public:
+  LocationHints() {
+    for (Shard& shard : shards_) Publish(&shard);
+  }
   bool Find(RecordId id, std::string* key) const;  // key = loc + id
   void Put(RecordId id, std::string_view location);  // 12 bytes
   void Erase(RecordId id);
+  // Starts loading id's bucket into cache, so that a Find or Put a little
+  // later (after an encode, beside a RocksDB read) does not wait for it.
+  void Prefetch(RecordId id) const;
 
  private:
   static constexpr size_t kShards = 64;
@@ -48,6 +55,9 @@ class LocationHints {
     mutable std::mutex mu;
     std::vector<Bucket> buckets = std::vector<Bucket>(kMinBuckets);
     size_t used = 0;  // ways holding an id
+    // Mirror of buckets.data()/size() for Prefetch (written under mu).
+    std::atomic<const Bucket*> table{nullptr};
+    std::atomic<size_t> count{0};
   };
   // Ids carry a clock part and a counter: mixed before use, so ids
   // handed out in blocks spread over every shard and bucket.
@@ -64,6 +74,9 @@ class LocationHints {
   static void PutLocked(Shard* shard, RecordId id, const char* location);
   // Doubles the shard's table (up to the cap), keeping what fits.
   static void Grow(Shard* shard);
+  // Sets the shard's Prefetch mirror (REQUIRES: shard.mu held, or no other
+  // thread sees the shard yet).
+  static void Publish(Shard* shard);
   mutable std::array<Shard, kShards> shards_;
 };
 

@@ -130,12 +130,28 @@ void LocationHints::PutLocked(Shard* shard, RecordId id,
 void LocationHints::Grow(Shard* shard) {
   std::vector<Bucket> old(std::min(kMaxBuckets, shard->buckets.size() * 2));
   old.swap(shard->buckets);
+  Publish(shard);
   shard->used = 0;
   for (const Bucket& b : old) {
     for (size_t w = 0; w < kWays; ++w) {
       if (b.ids[w] != 0) PutLocked(shard, b.ids[w], b.locations[w]);
     }
   }
+}
+
+void LocationHints::Publish(Shard* shard) {
+  shard->table.store(shard->buckets.data(), std::memory_order_relaxed);
+  shard->count.store(shard->buckets.size(), std::memory_order_relaxed);
+}
+
+// A stale table pointer only prefetches a line of freed memory (a
+// prefetch never faults) or of the wrong bucket.
+void LocationHints::Prefetch(RecordId id) const {
+  const Shard& shard = ShardOf(id);
+  const Bucket* table = shard.table.load(std::memory_order_relaxed);
+  const size_t count = shard.count.load(std::memory_order_relaxed);
+  if (table == nullptr || count == 0) return;
+  __builtin_prefetch(table + BucketIn(id, count));
 }
 
 void LocationHints::Put(RecordId id, std::string_view location) {

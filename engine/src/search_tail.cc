@@ -27,10 +27,17 @@ namespace mnemo::internal {
 
 uint32_t UnindexedTail::AgentNumber(std::string_view tenant,
                                     std::string_view agent) {
+  // Writers mostly note runs of one agent's records: skip the key and the
+  // hash (the last key is tenant \0 agent, compared in place).
+  if (last_agent_ != nullptr &&
+      last_agent_->size() == tenant.size() + 1 + agent.size() &&
+      std::string_view(*last_agent_).substr(0, tenant.size()) == tenant &&
+      (*last_agent_)[tenant.size()] == '\0' &&
+      std::string_view(*last_agent_).substr(tenant.size() + 1) == agent) {
+    return last_number_;
+  }
   key_.assign(tenant).push_back('\0');
   key_.append(agent);
-  // Writers mostly note runs of one agent's records: skip the hash.
-  if (last_agent_ != nullptr && *last_agent_ == key_) return last_number_;
   auto it = agents_.find(key_);
   if (it == agents_.end()) {
     it = agents_.emplace(key_, static_cast<uint32_t>(agents_.size())).first;

@@ -56,6 +56,7 @@ Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
     const bool live = ro.snapshot == nullptr;
     const uint64_t seq = live ? access_.ReadBegin() : 0;
     if (live) access_.Prefetch(id);  // loads while RocksDB reads
+    table_.PrefetchLocation(id);
     s = ReadRecord(ro, id, &found);
     if (s.ok() && (found.ns.tenant != tenant || Expired(found))) {
       s = RecordNotFound(id);
