@@ -34,10 +34,11 @@ void ForEachSpanPage(const PageRef& page, Fn fn) {
 }  // namespace
 
 RecordTable::RecordTable(TextStore* text, bool full_text_index,
-                         std::string language)
+                         std::string language, size_t location_hint_bytes)
     : text_(text),
       full_text_index_(full_text_index),
-      language_(std::move(language)) {}
+      language_(std::move(language)),
+      hints_(location_hint_bytes) {}
 
 void RecordTable::Attach(
     rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {

@@ -147,7 +147,9 @@ class RecordTable {
   // `text` compresses and decompresses stored text (zstd dictionaries);
   // it must outlive the table. `full_text_index`/`language` configure the
   // postings builders the table hands out.
-  RecordTable(TextStore* text, bool full_text_index, std::string language);
+  // `location_hint_bytes`: Options::location_hint_bytes.
+  RecordTable(TextStore* text, bool full_text_index, std::string language,
+              size_t location_hint_bytes = size_t{16} << 20);
   RecordTable(const RecordTable&) = delete;
   RecordTable& operator=(const RecordTable&) = delete;
 

@@ -27,12 +27,12 @@ namespace mnemo::internal {
 // (direct-mapped, ~7% of the bench's Gets paid the ids lookup). Each
 // shard's table grows with the ids it holds, up to the cap: a small
 // store's hints stay in cache instead of spreading its lookups (and
-// evicting the memtable's nodes) over 3 MiB.
+// evicting the memtable's nodes) over the whole bound.
 class LocationHints {
  public:
-  LocationHints() {
-    for (Shard& shard : shards_) Publish(&shard);
-  }
+  // `max_bytes`: bound on the tables' memory (Options::location_hint_bytes;
+  // at least kMinBuckets a shard).
+  explicit LocationHints(size_t max_bytes);
   bool Find(RecordId id, std::string* key) const;  // key = loc + id
   void Put(RecordId id, std::string_view location);  // 12 bytes
   void Erase(RecordId id);
@@ -44,7 +44,6 @@ class LocationHints {
   static constexpr size_t kShards = 64;
   static constexpr size_t kWays = 3;
   static constexpr size_t kMinBuckets = 12;   // per shard: 768 bytes
-  static constexpr size_t kMaxBuckets = 768;  // per shard: 147k ids, 3 MiB
   struct alignas(64) Bucket {
     RecordId ids[kWays] = {};  // 0: empty (ids start at 1)
     char locations[kWays][12] = {};
@@ -72,11 +71,12 @@ class LocationHints {
   }
   // Stores id in its bucket of `shard` (REQUIRES: shard.mu held).
   static void PutLocked(Shard* shard, RecordId id, const char* location);
-  // Doubles the shard's table (up to the cap), keeping what fits.
-  static void Grow(Shard* shard);
+  // Doubles the shard's table (up to max_buckets), keeping what fits.
+  static void Grow(Shard* shard, size_t max_buckets);
   // Sets the shard's Prefetch mirror (REQUIRES: shard.mu held, or no other
   // thread sees the shard yet).
   static void Publish(Shard* shard);
+  size_t max_buckets_;  // per shard
   mutable std::array<Shard, kShards> shards_;
 };
 

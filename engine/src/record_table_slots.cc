@@ -5,6 +5,7 @@
 // key range. Both directions live in the default family (keys.h); the
 // whole map is in memory from open on.
 
+#include <algorithm>
 #include <cstring>
 
 #include "coding.h"
@@ -127,8 +128,14 @@ void LocationHints::PutLocked(Shard* shard, RecordId id,
   std::memcpy(b.locations[way], location, kLocationSize);
 }
 
-void LocationHints::Grow(Shard* shard) {
-  std::vector<Bucket> old(std::min(kMaxBuckets, shard->buckets.size() * 2));
+LocationHints::LocationHints(size_t max_bytes)
+    : max_buckets_(
+          std::max(kMinBuckets, max_bytes / (kShards * sizeof(Bucket)))) {
+  for (Shard& shard : shards_) Publish(&shard);
+}
+
+void LocationHints::Grow(Shard* shard, size_t max_buckets) {
+  std::vector<Bucket> old(std::min(max_buckets, shard->buckets.size() * 2));
   old.swap(shard->buckets);
   Publish(shard);
   shard->used = 0;
@@ -160,9 +167,9 @@ void LocationHints::Put(RecordId id, std::string_view location) {
   std::lock_guard<std::mutex> lock(shard.mu);
   // Past one id per bucket on average, ids that meet four to a bucket
   // start to evict each other (~2% of them; ~6% at 1.5 per bucket).
-  if (shard.buckets.size() < kMaxBuckets &&
+  if (shard.buckets.size() < max_buckets_ &&
       shard.used >= shard.buckets.size()) {
-    Grow(&shard);
+    Grow(&shard, max_buckets_);
   }
   PutLocked(&shard, id, location.data());
 }

@@ -508,7 +508,7 @@ class StoreImpl final : public Store {
   // The schema: every key the store writes goes through it (bound to the
   // handles by OpenDb, unbound by CloseDb).
   RecordTable table_{&text_store_, options_.full_text_index,
-                     options_.search_language};
+                     options_.search_language, options_.location_hint_bytes};
 
   // Hot cache (store_cache.cc); null unless Options::cache.enabled.
   std::unique_ptr<codec::Tokenizer> tokenizer_;

@@ -24,6 +24,8 @@ bool SetOption(Options* o, WriteOptions* w, const std::string& key,
   else if (key == "max_record_bytes") o->max_record_bytes = Arg<size_t>(v, key);
   else if (key == "block_cache_bytes") {
     o->block_cache_bytes = Arg<size_t>(v, key);
+  } else if (key == "location_hint_bytes") {
+    o->location_hint_bytes = Arg<size_t>(v, key);
   }
   else if (key == "write_buffer_bytes") {
     o->write_buffer_bytes = Arg<size_t>(v, key);
@@ -87,8 +89,9 @@ PyStore Open(const std::string& path, py::kwargs kwargs) {
 constexpr char kOpenDoc[] = R"doc(Opens (or creates) the store in directory `path`.
 
 Keywords (all optional): create_if_missing, error_if_exists, read_only,
-max_record_bytes, block_cache_bytes, write_buffer_bytes, track_access,
-access_flush_interval_ms, compaction_threads, compaction_interval_ms,
+max_record_bytes, block_cache_bytes, location_hint_bytes, write_buffer_bytes,
+track_access, access_flush_interval_ms, compaction_threads,
+compaction_interval_ms,
 compaction_policy (dict or JSON), compaction_max_duty, full_text_index,
 search_language, cache_enabled, use_gpu, cache_budget_bytes,
 cache_host_tier_bytes, cache_policy, sync, and

@@ -113,6 +113,16 @@ struct Options {
   // Default: 64 MiB
   size_t block_cache_bytes = 64 << 20;
 
+  // Memory for the id -> location hints that let Get skip the id's lookup
+  // in the store (one RocksDB read instead of two) for recently written or
+  // read records: 64 bytes per 3 ids, ~21 bytes an id. The table grows
+  // with the ids it holds up to this bound; values below 48 KiB mean
+  // 48 KiB. A store of more live records than the hints hold pays the
+  // second read on the Gets that miss (at 300k records the default doubled
+  // Get throughput over a 3 MiB bound).
+  // Default: 16 MiB (~786k ids)
+  size_t location_hint_bytes = 16 << 20;
+
   // Size of each memtable before it is flushed to disk. Larger absorbs
   // write bursts at the cost of memory and recovery time.
   // Default: 64 MiB
