@@ -216,8 +216,9 @@ class Store:
         Opens (or creates) the store in directory `path`.
 
         Keywords (all optional): create_if_missing, error_if_exists, read_only,
-        max_record_bytes, block_cache_bytes, write_buffer_bytes, track_access,
-        access_flush_interval_ms, compaction_threads, compaction_interval_ms,
+        max_record_bytes, block_cache_bytes, location_hint_bytes, write_buffer_bytes,
+        track_access, access_flush_interval_ms, compaction_threads,
+        compaction_interval_ms,
         compaction_policy (dict or JSON), compaction_max_duty, full_text_index,
         search_language, cache_enabled, use_gpu, cache_budget_bytes,
         cache_host_tier_bytes, cache_policy, sync, and
