@@ -118,16 +118,19 @@ std::string Report::Markdown(const std::string& command) const {
                    "). Every ratio is mnemo / its peer measured in the same "
                    "process, interleaved; > 1 means mnemo is faster.\n\n";
   const nlohmann::json& p = root_["parameters"];
-  char run[256];
-  std::snprintf(run, sizeof(run),
-                "Mode %s, %s workload, %d records, %d foreground thread(s); the run took "
-                "%.0f s. Reproduce: `cmake --build build --target mnemo-bench && "
-                "build/bin/mnemo-bench [--quick] [--data locomo FILE] --json out.json "
-                "--md perf.md --chart perf-chart.png` (`--quick` <= 60 s on 2 cores).\n\n",
-                p.value("mode", "?").c_str(), p.value("data", "?").c_str(),
-                p.value("records", 0), p.value("threads", 1),
+  // Built as a string: a fixed buffer cut this line short (and with it the
+  // paragraph break before the table) once the reproduce hint grew.
+  char took[32];
+  std::snprintf(took, sizeof(took), "%.0f",
                 root_["durations_s"].value("total", 0.0));
-  md += run;
+  md += "Mode " + p.value("mode", "?") + ", " + p.value("data", "?") +
+        " workload, " + std::to_string(p.value("records", 0)) + " records, " +
+        std::to_string(p.value("threads", 1)) +
+        " foreground thread(s); the run took " + took +
+        " s. Reproduce: `cmake --build build --target mnemo-bench && "
+        "build/bin/mnemo-bench [--quick] [--data locomo FILE] --json out.json "
+        "--md perf.md --chart perf-chart.png` (`--quick` <= 60 s on 2 "
+        "cores).\n\n";
   md += "| phase | unit | mnemo | peer | peer value | ratio | mnemo p50/p95/p99 us | peer p50/p95/p99 us |\n";
   md += "|---|---|---|---|---|---|---|---|\n";
   for (const TableRow& r : rows_) {

@@ -60,6 +60,10 @@ TEST(MnemoBenchTest, QuickWritesHeadlineJsonMarkdownAndChart) {
   std::string md, png;
   ASSERT_TRUE(test::ReadFile(dir.path() + "/perf.md", &md));
   EXPECT_NE(md.find("## Performance"), std::string::npos);
+  // The run paragraph is whole, and the table starts a paragraph of its own.
+  EXPECT_NE(md.find("(`--quick` <= 60 s on 2 cores).\n\n| phase | unit |"),
+            std::string::npos)
+      << md.substr(0, 1200);
   ASSERT_TRUE(test::ReadFile(dir.path() + "/chart.png", &png));
   EXPECT_EQ(png.substr(1, 3), "PNG");
 }
