@@ -53,7 +53,8 @@
 // builders), record_table_insert.cc (Insert), record_table_index.cc (age
 // index, pages, live sets, counters, id-range reads, history),
 // record_table_expiry.cc (expiry index), record_table_pages.cc (page
-// reads, V8), record_table_scan.cc (ScanAgent, namespaces),
+// reads, V8), record_table_scan.cc (ScanAgent, namespaces; what it takes:
+// record_table_scan.h),
 // record_table_search.cc (postings family), record_table_access.cc
 // (access counts), record_table_db.cc (open and close, statistics,
 // dictionaries, spill family), record_table_walk.cc, record_table_verify.cc
@@ -92,6 +93,7 @@
 #include "record_table_expiry.h"
 #include "record_table_hints.h"
 #include "record_table_ids.h"
+#include "record_table_scan.h"
 
 namespace mnemo::internal {
 
@@ -117,31 +119,6 @@ enum Family {
 // the page forget step, page_forget.cc).
 using PageRemovals = std::map<uint64_t, std::set<RecordId>>;
 
-// The header fields a scan filters on without decoding the record (the
-// front of the envelope).
-struct ScanEntry {
-  RecordId id = 0;
-  Micros event_time = 0;
-  Micros expires_at = 0;
-  Tier tier = Tier::kHot;
-  std::string_view session, role, kind;  // valid during the callback only
-};
-
-// One agent's records in a time range, for ScanAgent.
-struct AgentRange {
-  std::string_view tenant, agent;
-  std::optional<Micros> start_time;  // inclusive
-  std::optional<Micros> end_time;    // exclusive
-  bool reverse = false;
-  // Resume strictly after (before, when reverse) this position: a value
-  // returned in *last_position by an earlier call; "" starts at the edge.
-  std::string_view after;
-  // Whether the filter reads ScanEntry's session/role/kind. When false
-  // they stay empty and the labels are not parsed for the filter (a
-  // returned record is decoded and checked whole either way).
-  bool labels = true;
-};
-
 class RecordTable {
  public:
   // `text` compresses and decompresses stored text (zstd dictionaries);
@@ -149,7 +126,7 @@ class RecordTable {
   // postings builders the table hands out.
   // `location_hint_bytes`: Options::location_hint_bytes.
   RecordTable(TextStore* text, bool full_text_index, std::string language,
-              size_t location_hint_bytes = size_t{16} << 20);
+              size_t location_hint_bytes);
   RecordTable(const RecordTable&) = delete;
   RecordTable& operator=(const RecordTable&) = delete;
 

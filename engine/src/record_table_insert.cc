@@ -126,8 +126,8 @@ Status RecordTable::InsertWith(const Record& r, const NewRecordStamp* stamp,
                                rocksdb::WriteBatch* batch) const {
   thread_local std::string value, key;  // reused buffers
   const RecordId id = stamp != nullptr ? stamp->id : r.id;
-  // The hint's bucket is a cache miss in a table of up to 3 MiB: it loads
-  // while the envelope is encoded.
+  // The hint's bucket is a cache miss (the table is up to
+  // Options::location_hint_bytes): it loads while the envelope is encoded.
   hints_.Prefetch(id);
   MNEMO_RETURN_IF_ERROR(MemoSlot(r, id, memo));
   key.clear();

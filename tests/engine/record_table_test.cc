@@ -99,7 +99,8 @@ class RecordTableTest : public ::testing::Test {
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   TextStore text_;
-  RecordTable table_{&text_, true, "english"};
+  RecordTable table_{&text_, true, "english",
+                     Options().location_hint_bytes};
 };
 
 TEST_F(RecordTableTest, InsertWritesRecordTimeEntryAndFirstNamespaceKey) {
