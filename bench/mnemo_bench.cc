@@ -230,6 +230,7 @@ int Main(int argc, char** argv) {
   Status s = MakeWorkload(f.config.locomo_path, f.config.records, &w);
   if (!s.ok()) {
     std::fprintf(stderr, "mnemo-bench: workload: %s\n", s.ToString().c_str());
+    std::filesystem::remove_all(f.config.work_dir);
     return 2;
   }
   Report report;

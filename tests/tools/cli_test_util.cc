@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "test_util.h"
 
@@ -20,15 +21,17 @@ std::string Q(const std::string& s) {
 }
 
 CliResult Mnemo(const std::string& args) {
-  static TempDir* scratch = new TempDir();  // lives for the process
+  // Removed at exit; each output file goes as soon as it has been read.
+  static TempDir scratch;
   static int counter = 0;
-  std::string out_file = scratch->Sub("out" + std::to_string(counter++));
+  std::string out_file = scratch.Sub("out" + std::to_string(counter++));
   CliResult r;
   // The pipe gets stderr; stdout goes to a file.
   std::string cmd = Q(BinDir() + "/mnemo") + " " + args + " </dev/null 2>&1 1>" +
                     Q(out_file);
   r.code = RunCommand(cmd, &r.err);
   ReadFile(out_file, &r.out);
+  std::remove(out_file.c_str());
   return r;
 }
 
