@@ -93,8 +93,11 @@ class Reader {
   std::string_view in_;
 };
 
-// CRC-32C (Castagnoli), hardware-accelerated when SSE4.2 is available.
+// CRC-32C (Castagnoli), hardware-accelerated when SSE4.2 is available
+// (crc32c.cc). `init` is an earlier call's result, to continue it.
 uint32_t Crc32c(const char* data, size_t n, uint32_t init = 0);
+// The table-driven Crc32c, whatever the CPU has: the tests' oracle.
+uint32_t Crc32cPortableForTest(const char* data, size_t n, uint32_t init = 0);
 // Crc32c of two buffers of the same length at once: *crc_a of a, *crc_b of
 // b. With SSE4.2 the two chains run side by side (each crc32 instruction
 // waits on its own chain only), so both cost about as much as one.

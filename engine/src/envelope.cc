@@ -13,25 +13,8 @@
 
 namespace mnemo::internal {
 
-// Reader::GetVarint32 with inline paths for one- and two-byte values
-// (labels, metadata entries and most texts have such lengths): scans and
-// Get decode every record they return, and the out-of-line Reader showed
-// in their profiles. Accepts exactly what Reader accepts.
-bool TakeVarint32(std::string_view* in, uint32_t* v) {
-  if (in->size() >= 2) {
-    uint8_t b0 = static_cast<uint8_t>((*in)[0]);
-    if ((b0 & 0x80) == 0) {
-      *v = b0;
-      in->remove_prefix(1);
-      return true;
-    }
-    uint8_t b1 = static_cast<uint8_t>((*in)[1]);
-    if ((b1 & 0x80) == 0) {
-      *v = (b0 & 0x7fu) | (static_cast<uint32_t>(b1) << 7);
-      in->remove_prefix(2);
-      return true;
-    }
-  }
+// The varints TakeVarint32 (envelope_header.h) does not decode inline.
+bool TakeVarint32Slow(std::string_view* in, uint32_t* v) {
   Reader reader(*in);
   if (!reader.GetVarint32(v)) return false;
   in->remove_prefix(in->size() - reader.remaining());
@@ -47,8 +30,8 @@ Status Bad(std::string_view what, std::string_view problem) {
   return Status::Corruption(msg);
 }
 
-bool TakeLengthPrefixed(std::string_view* in, std::string_view* s,
-                        size_t max_len) {
+inline bool TakeLengthPrefixed(std::string_view* in, std::string_view* s,
+                               size_t max_len) {
   uint32_t len;
   if (!TakeVarint32(in, &len) || len > max_len || in->size() < len) {
     return false;
