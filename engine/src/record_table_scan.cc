@@ -5,6 +5,7 @@
 // labels before decoding) and namespaces.
 
 #include <algorithm>
+#include <cstring>
 
 #include "coding.h"
 #include "envelope.h"
@@ -142,6 +143,7 @@ Status RecordTable::ScanAgent(
     return Decode(value, id, r, nullptr, &header);
   };
   EnvelopeHeader header;  // PeekHeader sets every field
+  char last[16];          // the key suffix of the last record taken
   for (; it->Valid(); range.reverse ? it->Prev() : it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
@@ -180,8 +182,11 @@ Status RecordTable::ScanAgent(
       MNEMO_RETURN_IF_ERROR(values.DecodeInto(decode, records));
     }
     ++taken;
-    last_position->assign(key.substr(prefix.size()));
+    // Kept in place and handed out once, at the end (ParseTimeIndexSuffix
+    // checked the suffix is 16 bytes).
+    std::memcpy(last, key.data() + prefix.size(), sizeof last);
   }
+  if (taken > 0) last_position->assign(last, sizeof last);
   MNEMO_RETURN_IF_ERROR(values.DecodeInto(decode, records));
   if (it->status().ok()) return Status::OK();  // no message to build
   return FromRocks(it->status(),
