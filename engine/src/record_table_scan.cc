@@ -72,11 +72,19 @@ class TakenValues {
   template <typename DecodeFn>
   Status DecodeInto(const DecodeFn& decode, std::vector<Record>* records) {
     Status s;
-    for (size_t i = 0; i < taken_.size() && s.ok(); ++i) {
+    // The chunk's records made in one go (a loop of default constructions
+    // the compiler tightens), then decoded in place; a failure drops the
+    // record it failed on and those after it.
+    const size_t base = records->size();
+    records->resize(base + taken_.size());
+    for (size_t i = 0; i < taken_.size(); ++i) {
       const Taken& t = taken_[i];
       s = decode(std::string_view(bytes_).substr(t.offset, t.size), t.id,
-                 t.header, &records->emplace_back());
-      if (!s.ok()) records->pop_back();
+                 t.header, &(*records)[base + i]);
+      if (!s.ok()) {
+        records->resize(base + i);
+        break;
+      }
     }
     taken_.clear();
     bytes_.clear();
