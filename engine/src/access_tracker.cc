@@ -29,12 +29,11 @@ void AccessTracker::Grow(Shard* shard) {
 
 // A stale table pointer only prefetches a line of freed memory (a
 // prefetch never faults) or of the wrong slot.
-void AccessTracker::PrefetchHashed(uint64_t hash) const {
-  const Shard& shard = shards_[hash % kShards];
+void AccessTracker::Prefetch(RecordId id) const {
+  const Shard& shard = ShardFor(id);
   const Slot* table = shard.table.load(std::memory_order_relaxed);
   if (table == nullptr) return;
-  __builtin_prefetch(
-      table + HomeOfHash(hash, shard.mask.load(std::memory_order_relaxed)));
+  __builtin_prefetch(table + Home(id, shard.mask.load(std::memory_order_relaxed)));
 }
 
 void AccessTracker::PendingMany(const RecordId* ids, size_t n, Counts* out) {
@@ -43,49 +42,36 @@ void AccessTracker::PendingMany(const RecordId* ids, size_t n, Counts* out) {
     return;
   }
   // Grouped by shard (one lock per shard, not per id; a counting sort of
-  // up to kGroup ids on the stack), each id hashed once, each group's slots
-  // prefetched a few ahead (more lines in flight than the core's fill
-  // buffers would only be dropped).
+  // up to kGroup ids on the stack), each group's slots prefetched a few
+  // ahead (more lines in flight than the core's fill buffers would only be
+  // dropped).
   constexpr size_t kGroup = 64, kAhead = 8;
   for (size_t at = 0; at < n; at += kGroup) {
     const size_t m = std::min(kGroup, n - at);
-    uint64_t hash[kGroup];
+    uint8_t shard_of[kGroup];
     uint8_t order[kGroup];
     size_t start[kShards + 1] = {};
     for (size_t i = 0; i < m; ++i) {
-      hash[i] = Mix(ids[at + i]);
-      ++start[hash[i] % kShards + 1];
+      shard_of[i] = static_cast<uint8_t>(Mix(ids[at + i]) % kShards);
+      ++start[shard_of[i] + 1];
     }
     for (size_t k = 0; k < kShards; ++k) start[k + 1] += start[k];
     size_t fill[kShards];
     std::copy(start, start + kShards, fill);
-    for (size_t i = 0; i < m; ++i) order[fill[hash[i] % kShards]++] = uint8_t(i);
-    for (size_t i = 0; i < std::min(m, kAhead); ++i) PrefetchHashed(hash[order[i]]);
+    for (size_t i = 0; i < m; ++i) order[fill[shard_of[i]]++] = uint8_t(i);
+    for (size_t i = 0; i < std::min(m, kAhead); ++i) Prefetch(ids[at + order[i]]);
     for (size_t k = 0; k < kShards; ++k) {
       if (start[k] == start[k + 1]) continue;
       Shard& shard = shards_[k];
       std::lock_guard<std::mutex> lock(shard.mu);
       for (size_t j = start[k]; j < start[k + 1]; ++j) {
-        if (j + kAhead < m) PrefetchHashed(hash[order[j + kAhead]]);
-        const size_t i = order[j];
-        const Slot* slot = shard.pending == 0 || ids[at + i] == 0
-                               ? nullptr
-                               : FindLocked(shard, ids[at + i], hash[i]);
-        out[at + i] = slot == nullptr ? Counts() : slot->pending;
+        if (j + kAhead < m) Prefetch(ids[at + order[j + kAhead]]);
+        const RecordId id = ids[at + order[j]];
+        const Slot* slot =
+            id == 0 ? nullptr : SlotLocked(&shard, id, /*add=*/false);
+        out[at + order[j]] = slot == nullptr ? Counts() : slot->pending;
       }
     }
-  }
-}
-
-const AccessTracker::Slot* AccessTracker::FindLocked(const Shard& shard,
-                                                     RecordId id,
-                                                     uint64_t hash) {
-  if (shard.slots.empty()) return nullptr;
-  const size_t mask = shard.slots.size() - 1;
-  for (size_t i = HomeOfHash(hash, mask);; i = (i + 1) & mask) {
-    const Slot& slot = shard.slots[i];
-    if (slot.id == id) return &slot;
-    if (slot.id == 0) return nullptr;
   }
 }
 

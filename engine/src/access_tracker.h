@@ -52,7 +52,7 @@ class AccessTracker {
   void PendingMany(const RecordId* ids, size_t n, Counts* out);
   // Starts loading id's slot into the cache (a reader calls it before its
   // RocksDB read, whose time the load then overlaps). Never blocks.
-  void Prefetch(RecordId id) const { PrefetchHashed(Mix(id)); }
+  void Prefetch(RecordId id) const;
   // Adds written counts (a flush's, or the `access` family's at open).
   void AddPending(const IdCounts& counts);
   // Removes counts a fold wrote into their records (count subtracted, the
@@ -106,17 +106,9 @@ class AccessTracker {
     std::atomic<const Slot*> table{nullptr};
     std::atomic<size_t> mask{0};
   };
-  // An id's hash picks its shard (hash % kShards) and its home slot there
-  // (the rest of the hash).
-  static size_t HomeOfHash(uint64_t hash, size_t mask) {
-    return (hash / kShards) & mask;
-  }
   static size_t Home(RecordId id, size_t mask) {
-    return HomeOfHash(Mix(id), mask);
+    return (Mix(id) / kShards) & mask;
   }
-  void PrefetchHashed(uint64_t hash) const;
-  // The slot of `id` (whose Mix is `hash`), or null. REQUIRES: shard.mu held.
-  static const Slot* FindLocked(const Shard& shard, RecordId id, uint64_t hash);
   static void Published(Shard* shard);
   const Shard& ShardFor(RecordId id) const {
     return shards_[Mix(id) % kShards];

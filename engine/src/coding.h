@@ -98,11 +98,6 @@ class Reader {
 uint32_t Crc32c(const char* data, size_t n, uint32_t init = 0);
 // The table-driven Crc32c, whatever the CPU has: the tests' oracle.
 uint32_t Crc32cPortableForTest(const char* data, size_t n, uint32_t init = 0);
-// Crc32c of two buffers of the same length at once: *crc_a of a, *crc_b of
-// b. With SSE4.2 the two chains run side by side (each crc32 instruction
-// waits on its own chain only), so both cost about as much as one.
-void Crc32cTwo(const char* a, const char* b, size_t n, uint32_t* crc_a,
-               uint32_t* crc_b);
 // Masked form stored on disk, so a CRC of bytes containing CRCs still
 // catches errors (as LevelDB does).
 inline uint32_t MaskCrc(uint32_t crc) {

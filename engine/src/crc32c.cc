@@ -50,7 +50,7 @@ uint32_t Crc32cPortable(const char* p, size_t n, uint32_t crc) {
 constexpr size_t kMaxWords = 128;
 constexpr size_t kMinThreeWay = 96;
 
-// kShift[w] = x^(64w - 33) mod P, reflected: the carry-less product of a
+// k[w] = x^(64w - 33) mod P, reflected: the carry-less product of a
 // CRC with it, fed to crc32 as 8 zero-state bytes (which multiplies by
 // x^33 more, the 64-bit product carrying one bit of reflection), is the
 // CRC moved past 8w zero bytes.
@@ -122,17 +122,6 @@ __attribute__((target("sse4.2,pclmul"))) uint32_t Crc32cThreeChains(
   return Crc32cOneChain(p, n, crc);
 }
 
-__attribute__((target("sse4.2"))) void Crc32cTwoHardware(
-    const char* a, const char* b, size_t n, uint32_t* crc_a, uint32_t* crc_b) {
-  uint64_t ca = *crc_a, cb = *crc_b;
-  for (; n >= 8; a += 8, b += 8, n -= 8) {
-    ca = _mm_crc32_u64(ca, Word(a));
-    cb = _mm_crc32_u64(cb, Word(b));
-  }
-  *crc_a = Crc32cOneChain(a, n, static_cast<uint32_t>(ca));
-  *crc_b = Crc32cOneChain(b, n, static_cast<uint32_t>(cb));
-}
-
 enum class CrcPath { kPortable, kOneChain, kThreeChains };
 
 CrcPath DetectPath() {
@@ -163,22 +152,6 @@ uint32_t Crc32c(const char* data, size_t n, uint32_t init) {
 
 uint32_t Crc32cPortableForTest(const char* data, size_t n, uint32_t init) {
   return ~Crc32cPortable(data, n, ~init);
-}
-
-void Crc32cTwo(const char* a, const char* b, size_t n, uint32_t* crc_a,
-               uint32_t* crc_b) {
-#if defined(__x86_64__)
-  static const bool hardware = DetectPath() != CrcPath::kPortable;
-  if (hardware) {
-    uint32_t ca = ~0u, cb = ~0u;
-    Crc32cTwoHardware(a, b, n, &ca, &cb);
-    *crc_a = ~ca;
-    *crc_b = ~cb;
-    return;
-  }
-#endif
-  *crc_a = Crc32c(a, n);
-  *crc_b = Crc32c(b, n);
 }
 
 }  // namespace mnemo::internal

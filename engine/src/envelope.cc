@@ -268,19 +268,12 @@ bool AddAccessChecked(std::string_view old, uint64_t count, Micros last,
     SpliceAccessV2(old, h, new_count, new_last, out);
     out->resize(out->size() + kTrailerSize);
   }
-  // Usually the same length (the varints kept their widths): both
-  // checksums in one pass.
   const size_t body = old.size() - kTrailerSize;
   const size_t new_body = out->size() - kTrailerSize;
-  uint32_t crc_old = 0, crc_new = 0;
-  if (new_body == body) {
-    Crc32cTwo(old.data(), out->data(), body, &crc_old, &crc_new);
-  } else {
-    crc_old = Crc32c(old.data(), body);
-    crc_new = Crc32c(out->data(), new_body);
+  if (DecodeFixed32(old.data() + body) != MaskCrc(Crc32c(old.data(), body))) {
+    return false;
   }
-  if (DecodeFixed32(old.data() + body) != MaskCrc(crc_old)) return false;
-  EncodeFixed32(out->data() + new_body, MaskCrc(crc_new));
+  EncodeFixed32(out->data() + new_body, MaskCrc(Crc32c(out->data(), new_body)));
   return true;
 }
 

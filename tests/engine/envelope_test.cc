@@ -173,19 +173,6 @@ TEST(EnvelopeTest, AccessMergeMatchesVerifyThenPatch) {
       value.substr(0, internal::kMinV2Size - 1), 1, 1, &merged));
 }
 
-TEST(EnvelopeTest, Crc32cTwoMatchesCrc32c) {
-  std::mt19937 rng(7);
-  for (size_t n : {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 300, 1031}) {
-    std::string a(n, '\0'), b(n, '\0');
-    for (char& c : a) c = static_cast<char>(rng());
-    for (char& c : b) c = static_cast<char>(rng());
-    uint32_t ca = 0, cb = 0;
-    internal::Crc32cTwo(a.data(), b.data(), n, &ca, &cb);
-    EXPECT_EQ(ca, internal::Crc32c(a.data(), n)) << "length " << n;
-    EXPECT_EQ(cb, internal::Crc32c(b.data(), n)) << "length " << n;
-  }
-}
-
 TEST(EnvelopeTest, TruncatedAndRandomBytesNeverCrash) {
   std::string value;
   internal::EncodeEnvelope(Sample(), 0, &value);
