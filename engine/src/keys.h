@@ -57,6 +57,12 @@ inline constexpr char kAgeTag = 'g';
 inline constexpr char kPageTag = 'p';
 inline constexpr char kLiveTag = 'v';
 inline constexpr char kNextIdKey[] = "mnemo.next_id";
+// Format 6: every new record with an id at or below this counter has its
+// ids entry in the ids family (record_table_pending.h).
+inline constexpr char kIdsDurableKey[] = "mnemo.ids_durable";
+// Records table files' largest record id (8 bytes, big-endian), so the
+// open after a crash reads only the files written above kIdsDurableKey.
+inline constexpr char kMaxIdProperty[] = "mnemo.max_id";
 inline constexpr char kAgeWatermarkKey[] = "mnemo.age_watermark";
 inline constexpr char kDictCurrentKey[] = "mnemo.dict";
 inline constexpr char kDictKeyPrefix[] = "mnemo.dict.";

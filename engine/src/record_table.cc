@@ -112,9 +112,29 @@ Status RecordTable::KeyOf(const Record& r, bool create,
   return Status::OK();
 }
 
-// One point lookup of the id's block (format 3, record_table_ids.h).
+// One point lookup of the id's block (format 3, record_table_ids.h), then
+// the entries not written there yet (format 6, record_table_pending.h).
 Status RecordTable::LocateId(const rocksdb::ReadOptions& ro, RecordId id,
                              std::string* key) const {
+  for (;;) {
+    const uint64_t generation = pending_.generation();
+    bool found = false;
+    MNEMO_RETURN_IF_ERROR(LocateInIds(ro, id, key, &found));
+    if (!found && pending_.Find(id, key)) found = true;
+    if (found) {
+      PutBigEndian64(key, id);
+      return Status::OK();
+    }
+    // Missed in both while a flush moved entries over: ask again.
+    if (pending_.generation() == generation) break;
+  }
+  return Status::NotFound("record " + RecordIdToString(id) + " not found");
+}
+
+// The location (12 bytes) of the id's entry in the ids family into *key.
+Status RecordTable::LocateInIds(const rocksdb::ReadOptions& ro, RecordId id,
+                                std::string* key, bool* found) const {
+  *found = false;
   thread_local std::string block_key;  // reused buffer
   block_key.clear();
   AppendIdsBlockKey(id, &block_key);
@@ -131,10 +151,10 @@ Status RecordTable::LocateId(const rocksdb::ReadOptions& ro, RecordId id,
                                 " is malformed (" +
                                 std::to_string(value.size()) + " bytes)");
     }
-    return Status::NotFound("record " + RecordIdToString(id) + " not found");
+    return Status::OK();
   }
   key->assign(location);
-  PutBigEndian64(key, id);
+  *found = true;
   return Status::OK();
 }
 

@@ -14,7 +14,9 @@
 // merge operands (record_table_ids.h; Get = ids block Get + records Get);
 // no time-index keys. Format 4 adds the `access` family: access counts not
 // yet folded into their records (record_table_access.cc); format 3 is the
-// same without it. Format 2 (one ids entry per id) is only read by its
+// same without it. Format 6 writes new records' ids entries after the
+// records, insert-flagged (record_table_pending.h). Format 2 (one ids
+// entry per id) is only read by its
 // migration. Format 1 (records by id, 't' time-index keys in `index`) is only
 // read by the migration (record_table_migrate.h). Reads return records,
 // never raw keys (cursors and walk positions are opaque strings: a scan
@@ -22,8 +24,9 @@
 //
 // Key sets (what each mutation writes). "rec" = the records key
 // slot time id, "ids" = a Merge of the id's entry into its ids block
-// (Insert: one Merge per block for all records of a batch, FinishInserts;
-// Delete: an entry marking the id deleted). "span" = the pages
+// (Insert: one Merge per block for all records of a batch, FinishInserts,
+// or later for small inserts, TakePendingIds; Delete: an entry marking the
+// id deleted). "span" = the pages
 // [page.page_id, page.page_id + max(1, page.page_count)).
 //   Insert        rec Put, ids Merge, 'n' Put unless the session is known
 //   Restore       Insert's keys + 'g' Put + 'v' Put per page of the span
@@ -42,9 +45,9 @@
 //                 expiry, 'v' per
 //                 page of the span, embedding Delete, postings Remove
 //
-// Thread safety: besides the handles set by Attach, the table's only
-// mutable state is the slot map, guarded by its own mutex; concurrent
-// calls are safe. Callers serialise changes of one record with the
+// Thread safety: besides the handles set by Attach, the table's mutable
+// state is the slot map, the location hints and the waiting ids entries,
+// each guarded by its own mutexes; concurrent calls are safe. Callers serialise changes of one record with the
 // store's record stripes and of one page with its page stripes
 // (store_impl.h); every method that reads and then writes says what it
 // requires.
@@ -60,7 +63,9 @@
 // dictionaries, spill family), record_table_walk.cc, record_table_verify.cc
 // and record_table_verify_expiry.cc (Verify's walks and Check*),
 // record_table_slots.cc (slots, location hints: record_table_hints.h) and
-// record_table_ids.cc (ids blocks). Classes of their own: the encoder
+// record_table_ids.cc (ids blocks), record_table_deferred.cc (new
+// records' ids entries written later, and read back after a crash:
+// PendingIds, record_table_pending.h). Classes of their own: the encoder
 // feed's keys (EmbedQueue, record_table_embed.h, owned by the table) and
 // the migration of formats 1 and 2 (FormatMigration,
 // record_table_migrate.h).
@@ -93,6 +98,7 @@
 #include "record_table_expiry.h"
 #include "record_table_hints.h"
 #include "record_table_ids.h"
+#include "record_table_pending.h"
 #include "record_table_scan.h"
 
 namespace mnemo::internal {
@@ -175,8 +181,9 @@ class RecordTable {
   // and the last token it found in `known`, so a run of records of one
   // agent and session (an agent writing its turns) skips the slot and
   // namespace lookups.
-  // The ids entries of a batch of such records are gathered in
-  // `new_ids` (one operand per block of ids) and appended by
+  // The ids entries of a batch of such records wait in memory when
+  // new_ids->deferred() (TakePendingIds; record_table_pending.h), else are
+  // gathered in `new_ids` (one operand per block of ids) and appended by
   // FinishInserts, which the caller calls once after the batch's last
   // Insert. FinishInserts appends whatever `new_ids` has gathered and
   // clears it, so a caller that gathers ids itself (the format migration)
@@ -312,6 +319,31 @@ class RecordTable {
       const std::function<void(RecordId, std::string_view)>& fn) const;
   // The largest record id stored (0 when none).
   Status LastId(RecordId* id) const;
+
+  // ---- Deferred ids entries (format 6, record_table_pending.h,
+  //      record_table_deferred.cc) --------------------------------------
+
+  // New records' ids entries not yet in the ids family.
+  size_t pending_ids() const;
+  // Appends every pending entry and the ids watermark to *batch; true
+  // when it did (the caller then calls PendingIdsWritten with the write's
+  // outcome), false when nothing is pending or another flush runs.
+  // `watermark`: every new record with an id at or below it has its entry
+  // in *batch or in the ids family (the caller's ids still in flight lie
+  // above it, its own excepted when its records are in *batch).
+  bool TakePendingIds(RecordId watermark, rocksdb::WriteBatch* batch) const;
+  void PendingIdsWritten(bool written) const;
+  // Writes every pending entry and `watermark` (with `mark_always`, the
+  // watermark even when nothing is pending).
+  Status FlushPendingIds(RecordId watermark, bool mark_always = false) const;
+  // At open: the entries of records written above the ids watermark and
+  // not in the ids family (a crash), read back from the records family,
+  // written with the watermark `bound` (every id assigned so far), or kept
+  // in memory (`keep_in_memory`, a read-only open). *recovered: how many.
+  // `format6`: the store is of format 6 (without the watermark, a store of
+  // an older format has none; one of format 6 never flushed any).
+  Status RecoverPendingIds(RecordId bound, bool format6, bool keep_in_memory,
+                           size_t* recovered) const;
 
   // ---- Access counts ----------------------------------------------------
 
@@ -599,9 +631,6 @@ class RecordTable {
   // ---- Slots and migration (record_table_slots.cc,
   //      record_table_migrate.h) -------------------------------------------
 
-  // The store format this table writes (the MNEMO marker's number).
-  static constexpr int kFormat = 4;
-
   // Loads the slot map (default family) into memory. Called after Attach.
   Status LoadSlots();
   // The slot of tenant/agent: *found false when the agent has none (it
@@ -628,6 +657,9 @@ class RecordTable {
   void MergeIds(RecordId id, std::string_view location,
                 rocksdb::WriteBatch* batch) const;
   void FlushIds(IdsOperand* ids, rocksdb::WriteBatch* batch) const;
+  // Insert-flagged ids operands of entries (sorted by id).
+  void AppendPendingMerges(const PendingIds::Entry* entries, size_t n,
+                           rocksdb::WriteBatch* batch) const;
   void PutNamespace(const Record& r,
                     const std::unordered_set<std::string>& known,
                     std::vector<std::string>* new_namespaces,
@@ -655,6 +687,8 @@ class RecordTable {
   // absent.
   Status LocateId(const rocksdb::ReadOptions& ro, RecordId id,
                   std::string* key) const;
+  Status LocateInIds(const rocksdb::ReadOptions& ro, RecordId id,
+                     std::string* key, bool* found) const;
   // The records key and stored value of `id` (FoldAccess).
   Status ReadStoredValue(RecordId id, std::string* key,
                          std::string* value) const;
@@ -671,6 +705,7 @@ class RecordTable {
   mutable std::unordered_map<std::string, uint32_t> slots_;
   mutable uint32_t next_slot_ = 1;
   mutable LocationHints hints_;
+  mutable PendingIds pending_;
 };
 
 }  // namespace mnemo::internal

@@ -19,24 +19,33 @@ bool IsDeletion(const char* entry) {
   return DecodeBigEndian32(entry + 1) == 0;  // slots start at 1
 }
 
-// The latest entry per offset of a sequence of block values/operands.
+bool IsInsert(const char* entry) {
+  return (static_cast<uint8_t>(entry[0]) & kIdsInsertFlag) != 0;
+}
+
+// The latest entry per offset of a sequence of block values/operands; an
+// insert entry (kIdsInsertFlag) only where no older one holds the offset.
 class BlockFold {
  public:
   // False, applying nothing, when `value` is malformed.
   bool Apply(const rocksdb::Slice& value) {
     if (!IdsBlockWellFormed({value.data(), value.size()})) return false;
     for (size_t at = 0; at < value.size(); at += kIdsEntrySize) {
-      latest_[static_cast<uint8_t>(value[at])] = value.data() + at;
+      const char* entry = value.data() + at;
+      const char*& slot = latest_[static_cast<uint8_t>(*entry) & kIdsOffsetMask];
+      if (slot == nullptr || !IsInsert(entry)) slot = entry;
     }
     return true;
   }
-  // The folded value; deletions kept (a partial merge: older operands may
-  // lie below) or dropped (a full merge: nothing lies below).
-  void Emit(bool keep_deletions, std::string* out) const {
+  // The folded value; deletions and insert flags kept (a partial merge:
+  // older operands may lie below) or dropped (a full merge: nothing lies
+  // below, so the result is the block's settled state).
+  void Emit(bool partial, std::string* out) const {
     out->clear();
     for (const char* entry : latest_) {
-      if (entry == nullptr || (!keep_deletions && IsDeletion(entry))) continue;
+      if (entry == nullptr || (!partial && IsDeletion(entry))) continue;
       out->append(entry, kIdsEntrySize);
+      if (!partial) out->at(out->size() - kIdsEntrySize) &= kIdsOffsetMask;
     }
   }
 
@@ -59,7 +68,7 @@ class IdsMergeOperator final : public rocksdb::MergeOperator {
     for (const rocksdb::Slice& operand : in.operand_list) {
       (void)fold.Apply(operand);
     }
-    fold.Emit(/*keep_deletions=*/false, &out->new_value);
+    fold.Emit(/*partial=*/false, &out->new_value);
     return true;
   }
 
@@ -69,7 +78,7 @@ class IdsMergeOperator final : public rocksdb::MergeOperator {
                          rocksdb::Logger* /*logger*/) const override {
     BlockFold fold;
     for (const rocksdb::Slice& operand : operands) (void)fold.Apply(operand);
-    fold.Emit(/*keep_deletions=*/true, new_value);
+    fold.Emit(/*partial=*/true, new_value);
     return true;
   }
 };
@@ -98,7 +107,8 @@ bool IdsBlockWellFormed(std::string_view value) {
   if (value.size() % kIdsEntrySize != 0) return false;
   int last = -1;
   for (size_t at = 0; at < value.size(); at += kIdsEntrySize) {
-    int offset = static_cast<uint8_t>(value[at]);
+    const uint8_t byte = static_cast<uint8_t>(value[at]);
+    const int offset = byte & ~kIdsInsertFlag;
     if (offset >= static_cast<int>(kIdsBlockSize) || offset <= last) {
       return false;
     }
@@ -116,7 +126,7 @@ bool FindInIdsBlock(std::string_view value, RecordId id,
   size_t mid = std::min<size_t>(offset, hi == 0 ? 0 : hi - 1);
   while (lo < hi) {
     const char* entry = value.data() + mid * kIdsEntrySize;
-    uint8_t got = static_cast<uint8_t>(entry[0]);
+    uint8_t got = static_cast<uint8_t>(entry[0]) & kIdsOffsetMask;
     if (got == offset) {
       if (IsDeletion(entry)) return false;
       *location = std::string_view(entry + 1, kLocationSize);
@@ -140,12 +150,12 @@ void ForEachInIdsBlock(
        at += kIdsEntrySize) {
     const char* entry = value.data() + at;
     if (IsDeletion(entry)) continue;
-    fn(first + static_cast<uint8_t>(entry[0]),
+    fn(first + (static_cast<uint8_t>(entry[0]) & kIdsOffsetMask),
        std::string_view(entry + 1, kLocationSize));
   }
 }
 
-bool IdsOperand::Add(RecordId id, std::string_view location) {
+bool IdsOperand::Add(RecordId id, std::string_view location, bool insert) {
   const RecordId first = id & ~RecordId{kIdsBlockSize - 1};
   const int offset = static_cast<int>(id - first);
   if (!value_.empty() && (first != block_first_ || offset <= last_offset_)) {
@@ -154,7 +164,7 @@ bool IdsOperand::Add(RecordId id, std::string_view location) {
   if (value_.empty()) value_.reserve(kIdsEntrySize * 8);
   block_first_ = first;
   last_offset_ = offset;
-  value_.push_back(static_cast<char>(offset));
+  value_.push_back(static_cast<char>(offset | (insert ? kIdsInsertFlag : 0)));
   if (location.size() == kLocationSize) {
     value_.append(location);
   } else {

@@ -195,8 +195,20 @@ Status RecordTable::WalkIds(
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro = read;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIds]));
+  // Taken before the walk: an entry leaves them only once the ids family
+  // holds it (then both have it, and it is handed out once).
+  const std::vector<PendingIds::Entry> pending = pending_.Range(after, upto);
+  size_t next = 0;  // the first pending entry not handed out
   bool stop = false;
+  auto hand_out = [&](RecordId id, std::string_view loc) {
+    for (; next < pending.size() && pending[next].id <= id && !stop; ++next) {
+      if (pending[next].id == id) continue;  // the family's entry wins
+      stop = !fn(pending[next].id,
+                 std::string_view(pending[next].location, kLocationSize));
+    }
+    if (!stop) stop = !fn(id, loc);
+  };
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, handles_[kIds]));
   for (it->Seek(lower); it->Valid() && !stop; it->Next()) {
     RecordId first = 0;
     std::string_view value(it->value().data(), it->value().size());
@@ -206,8 +218,12 @@ Status RecordTable::WalkIds(
     }
     ForEachInIdsBlock(value, first, [&](RecordId id, std::string_view loc) {
       if (stop || id <= after || id > upto) return;
-      stop = !fn(id, loc);
+      hand_out(id, loc);
     });
+  }
+  for (; next < pending.size() && !stop; ++next) {
+    stop = !fn(pending[next].id,
+               std::string_view(pending[next].location, kLocationSize));
   }
   return FromRocks(it->status(), what);
 }
@@ -267,6 +283,7 @@ Status RecordTable::GetMany(
     slices.clear();
     keys.clear();
     std::map<std::string, size_t> index;  // block key -> its position
+    const uint64_t generation = pending_.generation();
     for (size_t i = 0; i < n; ++i) {
       auto [it, added] =
           index.emplace(IdsBlockKey(ids[at + i]), index.size());
@@ -280,16 +297,26 @@ Status RecordTable::GetMany(
     for (size_t i = 0; i < n; ++i) {
       const size_t b = block_of[i];
       const RecordId id = ids[at + i];
-      if (statuses[b].IsNotFound()) continue;
-      MNEMO_RETURN_IF_ERROR(FromRocks(
-          statuses[b], "locating record " + RecordIdToString(id)));
-      std::string_view location;
-      if (FindInIdsBlock({blocks[b].data(), blocks[b].size()}, id,
-                         &location)) {
-        std::string key(location);
-        PutBigEndian64(&key, id);
-        keys.push_back(std::move(key));
+      if (!statuses[b].IsNotFound()) {
+        MNEMO_RETURN_IF_ERROR(FromRocks(
+            statuses[b], "locating record " + RecordIdToString(id)));
       }
+      std::string_view location;
+      std::string key;
+      if (statuses[b].ok() &&
+          FindInIdsBlock({blocks[b].data(), blocks[b].size()}, id,
+                         &location)) {
+        key.assign(location);
+      } else if (!pending_.Find(id, &key)) {
+        // Not yet written (format 6) nor in the family: LocateId's answer,
+        // once a flush moved entries over meanwhile.
+        if (pending_.generation() == generation) continue;
+        bool found = false;
+        MNEMO_RETURN_IF_ERROR(LocateInIds(ro, id, &key, &found));
+        if (!found) continue;
+      }
+      PutBigEndian64(&key, id);
+      keys.push_back(std::move(key));
     }
     for (size_t b = 0; b < slices.size(); ++b) blocks[b].Reset();
     MNEMO_RETURN_IF_ERROR(ReadChunk(

@@ -141,9 +141,13 @@ Status RecordTable::InsertWith(const Record& r, const NewRecordStamp* stamp,
     EncodeEnvelope(r, 0, &value);
   }
   (void)batch->Put(handles_[kRecords], key, value);
-  // The batch's ids are consecutive: one operand per block they touch.
   const std::string_view location(key.data(), kLocationSize);
-  if (!new_ids->Add(id, location)) {
+  if (stamp != nullptr && new_ids->deferred()) {
+    // A new record's ids entry is written by a later batch, with others of
+    // its block (record_table_pending.h); added before this write.
+    pending_.Add(id, location);
+  } else if (!new_ids->Add(id, location)) {
+    // The batch's ids are consecutive: one operand per block they touch.
     FlushIds(new_ids, batch);
     new_ids->Add(id, location);
   }

@@ -21,11 +21,18 @@ Status RecordTable::CheckIndexOf(const rocksdb::ReadOptions& ro,
   MNEMO_RETURN_IF_ERROR(SlotOf(r.ns.tenant, r.ns.agent, false, &slot, &found));
   std::string expected;
   AppendLocation(slot, r.event_time, &expected);
+  // A new record's entry may not be written yet (record_table_pending.h).
+  std::string waiting;
+  const bool pending = pending_.Find(r.id, &waiting);
   std::string block;
   rocksdb::Status s = db_->Get(ro, handles_[kIds], IdsBlockKey(r.id), &block);
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading ids entry");
   std::string_view location;
   bool present = s.ok() && FindInIdsBlock(block, r.id, &location);
+  if (!present && pending) {
+    present = true;
+    location = waiting;
+  }
   // In a damaged block no entry is trusted: each record's is rewritten
   // (the merge operator folds the damaged value away).
   bool damaged = s.ok() && !IdsBlockWellFormed(block);

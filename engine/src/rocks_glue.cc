@@ -7,6 +7,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/table_properties.h>
 
 #include "coding.h"
 #include "envelope.h"
@@ -155,6 +156,47 @@ class PostingsHintTransform final : public rocksdb::SliceTransform {
   }
 };
 
+// Records the largest record id of each records table file
+// (kMaxIdProperty), so that the open after a crash reads only the files
+// that may hold records whose ids entries were not written yet
+// (RecordTable::RecoverPendingIds).
+class MaxIdCollector final : public rocksdb::TablePropertiesCollector {
+ public:
+  const char* Name() const override { return "mnemo.MaxId"; }
+  rocksdb::Status AddUserKey(const rocksdb::Slice& key,
+                             const rocksdb::Slice& /*value*/,
+                             rocksdb::EntryType /*type*/,
+                             rocksdb::SequenceNumber /*seq*/,
+                             uint64_t /*file_size*/) override {
+    if (key.size() == kClusteredKeySize) {
+      max_id_ = std::max(max_id_, DecodeBigEndian64(key.data() + 12));
+    }
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status Finish(rocksdb::UserCollectedProperties* props) override {
+    std::string value;
+    PutBigEndian64(&value, max_id_);
+    props->emplace(kMaxIdProperty, std::move(value));
+    return rocksdb::Status::OK();
+  }
+  rocksdb::UserCollectedProperties GetReadableProperties() const override {
+    return {{kMaxIdProperty, std::to_string(max_id_)}};
+  }
+
+ private:
+  RecordId max_id_ = 0;
+};
+
+class MaxIdCollectorFactory final
+    : public rocksdb::TablePropertiesCollectorFactory {
+ public:
+  const char* Name() const override { return "mnemo.MaxIdFactory"; }
+  rocksdb::TablePropertiesCollector* CreateTablePropertiesCollector(
+      rocksdb::TablePropertiesCollectorFactory::Context /*context*/) override {
+    return new MaxIdCollector();
+  }
+};
+
 rocksdb::ColumnFamilyOptions BaseFamily(const Options& options,
                                         std::shared_ptr<rocksdb::Cache> cache) {
   rocksdb::ColumnFamilyOptions cf;
@@ -289,6 +331,8 @@ RocksConfig MakeRocksConfig(const Options& options, Clock* clock) {
         // next to the agent's last one instead of searching the skiplist.
         cf.memtable_insert_with_hint_prefix_extractor.reset(
             rocksdb::NewCappedPrefixTransform(4));
+        cf.table_properties_collector_factories.push_back(
+            std::make_shared<MaxIdCollectorFactory>());
       }
       config.filters.push_back(
           std::make_unique<EnvelopeTtlFilter>(clock, name == kCfRecords));

@@ -37,6 +37,10 @@ constexpr auto kEmbedInterval = std::chrono::milliseconds(100);
 // backlog it leaves is searched by the tail (search_tail.cc) and indexed
 // on close.
 constexpr int kIndexerNice = 10;
+// How long a new record's ids entry waits at most for an insert to carry
+// it (record_table_pending.h).
+constexpr std::chrono::milliseconds kIdsFlushInterval{1000};
+
 // The access-count fold runs once per this many flush intervals.
 constexpr int64_t kFoldFlushes = 30;
 
@@ -78,6 +82,12 @@ void StoreImpl::StartBackground() {
         milliseconds(kFoldFlushes * options_.access_flush_interval_ms),
         clock_, [this] { return FoldAccessCounts(); }, hook);
   }
+  if (!options_.read_only && !ids_flush_held_) {
+    // The ids entries that no insert carried within a second.
+    ids_task_ = std::make_unique<PeriodicTask>(
+        "ids_flush", kIdsFlushInterval, clock_,
+        [this] { return FlushPendingIds(); }, hook);
+  }
   if (!options_.read_only && options_.compaction_threads > 0) {
     compaction_task_ = std::make_unique<PeriodicTask>(
         "compaction", milliseconds(options_.compaction_interval_ms), clock_,
@@ -97,7 +107,7 @@ void StoreImpl::StopBackground() {
 std::vector<PeriodicTask*> StoreImpl::BackgroundTasks() const {
   std::vector<PeriodicTask*> tasks;
   for (const auto* task :
-       {&search_task_, &embed_task_, &flush_task_, &fold_task_,
+       {&search_task_, &embed_task_, &flush_task_, &fold_task_, &ids_task_,
         &compaction_task_}) {
     if (*task) tasks.push_back(task->get());
   }

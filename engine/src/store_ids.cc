@@ -53,7 +53,15 @@ RecordId ClockId(Micros now) {
 
 }  // namespace
 
-// Ids are (now_us << 8 | sequence), strictly increasing. Before handing out
+// How far the clock may run ahead of the counter before ids jump to it:
+// 2^20 ids, about 4 ms of clock ids. Within it ids are consecutive, so a
+// run of Puts fills whole ids blocks (record_table_ids.h) and their
+// pending entries go out as one Merge per 64 records
+// (record_table_pending.h) instead of one each.
+constexpr RecordId kIdClockSlack = RecordId{1} << 20;
+
+// Ids follow the clock (now_us << 8 | sequence) to within kIdClockSlack,
+// strictly increasing. Before handing out
 // an id above the recorded high-water mark, a new mark 64K ids further is
 // written, so ids are never reused after a restart even if the newest
 // records were deleted or the clock went back.
@@ -68,7 +76,9 @@ RecordId ClockId(Micros now) {
 Status StoreImpl::AssignIds(size_t n, RecordId* first) {
   port::MutexLock lock(&id_mu_);
   RecordId count = std::max<size_t>(n, 1);
-  RecordId start = std::max(last_id_ + 1, ClockId(clock_->NowMicros()));
+  const RecordId clock = ClockId(clock_->NowMicros());
+  RecordId start = last_id_ + 1;
+  if (clock > start && clock - start > kIdClockSlack) start = clock;
   if (count > kMaxRecordId || start > kMaxRecordId - (count - 1)) {
     return Status::ResourceExhausted(
         "store " + dir_ + ": record ids are exhausted: " +
@@ -117,6 +127,23 @@ RecordId StoreImpl::SafeCommittedId() {
   RecordId safe = last_id_;
   for (const auto& range : in_flight_) safe = std::min(safe, range.first - 1);
   return safe;
+}
+
+RecordId StoreImpl::IdsWatermark(RecordId own) {
+  port::MutexLock lock(&id_mu_);
+  RecordId safe = last_id_;
+  for (const auto& range : in_flight_) {
+    if (range.first != own) safe = std::min(safe, range.first - 1);
+  }
+  return safe;
+}
+
+// Read before the entries are taken (TakePendingIds): an insert in flight
+// then holds the watermark below its ids, and one that starts later gets
+// ids above it, so no id at or below it can still add an entry.
+Status StoreImpl::FlushPendingIds() {
+  if (table_.pending_ids() == 0) return Status::OK();
+  return table_.FlushPendingIds(SafeCommittedId());
 }
 
 }  // namespace internal

@@ -53,6 +53,7 @@
 #include "search_postings.h"
 #include "search_tail.h"
 #include "store_cache.h"
+#include "test_hooks.h"
 #include "text_store.h"
 
 namespace mnemo::internal {
@@ -67,8 +68,13 @@ namespace mnemo::internal {
 // which the merge operator still folds) and a writer's open upgrades it.
 // Format 5: new values are envelope version 2 (envelope.h); version-1
 // values stay readable, so a format-3 or -4 store opens (read-only too)
-// and a writer's open only rewrites the marker.
-inline constexpr int kStoreFormatVersion = 5;
+// and a writer's open only rewrites the marker. Format 6: new records'
+// ids entries are written after the records, insert-flagged, with an ids
+// watermark (record_table_pending.h); a writer's open of format 3-5 writes
+// the watermark and the marker, a read-only open reads them as they are.
+inline constexpr int kStoreFormatVersion = 6;
+// Ids entries that make a pending flush ride along with an insert.
+inline constexpr size_t kIdsFlushEntries = 64;
 inline constexpr char kMarkerFile[] = "MNEMO";
 
 struct RestorePlan;  // store_restore.cc
@@ -274,6 +280,9 @@ class StoreImpl final : public Store {
   Status CheckMarker(bool* fresh);
   // Format 1 -> 2 when the marker says 1 (writers only; store_open.cc).
   Status MigrateIfOld();
+  Status WriteIdsWatermarkOnUpgrade();
+  Status RecoverPendingIds() EXCLUDES(id_mu_);
+  Status FlushPendingIdsAtClose() EXCLUDES(id_mu_);
   Status WriteMarker();
   Status LoadIdHighWater() EXCLUDES(id_mu_);
   Status LoadNamespaces() EXCLUDES(ns_mu_);
@@ -291,6 +300,11 @@ class StoreImpl final : public Store {
   Status AssignPageIds(size_t n, RecordId* first) EXCLUDES(id_mu_);
   // Every id <= it is committed or dropped.
   RecordId SafeCommittedId() EXCLUDES(id_mu_);
+  // SafeCommittedId() leaving out the insert whose ids start at `own`
+  // (its records are in the batch that writes the pending ids entries).
+  RecordId IdsWatermark(RecordId own) EXCLUDES(id_mu_);
+  // Writes the ids entries of new records that wait (record_table_pending.h).
+  Status FlushPendingIds();
   // SafeCommittedId(), bounded by the search watermark when the full-text
   // index is on (after catching the index up; search_indexer.cc).
   RecordId SafeAgeWatermark();
@@ -573,6 +587,9 @@ class StoreImpl final : public Store {
   std::unique_ptr<PeriodicTask> search_task_;
   std::unique_ptr<PeriodicTask> flush_task_;
   std::unique_ptr<PeriodicTask> fold_task_;
+  std::unique_ptr<PeriodicTask> ids_task_;  // FlushPendingIds
+  // Tests only (SetIdsFlushHeld): the store writes no waiting ids entries.
+  const bool ids_flush_held_ = IdsFlushHeld();
   std::unique_ptr<PeriodicTask> compaction_task_;
   port::Mutex report_mu_;  // acquired before any task's own lock
   std::set<std::string> failing_tasks_ GUARDED_BY(report_mu_);

@@ -56,7 +56,10 @@ StoreImpl::~StoreImpl() {
   StopBackground();
   cache_.reset();  // before the database its spill sink writes to
   if (db_ == nullptr) return;
-  if (!options_.read_only) (void)FlushAccessCounts();
+  if (!options_.read_only) {
+    (void)FlushAccessCounts();
+    (void)FlushPendingIdsAtClose();
+  }
   // A later read-only open searches what is indexed now.
   (void)CatchUpSearch(LastAssignedId(), /*wait=*/false, nullptr);
   if (!options_.read_only) FlushMemtables();
@@ -157,6 +160,7 @@ Status StoreImpl::MigrateIfOld() {
   if (batch_records == 0) batch_records = kMigrationBatch;
   // The test limit applies to each pass.
   bool done = true;
+  MNEMO_RETURN_IF_ERROR(WriteIdsWatermarkOnUpgrade());
   if (stored_format_ >= 3) {
     // Format 4 adds the `access` family, which the open created; counts
     // already merged into `records` stay there (its merge operator).
@@ -184,6 +188,49 @@ Status StoreImpl::MigrateIfOld() {
   MNEMO_RETURN_IF_ERROR(WriteMarker());
   stored_format_ = kStoreFormatVersion;
   return Status::OK();
+}
+
+// Format 6 (record_table_pending.h): every entry of an older store was
+// written with its record, so the watermark is the largest id it can hold
+// (written before the marker: an older build ignores it).
+Status StoreImpl::WriteIdsWatermarkOnUpgrade() {
+  RecordId last = 0, mark = 0;
+  MNEMO_RETURN_IF_ERROR(table_.LastId(&last));
+  Status s = table_.GetCounter(rocksdb::ReadOptions(), kNextIdKey, &mark);
+  if (!s.IsCorruption()) MNEMO_RETURN_IF_ERROR(s);
+  rocksdb::WriteBatch batch;
+  table_.PutCounter(kIdsDurableKey, std::max(last, mark), &batch);
+  return table_.Write(rocksdb::WriteOptions(), &batch,
+                      "writing the ids watermark");
+}
+
+// After a crash, the ids entries the records written last were waiting
+// for (record_table_pending.h).
+Status StoreImpl::RecoverPendingIds() {
+  size_t recovered = 0;
+  Status s = table_.RecoverPendingIds(
+      LastAssignedId(), stored_format_ >= 6, options_.read_only, &recovered);
+  if (s.ok() && recovered > 0 && config_.db.info_log) {
+    rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, config_.db.info_log,
+                 "recovered the ids entries of %zu records", recovered);
+  }
+  return s.ok() ? s : s.WithContext("opening store " + dir_);
+}
+
+// Everything waiting, and a watermark at the reserved id mark: no id at or
+// below it is handed out after this close, so the next open finds the
+// watermark at its high-water mark and reads nothing back.
+Status StoreImpl::FlushPendingIdsAtClose() {
+  if (config_.wal_failures->failed() || write_failed_.load() ||
+      ids_flush_held_) {
+    return Status::OK();
+  }
+  RecordId mark = 0;
+  {
+    port::MutexLock lock(&id_mu_);
+    mark = std::max(reserved_id_, last_id_);
+  }
+  return table_.FlushPendingIds(mark, /*mark_always=*/true);
 }
 
 Status StoreImpl::WriteMarker() {
@@ -343,6 +390,7 @@ Status StoreImpl::OpenDb() {
     return migrated;
   }
   MNEMO_RETURN_IF_ERROR(LoadIdHighWater());
+  MNEMO_RETURN_IF_ERROR(RecoverPendingIds());
   MNEMO_RETURN_IF_ERROR(LoadAccessCounts());
   MNEMO_RETURN_IF_ERROR(LoadNamespaces());
   text_store_.Attach(&table_);

@@ -200,6 +200,10 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
   rocksdb::WriteBatch batch(n * (kHeaderSize + 128 + records[0].text.size()));
   std::vector<std::string> new_namespaces;
   IdsOperand new_ids;  // the batch's ids entries, one per block
+  // A batch of half a block or more writes its own entries (one or two
+  // merges, no cheaper for waiting); smaller inserts leave theirs to wait
+  // for a later batch (record_table_pending.h).
+  new_ids.set_deferred(n < kIdsBlockSize / 2);
   port::ReaderLock ns_lock(&ns_mu_);
   for (size_t i = 0; i < n; ++i) {
     // The caller's record as stored: the stamp's fields, tier hot, no
@@ -218,8 +222,14 @@ Status StoreImpl::Insert(const WriteOptions& options, const Record* records,
     }
   }
   table_.FinishInserts(&new_ids, &batch);
+  // The ids entries of the last inserts (these included) ride along once
+  // a block's worth waits (record_table_pending.h).
+  const bool ids_taken =
+      table_.pending_ids() >= kIdsFlushEntries && !ids_flush_held_ &&
+      table_.TakePendingIds(IdsWatermark(*first), &batch);
   // No postings: the indexer adds them (search_indexer.cc).
   Status s = Commit(options, &batch, "writing records");
+  if (ids_taken) table_.PendingIdsWritten(s.ok());
   // Noted before FinishIds lets the indexer take them, so the indexer's
   // Drop never runs ahead of the note.
   if (s.ok() && SearchIndexOn()) tail_.Add(records, n, *first);

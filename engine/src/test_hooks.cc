@@ -36,4 +36,12 @@ void MigrationLimit(size_t* batch_records, size_t* max_batches) {
   *max_batches = migration_batches.load();
 }
 
+namespace {
+std::atomic<bool> ids_flush_held{false};
+}  // namespace
+
+void SetIdsFlushHeld(bool held) { ids_flush_held.store(held); }
+
+bool IdsFlushHeld() { return ids_flush_held.load(); }
+
 }  // namespace mnemo::internal

@@ -41,6 +41,14 @@ void RunRestoreHook();
 void SetMigrationLimit(size_t batch_records, size_t max_batches);
 void MigrationLimit(size_t* batch_records, size_t* max_batches);
 
+// With `held`, every store opened afterwards writes no waiting ids
+// entries of new records itself (record_table_pending.h: no ride-along,
+// no background flush, none at close), like a writer killed before its
+// next flush; its open still recovers what an earlier one left. false
+// restores the default.
+void SetIdsFlushHeld(bool held);
+bool IdsFlushHeld();
+
 }  // namespace mnemo::internal
 
 #endif  // MNEMO_ENGINE_TEST_HOOKS_H_

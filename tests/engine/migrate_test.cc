@@ -124,7 +124,7 @@ TEST(MigrateTest, InterruptedMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 5\n");
+  EXPECT_EQ(marker, "mnemo store format 6\n");
 }
 
 TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
@@ -170,7 +170,7 @@ TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 5\n");
+  EXPECT_EQ(marker, "mnemo store format 6\n");
 }
 
 // The `records` family of the store at `db`, opened as the store opens it
@@ -329,7 +329,7 @@ TEST(MigrateTest, FormatFourVersionOneValuesLiveBesideVersionTwoOnes) {
 
   ASSERT_TRUE(Store::Open(options, db, &store).ok());
   ASSERT_TRUE(test::ReadFile(db + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 5\n");
+  EXPECT_EQ(marker, "mnemo store format 6\n");
   Seen reopened = ReadAll(store.get(), ids);
   EXPECT_EQ(reopened.text, expected.text);
   EXPECT_EQ(reopened.scans, expected.scans);

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -73,6 +74,7 @@ class RecordTableTest : public ::testing::Test {
   }
 
   uint32_t Id(Family f) const { return handles_[f]->GetID(); }
+  void InsertFlushMoveDelete(bool late);
   std::multiset<Entry> Keys(rocksdb::WriteBatch* batch) {
     Recorder r;
     EXPECT_TRUE(batch->Iterate(&r).ok());
@@ -422,14 +424,27 @@ TEST_F(RecordTableTest, IdOrderedReadsGoThroughIds) {
   EXPECT_EQ(why, "malformed ids entry");
 }
 
-// A batch of new records (the store's Insert with stamps) writes one ids
-// Merge per block of 64 ids it touches, and every id reads back; a deleted
-// id leaves the walks and LastId, and a moved one is found at its new time.
-TEST_F(RecordTableTest, BatchInsertWritesOneIdsEntryPerBlock) {
+// New records' ids entries (the store's Insert with stamps) wait
+// (record_table_pending.h): the inserts' batch holds only the records and
+// reads find the waiting entries; the flush writes one insert-flagged
+// Merge per block of 64 ids with the watermark. A deleted id leaves the
+// walks and LastId, and a moved one is found at its new time.
+// With `late`, the flush comes after a move and two deletes of the same
+// ids, whose entries its insert entries must not undo.
+TEST_F(RecordTableTest, NewRecordsIdsEntriesWaitThenGoOutOnePerBlock) {
+  InsertFlushMoveDelete(/*late=*/false);
+}
+
+TEST_F(RecordTableTest, LateInsertEntriesNeverUndoAMoveOrDelete) {
+  InsertFlushMoveDelete(/*late=*/true);
+}
+
+void RecordTableTest::InsertFlushMoveDelete(bool late) {
   std::unordered_set<std::string> known;
   std::vector<std::string> added;
   rocksdb::WriteBatch batch;
   IdsOperand new_ids;
+  new_ids.set_deferred(true);
   std::vector<Record> records;
   for (RecordId id = 60; id < 70; ++id) {  // blocks 0 (60..63) and 1
     Record r = Sample(0, 0);
@@ -445,24 +460,47 @@ TEST_F(RecordTableTest, BatchInsertWritesOneIdsEntryPerBlock) {
     records.push_back(r);
   }
   table_.FinishInserts(&new_ids, &batch);
-  std::multiset<Entry> ids_keys;
-  for (const Entry& e : Keys(&batch)) {
-    if (std::get<0>(e) == Id(kIds)) ids_keys.insert(e);
-  }
-  EXPECT_EQ(ids_keys, (std::multiset<Entry>{{Id(kIds), 'M', IdsBlockKey(60)},
-                                            {Id(kIds), 'M', IdsBlockKey(64)}}));
-  EXPECT_NE(IdsBlockKey(63), IdsBlockKey(64));
+  for (const Entry& e : Keys(&batch)) EXPECT_NE(std::get<0>(e), Id(kIds));
+  EXPECT_EQ(table_.pending_ids(), 10u);
   Write(&batch);
-  for (const Record& r : records) {
-    Record read;
-    ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), r.id, &read).ok()) << r.id;
-    EXPECT_EQ(read.event_time, r.event_time);
-    EXPECT_EQ(read.ns.agent, r.ns.agent);
-    RecordTable::IndexState state;
+  auto check_all = [&] {
+    for (const Record& r : records) {
+      Record read;
+      ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), r.id, &read).ok())
+          << r.id;
+      EXPECT_EQ(read.event_time, r.event_time);
+      EXPECT_EQ(read.ns.agent, r.ns.agent);
+      RecordTable::IndexState state;
+      ASSERT_TRUE(
+          table_.CheckIndexOf(rocksdb::ReadOptions(), read, &state, nullptr)
+              .ok());
+      EXPECT_EQ(state, RecordTable::IndexState::kOk) << r.id;
+    }
+  };
+  check_all();  // from the waiting entries
+  rocksdb::WriteBatch flush;
+  auto take = [&] {
+    ASSERT_TRUE(table_.TakePendingIds(69, &flush));
+    EXPECT_FALSE(table_.TakePendingIds(69, &flush)) << "one flush at a time";
+    std::multiset<Entry> ids_keys;
+    for (const Entry& e : Keys(&flush)) {
+      if (std::get<0>(e) != Id(kDefault)) ids_keys.insert(e);
+    }
+    EXPECT_EQ(ids_keys,
+              (std::multiset<Entry>{{Id(kIds), 'M', IdsBlockKey(60)},
+                                    {Id(kIds), 'M', IdsBlockKey(64)}}));
+    EXPECT_NE(IdsBlockKey(63), IdsBlockKey(64));
+    Write(&flush);
+    table_.PendingIdsWritten(true);
+    EXPECT_EQ(table_.pending_ids(), 0u);
+    RecordId mark = 0;
     ASSERT_TRUE(
-        table_.CheckIndexOf(rocksdb::ReadOptions(), read, &state, nullptr)
-            .ok());
-    EXPECT_EQ(state, RecordTable::IndexState::kOk) << r.id;
+        table_.GetCounter(rocksdb::ReadOptions(), kIdsDurableKey, &mark).ok());
+    EXPECT_EQ(mark, 69u);
+  };
+  if (!late) {
+    take();
+    check_all();  // from the ids family
   }
   // Move 61 in time, delete 69 and 62.
   Record old;
@@ -477,21 +515,47 @@ TEST_F(RecordTableTest, BatchInsertWritesOneIdsEntryPerBlock) {
     table_.Delete(gone, 0, nullptr, &change, nullptr);
   }
   Write(&change);
-  ASSERT_TRUE(db_->Flush(rocksdb::FlushOptions()).ok());  // folds operands
-  Record read;
-  ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), 61, &read).ok());
-  EXPECT_EQ(read.event_time, 123);
-  EXPECT_TRUE(table_.Get(rocksdb::ReadOptions(), 62, &read).IsNotFound());
-  EXPECT_TRUE(table_.Get(rocksdb::ReadOptions(), 69, &read).IsNotFound());
-  std::vector<RecordId> seen;
-  ASSERT_TRUE(table_
-                  .ForEachId(rocksdb::ReadOptions(), 0, kMaxRecordId,
-                             [&](RecordId id) {
-                               seen.push_back(id);
-                               return true;
+  // GetMany asks no location hints: the moved record is found where the
+  // ids family says, not where its waiting insert entry said.
+  auto get_many = [&] {
+    std::map<RecordId, Micros> got;
+    std::vector<RecordId> all;
+    for (const Record& r : records) all.push_back(r.id);
+    EXPECT_TRUE(table_
+                    .GetMany(rocksdb::ReadOptions(), all,
+                             [&](RecordId id, std::string_view value) {
+                               Record r;
+                               EXPECT_TRUE(
+                                   table_.Decode(value, id, &r, nullptr).ok());
+                               got[id] = r.event_time;
                              })
-                  .ok());
-  EXPECT_EQ(seen, (std::vector<RecordId>{60, 61, 63, 64, 65, 66, 67, 68}));
+                    .ok());
+    EXPECT_EQ(got.size(), 8u);
+    EXPECT_EQ(got[61], 123);
+    EXPECT_EQ(got.count(62), 0u);
+  };
+  get_many();
+  if (late) take();
+  get_many();
+  for (bool flushed : {false, true}) {
+    if (flushed) {
+      ASSERT_TRUE(db_->Flush(rocksdb::FlushOptions()).ok());  // folds
+    }
+    Record read;
+    ASSERT_TRUE(table_.Get(rocksdb::ReadOptions(), 61, &read).ok());
+    EXPECT_EQ(read.event_time, 123);
+    EXPECT_TRUE(table_.Get(rocksdb::ReadOptions(), 62, &read).IsNotFound());
+    EXPECT_TRUE(table_.Get(rocksdb::ReadOptions(), 69, &read).IsNotFound());
+    std::vector<RecordId> seen;
+    ASSERT_TRUE(table_
+                    .ForEachId(rocksdb::ReadOptions(), 0, kMaxRecordId,
+                               [&](RecordId id) {
+                                 seen.push_back(id);
+                                 return true;
+                               })
+                    .ok());
+    EXPECT_EQ(seen, (std::vector<RecordId>{60, 61, 63, 64, 65, 66, 67, 68}));
+  }
   RecordId last = 0;
   ASSERT_TRUE(table_.LastId(&last).ok());
   EXPECT_EQ(last, 68u);

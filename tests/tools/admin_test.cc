@@ -145,7 +145,8 @@ TEST(Admin, VerifyCatchesAndRepairsDanglingAndMissingIndex) {
       for (int i = 7; i >= 0; --i) id8.push_back(static_cast<char>(((n << 6) | offset) >> (8 * i)));
       return id8;
     };
-    const unsigned char offset = static_cast<unsigned char>(value[0]);
+    // Format 6: a new record's entry has the offset's top bit set.
+    const unsigned char offset = static_cast<unsigned char>(value[0]) & 0x3f;
     key = id_of(block_key, offset);
     std::string dangling_block = block_key;
     dangling_block[dangling_block.size() - 2] ^= 0x55;  // ids no record has

@@ -15,9 +15,11 @@
 
 namespace mnemo {
 
-// Record ids are unique within a store and increase with creation time:
-// (microseconds since the Unix epoch << 8) | a sequence number, so sorting
-// by id sorts by creation. 0 is never a valid id.
+// Record ids are unique within a store and increase with creation time,
+// so sorting by id sorts by creation. They follow the clock, microseconds
+// since the Unix epoch << 8: a store hands out consecutive ids while the
+// clock is less than about 4 ms (2^20) ahead of the last one, and jumps
+// to the clock otherwise. 0 is never a valid id.
 using RecordId = uint64_t;
 
 // The id space is split so that no import can exhaust it. Ids carried by

@@ -97,14 +97,18 @@ async function sessionOne() {
   await expectToolError(c, "remember", { tenant: "t2", agent: "a", session: "s", text: "x" }, /tenant/);
 
   // recall with filters.
+  // 13 records say it; the harbour turn matches through its neighbour, the
+  // lighthouse reply of its session (neighbour context, RankingOptions).
   let [err, r] = await call(c, "recall", { query: "lighthouse" });
-  check(!err && r.hits.length === 10 && r.matched === 13, "recall lighthouse: 10 of 13", r.matched);
+  check(!err && r.hits.length === 10 && r.matched === 14, "recall lighthouse: 10 of 14", r.matched);
   [err, r] = await call(c, "recall", { query: "lighthouse", session: "s2" });
-  check(!err && r.hits.length === 1 && r.hits[0].session === "s2", "recall session filter", r);
+  check(!err && r.hits.length === 2 && r.hits.every((h) => h.session === "s2") &&
+        r.hits[0].text === "fresh reply about the lighthouse", "recall session filter", r);
   [err, r] = await call(c, "recall", { query: "lighthouse", limit: 3 });
   check(!err && r.hits.length === 3, "recall limit", r.hits.length);
   [err, r] = await call(c, "recall", { query: "lighthouse", since: "2024-05-20T00:00:00Z" });
-  check(!err && r.hits.length === 1 && r.hits[0].time === "2024-05-31T23:00:00Z", "recall since", r);
+  check(!err && r.hits.length === 2 && r.hits.every((h) => h.time === "2024-05-31T23:00:00Z"),
+        "recall since", r);
   [err, r] = await call(c, "recall", { query: "lighthouse", until: "2024-05-12T00:00:05Z" });
   check(!err && r.hits.length === 5, "recall until", r.hits.length);
   [err, r] = await call(c, "recall", { query: "lighthouse", agent: "nobody" });
