@@ -51,6 +51,20 @@
 
 namespace mnemo::internal {
 
+// The column families, in the order the store opens them (the record
+// table's handles are indexed by it).
+enum Family {
+  kDefault = 0,
+  kRecords,
+  kIndex,
+  kHistory,
+  kPages,
+  kSpill,
+  kPostings,
+  kIds,  // format 2: id -> location of the record in `records`
+  kAccess  // format 4: access counts not yet folded into their records
+};
+
 inline constexpr char kTimeIndexTag = 't';
 inline constexpr char kNamespaceTag = 'n';
 inline constexpr char kAgeTag = 'g';

@@ -63,10 +63,9 @@
 // dictionaries, spill family), record_table_walk.cc, record_table_verify.cc
 // and record_table_verify_expiry.cc (Verify's walks and Check*),
 // record_table_slots.cc (slots, location hints: record_table_hints.h) and
-// record_table_ids.cc (ids blocks), record_table_deferred.cc (new
-// records' ids entries written later, and read back after a crash:
-// PendingIds, record_table_pending.h). Classes of their own: the encoder
-// feed's keys (EmbedQueue, record_table_embed.h, owned by the table) and
+// record_table_ids.cc (ids blocks), record_table_deferred.cc (ids
+// entries written later, record_table_pending.h). Classes of their own:
+// the encoder feed's keys (EmbedQueue, record_table_embed.h, owned by the table) and
 // the migration of formats 1 and 2 (FormatMigration,
 // record_table_migrate.h).
 
@@ -92,6 +91,7 @@
 
 #include "envelope.h"
 #include "expiry_index.h"
+#include "keys.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
 #include "record_table_embed.h"
@@ -107,19 +107,6 @@ class FormatMigration;  // record_table_migrate.h
 class PostingsBuilder;  // search_postings.h
 class TextStore;        // text_store.h
 struct StoredPage;      // page_store.h
-
-// The column families, in the order the store opens them.
-enum Family {
-  kDefault = 0,
-  kRecords,
-  kIndex,
-  kHistory,
-  kPages,
-  kSpill,
-  kPostings,
-  kIds,  // format 2: id -> location of the record in `records`
-  kAccess  // format 4: access counts not yet folded into their records
-};
 
 // Pages losing live records, with the ids removed from each (the input of
 // the page forget step, page_forget.cc).
@@ -320,28 +307,22 @@ class RecordTable {
   // The largest record id stored (0 when none).
   Status LastId(RecordId* id) const;
 
-  // ---- Deferred ids entries (format 6, record_table_pending.h,
-  //      record_table_deferred.cc) --------------------------------------
+  // ---- Deferred ids entries (format 6, record_table_deferred.cc) ------
 
-  // New records' ids entries not yet in the ids family.
+  // Entries waiting (an estimate while writers run).
   size_t pending_ids() const;
-  // Appends every pending entry and the ids watermark to *batch; true
-  // when it did (the caller then calls PendingIdsWritten with the write's
-  // outcome), false when nothing is pending or another flush runs.
-  // `watermark`: every new record with an id at or below it has its entry
-  // in *batch or in the ids family (the caller's ids still in flight lie
-  // above it, its own excepted when its records are in *batch).
+  // Appends every waiting entry and `watermark` (no id at or below it
+  // can still add one) to *batch; false when none wait or another flush
+  // runs, else the caller reports the write with PendingIdsWritten.
   bool TakePendingIds(RecordId watermark, rocksdb::WriteBatch* batch) const;
   void PendingIdsWritten(bool written) const;
-  // Writes every pending entry and `watermark` (with `mark_always`, the
-  // watermark even when nothing is pending).
+  // The same as its own writes (`mark_always`: the watermark even when
+  // nothing waits).
   Status FlushPendingIds(RecordId watermark, bool mark_always = false) const;
-  // At open: the entries of records written above the ids watermark and
-  // not in the ids family (a crash), read back from the records family,
-  // written with the watermark `bound` (every id assigned so far), or kept
-  // in memory (`keep_in_memory`, a read-only open). *recovered: how many.
-  // `format6`: the store is of format 6 (without the watermark, a store of
-  // an older format has none; one of format 6 never flushed any).
+  // At open: the entries of the records above the watermark, read back
+  // and written with watermark `bound`, or kept (`keep_in_memory`).
+  // `format6`: a store without the watermark never flushed (else it is
+  // older and has none to recover).
   Status RecoverPendingIds(RecordId bound, bool format6, bool keep_in_memory,
                            size_t* recovered) const;
 

@@ -6,6 +6,7 @@
 #include <rocksdb/table_properties.h>
 
 #include "coding.h"
+#include "envelope.h"
 #include "keys.h"
 #include "record_table.h"
 #include "record_table_ids.h"
@@ -15,8 +16,8 @@
 namespace mnemo::internal {
 namespace {
 
-// Entries written per batch by a flush of recovered entries.
-constexpr size_t kRecoveryBatch = 4096;
+// Entries per write when a flush has many (recovered ones).
+constexpr size_t kEntriesPerWrite = 4096;
 
 // The largest record id of a records table file (MaxIdCollector), or 0
 // when the file does not say (written before format 6: every id in it
@@ -69,8 +70,8 @@ Status RecordTable::FlushPendingIds(RecordId watermark, bool mark_always) const 
     return Write(rocksdb::WriteOptions(), &batch, "writing the ids watermark");
   }
   Status s;
-  for (size_t at = 0; at < entries.size() && s.ok(); at += kRecoveryBatch) {
-    const size_t end = std::min(entries.size(), at + kRecoveryBatch);
+  for (size_t at = 0; at < entries.size() && s.ok(); at += kEntriesPerWrite) {
+    const size_t end = std::min(entries.size(), at + kEntriesPerWrite);
     rocksdb::WriteBatch batch;
     AppendPendingMerges(entries.data() + at, end - at, &batch);
     // The watermark goes with the last part: only then is every entry in.
@@ -107,8 +108,8 @@ Status RecordTable::RecoverPendingIds(RecordId bound, bool format6,
   std::vector<PendingIds::Entry> entries;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const rocksdb::Slice key = it->key();
-    // A 16-byte value holds only the access counts of a deleted record.
-    if (key.size() != kClusteredKeySize || it->value().size() == 16) {
+    if (key.size() != kClusteredKeySize ||
+        it->value().size() == kOrphanAccessCountsSize) {
       continue;
     }
     const RecordId id = RecordIdOfKey({key.data(), key.size()});

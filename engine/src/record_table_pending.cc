@@ -54,11 +54,17 @@ std::vector<PendingIds::Entry> PendingIds::Range(RecordId after,
                                                  RecordId upto) const {
   std::vector<Entry> out;
   if (after >= upto) return out;
+  Entry lo, hi;
+  lo.id = after;
+  hi.id = upto;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto* set : {&live_, &flushing_, &recovered_}) {
-    for (const Entry& e : *set) {
-      if (e.id > after && e.id <= upto) out.push_back(e);
-    }
+  for (const Entry& e : live_) {
+    if (e.id > after && e.id <= upto) out.push_back(e);
+  }
+  for (const auto* sorted : {&flushing_, &recovered_}) {  // by id
+    out.insert(out.end(),
+               std::upper_bound(sorted->begin(), sorted->end(), lo, Less),
+               std::upper_bound(sorted->begin(), sorted->end(), hi, Less));
   }
   std::sort(out.begin(), out.end(), Less);
   // One id can be in two sets only as the same entry (a retried flush).

@@ -169,7 +169,7 @@ class MaxIdCollector final : public rocksdb::TablePropertiesCollector {
                              rocksdb::SequenceNumber /*seq*/,
                              uint64_t /*file_size*/) override {
     if (key.size() == kClusteredKeySize) {
-      max_id_ = std::max(max_id_, DecodeBigEndian64(key.data() + 12));
+      max_id_ = std::max(max_id_, RecordIdOfKey({key.data(), key.size()}));
     }
     return rocksdb::Status::OK();
   }

@@ -20,15 +20,19 @@ namespace internal {
 // written before imports had a ceiling, and the counter never reaches them,
 // so they are skipped; a mark above it is clamped, so assignment fails with
 // ResourceExhausted instead of wrapping.
-Status StoreImpl::LoadIdHighWater() {
-  port::MutexLock lock(&id_mu_);  // no other thread yet: for the analysis
-  RecordId mark = 0;
+Status StoreImpl::StoredIdBound(RecordId* bound) {
+  RecordId mark = 0, last = 0;
   Status s = table_.GetCounter(rocksdb::ReadOptions(), kNextIdKey, &mark);
   // A malformed mark is ignored: the last record id bounds the counter.
   if (!s.IsCorruption()) MNEMO_RETURN_IF_ERROR(s);
-  reserved_id_ = mark;
-  MNEMO_RETURN_IF_ERROR(table_.LastId(&last_id_));
-  last_id_ = std::min(std::max(last_id_, reserved_id_), kMaxRecordId);
+  MNEMO_RETURN_IF_ERROR(table_.LastId(&last));
+  *bound = std::min(std::max(last, mark), kMaxRecordId);
+  return Status::OK();
+}
+
+Status StoreImpl::LoadIdHighWater() {
+  port::MutexLock lock(&id_mu_);  // no other thread yet: for the analysis
+  MNEMO_RETURN_IF_ERROR(StoredIdBound(&last_id_));
   reserved_id_ = last_id_;
   return Status::OK();
 }

@@ -285,6 +285,9 @@ class StoreImpl final : public Store {
   Status FlushPendingIdsAtClose() EXCLUDES(id_mu_);
   Status WriteMarker();
   Status LoadIdHighWater() EXCLUDES(id_mu_);
+  // Every id the stored records and id mark account for (the larger of
+  // the two, at most kMaxRecordId).
+  Status StoredIdBound(RecordId* bound);
   Status LoadNamespaces() EXCLUDES(ns_mu_);
  public:  // (AssignIds to RecordId SafeAgeWatermark: compaction too)
   Status AssignIds(size_t n, RecordId* first) EXCLUDES(id_mu_);

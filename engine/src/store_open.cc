@@ -194,12 +194,10 @@ Status StoreImpl::MigrateIfOld() {
 // written with its record, so the watermark is the largest id it can hold
 // (written before the marker: an older build ignores it).
 Status StoreImpl::WriteIdsWatermarkOnUpgrade() {
-  RecordId last = 0, mark = 0;
-  MNEMO_RETURN_IF_ERROR(table_.LastId(&last));
-  Status s = table_.GetCounter(rocksdb::ReadOptions(), kNextIdKey, &mark);
-  if (!s.IsCorruption()) MNEMO_RETURN_IF_ERROR(s);
+  RecordId bound = 0;
+  MNEMO_RETURN_IF_ERROR(StoredIdBound(&bound));
   rocksdb::WriteBatch batch;
-  table_.PutCounter(kIdsDurableKey, std::max(last, mark), &batch);
+  table_.PutCounter(kIdsDurableKey, bound, &batch);
   return table_.Write(rocksdb::WriteOptions(), &batch,
                       "writing the ids watermark");
 }

@@ -23,6 +23,7 @@
 #include "mnemo/options.h"
 #include "record_table_ids.h"
 #include "record_table_migrate.h"
+#include "record_table_pending.h"
 #include "rocks_glue.h"
 #include "search_postings.h"
 #include "test_util.h"
@@ -481,7 +482,7 @@ void RecordTableTest::InsertFlushMoveDelete(bool late) {
   rocksdb::WriteBatch flush;
   auto take = [&] {
     ASSERT_TRUE(table_.TakePendingIds(69, &flush));
-    EXPECT_FALSE(table_.TakePendingIds(69, &flush)) << "one flush at a time";
+    EXPECT_FALSE(table_.TakePendingIds(69, &flush)) << "nothing left";
     std::multiset<Entry> ids_keys;
     for (const Entry& e : Keys(&flush)) {
       if (std::get<0>(e) != Id(kDefault)) ids_keys.insert(e);
@@ -569,6 +570,41 @@ void RecordTableTest::InsertFlushMoveDelete(bool late) {
                   .ok());
   EXPECT_EQ(checked, 8u);
   EXPECT_EQ(dangling, 0);
+}
+
+// The waiting entries' own life: found while waiting and while a flush
+// writes them, one flush at a time, back for the next flush when a write
+// fails, gone (and the generation moved on) once written.
+TEST(PendingIdsTest, FlushTakesEverythingOnceAndAFailedOneGivesItBack) {
+  PendingIds pending;
+  const std::string loc_a(kLocationSize, 'a'), loc_b(kLocationSize, 'b');
+  std::string found;
+  EXPECT_FALSE(pending.Find(7, &found));
+  pending.Add(9, loc_b);
+  pending.Add(7, loc_a);
+  std::vector<PendingIds::Entry> taken;
+  ASSERT_TRUE(pending.Take(&taken));
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(taken[0].id, 7u) << "sorted by id";
+  pending.Add(8, loc_b);
+  std::vector<PendingIds::Entry> again;
+  EXPECT_FALSE(pending.Take(&again)) << "one flush at a time";
+  ASSERT_TRUE(pending.Find(7, &found));  // while being written
+  EXPECT_EQ(found, loc_a);
+  const std::vector<PendingIds::Entry> range = pending.Range(7, 9);
+  ASSERT_EQ(range.size(), 2u);
+  EXPECT_EQ(range[0].id, 8u);
+  EXPECT_EQ(range[1].id, 9u);
+  const uint64_t generation = pending.generation();
+  pending.Done(false);  // the write failed: all three wait
+  EXPECT_EQ(pending.generation(), generation);
+  ASSERT_TRUE(pending.Take(&again));
+  EXPECT_EQ(again.size(), 3u);
+  pending.Done(true);
+  EXPECT_NE(pending.generation(), generation);
+  EXPECT_EQ(pending.size(), 0u);
+  EXPECT_FALSE(pending.Find(9, &found));
+  EXPECT_FALSE(pending.Take(&again));
 }
 
 // A damaged ids block (a bit flipped in an offset byte): V2 reports each
