@@ -317,8 +317,10 @@ class RecordTable {
   bool TakePendingIds(RecordId watermark, rocksdb::WriteBatch* batch) const;
   void PendingIdsWritten(bool written) const;
   // The same as its own writes (`mark_always`: the watermark even when
-  // nothing waits).
-  Status FlushPendingIds(RecordId watermark, bool mark_always = false) const;
+  // nothing waits). *marked (when given): whether it wrote the watermark
+  // (not while another flush runs).
+  Status FlushPendingIds(RecordId watermark, bool mark_always = false,
+                         bool* marked = nullptr) const;
   // At open: the entries of the records above the watermark, read back
   // and written with watermark `bound`, or kept (`keep_in_memory`).
   // `format6`: a store without the watermark never flushed (else it is

@@ -60,14 +60,19 @@ void RecordTable::PendingIdsWritten(bool written) const {
   pending_.Done(written);
 }
 
-Status RecordTable::FlushPendingIds(RecordId watermark, bool mark_always) const {
+Status RecordTable::FlushPendingIds(RecordId watermark, bool mark_always,
+                                    bool* marked) const {
+  if (marked != nullptr) *marked = false;
   std::vector<PendingIds::Entry> entries;
   if (!pending_.Take(&entries)) {
     // With a flush running (its entries still count), the mark waits.
     if (!mark_always || pending_.size() != 0) return Status::OK();
     rocksdb::WriteBatch batch;
     PutCounter(kIdsDurableKey, watermark, &batch);
-    return Write(rocksdb::WriteOptions(), &batch, "writing the ids watermark");
+    MNEMO_RETURN_IF_ERROR(Write(rocksdb::WriteOptions(), &batch,
+                                "writing the ids watermark"));
+    if (marked != nullptr) *marked = true;
+    return Status::OK();
   }
   Status s;
   for (size_t at = 0; at < entries.size() && s.ok(); at += kEntriesPerWrite) {
@@ -79,6 +84,7 @@ Status RecordTable::FlushPendingIds(RecordId watermark, bool mark_always) const 
     s = Write(rocksdb::WriteOptions(), &batch, "writing record ids");
   }
   pending_.Done(s.ok());
+  if (marked != nullptr) *marked = s.ok();
   return s;
 }
 

@@ -145,9 +145,20 @@ RecordId StoreImpl::IdsWatermark(RecordId own) {
 // Read before the entries are taken (TakePendingIds): an insert in flight
 // then holds the watermark below its ids, and one that starts later gets
 // ids above it, so no id at or below it can still add an entry.
+// With nothing waiting the watermark still follows the ids: inserts of 32
+// records or more write their own entries, and a watermark left behind
+// them would make the open after a crash (and every read-only open) read
+// back each record written since, which for a bulk loader is the store.
 Status StoreImpl::FlushPendingIds() {
-  if (table_.pending_ids() == 0) return Status::OK();
-  return table_.FlushPendingIds(SafeCommittedId());
+  const RecordId safe = SafeCommittedId();
+  if (table_.pending_ids() == 0 && safe <= ids_mark_written_) {
+    return Status::OK();
+  }
+  bool marked = false;
+  MNEMO_RETURN_IF_ERROR(
+      table_.FlushPendingIds(safe, /*mark_always=*/true, &marked));
+  if (marked) ids_mark_written_ = safe;
+  return Status::OK();
 }
 
 }  // namespace internal
