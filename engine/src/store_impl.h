@@ -591,7 +591,8 @@ class StoreImpl final : public Store {
   std::unique_ptr<PeriodicTask> flush_task_;
   std::unique_ptr<PeriodicTask> fold_task_;
   std::unique_ptr<PeriodicTask> ids_task_;  // FlushPendingIds
-  // The last ids watermark FlushPendingIds wrote (its task's thread only).
+  // The last ids watermark FlushPendingIds wrote, or the one the open left
+  // (written before the task starts, then by its thread only).
   RecordId ids_mark_written_ = 0;
   // Tests only (SetIdsFlushHeld): the store writes no waiting ids entries.
   const bool ids_flush_held_ = IdsFlushHeld();

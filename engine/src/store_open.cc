@@ -204,15 +204,20 @@ Status StoreImpl::WriteIdsWatermarkOnUpgrade() {
 
 // After a crash, the ids entries the records written last were waiting
 // for (record_table_pending.h).
+// A writer's store then holds a watermark at or above the last id (the one
+// it had, or the recovery's), so its ids task writes none until ids move.
 Status StoreImpl::RecoverPendingIds() {
   size_t recovered = 0;
-  Status s = table_.RecoverPendingIds(
-      LastAssignedId(), stored_format_ >= 6, options_.read_only, &recovered);
+  const RecordId last = LastAssignedId();
+  Status s = table_.RecoverPendingIds(last, stored_format_ >= 6,
+                                      options_.read_only, &recovered);
   if (s.ok() && recovered > 0 && config_.db.info_log) {
     rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, config_.db.info_log,
                  "recovered the ids entries of %zu records", recovered);
   }
-  return s.ok() ? s : s.WithContext("opening store " + dir_);
+  if (!s.ok()) return s.WithContext("opening store " + dir_);
+  if (!options_.read_only) ids_mark_written_ = last;
+  return s;
 }
 
 // Everything waiting, and a watermark at the reserved id mark: no id at or
