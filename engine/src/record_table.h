@@ -316,9 +316,9 @@ class RecordTable {
   // runs, else the caller reports the write with PendingIdsWritten.
   bool TakePendingIds(RecordId watermark, rocksdb::WriteBatch* batch) const;
   void PendingIdsWritten(bool written) const;
-  // The same as its own writes (`mark_always`: the watermark even when
-  // nothing waits). *marked (when given): whether it wrote the watermark
-  // (not while another flush runs).
+  // Writes every waiting entry and `watermark` in writes of its own
+  // (`mark_always`: the watermark even when nothing waits). *marked (when
+  // given): whether it wrote the watermark (not while another flush runs).
   Status FlushPendingIds(RecordId watermark, bool mark_always = false,
                          bool* marked = nullptr) const;
   // At open: the entries of the records above the watermark, read back
