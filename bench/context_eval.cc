@@ -243,9 +243,9 @@ Status Measure(ContextEngine* engine, const std::string& name,
           engine->Deliver(q, shape.budgets[b], &legible, &row->parts_by_source[b]));
       size_t found = 0;
       for (size_t i : legible) {
-        auto it = records[i].metadata.find("dia_id");
-        if (records[i].ns.agent == q.agent && it != records[i].metadata.end()) {
-          found += q.evidence.count(it->second);
+        auto dia = records[i].metadata.Get("dia_id");
+        if (records[i].ns.agent == q.agent && dia) {
+          found += q.evidence.count(std::string(*dia));
         }
       }
       double share = static_cast<double>(found) / q.evidence.size();

@@ -77,7 +77,10 @@ Status MakeWorkload(const std::string& locomo_path, size_t n, Workload* out) {
 
 std::string RawValue(const Record& r) {
   std::string v = r.ns.tenant + r.ns.agent + r.ns.session + r.role + r.kind + r.text;
-  for (const auto& [key, value] : r.metadata) v += key + value;
+  for (const auto& [key, value] : r.metadata) {
+    v.append(key);
+    v.append(value);
+  }
   return v;
 }
 

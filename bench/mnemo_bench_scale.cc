@@ -64,12 +64,12 @@ std::vector<Record> ScaleRecords(size_t n, size_t* agents_out) {
     size_t a = std::stoul(r.ns.agent.substr(r.ns.agent.find('_') + 1));
     std::vector<Record>& v = by_agent[a];
     if (!v.empty() && v.back().ns.session == r.ns.session &&
-        v.back().metadata.count("turns") == 0) {
+        !v.back().metadata.Contains("turns")) {
       Record& last = v.back();
       last.text += "\n" + r.text;
       if (std::count(last.text.begin(), last.text.end(), '\n') + 1 >=
           static_cast<long>(kTurnsPerRecord)) {
-        last.metadata["turns"] = std::to_string(kTurnsPerRecord);
+        last.metadata.Set("turns", std::to_string(kTurnsPerRecord));
       }
       continue;
     }

@@ -94,8 +94,7 @@ class MnemoEngine final : public Engine {
     MNEMO_RETURN_IF_ERROR(store->Search(o, &result));
     dia_ids->clear();
     for (const auto& hit : result.hits) {
-      auto it = hit.record.metadata.find("dia_id");
-      dia_ids->push_back(it == hit.record.metadata.end() ? "" : it->second);
+      dia_ids->emplace_back(hit.record.metadata.Get("dia_id").value_or(""));
     }
     return Status::OK();
   }

@@ -67,8 +67,7 @@ Status Fts5Engine::Load(const std::vector<Record>& records) {
       sqlite3_prepare_v2(db_, ("INSERT INTO " + t + " VALUES(?1, ?2)").c_str(),
                          -1, &ins, nullptr);
     }
-    auto it = r.metadata.find("dia_id");
-    std::string dia = it == r.metadata.end() ? "" : it->second;
+    std::string dia(r.metadata.Get("dia_id").value_or(""));
     sqlite3_bind_text(ins, 1, r.text.data(), static_cast<int>(r.text.size()),
                       SQLITE_TRANSIENT);
     sqlite3_bind_text(ins, 2, dia.data(), static_cast<int>(dia.size()),

@@ -39,7 +39,7 @@ void PrintRecord(const Record& r) {
   row("version", std::to_string(r.version));
   if (r.expires_at != 0) row("expires_at", workload::FormatRfc3339(r.expires_at));
   for (const auto& [key, value] : r.metadata) {
-    row("metadata", key + " = " + value);
+    row("metadata", std::string(key) + " = " + std::string(value));
   }
   std::printf("text\n%s\n", r.text.c_str());
 }

@@ -156,9 +156,8 @@ int ReadLocomo(const ImportArgs& args, Input* in) {
                                   &in->records, &summary);
   if (!s.ok()) return FailRuntime(s);
   for (const Record& r : in->records) {
-    auto dia = r.metadata.find("dia_id");
     in->where.push_back(r.ns.agent + "/" + r.ns.session + " turn " +
-                        (dia == r.metadata.end() ? "?" : dia->second));
+                        std::string(r.metadata.Get("dia_id").value_or("?")));
   }
   return kExitOk;
 }

@@ -10,6 +10,7 @@
 #include "cli_util.h"
 #include "mcp_args.h"
 #include "mnemo/search.h"
+#include "workload/metadata_json.h"
 #include "workload/time_format.h"
 
 namespace mnemo::cli::mcp {

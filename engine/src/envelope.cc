@@ -6,7 +6,6 @@
 #include "envelope.h"
 
 #include <algorithm>
-#include <map>
 
 #include "coding.h"
 #include "envelope_header.h"
@@ -51,11 +50,9 @@ void EncodeBody(const Record& r, std::string_view stored_text, size_t start,
   PutLengthPrefixed(out, r.ns.session);
   PutLengthPrefixed(out, r.role);
   PutLengthPrefixed(out, r.kind);
+  // The packed entries are the stored form (mnemo/metadata.h).
   PutVarint32(out, static_cast<uint32_t>(r.metadata.size()));
-  for (const auto& [key, value] : r.metadata) {
-    PutLengthPrefixed(out, key);
-    PutLengthPrefixed(out, value);
-  }
+  out->append(r.metadata.packed());
   PutLengthPrefixed(out, stored_text);
   std::string_view body(out->data() + start, out->size() - start);
   PutFixed32(out, MaskCrc(Crc32c(body.data(), body.size())));
@@ -189,27 +186,31 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
   if (!TakeVarint32(&rest, &meta_count) || meta_count > kMaxMetadataEntries) {
     return Bad(what, "malformed metadata count");
   }
-  // The map's old nodes are reused for the new entries (their strings keep
-  // their capacity): a caller decoding into the same Record again (Get's
-  // scratch record) allocates no node.
-  std::map<std::string, std::string> old;
-  old.swap(r->metadata);
+  const char* const entries = rest.data();
+  std::string_view last_key;
+  bool in_order = true;
   for (uint32_t i = 0; i < meta_count; ++i) {
     std::string_view key, val;
     if (!TakeLengthPrefixed(&rest, &key, kMaxMetadataKey) ||
         !TakeLengthPrefixed(&rest, &val, value.size())) {
       return Bad(what, "malformed metadata entry");
     }
-    // Encoded in map order, so the end is the right place (a hint only:
-    // a duplicate key is still dropped as emplace would).
-    if (old.empty()) {
-      r->metadata.emplace_hint(r->metadata.end(), key, val);
-      continue;
+    in_order = in_order && (i == 0 || key > last_key);
+    last_key = key;
+  }
+  // Stored in key order by every writer: one copy, into the record's own
+  // buffer (a caller decoding into the same Record again allocates none).
+  std::string_view packed(entries, static_cast<size_t>(rest.data() - entries));
+  if (!in_order || !r->metadata.AssignPacked(packed, meta_count)) {
+    // Out of order or repeated keys: the first of each key, sorted.
+    r->metadata.clear();
+    std::string_view again = packed;
+    for (uint32_t i = 0; i < meta_count; ++i) {
+      std::string_view key, val;
+      (void)TakeLengthPrefixed(&again, &key, kMaxMetadataKey);
+      (void)TakeLengthPrefixed(&again, &val, value.size());
+      r->metadata.Insert(key, val);
     }
-    auto node = old.extract(old.begin());
-    node.key().assign(key);
-    node.mapped().assign(val);
-    r->metadata.insert(r->metadata.end(), std::move(node));
   }
   std::string_view text;
   if (!TakeLengthPrefixed(&rest, &text, value.size()) || !rest.empty()) {

@@ -76,10 +76,9 @@ Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
     }
   }
   if (s.ok()) {
-    std::map<std::string, std::string> old_metadata =
-        std::move(record->metadata);
+    Metadata old_metadata = std::move(record->metadata);
     *record = std::move(found);
-    found.metadata = std::move(old_metadata);  // nodes for the next decode
+    found.metadata = std::move(old_metadata);  // a buffer for the next decode
   }
   // A thread keeps at most this much text between reads (a long record
   // read once does not stay allocated for the thread's lifetime).

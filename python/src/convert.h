@@ -21,6 +21,32 @@
 #include "mnemo/admin.h"
 #include "mnemo/store.h"
 
+// mnemo::Metadata is a dict of str to str in Python (a copy each way, as
+// pybind11 converts std::map).
+namespace pybind11::detail {
+template <>
+struct type_caster<mnemo::Metadata> {
+  PYBIND11_TYPE_CASTER(mnemo::Metadata, const_name("Dict[str, str]"));
+  bool load(handle src, bool) {
+    if (!isinstance<dict>(src)) return false;
+    mnemo::Metadata m;
+    for (auto [key, value] : reinterpret_borrow<dict>(src)) {
+      if (!isinstance<str>(key) || !isinstance<str>(value)) return false;
+      m.Set(key.cast<std::string>(), value.cast<std::string>());
+    }
+    this->value = std::move(m);
+    return true;
+  }
+  static handle cast(const mnemo::Metadata& m, return_value_policy, handle) {
+    dict d;
+    for (const auto& [key, value] : m) {
+      d[str(key.data(), key.size())] = str(value.data(), value.size());
+    }
+    return d.release();
+  }
+};
+}  // namespace pybind11::detail
+
 namespace mnemo::python {
 
 // "str", "int", ... : what TypeErrors say an argument of type T must be.

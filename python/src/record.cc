@@ -68,7 +68,7 @@ bool SetField(Record* r, const std::string& key, py::handle v) {
   else if (key == "kind") r->kind = Arg<std::string>(v, key);
   else if (key == "metadata") {
     if (!v.is_none()) {
-      r->metadata = Arg<std::map<std::string, std::string>>(v, key);
+      r->metadata = Arg<Metadata>(v, key);
     }
   } else if (key == "event_time") r->event_time = ToMicros(v, key);
   else if (key == "importance") r->importance = Arg<float>(v, key);

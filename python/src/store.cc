@@ -111,7 +111,7 @@ RecordUpdate ToUpdate(py::kwargs changes) {
     else if (k == "role") u.role = Arg<std::string>(v, k);
     else if (k == "kind") u.kind = Arg<std::string>(v, k);
     else if (k == "metadata") {
-      u.metadata = Arg<std::map<std::string, std::string>>(v, k);
+      u.metadata = Arg<Metadata>(v, k);
     } else if (k == "event_time") u.event_time = ToMicros(v, k);
     else if (k == "importance") u.importance = Arg<float>(v, k);
     else if (k == "expires_at") u.expires_at = ToMicros(v, k);

@@ -85,13 +85,13 @@ TEST_F(BadInputTest, BadLabelsAndImportance) {
 
 TEST_F(BadInputTest, BadMetadata) {
   Record r = MakeRecord("t1", "a", "s", "x");
-  r.metadata[""] = "v";
+  r.metadata.Set("", "v");
   ExpectRejected(r, "metadata");
   r.metadata.clear();
-  r.metadata["k"] = "\xff";
+  r.metadata.Set("k", "\xff");
   ExpectRejected(r, "metadata");
   r.metadata.clear();
-  for (int i = 0; i < 65; ++i) r.metadata["k" + std::to_string(i)] = "v";
+  for (int i = 0; i < 65; ++i) r.metadata.Set("k" + std::to_string(i), "v");
   ExpectRejected(r, "metadata");
 }
 

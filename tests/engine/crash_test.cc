@@ -71,7 +71,7 @@ TEST(CrashTest, KilledWriterLosesNoAcknowledgedBatch) {
       ScanResult result;
       ASSERT_TRUE(store->Scan(quiet, scan, &result).ok());
       for (const Record& r : result.records) {
-        seen[std::stoull(r.metadata.at("batch"))]++;
+        seen[std::stoull(std::string(r.metadata.Get("batch").value_or("")))]++;
       }
       scan.cursor = result.next_cursor;
     } while (!scan.cursor.empty());

@@ -37,14 +37,14 @@ TEST(EnvelopeTest, RoundTrip) {
   EXPECT_EQ(out.page.page_id, 9u);
   EXPECT_EQ(out.page.item, 3u);
   EXPECT_EQ(out.tier, Tier::kPixels);
-  EXPECT_EQ(out.metadata.at("k"), "v");
+  EXPECT_EQ(out.metadata.Get("k"), "v");
 }
 
 // Decoding into a Record that already holds another record (Get decodes
-// into a reused one, whose metadata nodes are recycled) gives exactly the
-// new record: no entry of the old one stays, whatever the two maps hold.
+// into a reused one, whose metadata buffer is reused) gives exactly the
+// new record: no entry of the old one stays, whatever the two hold.
 TEST(EnvelopeTest, DecodeIntoUsedRecordReplacesEverything) {
-  using Map = std::map<std::string, std::string>;
+  using Map = Metadata;
   const std::vector<Map> maps = {
       {},
       {{"k", "v"}},

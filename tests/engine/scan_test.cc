@@ -173,7 +173,7 @@ TEST_F(ScanTest, LongScanReturnsEachRecordsOwnFields) {
         "t1", "a", "s" + std::to_string(i % 7),
         std::string(1 + (i * 37) % 500, 'a' + i % 26) + std::to_string(i),
         kJan2024 + i * kSecond);
-    if (i % 3 == 0) r.metadata["i"] = std::to_string(i);
+    if (i % 3 == 0) r.metadata.Set("i", std::to_string(i));
     RecordId id;
     ASSERT_TRUE(store_->Put(WriteOptions(), r, &id).ok());
   }

@@ -202,8 +202,8 @@ class CrashLoop {
     if (flight.kind == 'P') {
       size_t found = 0;
       for (const auto& [id, r] : seen) {
-        auto op = r.metadata.find("op");
-        if (op == r.metadata.end() || op->second != std::to_string(flight.op)) {
+        auto op = r.metadata.Get("op");
+        if (!op || *op != std::to_string(flight.op)) {
           continue;
         }
         ++found;

@@ -66,10 +66,10 @@ TEST_F(LimitsTest, LabelNamespaceAndMetadataLimits) {
   EXPECT_TRUE(mnemo::Validate(store_.get(), r).IsInvalidArgument());
   r = MakeRecord("t1", "a", "s", "x");
   for (size_t i = 0; i < kMaxMetadataEntries; ++i) {
-    r.metadata["k" + std::to_string(i)] = "v";
+    r.metadata.Set("k" + std::to_string(i), "v");
   }
   EXPECT_TRUE(mnemo::Validate(store_.get(), r).ok());
-  r.metadata["one-more"] = "v";
+  r.metadata.Set("one-more", "v");
   EXPECT_TRUE(mnemo::Validate(store_.get(), r).IsInvalidArgument());
 }
 

@@ -79,7 +79,7 @@ TEST_F(MessageQuoting, NamespaceWithNulAndEscapeIsQuotedInStatus) {
       << s.message();
 
   r = MakeRecord("t", "a", "s", "x");
-  r.metadata["k\xff\x1b]0;title\x07"] = "v";
+  r.metadata.Set("k\xff\x1b]0;title\x07", "v");
   s = store_->Put(WriteOptions(), r, &id);
   ASSERT_TRUE(s.IsInvalidArgument());
   EXPECT_FALSE(HasRawControl(s.message())) << s.message();

@@ -104,7 +104,7 @@ TEST(Synthetic, DeterministicAndVaried) {
   for (const Record& r : a) {
     if (r.kind == "tool_call") {
       ++tool_calls;
-      EXPECT_EQ(r.metadata.count("call_id"), 1u);
+      EXPECT_TRUE(r.metadata.Contains("call_id"));
     }
   }
   EXPECT_EQ(tool_calls, 2u * 3 * 4);

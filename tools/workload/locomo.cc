@@ -54,21 +54,21 @@ Status TurnToRecord(const Json& turn, const Namespace& ns, Micros t,
   r->kind = "message";
   r->text = turn["text"].get<std::string>();
   r->event_time = t;
-  r->metadata["dia_id"] = StringOr(turn, "dia_id", "");
-  if (r->metadata["dia_id"].empty()) r->metadata.erase("dia_id");
+  const std::string dia_id = StringOr(turn, "dia_id", "");
+  if (!dia_id.empty()) r->metadata.Set("dia_id", dia_id);
   *image = turn.contains("blip_caption") && turn["blip_caption"].is_string();
   if (*image) {
     r->text += " [image: " + turn["blip_caption"].get<std::string>() + "]";
   }
   auto url = turn.find("img_url");
   if (url != turn.end()) {
-    r->metadata["img_url"] = url->is_array() && url->size() == 1 &&
-                                     (*url)[0].is_string()
-                                 ? (*url)[0].get<std::string>()
-                                 : url->dump();
+    r->metadata.Set("img_url", url->is_array() && url->size() == 1 &&
+                                       (*url)[0].is_string()
+                                   ? (*url)[0].get<std::string>()
+                                   : url->dump());
   }
   if (turn.contains("query") && turn["query"].is_string()) {
-    r->metadata["query"] = turn["query"].get<std::string>();
+    r->metadata.Set("query", turn["query"].get<std::string>());
   }
   return Status::OK();
 }

@@ -68,8 +68,8 @@ Status GetMetadata(const Json& j, Record* r) {
   if (it == j.end() || it->is_null()) return Status::OK();
   if (!it->is_object()) return Bad("field 'metadata' must be an object");
   for (const auto& [key, value] : it->items()) {
-    r->metadata[key] = value.is_string() ? value.get<std::string>()
-                                         : value.dump();
+    r->metadata.Set(key, value.is_string() ? value.get<std::string>()
+                                            : value.dump());
   }
   return Status::OK();
 }
@@ -226,7 +226,9 @@ std::string RecordToJson(const Record& r) {
     j["page"] = nullptr;
   }
   j["metadata"] = Json::object();
-  for (const auto& [key, value] : r.metadata) j["metadata"][key] = value;
+  for (const auto& [key, value] : r.metadata) {
+    j["metadata"][std::string(key)] = std::string(value);
+  }
   j["version"] = r.version;
   if (r.expires_at != 0) j["expires_at"] = FormatRfc3339(r.expires_at);
   if (r.text_forgotten) j["text_forgotten"] = true;

@@ -51,7 +51,7 @@ struct Turn {
   const char* kind;
   std::string text;
   float importance;
-  std::map<std::string, std::string> metadata;
+  Metadata metadata;
 };
 
 std::string Format(const char* pattern, const std::string& arg) {

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -253,7 +252,7 @@ struct RecordUpdate {
   std::optional<std::string> text;
   std::optional<std::string> role;
   std::optional<std::string> kind;
-  std::optional<std::map<std::string, std::string>> metadata;
+  std::optional<Metadata> metadata;
   std::optional<Micros> event_time;
   std::optional<float> importance;
   std::optional<Micros> expires_at;

@@ -7,10 +7,10 @@
 #define MNEMO_RECORD_H_
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 
+#include "mnemo/metadata.h"
 #include "mnemo/status.h"
 
 namespace mnemo {
@@ -91,7 +91,7 @@ struct Record {
   std::string role = "user";    // user/assistant/system/tool/... or a speaker
   std::string kind = "message";  // message/tool_call/observation/fact/...
   std::string text;             // valid UTF-8
-  std::map<std::string, std::string> metadata;
+  Metadata metadata;  // sorted by key (mnemo/metadata.h)
   Micros event_time = 0;    // when it happened; 0 on Put = created_time
   Micros created_time = 0;  // (store) when it was first stored
   Micros updated_time = 0;  // (store) when this version was written
