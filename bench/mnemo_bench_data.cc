@@ -75,8 +75,17 @@ Status MakeWorkload(const std::string& locomo_path, size_t n, Workload* out) {
   return Status::OK();
 }
 
+// The record's bytes back to back, built as a careful host would: one
+// allocation of the exact size (a chain of operator+ reallocated a few
+// times a record and flattered mnemo's write ratios by ~5%).
 std::string RawValue(const Record& r) {
-  std::string v = r.ns.tenant + r.ns.agent + r.ns.session + r.role + r.kind + r.text;
+  const std::string_view parts[] = {r.ns.tenant, r.ns.agent, r.ns.session,
+                                    r.role,      r.kind,     r.text};
+  size_t size = r.metadata.packed().size();  // >= the entries' bytes
+  for (std::string_view part : parts) size += part.size();
+  std::string v;
+  v.reserve(size);
+  for (std::string_view part : parts) v.append(part);
   for (const auto& [key, value] : r.metadata) {
     v.append(key);
     v.append(value);
