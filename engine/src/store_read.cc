@@ -40,8 +40,8 @@ Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
 // Reads into a scratch record first: a record of another tenant must never
 // reach the caller's struct, not even on the error path. The scratch is the
 // thread's own and takes the buffers of the caller's previous record (a
-// string's move assignment hands the old buffer back; the metadata nodes
-// are handed back here), so a caller that reuses its struct (a loop of
+// string's move assignment hands the old buffer back; the metadata's
+// buffer is handed back here), so a caller that reuses its struct (a loop of
 // Gets) makes no allocation per read for records of a similar shape.
 // The access counts not yet folded into the record are added (at a
 // snapshot, those stored at it); a fold between reading the record and its
