@@ -65,9 +65,16 @@ class LocationHints {
     id *= 0xff51afd7ed558ccdull;
     return id ^ (id >> 33);
   }
-  Shard& ShardOf(RecordId id) const { return shards_[Mix(id) % kShards]; }
+  // Ids are placed by runs of kRun: a run's ids share a shard and sit in
+  // consecutive buckets from a mixed start, so a batch's consecutive ids
+  // fill neighbouring lines (that the hardware prefetcher streams) instead
+  // of one random line each.
+  static constexpr RecordId kRun = 64;
+  Shard& ShardOf(RecordId id) const {
+    return shards_[Mix(id / kRun) % kShards];
+  }
   static size_t BucketIn(RecordId id, size_t buckets) {
-    return (Mix(id) / kShards) % buckets;
+    return (Mix(id / kRun) / kShards + id % kRun) % buckets;
   }
   // Stores id in its bucket of `shard` (REQUIRES: shard.mu held).
   static void PutLocked(Shard* shard, RecordId id, const char* location);

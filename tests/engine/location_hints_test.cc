@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "coding.h"
 
@@ -85,6 +86,29 @@ TEST(LocationHintsTest, TablesGrowToTheBoundAndNoFurther) {
   EXPECT_LE(large_hits, large_capacity);
   // Below one id per bucket few ids meet four to a bucket.
   EXPECT_GE(large_hits, n * 9 / 10);
+}
+
+// Batches hand out consecutive ids, which sit in neighbouring buckets of
+// one shard: as many of them stay as of ids spread over every shard.
+TEST(LocationHintsTest, ConsecutiveIdsOfBatchesAreKeptAsWell) {
+  LocationHints hints(size_t{1} << 20);  // 256 buckets a shard, 49,152 ids
+  std::vector<RecordId> ids;
+  for (uint64_t batch = 0; batch < 500; ++batch) {
+    // A batch of 32 from the id of its microsecond (created << 8).
+    const RecordId first = (uint64_t{1700000000000000} + batch * 41) << 8;
+    for (RecordId id = first; id < first + 32; ++id) {
+      hints.Put(id, LocationOf(id));
+      ids.push_back(id);
+    }
+  }
+  size_t hits = 0;
+  std::string key;
+  for (RecordId id : ids) {
+    if (!hints.Find(id, &key)) continue;
+    EXPECT_EQ(key, KeyOf(id));
+    ++hits;
+  }
+  EXPECT_GE(hits, ids.size() * 9 / 10);  // 16,000 ids, < 1 a bucket
 }
 
 }  // namespace
