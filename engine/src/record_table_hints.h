@@ -58,8 +58,8 @@ class LocationHints {
     std::atomic<const Bucket*> table{nullptr};
     std::atomic<size_t> count{0};
   };
-  // Ids carry a clock part and a counter: mixed before use, so ids
-  // handed out in blocks spread over every shard and bucket.
+  // Ids carry a clock part and a counter: a run's number is mixed before
+  // use, so the runs spread over every shard and bucket.
   static uint64_t Mix(RecordId id) {
     id ^= id >> 33;
     id *= 0xff51afd7ed558ccdull;
