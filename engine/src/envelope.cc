@@ -187,21 +187,18 @@ Status DecodeEnvelope(std::string_view value, std::string_view what,
     return Bad(what, "malformed metadata count");
   }
   const char* const entries = rest.data();
-  std::string_view last_key;
-  bool in_order = true;
   for (uint32_t i = 0; i < meta_count; ++i) {
     std::string_view key, val;
     if (!TakeLengthPrefixed(&rest, &key, kMaxMetadataKey) ||
         !TakeLengthPrefixed(&rest, &val, value.size())) {
       return Bad(what, "malformed metadata entry");
     }
-    in_order = in_order && (i == 0 || key > last_key);
-    last_key = key;
   }
   // Stored in key order by every writer: one copy, into the record's own
-  // buffer (a caller decoding into the same Record again allocates none).
+  // buffer (a caller decoding into the same Record again allocates none);
+  // AssignPacked checks the order.
   std::string_view packed(entries, static_cast<size_t>(rest.data() - entries));
-  if (!in_order || !r->metadata.AssignPacked(packed, meta_count)) {
+  if (!r->metadata.AssignPacked(packed, meta_count)) {
     // Out of order or repeated keys: the first of each key, sorted.
     r->metadata.clear();
     std::string_view again = packed;

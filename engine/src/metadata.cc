@@ -2,6 +2,8 @@
 
 #include "mnemo/metadata.h"
 
+#include "coding.h"
+
 namespace mnemo {
 namespace {
 
@@ -38,21 +40,11 @@ bool TakeEntry(const char** p, const char* end, Metadata::Entry* entry) {
   return TakeView(p, end, &entry->first) && TakeView(p, end, &entry->second);
 }
 
-void PutLength(std::string* out, size_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
 std::string PackEntry(std::string_view key, std::string_view value) {
   std::string entry;
   entry.reserve(key.size() + value.size() + 4);
-  PutLength(&entry, key.size());
-  entry.append(key);
-  PutLength(&entry, value.size());
-  entry.append(value);
+  internal::PutLengthPrefixed(&entry, key);
+  internal::PutLengthPrefixed(&entry, value);
   return entry;
 }
 
