@@ -349,8 +349,12 @@ void RecordTable::DeleteNamespaces(const std::vector<std::string>& tokens,
 // records, not their ids entries.
 Status RecordTable::Get(const rocksdb::ReadOptions& ro, RecordId id,
                         Record* record, uint8_t* flags) const {
-  thread_local std::string key;  // reused buffer
-  rocksdb::PinnableSlice value;
+  // Reused buffers: a value read from a memtable is copied into `buffer`
+  // (one read of a block-cache value pins the block instead).
+  thread_local std::string key, buffer;
+  constexpr size_t kMaxKeptBuffer = 64 << 10;
+  if (buffer.capacity() > kMaxKeptBuffer) std::string().swap(buffer);
+  rocksdb::PinnableSlice value(&buffer);
   rocksdb::Status s;
   if (hints_.Find(id, &key)) {
     s = db_->Get(ro, handles_[kRecords], key, &value);
