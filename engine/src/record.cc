@@ -35,11 +35,19 @@ bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size(), i = 0;
   while (i < n) {
-    // Fast path: 8 ASCII bytes at a time.
+    // Fast path: ASCII, 32 bytes at a time, then 8 (records are mostly
+    // ASCII prose, logs and code).
+    constexpr uint64_t kHighBits = 0x8080808080808080ull;
+    while (i + 32 <= n) {
+      uint64_t w[4];
+      std::memcpy(w, p + i, 32);
+      if (((w[0] | w[1] | w[2] | w[3]) & kHighBits) != 0) break;
+      i += 32;
+    }
     if (i + 8 <= n) {
       uint64_t word;
       std::memcpy(&word, p + i, 8);
-      if ((word & 0x8080808080808080ull) == 0) {
+      if ((word & kHighBits) == 0) {
         i += 8;
         continue;
       }

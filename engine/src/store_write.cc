@@ -35,9 +35,19 @@ Status CheckLabel(std::string_view label, std::string_view what,
   return Status::OK();
 }
 
-size_t RecordBytes(const Record& r) {
+// The record's bytes against Options::max_record_bytes and, in the same
+// walk, its first malformed metadata entry (*bad_key, when *bad).
+size_t RecordBytes(const Record& r, bool* bad, std::string_view* bad_key) {
   size_t n = r.text.size() + r.role.size() + r.kind.size();
-  for (const auto& [k, v] : r.metadata) n += k.size() + v.size();
+  *bad = false;
+  for (const auto& [key, value] : r.metadata) {
+    n += key.size() + value.size();
+    if (!*bad && (key.empty() || key.size() > kMaxMetadataKey ||
+                  !IsValidUtf8(key) || !IsValidUtf8(value))) {
+      *bad = true;
+      *bad_key = key;
+    }
+  }
   return n;
 }
 
@@ -58,7 +68,9 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
   if (!s.ok()) return s.WithContext(who.empty() ? "record" : who.substr(0, who.size() - 2));
   MNEMO_RETURN_IF_ERROR(CheckLabel(r.role, "role", r.id));
   MNEMO_RETURN_IF_ERROR(CheckLabel(r.kind, "kind", r.id));
-  size_t bytes = RecordBytes(r);
+  bool bad_metadata = false;
+  std::string_view bad_key;
+  const size_t bytes = RecordBytes(r, &bad_metadata, &bad_key);
   if (bytes > options_.max_record_bytes) {
     return Status::InvalidArgument(
         who + "record is " + std::to_string(bytes) +
@@ -78,13 +90,10 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
                                    std::to_string(kMaxMetadataEntries) +
                                    " metadata entries");
   }
-  for (const auto& [key, value] : r.metadata) {
-    if (key.empty() || key.size() > kMaxMetadataKey || !IsValidUtf8(key) ||
-        !IsValidUtf8(value)) {
-      return Status::InvalidArgument(
-          who + "metadata key " + QuoteForMessage(key, 64) +
-          " is empty, too long, or not valid UTF-8 (or its value is not)");
-    }
+  if (bad_metadata) {
+    return Status::InvalidArgument(
+        who + "metadata key " + QuoteForMessage(bad_key, 64) +
+        " is empty, too long, or not valid UTF-8 (or its value is not)");
   }
   if (r.expires_at < 0) {
     return Status::InvalidArgument(who + "expires_at is negative");

@@ -475,6 +475,55 @@ TEST(Utf8Test, AcceptsAndRejects) {
   EXPECT_FALSE(IsValidUtf8("abcdefgh\x80"));
 }
 
+// A byte-at-a-time validator (RFC 3629's table) to check the word-wide
+// fast paths against.
+bool ReferenceUtf8(std::string_view s) {
+  size_t i = 0;
+  auto in = [&](size_t k, unsigned lo, unsigned hi) {
+    if (i + k >= s.size()) return false;
+    const unsigned c = static_cast<unsigned char>(s[i + k]);
+    return c >= lo && c <= hi;
+  };
+  while (i < s.size()) {
+    const unsigned c = static_cast<unsigned char>(s[i]);
+    size_t len = 0;
+    if (c < 0x80) len = 1;
+    else if (c >= 0xc2 && c <= 0xdf) len = in(1, 0x80, 0xbf) ? 2 : 0;
+    else if (c == 0xe0) len = in(1, 0xa0, 0xbf) && in(2, 0x80, 0xbf) ? 3 : 0;
+    else if (c == 0xed) len = in(1, 0x80, 0x9f) && in(2, 0x80, 0xbf) ? 3 : 0;
+    else if (c >= 0xe1 && c <= 0xef) len = in(1, 0x80, 0xbf) && in(2, 0x80, 0xbf) ? 3 : 0;
+    else if (c == 0xf0) len = in(1, 0x90, 0xbf) && in(2, 0x80, 0xbf) && in(3, 0x80, 0xbf) ? 4 : 0;
+    else if (c >= 0xf1 && c <= 0xf3) len = in(1, 0x80, 0xbf) && in(2, 0x80, 0xbf) && in(3, 0x80, 0xbf) ? 4 : 0;
+    else if (c == 0xf4) len = in(1, 0x80, 0x8f) && in(2, 0x80, 0xbf) && in(3, 0x80, 0xbf) ? 4 : 0;
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+// Every length up to 80 and every position of a non-ASCII sequence, valid
+// or not, so each one also lands across the 32- and 8-byte word edges.
+TEST(Utf8Test, WordWideFastPathsAgreeWithByteAtATime) {
+  const std::string pieces[] = {"\xc3\xa9",         "\xe2\x82\xac",
+                                "\xf0\x9f\x98\x80", "\x80",
+                                "\xc3",             "\xe2\x82",
+                                "\xed\xa0\x80",     "\xf8\x88\x80\x80\x80",
+                                "\xc0\xaf",         std::string(1, '\xff')};
+  for (size_t n = 0; n <= 80; ++n) {
+    const std::string ascii(n, 'a');
+    ASSERT_TRUE(IsValidUtf8(ascii)) << n;
+    for (const std::string& piece : pieces) {
+      for (size_t at = 0; at <= n; ++at) {
+        std::string s = ascii;
+        s.insert(at, piece);
+        ASSERT_EQ(IsValidUtf8(s), ReferenceUtf8(s))
+            << "length " << n << ", piece of " << piece.size()
+            << " bytes at " << at;
+      }
+    }
+  }
+}
+
 TEST(ContentHashTest, StableAndSensitive) {
   EXPECT_EQ(ContentHash("abc"), ContentHash("abc"));
   EXPECT_NE(ContentHash("abc"), ContentHash("abd"));
