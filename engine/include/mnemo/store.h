@@ -63,7 +63,9 @@ class Store {
   // read-only open) does not replay the write-ahead log (skipped after a
   // failed write; a failed flush leaves the log to be replayed).
   // REQUIRES: every snapshot released, every PinnedPage lease and
-  // RecordIterator destroyed.
+  // RecordIterator destroyed; called before main returns (or exit is
+  // called): the storage layer's own static state is destroyed then, so a
+  // store held in a static or global object must be closed explicitly.
   virtual ~Store() = default;
 
   // --- Writes ---
