@@ -8,7 +8,11 @@
 // the machine's load between cases: the engine's targets are checked with
 // mnemo-bench, whose phases alternate the two sides in rounds.
 // Here the records of four agents arrive interleaved (record i is agent
-// i % 4's), where mnemo-bench's arrive agent by agent.
+// i % 4's), where mnemo-bench's arrive agent by agent. The peers share the
+// records family's options, whose memtable insert hint keys on a 4-byte
+// prefix: mnemo's agent slot, but only the tenant's first bytes of the
+// namespaced peer's keys, so with interleaved agents that peer's writes
+// lose their hint and its write ratios flatter mnemo (bench/perf.md).
 //
 //   build/bin/mnemo-store-bench [--benchmark_min_time=0.5]
 
