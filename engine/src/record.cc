@@ -44,6 +44,7 @@ bool IsValidUtf8(std::string_view s) {
       if (((w[0] | w[1] | w[2] | w[3]) & kHighBits) != 0) break;
       i += 32;
     }
+    if (i == n) break;  // the 32-byte steps may end exactly at the end
     if (i + 8 <= n) {
       uint64_t word;
       std::memcpy(&word, p + i, 8);
