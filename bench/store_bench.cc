@@ -114,7 +114,7 @@ struct Preloaded {
   std::unique_ptr<mnemo::Store> get, scan;
   std::unique_ptr<RawDb> raw_get, raw_get_ns, raw_scan, raw_scan_ns;
   std::vector<mnemo::RecordId> get_ids;
-  std::vector<std::string> get_ns_keys;
+  std::vector<std::string> get_keys, get_ns_keys;
 };
 Preloaded& Shared() {
   static Preloaded preloaded;
@@ -210,15 +210,19 @@ void BM_PutBatch_Mnemo(benchmark::State& state) {
   std::filesystem::remove_all(store->dir());
 }
 
-void BM_PutBatch_Raw(benchmark::State& state) {
-  std::string dir = BenchDir("rawbatch");
+// Batches of kBatch records into a fresh raw RocksDB under `name`, record
+// i keyed by key(record, i).
+template <typename KeyFn>
+void RawPutBatches(benchmark::State& state, const char* name, KeyFn key) {
+  std::string dir = BenchDir(name);
   {
     RawDb raw(dir);
     uint64_t i = 0;
     for (auto _ : state) {
       rocksdb::WriteBatch batch;
       for (int k = 0; k < kBatch; ++k, ++i) {
-        (void)batch.Put(raw.cf, RawKey(i), RawValue(MakeRecord(i)));
+        const mnemo::Record r = MakeRecord(i);
+        (void)batch.Put(raw.cf, key(r, i), RawValue(r));
       }
       if (!raw.db->Write(rocksdb::WriteOptions(), &batch).ok()) std::abort();
     }
@@ -227,22 +231,12 @@ void BM_PutBatch_Raw(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 
+void BM_PutBatch_Raw(benchmark::State& state) {
+  RawPutBatches(state, "rawbatch", [](const mnemo::Record&, uint64_t i) { return RawKey(i); });
+}
+
 void BM_PutBatch_RawNamespaced(benchmark::State& state) {
-  std::string dir = BenchDir("rawbatchns");
-  {
-    RawDb raw(dir);
-    uint64_t i = 0;
-    for (auto _ : state) {
-      rocksdb::WriteBatch batch;
-      for (int k = 0; k < kBatch; ++k, ++i) {
-        const mnemo::Record r = MakeRecord(i);
-        (void)batch.Put(raw.cf, NamespacedKey(r, i), RawValue(r));
-      }
-      if (!raw.db->Write(rocksdb::WriteOptions(), &batch).ok()) std::abort();
-    }
-    state.SetItemsProcessed(state.iterations() * kBatch);
-  }
-  std::filesystem::remove_all(dir);
+  RawPutBatches(state, "rawbatchns", NamespacedKey);
 }
 
 void BM_Get_Mnemo(benchmark::State& state) {
@@ -267,49 +261,39 @@ void BM_Get_Mnemo(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_Get_Raw(benchmark::State& state) {
-  std::unique_ptr<RawDb>& raw = Shared().raw_get;
-  if (!raw) {
-    raw = std::make_unique<RawDb>(BenchDir("rawget"));
+// Random Gets of kPreload records from raw RocksDB, record i keyed by
+// key(record, i); the database is loaded and the keys computed once, before
+// timing.
+template <typename KeyFn>
+void RawGets(benchmark::State& state, std::unique_ptr<RawDb>* raw,
+             std::vector<std::string>* keys, const char* name, KeyFn key) {
+  if (!*raw) {
+    *raw = std::make_unique<RawDb>(BenchDir(name));
     for (int i = 0; i < kPreload; ++i) {
-      (void)raw->db->Put(rocksdb::WriteOptions(), raw->cf, RawKey(i), RawValue(MakeRecord(i)));
+      const mnemo::Record r = MakeRecord(i);
+      keys->push_back(key(r, i));
+      (void)(*raw)->db->Put(rocksdb::WriteOptions(), (*raw)->cf, keys->back(), RawValue(r));
     }
   }
   std::mt19937_64 rng(1);
   std::string value;
   for (auto _ : state) {
-    if (!raw->db->Get(rocksdb::ReadOptions(), raw->cf, RawKey(rng() % kPreload), &value).ok()) {
-      std::abort();
-    }
+    const std::string& k = (*keys)[rng() % keys->size()];
+    if (!(*raw)->db->Get(rocksdb::ReadOptions(), (*raw)->cf, k, &value).ok()) std::abort();
     benchmark::DoNotOptimize(value.data());
   }
   state.SetItemsProcessed(state.iterations());
 }
 
+void BM_Get_Raw(benchmark::State& state) {
+  RawGets(state, &Shared().raw_get, &Shared().get_keys, "rawget",
+          [](const mnemo::Record&, uint64_t i) { return RawKey(i); });
+}
+
 // The same Gets from raw RocksDB keyed as a user would lay out an agent's
-// records to scan them by time (mnemo-bench's peer): the key of record i
-// is computed before timing.
+// records to scan them by time (mnemo-bench's peer).
 void BM_Get_RawNamespaced(benchmark::State& state) {
-  std::unique_ptr<RawDb>& raw = Shared().raw_get_ns;
-  std::vector<std::string>& keys = Shared().get_ns_keys;
-  if (!raw) {
-    raw = std::make_unique<RawDb>(BenchDir("rawgetns"));
-    for (int i = 0; i < kPreload; ++i) {
-      const mnemo::Record r = MakeRecord(i);
-      keys.push_back(NamespacedKey(r, i));
-      (void)raw->db->Put(rocksdb::WriteOptions(), raw->cf, keys.back(), RawValue(r));
-    }
-  }
-  std::mt19937_64 rng(1);
-  std::string value;
-  for (auto _ : state) {
-    if (!raw->db->Get(rocksdb::ReadOptions(), raw->cf, keys[rng() % keys.size()], &value)
-             .ok()) {
-      std::abort();
-    }
-    benchmark::DoNotOptimize(value.data());
-  }
-  state.SetItemsProcessed(state.iterations());
+  RawGets(state, &Shared().raw_get_ns, &Shared().get_ns_keys, "rawgetns", NamespacedKey);
 }
 
 // Scans 100 records of one agent in time order (mnemo) vs 100 consecutive
@@ -422,21 +406,21 @@ class RatioReporter : public benchmark::ConsoleReporter {
     // records by time: mnemo-bench's peer and the engine's targets), then
     // against the best case for raw RocksDB (8-byte id keys; a scan that
     // keeps its iterator open and never seeks), which serves less.
-    std::printf("  namespaced time-ordered keys (mnemo-bench's peer):\n");
-    Ratio("Put", "BM_Put_Mnemo/", "BM_Put_RawNamespaced/");
-    Ratio("PutBatch(32)", "BM_PutBatch_Mnemo/", "BM_PutBatch_RawNamespaced/");
-    Ratio("Get (access counted)", "BM_Get_Mnemo/1", "BM_Get_RawNamespaced/");
-    Ratio("Get (no access count)", "BM_Get_Mnemo/0", "BM_Get_RawNamespaced/");
-    Ratio("Scan 100", "BM_Scan100_Mnemo/", "BM_Scan100_RawNamespaced/");
-    std::printf("  best case for raw RocksDB (id keys, no seek per scan):\n");
-    Ratio("Put", "BM_Put_Mnemo/", "BM_Put_Raw/");
-    Ratio("PutBatch(32)", "BM_PutBatch_Mnemo/", "BM_PutBatch_Raw/");
-    Ratio("Get (access counted)", "BM_Get_Mnemo/1", "BM_Get_Raw/");
-    Ratio("Get (no access count)", "BM_Get_Mnemo/0", "BM_Get_Raw/");
-    Ratio("Scan 100", "BM_Scan100_Mnemo/", "BM_Scan100_Raw/");
+    Table("namespaced time-ordered keys (mnemo-bench's peer)", "Namespaced");
+    Table("best case for raw RocksDB (id keys, no seek per scan)", "");
   }
 
  private:
+  // Each case against the raw peer named BM_<case>_Raw<peer>.
+  void Table(const char* title, const std::string& peer) const {
+    std::printf("  %s:\n", title);
+    Ratio("Put", "BM_Put_Mnemo/", "BM_Put_Raw" + peer + "/");
+    Ratio("PutBatch(32)", "BM_PutBatch_Mnemo/", "BM_PutBatch_Raw" + peer + "/");
+    Ratio("Get (access counted)", "BM_Get_Mnemo/1", "BM_Get_Raw" + peer + "/");
+    Ratio("Get (no access count)", "BM_Get_Mnemo/0", "BM_Get_Raw" + peer + "/");
+    Ratio("Scan 100", "BM_Scan100_Mnemo/", "BM_Scan100_Raw" + peer + "/");
+  }
+
   void Ratio(const char* what, const std::string& mine, const std::string& raw) const {
     auto a = rate_.find(mine), b = rate_.find(raw);
     if (a == rate_.end() || b == rate_.end()) return;
