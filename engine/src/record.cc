@@ -34,17 +34,18 @@ Status ParseTier(std::string_view name, Tier* tier) {
 bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size(), i = 0;
+  constexpr uint64_t kHighBits = 0x8080808080808080ull;
   while (i < n) {
-    // Fast path: ASCII, 32 bytes at a time, then 8 (records are mostly
+    // Fast paths: ASCII, 32 bytes at a time, then 8 (records are mostly
     // ASCII prose, logs and code).
-    constexpr uint64_t kHighBits = 0x8080808080808080ull;
-    while (i + 32 <= n) {
+    if (i + 32 <= n) {
       uint64_t w[4];
       std::memcpy(w, p + i, 32);
-      if (((w[0] | w[1] | w[2] | w[3]) & kHighBits) != 0) break;
-      i += 32;
+      if (((w[0] | w[1] | w[2] | w[3]) & kHighBits) == 0) {
+        i += 32;
+        continue;
+      }
     }
-    if (i == n) break;  // the 32-byte steps may end exactly at the end
     if (i + 8 <= n) {
       uint64_t word;
       std::memcpy(&word, p + i, 8);

@@ -352,8 +352,7 @@ Status RecordTable::Get(const rocksdb::ReadOptions& ro, RecordId id,
   // Reused buffers: a value read from a memtable is copied into `buffer`
   // (one read of a block-cache value pins the block instead).
   thread_local std::string key, buffer;
-  constexpr size_t kMaxKeptBuffer = 64 << 10;
-  if (buffer.capacity() > kMaxKeptBuffer) std::string().swap(buffer);
+  if (buffer.capacity() > kMaxKeptReadBuffer) std::string().swap(buffer);
   rocksdb::PinnableSlice value(&buffer);
   rocksdb::Status s;
   if (hints_.Find(id, &key)) {

@@ -103,6 +103,10 @@
 
 namespace mnemo::internal {
 
+// The most a per-thread read buffer keeps between reads: a long record read
+// once does not stay allocated for the thread's lifetime.
+inline constexpr size_t kMaxKeptReadBuffer = 64 << 10;
+
 class FormatMigration;  // record_table_migrate.h
 class PostingsBuilder;  // search_postings.h
 class TextStore;        // text_store.h

@@ -80,10 +80,9 @@ Status StoreImpl::ReadVisible(std::string_view tenant, RecordId id,
     *record = std::move(found);
     found.metadata = std::move(old_metadata);  // a buffer for the next decode
   }
-  // A thread keeps at most this much text between reads (a long record
-  // read once does not stay allocated for the thread's lifetime).
-  constexpr size_t kMaxKeptText = 64 << 10;
-  if (found.text.capacity() > kMaxKeptText) std::string().swap(found.text);
+  if (found.text.capacity() > kMaxKeptReadBuffer) {
+    std::string().swap(found.text);
+  }
   return s;
 }
 

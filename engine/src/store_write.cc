@@ -4,6 +4,7 @@
 // store_restore.cc; Update and the deletes in store_mutate.cc).
 
 #include <algorithm>
+#include <optional>
 #include <unordered_set>
 
 #include "envelope.h"
@@ -35,20 +36,25 @@ Status CheckLabel(std::string_view label, std::string_view what,
   return Status::OK();
 }
 
-// The record's bytes against Options::max_record_bytes and, in the same
-// walk, its first malformed metadata entry (*bad_key, when *bad).
-size_t RecordBytes(const Record& r, bool* bad, std::string_view* bad_key) {
-  size_t n = r.text.size() + r.role.size() + r.kind.size();
-  *bad = false;
+// A record's bytes (against Options::max_record_bytes) and, found in the
+// same walk, its first metadata entry that is malformed.
+struct RecordShape {
+  size_t bytes = 0;
+  std::optional<std::string_view> bad_metadata_key;
+};
+
+RecordShape ShapeOf(const Record& r) {
+  RecordShape shape;
+  shape.bytes = r.text.size() + r.role.size() + r.kind.size();
   for (const auto& [key, value] : r.metadata) {
-    n += key.size() + value.size();
-    if (!*bad && (key.empty() || key.size() > kMaxMetadataKey ||
-                  !IsValidUtf8(key) || !IsValidUtf8(value))) {
-      *bad = true;
-      *bad_key = key;
+    shape.bytes += key.size() + value.size();
+    if (!shape.bad_metadata_key &&
+        (key.empty() || key.size() > kMaxMetadataKey || !IsValidUtf8(key) ||
+         !IsValidUtf8(value))) {
+      shape.bad_metadata_key = key;
     }
   }
-  return n;
+  return shape;
 }
 
 }  // namespace
@@ -68,12 +74,10 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
   if (!s.ok()) return s.WithContext(who.empty() ? "record" : who.substr(0, who.size() - 2));
   MNEMO_RETURN_IF_ERROR(CheckLabel(r.role, "role", r.id));
   MNEMO_RETURN_IF_ERROR(CheckLabel(r.kind, "kind", r.id));
-  bool bad_metadata = false;
-  std::string_view bad_key;
-  const size_t bytes = RecordBytes(r, &bad_metadata, &bad_key);
-  if (bytes > options_.max_record_bytes) {
+  const RecordShape shape = ShapeOf(r);
+  if (shape.bytes > options_.max_record_bytes) {
     return Status::InvalidArgument(
-        who + "record is " + std::to_string(bytes) +
+        who + "record is " + std::to_string(shape.bytes) +
         " bytes; the limit is " + std::to_string(options_.max_record_bytes) +
         " (Options::max_record_bytes)");
   }
@@ -90,9 +94,9 @@ Status StoreImpl::ValidateRecord(const Record& r) const {
                                    std::to_string(kMaxMetadataEntries) +
                                    " metadata entries");
   }
-  if (bad_metadata) {
+  if (shape.bad_metadata_key) {
     return Status::InvalidArgument(
-        who + "metadata key " + QuoteForMessage(bad_key, 64) +
+        who + "metadata key " + QuoteForMessage(*shape.bad_metadata_key, 64) +
         " is empty, too long, or not valid UTF-8 (or its value is not)");
   }
   if (r.expires_at < 0) {

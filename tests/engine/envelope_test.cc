@@ -5,9 +5,12 @@
 
 #include "envelope.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -501,14 +504,20 @@ bool ReferenceUtf8(std::string_view s) {
   return true;
 }
 
-// IsValidUtf8 of `s` held in a buffer of exactly its size followed by a
-// continuation byte, outside the view: a read past the end sees it (and
-// fails the comparison) even without a sanitizer, where a std::string's
-// terminating NUL would pass for ASCII.
+// IsValidUtf8 of `s` held two ways. In a heap block of exactly its size, a
+// sanitizer build reports any read past the end, the word-wide ones too.
+// Followed by a continuation byte outside the view, a read past the end
+// that decides the result fails the comparison even without a sanitizer
+// (a std::string's terminating NUL would pass for ASCII).
 bool ValidInExactBuffer(const std::string& s) {
-  std::vector<char> buffer(s.begin(), s.end());
-  buffer.push_back('\x80');
-  return IsValidUtf8(std::string_view(buffer.data(), s.size()));
+  std::unique_ptr<char[]> exact(new char[std::max<size_t>(s.size(), 1)]);
+  std::memcpy(exact.get(), s.data(), s.size());
+  const bool in_exact = IsValidUtf8(std::string_view(exact.get(), s.size()));
+  std::vector<char> padded(s.begin(), s.end());
+  padded.push_back('\x80');
+  const bool in_padded = IsValidUtf8(std::string_view(padded.data(), s.size()));
+  EXPECT_EQ(in_exact, in_padded);
+  return in_padded;
 }
 
 // Every length up to 80 and every position of a non-ASCII sequence, valid
