@@ -78,7 +78,8 @@ mnemo::Record Sample(int i) {
 
 // --- engine -------------------------------------------------------------
 
-// Envelope version 2 (what EncodeEnvelope writes). corpus/envelope/v1-*
+// Envelope version 2 (what EncodeEnvelope writes by default), and version
+// 3 (keyed-*). corpus/envelope/v1-*
 // are the same records in version 1, as the build before store format 5
 // wrote them: kept as they are, for the version-1 decoder.
 void EnvelopeSeeds() {
@@ -104,6 +105,17 @@ void EnvelopeSeeds() {
   value.clear();
   mnemo::internal::EncodeEnvelope(paged, 0, &value);
   Write("engine/fuzz/corpus/envelope", "record-paged", value);
+  // Version 3 (the records family's keyed form) under the fuzzer's key
+  // (fuzz_envelope.cc's kKey): a plain record and the paged one.
+  for (mnemo::Record keyed : {Sample(6), paged}) {
+    keyed.id = 0x0123456789abcdefull;
+    keyed.event_time = 1'704'067'200'000'000LL;
+    value.clear();
+    mnemo::internal::EncodeEnvelope(keyed, 0, &value,
+                                    mnemo::internal::EnvelopeForm::kKeyed);
+    Write("engine/fuzz/corpus/envelope",
+          keyed.page.page_id != 0 ? "keyed-paged" : "keyed-record", value);
+  }
 }
 
 // A real page (the "tiny" profile, as compaction renders and stores it).

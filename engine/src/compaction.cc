@@ -162,11 +162,11 @@ Status Compaction::IndexNewRecords() {
   const Micros pixels_after = MinThreshold(&TierThresholds::pixels_after);
   MNEMO_RETURN_IF_ERROR(table.ForEachIdRange(
       rocksdb::ReadOptions(), watermark, safe,
-      [&](RecordId id, std::string_view value) {
-        table.PutAgeEntry(id, value, &batch);
-        KeepIfOld(id, value, pixels_after);
+      [&](const KeyFields& key, std::string_view value) {
+        table.PutAgeEntry(key, value, &batch);
+        KeepIfOld(key, value, pixels_after);
         if (++result_->records_indexed % kIndexBatch == 0) {
-          flushed = flush(id);
+          flushed = flush(key.id);
           if (flushed.ok()) Report("index", result_->records_indexed, 0);
         }
         return flushed.ok();
@@ -179,10 +179,12 @@ Status Compaction::IndexNewRecords() {
 // past): the dictionary and pixel passes of this run read it next, so its
 // decoded copy is kept for them. Age is a necessary condition only (IsDue
 // divides it by a factor of at least 1), checked on the fixed header.
-void Compaction::KeepIfOld(RecordId id, std::string_view value,
+void Compaction::KeepIfOld(const KeyFields& key, std::string_view value,
                            Micros pixels_after) {
   EnvelopeHeader h;
-  if (ready_.bytes >= kKeptRecordBytes || !PeekHeader(value, &h)) return;
+  if (ready_.bytes >= kKeptRecordBytes || !PeekHeader(value, &h, &key)) {
+    return;
+  }
   if ((h.flags & kFlagKeptAsText) != 0 ||
       h.tier != static_cast<uint8_t>(Tier::kHot) ||
       now_ - h.event_time < pixels_after) {
@@ -190,7 +192,7 @@ void Compaction::KeepIfOld(RecordId id, std::string_view value,
   }
   Record r;
   uint8_t stored_flags = 0;
-  if (store_->DecodeStored(value, id, &r, &stored_flags).ok()) {
+  if (store_->DecodeStored(value, key, &r, &stored_flags).ok()) {
     KeepReady(std::move(r), stored_flags);
   }
 }

@@ -118,7 +118,8 @@ class Compaction {
   }
   // Keeps the record stored as `value` in ready_ when it is hot and at
   // least pixels_after old.
-  void KeepIfOld(RecordId id, std::string_view value, Micros pixels_after);
+  void KeepIfOld(const KeyFields& key, std::string_view value,
+                 Micros pixels_after);
   // Stores `r` (stored with `flags`) in ready_ when the budget allows.
   void KeepReady(Record&& r, uint8_t flags);
   // Moves id's record out of ready_, or reads it when ready_ lacks it.

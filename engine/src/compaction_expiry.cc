@@ -172,11 +172,11 @@ Status Compaction::BuildExpiryIndex() {
     MNEMO_RETURN_IF_ERROR(
         table
             .ForEachIdRange(ro, 0, kMaxRecordId,
-                            [&](RecordId id, std::string_view v) {
+                            [&](const KeyFields& key, std::string_view v) {
                               EnvelopeHeader h;
-                              if (PeekHeader(v, &h) && h.page_id != 0 &&
+                              if (PeekHeader(v, &h, &key) && h.page_id != 0 &&
                                   h.expires_at != 0) {
-                                candidates.push_back(id);
+                                candidates.push_back(key.id);
                               }
                               return true;
                             })

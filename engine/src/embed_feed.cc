@@ -195,11 +195,13 @@ Status StoreImpl::NextTexts(RecordId safe, size_t limit, TextChunk* chunk) {
   Status inner;
   rocksdb::ReadOptions ro;
   MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
-      ro, embed_cursor_.load(), safe, [&](RecordId id, std::string_view value) {
+      ro, embed_cursor_.load(), safe,
+      [&](const KeyFields& key, std::string_view value) {
+        const RecordId id = key.id;
         Record r;
         uint8_t flags = 0;
         // A record that does not decode is left out (Verify reports it).
-        if (!DecodeStored(value, id, &r, &flags).ok() || r.text.empty() ||
+        if (!DecodeStored(value, key, &r, &flags).ok() || r.text.empty() ||
             (flags & kFlagTextForgotten) != 0) {
           return true;
         }
@@ -279,10 +281,11 @@ Status StoreImpl::WriteTextVectors(const TextChunk& chunk) {
   Status inner;
   MNEMO_RETURN_IF_ERROR(table_.GetMany(
       rocksdb::ReadOptions(), chunk.ids,
-      [&](RecordId id, std::string_view value) {
+      [&](const KeyFields& key, std::string_view value) {
+        const RecordId id = key.id;
         size_t i = index[id];
         Record r;
-        if (!inner.ok() || !DecodeStored(value, id, &r, nullptr).ok()) return;
+        if (!inner.ok() || !DecodeStored(value, key, &r, nullptr).ok()) return;
         if (r.version != chunk.versions[i]) {  // updated meanwhile
           // Embedded again, for the new text.
           table_.embed_queue().QueueText(id, &batch);
@@ -324,12 +327,13 @@ Status StoreImpl::EmbedQueuedTexts(const std::atomic<bool>* cancel,
   rocksdb::ReadOptions ro;
   Status inner;
   MNEMO_RETURN_IF_ERROR(table_.GetMany(
-      ro, queued, [&](RecordId id, std::string_view value) {
+      ro, queued, [&](const KeyFields& key, std::string_view value) {
+        const RecordId id = key.id;
         Record r;
         uint8_t flags = 0;
         std::string stored;
         bool has = false;
-        if (!inner.ok() || !DecodeStored(value, id, &r, &flags).ok() ||
+        if (!inner.ok() || !DecodeStored(value, key, &r, &flags).ok() ||
             r.text.empty() || (flags & kFlagTextForgotten) != 0) {
           return;  // dropped from the queue under the stripe
         }
@@ -365,12 +369,13 @@ Status StoreImpl::WriteQueuedTexts(const TextChunk& chunk,
   std::vector<RecordId> undecodable;  // into failed_queued_ below
   Status inner;
   MNEMO_RETURN_IF_ERROR(table_.GetMany(
-      ro, queued, [&](RecordId id, std::string_view value) {
+      ro, queued, [&](const KeyFields& key, std::string_view value) {
+        const RecordId id = key.id;
         found.insert(id);
         Record r;
         uint8_t flags = 0;
         if (!inner.ok()) return;
-        if (!DecodeStored(value, id, &r, &flags).ok()) {
+        if (!DecodeStored(value, key, &r, &flags).ok()) {
           undecodable.push_back(id);  // Verify reports it
           return;
         }

@@ -40,11 +40,11 @@ inline bool TakeLengthPrefixed(std::string_view* in, std::string_view* s,
   return true;
 }
 
-
 // The part after the fixed header (labels, metadata, text), then the
-// checksum of the value from `start`.
+// checksum of the value from `start`, continuing `crc_seed` (version 3's
+// key fields; 0 for version 2).
 void EncodeBody(const Record& r, std::string_view stored_text, size_t start,
-                std::string* out) {
+                uint32_t crc_seed, std::string* out) {
   PutLengthPrefixed(out, r.ns.tenant);
   PutLengthPrefixed(out, r.ns.agent);
   PutLengthPrefixed(out, r.ns.session);
@@ -55,13 +55,18 @@ void EncodeBody(const Record& r, std::string_view stored_text, size_t start,
   out->append(r.metadata.packed());
   PutLengthPrefixed(out, stored_text);
   std::string_view body(out->data() + start, out->size() - start);
-  PutFixed32(out, MaskCrc(Crc32c(body.data(), body.size())));
+  PutFixed32(out, MaskCrc(Crc32c(body.data(), body.size(), crc_seed)));
+}
+
+uint32_t SeedFor(EnvelopeForm form, RecordId id, Micros event_time) {
+  return form == EnvelopeForm::kKeyed ? KeyedCrcSeed({id, event_time}) : 0;
 }
 
 }  // namespace
 
 void EncodeEnvelope(const Record& r, uint8_t flags,
-                    std::string_view stored_text, std::string* out) {
+                    std::string_view stored_text, std::string* out,
+                    EnvelopeForm form) {
   size_t start = out->size();
   out->reserve(start + 64 + stored_text.size() + 64);
   V2Fields f{r.id,
@@ -78,75 +83,94 @@ void EncodeEnvelope(const Record& r, uint8_t flags,
              r.version,
              r.importance,
              r.tier};
-  EncodeHeaderV2(f, flags, out);
-  EncodeBody(r, stored_text, start, out);
+  EncodeHeaderV2(f, flags, form, out);
+  EncodeBody(r, stored_text, start, SeedFor(form, r.id, r.event_time), out);
 }
 
 // The header EncodeEnvelope writes for the record `r` with the stamp's
 // fields set (and tier hot, no page, no access, version 1), without a copy
 // of `r`.
 void EncodeNewEnvelope(const Record& r, const NewRecordStamp& stamp,
-                       std::string* out) {
+                       std::string* out, EnvelopeForm form) {
   size_t start = out->size();
   out->reserve(start + 64 + r.text.size() + 64);
   V2Fields f{stamp.id,   stamp.event_time, stamp.now, stamp.now,
              r.expires_at, 0,              0,         stamp.content_hash,
              0,          0,                0,         1,
              r.importance, Tier::kHot};
-  EncodeHeaderV2(f, 0, out);
-  EncodeBody(r, r.text, start, out);
+  EncodeHeaderV2(f, 0, form, out);
+  EncodeBody(r, r.text, start, SeedFor(form, stamp.id, stamp.event_time), out);
 }
 
 namespace {
 
-// REQUIRES: value.size() >= kTrailerSize.
-Status CheckSum(std::string_view value, std::string_view what) {
+// The checksum's start for `value` (version 3: its key's fields).
+// REQUIRES: value is not empty; key is set for a version-3 value.
+uint32_t CrcSeedOf(std::string_view value, const KeyFields* key) {
+  return static_cast<uint8_t>(value[0]) == kEnvelopeV3 ? KeyedCrcSeed(*key) : 0;
+}
+
+// REQUIRES: value.size() >= kTrailerSize; key as CrcSeedOf's.
+Status CheckSum(std::string_view value, std::string_view what,
+                const KeyFields* key) {
   size_t body = value.size() - kTrailerSize;
   uint32_t stored = DecodeFixed32(value.data() + body);
-  if (stored != MaskCrc(Crc32c(value.data(), body))) {
+  if (stored != MaskCrc(Crc32c(value.data(), body, CrcSeedOf(value, key)))) {
     return Bad(what, "checksum mismatch");
   }
   return Status::OK();
 }
 
+size_t MinSize(uint8_t version) {
+  return version == kEnvelopeV3 ? kMinV3Size : kMinV2Size;
+}
+
 // VerifyEnvelope, also giving the header it parsed.
 Status CheckEnvelope(std::string_view value, std::string_view what,
-                     EnvelopeHeader* h) {
+                     const KeyFields* key, EnvelopeHeader* h) {
   const uint8_t version = value.empty() ? 0 : static_cast<uint8_t>(value[0]);
   if (version > kEnvelopeVersion) {
     return Status::NotSupported(std::string(what) + ": record format " +
                                 std::to_string(version) +
                                 " is newer than this build supports");
   }
-  if (value.size() < kMinV2Size) {
+  if (value.size() < MinSize(version)) {
     return Bad(what, "stored value is truncated (" +
                          std::to_string(value.size()) + " bytes)");
   }
   if (version == 0) return Bad(what, "invalid record format 0");
-  if (!PeekHeader(value, h)) {
+  if (version == kEnvelopeV3 && key == nullptr) {
+    return Bad(what, "a keyed record value read without its key");
+  }
+  if (!PeekHeader(value, h, key)) {
     return Bad(what, version == kEnvelopeV1
                          ? "stored value is truncated (" +
                                std::to_string(value.size()) + " bytes)"
                          : std::string("malformed record header"));
   }
-  return CheckSum(value, what);
+  return CheckSum(value, what, key);
 }
 
 }  // namespace
 
-Status VerifyEnvelope(std::string_view value, std::string_view what) {
+Status VerifyEnvelope(std::string_view value, std::string_view what,
+                      const KeyFields* key) {
   EnvelopeHeader h;
-  return CheckEnvelope(value, what, &h);
+  return CheckEnvelope(value, what, key, &h);
 }
 
-Status DecodeEnvelope(std::string_view value, std::string_view what,
-                      Record* r, uint8_t* flags_out,
-                      const EnvelopeHeader* peeked) {
+Status DecodeEnvelope(std::string_view value, std::string_view what, Record* r,
+                      uint8_t* flags_out, const EnvelopeHeader* peeked,
+                      const KeyFields* key) {
   EnvelopeHeader parsed;
   if (peeked == nullptr) {
-    MNEMO_RETURN_IF_ERROR(CheckEnvelope(value, what, &parsed));
+    MNEMO_RETURN_IF_ERROR(CheckEnvelope(value, what, key, &parsed));
+  } else if (peeked->version == kEnvelopeV3 &&
+             (key == nullptr || peeked->id != key->id ||
+              peeked->event_time != key->event_time)) {
+    return Bad(what, "a keyed record value read without its key");
   } else {
-    MNEMO_RETURN_IF_ERROR(CheckSum(value, what));
+    MNEMO_RETURN_IF_ERROR(CheckSum(value, what, key));
   }
   const EnvelopeHeader& h = peeked ? *peeked : parsed;
   if (flags_out) *flags_out = h.flags;
@@ -232,10 +256,11 @@ bool PeekLabels(std::string_view value, std::string_view parts[5]) {
   return PeekHeader(value, &h) && PeekLabels(value, h, parts);
 }
 
-void PatchAccess(std::string* value, uint64_t access_count,
-                 Micros last_access) {
+void PatchAccess(std::string* value, uint64_t access_count, Micros last_access,
+                 const KeyFields* key) {
   EnvelopeHeader h;
-  if (!PeekHeader(*value, &h)) return;  // REQUIRES: verified
+  if (!PeekHeader(*value, &h, key)) return;  // REQUIRES: verified
+  if (h.version == kEnvelopeV3 && key == nullptr) return;
   if (h.version == kEnvelopeV1) {
     char* p = value->data();
     EncodeFixed64(p + kOffAccessCount, access_count);
@@ -248,13 +273,18 @@ void PatchAccess(std::string* value, uint64_t access_count,
   }
   char* p = value->data();
   size_t body = value->size() - kTrailerSize;
-  EncodeFixed32(p + body, MaskCrc(Crc32c(p, body)));
+  EncodeFixed32(p + body, MaskCrc(Crc32c(p, body, CrcSeedOf(*value, key))));
 }
 
 bool AddAccessChecked(std::string_view old, uint64_t count, Micros last,
-                      std::string* out) {
+                      std::string* out, const KeyFields* key) {
   EnvelopeHeader h;
-  if (old.size() < kMinV2Size || !PeekHeader(old, &h)) return false;
+  if (old.empty() || old.size() < MinSize(static_cast<uint8_t>(old[0])) ||
+      !PeekHeader(old, &h, key) ||
+      (h.version == kEnvelopeV3 && key == nullptr)) {
+    return false;
+  }
+  const uint32_t seed = CrcSeedOf(old, key);
   const uint64_t new_count = h.access_count + count;
   const Micros new_last = std::max(h.last_access, last);
   if (h.version == kEnvelopeV1) {
@@ -268,10 +298,12 @@ bool AddAccessChecked(std::string_view old, uint64_t count, Micros last,
   }
   const size_t body = old.size() - kTrailerSize;
   const size_t new_body = out->size() - kTrailerSize;
-  if (DecodeFixed32(old.data() + body) != MaskCrc(Crc32c(old.data(), body))) {
+  if (DecodeFixed32(old.data() + body) !=
+      MaskCrc(Crc32c(old.data(), body, seed))) {
     return false;
   }
-  EncodeFixed32(out->data() + new_body, MaskCrc(Crc32c(out->data(), new_body)));
+  EncodeFixed32(out->data() + new_body,
+                MaskCrc(Crc32c(out->data(), new_body, seed)));
   return true;
 }
 

@@ -1,7 +1,21 @@
 // Copyright (c) mnemo authors.
 //
 // The on-disk form of a record (the value in the `records` and `history`
-// column families). Two versions are read; this build writes version 2.
+// column families). Three versions are read; this build writes version 3
+// in `records` and version 2 everywhere else (history, cluster objects).
+//
+// Version 3 (store format 7), keyed: version 2 without the id and the
+// event time, which the records key holds (slot, event time, id). Every
+// read of such a value has its key: the decoder takes the two fields from
+// it (KeyFields), and the checksum covers them as if they were the value's
+// first 16 bytes, so a value read under another key fails its check.
+//   [0]      3
+//   [1]      flags (kFlag*)
+//   [2]      presence bits (kHas*), as version 2
+//   [3..11)  content hash, fixed64
+//   ...      as version 2 from its optional fields on
+//   [n-4..n) masked CRC-32C of id(fixed64) event time(fixed64) and then
+//            everything before it
 //
 // Version 2 (store format 5), the compact header:
 //   [0]      2
@@ -44,9 +58,22 @@
 
 namespace mnemo::internal {
 
-// The newest envelope version this build reads; the one it writes.
-inline constexpr uint8_t kEnvelopeVersion = 2;
+// The newest envelope version this build reads (the keyed form it writes
+// in `records`), and the older ones.
+inline constexpr uint8_t kEnvelopeVersion = 3;
+inline constexpr uint8_t kEnvelopeV3 = 3;
+inline constexpr uint8_t kEnvelopeV2 = 2;
 inline constexpr uint8_t kEnvelopeV1 = 1;
+
+// The fields a version-3 value leaves to its records key.
+struct KeyFields {
+  RecordId id = 0;
+  Micros event_time = 0;
+};
+
+// Which form an encoder writes: keyed (version 3, for the records family,
+// whose key holds id and event time) or self-contained (version 2).
+enum class EnvelopeForm { kKeyed, kSelfContained };
 
 // Flags.
 inline constexpr uint8_t kFlagTextForgotten = 1;  // text dropped by policy
@@ -64,13 +91,17 @@ inline constexpr uint8_t kHasImportance = 64; // importance != 0.5
 inline constexpr uint8_t kHasAccess = 128;    // access count or last access
 // Version byte, flags, presence, id, event time, content hash.
 inline constexpr size_t kV2FixedSize = 3 + 8 + 8 + 8;
+// Version byte, flags, presence, content hash.
+inline constexpr size_t kV3FixedSize = 3 + 8;
 // The fixed part, five empty labels, metadata count, empty text, CRC.
 inline constexpr size_t kMinV2Size = kV2FixedSize + 5 + 1 + 1 + 4;
+inline constexpr size_t kMinV3Size = kV3FixedSize + 5 + 1 + 1 + 4;
 // The merge operator's form of the access counts of a deleted record
-// (rocks_glue.cc): no envelope of either version is this short.
+// (rocks_glue.cc): no envelope of any version is this short.
 inline constexpr size_t kOrphanAccessCountsSize = 16;
-static_assert(kMinV2Size > kOrphanAccessCountsSize,
-              "a v2 value must never look like orphan counts");
+static_assert(kMinV3Size > kOrphanAccessCountsSize,
+              "a v3 value must never look like orphan counts");
+static_assert(kMinV2Size > kMinV3Size, "version 3 is the shortest form");
 
 // Version 1's offsets inside the value (header byte + flags byte first).
 inline constexpr size_t kOffId = 2;
@@ -92,11 +123,14 @@ inline constexpr size_t kTrailerSize = 4;
 
 // Appends the envelope of `record` to *out. `flags` as above; the text
 // field holds `stored_text` (record.text, a zstd frame of it, or nothing).
+// Default: self-contained (version 2); the records family writes kKeyed.
 void EncodeEnvelope(const Record& record, uint8_t flags,
-                    std::string_view stored_text, std::string* out);
+                    std::string_view stored_text, std::string* out,
+                    EnvelopeForm form = EnvelopeForm::kSelfContained);
 inline void EncodeEnvelope(const Record& record, uint8_t flags,
-                           std::string* out) {
-  EncodeEnvelope(record, flags, record.text, out);
+                           std::string* out,
+                           EnvelopeForm form = EnvelopeForm::kSelfContained) {
+  EncodeEnvelope(record, flags, record.text, out, form);
 }
 
 // What the store gives a new record (StoreImpl::Insert). EncodeNewEnvelope
@@ -110,7 +144,8 @@ struct NewRecordStamp {
   uint64_t content_hash = 0;
 };
 void EncodeNewEnvelope(const Record& record, const NewRecordStamp& stamp,
-                       std::string* out);
+                       std::string* out,
+                       EnvelopeForm form = EnvelopeForm::kSelfContained);
 
 // Decodes an envelope, checking its checksum and every length first. The
 // text field is copied as stored (see flags); the store decompresses it.
@@ -119,13 +154,18 @@ void EncodeNewEnvelope(const Record& record, const NewRecordStamp& stamp,
 // `peeked`, when given, is what PeekHeader returned true with for this
 // very value: the header is not parsed again (scans peek before they
 // decode), the checksum still is.
+// `key`: the fields of the value's records key; a version-3 value without
+// it is Corruption (ignored for versions 1 and 2, which hold their own).
 struct EnvelopeHeader;
 Status DecodeEnvelope(std::string_view value, std::string_view what,
                       Record* record, uint8_t* flags = nullptr,
-                      const EnvelopeHeader* peeked = nullptr);
+                      const EnvelopeHeader* peeked = nullptr,
+                      const KeyFields* key = nullptr);
 
-// Checks version, size, checksum and (version 2) that the header parses.
-Status VerifyEnvelope(std::string_view value, std::string_view what);
+// Checks version, size, checksum and (versions 2, 3) that the header
+// parses; `key` as DecodeEnvelope's.
+Status VerifyEnvelope(std::string_view value, std::string_view what,
+                      const KeyFields* key = nullptr);
 
 // The header fields of a value of either version, read without the
 // checksum check (callers that need trust call VerifyEnvelope).
@@ -153,8 +193,11 @@ struct EnvelopeHeader {
 };
 
 // False when the value is too short for its header plus a checksum, its
-// version is unknown, or a header field is malformed.
-bool PeekHeader(std::string_view value, EnvelopeHeader* header);
+// version is unknown, or a header field is malformed. A version-3 value
+// takes id and event time (and so an absent created time) from `key`; 0
+// without it.
+bool PeekHeader(std::string_view value, EnvelopeHeader* header,
+                const KeyFields* key = nullptr);
 
 // The namespace and labels of a stored value, without the checksum check
 // or decoding the text (scans filter on them; format 2's migration and
@@ -165,18 +208,18 @@ bool PeekLabels(std::string_view value, std::string_view parts[5]);
 bool PeekLabels(std::string_view value, const EnvelopeHeader& header,
                 std::string_view parts[5]);
 
-// Rewrites the access fields (in place for version 1; version 2's varints
-// may change width) and refreshes the checksum.
-// REQUIRES: VerifyEnvelope(*value) is OK.
-void PatchAccess(std::string* value, uint64_t access_count,
-                 Micros last_access);
+// Rewrites the access fields (in place for version 1; the varints of
+// versions 2 and 3 may change width) and refreshes the checksum.
+// REQUIRES: VerifyEnvelope(*value, key) is OK.
+void PatchAccess(std::string* value, uint64_t access_count, Micros last_access,
+                 const KeyFields* key = nullptr);
 
 // The access-count merge: *out = `old` with `count` more accesses, the last
 // at max(stored, `last`), and a fresh checksum. False (out unspecified)
-// where VerifyEnvelope(old) fails: the old checksum is checked in the same
-// pass that computes the new one.
+// where VerifyEnvelope(old, key) fails: the old checksum is checked in the
+// same pass that computes the new one.
 bool AddAccessChecked(std::string_view old, uint64_t count, Micros last,
-                      std::string* out);
+                      std::string* out, const KeyFields* key = nullptr);
 
 }  // namespace mnemo::internal
 

@@ -123,13 +123,24 @@ bool TakeOptionalV2(uint8_t has, std::string_view* in, EnvelopeHeader* h) {
   return true;
 }
 
-bool PeekV2(std::string_view value, EnvelopeHeader* h) {
-  if (value.size() < kV2FixedSize + kTrailerSize) return false;
+// Versions 2 and 3 (`key`: version 3's id and event time, or null).
+bool PeekV2(std::string_view value, EnvelopeHeader* h, bool keyed,
+            const KeyFields* key) {
+  const size_t fixed = keyed ? kV3FixedSize : kV2FixedSize;
+  // Version 3's least (kMinV3Size) keeps every 16-byte value, which is
+  // orphan counts, from peeking as one.
+  if (value.size() < (keyed ? kMinV3Size : fixed + kTrailerSize)) return false;
   const uint8_t has = static_cast<uint8_t>(value[2]);
   const char* p = value.data();
-  h->id = DecodeFixed64(p + 3);
-  h->event_time = static_cast<Micros>(DecodeFixed64(p + 11));
-  h->content_hash = DecodeFixed64(p + 19);
+  if (keyed) {
+    h->id = key != nullptr ? key->id : 0;
+    h->event_time = key != nullptr ? key->event_time : 0;
+    h->content_hash = DecodeFixed64(p + 3);
+  } else {
+    h->id = DecodeFixed64(p + 3);
+    h->event_time = static_cast<Micros>(DecodeFixed64(p + 11));
+    h->content_hash = DecodeFixed64(p + 19);
+  }
   h->created_time = h->updated_time = h->event_time;  // absent: the same
   // The other optional fields' implied values.
   h->expires_at = h->last_access = 0;
@@ -138,8 +149,8 @@ bool PeekV2(std::string_view value, EnvelopeHeader* h) {
   h->record_version = 1;
   h->tier = static_cast<uint8_t>(Tier::kHot);
   h->importance = 0.5f;
-  std::string_view in = value.substr(
-      kV2FixedSize, value.size() - kV2FixedSize - kTrailerSize);
+  std::string_view in =
+      value.substr(fixed, value.size() - fixed - kTrailerSize);
   if (has != 0 && !TakeOptionalV2(has, &in, h)) return false;
   h->access_offset = value.size() - kTrailerSize - in.size();
   if (has & kHasAccess) {
@@ -177,7 +188,15 @@ void SpliceAccessV2(std::string_view old, const EnvelopeHeader& h,
               old.size() - kTrailerSize - h.body_offset);
 }
 
-void EncodeHeaderV2(const V2Fields& f, uint8_t flags, std::string* out) {
+uint32_t KeyedCrcSeed(const KeyFields& key) {
+  char fields[16];
+  EncodeFixed64(fields, key.id);
+  EncodeFixed64(fields + 8, static_cast<uint64_t>(key.event_time));
+  return Crc32c(fields, sizeof(fields));
+}
+
+void EncodeHeaderV2(const V2Fields& f, uint8_t flags, EnvelopeForm form,
+                    std::string* out) {
   const bool paged = f.page_id != 0 || f.page_item != 0 || f.page_count != 0;
   uint8_t has = 0;
   if (f.created != f.event) has |= kHasCreated;
@@ -188,11 +207,14 @@ void EncodeHeaderV2(const V2Fields& f, uint8_t flags, std::string* out) {
   if (f.tier != Tier::kHot) has |= kHasTier;
   if (FloatBits(f.importance) != kHalfBits) has |= kHasImportance;
   if (f.access_count != 0 || f.last_access != 0) has |= kHasAccess;
-  out->push_back(static_cast<char>(kEnvelopeVersion));
+  const bool keyed = form == EnvelopeForm::kKeyed;
+  out->push_back(static_cast<char>(keyed ? kEnvelopeV3 : kEnvelopeV2));
   out->push_back(static_cast<char>(flags));
   out->push_back(static_cast<char>(has));
-  PutFixed64(out, f.id);
-  PutFixed64(out, static_cast<uint64_t>(f.event));
+  if (!keyed) {
+    PutFixed64(out, f.id);
+    PutFixed64(out, static_cast<uint64_t>(f.event));
+  }
   PutFixed64(out, f.content_hash);
   if (has & kHasCreated) PutFixed64(out, static_cast<uint64_t>(f.created));
   if (has & kHasUpdated) PutTimeDelta(out, f.updated, f.created);
@@ -208,12 +230,13 @@ void EncodeHeaderV2(const V2Fields& f, uint8_t flags, std::string* out) {
   PutAccessV2(f.access_count, f.last_access, out);
 }
 
-
-bool PeekHeader(std::string_view value, EnvelopeHeader* h) {
+bool PeekHeader(std::string_view value, EnvelopeHeader* h,
+                const KeyFields* key) {
   if (value.empty()) return false;
   h->version = static_cast<uint8_t>(value[0]);
   h->flags = value.size() >= 2 ? static_cast<uint8_t>(value[1]) : 0;
-  if (h->version == kEnvelopeVersion) return PeekV2(value, h);
+  if (h->version == kEnvelopeV3) return PeekV2(value, h, true, key);
+  if (h->version == kEnvelopeV2) return PeekV2(value, h, false, nullptr);
   if (h->version == kEnvelopeV1) return PeekV1(value, h);
   return false;
 }

@@ -50,7 +50,8 @@ inline bool TakeVarint32(std::string_view* in, uint32_t* v) {
   return TakeVarint32Slow(in, v);
 }
 
-// The version-2 header fields EncodeEnvelope and EncodeNewEnvelope share.
+// The header fields (versions 2 and 3) EncodeEnvelope and
+// EncodeNewEnvelope share.
 struct V2Fields {
   RecordId id;
   Micros event, created, updated, expires, last_access;
@@ -60,14 +61,20 @@ struct V2Fields {
   Tier tier;
 };
 
-// Appends version 2's header (all before the body) for `f`.
-void EncodeHeaderV2(const V2Fields& f, uint8_t flags, std::string* out);
+// Appends the header (all before the body) for `f`: version 3's when
+// `form` is keyed (no id, no event time), else version 2's.
+void EncodeHeaderV2(const V2Fields& f, uint8_t flags, EnvelopeForm form,
+                    std::string* out);
+
+// The checksum's start for a version-3 value: the CRC of its key's id and
+// event time (as fixed64s), which Crc32c continues over the value.
+uint32_t KeyedCrcSeed(const KeyFields& key);
 
 // Version 2's access fields for `count` and `last` (none when both are 0).
 void PutAccessV2(uint64_t count, Micros last, std::string* out);
 
-// *out = the body (all but the checksum) of version-2 `old` (header `h`)
-// with its access fields replaced.
+// *out = the body (all but the checksum) of version-2 or -3 `old` (header
+// `h`) with its access fields replaced.
 void SpliceAccessV2(std::string_view old, const EnvelopeHeader& h,
                     uint64_t count, Micros last, std::string* out);
 

@@ -82,6 +82,12 @@ RecordId RecordIdOfKey(std::string_view key) {
   return key.size() < 8 ? 0 : DecodeBigEndian64(key.data() + key.size() - 8);
 }
 
+KeyFields KeyFieldsOf(std::string_view key) {
+  if (key.size() != kClusteredKeySize) return {RecordIdOfKey(key), 0};
+  return {DecodeBigEndian64(key.data() + 12),
+          DecodeOrderedTime(key.data() + 4)};
+}
+
 bool ParseLocation(std::string_view value, uint32_t* slot, Micros* time) {
   if (value.size() != kLocationSize) return false;
   *slot = DecodeBigEndian32(value.data());

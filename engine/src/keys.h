@@ -47,6 +47,7 @@
 #include <string>
 #include <string_view>
 
+#include "envelope.h"
 #include "mnemo/record.h"
 
 namespace mnemo::internal {
@@ -109,6 +110,10 @@ std::string SlotPrefix(uint32_t slot);
 // The id of a records key of either format (its last 8 bytes); 0 when the
 // key is shorter than 8 bytes.
 RecordId RecordIdOfKey(std::string_view key);
+// The id and event time a records key holds (a version-3 envelope's
+// missing fields); a key of another size (format 1's 8-byte id) gives its
+// id and time 0, which only versions 1 and 2 (self-contained) are under.
+KeyFields KeyFieldsOf(std::string_view key);
 // Parses a location (ids value); false when malformed.
 bool ParseLocation(std::string_view value, uint32_t* slot, Micros* time);
 // "mnemo.slot.<tenant>\0<agent>" and "mnemo.slotname." slot(4).

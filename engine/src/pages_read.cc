@@ -141,10 +141,10 @@ Status StoreImpl::GetTierStats(std::string_view tenant, TierStats* stats) {
   Status decoded;
   MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
       rocksdb::ReadOptions(), 0, kMaxRecordId,
-      [&](RecordId id, std::string_view value) {
+      [&](const KeyFields& key, std::string_view value) {
         Record r;
         uint8_t flags = 0;
-        decoded = table_.Decode(value, id, &r, &flags);
+        decoded = table_.Decode(value, key, &r, &flags);
         if (!decoded.ok()) return false;
         if (!tenant.empty() && r.ns.tenant != tenant) return true;
         TierTotals& t = stats->tiers[static_cast<int>(r.tier)];

@@ -55,30 +55,45 @@ void RecordTable::Detach() {
   embed_queue_.Bind(nullptr, nullptr, nullptr);
 }
 
-Status RecordTable::Encode(const Record& r, uint8_t flags,
-                           std::string* out) const {
+namespace {
+
+Status EncodeIn(TextStore& text, const Record& r, uint8_t flags,
+                EnvelopeForm form, std::string* out) {
   out->clear();
   if (flags & kFlagTextForgotten) {
-    EncodeEnvelope(r, flags, std::string_view(), out);
+    EncodeEnvelope(r, flags, std::string_view(), out, form);
   } else if (flags & kFlagTextZstd) {
     std::string frame;
-    MNEMO_RETURN_IF_ERROR(text_->Compress(r.text, &frame));
-    EncodeEnvelope(r, flags, frame, out);
+    MNEMO_RETURN_IF_ERROR(text.Compress(r.text, &frame));
+    EncodeEnvelope(r, flags, frame, out, form);
   } else {
-    EncodeEnvelope(r, flags, out);
+    EncodeEnvelope(r, flags, out, form);
   }
   return Status::OK();
 }
 
-Status RecordTable::Decode(std::string_view value, RecordId id, Record* record,
-                           uint8_t* flags_out,
+}  // namespace
+
+Status RecordTable::Encode(const Record& r, uint8_t flags,
+                           std::string* out) const {
+  return EncodeIn(*text_, r, flags, EnvelopeForm::kKeyed, out);
+}
+
+Status RecordTable::EncodeHistory(const Record& r, uint8_t flags,
+                                  std::string* out) const {
+  return EncodeIn(*text_, r, flags, EnvelopeForm::kSelfContained, out);
+}
+
+Status RecordTable::Decode(std::string_view value, const KeyFields& key,
+                           Record* record, uint8_t* flags_out,
                            const EnvelopeHeader* peeked) const {
   uint8_t flags = 0;
+  const RecordId id = key.id;
   // The record's name is built only for an error message: Get and scans
   // decode every record they return.
-  if (!DecodeEnvelope(value, {}, record, &flags, peeked).ok()) {
+  if (!DecodeEnvelope(value, {}, record, &flags, peeked, &key).ok()) {
     return DecodeEnvelope(value, "record " + RecordIdToString(id), record,
-                          &flags, peeked);
+                          &flags, peeked, &key);
   }
   if (flags_out) *flags_out = flags;
   if ((flags & kFlagTextForgotten) != 0) {
@@ -218,7 +233,7 @@ Status RecordTable::Update(const Record& old, uint8_t old_flags,
                            rocksdb::WriteBatch* batch,
                            PageRemovals* pages) const {
   std::string old_value;
-  MNEMO_RETURN_IF_ERROR(Encode(old, old_flags, &old_value));
+  MNEMO_RETURN_IF_ERROR(EncodeHistory(old, old_flags, &old_value));
   (void)batch->Put(handles_[kHistory], HistoryKey(old.id, old.version),
                    old_value);
   MNEMO_RETURN_IF_ERROR(Rewrite(old, old_flags, next, 0, batch, pages));
@@ -358,8 +373,8 @@ Status RecordTable::Get(const rocksdb::ReadOptions& ro, RecordId id,
   if (hints_.Find(id, &key)) {
     s = db_->Get(ro, handles_[kRecords], key, &value);
     if (s.ok() && !IsOrphanCounts(value)) {
-      return Decode(std::string_view(value.data(), value.size()), id, record,
-                    flags);
+      return Decode(std::string_view(value.data(), value.size()),
+                    KeyFieldsOf(key), record, flags);
     }
     value.Reset();  // moved, gone or unreadable: ask ids
   }
@@ -370,8 +385,8 @@ Status RecordTable::Get(const rocksdb::ReadOptions& ro, RecordId id,
     return Status::NotFound("record " + RecordIdToString(id) + " not found");
   }
   if (!s.ok()) return FromRocks(s, "reading record " + RecordIdToString(id));
-  return Decode(std::string_view(value.data(), value.size()), id, record,
-                flags);
+  return Decode(std::string_view(value.data(), value.size()), KeyFieldsOf(key),
+                record, flags);
 }
 
 // One range read of the agent's slot; the session filter reads the
@@ -397,7 +412,11 @@ Status RecordTable::ForEachInAgent(
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
     std::string_view labels[5];
-    if (key.size() != kClusteredKeySize || !PeekLabels(value, labels)) {
+    EnvelopeHeader header;
+    const KeyFields fields = KeyFieldsOf(key);
+    if (key.size() != kClusteredKeySize ||
+        !PeekHeader(value, &header, &fields) ||
+        !PeekLabels(value, header, labels)) {
       return Status::Corruption("record " +
                                 RecordIdToString(RecordIdOfKey(key)) +
                                 " of agent " + QuoteForMessage(agent) +
@@ -406,7 +425,7 @@ Status RecordTable::ForEachInAgent(
     if (session && labels[2] != *session) continue;
     Record r;
     uint8_t flags = 0;
-    MNEMO_RETURN_IF_ERROR(Decode(value, RecordIdOfKey(key), &r, &flags));
+    MNEMO_RETURN_IF_ERROR(Decode(value, KeyFieldsOf(key), &r, &flags));
     MNEMO_RETURN_IF_ERROR(fn(r, flags));
   }
   return FromRocks(it->status(), "scanning agent " + QuoteForMessage(agent));

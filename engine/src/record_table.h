@@ -140,11 +140,16 @@ class RecordTable {
   // no text when kFlagTextForgotten (envelope.h). Fails only when the text
   // cannot be compressed.
   Status Encode(const Record& record, uint8_t flags, std::string* out) const;
-  // The inverse: checks the envelope, decompresses the text. `id` names
-  // the record in errors; `peeked` as DecodeEnvelope's.
-  Status Decode(std::string_view value, RecordId id, Record* record,
-                uint8_t* flags,
-                const EnvelopeHeader* peeked = nullptr) const;
+  // The inverse: checks the envelope, decompresses the text. `key`: the
+  // fields of the value's records key (KeyFieldsOf), which a version-3
+  // value leaves out; its id names the record in errors. `peeked` as
+  // DecodeEnvelope's (peeked with the same key).
+  Status Decode(std::string_view value, const KeyFields& key, Record* record,
+                uint8_t* flags, const EnvelopeHeader* peeked = nullptr) const;
+  // The stored form of `record` in the history family (self-contained:
+  // its key holds no event time).
+  Status EncodeHistory(const Record& record, uint8_t flags,
+                       std::string* out) const;
   // Age-index bucket of a record as stored: its tier, or
   // kKeptAsTextBucket when flags has kFlagKeptAsText.
   static uint8_t AgeBucket(const Record& record, uint8_t flags);
@@ -293,21 +298,22 @@ class RecordTable {
   // (indexer, age watermark pass, search tail): an ids walk plus one
   // records MultiGet per chunk; orphan counts and dangling ids entries
   // skipped.
+  // fn(key fields, value): the fields Decode needs with the value.
   Status ForEachIdRange(
       const rocksdb::ReadOptions& ro, RecordId after, RecordId upto,
-      const std::function<bool(RecordId, std::string_view)>& fn) const;
+      const std::function<bool(const KeyFields&, std::string_view)>& fn) const;
   // The ids in (after, upto] of the ids family, in order, until fn returns
   // false; no record is read (so ids whose record the TTL filter dropped
   // are included).
   Status ForEachId(const rocksdb::ReadOptions& ro, RecordId after,
                    RecordId upto,
                    const std::function<bool(RecordId)>& fn) const;
-  // The stored values of `ids` (sorted ascending) at `ro`: fn(id, value)
-  // for each one present (absent ones and orphan counts skipped), in
-  // batches of one MultiGet.
+  // The stored values of `ids` (sorted ascending) at `ro`: fn(key fields,
+  // value) for each one present (absent ones and orphan counts skipped),
+  // in batches of one MultiGet.
   Status GetMany(
       const rocksdb::ReadOptions& ro, const std::vector<RecordId>& ids,
-      const std::function<void(RecordId, std::string_view)>& fn) const;
+      const std::function<void(const KeyFields&, std::string_view)>& fn) const;
   // The largest record id stored (0 when none).
   Status LastId(RecordId* id) const;
 
@@ -367,10 +373,11 @@ class RecordTable {
 
   // ---- Age index --------------------------------------------------------
 
-  // Enters `id` (stored value `value`) into the age index (the watermark
-  // pass). Idempotent. REQUIRES: `value` is a whole record value, as
-  // ForEachIdRange hands them out (orphan counts are skipped there).
-  void PutAgeEntry(RecordId id, std::string_view value,
+  // Enters the record at `key` (stored value `value`) into the age index
+  // (the watermark pass). Idempotent. REQUIRES: `value` is a whole record
+  // value, as ForEachIdRange hands them out (orphan counts are skipped
+  // there).
+  void PutAgeEntry(const KeyFields& key, std::string_view value,
                    rocksdb::WriteBatch* batch) const;
   // Drops an age entry found stale (its record gone or moved).
   void DropAgeEntry(std::string_view position,
@@ -537,11 +544,12 @@ class RecordTable {
   // ---- Whole-family walks (Verify, the dump) ---------------------------------
 
   // V1 walk: every stored record (in storage order), malformed ones
-  // included (unlike ForEachIdRange): fn(id, value) until it fails;
-  // bad_key() for a key that names no id. Orphan access counts are skipped.
+  // included (unlike ForEachIdRange): fn(key fields, value) until it
+  // fails; bad_key() for a key that names no id. Orphan access counts are
+  // skipped.
   Status ForEachStoredRecord(
       const rocksdb::ReadOptions& ro,
-      const std::function<Status(RecordId, std::string_view)>& fn,
+      const std::function<Status(const KeyFields&, std::string_view)>& fn,
       const std::function<void()>& bad_key) const;
   // V5 walk: every history value: fn(id, value) (id 0 when the key is
   // malformed).

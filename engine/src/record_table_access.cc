@@ -105,7 +105,8 @@ Status RecordTable::FoldAccess(const std::vector<AccessCount>& counts,
   for (const AccessCount& c : counts) {
     Status s = ReadStoredValue(c.id, &key, &value);
     if (s.ok()) {
-      if (AddAccessChecked(value, c.count, c.last, &folded)) {
+      const KeyFields fields = KeyFieldsOf(key);
+      if (AddAccessChecked(value, c.count, c.last, &folded, &fields)) {
         (void)batch->Put(handles_[kRecords], key, folded);
       }
       // else: a corrupt record (Verify reports it) cannot hold counts.

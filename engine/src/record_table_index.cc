@@ -19,14 +19,14 @@
 
 namespace mnemo::internal {
 
-void RecordTable::PutAgeEntry(RecordId id, std::string_view value,
+void RecordTable::PutAgeEntry(const KeyFields& key, std::string_view value,
                               rocksdb::WriteBatch* batch) const {
   // The bucket and time come from the header: no text to decode.
   // A value whose header does not parse gets no entry (verify reports it).
   EnvelopeHeader h;
-  if (!PeekHeader(value, &h)) return;
+  if (!PeekHeader(value, &h, &key)) return;
   uint8_t bucket = (h.flags & kFlagKeptAsText) ? kKeptAsTextBucket : h.tier;
-  (void)batch->Put(handles_[kIndex], AgeKey(bucket, h.event_time, id), "");
+  (void)batch->Put(handles_[kIndex], AgeKey(bucket, h.event_time, key.id), "");
 }
 
 void RecordTable::DropAgeEntry(std::string_view position,
@@ -155,11 +155,11 @@ namespace {
 // Reads the records at `keys` (records keys, in id order) with one
 // MultiGet and hands each present one to fn(id, value) in that order until
 // fn returns false (*stop then set). Orphan counts skipped.
-Status ReadChunk(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
-                 const rocksdb::ReadOptions& ro,
-                 const std::vector<std::string>& keys,
-                 const std::function<bool(RecordId, std::string_view)>& fn,
-                 bool* stop) {
+Status ReadChunk(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
+    const rocksdb::ReadOptions& ro, const std::vector<std::string>& keys,
+    const std::function<bool(const KeyFields&, std::string_view)>& fn,
+    bool* stop) {
   if (keys.empty()) return Status::OK();
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
@@ -172,8 +172,8 @@ Status ReadChunk(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
     MNEMO_RETURN_IF_ERROR(
         FromRocks(statuses[i], "reading record " + RecordIdToString(id)));
     std::string_view v(values[i].data(), values[i].size());
-    if (v.size() < kMinV2Size) continue;  // orphan counts (16 bytes)
-    if (!fn(id, v)) *stop = true;
+    if (v.size() == kOrphanAccessCountsSize) continue;
+    if (!fn(KeyFieldsOf(keys[i]), v)) *stop = true;
   }
   return Status::OK();
 }
@@ -231,7 +231,7 @@ Status RecordTable::WalkIds(
 // An ids walk; the records are read a chunk at a time with one MultiGet.
 Status RecordTable::ForEachIdRange(
     const rocksdb::ReadOptions& read, RecordId after, RecordId upto,
-    const std::function<bool(RecordId, std::string_view)>& fn) const {
+    const std::function<bool(const KeyFields&, std::string_view)>& fn) const {
   if (after >= upto) return Status::OK();
   std::vector<std::string> keys;
   bool stop = false;
@@ -270,7 +270,7 @@ Status RecordTable::ForEachId(const rocksdb::ReadOptions& read,
 // per chunk.
 Status RecordTable::GetMany(
     const rocksdb::ReadOptions& ro, const std::vector<RecordId>& ids,
-    const std::function<void(RecordId, std::string_view)>& fn) const {
+    const std::function<void(const KeyFields&, std::string_view)>& fn) const {
   std::vector<std::string> block_keys, keys;
   std::vector<rocksdb::Slice> slices;
   std::vector<size_t> block_of(kChunk);
@@ -321,8 +321,8 @@ Status RecordTable::GetMany(
     for (size_t b = 0; b < slices.size(); ++b) blocks[b].Reset();
     MNEMO_RETURN_IF_ERROR(ReadChunk(
         db_, handles_[kRecords], ro, keys,
-        [&](RecordId id, std::string_view v) {
-          fn(id, v);
+        [&](const KeyFields& key, std::string_view v) {
+          fn(key, v);
           return true;
         },
         &stop));
@@ -362,8 +362,8 @@ Status RecordTable::History(const rocksdb::ReadOptions& read, RecordId id,
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     Record old;
     MNEMO_RETURN_IF_ERROR(
-        Decode(std::string_view(it->value().data(), it->value().size()), id,
-               &old, nullptr));
+        Decode(std::string_view(it->value().data(), it->value().size()),
+               KeyFields{id, 0}, &old, nullptr));  // self-contained
     versions->push_back(std::move(old));
   }
   return FromRocks(it->status(), "reading history");

@@ -136,9 +136,9 @@ Status RecordTable::InsertWith(const Record& r, const NewRecordStamp* stamp,
   PutBigEndian64(&key, id);
   value.clear();
   if (stamp != nullptr) {
-    EncodeNewEnvelope(r, *stamp, &value);
+    EncodeNewEnvelope(r, *stamp, &value, EnvelopeForm::kKeyed);
   } else {
-    EncodeEnvelope(r, 0, &value);
+    EncodeEnvelope(r, 0, &value, EnvelopeForm::kKeyed);
   }
   (void)batch->Put(handles_[kRecords], key, value);
   const std::string_view location(key.data(), kLocationSize);

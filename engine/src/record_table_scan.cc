@@ -64,8 +64,9 @@ class TakenValues {
     return taken_.size() == kChunk || bytes_.size() >= kChunkBytes;
   }
   // `header`: PeekHeader's of `value` (its offsets hold for the copy).
-  void Add(RecordId id, std::string_view value, const EnvelopeHeader& header) {
-    taken_.push_back({id, bytes_.size(), value.size(), header});
+  void Add(const KeyFields& key, std::string_view value,
+           const EnvelopeHeader& header) {
+    taken_.push_back({key, bytes_.size(), value.size(), header});
     bytes_.append(value);
   }
   // Decodes the chunk's values, in order, onto `records` and empties it.
@@ -80,7 +81,7 @@ class TakenValues {
     records->resize(base + taken_.size());
     for (size_t i = 0; i < taken_.size(); ++i) {
       const Taken& t = taken_[i];
-      s = decode(std::string_view(bytes_).substr(t.offset, t.size), t.id,
+      s = decode(std::string_view(bytes_).substr(t.offset, t.size), t.key,
                  t.header, &(*records)[base + i]);
       if (!s.ok()) {
         records->resize(base + i);
@@ -96,7 +97,7 @@ class TakenValues {
   static constexpr size_t kChunkBytes = size_t{256} << 10;
   static constexpr size_t kMaxKeptBytes = size_t{1} << 20;
   struct Taken {
-    RecordId id;
+    KeyFields key;
     size_t offset, size;
     EnvelopeHeader header;
   };
@@ -147,9 +148,9 @@ Status RecordTable::ScanAgent(
   size_t taken = 0;
   records->reserve(records->size() + std::min<size_t>(limit, 256));
   TakenValues values;
-  auto decode = [this](std::string_view value, RecordId id,
+  auto decode = [this](std::string_view value, const KeyFields& key,
                        const EnvelopeHeader& header, Record* r) {
-    return Decode(value, id, r, nullptr, &header);
+    return Decode(value, key, r, nullptr, &header);
   };
   EnvelopeHeader header;  // PeekHeader sets every field
   char last[16];          // the key suffix of the last record taken
@@ -163,10 +164,11 @@ Status RecordTable::ScanAgent(
       return Status::Corruption("malformed records key of agent " +
                                 QuoteForMessage(range.agent));
     }
-    if (!PeekHeader(value, &header) ||
+    const KeyFields fields{e.id, e.event_time};
+    if (!PeekHeader(value, &header, &fields) ||
         (range.labels && !PeekLabels(value, header, labels))) {
       Record ignored;  // Decode says what is wrong
-      Status s = Decode(value, e.id, &ignored, nullptr);
+      Status s = Decode(value, fields, &ignored, nullptr);
       return s.ok() ? Status::Corruption("record " + RecordIdToString(e.id) +
                                          " is malformed")
                     : s;
@@ -186,7 +188,7 @@ Status RecordTable::ScanAgent(
     // Decoded in place (TakenValues): a Record is ~300 bytes of strings
     // and a map, and moving a temporary into the vector copied the short
     // (inline) ones.
-    values.Add(e.id, value, header);
+    values.Add(fields, value, header);
     if (values.full()) {
       MNEMO_RETURN_IF_ERROR(values.DecodeInto(decode, records));
     }

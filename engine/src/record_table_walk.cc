@@ -22,7 +22,7 @@ constexpr size_t kOrphanCountsSize = 16;
 
 Status RecordTable::ForEachStoredRecord(
     const rocksdb::ReadOptions& ro,
-    const std::function<Status(RecordId, std::string_view)>& fn,
+    const std::function<Status(const KeyFields&, std::string_view)>& fn,
     const std::function<void()>& bad_key) const {
   std::unique_ptr<rocksdb::Iterator> it(
       NewIterator(db_, ro, handles_[kRecords]));
@@ -32,9 +32,8 @@ Status RecordTable::ForEachStoredRecord(
       bad_key();
       continue;
     }
-    MNEMO_RETURN_IF_ERROR(
-        fn(RecordIdOfKey({it->key().data(), it->key().size()}),
-           {it->value().data(), it->value().size()}));
+    MNEMO_RETURN_IF_ERROR(fn(KeyFieldsOf({it->key().data(), it->key().size()}),
+                             {it->value().data(), it->value().size()}));
   }
   return FromRocks(it->status(), "reading records");
 }

@@ -26,7 +26,7 @@ class AccessMergeOperator final : public rocksdb::AssociativeMergeOperator {
  public:
   const char* Name() const override { return "mnemo.AccessMerge"; }
 
-  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+  bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing,
              const rocksdb::Slice& operand, std::string* new_value,
              rocksdb::Logger* /*logger*/) const override {
     if (operand.size() != 16) return false;
@@ -47,8 +47,9 @@ class AccessMergeOperator final : public rocksdb::AssociativeMergeOperator {
       return true;
     }
     // Checks the old checksum (false -> Corruption) while computing the
-    // new one, in one pass.
-    return AddAccessChecked(old, count, last, new_value);
+    // new one, in one pass. A version-3 record's key completes it.
+    const KeyFields fields = KeyFieldsOf({key.data(), key.size()});
+    return AddAccessChecked(old, count, last, new_value, &fields);
   }
 };
 

@@ -125,9 +125,10 @@ Status StoreImpl::IndexSearchChunk(RecordId safe) {
   PostingsBuilder postings = NewPostingsBuilder();
   Record record;
   MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
-      rocksdb::ReadOptions(), from, end, [&](RecordId id, std::string_view value) {
+      rocksdb::ReadOptions(), from, end,
+      [&](const KeyFields& key, std::string_view value) {
         // A record that does not decode is left out (Verify reports it).
-        if (DecodeStored(value, id, &record, nullptr).ok()) {
+        if (DecodeStored(value, key, &record, nullptr).ok()) {
           postings.Add(record);
         }
         return true;

@@ -177,12 +177,12 @@ Status StoreImpl::CountTailBeforeOpen() {
   if (!SearchIndexOn() || search_watermark_.load() >= tail_floor_) {
     return Status::OK();
   }
-  return table_.ForEachIdRange(rocksdb::ReadOptions(),
-                              search_watermark_.load(), tail_floor_,
-                              [this](RecordId, std::string_view) {
-                                ++tail_floor_count_;
-                                return true;
-                              });
+  return table_.ForEachIdRange(rocksdb::ReadOptions(), search_watermark_.load(),
+                               tail_floor_,
+                               [this](const KeyFields&, std::string_view) {
+                                 ++tail_floor_count_;
+                                 return true;
+                               });
 }
 
 // Reads the watermark at the snapshot of `ro`: postings and the watermark
@@ -199,13 +199,11 @@ Status StoreImpl::AddUnindexedPostings(const rocksdb::ReadOptions& ro,
   Record record;
   // Written before this open: not in tail_, read from the records family.
   if (mark < tail_floor_) {
-    MNEMO_RETURN_IF_ERROR(
-        table_.ForEachIdRange(ro, mark, tail_floor_,
-                              [&](RecordId id, std::string_view v) {
-                                if (DecodeStored(v, id, &record, nullptr).ok())
-                                  scorer.Add(record);
-                                return true;
-                              }));
+    MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
+        ro, mark, tail_floor_, [&](const KeyFields& key, std::string_view v) {
+          if (DecodeStored(v, key, &record, nullptr).ok()) scorer.Add(record);
+          return true;
+        }));
   }
   std::vector<RecordId> ids;
   tail_.Collect(tenant, agents, std::max(mark, tail_floor_), &ids);
@@ -219,8 +217,8 @@ Status StoreImpl::ReadTail(const rocksdb::ReadOptions& ro,
                            const std::vector<RecordId>& ids,
                            const std::function<void(const Record&)>& fn) {
   Record record;
-  return table_.GetMany(ro, ids, [&](RecordId id, std::string_view v) {
-    if (DecodeStored(v, id, &record, nullptr).ok()) fn(record);
+  return table_.GetMany(ro, ids, [&](const KeyFields& key, std::string_view v) {
+    if (DecodeStored(v, key, &record, nullptr).ok()) fn(record);
   });
 }
 

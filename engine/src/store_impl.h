@@ -72,7 +72,11 @@ namespace mnemo::internal {
 // ids entries are written after the records, insert-flagged, with an ids
 // watermark (record_table_pending.h); a writer's open of format 3-5 writes
 // the watermark and the marker, a read-only open reads them as they are.
-inline constexpr int kStoreFormatVersion = 6;
+// Format 7: new values in `records` are envelope version 3, which leaves
+// id and event time to the key (envelope.h); versions 1 and 2 stay
+// readable, so a format-3 to -6 store opens (read-only too) and a
+// writer's open only rewrites the marker (and, below 6, the watermark).
+inline constexpr int kStoreFormatVersion = 7;
 // Ids entries that make a pending flush ride along with an insert.
 inline constexpr size_t kIdsFlushEntries = 64;
 inline constexpr char kMarkerFile[] = "MNEMO";
@@ -467,10 +471,8 @@ class StoreImpl final : public Store {
   static uint8_t AgeBucket(const Record& record, uint8_t flags) {
     return RecordTable::AgeBucket(record, flags);
   }
+
  private:
-  // Encodes a record as stored: zstd text when flags has kFlagTextZstd,
-  // no text when kFlagTextForgotten.
-  Status EncodeStored(const Record& record, uint8_t flags, std::string* out);
   std::mutex& LockFor(RecordId id) { return record_locks_[id % kLockStripes]; }
 
  public:  // (ReadRecord to Expired: compaction too)
@@ -478,9 +480,10 @@ class StoreImpl final : public Store {
   // Reads the record stored under `id` without tenant/expiry checks.
   Status ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,
                     Record* record, uint8_t* flags = nullptr);
-  // Decodes a stored value and decompresses its text.
-  Status DecodeStored(std::string_view value, RecordId id, Record* record,
-                      uint8_t* flags);
+  // Decodes a stored value (`key`: its records key's fields) and
+  // decompresses its text.
+  Status DecodeStored(std::string_view value, const KeyFields& key,
+                      Record* record, uint8_t* flags);
   // With `count`, the read is counted (Get's access count).
   Status ReadVisible(std::string_view tenant, RecordId id, Record* record,
                      const rocksdb::ReadOptions& ro = rocksdb::ReadOptions(),

@@ -66,8 +66,9 @@ class RecordIteratorImpl final : public RecordIterator {
     chunk_.clear();
     at_ = 0;
     return table_->ForEachIdRange(
-        ro_, last_, kMaxRecordId, [&](RecordId id, std::string_view value) {
-          chunk_.emplace_back(id, std::string(value));
+        ro_, last_, kMaxRecordId,
+        [&](const KeyFields& key, std::string_view value) {
+          chunk_.emplace_back(key, std::string(value));
           return chunk_.size() < kChunk;
         });
   }
@@ -82,10 +83,10 @@ class RecordIteratorImpl final : public RecordIterator {
         status_ = Fill().WithContext("iterating records");
         if (chunk_.size() < kChunk) exhausted_ = true;
         if (!status_.ok() || chunk_.empty()) return;
-        last_ = chunk_.back().first;
+        last_ = chunk_.back().first.id;
       }
-      const auto& [id, value] = chunk_[at_];
-      Status s = table_->Decode(value, id, &record_, nullptr);
+      const auto& [key, value] = chunk_[at_];
+      Status s = table_->Decode(value, key, &record_, nullptr);
       // Counts not yet folded into the record, as at the snapshot.
       if (s.ok() && Matches(record_)) s = table_->AddUnfoldedAccess(ro_, &record_);
       if (!s.ok()) {
@@ -105,7 +106,7 @@ class RecordIteratorImpl final : public RecordIterator {
   const Micros now_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
   rocksdb::ReadOptions ro_;
-  std::vector<std::pair<RecordId, std::string>> chunk_;
+  std::vector<std::pair<KeyFields, std::string>> chunk_;
   size_t at_ = 0;
   RecordId last_ = 0;  // the last id read into a chunk
   bool exhausted_ = false;

@@ -16,11 +16,6 @@
 
 namespace mnemo::internal {
 
-Status StoreImpl::EncodeStored(const Record& r, uint8_t flags,
-                               std::string* out) {
-  return table_.Encode(r, flags, out);
-}
-
 Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
                          RecordId id, const RecordUpdate& update,
                          Record* updated) {

@@ -160,13 +160,16 @@ Status StoreImpl::MigrateIfOld() {
   if (batch_records == 0) batch_records = kMigrationBatch;
   // The test limit applies to each pass.
   bool done = true;
-  MNEMO_RETURN_IF_ERROR(WriteIdsWatermarkOnUpgrade());
+  // A format-6 store has its watermark, below which a crash may have left
+  // ids entries unwritten (RecoverPendingIds): it must not be raised here.
+  if (stored_format_ < 6) MNEMO_RETURN_IF_ERROR(WriteIdsWatermarkOnUpgrade());
   if (stored_format_ >= 3) {
     // Format 4 adds the `access` family, which the open created; counts
     // already merged into `records` stay there (its merge operator).
-    // Format 5 writes envelope version 2 (envelope.h); the version-1
-    // values already stored stay readable, so nothing is rewritten, but a
-    // build that knows only format 4 must no longer open the store.
+    // Formats 5 and 7 write envelope versions 2 and 3 (envelope.h); the
+    // older values already stored stay readable, so nothing is rewritten,
+    // but a build that knows only the older format must no longer open
+    // the store.
     MNEMO_RETURN_IF_ERROR(WriteMarker());
     stored_format_ = kStoreFormatVersion;
     return Status::OK();

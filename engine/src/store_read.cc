@@ -27,9 +27,9 @@ bool StoreImpl::Expired(const Record& r) const {
   return r.expires_at != 0 && r.expires_at <= clock_->NowMicros();
 }
 
-Status StoreImpl::DecodeStored(std::string_view value, RecordId id,
+Status StoreImpl::DecodeStored(std::string_view value, const KeyFields& key,
                                Record* record, uint8_t* flags) {
-  return table_.Decode(value, id, record, flags);
+  return table_.Decode(value, key, record, flags);
 }
 
 Status StoreImpl::ReadRecord(const rocksdb::ReadOptions& ro, RecordId id,

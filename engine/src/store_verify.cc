@@ -84,19 +84,19 @@ void StoreVerifier::Problem(Kind kind, RecordId id, uint64_t page_id,
   }
 }
 
-Status StoreVerifier::Decode(std::string_view value, RecordId id, Record* r,
-                             uint8_t* flags) {
-  return table_.Decode(value, id, r, flags);
+Status StoreVerifier::Decode(std::string_view value, const KeyFields& key,
+                             Record* r, uint8_t* flags) {
+  return table_.Decode(value, key, r, flags);
 }
 
 Status StoreVerifier::CheckRecords() {
   Status s = table_.ForEachStoredRecord(
       ro_,
-      [&](RecordId id, std::string_view value) {
+      [&](const KeyFields& key, std::string_view value) {
         if ((++report_->records_checked & 1023) == 0 && options_.progress) {
           options_.progress(report_->records_checked);
         }
-        return CheckRecord(id, value);
+        return CheckRecord(key, value);
       },
       [&] {
         Problem(Kind::kCorruptRecord, 0, 0, "record key of wrong size", false);
@@ -107,10 +107,12 @@ Status StoreVerifier::CheckRecords() {
 
 // V1: the value decodes and holds the envelope of its own id; then the
 // checks of what the record implies (V2, V3, pages, postings).
-Status StoreVerifier::CheckRecord(RecordId id, std::string_view value) {
+Status StoreVerifier::CheckRecord(const KeyFields& key,
+                                  std::string_view value) {
+  const RecordId id = key.id;
   Record r;
   uint8_t flags = 0;
-  Status s = Decode(value, id, &r, &flags);
+  Status s = Decode(value, key, &r, &flags);
   if (!s.ok()) {
     corrupt_records_.insert(id);
     Problem(Kind::kCorruptRecord, id, 0, s.message(), false);
@@ -179,7 +181,8 @@ Status StoreVerifier::CheckHistory() {
         ++report_->history_checked;
         std::string what = "history of record " + RecordIdToString(id);
         Record r;
-        Status check = options_.deep ? Decode(value, id, &r, nullptr)
+        // Self-contained (version 2): the key holds no event time.
+        Status check = options_.deep ? Decode(value, {id, 0}, &r, nullptr)
                                      : VerifyEnvelope(value, what);
         if (!check.ok()) {
           Problem(Kind::kCorruptHistory, id, 0, check.message(), false);

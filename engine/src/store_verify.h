@@ -73,11 +73,12 @@ class StoreVerifier {
 
   void Problem(Kind kind, RecordId id, uint64_t page_id, std::string message,
                bool repaired);
-  Status Decode(std::string_view value, RecordId id, Record* r, uint8_t* flags);
+  Status Decode(std::string_view value, const KeyFields& key, Record* r,
+                uint8_t* flags);
 
   // store_verify.cc
   Status CheckRecords();
-  Status CheckRecord(RecordId id, std::string_view value);
+  Status CheckRecord(const KeyFields& key, std::string_view value);
   Status CheckIndexOf(const Record& r);
   Status CheckNamespaceOf(const Record& r);
   Status CheckIndex();

@@ -172,14 +172,16 @@ Status StoreVerifier::RebuildAgentIndexes(RecordId watermark) {
     table_.DeleteAgentSearch(tenant, agent, /*embeddings=*/false, &batch_);
   }
   Status read = table_.ForEachIdRange(
-      ro_, 0, kMaxRecordId, [&](RecordId id, std::string_view value) {
+      ro_, 0, kMaxRecordId, [&](const KeyFields& key, std::string_view value) {
+        const RecordId id = key.id;
         auto info = indexed_.find(id);
         if (id > watermark || info == indexed_.end() ||
             rebuild_agents_.count(info->second.agent_key) == 0) {
           return true;
         }
         Record r;
-        if (Decode(value, id, &r, nullptr).ok()) postings.Add(r);  // skips forgotten text
+        if (Decode(value, key, &r, nullptr).ok())
+          postings.Add(r);  // skips forgotten text
         return true;
       });
   table_.ApplyPostings(&postings, &batch_);

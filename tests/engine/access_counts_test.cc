@@ -259,7 +259,7 @@ TEST_F(AccessCountsTest, Format3StoreKeepsItsMergedCountsAndIsUpgraded) {
   EXPECT_EQ(Count(a), 5u);
   EXPECT_EQ(ScanCounts(), (std::map<RecordId, uint64_t>{{a, 5}, {b, 5}}));
   Open();
-  EXPECT_EQ(Marker(), "mnemo store format 6\n");
+  EXPECT_EQ(Marker(), "mnemo store format 7\n");
   EXPECT_EQ(Count(b), 5u);
   Read(a, 2);
   ASSERT_TRUE(FlushAccessCounts(store_.get()).ok());

@@ -4,8 +4,8 @@
 // store-v2.*) interrupted after a few batches (the test hook stops it as a
 // kill would) and resumed by the next writer's open: the store it leaves
 // reads exactly like one migrated in one go, by Get and by time-range Scan.
-// And format 4 -> 5: version-1 envelopes stay as they are beside the
-// version-2 ones new writes make.
+// And formats 4 and 6 -> 7: version-1 and version-2 envelopes stay as
+// they are beside the version-3 (keyed) ones new writes make.
 
 #include <gtest/gtest.h>
 
@@ -124,7 +124,7 @@ TEST(MigrateTest, InterruptedMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 6\n");
+  EXPECT_EQ(marker, "mnemo store format 7\n");
 }
 
 TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
@@ -170,7 +170,7 @@ TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 6\n");
+  EXPECT_EQ(marker, "mnemo store format 7\n");
 }
 
 // The `records` family of the store at `db`, opened as the store opens it
@@ -292,12 +292,41 @@ void MergeCountsAndCompact(const std::string& dir, Clock* clock,
   });
 }
 
-// A format-4 store holds version-1 envelopes only. Format 5 adds no layout,
-// so the store-v2 fixture after a writer's open with its marker set back to
-// 4 is such a store. A read-only open reads it as it is; a writer's open
-// only rewrites the marker; old and new values then live side by side:
-// each reads back, counts accesses, expires, and verifies.
-TEST(MigrateTest, FormatFourVersionOneValuesLiveBesideVersionTwoOnes) {
+// Rewrites every record value as envelope version 2 (what a format-5 or -6
+// build wrote: self-contained), `id`'s with the expiry time `expires_at`.
+void RewriteAsVersionTwo(const std::string& dir, Clock* clock, RecordId id,
+                         Micros expires_at) {
+  WithRecordsFamily(
+      dir, clock, [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records) {
+        std::unique_ptr<rocksdb::Iterator> it(
+            db->NewIterator(rocksdb::ReadOptions(), records));
+        rocksdb::WriteBatch batch;
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+          std::string_view value(it->value().data(), it->value().size());
+          if (value.size() == internal::kOrphanAccessCountsSize) continue;
+          Record r;
+          uint8_t flags = 0;
+          ASSERT_TRUE(
+              internal::DecodeEnvelope(value, "fixture", &r, &flags).ok());
+          if (r.id == id) r.expires_at = expires_at;
+          std::string v2;
+          internal::EncodeEnvelope(r, flags, r.text, &v2);
+          ASSERT_EQ(v2[0], internal::kEnvelopeV2);
+          ASSERT_TRUE(batch.Put(records, it->key(), v2).ok());
+        }
+        ASSERT_TRUE(it->status().ok());
+        ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
+      });
+}
+
+// A format-4 store holds version-1 envelopes only; a format-6 one
+// version-2 envelopes. Formats 5 to 7 add no layout, so the store-v2
+// fixture after a writer's open with its marker set back to 4 is the
+// first, and the same with its values rewritten as version 2 and the
+// marker 6 the second. A read-only open reads either as it is; a writer's
+// open only rewrites the marker; old and new (version-3) values then live
+// side by side: each reads back, counts accesses, expires, and verifies.
+void OldValuesLiveBesideKeyedOnes(int old_format, int old_version) {
   TempDir tmp;
   std::vector<RecordId> ids = FixtureIds("store-v2");
   const std::string db = Unpack(tmp, "db", "store-v2");
@@ -312,11 +341,17 @@ TEST(MigrateTest, FormatFourVersionOneValuesLiveBesideVersionTwoOnes) {
   store.reset();
   const RecordId expiring_old = 1000;  // the fixture's imported record
   const RecordId counted_old = ids.back();
-  ExpireVersionOneRecord(db, &clock, expiring_old, expiry);
-  for (const auto& [id, version] : VersionsById(db, &clock)) {
-    EXPECT_EQ(version, 1) << id;
+  if (old_version == 1) {
+    ExpireVersionOneRecord(db, &clock, expiring_old, expiry);
+  } else {
+    RewriteAsVersionTwo(db, &clock, expiring_old, expiry);
   }
-  ASSERT_TRUE(test::WriteFile(db + "/MNEMO", "mnemo store format 4\n"));
+  for (const auto& [id, version] : VersionsById(db, &clock)) {
+    EXPECT_EQ(version, old_version) << id;
+  }
+  const std::string old_marker =
+      "mnemo store format " + std::to_string(old_format) + "\n";
+  ASSERT_TRUE(test::WriteFile(db + "/MNEMO", old_marker));
 
   Options read_only = options;
   read_only.read_only = true;
@@ -325,21 +360,21 @@ TEST(MigrateTest, FormatFourVersionOneValuesLiveBesideVersionTwoOnes) {
   store.reset();
   std::string marker;
   ASSERT_TRUE(test::ReadFile(db + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 4\n");
+  EXPECT_EQ(marker, old_marker);
 
   ASSERT_TRUE(Store::Open(options, db, &store).ok());
   ASSERT_TRUE(test::ReadFile(db + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 6\n");
+  EXPECT_EQ(marker, "mnemo store format 7\n");
   Seen reopened = ReadAll(store.get(), ids);
   EXPECT_EQ(reopened.text, expected.text);
   EXPECT_EQ(reopened.scans, expected.scans);
   Record fresh;
   fresh.ns = {"demo", "coder", "after"};
-  fresh.text = "a version-2 record that expires";
+  fresh.text = "a version-3 record that expires";
   fresh.expires_at = expiry;
   RecordId expiring_new = 0, counted_new = 0;
   ASSERT_TRUE(store->Put(WriteOptions(), fresh, &expiring_new).ok());
-  fresh.text = "a version-2 record that stays";
+  fresh.text = "a version-3 record that stays";
   fresh.expires_at = 0;
   ASSERT_TRUE(store->Put(WriteOptions(), fresh, &counted_new).ok());
   const uint64_t old_base = AccessCount(store.get(), counted_old);
@@ -369,19 +404,19 @@ TEST(MigrateTest, FormatFourVersionOneValuesLiveBesideVersionTwoOnes) {
   store.reset();
 
   std::map<RecordId, int> versions = VersionsById(db, &clock);
-  EXPECT_EQ(versions[counted_old], 1);
-  EXPECT_EQ(versions[expiring_old], 1);
-  EXPECT_EQ(versions[counted_new], 2);
-  EXPECT_EQ(versions[expiring_new], 2);
-  // The merge operator adds counts to either version in place; RocksDB's
-  // compaction drops both expired values (the TTL filter reads either
-  // header).
+  EXPECT_EQ(versions[counted_old], old_version);
+  EXPECT_EQ(versions[expiring_old], old_version);
+  EXPECT_EQ(versions[counted_new], internal::kEnvelopeV3);
+  EXPECT_EQ(versions[expiring_new], internal::kEnvelopeV3);
+  // The merge operator adds counts to either version in place (version 3
+  // with its key's fields); RocksDB's compaction drops both expired values
+  // (the TTL filter reads either header).
   MergeCountsAndCompact(db, &clock, {counted_old, counted_new}, 2, expiry);
   versions = VersionsById(db, &clock);
   EXPECT_EQ(versions.count(expiring_old), 0u);
   EXPECT_EQ(versions.count(expiring_new), 0u);
-  EXPECT_EQ(versions[counted_old], 1);
-  EXPECT_EQ(versions[counted_new], 2);
+  EXPECT_EQ(versions[counted_old], old_version);
+  EXPECT_EQ(versions[counted_new], internal::kEnvelopeV3);
 
   ASSERT_TRUE(Store::Open(options, db, &store).ok());
   EXPECT_EQ(AccessCount(store.get(), counted_old), old_base + 6);
@@ -396,6 +431,14 @@ TEST(MigrateTest, FormatFourVersionOneValuesLiveBesideVersionTwoOnes) {
     ASSERT_TRUE(store->Get(uncounted, "demo", id, &last).ok()) << id;
     EXPECT_EQ(last.text, expected.text[id]) << id;
   }
+}
+
+TEST(MigrateTest, FormatFourVersionOneValuesLiveBesideVersionThreeOnes) {
+  OldValuesLiveBesideKeyedOnes(4, 1);
+}
+
+TEST(MigrateTest, FormatSixVersionTwoValuesLiveBesideVersionThreeOnes) {
+  OldValuesLiveBesideKeyedOnes(6, 2);
 }
 
 }  // namespace

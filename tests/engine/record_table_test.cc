@@ -371,20 +371,22 @@ TEST_F(RecordTableTest, IdOrderedReadsGoThroughIds) {
   }
   Write(&batch);
   std::vector<RecordId> seen;
-  ASSERT_TRUE(table_
-                  .ForEachIdRange(rocksdb::ReadOptions(), 1, 5,
-                                  [&](RecordId id, std::string_view v) {
-                                    EXPECT_GE(v.size(), kMinV2Size);
-                                    seen.push_back(id);
-                                    return id < 4;
-                                  })
-                  .ok());
+  ASSERT_TRUE(
+      table_
+          .ForEachIdRange(rocksdb::ReadOptions(), 1, 5,
+                          [&](const KeyFields& key, std::string_view v) {
+                            EXPECT_GE(v.size(), kMinV3Size);
+                            EXPECT_EQ(v[0], char{kEnvelopeV3});
+                            seen.push_back(key.id);
+                            return key.id < 4;
+                          })
+          .ok());
   EXPECT_EQ(seen, (std::vector<RecordId>{2, 3, 4}));
   seen.clear();
   ASSERT_TRUE(table_
                   .GetMany(rocksdb::ReadOptions(), {1, 3, 6, 9},
-                           [&](RecordId id, std::string_view) {
-                             seen.push_back(id);
+                           [&](const KeyFields& key, std::string_view) {
+                             seen.push_back(key.id);
                            })
                   .ok());
   EXPECT_EQ(seen, (std::vector<RecordId>{1, 3, 6}));
@@ -524,11 +526,12 @@ void RecordTableTest::InsertFlushMoveDelete(bool late) {
     for (const Record& r : records) all.push_back(r.id);
     EXPECT_TRUE(table_
                     .GetMany(rocksdb::ReadOptions(), all,
-                             [&](RecordId id, std::string_view value) {
+                             [&](const KeyFields& key, std::string_view value) {
                                Record r;
                                EXPECT_TRUE(
-                                   table_.Decode(value, id, &r, nullptr).ok());
-                               got[id] = r.event_time;
+                                   table_.Decode(value, key, &r, nullptr).ok());
+                               EXPECT_EQ(r.id, key.id);
+                               got[key.id] = r.event_time;
                              })
                     .ok());
     EXPECT_EQ(got.size(), 8u);

@@ -68,14 +68,15 @@ void MigratedStoreReadsBack(const std::string& fixture, int format,
   std::string db = tmp.Sub("db");
   CliResult r = Mnemo("migrate --db " + Q(db));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("from format " + std::to_string(format) + " to format 6"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find("from format " + std::to_string(format) + " to format 7"),
+      std::string::npos)
       << r.out;
-  EXPECT_EQ(MarkerOf(db), "mnemo store format 6\n");
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 7\n");
   EXPECT_EQ(DumpOf(db), old_dump);
   r = Mnemo("migrate --db " + Q(db));  // a second run has nothing to do
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("already at format 6"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("already at format 7"), std::string::npos) << r.out;
 
   // Get of every record prints its dump line's fields.
   std::istringstream lines(old_dump);
@@ -141,8 +142,9 @@ TEST(Migrate, FormatFourStoreIsReadAsItIsAndUpgradedByItsMarker) {
   EXPECT_EQ(MarkerOf(db), "mnemo store format 4\n");
   CliResult r = Mnemo("migrate --db " + Q(db));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("from format 4 to format 6"), std::string::npos) << r.out;
-  EXPECT_EQ(MarkerOf(db), "mnemo store format 6\n");
+  EXPECT_NE(r.out.find("from format 4 to format 7"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 7\n");
   EXPECT_EQ(DumpOf(db), old_dump);
   const std::string line =
       R"({"tenant":"demo","agent":"coder","session":"s5","text":"a record )"
