@@ -154,10 +154,7 @@ TEST(EnvelopeKeyedTest, AccessMergeKeepsTheKeyedForm) {
 // no 16-byte value of any version peeks as a header.
 TEST(EnvelopeKeyedTest, NewRecordValueAndSmallestValue) {
   Record caller = MakeRecord("tenant", "agent", "session", "text");
-  internal::NewRecordStamp stamp;
-  stamp.id = 459906136773650176ull;
-  stamp.event_time = stamp.now = 1'735'000'000'000'000;
-  stamp.content_hash = ContentHash(caller.text);
+  const internal::NewRecordStamp stamp = SampleStamp(caller);
   std::string value;
   internal::EncodeNewEnvelope(caller, stamp, &value,
                               internal::EnvelopeForm::kKeyed);

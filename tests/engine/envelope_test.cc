@@ -367,10 +367,7 @@ TEST(EnvelopeTest, NoVersionTwoValueIsSixteenBytes) {
 // A new record's value: no zeros for absent fields, no repeated times.
 TEST(EnvelopeTest, NewRecordHeaderIsCompact) {
   Record caller = MakeRecord("tenant", "agent", "session", "text");
-  internal::NewRecordStamp stamp;
-  stamp.id = 459906136773650176ull;
-  stamp.event_time = stamp.now = 1'735'000'000'000'000;
-  stamp.content_hash = ContentHash(caller.text);
+  const internal::NewRecordStamp stamp = SampleStamp(caller);
   std::string value;
   internal::EncodeNewEnvelope(caller, stamp, &value);
   internal::EnvelopeHeader h;

@@ -70,6 +70,16 @@ inline Record RecordWithFields(uint8_t mask, int width) {
   return r;
 }
 
+// A new record's stamp as the store gives it (a real id and time) for
+// `caller`'s text.
+inline internal::NewRecordStamp SampleStamp(const Record& caller) {
+  internal::NewRecordStamp stamp;
+  stamp.id = 459906136773650176ull;
+  stamp.event_time = stamp.now = 1'735'000'000'000'000;
+  stamp.content_hash = ContentHash(caller.text);
+  return stamp;
+}
+
 }  // namespace mnemo::test
 
 #endif  // MNEMO_TESTS_ENGINE_ENVELOPE_TEST_UTIL_H_
