@@ -13,14 +13,15 @@
 // family maps id -> location in blocks of 64 consecutive ids, written as
 // merge operands (record_table_ids.h; Get = ids block Get + records Get);
 // no time-index keys. Format 4 adds the `access` family: access counts not
-// yet folded into their records (record_table_access.cc); format 3 is the
-// same without it. Format 6 writes new records' ids entries after the
-// records, insert-flagged (record_table_pending.h). Format 2 (one ids
-// entry per id) is only read by its
-// migration. Format 1 (records by id, 't' time-index keys in `index`) is only
-// read by the migration (record_table_migrate.h). Reads return records,
-// never raw keys (cursors and walk positions are opaque strings: a scan
-// cursor is "time id", the same bytes in both formats).
+// yet folded into their records (record_table_access.cc). Format 6 writes
+// new records' ids entries after the records, insert-flagged
+// (record_table_pending.h). Format 7 writes records values as envelope
+// version 3, whose id and event time the key holds: every read hands the
+// key's fields (KeyFieldsOf) to Decode. Formats 1 (records by id, 't'
+// time-index keys) and 2 (one ids entry per id) are only read by the
+// migration (record_table_migrate.h). Reads return records, never raw
+// keys (cursors and walk positions are opaque strings: a scan cursor is
+// "time id", the same bytes in both formats).
 //
 // Key sets (what each mutation writes). "rec" = the records key
 // slot time id, "ids" = a Merge of the id's entry into its ids block
@@ -42,15 +43,15 @@
 //                 DetachFromPages and forgetting text are Rewrites with a
 //                 different new record or flags.
 //   Delete        rec, ids (Merge: deleted), 'g', every history version,
-//                 expiry, 'v' per
-//                 page of the span, embedding Delete, postings Remove
+//                 expiry, 'v' per page of the span, embedding Delete,
+//                 postings Remove
 //
 // Thread safety: besides the handles set by Attach, the table's mutable
 // state is the slot map, the location hints and the waiting ids entries,
-// each guarded by its own mutexes; concurrent calls are safe. Callers serialise changes of one record with the
-// store's record stripes and of one page with its page stripes
-// (store_impl.h); every method that reads and then writes says what it
-// requires.
+// each guarded by its own mutexes; concurrent calls are safe. Callers
+// serialise changes of one record with the store's record stripes and of
+// one page with its page stripes (store_impl.h); every method that reads
+// and then writes says what it requires.
 //
 // Implementation: record_table.cc (mutations, namespaces, Get, postings
 // builders), record_table_insert.cc (Insert), record_table_index.cc (age
