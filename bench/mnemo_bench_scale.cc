@@ -94,10 +94,11 @@ struct DiskBytes {
   size_t wal_files = 0;
 };
 
+// The store's files and its search index's (the `search` directory).
 DiskBytes MeasureDisk(const std::string& dir) {
   DiskBytes d;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
     if (!e.is_regular_file(ec)) continue;
     uint64_t size = e.file_size(ec);
     std::string ext = e.path().extension().string();

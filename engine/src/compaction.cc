@@ -111,6 +111,15 @@ Status Compaction::Write(rocksdb::WriteBatch* batch, std::string_view what) {
   return store_->table().Write(wo, batch, what);
 }
 
+// Expired records leave the index too: the records' batch, then the
+// index's (StoreImpl::Commit).
+Status Compaction::Write(ChangeBatch* batch, std::string_view what) {
+  if (batch->index.Count() == 0) {
+    return Write(static_cast<rocksdb::WriteBatch*>(batch), what);
+  }
+  return store_->Commit(WriteOptions(), batch, what);
+}
+
 bool Compaction::IsDue(const Record& r, Micros threshold) const {
   double factor = 1.0 + policy_.importance_weight * r.importance +
                   policy_.access_weight *
@@ -210,8 +219,7 @@ Status Compaction::WalkDue(uint8_t bucket, Micros min_threshold,
 
 bool Compaction::Reconcile(std::string_view key, uint8_t bucket, Micros time,
                            Status read, const Record& r, uint8_t flags,
-                           rocksdb::WriteBatch* batch,
-                           StoreImpl::PageRemovals* pages) {
+                           ChangeBatch* batch, StoreImpl::PageRemovals* pages) {
   if (!read.ok() || StoreImpl::AgeBucket(r, flags) != bucket ||
       r.event_time != time) {
     // Gone, or moved by an update: the entry is stale (the record has, or
@@ -290,7 +298,7 @@ Status Compaction::WarmChunk(
   std::vector<RecordId> ids;
   for (const auto& [key, id] : chunk) ids.push_back(id);
   auto locks = store_->LockRecords(ids);
-  rocksdb::WriteBatch batch;
+  ChangeBatch batch;
   StoreImpl::PageRemovals pages;
   for (const auto& [key, id] : chunk) {
     Record r;

@@ -94,9 +94,8 @@ class Compaction {
   Status WarmChunk(const std::vector<std::pair<std::string, RecordId>>& chunk);
   // Handles an entry whose record vanished, moved or expired; true when
   // the entry was consumed that way.
-  bool Reconcile(std::string_view key, uint8_t bucket, Micros time,
-                 Status read, const Record& r, uint8_t flags,
-                 rocksdb::WriteBatch* batch,
+  bool Reconcile(std::string_view key, uint8_t bucket, Micros time, Status read,
+                 const Record& r, uint8_t flags, ChangeBatch* batch,
                  StoreImpl::PageRemovals* pages);
 
   // Pixel helpers.
@@ -157,7 +156,7 @@ class Compaction {
     std::vector<std::pair<const ExpiredEntry*, std::optional<Record>>> stale;
     std::set<uint64_t> unmaskable;  // pages that cannot be blanked
   };
-  Status BuildExpireBatch(ExpireWork* work, rocksdb::WriteBatch* batch,
+  Status BuildExpireBatch(ExpireWork* work, ChangeBatch* batch,
                           StoreImpl::StaleCache* stale, uint64_t* expired);
   Status FindUnmaskable(const StoreImpl::PageRemovals& pages,
                         std::set<uint64_t>* bad);
@@ -167,6 +166,7 @@ class Compaction {
   Status DecayPage(uint64_t page_id, const codec::RenderProfile& to);
 
   Status Write(rocksdb::WriteBatch* batch, std::string_view what);
+  Status Write(ChangeBatch* batch, std::string_view what);
 
   StoreImpl* const store_;
   const CompactOptions& options_;

@@ -73,12 +73,12 @@ Status Compaction::ExpireChunk(const std::vector<ExpiredEntry>& chunk) {
     }
   }
   StoreImpl::PageRemovals all;
-  rocksdb::WriteBatch scratch;
+  ChangeBatch scratch;
   for (const auto& x : work.expiring) {
     store_->AppendDelete(x.record, x.flags, &scratch, &all);
   }
   auto page_locks = store_->LockPages(all);
-  rocksdb::WriteBatch batch;
+  ChangeBatch batch;
   StoreImpl::StaleCache stale;
   uint64_t expired = 0;
   MNEMO_RETURN_IF_ERROR(BuildExpireBatch(&work, &batch, &stale, &expired));
@@ -98,12 +98,12 @@ Status Compaction::ExpireChunk(const std::vector<ExpiredEntry>& chunk) {
 // The chunk's batch, leaving out the records on work->unmaskable pages;
 // a page that turns out unmaskable is added there and the batch rebuilt.
 // REQUIRES: the records' and their pages' locks are held.
-Status Compaction::BuildExpireBatch(ExpireWork* work,
-                                    rocksdb::WriteBatch* batch,
+Status Compaction::BuildExpireBatch(ExpireWork* work, ChangeBatch* batch,
                                     StoreImpl::StaleCache* stale,
                                     uint64_t* expired) {
   for (;;) {
     batch->Clear();
+    batch->index.Clear();
     *stale = StoreImpl::StaleCache();
     *expired = 0;
     const RecordTable& table = store_->table();

@@ -207,7 +207,7 @@ Status StoreImpl::NextTexts(RecordId safe, size_t limit, TextChunk* chunk) {
         }
         std::string stored;
         bool has = false;
-        inner = table_.GetSearchValue(
+        inner = table_.GetVectorValue(
             ro, EmbeddingKey(r.ns.tenant, r.ns.agent, id), &stored, &has);
         if (!inner.ok()) return false;
         if (has) return true;  // the host's (or ours, after a reopen)
@@ -243,17 +243,17 @@ Status StoreImpl::PutTextVector(const TextChunk& chunk, size_t i,
   rocksdb::ReadOptions ro;
   std::string key = EmbeddingKey(r.ns.tenant, r.ns.agent, r.id), stored;
   bool has = false;
-  MNEMO_RETURN_IF_ERROR(table_.GetSearchValue(ro, key, &stored, &has));
+  MNEMO_RETURN_IF_ERROR(table_.GetVectorValue(ro, key, &stored, &has));
   if (has) return Status::OK();  // the host's came first
   std::string agent = r.ns.tenant + '\0' + r.ns.agent;
   auto fit = fits->find(agent);
   if (fit == fits->end()) {  // the agent's dimension, fixed by its first
     std::string dim_key = EmbeddingDimKey(r.ns.tenant, r.ns.agent), d;
-    MNEMO_RETURN_IF_ERROR(table_.GetSearchValue(ro, dim_key, &d, &has));
+    MNEMO_RETURN_IF_ERROR(table_.GetVectorValue(ro, dim_key, &d, &has));
     bool same = !has || (d.size() == 4 && DecodeFixed32(d.data()) == dim);
     if (!has) {
       PutFixed32(&d, static_cast<uint32_t>(dim));
-      table_.PutSearchValue(dim_key, d, batch);
+      table_.PutVectorValue(dim_key, d, batch);
     }
     fit = fits->emplace(agent, same).first;
   }
@@ -261,9 +261,8 @@ Status StoreImpl::PutTextVector(const TextChunk& chunk, size_t i,
     ++embed_failed_;
     return Status::OK();
   }
-  table_.PutSearchValue(
-      key, EncodeFloatVector(chunk.vectors.data() + i * dim, dim, true),
-      batch);
+  table_.PutVectorValue(
+      key, EncodeFloatVector(chunk.vectors.data() + i * dim, dim, true), batch);
   ++chunk.written;
   return Status::OK();
 }
@@ -337,7 +336,7 @@ Status StoreImpl::EmbedQueuedTexts(const std::atomic<bool>* cancel,
             r.text.empty() || (flags & kFlagTextForgotten) != 0) {
           return;  // dropped from the queue under the stripe
         }
-        inner = table_.GetSearchValue(
+        inner = table_.GetVectorValue(
             ro, EmbeddingKey(r.ns.tenant, r.ns.agent, id), &stored, &has);
         if (!inner.ok() || has) return;
         chunk.ids.push_back(id);
@@ -382,7 +381,7 @@ Status StoreImpl::WriteQueuedTexts(const TextChunk& chunk,
         std::string stored;
         bool has = false;
         if (!r.text.empty() && (flags & kFlagTextForgotten) == 0) {
-          inner = table_.GetSearchValue(
+          inner = table_.GetVectorValue(
               ro, EmbeddingKey(r.ns.tenant, r.ns.agent, id), &stored, &has);
           if (!inner.ok()) return;
           auto it = index.find(id);

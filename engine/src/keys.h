@@ -12,6 +12,8 @@
 //             id & 63; slot 0 marks a deleted id; record_table_ids.h)
 //   default : "mnemo.slot.<tenant>\0<agent>" -> slot(4);
 //             "mnemo.slotname." slot(4) -> tenant\0agent;
+//             "mnemo.index_intent." tenant\0agent -> token(8) (format 8;
+//             the search index's own instance, kIndexDir: search_postings.h)
 //             "mnemo.migrate_v2" -> 8-byte last id moved (migration from 1)
 //             "mnemo.migrate_v3" -> 8-byte last id moved (migration from 2)
 // Format 2 (migrated on a writer's open): as format 3, but
@@ -72,6 +74,9 @@ inline constexpr char kAgeTag = 'g';
 inline constexpr char kPageTag = 'p';
 inline constexpr char kLiveTag = 'v';
 inline constexpr char kNextIdKey[] = "mnemo.next_id";
+// Format 8: the full-text index's own RocksDB instance, in this directory
+// under the store's (record_table_search.h).
+inline constexpr char kIndexDir[] = "search";
 // Format 6: every new record with an id at or below this counter has its
 // ids entry in the ids family (record_table_pending.h).
 inline constexpr char kIdsDurableKey[] = "mnemo.ids_durable";

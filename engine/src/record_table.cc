@@ -33,12 +33,8 @@ void ForEachSpanPage(const PageRef& page, Fn fn) {
 
 }  // namespace
 
-RecordTable::RecordTable(TextStore* text, bool full_text_index,
-                         std::string language, size_t location_hint_bytes)
-    : text_(text),
-      full_text_index_(full_text_index),
-      language_(std::move(language)),
-      hints_(location_hint_bytes) {}
+RecordTable::RecordTable(TextStore* text, size_t location_hint_bytes)
+    : text_(text), hints_(location_hint_bytes) {}
 
 void RecordTable::Attach(
     rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
@@ -429,17 +425,6 @@ Status RecordTable::ForEachInAgent(
     MNEMO_RETURN_IF_ERROR(fn(r, flags));
   }
   return FromRocks(it->status(), "scanning agent " + QuoteForMessage(agent));
-}
-
-PostingsBuilder RecordTable::NewPostings() const {
-  return PostingsBuilder(full_text_index_, language_);
-}
-
-void RecordTable::ApplyPostings(PostingsBuilder* postings,
-                                rocksdb::WriteBatch* batch) const {
-  postings->Drain([&](std::string_view key, std::string_view operand) {
-    MergeSearchValue(key, operand, batch);
-  });
 }
 
 }  // namespace mnemo::internal

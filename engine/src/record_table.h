@@ -17,8 +17,11 @@
 // new records' ids entries after the records, insert-flagged
 // (record_table_pending.h). Format 7 writes records values as envelope
 // version 3, whose id and event time the key holds: every read hands the
-// key's fields (KeyFieldsOf) to Decode. Formats 1 (records by id, 't'
-// time-index keys) and 2 (one ids entry per id) are only read by the
+// key's fields (KeyFieldsOf) to Decode. Format 8 keeps the full-text
+// index in an instance of its own (SearchTable, record_table_search.h);
+// the table writes each agent's index intent beside the records
+// (search_db.cc). Formats 1 (records by id, 't' time-index keys) and 2
+// (one ids entry per id) are only read by the
 // migration (record_table_migrate.h). Reads return records, never raw
 // keys (cursors and walk positions are opaque strings: a scan cursor is
 // "time id", the same bytes in both formats).
@@ -53,21 +56,22 @@
 // one page with its page stripes (store_impl.h); every method that reads
 // and then writes says what it requires.
 //
-// Implementation: record_table.cc (mutations, namespaces, Get, postings
-// builders), record_table_insert.cc (Insert), record_table_index.cc (age
-// index, pages, live sets, counters, id-range reads, history),
+// Implementation: record_table.cc (mutations, namespaces, Get),
+// record_table_insert.cc (Insert), record_table_index.cc (age index,
+// pages, live sets, counters, id-range reads, history),
 // record_table_expiry.cc (expiry index), record_table_pages.cc (page
 // reads, V8), record_table_scan.cc (ScanAgent, namespaces; what it takes:
-// record_table_scan.h),
-// record_table_search.cc (postings family), record_table_access.cc
-// (access counts), record_table_db.cc (open and close, statistics,
-// dictionaries, spill family), record_table_walk.cc, record_table_verify.cc
-// and record_table_verify_expiry.cc (Verify's walks and Check*),
-// record_table_slots.cc (slots, location hints: record_table_hints.h) and
-// record_table_ids.cc (ids blocks), record_table_deferred.cc (ids
-// entries written later, record_table_pending.h). Classes of their own:
-// the encoder feed's keys (EmbedQueue, record_table_embed.h, owned by the table) and
-// the migration of formats 1 and 2 (FormatMigration,
+// record_table_scan.h), record_table_access.cc (access counts),
+// record_table_db.cc (open and close, statistics, dictionaries, spill
+// family), record_table_walk.cc, record_table_verify.cc and
+// record_table_verify_expiry.cc (Verify's walks and Check*),
+// record_table_slots.cc (slots, location hints: record_table_hints.h),
+// record_table_ids.cc (ids blocks), record_table_deferred.cc (ids entries
+// written later, record_table_pending.h), record_table_embed.cc (vector
+// values). Classes of their own: the full-text index's keys (SearchTable,
+// record_table_search.h, owned by the store and bound by BindSearch), the
+// encoder feed's keys (EmbedQueue, record_table_embed.h, owned by the
+// table) and the migration of formats 1 and 2 (FormatMigration,
 // record_table_migrate.h).
 
 #ifndef MNEMO_ENGINE_RECORD_TABLE_H_
@@ -110,6 +114,7 @@ inline constexpr size_t kMaxKeptReadBuffer = 64 << 10;
 
 class FormatMigration;  // record_table_migrate.h
 class PostingsBuilder;  // search_postings.h
+class SearchTable;      // record_table_search.h
 class TextStore;        // text_store.h
 struct StoredPage;      // page_store.h
 
@@ -120,11 +125,9 @@ using PageRemovals = std::map<uint64_t, std::set<RecordId>>;
 class RecordTable {
  public:
   // `text` compresses and decompresses stored text (zstd dictionaries);
-  // it must outlive the table. `full_text_index`/`language` configure the
-  // postings builders the table hands out.
-  // `location_hint_bytes`: Options::location_hint_bytes.
-  RecordTable(TextStore* text, bool full_text_index, std::string language,
-              size_t location_hint_bytes);
+  // it must outlive the table. `location_hint_bytes`:
+  // Options::location_hint_bytes.
+  RecordTable(TextStore* text, size_t location_hint_bytes);
   RecordTable(const RecordTable&) = delete;
   RecordTable& operator=(const RecordTable&) = delete;
 
@@ -419,22 +422,21 @@ class RecordTable {
   Status LiveSet(const rocksdb::ReadOptions& ro, uint64_t page_id,
                  std::vector<RecordId>* ids) const;
 
-  // ---- Postings ---------------------------------------------------------
-
-  // A builder for one batch's postings; Apply adds its merges and clears it.
-  PostingsBuilder NewPostings() const;
-  void ApplyPostings(PostingsBuilder* postings,
-                     rocksdb::WriteBatch* batch) const;
-
   // ---- Watermarks (default family) ----------------------------------------
 
-  // A fixed 8-byte counter under `name` (kNextIdKey, kAgeWatermarkKey,
-  // kSearchWatermarkKey): *value 0 and *found false when absent;
-  // Corruption when it is not 8 bytes.
+  // A fixed 8-byte counter under `name` (kNextIdKey, kAgeWatermarkKey; the
+  // search watermark is SearchTable's): *value 0 and *found false when
+  // absent; Corruption when it is not 8 bytes.
   Status GetCounter(const rocksdb::ReadOptions& ro, std::string_view name,
                     uint64_t* value, bool* found = nullptr) const;
   void PutCounter(std::string_view name, uint64_t value,
                   rocksdb::WriteBatch* batch) const;
+  // Format 8 (record_table_search.h): the token of the last change of an
+  // agent's index ("tenant \0 agent"), written with the records' batch
+  // (record_table_embed.cc).
+  void PutIndexIntent(std::string_view agent_key, uint64_t token,
+                      rocksdb::WriteBatch* batch) const;
+  Status IndexIntents(std::map<std::string, uint64_t>* intents) const;
 
   // ---- Invariants (Verify) ------------------------------------------------
   // What Verify checks, stated once. Each Check* compares what the stored
@@ -587,27 +589,28 @@ class RecordTable {
                           const std::function<void(const ExpiryProblem&)>& problem,
                           rocksdb::WriteBatch* repair, uint64_t* checked) const;
 
-  // ---- Postings family (search) -------------------------------------------
-  // Keys are built by search_postings.h / keys.h; the table stores them.
+  // ---- Vector values (postings family) ----------------------------------
+  // Embeddings ('e'), their dimension ('d') and page vectors ('f'); keys
+  // by search_postings.h. Posting lists and statistics are SearchTable's
+  // (record_table_search.h).
 
   // One value; *found false when absent.
-  Status GetSearchValue(const rocksdb::ReadOptions& ro, std::string_view key,
+  Status GetVectorValue(const rocksdb::ReadOptions& ro, std::string_view key,
                         std::string* value, bool* found) const;
-  // Values under `prefix` ("" = the whole family), in key order:
-  // fn(key, value) until it returns false.
-  Status ForEachSearchValue(
+  // Values under `prefix` (not empty), in key order: fn(key, value) until
+  // it returns false.
+  Status ForEachVectorValue(
       const rocksdb::ReadOptions& ro, std::string_view prefix,
-      const std::function<bool(std::string_view, std::string_view)>& fn)
-      const;
-  void PutSearchValue(std::string_view key, std::string_view value,
+      const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  void PutVectorValue(std::string_view key, std::string_view value,
                       rocksdb::WriteBatch* batch) const;
-  void MergeSearchValue(std::string_view key, std::string_view operand,
-                        rocksdb::WriteBatch* batch) const;
-  // Deletes an agent's posting lists and statistics (verify's rebuild)
-  // or, with `embeddings`, its embeddings, page vectors and their
-  // dimension too (bulk delete of the agent).
-  void DeleteAgentSearch(std::string_view tenant, std::string_view agent,
-                         bool embeddings, rocksdb::WriteBatch* batch) const;
+  // Deletes an agent's embeddings, page vectors and their dimension (bulk
+  // delete of the agent).
+  void DeleteAgentVectors(std::string_view tenant, std::string_view agent,
+                          rocksdb::WriteBatch* batch) const;
+  // Binds `search` to the index a store of format 7 or older kept in this
+  // database (the postings family, the watermark in the default family).
+  void BindSearch(SearchTable* search) const;
 
  private:
   // Every expiry-index key of one kind (kExpiryTag or kExpiryPageTag):
@@ -673,8 +676,6 @@ class RecordTable {
                     IdsOperand* new_ids, rocksdb::WriteBatch* batch) const;
 
   TextStore* const text_;
-  const bool full_text_index_;
-  const std::string language_;
 
   // The records key of `r` (format 2); allocates its agent's slot when
   // `create` (else Corruption when it has none).

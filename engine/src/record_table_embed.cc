@@ -11,6 +11,7 @@
 #include "coding.h"
 #include "keys.h"
 #include "record_table.h"
+#include "record_table_search.h"
 #include "rocks_glue.h"
 #include "rocks_iter.h"
 #include "search_postings.h"
@@ -155,7 +156,7 @@ Status EmbedQueue::ForEachPageVector(
     const std::function<bool(uint64_t, std::string_view)>& fn) const {
   std::string prefix = PageVectorPrefix(tenant, agent);
   bool malformed = false;
-  MNEMO_RETURN_IF_ERROR(table_.ForEachSearchValue(
+  MNEMO_RETURN_IF_ERROR(table_.ForEachVectorValue(
       ro, prefix, [&](std::string_view key, std::string_view value) {
         if (key.size() != prefix.size() + 8) {
           malformed = true;
@@ -168,6 +169,88 @@ Status EmbedQueue::ForEachPageVector(
                               std::string(tenant) + "/" + std::string(agent));
   }
   return Status::OK();
+}
+
+// ---- RecordTable's vector values (record_table.h) -------------------------
+
+Status RecordTable::GetVectorValue(const rocksdb::ReadOptions& ro,
+                                   std::string_view key, std::string* value,
+                                   bool* found) const {
+  rocksdb::Status s = db_->Get(ro, handles_[kPostings], key, value);
+  *found = s.ok();
+  if (s.IsNotFound()) return Status::OK();
+  return FromRocks(s, "reading the search index");
+}
+
+Status RecordTable::ForEachVectorValue(
+    const rocksdb::ReadOptions& read, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::string lower(prefix), upper = PrefixSuccessor(lower);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = read;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      NewIterator(db_, ro, handles_[kPostings]));
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    if (!fn({it->key().data(), it->key().size()},
+            {it->value().data(), it->value().size()})) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "reading the search index");
+}
+
+void RecordTable::PutVectorValue(std::string_view key, std::string_view value,
+                                 rocksdb::WriteBatch* batch) const {
+  (void)batch->Put(handles_[kPostings], key, value);
+}
+
+// Each prefix is one range deletion starting exactly at it (rocks_glue.cc's
+// insert hint for the family expects that).
+void RecordTable::DeleteAgentVectors(std::string_view tenant,
+                                     std::string_view agent,
+                                     rocksdb::WriteBatch* batch) const {
+  for (const std::string& prefix :
+       {EmbeddingPrefix(tenant, agent), PageVectorPrefix(tenant, agent)}) {
+    (void)batch->DeleteRange(handles_[kPostings], prefix,
+                             PrefixSuccessor(prefix));
+  }
+  (void)batch->Delete(handles_[kPostings], EmbeddingDimKey(tenant, agent));
+}
+
+void RecordTable::BindSearch(SearchTable* search) const {
+  search->ShareDatabase(db_, handles_[kPostings], handles_[kDefault]);
+}
+
+// ---- RecordTable's index intents (record_table.h) --------------------------
+
+void RecordTable::PutIndexIntent(std::string_view agent_key, uint64_t token,
+                                 rocksdb::WriteBatch* batch) const {
+  std::string value;
+  PutFixed64(&value, token);
+  (void)batch->Put(handles_[kDefault],
+                   std::string(kIndexIntentPrefix) + std::string(agent_key),
+                   value);
+}
+
+Status RecordTable::IndexIntents(
+    std::map<std::string, uint64_t>* intents) const {
+  intents->clear();
+  const std::string prefix(kIndexIntentPrefix);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      NewIterator(db_, ro, handles_[kDefault]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (it->value().size() != 8) {
+      return Status::Corruption("malformed search index intent in the store");
+    }
+    (*intents)[it->key().ToString().substr(prefix.size())] =
+        DecodeFixed64(it->value().data());
+  }
+  return FromRocks(it->status(), "reading the search index's intents");
 }
 
 }  // namespace mnemo::internal

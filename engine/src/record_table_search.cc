@@ -1,39 +1,62 @@
 // Copyright (c) mnemo authors.
 //
-// RecordTable on the format 1 layout: the postings family (posting lists,
-// search statistics, embeddings and their dimension; keys built by
-// search_postings.h). The search side reads and writes it only here.
+// SearchTable (record_table_search.h): posting lists, statistics, the
+// search watermark and the applied marks. Keys are built by
+// search_postings.h.
 
+#include "record_table_search.h"
+
+#include <algorithm>
+
+#include "coding.h"
 #include "keys.h"
-#include "record_table.h"
 #include "rocks_glue.h"
 #include "rocks_iter.h"
-#include "search_postings.h"
 
 namespace mnemo::internal {
 
-Status RecordTable::GetSearchValue(const rocksdb::ReadOptions& ro,
-                                   std::string_view key, std::string* value,
-                                   bool* found) const {
-  rocksdb::Status s = db_->Get(ro, handles_[kPostings], key, value);
+PostingsBuilder SearchTable::NewPostings() const {
+  return PostingsBuilder(full_text_index_, language_);
+}
+
+void SearchTable::ApplyPostings(PostingsBuilder* postings,
+                                rocksdb::WriteBatch* batch) const {
+  postings->Drain([&](std::string_view key, std::string_view operand) {
+    (void)batch->Merge(postings_, key, operand);
+  });
+}
+
+Status SearchTable::Get(const rocksdb::ReadOptions& ro, std::string_view key,
+                        std::string* value, bool* found) const {
+  rocksdb::Status s = db_->Get(ro, postings_, key, value);
   *found = s.ok();
   if (s.IsNotFound()) return Status::OK();
   return FromRocks(s, "reading the search index");
 }
 
-Status RecordTable::ForEachSearchValue(
+// Lists ('w') and statistics ('s') only: the family's other keys are
+// vectors and the feed's queue (RecordTable's).
+Status SearchTable::ForEach(
     const rocksdb::ReadOptions& read, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  std::string lower(prefix), upper;
-  rocksdb::Slice upper_slice;
-  rocksdb::ReadOptions ro = read;
-  if (!lower.empty()) {
-    upper = PrefixSuccessor(lower);
-    upper_slice = rocksdb::Slice(upper);
-    ro.iterate_upper_bound = &upper_slice;
+  if (prefix.empty()) {
+    for (char tag : {kPostingTag, kSearchStatsTag}) {
+      bool stopped = false;
+      MNEMO_RETURN_IF_ERROR(
+          ForEach(read, std::string_view(&tag, 1),
+                  [&](std::string_view key, std::string_view value) {
+                    stopped = !fn(key, value);
+                    return !stopped;
+                  }));
+      if (stopped) break;
+    }
+    return Status::OK();
   }
-  std::unique_ptr<rocksdb::Iterator> it(
-      NewIterator(db_, ro, handles_[kPostings]));
+  std::string lower(prefix), upper = PrefixSuccessor(lower);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = read;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, postings_));
   for (it->Seek(lower); it->Valid(); it->Next()) {
     if (!fn({it->key().data(), it->key().size()},
             {it->value().data(), it->value().size()})) {
@@ -43,33 +66,147 @@ Status RecordTable::ForEachSearchValue(
   return FromRocks(it->status(), "reading the search index");
 }
 
-void RecordTable::PutSearchValue(std::string_view key, std::string_view value,
-                                 rocksdb::WriteBatch* batch) const {
-  (void)batch->Put(handles_[kPostings], key, value);
+void SearchTable::Copy(std::string_view key, std::string_view value,
+                       rocksdb::WriteBatch* batch) const {
+  (void)batch->Put(postings_, key, value);
 }
 
-void RecordTable::MergeSearchValue(std::string_view key,
-                                   std::string_view operand,
-                                   rocksdb::WriteBatch* batch) const {
-  (void)batch->Merge(handles_[kPostings], key, operand);
+void SearchTable::RemovePosting(std::string_view key, RecordId id,
+                                rocksdb::WriteBatch* batch) const {
+  std::string removal;
+  EncodePostings({Posting{id, 0, 0}}, &removal);
+  (void)batch->Merge(postings_, key, removal);
 }
 
-void RecordTable::DeleteAgentSearch(std::string_view tenant,
-                                    std::string_view agent, bool embeddings,
-                                    rocksdb::WriteBatch* batch) const {
-  std::vector<std::string> prefixes{PostingPrefix(tenant, agent)};
-  if (embeddings) {
-    prefixes.push_back(EmbeddingPrefix(tenant, agent));
-    prefixes.push_back(PageVectorPrefix(tenant, agent));
+// An agent's lists are contiguous: one range deletion (rocks_glue.cc's
+// insert hint expects it to start exactly at the prefix).
+void SearchTable::DeleteAgent(std::string_view tenant, std::string_view agent,
+                              rocksdb::WriteBatch* batch) const {
+  std::string prefix = PostingPrefix(tenant, agent);
+  (void)batch->DeleteRange(postings_, prefix, PrefixSuccessor(prefix));
+  (void)batch->Delete(postings_, SearchStatsKey(tenant, agent));
+}
+
+Status SearchTable::GetWatermark(const rocksdb::ReadOptions& ro, RecordId* mark,
+                                 bool* found) const {
+  *mark = 0;
+  if (found != nullptr) *found = false;
+  std::string stored;
+  rocksdb::Status s = db_->Get(ro, counters_, kSearchWatermarkKey, &stored);
+  if (s.IsNotFound()) return Status::OK();
+  MNEMO_RETURN_IF_ERROR(
+      FromRocks(s, "reading " + std::string(kSearchWatermarkKey)));
+  if (stored.size() != 8) {
+    return Status::Corruption("bad " + std::string(kSearchWatermarkKey) +
+                              " value (" + std::to_string(stored.size()) +
+                              " bytes)");
   }
-  for (const std::string& prefix : prefixes) {
-    (void)batch->DeleteRange(handles_[kPostings], prefix,
-                             PrefixSuccessor(prefix));
+  *mark = DecodeFixed64(stored.data());
+  if (found != nullptr) *found = true;
+  return Status::OK();
+}
+
+void SearchTable::PutWatermark(RecordId mark,
+                               rocksdb::WriteBatch* batch) const {
+  std::string value;
+  PutFixed64(&value, mark);
+  (void)batch->Put(counters_, kSearchWatermarkKey, value);
+}
+
+// Everything the index holds: the lists and statistics, and the default
+// family's keys (watermark, applied marks) of an instance of its own.
+void SearchTable::DeleteAll(rocksdb::WriteBatch* batch) const {
+  for (char tag : {kPostingTag, kSearchStatsTag}) {
+    std::string prefix(1, tag);
+    (void)batch->DeleteRange(postings_, prefix, PrefixSuccessor(prefix));
   }
-  (void)batch->Delete(handles_[kPostings], SearchStatsKey(tenant, agent));
-  if (embeddings) {
-    (void)batch->Delete(handles_[kPostings], EmbeddingDimKey(tenant, agent));
+  (void)batch->Delete(counters_, kSearchWatermarkKey);
+  std::string marks(kIndexAppliedPrefix);
+  (void)batch->DeleteRange(counters_, marks, PrefixSuccessor(marks));
+}
+
+namespace {
+
+// The agent key ("tenant \0 agent") of a list or statistics key, or "".
+std::string AgentKeyOf(std::string_view key) {
+  if (key.empty() || (key[0] != kPostingTag && key[0] != kSearchStatsTag)) {
+    return {};
   }
+  size_t tenant_end = key.find('\0', 1);
+  if (tenant_end == std::string_view::npos) return {};
+  size_t agent_end = key.find('\0', tenant_end + 1);
+  if (key[0] == kSearchStatsTag) agent_end = key.size();
+  if (agent_end == std::string_view::npos) return {};
+  return std::string(key.substr(1, agent_end - 1));
+}
+
+class AgentCollector final : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit AgentCollector(std::set<std::string>* agents) : agents_(agents) {}
+  rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& key,
+                        const rocksdb::Slice&) override {
+    return Note(key);
+  }
+  rocksdb::Status MergeCF(uint32_t, const rocksdb::Slice& key,
+                          const rocksdb::Slice&) override {
+    return Note(key);
+  }
+  rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice& key) override {
+    return Note(key);
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t, const rocksdb::Slice& begin,
+                                const rocksdb::Slice&) override {
+    return Note(begin);
+  }
+
+ private:
+  rocksdb::Status Note(const rocksdb::Slice& key) {
+    std::string agent = AgentKeyOf({key.data(), key.size()});
+    if (!agent.empty()) agents_->insert(std::move(agent));
+    return rocksdb::Status::OK();
+  }
+  std::set<std::string>* const agents_;
+};
+
+}  // namespace
+
+void SearchTable::AgentsOf(const rocksdb::WriteBatch& batch,
+                           std::set<std::string>* agents) {
+  AgentCollector collector(agents);
+  (void)batch.Iterate(&collector);
+}
+
+Status SearchTable::AppliedMarks(std::map<std::string, uint64_t>* marks) const {
+  marks->clear();
+  const std::string prefix(kIndexAppliedPrefix);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, counters_));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (it->value().size() != 8) {
+      return Status::Corruption("malformed applied mark in the search index");
+    }
+    (*marks)[it->key().ToString().substr(prefix.size())] =
+        DecodeFixed64(it->value().data());
+  }
+  return FromRocks(it->status(), "reading the search index's marks");
+}
+
+void SearchTable::PutApplied(std::string_view agent_key, uint64_t token,
+                             rocksdb::WriteBatch* batch) const {
+  std::string value;
+  PutFixed64(&value, token);
+  (void)batch->Put(counters_,
+                   std::string(kIndexAppliedPrefix) + std::string(agent_key),
+                   value);
+}
+
+void SearchTable::DeleteApplied(std::string_view agent_key,
+                                rocksdb::WriteBatch* batch) const {
+  (void)batch->Delete(
+      counters_, std::string(kIndexAppliedPrefix) + std::string(agent_key));
 }
 
 }  // namespace mnemo::internal

@@ -130,8 +130,9 @@ class AgentPrefixTransform final : public rocksdb::SliceTransform {
 // rather than searching the skiplist from the top for each. Only keys with
 // a term after the prefix are in the domain: RocksDB 7.8's MemTable::Add
 // hands a range deletion the same hint map as point keys, and the range
-// deletions of this family (DeleteAgentSearch) start exactly at a prefix,
-// so they never take a point key's splice.
+// deletions of this family (SearchTable::DeleteAgent,
+// RecordTable::DeleteAgentVectors) start exactly at a prefix, so they never
+// take a point key's splice.
 class PostingsHintTransform final : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "mnemo.PostingsHint"; }

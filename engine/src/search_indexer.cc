@@ -9,7 +9,8 @@
 //
 // A chunk is the records in (watermark, end]: their postings (one merge
 // operand per distinct term per chunk) and the new watermark are written in
-// one batch while the chunk's record stripes are held. Update and Delete
+// one batch of the index's own instance (record_table_search.h) while the
+// chunk's record stripes are held. Update and Delete
 // check the watermark under their record's stripe, so they see a record
 // either unindexed (and leave postings to the indexer) or indexed (and
 // adjust them), never half-way.
@@ -50,39 +51,39 @@ RecordId StoreImpl::LastAssignedId() {
   return last_id_;
 }
 
-// Stores written before the indexer existed indexed every record at
-// ingest: their watermark starts at their newest record (below the id
-// ceiling: keys above it come from imports before it existed).
+// A watermark above every id the records hold: after a power loss, an
+// index whose log kept more than the records' did (its postings may name
+// records that are gone, or ids handed out again); or, in a store of
+// format 7 or older, an id counter that once wrapped (every new id would
+// count as indexed). A writer empties the index and the indexer rebuilds
+// it from the records (clamping it instead would count the records that
+// do have postings twice in their agents' statistics); a read-only open
+// reads it up to the last id.
 //
-// A watermark above every id the counter handed out is the mark of a store
-// whose counter wrapped (ids were not capped then): every new id would
-// count as indexed, so no record would ever be indexed again. It is
-// clamped to the counter, so records written from now on are indexed.
-// Records written while the store was in that state have no postings and
-// lie below the clamp: `mnemo verify --deep --repair` rebuilds their
-// agents' postings (re-indexing them here instead would count the ones
-// that do have postings twice in the agent statistics).
+// An index without a watermark is empty (a new store, or one restored
+// from a backup, which holds no index, opened read-only too). Only in a
+// store of format 7 or older (read-only: its index in its own database)
+// is a missing watermark a store written before the indexer existed,
+// which indexed every record at ingest: its newest record.
 Status StoreImpl::LoadSearchWatermark() {
   RecordId mark = 0;
   bool found = false;
-  MNEMO_RETURN_IF_ERROR(table_.GetCounter(rocksdb::ReadOptions(),
-                                          kSearchWatermarkKey, &mark, &found)
-                            .WithContext("store " + dir_));
-  if (found && mark <= LastAssignedId()) {
-    search_watermark_.store(mark);
-    return Status::OK();
-  }
-  if (found) {
-    mark = LastAssignedId();
-  } else {
+  MNEMO_RETURN_IF_ERROR(
+      search_.GetWatermark(rocksdb::ReadOptions(), &mark, &found)
+          .WithContext("store " + dir_));
+  if (!found && stored_format_ < 8) {
     MNEMO_RETURN_IF_ERROR(table_.LastId(&mark));
   }
+  if (mark > LastAssignedId()) {
+    if (options_.read_only) {
+      mark = LastAssignedId();
+    } else {
+      MNEMO_RETURN_IF_ERROR(ClearIndex());
+      mark = 0;
+    }
+  }
   search_watermark_.store(mark);
-  if (options_.read_only) return Status::OK();
-  rocksdb::WriteBatch batch;
-  table_.PutCounter(kSearchWatermarkKey, mark, &batch);
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
-                   "writing search watermark");
+  return Status::OK();
 }
 
 // The age watermark of a store whose counter wrapped (see above) is reset
@@ -122,7 +123,7 @@ Status StoreImpl::IndexSearchChunk(RecordId safe) {
   // Reread under the stripes: Update/Delete may have changed the records
   // since the scan, and cannot until the batch is written.
   StripeLocks locks = LockRecords(ids);
-  PostingsBuilder postings = NewPostingsBuilder();
+  PostingsBuilder postings = search_.NewPostings();
   Record record;
   MNEMO_RETURN_IF_ERROR(table_.ForEachIdRange(
       rocksdb::ReadOptions(), from, end,
@@ -133,11 +134,13 @@ Status StoreImpl::IndexSearchChunk(RecordId safe) {
         }
         return true;
       }));
+  // The index's instance alone: the records' write queue never waits
+  // behind these memtable inserts.
   rocksdb::WriteBatch batch;
-  table_.ApplyPostings(&postings, &batch);
-  table_.PutCounter(kSearchWatermarkKey, end, &batch);
+  search_.ApplyPostings(&postings, &batch);
+  search_.PutWatermark(end, &batch);
   MNEMO_RETURN_IF_ERROR(
-      Commit(WriteOptions(), &batch, "indexing records for search"));
+      CommitIndex(WriteOptions(), &batch, "indexing records for search"));
   search_watermark_.store(end);
   tail_.Drop(end);
   return Status::OK();

@@ -23,6 +23,7 @@
 namespace mnemo::internal {
 
 class RecordTable;  // record_table.h
+class SearchTable;  // record_table_search.h
 
 // Posting lists of every query term over some agents, and their statistics.
 struct TermLists {
@@ -31,10 +32,11 @@ struct TermLists {
 };
 
 // Adds to *out the postings and statistics that the tenant's `agents`'
-// records not yet indexed at the snapshot of `ro` will have once indexed.
+// records not yet indexed at the index snapshot of `index_ro` will have
+// once indexed (the records read at `ro`, a later snapshot).
 using UnindexedFn = std::function<Status(
-    const rocksdb::ReadOptions& ro, std::string_view tenant,
-    const std::vector<std::string>& agents,
+    const rocksdb::ReadOptions& index_ro, const rocksdb::ReadOptions& ro,
+    std::string_view tenant, const std::vector<std::string>& agents,
     const std::vector<std::string>& terms, TermLists* out)>;
 
 // What a search reads: the store (records, namespaces) and its postings
@@ -51,6 +53,9 @@ struct SearchEnv {
   Store* store = nullptr;
   rocksdb::DB* db = nullptr;
   const RecordTable* table = nullptr;
+  // The postings and their statistics (snapshots of their own, taken
+  // before `db`'s).
+  const SearchTable* index = nullptr;
   std::string language;
   // Set when records lie above the index's watermark and the search scores
   // them itself (search_tail.cc); empty: the postings cover every record.

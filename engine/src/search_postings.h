@@ -62,6 +62,12 @@ inline constexpr uint8_t kFeedMadeVectorBit = 0x80;
 // Default-family key: every record with id <= this (fixed64) has its
 // postings; none above it has any (see search_indexer.cc).
 inline constexpr char kSearchWatermarkKey[] = "mnemo.search_watermark";
+// Format 8 (record_table_search.h): per agent, the token of the last
+// change of its index, as an intent in the store's default family and as
+// the applied mark in the index's; the key is the prefix, the tenant, a
+// zero byte and the agent; the value a fixed64 token.
+inline constexpr char kIndexIntentPrefix[] = "mnemo.index_intent.";
+inline constexpr char kIndexAppliedPrefix[] = "mnemo.index_applied.";
 
 // 'w' tenant 0 agent 0: every posting key of the agent starts so.
 std::string PostingPrefix(std::string_view tenant, std::string_view agent);

@@ -145,10 +145,23 @@ class TailScorer {
 }  // namespace
 
 Status StoreImpl::CatchUpBeforeSearch(SearchEnv* env) {
-  if (!SearchIndexOn()) return Status::OK();
+  if (!options_.full_text_index) return Status::OK();
   const RecordId target = LastAssignedId();
   const RecordId mark = search_watermark_.load();
   if (target <= mark) return Status::OK();
+  auto scorer = [this](const rocksdb::ReadOptions& index_ro,
+                       const rocksdb::ReadOptions& ro, std::string_view tenant,
+                       const std::vector<std::string>& agents,
+                       const std::vector<std::string>& terms, TermLists* out) {
+    return AddUnindexedPostings(index_ro, ro, tenant, agents, terms, out);
+  };
+  if (options_.read_only) {
+    // It cannot index: the records the writer had not indexed when this
+    // instance opened (all of them in a restored store whose first open
+    // this is) are scored as they are.
+    env->unindexed = scorer;
+    return Status::OK();
+  }
   // Ids are sparse (clock-based): the backlog is counted in records.
   size_t backlog = tail_.size() + (mark < tail_floor_ ? tail_floor_count_ : 0);
   if (backlog <= options_.search_catch_up_records) {
@@ -159,12 +172,7 @@ Status StoreImpl::CatchUpBeforeSearch(SearchEnv* env) {
   while (SafeCommittedId() < target) {
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
-  env->unindexed = [this](
-                       const rocksdb::ReadOptions& ro, std::string_view tenant,
-                       const std::vector<std::string>& agents,
-                       const std::vector<std::string>& terms, TermLists* out) {
-    return AddUnindexedPostings(ro, tenant, agents, terms, out);
-  };
+  env->unindexed = scorer;
   return Status::OK();
 }
 
@@ -185,16 +193,18 @@ Status StoreImpl::CountTailBeforeOpen() {
                                });
 }
 
-// Reads the watermark at the snapshot of `ro`: postings and the watermark
-// are written in one batch, so the records above it have none there.
-Status StoreImpl::AddUnindexedPostings(const rocksdb::ReadOptions& ro,
+// Reads the watermark at the index snapshot: postings and the watermark
+// are written in one batch, so the records above it have none there; the
+// records snapshot, taken later, holds every record it counts as indexed.
+Status StoreImpl::AddUnindexedPostings(const rocksdb::ReadOptions& index_ro,
+                                       const rocksdb::ReadOptions& ro,
                                        std::string_view tenant,
                                        const std::vector<std::string>& agents,
                                        const std::vector<std::string>& terms,
                                        TermLists* out) {
   RecordId mark = 0;
-  MNEMO_RETURN_IF_ERROR(table_.GetCounter(ro, kSearchWatermarkKey, &mark)
-                            .WithContext("store " + dir_));
+  MNEMO_RETURN_IF_ERROR(
+      search_.GetWatermark(index_ro, &mark).WithContext("store " + dir_));
   TailScorer scorer(options_.search_language, tenant, agents, terms, out);
   Record record;
   // Written before this open: not in tail_, read from the records family.

@@ -25,12 +25,14 @@ namespace {
 Status ReadPostingsValue(const SearchEnv& env, const rocksdb::ReadOptions& ro,
                          const std::string& key, std::string* value,
                          bool* found) {
-  return env.table->GetSearchValue(ro, key, value, found);
+  return env.index->Get(ro, key, value, found);
 }
 
 // Posting lists of every term over `agents`, and their statistics, at
-// the snapshot of `ro`: the indexed records' and the others' alike.
-Status ReadTermLists(const SearchEnv& env, const rocksdb::ReadOptions& ro,
+// the index snapshot of `index_ro`: the indexed records' and (read at the
+// later snapshot of `ro`) the others' alike.
+Status ReadTermLists(const SearchEnv& env, const rocksdb::ReadOptions& index_ro,
+                     const rocksdb::ReadOptions& ro,
                      const std::vector<std::string>& agents,
                      const SearchFilter& filter,
                      const std::vector<std::string>& terms, TermLists* out) {
@@ -39,7 +41,7 @@ Status ReadTermLists(const SearchEnv& env, const rocksdb::ReadOptions& ro,
   bool found = false;
   for (const std::string& agent : agents) {
     MNEMO_RETURN_IF_ERROR(ReadPostingsValue(
-        env, ro, SearchStatsKey(filter.tenant, agent), &value, &found));
+        env, index_ro, SearchStatsKey(filter.tenant, agent), &value, &found));
     SearchStats one;
     if (found && DecodeSearchStats(value, &one)) {
       out->stats.docs += one.docs;
@@ -48,7 +50,7 @@ Status ReadTermLists(const SearchEnv& env, const rocksdb::ReadOptions& ro,
     std::string prefix = PostingPrefix(filter.tenant, agent);
     for (size_t t = 0; t < terms.size(); ++t) {
       MNEMO_RETURN_IF_ERROR(
-          ReadPostingsValue(env, ro, prefix + terms[t], &value, &found));
+          ReadPostingsValue(env, index_ro, prefix + terms[t], &value, &found));
       if (found && !DecodePostings(value, &out->lists[t])) {
         return Status::Corruption("posting list of " + QuoteForMessage(terms[t]) +
                                   " under agent " + QuoteForMessage(agent) +
@@ -57,7 +59,7 @@ Status ReadTermLists(const SearchEnv& env, const rocksdb::ReadOptions& ro,
     }
   }
   if (env.unindexed) {
-    return env.unindexed(ro, filter.tenant, agents, terms, out);
+    return env.unindexed(index_ro, ro, filter.tenant, agents, terms, out);
   }
   return Status::OK();
 }
@@ -151,12 +153,14 @@ Status RankBm25(const SearchEnv& env, const SearchFilter& filter,
   if (terms.empty()) return Status::OK();
   std::vector<std::string> agents;
   MNEMO_RETURN_IF_ERROR(FilterAgents(env, filter, &agents));
-  rocksdb::ReadOptions ro;
-  const rocksdb::Snapshot* snap = env.db->GetSnapshot();
-  ro.snapshot = snap;
+  // The index first: every record it indexes is in the records' snapshot.
+  rocksdb::ReadOptions index_ro, ro;
+  index_ro.snapshot = env.index->GetSnapshot();
+  ro.snapshot = env.db->GetSnapshot();
   TermLists lists;
-  Status s = ReadTermLists(env, ro, agents, filter, terms, &lists);
-  env.db->ReleaseSnapshot(snap);
+  Status s = ReadTermLists(env, index_ro, ro, agents, filter, terms, &lists);
+  env.db->ReleaseSnapshot(ro.snapshot);
+  env.index->ReleaseSnapshot(index_ro.snapshot);
   MNEMO_RETURN_IF_ERROR(s);
   size_t max_df = 0;
   for (const auto& list : lists.lists) max_df = std::max(max_df, list.size());
@@ -189,7 +193,7 @@ Status StoreImpl::TextSearch(const SearchOptions& options,
   result->hits.clear();
   result->matched = 0;
   MNEMO_RETURN_IF_ERROR(ValidateSearchOptions(options));
-  SearchEnv env{this, db_, &table_, options_.search_language, {}};
+  SearchEnv env{this, db_, &table_, &search_, options_.search_language, {}};
   MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch(&env));
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> ranking;

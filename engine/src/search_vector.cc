@@ -185,19 +185,24 @@ Status ScanAgent(const SearchEnv& env, const std::string& prefix,
                  std::vector<Scored>* ranking) {
   std::vector<float> v;
   bool malformed = false;
-  MNEMO_RETURN_IF_ERROR(env.table->ForEachSearchValue(
-      rocksdb::ReadOptions(), prefix,
-      [&](std::string_view key, std::string_view value) {
-        if (key.size() != prefix.size() + 8 || !DecodeEmbedding(value, &v)) {
-          malformed = true;
-          return false;
-        }
-        if (v.size() != query.vector.size()) return true;  // dimension changed
-        double score = Similarity(query, query_norm, v);
-        RecordId id = DecodeBigEndian64(key.data() + prefix.size());
-        ranking->push_back({id, score});
-        return true;
-      }).WithContext("scanning embeddings"));
+  MNEMO_RETURN_IF_ERROR(
+      env.table
+          ->ForEachVectorValue(
+              rocksdb::ReadOptions(), prefix,
+              [&](std::string_view key, std::string_view value) {
+                if (key.size() != prefix.size() + 8 ||
+                    !DecodeEmbedding(value, &v)) {
+                  malformed = true;
+                  return false;
+                }
+                if (v.size() != query.vector.size())
+                  return true;  // dimension changed
+                double score = Similarity(query, query_norm, v);
+                RecordId id = DecodeBigEndian64(key.data() + prefix.size());
+                ranking->push_back({id, score});
+                return true;
+              })
+          .WithContext("scanning embeddings"));
   if (malformed) {
     return Status::Corruption("malformed embedding under " +
                               prefix.substr(1, prefix.size() - 2));
@@ -275,7 +280,7 @@ Status StoreImpl::PutEmbedding(const WriteOptions& options,
   std::string dim_key = EmbeddingDimKey(r.ns.tenant, r.ns.agent), dim_value;
   bool found = false;
   MNEMO_RETURN_IF_ERROR(
-      table_.GetSearchValue(rocksdb::ReadOptions(), dim_key, &dim_value, &found)
+      table_.GetVectorValue(rocksdb::ReadOptions(), dim_key, &dim_value, &found)
           .WithContext("reading dimension"));
   rocksdb::WriteBatch batch;
   if (found) {
@@ -288,13 +293,13 @@ Status StoreImpl::PutEmbedding(const WriteOptions& options,
   } else {
     std::string v;
     PutFixed32(&v, static_cast<uint32_t>(e.dim));
-    table_.PutSearchValue(dim_key, v, &batch);
+    table_.PutVectorValue(dim_key, v, &batch);
   }
   std::string value(1, static_cast<char>(e.type));
   PutFixed32(&value, static_cast<uint32_t>(e.dim));
   size_t width = e.type == VectorType::kFloat16 ? 2 : 4;
   value.append(static_cast<const char*>(e.data), e.dim * width);
-  table_.PutSearchValue(EmbeddingKey(r.ns.tenant, r.ns.agent, id), value,
+  table_.PutVectorValue(EmbeddingKey(r.ns.tenant, r.ns.agent, id), value,
                         &batch);
   return Commit(options, &batch, "writing embedding");
 }
@@ -305,7 +310,7 @@ Status StoreImpl::VectorSearch(const SearchOptions& options,
   result->hits.clear();
   result->matched = 0;
   MNEMO_RETURN_IF_ERROR(ValidateSearchOptions(options));
-  SearchEnv env{this, db_, &table_, options_.search_language, {}};
+  SearchEnv env{this, db_, &table_, &search_, options_.search_language, {}};
   std::vector<Scored> ranking;
   MNEMO_RETURN_IF_ERROR(RankVectors(env, options.filter, query, &ranking));
   result->matched = ranking.size();
@@ -324,7 +329,7 @@ Status StoreImpl::HybridSearch(const SearchOptions& options,
     return Status::InvalidArgument(
         "hybrid search: candidates must be >= offset + k, rrf_k >= 0");
   }
-  SearchEnv env{this, db_, &table_, options_.search_language, {}};
+  SearchEnv env{this, db_, &table_, &search_, options_.search_language, {}};
   MNEMO_RETURN_IF_ERROR(CatchUpBeforeSearch(&env));
   std::vector<std::string> terms = QueryTerms(env, options.query);
   std::vector<Scored> text_rank, vector_rank;

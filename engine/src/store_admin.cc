@@ -89,7 +89,11 @@ Status StoreImpl::GetStats(StoreStats* stats) {
   MNEMO_RETURN_IF_ERROR(table_.CountHistory(&stats->history_versions));
   MNEMO_RETURN_IF_ERROR(table_.CountNamespaces(&stats->namespaces));
   MNEMO_RETURN_IF_ERROR(table_.CountPages(&stats->pages));
-  for (const RecordTable::FamilyStats& p : table_.FamilyProperties()) {
+  std::vector<RecordTable::FamilyStats> families = table_.FamilyProperties();
+  for (RecordTable::FamilyStats& f : search_.FamilyProperties()) {
+    families.push_back(std::move(f));
+  }
+  for (const RecordTable::FamilyStats& p : families) {
     StoreStats::Family f;
     f.name = p.name;
     f.estimated_keys = p.estimated_keys;
@@ -118,9 +122,30 @@ Status StoreImpl::Checkpoint(const std::string& out_dir) {
   // is copied instead (the default flushes first and links only SSTs).
   uint64_t flush_unless_wal_above =
       options_.read_only ? std::numeric_limits<uint64_t>::max() : 0;
-  MNEMO_RETURN_IF_ERROR(FromRocks(
-      checkpoint->CreateCheckpoint(out_dir, flush_unless_wal_above),
-      "checkpoint to " + out_dir));
+  // The index first (beside the copy, moved in after it): an index older
+  // than the records is caught up by the indexer and, where a change of
+  // both fell between the two copies, rebuilt by the copy's first open
+  // (search_db.cc).
+  const std::string index_copy = out_dir + ".search-tmp";
+  if (search_.owns_database()) {
+    fs::remove_all(index_copy, ec);
+    MNEMO_RETURN_IF_ERROR(
+        search_.Checkpoint(index_copy, flush_unless_wal_above));
+  }
+  Status s =
+      FromRocks(checkpoint->CreateCheckpoint(out_dir, flush_unless_wal_above),
+                "checkpoint to " + out_dir);
+  if (s.ok() && search_.owns_database()) {
+    fs::rename(index_copy, out_dir + "/" + kIndexDir, ec);
+    if (ec) {
+      s = Status::IOError("checkpoint to " + out_dir + ": cannot move " +
+                          index_copy + " in: " + ec.message());
+    }
+  }
+  if (!s.ok()) {
+    fs::remove_all(index_copy, ec);
+    return s;
+  }
   // Beside a writer process, a log this instance's view needs may be
   // deleted while the copy is made: the copy would then miss what that log
   // held for some families. IOError: the caller retries on a fresh view.
@@ -130,7 +155,10 @@ Status StoreImpl::Checkpoint(const std::string& out_dir) {
         "checkpoint to " + out_dir + ": the writer process of store " + dir_ +
         " deleted a write-ahead log the copy needed");
   }
-  return WriteMarkerInto(out_dir, MarkerText());
+  // The format of what was copied (a read-only instance's store may be
+  // older than this build).
+  return WriteMarkerInto(
+      out_dir, "mnemo store format " + std::to_string(stored_format_) + "\n");
 }
 
 // Beside a writer process, files can vanish while the backup copies them

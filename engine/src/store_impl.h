@@ -49,6 +49,7 @@
 #include "mnemo/store.h"
 #include "periodic_task.h"
 #include "record_table.h"
+#include "record_table_search.h"
 #include "rocks_glue.h"
 #include "search_postings.h"
 #include "search_tail.h"
@@ -76,7 +77,12 @@ namespace mnemo::internal {
 // id and event time to the key (envelope.h); versions 1 and 2 stay
 // readable, so a format-3 to -6 store opens (read-only too) and a
 // writer's open only rewrites the marker (and, below 6, the watermark).
-inline constexpr int kStoreFormatVersion = 7;
+// Format 8: the full-text index (posting lists, statistics, the search
+// watermark) lives in a RocksDB instance of its own in the `search`
+// directory (record_table_search.h); a writer's open of format 3-7 copies
+// it there, then rewrites the marker; a read-only open of those formats
+// reads it where it is.
+inline constexpr int kStoreFormatVersion = 8;
 // Ids entries that make a pending flush ride along with an insert.
 inline constexpr size_t kIdsFlushEntries = 64;
 inline constexpr char kMarkerFile[] = "MNEMO";
@@ -87,6 +93,15 @@ struct SearchEnv;    // search_internal.h
 struct TermLists;    // search_internal.h
 struct TextChunk;    // embed_feed.cc
 class StoreImpl;
+
+// A change of records and of the full-text index built from them: the
+// records' keys in the batch itself, the index's in `index` (SearchTable's
+// mutations). StoreImpl::Commit writes the records first, then the index,
+// each agent's intent and applied mark with them (search_db.cc).
+class ChangeBatch : public rocksdb::WriteBatch {
+ public:
+  rocksdb::WriteBatch index;
+};
 
 // Store::cache() of a StoreImpl: forwards to its hot-cache methods
 // (store_api.cc).
@@ -202,13 +217,10 @@ class StoreImpl final : public Store {
   size_t TextTokens(std::string_view text) const {
     return codec::CountTextTokens(tokenizer_.get(), text);
   }
-  // A builder for the postings of one write batch (search_postings.h).
-  PostingsBuilder NewPostingsBuilder() const {
-    return PostingsBuilder(options_.full_text_index, options_.search_language);
-  }
-  // Adds the deletion of every search key of an agent.
+  // Adds the deletion of every search key of an agent (its postings and
+  // statistics, its embeddings and page vectors).
   void AppendSearchDeleteAgent(std::string_view tenant, std::string_view agent,
-                               rocksdb::WriteBatch* batch);
+                               ChangeBatch* batch);
 
   // Operator calls (store_admin.cc, store_iterate.cc, store_verify.cc).
   // They are the functions of mnemo/admin.h (admin.cc forwards).
@@ -261,6 +273,7 @@ class StoreImpl final : public Store {
   // (compaction*.cc, store_verify*.cc), which reach the schema only
   // through table(): no friend classes, no handle accessors.
   const RecordTable& table() const { return table_; }
+  const SearchTable& search_table() const { return search_; }
   TextStore* text_store() { return &text_store_; }
   const Options& options() const { return options_; }
   RecordId search_watermark() const { return search_watermark_.load(); }
@@ -345,8 +358,10 @@ class StoreImpl final : public Store {
   // Options::search_catch_up_records) waits only for inserts in flight and
   // lets `env` score the unindexed records itself (search_tail.cc).
   Status CatchUpBeforeSearch(SearchEnv* env);
-  // The postings the covered agents' unindexed records at `ro` would have.
-  Status AddUnindexedPostings(const rocksdb::ReadOptions& ro,
+  // The postings the covered agents' unindexed records would have: the
+  // watermark read at `index_ro`, the records at `ro`.
+  Status AddUnindexedPostings(const rocksdb::ReadOptions& index_ro,
+                              const rocksdb::ReadOptions& ro,
                               std::string_view tenant,
                               const std::vector<std::string>& agents,
                               const std::vector<std::string>& terms,
@@ -356,6 +371,23 @@ class StoreImpl final : public Store {
                   const std::function<void(const Record&)>& fn);
   Status IndexSearchChunk(RecordId safe) REQUIRES(search_mu_);
   Status SearchIndexRun();  // one run of the background indexer
+
+  // The index's own instance (search_db.cc).
+  Status OpenIndex();
+  Status OpenIndexReadOnly();
+  // Format 7 and older to 8: copies the index out of the store's database.
+  Status MoveIndexOut();
+  // Deletes what the store's database still holds of an index moved out.
+  Status RemoveOldIndex();
+  // Rebuilds every agent whose intent and applied mark differ.
+  Status ReconcileIndex();
+  // Rebuilds an agent's index from its records at or below the watermark;
+  // its applied mark becomes `token` (null: removed).
+  Status RebuildAgentIndex(const std::string& agent_key, const uint64_t* token);
+  // Empties the index (watermark 0): the indexer rebuilds it.
+  Status ClearIndex();
+  Status CommitIndex(const WriteOptions& options, rocksdb::WriteBatch* batch,
+                     std::string_view what);
 
   // Encoder feed (embed_feed.cc, embed_pages.cc).
   // At open: checks and records the model, loads the watermark.
@@ -436,7 +468,7 @@ class StoreImpl final : public Store {
   Status CheckPagesFree(RestorePlan* plan);
   // Adds restored records (their tier and page kept as planned) and pages.
   Status AppendRestored(const std::vector<Record>& records,
-                        const RestorePlan& plan, rocksdb::WriteBatch* batch,
+                        const RestorePlan& plan, ChangeBatch* batch,
                         std::vector<std::string>* new_namespaces)
       REQUIRES_SHARED(ns_mu_);
   Status Commit(const WriteOptions& options, rocksdb::WriteBatch* batch,
@@ -447,9 +479,18 @@ class StoreImpl final : public Store {
                         bool whole_agent, uint64_t* deleted);
  public:  // (AppendDelete to AgeBucket: compaction too)
   // Adds the deletion of a record (its value, time-index and age entries,
-  // history, live-set entries) and notes the pages it leaves.
-  void AppendDelete(const Record& record, uint8_t flags,
-                    rocksdb::WriteBatch* batch, PageRemovals* pages);
+  // history, live-set entries, postings) and notes the pages it leaves.
+  void AppendDelete(const Record& record, uint8_t flags, ChangeBatch* batch,
+                    PageRemovals* pages);
+  // Writes the records' batch, then (when it has any) the index's, with
+  // an intent and an applied mark for each agent whose index it changes
+  // (search_db.cc; compaction and Verify's repairs too).
+  Status Commit(const WriteOptions& options, ChangeBatch* batch,
+                std::string_view what);
+  // Snapshots of the index and of the records that agree: no change of
+  // both is between them (Verify).
+  void TakeSnapshots(const rocksdb::Snapshot** index,
+                     const rocksdb::Snapshot** records);
   // Makes the pages forget the records being removed (page_forget.cc):
   // deletes pages whose every live record is being removed, rewrites the
   // others with those records blanked and cut from their manifests, and
@@ -527,8 +568,9 @@ class StoreImpl final : public Store {
   TextStore text_store_;
   // The schema: every key the store writes goes through it (bound to the
   // handles by OpenDb, unbound by CloseDb).
-  RecordTable table_{&text_store_, options_.full_text_index,
-                     options_.search_language, options_.location_hint_bytes};
+  RecordTable table_{&text_store_, options_.location_hint_bytes};
+  // The full-text index's keys (bound with table_, by OpenDb).
+  SearchTable search_{options_.full_text_index, options_.search_language};
 
   // Hot cache (store_cache.cc); null unless Options::cache.enabled.
   std::unique_ptr<codec::Tokenizer> tokenizer_;
@@ -570,6 +612,13 @@ class StoreImpl final : public Store {
   // Full-text indexer: one chunk at a time; Restore holds it too.
   port::Mutex search_mu_;
   std::atomic<RecordId> search_watermark_{0};  // written under search_mu_
+  // Changes of records and index (Commit of a ChangeBatch) one at a time,
+  // so each agent's intents and applied marks are written in one order.
+  port::Mutex index_commit_mu_;
+  uint64_t index_token_ GUARDED_BY(index_commit_mu_) = 0;
+  std::atomic<bool> index_write_failed_{false};  // see CommitIndex
+  // Tests only (SetIndexCommitsDropped).
+  const bool index_commits_dropped_ = IndexCommitsDropped();
 
   // Encoder feed: one pass at a time (embed_mu_); every embedder call
   // under embed_call_mu_ (query embeddings too), so calls never overlap.

@@ -44,14 +44,14 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
   next.page = PageRef();
   next.text_forgotten = false;
 
-  rocksdb::WriteBatch batch;
-  PostingsBuilder postings = table_.NewPostings();
+  ChangeBatch batch;
+  PostingsBuilder postings = search_.NewPostings();
   PageRemovals pages;
   // Unindexed: the indexer indexes the new text.
   MNEMO_RETURN_IF_ERROR(table_.Update(old, flags, next,
                                       SearchIndexed(id) ? &postings : nullptr,
                                       &batch, &pages));
-  table_.ApplyPostings(&postings, &batch);
+  search_.ApplyPostings(&postings, &batch.index);
   StripeLocks page_locks = LockPages(pages);
   StaleCache stale;
   MNEMO_RETURN_IF_ERROR(AppendPageGc(pages, &batch, &stale));
@@ -69,13 +69,13 @@ Status StoreImpl::Update(const WriteOptions& options, std::string_view tenant,
   return Status::OK();
 }
 
-void StoreImpl::AppendDelete(const Record& r, uint8_t flags,
-                             rocksdb::WriteBatch* batch, PageRemovals* pages) {
-  PostingsBuilder postings = table_.NewPostings();
+void StoreImpl::AppendDelete(const Record& r, uint8_t flags, ChangeBatch* batch,
+                             PageRemovals* pages) {
+  PostingsBuilder postings = search_.NewPostings();
   // Unindexed: it never got postings.
   table_.Delete(r, flags, SearchIndexed(r.id) ? &postings : nullptr, batch,
                 pages);
-  table_.ApplyPostings(&postings, batch);
+  search_.ApplyPostings(&postings, &batch->index);
 }
 
 Status StoreImpl::Delete(const WriteOptions& options, std::string_view tenant,
@@ -89,7 +89,7 @@ Status StoreImpl::Delete(const WriteOptions& options, std::string_view tenant,
     s = Status::NotFound("record " + RecordIdToString(id) + " not found");
   }
   MNEMO_RETURN_IF_ERROR(s);
-  rocksdb::WriteBatch batch;
+  ChangeBatch batch;
   PageRemovals pages;
   AppendDelete(old, flags, &batch, &pages);
   StripeLocks page_locks = LockPages(pages);
@@ -127,9 +127,9 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
   std::vector<std::unique_lock<std::mutex>> record_locks;
   for (auto& mu : record_locks_) record_locks.emplace_back(mu);
 
-  rocksdb::WriteBatch batch;
+  ChangeBatch batch;
   PageRemovals pages;
-  PostingsBuilder postings = table_.NewPostings();
+  PostingsBuilder postings = search_.NewPostings();
   uint64_t count = 0;
   std::optional<std::string_view> session;
   if (!whole_agent) session = ns.session;
@@ -143,7 +143,7 @@ Status StoreImpl::DeleteMatching(const WriteOptions& options,
         return Status::OK();
       },
       &batch));
-  table_.ApplyPostings(&postings, &batch);
+  search_.ApplyPostings(&postings, &batch.index);
   std::vector<std::string> forgotten =
       whole_agent ? table_.AgentTokens(ns.tenant, ns.agent, known_namespaces_)
                   : std::vector<std::string>{table_.NamespaceToken(ns)};

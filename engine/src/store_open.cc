@@ -79,6 +79,9 @@ void StoreImpl::FlushMemtables() {
   rocksdb::FlushOptions flush;
   flush.allow_write_stall = true;
   (void)table_.FlushAll(flush);
+  if (search_.owns_database() && !index_write_failed_.load()) {
+    (void)search_.Flush();
+  }
 }
 
 // The MNEMO marker file says "this directory is a mnemo store of format N".
@@ -149,11 +152,11 @@ Status StoreImpl::CheckMarker(bool* fresh) {
 // format-2 pass then regroups any format-2 ids entries (those of a
 // format-2 store, or of a format-1 migration an older build began).
 Status StoreImpl::MigrateIfOld() {
-  // A read-only open reads formats 3 and 4 as they are (CheckMarker
+  // A read-only open reads formats 3 to 7 as they are (CheckMarker
   // refuses older ones) and writes nothing, the marker included.
-  if (stored_format_ >= kStoreFormatVersion || options_.read_only) {
-    return Status::OK();
-  }
+  if (options_.read_only) return Status::OK();
+  // A kill between format 8's marker and the removal of the moved index.
+  if (stored_format_ >= kStoreFormatVersion) return RemoveOldIndex();
   size_t batch_records = 0, max_batches = 0;
   MigrationLimit(&batch_records, &max_batches);  // tests only
   constexpr size_t kMigrationBatch = 1000;
@@ -169,10 +172,11 @@ Status StoreImpl::MigrateIfOld() {
     // Formats 5 and 7 write envelope versions 2 and 3 (envelope.h); the
     // older values already stored stay readable, so nothing is rewritten,
     // but a build that knows only the older format must no longer open
-    // the store.
+    // the store. Format 8 moves the index out first (search_db.cc).
+    MNEMO_RETURN_IF_ERROR(MoveIndexOut());
     MNEMO_RETURN_IF_ERROR(WriteMarker());
     stored_format_ = kStoreFormatVersion;
-    return Status::OK();
+    return RemoveOldIndex();
   }
   if (stored_format_ < 2) {
     MNEMO_RETURN_IF_ERROR(
@@ -188,9 +192,10 @@ Status StoreImpl::MigrateIfOld() {
                            " stopped (test limit)");
   }
   FlushMemtables();
+  MNEMO_RETURN_IF_ERROR(MoveIndexOut());
   MNEMO_RETURN_IF_ERROR(WriteMarker());
   stored_format_ = kStoreFormatVersion;
-  return Status::OK();
+  return RemoveOldIndex();
 }
 
 // Format 6 (record_table_pending.h): every entry of an older store was
@@ -337,6 +342,7 @@ bool StoreImpl::WalViewIsStale() const {
 }
 
 void StoreImpl::CloseDb() {
+  search_.Close();
   table_.CloseDb();
   (void)db_->Close();
   delete db_;
@@ -390,6 +396,7 @@ Status StoreImpl::OpenDb() {
     return FromRocks(s, "opening store " + dir_);
   }
   Status migrated = table_.LoadSlots();
+  if (migrated.ok()) migrated = OpenIndex();  // search_db.cc
   if (migrated.ok()) migrated = MigrateIfOld();
   if (!migrated.ok()) {
     CloseDb();  // nothing else may run on a half-migrated store
@@ -402,6 +409,7 @@ Status StoreImpl::OpenDb() {
   text_store_.Attach(&table_);
   MNEMO_RETURN_IF_ERROR(text_store_.Load());
   MNEMO_RETURN_IF_ERROR(LoadSearchWatermark());
+  MNEMO_RETURN_IF_ERROR(ReconcileIndex());       // search_db.cc
   MNEMO_RETURN_IF_ERROR(CountTailBeforeOpen());  // search_tail.cc
   MNEMO_RETURN_IF_ERROR(ClampAgeWatermark());
   if (options_.cache.enabled && !options_.read_only) {

@@ -276,10 +276,9 @@ Status StoreImpl::CheckPagesFree(RestorePlan* plan) {
 }
 
 Status StoreImpl::AppendRestored(const std::vector<Record>& records,
-                                 const RestorePlan& plan,
-                                 rocksdb::WriteBatch* batch,
+                                 const RestorePlan& plan, ChangeBatch* batch,
                                  std::vector<std::string>* new_namespaces) {
-  PostingsBuilder postings = table_.NewPostings();  // search index
+  PostingsBuilder postings = search_.NewPostings();  // search index
   for (size_t i = 0; i < records.size(); ++i) {
     const RestorePlan::Placed& placed = plan.records[i];
     Record r = records[i];
@@ -293,7 +292,7 @@ Status StoreImpl::AppendRestored(const std::vector<Record>& records,
         r, placed.flags, known_namespaces_, new_namespaces,
         SearchIndexed(r.id) ? &postings : nullptr, batch));
   }
-  table_.ApplyPostings(&postings, batch);
+  search_.ApplyPostings(&postings, &batch->index);
   for (const auto& [page_id, page] : plan.pages) {
     if (!page.used || page.stored_already) continue;
     table_.PutPage(page_id, page.stored, batch);
@@ -318,7 +317,7 @@ Status StoreImpl::RestoreWithPages(const WriteOptions& options,
   port::MutexLock compaction_lock(&compaction_mu_);
   port::MutexLock index_lock(&search_mu_);
   MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(records, plan.max_id));
-  rocksdb::WriteBatch batch;
+  ChangeBatch batch;
   std::vector<std::string> new_namespaces;
   port::ReaderLock ns_lock(&ns_mu_);
   {

@@ -53,15 +53,21 @@ StoreVerifier::StoreVerifier(StoreImpl* store, const VerifyOptions& options,
                              VerifyReport* report)
     : store_(store),
       table_(store->table()),
+      search_(store->search_table()),
       options_(options),
       report_(report) {
-  snapshot_ = table_.GetSnapshot();
+  store->TakeSnapshots(&index_snapshot_, &snapshot_);
   ro_.snapshot = snapshot_;
   ro_.total_order_seek = true;
   ro_.fill_cache = false;
+  index_ro_ = ro_;
+  index_ro_.snapshot = index_snapshot_;
 }
 
-StoreVerifier::~StoreVerifier() { table_.ReleaseSnapshot(snapshot_); }
+StoreVerifier::~StoreVerifier() {
+  table_.ReleaseSnapshot(snapshot_);
+  search_.ReleaseSnapshot(index_snapshot_);
+}
 
 Status StoreVerifier::Run() {
   MNEMO_RETURN_IF_ERROR(CheckRecords());
@@ -70,8 +76,10 @@ Status StoreVerifier::Run() {
   MNEMO_RETURN_IF_ERROR(CheckExpiryIndex());  // before CheckPages' repairs
   MNEMO_RETURN_IF_ERROR(CheckPages());
   MNEMO_RETURN_IF_ERROR(CheckPostings());
-  if (!options_.repair || batch_.Count() == 0) return Status::OK();
-  return table_.Write(rocksdb::WriteOptions(), &batch_, "writing repairs");
+  if (!options_.repair || (batch_.Count() == 0 && batch_.index.Count() == 0)) {
+    return Status::OK();
+  }
+  return store_->Commit(WriteOptions(), &batch_, "writing repairs");
 }
 
 void StoreVerifier::Problem(Kind kind, RecordId id, uint64_t page_id,

@@ -111,11 +111,15 @@ class StoreVerifier {
 
   StoreImpl* const store_;
   const RecordTable& table_;
+  const SearchTable& search_;
   const VerifyOptions options_;
   VerifyReport* const report_;
+  // The records at ro_, the index at index_ro_ (StoreImpl::TakeSnapshots).
   const rocksdb::Snapshot* snapshot_ = nullptr;
+  const rocksdb::Snapshot* index_snapshot_ = nullptr;
   rocksdb::ReadOptions ro_;
-  rocksdb::WriteBatch batch_;
+  rocksdb::ReadOptions index_ro_;
+  ChangeBatch batch_;  // repairs: the records', and the index's in .index
   std::unordered_set<std::string> seen_namespaces_;
   std::vector<PagedRecord> paged_;
   // Records whose value fails to decode (already reported).

@@ -55,11 +55,11 @@ Status StoreVerifier::CheckPostings() {
   if (!store_->options().full_text_index) return Status::OK();
   uint64_t mark = 0;
   bool found = false;
-  Status read = table_.GetCounter(ro_, kSearchWatermarkKey, &mark, &found);
+  Status read = search_.GetWatermark(index_ro_, &mark, &found);
   RecordId watermark =
       read.ok() && found ? mark : store_->search_watermark();
-  Status walk = table_.ForEachSearchValue(
-      ro_, "", [&](std::string_view key, std::string_view value) {
+  Status walk = search_.ForEach(
+      index_ro_, "", [&](std::string_view key, std::string_view value) {
         CheckPostingValue(key, value);
         return true;
       });
@@ -157,19 +157,17 @@ void StoreVerifier::NotePostingsProblem(Kind kind, const std::string& agent_key,
 void StoreVerifier::NoteStalePosting(std::string_view key, RecordId id) {
   ++report_->stale_postings;
   if (!options_.repair) return;
-  std::string removal;
-  EncodePostings({Posting{id, 0, 0}}, &removal);
-  table_.MergeSearchValue(key, removal, &batch_);
+  search_.RemovePosting(key, id, &batch_.index);
 }
 
 Status StoreVerifier::RebuildAgentIndexes(RecordId watermark) {
   if (!options_.repair || rebuild_agents_.empty()) return Status::OK();
-  PostingsBuilder postings = table_.NewPostings();
+  PostingsBuilder postings = search_.NewPostings();
   for (const std::string& agent_key : rebuild_agents_) {
     size_t split = agent_key.find('\0');
     std::string tenant = agent_key.substr(0, split),
                 agent = agent_key.substr(split + 1);
-    table_.DeleteAgentSearch(tenant, agent, /*embeddings=*/false, &batch_);
+    search_.DeleteAgent(tenant, agent, &batch_.index);
   }
   Status read = table_.ForEachIdRange(
       ro_, 0, kMaxRecordId, [&](const KeyFields& key, std::string_view value) {
@@ -184,7 +182,7 @@ Status StoreVerifier::RebuildAgentIndexes(RecordId watermark) {
           postings.Add(r);  // skips forgotten text
         return true;
       });
-  table_.ApplyPostings(&postings, &batch_);
+  search_.ApplyPostings(&postings, &batch_.index);
   return read.WithContext("re-reading records to rebuild the index");
 }
 

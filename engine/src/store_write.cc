@@ -346,7 +346,7 @@ Status StoreImpl::Restore(const WriteOptions& options,
   // them before they are written.
   port::MutexLock index_lock(&search_mu_);
   MNEMO_RETURN_IF_ERROR(RaiseIdHighWater(records, max_id));
-  rocksdb::WriteBatch batch;
+  ChangeBatch batch;
   std::vector<std::string> new_namespaces;
   port::ReaderLock ns_lock(&ns_mu_);
   {
@@ -354,7 +354,7 @@ Status StoreImpl::Restore(const WriteOptions& options,
     // Delete and compaction hold) until the batch is committed.
     StripeLocks locks = LockRecords(IdsOf(records));
     MNEMO_RETURN_IF_ERROR(CheckRecordsAbsent(records));
-    PostingsBuilder postings = table_.NewPostings();  // search index
+    PostingsBuilder postings = search_.NewPostings();  // search index
     for (Record r : records) {
       r.tier = Tier::kHot;
       r.page = PageRef();
@@ -366,7 +366,7 @@ Status StoreImpl::Restore(const WriteOptions& options,
           r, 0, known_namespaces_, &new_namespaces,
           SearchIndexed(r.id) ? &postings : nullptr, &batch));
     }
-    table_.ApplyPostings(&postings, &batch);
+    search_.ApplyPostings(&postings, &batch.index);
     MNEMO_RETURN_IF_ERROR(Commit(options, &batch, "restoring records"));
     // Under search_mu_: the indexer cannot pass these ids before they are
     // noted for searches.

@@ -38,10 +38,17 @@ void MigrationLimit(size_t* batch_records, size_t* max_batches) {
 
 namespace {
 std::atomic<bool> ids_flush_held{false};
+std::atomic<bool> index_commits_dropped{false};
 }  // namespace
 
 void SetIdsFlushHeld(bool held) { ids_flush_held.store(held); }
 
 bool IdsFlushHeld() { return ids_flush_held.load(); }
+
+void SetIndexCommitsDropped(bool dropped) {
+  index_commits_dropped.store(dropped);
+}
+
+bool IndexCommitsDropped() { return index_commits_dropped.load(); }
 
 }  // namespace mnemo::internal

@@ -48,6 +48,12 @@ void MigrationLimit(size_t* batch_records, size_t* max_batches);
 // restores the default.
 void SetIdsFlushHeld(bool held);
 bool IdsFlushHeld();
+// With `dropped`, every store opened afterwards writes the records' half of
+// a change of records and index and drops the index's half (with its
+// applied marks), like a writer killed between the two writes
+// (search_db.cc). false restores the default.
+void SetIndexCommitsDropped(bool dropped);
+bool IndexCommitsDropped();
 
 }  // namespace mnemo::internal
 

@@ -16,6 +16,7 @@
 
 #include "mnemo/admin.h"
 #include "mnemo/store.h"
+#include "older_format.h"
 #include "rocks_glue.h"
 #include "store_impl.h"
 #include "store_test_util.h"
@@ -229,6 +230,7 @@ TEST_F(AccessCountsTest, ReadersDuringFoldsSeeExactCounts) {
 TEST_F(AccessCountsTest, Format3StoreKeepsItsMergedCountsAndIsUpgraded) {
   RecordId a = Put("old", kJan2024), b = Put("older", kJan2024 + 1);
   store_.reset();
+  ASSERT_TRUE(test::MoveIndexBackIntoStore(dir_.Sub("db")));
   {
     internal::RocksConfig config =
         internal::MakeRocksConfig(Options(), Clock::System());
@@ -259,7 +261,7 @@ TEST_F(AccessCountsTest, Format3StoreKeepsItsMergedCountsAndIsUpgraded) {
   EXPECT_EQ(Count(a), 5u);
   EXPECT_EQ(ScanCounts(), (std::map<RecordId, uint64_t>{{a, 5}, {b, 5}}));
   Open();
-  EXPECT_EQ(Marker(), "mnemo store format 7\n");
+  EXPECT_EQ(Marker(), "mnemo store format 8\n");
   EXPECT_EQ(Count(b), 5u);
   Read(a, 2);
   ASSERT_TRUE(FlushAccessCounts(store_.get()).ok());

@@ -8,19 +8,19 @@
 // they are beside the version-3 (keyed) ones new writes make.
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
 
-#include <rocksdb/db.h>
-
 #include "coding.h"
 #include "envelope.h"
 #include "keys.h"
 #include "mnemo/admin.h"
 #include "mnemo/store.h"
+#include "older_format.h"
 #include "rocks_glue.h"
 #include "store_test_util.h"
 #include "test_hooks.h"
@@ -124,7 +124,7 @@ TEST(MigrateTest, InterruptedMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 7\n");
+  EXPECT_EQ(marker, "mnemo store format 8\n");
 }
 
 TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
@@ -170,7 +170,7 @@ TEST(MigrateTest, InterruptedFormatTwoMigrationIsFinishedByTheNextOpen) {
   EXPECT_EQ(resumed.text, expected.text);
   EXPECT_EQ(resumed.scans, expected.scans);
   ASSERT_TRUE(test::ReadFile(part + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 7\n");
+  EXPECT_EQ(marker, "mnemo store format 8\n");
 }
 
 // The `records` family of the store at `db`, opened as the store opens it
@@ -349,6 +349,7 @@ void OldValuesLiveBesideKeyedOnes(int old_format, int old_version) {
   for (const auto& [id, version] : VersionsById(db, &clock)) {
     EXPECT_EQ(version, old_version) << id;
   }
+  ASSERT_TRUE(test::MoveIndexBackIntoStore(db));
   const std::string old_marker =
       "mnemo store format " + std::to_string(old_format) + "\n";
   ASSERT_TRUE(test::WriteFile(db + "/MNEMO", old_marker));
@@ -364,7 +365,7 @@ void OldValuesLiveBesideKeyedOnes(int old_format, int old_version) {
 
   ASSERT_TRUE(Store::Open(options, db, &store).ok());
   ASSERT_TRUE(test::ReadFile(db + "/MNEMO", &marker));
-  EXPECT_EQ(marker, "mnemo store format 7\n");
+  EXPECT_EQ(marker, "mnemo store format 8\n");
   Seen reopened = ReadAll(store.get(), ids);
   EXPECT_EQ(reopened.text, expected.text);
   EXPECT_EQ(reopened.scans, expected.scans);

@@ -86,8 +86,7 @@ class LayerTest : public ::testing::Test {
   RocksConfig config_;
   rocksdb::DB* db_ = nullptr;
   TextStore text_;
-  RecordTable table_{&text_, true, "english",
-                     Options().location_hint_bytes};
+  RecordTable table_{&text_, Options().location_hint_bytes};
 };
 
 TEST_F(LayerTest, OpenDbBindsEveryFamilyAndCloseDbReleasesThem) {

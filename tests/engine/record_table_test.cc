@@ -102,8 +102,7 @@ class RecordTableTest : public ::testing::Test {
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   TextStore text_;
-  RecordTable table_{&text_, true, "english",
-                     Options().location_hint_bytes};
+  RecordTable table_{&text_, Options().location_hint_bytes};
 };
 
 TEST_F(RecordTableTest, InsertWritesRecordTimeEntryAndFirstNamespaceKey) {
@@ -200,7 +199,7 @@ TEST_F(RecordTableTest, UpdateQueuesATextWhoseFeedVectorIsStale) {
     std::string vector(1, static_cast<char>(type));
     vector += std::string("\x01\0\0\0", 4) + std::string(4, '\0');
     std::string key = EmbeddingKey("t", "agent", id);
-    table_.PutSearchValue(key, vector, &insert);
+    table_.PutVectorValue(key, vector, &insert);
     Write(&insert);
     Record next = old;
     next.version = 2;

@@ -25,10 +25,19 @@ using internal::ColumnFamilyNames;
 // The database of a closed store, opened directly with RocksDB.
 class RawDb {
  public:
-  explicit RawDb(const std::string& dir)
+  // The store's database at `dir`, or with `index` its search index's own
+  // instance (families "default" and "postings").
+  explicit RawDb(const std::string& dir, bool index = false)
       : config_(internal::MakeRocksConfig(Options(), Clock::System())) {
-    rocksdb::Status s = rocksdb::DB::Open(config_.db, dir, config_.families,
-                                          &handles_, &db_);
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = config_.families;
+    if (index) {
+      families = {config_.families[internal::kDefault],
+                  config_.families[internal::kPostings]};
+    }
+    for (const auto& f : families) names_.push_back(f.name);
+    rocksdb::Status s = rocksdb::DB::Open(
+        config_.db, index ? dir + "/" + internal::kIndexDir : dir, families,
+        &handles_, &db_);
     EXPECT_TRUE(s.ok()) << s.ToString();
   }
   ~RawDb() {
@@ -36,9 +45,8 @@ class RawDb {
     delete db_;
   }
   rocksdb::ColumnFamilyHandle* cf(const char* name) {
-    const auto& names = ColumnFamilyNames();
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == name) return handles_[i];
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return handles_[i];
     }
     return nullptr;
   }
@@ -90,6 +98,7 @@ class RawDb {
  private:
   internal::RocksConfig config_;
   rocksdb::DB* db_ = nullptr;
+  std::vector<std::string> names_;  // of handles_
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 
@@ -376,9 +385,10 @@ bool ReportsKind(const VerifyReport& report, VerifyProblem::Kind kind) {
   return false;
 }
 
-// Postings written straight into the database: a malformed list, a list
-// naming another agent's record, and (deep only) a missing list. Verify
-// names them; repair rebuilds the agent's index so search is right again.
+// Postings written straight into the index's instance: a malformed list,
+// a list naming another agent's record, and (deep only) a missing list.
+// Verify names them; repair rebuilds the agent's index so search is right
+// again.
 TEST_F(CorruptionTest, PostingsAreVerifiedAndRebuilt) {
   Fill();
   // Indexed (fresh_[5] was updated to other words).
@@ -387,7 +397,7 @@ TEST_F(CorruptionTest, PostingsAreVerifiedAndRebuilt) {
   std::string key_fresh = internal::PostingPrefix("t1", "b") + "fresh";
   std::string key_record = internal::PostingPrefix("t1", "b") + "record";
   {
-    RawDb raw(dir_.Sub("db"));
+    RawDb raw(dir_.Sub("db"), /*index=*/true);
     std::string value;
     ASSERT_TRUE(raw.Get(internal::kCfPostings, key_fresh, &value));
     ASSERT_TRUE(raw.Set(internal::kCfPostings, key_fresh, "\x05\x01"));  // cut
@@ -416,7 +426,7 @@ TEST_F(CorruptionTest, PostingsAreVerifiedAndRebuilt) {
   // A lost list: only the deep check (text analyzed again) sees it.
   store_.reset();
   {
-    RawDb raw(dir_.Sub("db"));
+    RawDb raw(dir_.Sub("db"), /*index=*/true);
     ASSERT_TRUE(raw.Delete(internal::kCfPostings, key_record));
   }
   Reopen();

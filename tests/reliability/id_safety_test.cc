@@ -222,14 +222,21 @@ TEST_F(DataSafety, RestoresRacingPutsNeverReplaceRecords) {
 }
 
 // Writes `value` (fixed64) under `key` in the default family of the closed
-// store at `dir`, straight through RocksDB.
-void SetMark(const std::string& dir, const char* key, uint64_t value) {
+// store at `dir` (or of its search index's instance with `index`),
+// straight through RocksDB.
+void SetMark(const std::string& dir, const char* key, uint64_t value,
+             bool index = false) {
   internal::RocksConfig config =
       internal::MakeRocksConfig(Options(), Clock::System());
+  if (index) {
+    config.families = {config.families[internal::kDefault],
+                       config.families[internal::kPostings]};
+  }
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::Status s =
-      rocksdb::DB::Open(config.db, dir, config.families, &handles, &db);
+  rocksdb::Status s = rocksdb::DB::Open(
+      config.db, index ? dir + "/" + internal::kIndexDir : dir, config.families,
+      &handles, &db);
   ASSERT_TRUE(s.ok()) << s.ToString();
   std::string v;
   internal::PutFixed64(&v, value);
@@ -241,13 +248,17 @@ void SetMark(const std::string& dir, const char* key, uint64_t value) {
 
 // A store the id wrap already damaged kept search and age watermarks of
 // 2^64-1: every new id counted as indexed, so search never found a new
-// record and compaction never aged one. A writer's open clamps both.
+// record and compaction never aged one. A writer's open clamps the age
+// watermark and rebuilds the search index (a watermark above every id is
+// also what a power loss that kept more of the index than of the records
+// leaves).
 TEST_F(DataSafety, WrappedWatermarksAreClampedOnOpen) {
   PutText("a", "s", "alpha before", kJan2024 - 20 * kDay, "tenant-a");
   ASSERT_EQ(SearchCount("tenant-a", "alpha"), 1u);
   store_.reset();
   ASSERT_EQ(internal::ColumnFamilyNames()[0], "default");
-  SetMark(dir_.Sub("db"), internal::kSearchWatermarkKey, ~RecordId{0});
+  SetMark(dir_.Sub("db"), internal::kSearchWatermarkKey, ~RecordId{0},
+          /*index=*/true);
   SetMark(dir_.Sub("db"), internal::kAgeWatermarkKey, ~RecordId{0});
   Reopen();
   RecordId fresh =

@@ -10,11 +10,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <nlohmann/json.hpp>
 
 #include "cli_test_util.h"
+#include "older_format.h"
 #include "test_util.h"
 
 namespace mnemo::test {
@@ -69,14 +70,14 @@ void MigratedStoreReadsBack(const std::string& fixture, int format,
   CliResult r = Mnemo("migrate --db " + Q(db));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(
-      r.out.find("from format " + std::to_string(format) + " to format 7"),
+      r.out.find("from format " + std::to_string(format) + " to format 8"),
       std::string::npos)
       << r.out;
-  EXPECT_EQ(MarkerOf(db), "mnemo store format 7\n");
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 8\n");
   EXPECT_EQ(DumpOf(db), old_dump);
   r = Mnemo("migrate --db " + Q(db));  // a second run has nothing to do
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("already at format 7"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("already at format 8"), std::string::npos) << r.out;
 
   // Get of every record prints its dump line's fields.
   std::istringstream lines(old_dump);
@@ -137,14 +138,15 @@ TEST(Migrate, FormatFourStoreIsReadAsItIsAndUpgradedByItsMarker) {
   std::string old_dump = Unpack(tmp, "store-v2");
   std::string db = tmp.Sub("db");
   ASSERT_EQ(Mnemo("migrate --db " + Q(db)).code, 0);
+  ASSERT_TRUE(MoveIndexBackIntoStore(db));
   ASSERT_TRUE(WriteFile(db + "/MNEMO", "mnemo store format 4\n"));
   EXPECT_EQ(DumpOf(db), old_dump);  // read-only
   EXPECT_EQ(MarkerOf(db), "mnemo store format 4\n");
   CliResult r = Mnemo("migrate --db " + Q(db));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("from format 4 to format 7"), std::string::npos)
+  EXPECT_NE(r.out.find("from format 4 to format 8"), std::string::npos)
       << r.out;
-  EXPECT_EQ(MarkerOf(db), "mnemo store format 7\n");
+  EXPECT_EQ(MarkerOf(db), "mnemo store format 8\n");
   EXPECT_EQ(DumpOf(db), old_dump);
   const std::string line =
       R"({"tenant":"demo","agent":"coder","session":"s5","text":"a record )"

@@ -1,0 +1,219 @@
+// Copyright (c) mnemo authors.
+//
+// The full-text index in its own RocksDB instance (store format 8,
+// engine/src/record_table_search.h): a change of records and index cut
+// between its two writes, a lost index directory, the move of a format-7
+// store's index, checkpoints and read-only opens. Every case ends with a
+// deep Verify and searches that find exactly the records' current text.
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "keys.h"
+#include "mnemo/admin.h"
+#include "mnemo/search.h"
+#include "older_format.h"
+#include "store_test_util.h"
+#include "test_hooks.h"
+
+namespace mnemo::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SearchIndexDbTest : public StoreTest {
+ protected:
+  void TearDown() override { internal::SetIndexCommitsDropped(false); }
+
+  std::vector<RecordId> Find(const std::string& query, Store* store = nullptr) {
+    SearchOptions o;
+    o.filter.tenant = "t1";
+    o.query = query;
+    o.k = 20;
+    o.ranking.rerank_pool = 0;
+    SearchResult result;
+    Status s = (store ? store : store_.get())->Search(o, &result);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    std::vector<RecordId> ids;
+    for (const auto& hit : result.hits) ids.push_back(hit.id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+  void ExpectVerifyClean(const std::string& where) {
+    VerifyOptions options;
+    options.deep = true;
+    VerifyReport report;
+    Status s = mnemo::Verify(store_.get(), options, &report);
+    ASSERT_TRUE(s.ok()) << where << ": " << s.ToString();
+    std::string problems;
+    for (const VerifyProblem& p : report.problems) {
+      problems += "\n  " + p.message;
+    }
+    EXPECT_EQ(report.problem_count, 0u) << where << problems;
+    // Postings of records that are gone are not problems (searches skip
+    // them) but are what a lost index write leaves: none here either.
+    EXPECT_EQ(report.stale_postings, 0u) << where;
+  }
+  std::string Marker() {
+    std::string marker;
+    EXPECT_TRUE(ReadFile(dir_.Sub("db") + "/MNEMO", &marker));
+    return marker;
+  }
+  std::string IndexDir() { return dir_.Sub("db") + "/" + internal::kIndexDir; }
+
+  // Three records of agent a, one of agent b, all indexed.
+  void PutIndexed() {
+    alpha_ = PutText("a", "s", "alpha harbour");
+    bravo_ = PutText("a", "s", "bravo crane");
+    charlie_ = PutText("a", "s", "charlie harbour dock");
+    delta_ = PutText("b", "s", "delta harbour");
+    ASSERT_EQ(Find("harbour"),
+              (std::vector<RecordId>{alpha_, charlie_, delta_}));
+  }
+
+  RecordId alpha_ = 0, bravo_ = 0, charlie_ = 0, delta_ = 0;
+};
+
+// Update and Delete write the records, and a kill takes the process before
+// the index's write: the next open finds the agent's intent ahead of its
+// applied mark and rebuilds its index from its records.
+TEST_F(SearchIndexDbTest, AKillBetweenTheTwoWritesIsRepairedByTheNextOpen) {
+  PutIndexed();
+  store_.reset();
+  internal::SetIndexCommitsDropped(true);
+  Reopen();
+  RecordUpdate update;
+  update.text = "echo lighthouse";
+  ASSERT_TRUE(
+      store_->Update(WriteOptions(), "t1", alpha_, update, nullptr).ok());
+  ASSERT_TRUE(store_->Delete(WriteOptions(), "t1", bravo_).ok());
+  // The index never got the new text: the change is half done.
+  EXPECT_TRUE(Find("echo").empty());
+  store_.reset();
+  internal::SetIndexCommitsDropped(false);
+  Reopen();
+  EXPECT_EQ(Find("echo"), std::vector<RecordId>{alpha_});
+  EXPECT_TRUE(Find("alpha").empty());
+  EXPECT_TRUE(Find("bravo").empty());
+  EXPECT_EQ(Find("harbour"), (std::vector<RecordId>{charlie_, delta_}));
+  ExpectVerifyClean("after the rebuild");
+  // The marks now agree: a second open rebuilds nothing and finds the same.
+  Reopen();
+  EXPECT_EQ(Find("echo"), std::vector<RecordId>{alpha_});
+  ExpectVerifyClean("reopened");
+}
+
+// A whole agent deleted with its index write lost: the rebuild leaves the
+// agent without postings and the other agents as they were.
+TEST_F(SearchIndexDbTest, ALostAgentDeleteIsRepairedByTheNextOpen) {
+  PutIndexed();
+  store_.reset();
+  internal::SetIndexCommitsDropped(true);
+  Reopen();
+  uint64_t deleted = 0;
+  ASSERT_TRUE(store_->DeleteAgent(WriteOptions(), "t1", "a", &deleted).ok());
+  ASSERT_EQ(deleted, 3u);
+  store_.reset();
+  internal::SetIndexCommitsDropped(false);
+  Reopen();
+  EXPECT_EQ(Find("harbour"), std::vector<RecordId>{delta_});
+  ExpectVerifyClean("after the rebuild");
+}
+
+// The index is derived data: without its directory (a restored backup
+// holds none) a writer's open starts an empty one and the indexer
+// rebuilds it; searches meanwhile score the records themselves.
+TEST_F(SearchIndexDbTest, ALostIndexDirectoryIsRebuilt) {
+  PutIndexed();
+  store_.reset();
+  std::error_code ec;
+  ASSERT_GT(fs::remove_all(IndexDir(), ec), 0u);
+  Reopen();
+  EXPECT_EQ(Find("harbour"), (std::vector<RecordId>{alpha_, charlie_, delta_}));
+  EXPECT_EQ(Find("crane"), std::vector<RecordId>{bravo_});
+  ExpectVerifyClean("rebuilt");
+}
+
+// A format-7 store keeps its index in its own database: a read-only open
+// searches it there; a writer's open moves it out, and the store's
+// database keeps none of it.
+TEST_F(SearchIndexDbTest, AFormatSevenStoreMovesItsIndexOut) {
+  PutIndexed();
+  store_.reset();
+  ASSERT_TRUE(MoveIndexBackIntoStore(dir_.Sub("db")));
+  ASSERT_TRUE(WriteFile(dir_.Sub("db") + "/MNEMO", "mnemo store format 7\n"));
+  ASSERT_FALSE(fs::exists(IndexDir()));
+  Options read_only = options_;
+  read_only.read_only = true;
+  std::unique_ptr<Store> reader;
+  ASSERT_TRUE(Store::Open(read_only, dir_.Sub("db"), &reader).ok());
+  EXPECT_EQ(Find("harbour", reader.get()),
+            (std::vector<RecordId>{alpha_, charlie_, delta_}));
+  reader.reset();
+  EXPECT_EQ(Marker(), "mnemo store format 7\n");
+
+  Reopen();
+  EXPECT_EQ(Marker(), "mnemo store format 8\n");
+  EXPECT_TRUE(fs::exists(IndexDir()));
+  EXPECT_EQ(Find("harbour"), (std::vector<RecordId>{alpha_, charlie_, delta_}));
+  ExpectVerifyClean("moved");
+  StoreStats stats;
+  ASSERT_TRUE(mnemo::GetStats(store_.get(), &stats).ok());
+  bool index_family = false;
+  for (const auto& f : stats.families) {
+    index_family = index_family || f.name == "search/postings";
+  }
+  EXPECT_TRUE(index_family);
+  // A kill between format 8's marker and the removal of the old keys
+  // leaves them in the store's database: the next open removes them (and,
+  // the index directory gone too here, rebuilds the index).
+  store_.reset();
+  ASSERT_TRUE(MoveIndexBackIntoStore(dir_.Sub("db")));
+  Reopen();
+  EXPECT_EQ(Find("harbour"), (std::vector<RecordId>{alpha_, charlie_, delta_}));
+  ExpectVerifyClean("leftovers removed");
+}
+
+// A checkpoint carries the index; a read-only open of it searches it.
+TEST_F(SearchIndexDbTest, ACheckpointCarriesTheIndex) {
+  PutIndexed();
+  const std::string copy = dir_.Sub("copy");
+  ASSERT_TRUE(mnemo::Checkpoint(store_.get(), copy).ok());
+  EXPECT_TRUE(fs::exists(copy + "/" + internal::kIndexDir + "/CURRENT"));
+  EXPECT_FALSE(fs::exists(copy + ".search-tmp"));
+  Options read_only = options_;
+  read_only.read_only = true;
+  std::unique_ptr<Store> reader;
+  ASSERT_TRUE(Store::Open(read_only, copy, &reader).ok());
+  EXPECT_EQ(Find("harbour", reader.get()),
+            (std::vector<RecordId>{alpha_, charlie_, delta_}));
+}
+
+// A backup holds the records only: a read-only open of the restored store
+// scores them itself, and its first writer's open rebuilds the index.
+TEST_F(SearchIndexDbTest, ARestoredBackupIsSearchableAndRebuildsItsIndex) {
+  PutIndexed();
+  const std::string backups = dir_.Sub("backups");
+  const std::string restored = dir_.Sub("restored");
+  ASSERT_TRUE(mnemo::Backup(store_.get(), backups, nullptr).ok());
+  ASSERT_TRUE(mnemo::RestoreBackup(backups, restored).ok());
+  EXPECT_FALSE(fs::exists(restored + "/" + internal::kIndexDir));
+  Options read_only = options_;
+  read_only.read_only = true;
+  std::unique_ptr<Store> copy;
+  ASSERT_TRUE(Store::Open(read_only, restored, &copy).ok());
+  EXPECT_EQ(Find("harbour", copy.get()),
+            (std::vector<RecordId>{alpha_, charlie_, delta_}));
+  copy.reset();
+  ASSERT_TRUE(Store::Open(options_, restored, &copy).ok());
+  EXPECT_EQ(Find("harbour", copy.get()),
+            (std::vector<RecordId>{alpha_, charlie_, delta_}));
+  EXPECT_EQ(Find("crane", copy.get()), std::vector<RecordId>{bravo_});
+  store_ = std::move(copy);
+  ExpectVerifyClean("restored");
+}
+
+}  // namespace
+}  // namespace mnemo::test
