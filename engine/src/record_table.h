@@ -490,6 +490,9 @@ class RecordTable {
   };
   // RocksDB's estimates, one entry per open family.
   std::vector<FamilyStats> FamilyProperties() const;
+  // The estimates of one family of `db` (the search index's instance too).
+  static FamilyStats StatsOf(rocksdb::DB* db,
+                             rocksdb::ColumnFamilyHandle* family);
   // Exact counts (one walk each): history versions, namespace keys, pages.
   Status CountHistory(uint64_t* n) const;
   Status CountNamespaces(uint64_t* n) const;

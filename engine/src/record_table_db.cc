@@ -105,17 +105,21 @@ void RecordTable::ReleaseSnapshot(const rocksdb::Snapshot* snapshot) const {
   db_->ReleaseSnapshot(snapshot);
 }
 
+RecordTable::FamilyStats RecordTable::StatsOf(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
+  FamilyStats f;
+  f.name = family->GetName();
+  f.estimated_keys = IntProperty(db, family, "rocksdb.estimate-num-keys");
+  f.sst_bytes = IntProperty(db, family, "rocksdb.total-sst-files-size");
+  f.memtable_bytes = IntProperty(db, family, "rocksdb.cur-size-all-mem-tables");
+  return f;
+}
+
 std::vector<RecordTable::FamilyStats> RecordTable::FamilyProperties() const {
   std::vector<FamilyStats> out;
   for (auto* handle : handles_) {
     if (handle == nullptr) continue;  // not in this store's format
-    FamilyStats f;
-    f.name = handle->GetName();
-    f.estimated_keys = IntProperty(db_, handle, "rocksdb.estimate-num-keys");
-    f.sst_bytes = IntProperty(db_, handle, "rocksdb.total-sst-files-size");
-    f.memtable_bytes =
-        IntProperty(db_, handle, "rocksdb.cur-size-all-mem-tables");
-    out.push_back(std::move(f));
+    out.push_back(StatsOf(db_, handle));
   }
   return out;
 }

@@ -183,21 +183,10 @@ Status RecordTable::GetVectorValue(const rocksdb::ReadOptions& ro,
 }
 
 Status RecordTable::ForEachVectorValue(
-    const rocksdb::ReadOptions& read, std::string_view prefix,
+    const rocksdb::ReadOptions& ro, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  std::string lower(prefix), upper = PrefixSuccessor(lower);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro = read;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      NewIterator(db_, ro, handles_[kPostings]));
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    if (!fn({it->key().data(), it->key().size()},
-            {it->value().data(), it->value().size()})) {
-      break;
-    }
-  }
-  return FromRocks(it->status(), "reading the search index");
+  return FromRocks(ForEachWithPrefix(db_, ro, handles_[kPostings], prefix, fn),
+                   "reading the search index");
 }
 
 void RecordTable::PutVectorValue(std::string_view key, std::string_view value,
@@ -235,22 +224,8 @@ void RecordTable::PutIndexIntent(std::string_view agent_key, uint64_t token,
 
 Status RecordTable::IndexIntents(
     std::map<std::string, uint64_t>* intents) const {
-  intents->clear();
-  const std::string prefix(kIndexIntentPrefix);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      NewIterator(db_, ro, handles_[kDefault]));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    if (it->value().size() != 8) {
-      return Status::Corruption("malformed search index intent in the store");
-    }
-    (*intents)[it->key().ToString().substr(prefix.size())] =
-        DecodeFixed64(it->value().data());
-  }
-  return FromRocks(it->status(), "reading the search index's intents");
+  return SearchTable::ReadTokens(db_, handles_[kDefault], kIndexIntentPrefix,
+                                 "search index intents", intents);
 }
 
 }  // namespace mnemo::internal

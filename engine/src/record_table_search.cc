@@ -52,18 +52,8 @@ Status SearchTable::ForEach(
     }
     return Status::OK();
   }
-  std::string lower(prefix), upper = PrefixSuccessor(lower);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro = read;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, postings_));
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    if (!fn({it->key().data(), it->key().size()},
-            {it->value().data(), it->value().size()})) {
-      break;
-    }
-  }
-  return FromRocks(it->status(), "reading the search index");
+  return FromRocks(ForEachWithPrefix(db_, read, postings_, prefix, fn),
+                   "reading the search index");
 }
 
 void SearchTable::Copy(std::string_view key, std::string_view value,
@@ -176,22 +166,29 @@ void SearchTable::AgentsOf(const rocksdb::WriteBatch& batch,
   (void)batch.Iterate(&collector);
 }
 
+Status SearchTable::ReadTokens(rocksdb::DB* db,
+                               rocksdb::ColumnFamilyHandle* family,
+                               std::string_view prefix, std::string_view what,
+                               std::map<std::string, uint64_t>* tokens) {
+  tokens->clear();
+  bool malformed = false;
+  MNEMO_RETURN_IF_ERROR(FromRocks(
+      ForEachWithPrefix(db, rocksdb::ReadOptions(), family, prefix,
+                        [&](std::string_view key, std::string_view value) {
+                          malformed = value.size() != 8;
+                          if (malformed) return false;
+                          (*tokens)[std::string(key.substr(prefix.size()))] =
+                              DecodeFixed64(value.data());
+                          return true;
+                        }),
+      "reading " + std::string(what)));
+  if (malformed) return Status::Corruption("malformed " + std::string(what));
+  return Status::OK();
+}
+
 Status SearchTable::AppliedMarks(std::map<std::string, uint64_t>* marks) const {
-  marks->clear();
-  const std::string prefix(kIndexAppliedPrefix);
-  std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db_, ro, counters_));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    if (it->value().size() != 8) {
-      return Status::Corruption("malformed applied mark in the search index");
-    }
-    (*marks)[it->key().ToString().substr(prefix.size())] =
-        DecodeFixed64(it->value().data());
-  }
-  return FromRocks(it->status(), "reading the search index's marks");
+  return ReadTokens(db_, counters_, kIndexAppliedPrefix,
+                    "applied marks of the search index", marks);
 }
 
 void SearchTable::PutApplied(std::string_view agent_key, uint64_t token,

@@ -152,6 +152,12 @@ class SearchTable {
                   rocksdb::WriteBatch* batch) const;
   void DeleteApplied(std::string_view agent_key,
                      rocksdb::WriteBatch* batch) const;
+  // The fixed64 tokens under `prefix` in `family` of `db`, by the rest of
+  // their keys (the applied marks; RecordTable's intents); `what` names
+  // them in errors.
+  static Status ReadTokens(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                           std::string_view prefix, std::string_view what,
+                           std::map<std::string, uint64_t>* tokens);
 
  private:
   const bool full_text_index_;

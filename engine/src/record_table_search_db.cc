@@ -17,12 +17,6 @@ namespace {
 constexpr char kCountersFamily[] = "default";
 constexpr char kPostingsFamily[] = "postings";
 
-uint64_t IntProperty(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
-                     const std::string& name) {
-  uint64_t value = 0;
-  return db->GetIntProperty(family, name, &value) ? value : 0;
-}
-
 }  // namespace
 
 Status SearchTable::Open(const rocksdb::DBOptions& options,
@@ -122,13 +116,8 @@ std::vector<RecordTable::FamilyStats> SearchTable::FamilyProperties() const {
   std::vector<RecordTable::FamilyStats> out;
   if (!owned_) return out;
   for (auto* handle : handles_) {
-    RecordTable::FamilyStats f;
-    f.name = "search/" + handle->GetName();
-    f.estimated_keys = IntProperty(db_, handle, "rocksdb.estimate-num-keys");
-    f.sst_bytes = IntProperty(db_, handle, "rocksdb.total-sst-files-size");
-    f.memtable_bytes =
-        IntProperty(db_, handle, "rocksdb.cur-size-all-mem-tables");
-    out.push_back(std::move(f));
+    out.push_back(RecordTable::StatsOf(db_, handle));
+    out.back().name = "search/" + out.back().name;
   }
   return out;
 }

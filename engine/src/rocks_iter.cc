@@ -1,9 +1,36 @@
 // Copyright (c) mnemo authors.
 //
-// The ThreadSanitizer build's RocksDB iterator (see rocks_iter.h); empty in
-// other builds.
+// The ThreadSanitizer build's RocksDB iterator (see rocks_iter.h), and the
+// prefix walk every build uses.
 
 #include "rocks_iter.h"
+
+#include <string>
+
+#include "keys.h"
+
+namespace mnemo::internal {
+
+rocksdb::Status ForEachWithPrefix(
+    rocksdb::DB* db, const rocksdb::ReadOptions& read,
+    rocksdb::ColumnFamilyHandle* cf, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& fn) {
+  const std::string upper = PrefixSuccessor(std::string(prefix));
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = read;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(NewIterator(db, ro, cf));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid();
+       it->Next()) {
+    if (!fn({it->key().data(), it->key().size()},
+            {it->value().data(), it->value().size()})) {
+      break;
+    }
+  }
+  return it->status();
+}
+
+}  // namespace mnemo::internal
 
 #ifdef MNEMO_ENGINE_TSAN
 

@@ -21,7 +21,9 @@
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #if defined(__SANITIZE_THREAD__)
 #define MNEMO_ENGINE_TSAN 1
@@ -44,6 +46,14 @@ inline std::unique_ptr<rocksdb::Iterator> NewIterator(
   return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf));
 }
 #endif
+
+// Calls fn(key, value) for each key of `cf` that starts with `prefix` (not
+// empty), in key order, at `ro` (its upper bound replaced by the prefix's
+// end), until fn returns false. Returns the iterator's status.
+rocksdb::Status ForEachWithPrefix(
+    rocksdb::DB* db, const rocksdb::ReadOptions& ro,
+    rocksdb::ColumnFamilyHandle* cf, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& fn);
 
 }  // namespace mnemo::internal
 
