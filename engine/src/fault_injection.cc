@@ -20,7 +20,7 @@ class FaultFile final : public rocksdb::FSWritableFileOwnerWrapper {
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
                            const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = fs_->MaybeFail(false);
+    rocksdb::IOStatus s = fs_->MaybeFail(name_, false);
     if (!s.ok()) return s;
     s = target()->Append(data, options, dbg);
     if (s.ok()) fs_->OnAppend(name_, data.size());
@@ -36,7 +36,7 @@ class FaultFile final : public rocksdb::FSWritableFileOwnerWrapper {
                                      uint64_t offset,
                                      const rocksdb::IOOptions& options,
                                      rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = fs_->MaybeFail(false);
+    rocksdb::IOStatus s = fs_->MaybeFail(name_, false);
     if (!s.ok()) return s;
     s = target()->PositionedAppend(data, offset, options, dbg);
     if (s.ok()) fs_->OnAppend(name_, data.size());
@@ -51,7 +51,7 @@ class FaultFile final : public rocksdb::FSWritableFileOwnerWrapper {
   }
   rocksdb::IOStatus Flush(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = fs_->MaybeFail(false);
+    rocksdb::IOStatus s = fs_->MaybeFail(name_, false);
     return s.ok() ? target()->Flush(options, dbg) : s;
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
@@ -73,7 +73,7 @@ class FaultFile final : public rocksdb::FSWritableFileOwnerWrapper {
  private:
   rocksdb::IOStatus SyncWith(const rocksdb::IOOptions& options,
                              rocksdb::IODebugContext* dbg, bool full) {
-    rocksdb::IOStatus s = fs_->MaybeFail(true);
+    rocksdb::IOStatus s = fs_->MaybeFail(name_, true);
     if (!s.ok()) return s;
     s = full ? target()->Fsync(options, dbg) : target()->Sync(options, dbg);
     if (s.ok()) fs_->OnSync(name_);
@@ -161,13 +161,17 @@ std::string FaultInjectionFs::DebugFiles() {
   return out;
 }
 
-rocksdb::IOStatus FaultInjectionFs::MaybeFail(bool is_sync) {
+rocksdb::IOStatus FaultInjectionFs::MaybeFail(const std::string& name,
+                                              bool is_sync) {
   std::lock_guard<std::mutex> lock(mu_);
   if (power_cut_) {
     ++faults_;
     return rocksdb::IOStatus::IOError("power cut (fault injection)");
   }
   if (!armed_ || (plan_.syncs_only && !is_sync)) return rocksdb::IOStatus::OK();
+  for (const std::string& part : plan_.path_contains) {
+    if (name.find(part) == std::string::npos) return rocksdb::IOStatus::OK();
+  }
   uint64_t n = ops_++;
   if (n < plan_.fail_after) return rocksdb::IOStatus::OK();
   if (plan_.probability < 1.0 &&
@@ -208,7 +212,7 @@ rocksdb::IOStatus FaultInjectionFs::NewWritableFile(
     const std::string& fname, const rocksdb::FileOptions& opts,
     std::unique_ptr<rocksdb::FSWritableFile>* result,
     rocksdb::IODebugContext* dbg) {
-  rocksdb::IOStatus s = MaybeFail(false);
+  rocksdb::IOStatus s = MaybeFail(fname, false);
   if (!s.ok()) return s;
   return Wrap(fname, 0, target()->NewWritableFile(fname, opts, result, dbg),
               result);
@@ -218,7 +222,7 @@ rocksdb::IOStatus FaultInjectionFs::ReopenWritableFile(
     const std::string& fname, const rocksdb::FileOptions& opts,
     std::unique_ptr<rocksdb::FSWritableFile>* result,
     rocksdb::IODebugContext* dbg) {
-  rocksdb::IOStatus s = MaybeFail(false);
+  rocksdb::IOStatus s = MaybeFail(fname, false);
   if (!s.ok()) return s;
   uint64_t size = 0;
   (void)target()->GetFileSize(fname, rocksdb::IOOptions(), &size, dbg);
@@ -231,7 +235,7 @@ rocksdb::IOStatus FaultInjectionFs::ReuseWritableFile(
     const rocksdb::FileOptions& opts,
     std::unique_ptr<rocksdb::FSWritableFile>* result,
     rocksdb::IODebugContext* dbg) {
-  rocksdb::IOStatus s = MaybeFail(false);
+  rocksdb::IOStatus s = MaybeFail(fname, false);
   if (!s.ok()) return s;
   return Wrap(fname, 0,
               target()->ReuseWritableFile(fname, old_fname, opts, result, dbg),

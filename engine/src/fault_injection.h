@@ -25,6 +25,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace mnemo::internal {
 
@@ -38,6 +39,10 @@ struct FaultPlan {
   double probability = 1.0;
   // Fail syncs only (appends and flushes pass): the fsync-failure case.
   bool syncs_only = false;
+  // Only files whose path contains every one of these fail (a part of a
+  // store: {"/search/", ".sst"} fails the index instance's table files,
+  // not its log); empty: every file.
+  std::vector<std::string> path_contains;
   uint64_t seed = 1;
 };
 
@@ -73,7 +78,7 @@ class FaultInjectionFs final : public rocksdb::FileSystemWrapper {
   uint64_t faults_injected() const { return faults_.load(); }
 
   // Called by the wrapped files. Returns the fault to inject, or OK.
-  rocksdb::IOStatus MaybeFail(bool is_sync);
+  rocksdb::IOStatus MaybeFail(const std::string& name, bool is_sync);
   void OnAppend(const std::string& name, uint64_t bytes);
   void OnSync(const std::string& name);
 

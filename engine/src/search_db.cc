@@ -13,7 +13,10 @@
 // come from the same change exactly when every change reached both
 // instances. A writer's open compares them and rebuilds each agent where
 // they differ (a kill between the two writes; or, after a power loss, an
-// index whose log kept more than the records' did).
+// index whose log kept more than the records' did). A running writer
+// whose index write failed after the records' (an I/O error) rebuilds
+// those agents itself, before its next search and in the indexer's runs
+// (RepairStaleIndex), so it does not serve their old postings meanwhile.
 //
 // The indexer's chunks touch only the index (postings and watermark in one
 // batch): it reads records that are already written, so the index can be
@@ -204,7 +207,8 @@ Status StoreImpl::ClearIndex() {
 }
 
 // As Commit's: a failed write leaves RocksDB refusing writes until
-// Resume succeeds.
+// Resume succeeds. Any failure asks for it (a full disk arrives here as
+// ResourceExhausted; Resume of an instance without an error is a no-op).
 Status StoreImpl::CommitIndex(const WriteOptions& options,
                               rocksdb::WriteBatch* batch,
                               std::string_view what) {
@@ -214,7 +218,7 @@ Status StoreImpl::CommitIndex(const WriteOptions& options,
   Status s;
   if (index_write_failed_.load()) s = search_.Resume();
   if (s.ok() || s.IsBusy()) s = search_.Write(wo, batch, what);
-  index_write_failed_.store(!s.ok() && s.IsIOError());
+  index_write_failed_.store(!s.ok());
   return s.WithContext("store " + dir_);
 }
 
@@ -232,14 +236,41 @@ Status StoreImpl::Commit(const WriteOptions& options, ChangeBatch* batch,
   }
   MNEMO_RETURN_IF_ERROR(Commit(options, records, what));
   if (index_commits_dropped_) return Status::OK();  // tests only
-  // The records are written: a failure here leaves the index to the next
-  // open's rebuild of these agents (their intents and marks differ).
+  // The records are written. An agent whose index already missed a change
+  // stays stale (this change's postings are deltas on top of it); its
+  // repair's applied mark must match this newer intent.
   Status s = CommitIndex(options, &batch->index, what);
+  for (const std::string& agent : agents) {
+    auto stale = stale_index_.find(agent);
+    if (stale != stale_index_.end())
+      stale->second = token;
+    else if (!s.ok())
+      stale_index_.emplace(agent, token);
+  }
+  stale_index_count_.store(stale_index_.size());
   if (!s.ok()) {
     return s.WithContext(
-        "the records were written; their search index is rebuilt when the "
-        "store is next opened");
+        "the records were written; their search index is rebuilt before the "
+        "next search (or when the store is next opened)");
   }
+  return s;
+}
+
+// Holds search_mu_ so that no indexer chunk writes postings of these
+// agents meanwhile, and index_commit_mu_ so that no change of records and
+// index does: the rebuild reads the agents' records as they stand. A
+// failure keeps the agents for the next try (and the next open rebuilds
+// them anyway: their intents and applied marks differ).
+Status StoreImpl::RepairStaleIndex() {
+  if (stale_index_count_.load() == 0) return Status::OK();
+  port::MutexLock search_lock(&search_mu_);
+  port::MutexLock lock(&index_commit_mu_);
+  Status s;
+  for (auto it = stale_index_.begin(); it != stale_index_.end() && s.ok();) {
+    s = RebuildAgentIndex(it->first, &it->second);
+    if (s.ok()) it = stale_index_.erase(it);
+  }
+  stale_index_count_.store(stale_index_.size());
   return s;
 }
 

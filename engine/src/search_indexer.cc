@@ -178,6 +178,8 @@ RecordId StoreImpl::SafeAgeWatermark() {
 
 // Failures (a full disk) leave the records for the next run.
 Status StoreImpl::SearchIndexRun() {
+  if (!SearchIndexOn()) return Status::OK();
+  MNEMO_RETURN_IF_ERROR(RepairStaleIndex());
   return CatchUpSearch(LastAssignedId(), /*wait=*/false, &background_cancel_);
 }
 

@@ -146,6 +146,7 @@ class TailScorer {
 
 Status StoreImpl::CatchUpBeforeSearch(SearchEnv* env) {
   if (!options_.full_text_index) return Status::OK();
+  if (!options_.read_only) MNEMO_RETURN_IF_ERROR(RepairStaleIndex());
   const RecordId target = LastAssignedId();
   const RecordId mark = search_watermark_.load();
   if (target <= mark) return Status::OK();

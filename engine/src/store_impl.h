@@ -384,6 +384,9 @@ class StoreImpl final : public Store {
   // Rebuilds an agent's index from its records at or below the watermark;
   // its applied mark becomes `token` (null: removed).
   Status RebuildAgentIndex(const std::string& agent_key, const uint64_t* token);
+  // Rebuilds the agents whose index write failed after their records'
+  // write (Commit), before a search and in the indexer's runs.
+  Status RepairStaleIndex() EXCLUDES(search_mu_, index_commit_mu_);
   // Empties the index (watermark 0): the indexer rebuilds it.
   Status ClearIndex();
   Status CommitIndex(const WriteOptions& options, rocksdb::WriteBatch* batch,
@@ -617,6 +620,11 @@ class StoreImpl final : public Store {
   port::Mutex index_commit_mu_;
   uint64_t index_token_ GUARDED_BY(index_commit_mu_) = 0;
   std::atomic<bool> index_write_failed_{false};  // see CommitIndex
+  // Agents whose index missed a change (its write failed after the
+  // records'), each with its last intent token; stale_index_count_ mirrors
+  // the map's size for a lock-free check before every search.
+  std::map<std::string, uint64_t> stale_index_ GUARDED_BY(index_commit_mu_);
+  std::atomic<size_t> stale_index_count_{0};
   // Tests only (SetIndexCommitsDropped).
   const bool index_commits_dropped_ = IndexCommitsDropped();
 

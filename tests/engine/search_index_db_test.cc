@@ -7,10 +7,13 @@
 // deep Verify and searches that find exactly the records' current text.
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "fault_injection.h"
 #include "keys.h"
 #include "mnemo/admin.h"
 #include "mnemo/search.h"
@@ -25,7 +28,11 @@ namespace fs = std::filesystem;
 
 class SearchIndexDbTest : public StoreTest {
  protected:
-  void TearDown() override { internal::SetIndexCommitsDropped(false); }
+  void TearDown() override {
+    internal::SetIndexCommitsDropped(false);
+    store_.reset();  // before fs_, which a store may run on
+    internal::SetTestEnv(nullptr);
+  }
 
   std::vector<RecordId> Find(const std::string& query, Store* store = nullptr) {
     SearchOptions o;
@@ -74,6 +81,7 @@ class SearchIndexDbTest : public StoreTest {
   }
 
   RecordId alpha_ = 0, bravo_ = 0, charlie_ = 0, delta_ = 0;
+  internal::FaultInjectionFs fs_;
 };
 
 // Update and Delete write the records, and a kill takes the process before
@@ -102,6 +110,61 @@ TEST_F(SearchIndexDbTest, AKillBetweenTheTwoWritesIsRepairedByTheNextOpen) {
   // The marks now agree: a second open rebuilds nothing and finds the same.
   Reopen();
   EXPECT_EQ(Find("echo"), std::vector<RecordId>{alpha_});
+  ExpectVerifyClean("reopened");
+}
+
+// The disk fills up as the index's instance flushes (a checkpoint asks it
+// to): that instance refuses writes until there is space, while the
+// records' still takes them. An Update and a Delete change the records,
+// and the calls say that their index did not. A search meanwhile fails
+// rather than serve the old postings; once there is space, the running
+// writer rebuilds those agents before its next search, with no reopen.
+TEST_F(SearchIndexDbTest, AFailedIndexWriteIsRepairedBeforeTheNextSearch) {
+  store_.reset();
+  internal::SetTestEnv(fs_.env());
+  Reopen();
+  PutIndexed();
+  internal::FaultPlan full;
+  full.kind = internal::FaultPlan::Kind::kNoSpace;
+  full.fail_after = 0;
+  full.path_contains = {"/" + std::string(internal::kIndexDir) + "/", ".sst"};
+  fs_.Arm(full);
+  EXPECT_FALSE(mnemo::Checkpoint(store_.get(), dir_.Sub("checkpoint")).ok());
+  RecordUpdate update;
+  update.text = "echo lighthouse";
+  Status s = store_->Update(WriteOptions(), "t1", alpha_, update, nullptr);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find("the records were written"), std::string::npos)
+      << s.ToString();
+  EXPECT_FALSE(store_->Delete(WriteOptions(), "t1", bravo_).ok());
+  Record r;
+  ASSERT_TRUE(store_->Get(ReadOptions(), "t1", alpha_, &r).ok());
+  EXPECT_EQ(r.text, "echo lighthouse");
+  EXPECT_TRUE(store_->Get(ReadOptions(), "t1", bravo_, &r).IsNotFound());
+  SearchOptions o;
+  o.filter.tenant = "t1";
+  o.query = "alpha";
+  SearchResult result;
+  s = store_->Search(o, &result);
+  EXPECT_FALSE(s.ok()) << result.hits.size() << " hits";
+  fs_.Disarm();
+  // RocksDB's own recovery of the instance (its retry of the failed flush)
+  // answers Busy until it has run: searches fail until then.
+  auto start = std::chrono::steady_clock::now();
+  while (!store_->Search(o, &result).ok() &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(Find("echo"), std::vector<RecordId>{alpha_});
+  EXPECT_TRUE(Find("alpha").empty());
+  EXPECT_TRUE(Find("bravo").empty());
+  EXPECT_EQ(Find("harbour"), (std::vector<RecordId>{charlie_, delta_}));
+  ExpectVerifyClean("repaired by the running writer");
+  store_.reset();
+  internal::SetTestEnv(nullptr);
+  Reopen();
+  EXPECT_EQ(Find("echo"), std::vector<RecordId>{alpha_});
+  EXPECT_EQ(Find("harbour"), (std::vector<RecordId>{charlie_, delta_}));
   ExpectVerifyClean("reopened");
 }
 
