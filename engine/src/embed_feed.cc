@@ -73,20 +73,20 @@ Status StoreImpl::OpenEmbedFeed() {
   uint32_t stored_dim = 0;
   bool found = false;
   MNEMO_RETURN_IF_ERROR(
-      table_.embed_queue()
+      table_.vectors()
           .GetModel(rocksdb::ReadOptions(), &stored, &stored_dim, &found)
           .WithContext("store " + dir_));
   // A store that has a model keeps queueing its pages even when opened
   // without the embedder, so the next open with it embeds them.
-  table_.embed_queue().set_queues_pages(
-      !options_.read_only && (found || options_.embedder != nullptr));
+  table_.vectors().set_queues_pages(!options_.read_only &&
+                                    (found || options_.embedder != nullptr));
   if (options_.embedder == nullptr) return Status::OK();
   MNEMO_RETURN_IF_ERROR(CheckEmbedder(found ? &stored : nullptr, stored_dim));
   embedder_ = options_.embedder;
   if (options_.read_only) return Status::OK();
   if (!found) {
     rocksdb::WriteBatch batch;
-    MNEMO_RETURN_IF_ERROR(table_.embed_queue().PutModel(
+    MNEMO_RETURN_IF_ERROR(table_.vectors().PutModel(
         embedder_->name(), static_cast<uint32_t>(embedder_->dimension()),
         &batch));
     MNEMO_RETURN_IF_ERROR(
@@ -207,7 +207,7 @@ Status StoreImpl::NextTexts(RecordId safe, size_t limit, TextChunk* chunk) {
         }
         std::string stored;
         bool has = false;
-        inner = table_.GetVectorValue(
+        inner = table_.vectors().Get(
             ro, EmbeddingKey(r.ns.tenant, r.ns.agent, id), &stored, &has);
         if (!inner.ok()) return false;
         if (has) return true;  // the host's (or ours, after a reopen)
@@ -243,17 +243,17 @@ Status StoreImpl::PutTextVector(const TextChunk& chunk, size_t i,
   rocksdb::ReadOptions ro;
   std::string key = EmbeddingKey(r.ns.tenant, r.ns.agent, r.id), stored;
   bool has = false;
-  MNEMO_RETURN_IF_ERROR(table_.GetVectorValue(ro, key, &stored, &has));
+  MNEMO_RETURN_IF_ERROR(table_.vectors().Get(ro, key, &stored, &has));
   if (has) return Status::OK();  // the host's came first
   std::string agent = r.ns.tenant + '\0' + r.ns.agent;
   auto fit = fits->find(agent);
   if (fit == fits->end()) {  // the agent's dimension, fixed by its first
     std::string dim_key = EmbeddingDimKey(r.ns.tenant, r.ns.agent), d;
-    MNEMO_RETURN_IF_ERROR(table_.GetVectorValue(ro, dim_key, &d, &has));
+    MNEMO_RETURN_IF_ERROR(table_.vectors().Get(ro, dim_key, &d, &has));
     bool same = !has || (d.size() == 4 && DecodeFixed32(d.data()) == dim);
     if (!has) {
       PutFixed32(&d, static_cast<uint32_t>(dim));
-      table_.PutVectorValue(dim_key, d, batch);
+      table_.vectors().Put(dim_key, d, batch);
     }
     fit = fits->emplace(agent, same).first;
   }
@@ -261,7 +261,7 @@ Status StoreImpl::PutTextVector(const TextChunk& chunk, size_t i,
     ++embed_failed_;
     return Status::OK();
   }
-  table_.PutVectorValue(
+  table_.vectors().Put(
       key, EncodeFloatVector(chunk.vectors.data() + i * dim, dim, true), batch);
   ++chunk.written;
   return Status::OK();
@@ -287,7 +287,7 @@ Status StoreImpl::WriteTextVectors(const TextChunk& chunk) {
         if (!inner.ok() || !DecodeStored(value, key, &r, nullptr).ok()) return;
         if (r.version != chunk.versions[i]) {  // updated meanwhile
           // Embedded again, for the new text.
-          table_.embed_queue().QueueText(id, &batch);
+          table_.vectors().QueueText(id, &batch);
         } else if (chunk.ok[i]) {
           inner = PutTextVector(chunk, i, r, &fits, &batch);
         }
@@ -306,12 +306,12 @@ Status StoreImpl::WriteTextVectors(const TextChunk& chunk) {
 // The queued records (RecordTable::RequeueText, or updated while the
 // walk embedded them) that still need a vector: read without locks,
 // embedded, then re-checked under their stripes (WriteQueuedTexts).
-Status StoreImpl::EmbedQueuedTexts(const std::atomic<bool>* cancel,
-                                   bool* left) {
+Status StoreImpl::VectorTabledTexts(const std::atomic<bool>* cancel,
+                                    bool* left) {
   const size_t batch =
       std::clamp<size_t>(embedder_->max_text_batch(), 1, kMaxTextBatch);
   std::vector<RecordId> queued;
-  MNEMO_RETURN_IF_ERROR(table_.embed_queue().PendingTexts(
+  MNEMO_RETURN_IF_ERROR(table_.vectors().PendingTexts(
       rocksdb::ReadOptions(), 0, kTextChunk + failed_queued_.size(), &queued));
   // A plain loop, not a lambda: the thread-safety analysis does not see
   // that a lambda runs under embed_mu_.
@@ -336,7 +336,7 @@ Status StoreImpl::EmbedQueuedTexts(const std::atomic<bool>* cancel,
             r.text.empty() || (flags & kFlagTextForgotten) != 0) {
           return;  // dropped from the queue under the stripe
         }
-        inner = table_.GetVectorValue(
+        inner = table_.vectors().Get(
             ro, EmbeddingKey(r.ns.tenant, r.ns.agent, id), &stored, &has);
         if (!inner.ok() || has) return;
         chunk.ids.push_back(id);
@@ -381,7 +381,7 @@ Status StoreImpl::WriteQueuedTexts(const TextChunk& chunk,
         std::string stored;
         bool has = false;
         if (!r.text.empty() && (flags & kFlagTextForgotten) == 0) {
-          inner = table_.GetVectorValue(
+          inner = table_.vectors().Get(
               ro, EmbeddingKey(r.ns.tenant, r.ns.agent, id), &stored, &has);
           if (!inner.ok()) return;
           auto it = index.find(id);
@@ -393,13 +393,13 @@ Status StoreImpl::WriteQueuedTexts(const TextChunk& chunk,
             inner = PutTextVector(chunk, it->second, r, &fits, &batch);
           }
         }
-        table_.embed_queue().DequeueText(id, &batch);
+        table_.vectors().DequeueText(id, &batch);
       }));
   failed_queued_.insert(undecodable.begin(), undecodable.end());
   MNEMO_RETURN_IF_ERROR(inner);
   for (RecordId id : queued) {
     if (found.count(id) == 0) {  // deleted
-      table_.embed_queue().DequeueText(id, &batch);
+      table_.vectors().DequeueText(id, &batch);
     }
   }
   MNEMO_RETURN_IF_ERROR(
@@ -416,7 +416,7 @@ Status StoreImpl::EmbedPass(RecordId target, const std::atomic<bool>* cancel) {
     RecordId safe = std::min(SafeCommittedId(), target);
     Status s;
     if (safe > from) s = EmbedTextChunk(safe, cancel);
-    if (s.ok() && queued_left) s = EmbedQueuedTexts(cancel, &queued_left);
+    if (s.ok() && queued_left) s = VectorTabledTexts(cancel, &queued_left);
     if (s.ok() && pages_left) s = EmbedPageChunk(cancel, &pages_left);
     if (cancel != nullptr && cancel->load()) return Status::OK();  // closing
     MNEMO_RETURN_IF_ERROR(s);
@@ -493,7 +493,7 @@ void StoreImpl::FillEmbedStats(EmbedStats* stats) {
   std::string name;
   uint32_t dim = 0;
   bool found = false;
-  if (table_.embed_queue()
+  if (table_.vectors()
           .GetModel(rocksdb::ReadOptions(), &name, &dim, &found)
           .ok() &&
       found) {
@@ -501,7 +501,7 @@ void StoreImpl::FillEmbedStats(EmbedStats* stats) {
     stats->dimension = dim;
   }
   if (found) {
-    (void)table_.embed_queue().CountPendingPages(&stats->pages_pending);
+    (void)table_.vectors().CountPendingPages(&stats->pages_pending);
   }
 }
 

@@ -51,7 +51,7 @@ Status DequeueIfGone(StoreImpl* store, uint64_t page_id) {
   Status s = store->table().GetPage(rocksdb::ReadOptions(), page_id, &page);
   if (!s.IsNotFound()) return Status::OK();
   rocksdb::WriteBatch batch;
-  store->table().embed_queue().DequeuePage(page_id, &batch);
+  store->table().vectors().DequeuePage(page_id, &batch);
   return store->table().Write(rocksdb::WriteOptions(), &batch,
                               "dequeuing page " + std::to_string(page_id));
 }
@@ -96,7 +96,7 @@ Status StoreImpl::EmbedPageChunk(const std::atomic<bool>* cancel,
   const size_t limit =
       std::clamp<size_t>(embedder_->max_page_batch(), 1, kMaxPageBatch);
   std::vector<uint64_t> queued;
-  MNEMO_RETURN_IF_ERROR(table_.embed_queue().PendingPages(
+  MNEMO_RETURN_IF_ERROR(table_.vectors().PendingPages(
       rocksdb::ReadOptions(), 0, limit + failed_pages_.size(), &queued));
   PageBatch batch;
   size_t failed_before = failed_pages_.size();
@@ -144,8 +144,8 @@ Status StoreImpl::StorePageVector(const Namespace& ns, const PinnedPage& pinned,
   }
   MNEMO_RETURN_IF_ERROR(s);
   rocksdb::WriteBatch batch;
-  table_.embed_queue().PutPageVector(ns, pinned.page_id,
-                                     EncodeFloatVector(vector, dim), &batch);
+  table_.vectors().PutPageVector(ns, pinned.page_id,
+                                 EncodeFloatVector(vector, dim), &batch);
   MNEMO_RETURN_IF_ERROR(Commit(WriteOptions(), &batch, "writing a page vector"));
   ++pages_embedded_;
   return Status::OK();

@@ -79,9 +79,9 @@ Status StoreImpl::AppendPageGc(const PageRemovals& pages,
     // The encoder feed's vector saw the removed text too (a masked page is
     // queued again by its PutPage).
     StoredPage page;
-    if (table_.embed_queue().queues_pages() &&
+    if (table_.vectors().queues_pages() &&
         ReadStoredPage(page_id, &page).ok()) {
-      table_.embed_queue().DeletePageVector(page.info.ns, page_id, batch);
+      table_.vectors().DeletePageVector(page.info.ns, page_id, batch);
     }
   }
   return Status::OK();

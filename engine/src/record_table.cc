@@ -41,14 +41,14 @@ void RecordTable::Attach(
   static std::atomic<uint64_t> attachments{0};
   db_ = db;
   handles_ = handles;
-  embed_queue_.Bind(db, handles[kDefault], handles[kPostings]);
+  vectors_.Bind(db, handles[kDefault], handles[kPostings]);
   epoch_.store(attachments.fetch_add(1) + 1);
 }
 
 void RecordTable::Detach() {
   db_ = nullptr;
   handles_.clear();
-  embed_queue_.Bind(nullptr, nullptr, nullptr);
+  vectors_.Bind(nullptr, nullptr, nullptr);
 }
 
 namespace {
@@ -256,7 +256,7 @@ Status RecordTable::RequeueText(const Record& old, const Record& next,
     return Status::OK();  // the host's: kept (mnemo/store.h)
   }
   (void)batch->Delete(handles_[kPostings], key);
-  if (!next.text.empty()) embed_queue_.QueueText(next.id, batch);
+  if (!next.text.empty()) vectors_.QueueText(next.id, batch);
   return Status::OK();
 }
 

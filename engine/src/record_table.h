@@ -67,12 +67,12 @@
 // record_table_verify_expiry.cc (Verify's walks and Check*),
 // record_table_slots.cc (slots, location hints: record_table_hints.h),
 // record_table_ids.cc (ids blocks), record_table_deferred.cc (ids entries
-// written later, record_table_pending.h), record_table_embed.cc (vector
-// values). Classes of their own: the full-text index's keys (SearchTable,
-// record_table_search.h, owned by the store and bound by BindSearch), the
-// encoder feed's keys (EmbedQueue, record_table_embed.h, owned by the
-// table) and the migration of formats 1 and 2 (FormatMigration,
-// record_table_migrate.h).
+// written later, record_table_pending.h), record_table_vectors.cc (index
+// intents, BindSearch). Classes of their own: the full-text index's keys
+// (SearchTable, record_table_search.h, owned by the store and bound by
+// BindSearch), the vector values and the encoder feed's keys (VectorTable,
+// record_table_vectors.h, owned by the table) and the migration of
+// formats 1 and 2 (FormatMigration, record_table_migrate.h).
 
 #ifndef MNEMO_ENGINE_RECORD_TABLE_H_
 #define MNEMO_ENGINE_RECORD_TABLE_H_
@@ -99,12 +99,12 @@
 #include "keys.h"
 #include "mnemo/record.h"
 #include "mnemo/status.h"
-#include "record_table_embed.h"
 #include "record_table_expiry.h"
 #include "record_table_hints.h"
 #include "record_table_ids.h"
 #include "record_table_pending.h"
 #include "record_table_scan.h"
+#include "record_table_vectors.h"
 
 namespace mnemo::internal {
 
@@ -433,7 +433,7 @@ class RecordTable {
                   rocksdb::WriteBatch* batch) const;
   // Format 8 (record_table_search.h): the token of the last change of an
   // agent's index ("tenant \0 agent"), written with the records' batch
-  // (record_table_embed.cc).
+  // (record_table_vectors.cc).
   void PutIndexIntent(std::string_view agent_key, uint64_t token,
                       rocksdb::WriteBatch* batch) const;
   Status IndexIntents(std::map<std::string, uint64_t>* intents) const;
@@ -592,25 +592,7 @@ class RecordTable {
                           const std::function<void(const ExpiryProblem&)>& problem,
                           rocksdb::WriteBatch* repair, uint64_t* checked) const;
 
-  // ---- Vector values (postings family) ----------------------------------
-  // Embeddings ('e'), their dimension ('d') and page vectors ('f'); keys
-  // by search_postings.h. Posting lists and statistics are SearchTable's
-  // (record_table_search.h).
-
-  // One value; *found false when absent.
-  Status GetVectorValue(const rocksdb::ReadOptions& ro, std::string_view key,
-                        std::string* value, bool* found) const;
-  // Values under `prefix` (not empty), in key order: fn(key, value) until
-  // it returns false.
-  Status ForEachVectorValue(
-      const rocksdb::ReadOptions& ro, std::string_view prefix,
-      const std::function<bool(std::string_view, std::string_view)>& fn) const;
-  void PutVectorValue(std::string_view key, std::string_view value,
-                      rocksdb::WriteBatch* batch) const;
-  // Deletes an agent's embeddings, page vectors and their dimension (bulk
-  // delete of the agent).
-  void DeleteAgentVectors(std::string_view tenant, std::string_view agent,
-                          rocksdb::WriteBatch* batch) const;
+  // ---- Search index of formats 3-7 ---------------------------------------
   // Binds `search` to the index a store of format 7 or older kept in this
   // database (the postings family, the watermark in the default family).
   void BindSearch(SearchTable* search) const;
@@ -624,11 +606,11 @@ class RecordTable {
       const;
 
  public:
-  // ---- Encoder feed (record_table_embed.h; see embed_feed.cc) -------------
-  // The feed's queue, model record and page vectors. PutPage, DeletePage
-  // and RequeueText keep the queue in step with what they change.
-  const EmbedQueue& embed_queue() const { return embed_queue_; }
-  EmbedQueue& embed_queue() { return embed_queue_; }
+  // ---- Vectors and the encoder feed (record_table_vectors.h) -------------
+  // Embeddings, page vectors, the feed's queue and model record. PutPage,
+  // DeletePage and RequeueText keep the queue in step with what they change.
+  const VectorTable& vectors() const { return vectors_; }
+  VectorTable& vectors() { return vectors_; }
 
   // ---- Slots and migration (record_table_slots.cc,
   //      record_table_migrate.h) -------------------------------------------
@@ -695,7 +677,7 @@ class RecordTable {
 
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  EmbedQueue embed_queue_{*this};
+  VectorTable vectors_{*this};
   // Names this attachment for Insert's per-thread memo (unique per
   // process, so a memo never outlives the table it was made for).
   std::atomic<uint64_t> epoch_{0};

@@ -94,7 +94,7 @@ void RecordTable::PutPage(uint64_t page_id, const StoredPage& page,
   std::string value;
   EncodePage(page, &value);
   (void)batch->Put(handles_[kPages], PageKey(page_id), value);
-  if (embed_queue_.queues_pages()) embed_queue_.QueuePage(page_id, batch);
+  if (vectors_.queues_pages()) vectors_.QueuePage(page_id, batch);
 }
 
 void RecordTable::PutLiveKey(uint64_t page_id, RecordId id,
@@ -105,7 +105,7 @@ void RecordTable::PutLiveKey(uint64_t page_id, RecordId id,
 void RecordTable::DeletePage(uint64_t page_id,
                              rocksdb::WriteBatch* batch) const {
   (void)batch->Delete(handles_[kPages], PageKey(page_id));
-  if (embed_queue_.queues_pages()) embed_queue_.DequeuePage(page_id, batch);
+  if (vectors_.queues_pages()) vectors_.DequeuePage(page_id, batch);
 }
 
 Status RecordTable::LiveSet(const rocksdb::ReadOptions& read, uint64_t page_id,

@@ -131,7 +131,7 @@ class AgentPrefixTransform final : public rocksdb::SliceTransform {
 // a term after the prefix are in the domain: RocksDB 7.8's MemTable::Add
 // hands a range deletion the same hint map as point keys, and the range
 // deletions of this family (SearchTable::DeleteAgent,
-// RecordTable::DeleteAgentVectors) start exactly at a prefix, so they never
+// VectorTable::DeleteAgent) start exactly at a prefix, so they never
 // take a point key's splice.
 class PostingsHintTransform final : public rocksdb::SliceTransform {
  public:

@@ -14,7 +14,7 @@ void StoreImpl::AppendSearchDeleteAgent(std::string_view tenant,
                                         std::string_view agent,
                                         ChangeBatch* batch) {
   search_.DeleteAgent(tenant, agent, &batch->index);
-  table_.DeleteAgentVectors(tenant, agent, batch);
+  table_.vectors().DeleteAgent(tenant, agent, batch);
 }
 
 }  // namespace mnemo::internal

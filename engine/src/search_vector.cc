@@ -141,7 +141,7 @@ Status ScanPages(const SearchEnv& env, std::string_view tenant,
   std::vector<float> v;
   std::vector<std::pair<uint64_t, double>> pages;
   bool malformed = false;
-  MNEMO_RETURN_IF_ERROR(env.table->embed_queue().ForEachPageVector(
+  MNEMO_RETURN_IF_ERROR(env.table->vectors().ForEachPageVector(
       rocksdb::ReadOptions(), tenant, agent,
       [&](uint64_t page_id, std::string_view value) {
         if (!DecodeEmbedding(value, &v)) {
@@ -186,8 +186,8 @@ Status ScanAgent(const SearchEnv& env, const std::string& prefix,
   std::vector<float> v;
   bool malformed = false;
   MNEMO_RETURN_IF_ERROR(
-      env.table
-          ->ForEachVectorValue(
+      env.table->vectors()
+          .ForEach(
               rocksdb::ReadOptions(), prefix,
               [&](std::string_view key, std::string_view value) {
                 if (key.size() != prefix.size() + 8 ||
@@ -280,7 +280,8 @@ Status StoreImpl::PutEmbedding(const WriteOptions& options,
   std::string dim_key = EmbeddingDimKey(r.ns.tenant, r.ns.agent), dim_value;
   bool found = false;
   MNEMO_RETURN_IF_ERROR(
-      table_.GetVectorValue(rocksdb::ReadOptions(), dim_key, &dim_value, &found)
+      table_.vectors()
+          .Get(rocksdb::ReadOptions(), dim_key, &dim_value, &found)
           .WithContext("reading dimension"));
   rocksdb::WriteBatch batch;
   if (found) {
@@ -293,14 +294,14 @@ Status StoreImpl::PutEmbedding(const WriteOptions& options,
   } else {
     std::string v;
     PutFixed32(&v, static_cast<uint32_t>(e.dim));
-    table_.PutVectorValue(dim_key, v, &batch);
+    table_.vectors().Put(dim_key, v, &batch);
   }
   std::string value(1, static_cast<char>(e.type));
   PutFixed32(&value, static_cast<uint32_t>(e.dim));
   size_t width = e.type == VectorType::kFloat16 ? 2 : 4;
   value.append(static_cast<const char*>(e.data), e.dim * width);
-  table_.PutVectorValue(EmbeddingKey(r.ns.tenant, r.ns.agent, id), value,
-                        &batch);
+  table_.vectors().Put(EmbeddingKey(r.ns.tenant, r.ns.agent, id), value,
+                       &batch);
   return Commit(options, &batch, "writing embedding");
 }
 

@@ -60,7 +60,7 @@ Status StoreImpl::GetStats(StoreStats* stats) {
     // Texts queued again (updated): those above the mark count below.
     uint64_t requeued = 0;
     MNEMO_RETURN_IF_ERROR(
-        table_.embed_queue().CountPendingTexts(embed_mark, &requeued));
+        table_.vectors().CountPendingTexts(embed_mark, &requeued));
     stats->embed.texts_pending += requeued;
   }
   stats->text_token_counter = codec::TextTokenCounterName(tokenizer_.get());

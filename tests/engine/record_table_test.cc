@@ -199,7 +199,7 @@ TEST_F(RecordTableTest, UpdateQueuesATextWhoseFeedVectorIsStale) {
     std::string vector(1, static_cast<char>(type));
     vector += std::string("\x01\0\0\0", 4) + std::string(4, '\0');
     std::string key = EmbeddingKey("t", "agent", id);
-    table_.PutVectorValue(key, vector, &insert);
+    table_.vectors().Put(key, vector, &insert);
     Write(&insert);
     Record next = old;
     next.version = 2;
@@ -214,7 +214,7 @@ TEST_F(RecordTableTest, UpdateQueuesATextWhoseFeedVectorIsStale) {
               feed ? 1u : 0u);
     Write(&batch);
     std::vector<RecordId> queued;
-    ASSERT_TRUE(table_.embed_queue()
+    ASSERT_TRUE(table_.vectors()
                     .PendingTexts(rocksdb::ReadOptions(), 0, 10, &queued)
                     .ok());
     EXPECT_EQ(queued, std::vector<RecordId>{7});

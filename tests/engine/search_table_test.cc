@@ -54,8 +54,8 @@ class SearchTableTest : public ::testing::Test {
     PostingsBuilder postings = search_.NewPostings();
     for (const Record& r : records) {
       postings.Add(r);
-      table_.PutVectorValue(EmbeddingKey("t", r.ns.agent, r.id), "vec", &batch);
-      table_.PutVectorValue(EmbeddingDimKey("t", r.ns.agent), "dim", &batch);
+      table_.vectors().Put(EmbeddingKey("t", r.ns.agent, r.id), "vec", &batch);
+      table_.vectors().Put(EmbeddingDimKey("t", r.ns.agent), "dim", &batch);
     }
     search_.ApplyPostings(&postings, &batch);
     Write(&batch);
@@ -89,8 +89,7 @@ class SearchTableTest : public ::testing::Test {
     std::string value;
     bool found = false;
     EXPECT_TRUE(
-        table_.GetVectorValue(rocksdb::ReadOptions(), key, &value, &found)
-            .ok());
+        table_.vectors().Get(rocksdb::ReadOptions(), key, &value, &found).ok());
     return found;
   }
 
@@ -114,14 +113,13 @@ TEST_F(SearchTableTest, IndexAndVectorValuesAreWalkedApart) {
   }
   EXPECT_EQ(ListIds("a", "crane"), std::vector<RecordId>{1});
   std::vector<std::string> vectors;
-  ASSERT_TRUE(
-      table_
-          .ForEachVectorValue(rocksdb::ReadOptions(), EmbeddingPrefix("t", "a"),
-                              [&](std::string_view key, std::string_view) {
-                                vectors.emplace_back(key);
-                                return true;
-                              })
-          .ok());
+  ASSERT_TRUE(table_.vectors()
+                  .ForEach(rocksdb::ReadOptions(), EmbeddingPrefix("t", "a"),
+                           [&](std::string_view key, std::string_view) {
+                             vectors.emplace_back(key);
+                             return true;
+                           })
+                  .ok());
   EXPECT_EQ(vectors, std::vector<std::string>{EmbeddingKey("t", "a", 1)});
 }
 
@@ -139,7 +137,7 @@ TEST_F(SearchTableTest, AgentDeletionsTouchOnlyTheirOwnKeys) {
   EXPECT_TRUE(HasVector(EmbeddingDimKey("t", "a")));
 
   batch.Clear();
-  table_.DeleteAgentVectors("t", "b", &batch);
+  table_.vectors().DeleteAgent("t", "b", &batch);
   Write(&batch);
   EXPECT_FALSE(HasVector(EmbeddingKey("t", "b", 2)));
   EXPECT_FALSE(HasVector(EmbeddingDimKey("t", "b")));

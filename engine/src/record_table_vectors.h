@@ -1,21 +1,21 @@
 // Copyright (c) mnemo authors.
 //
-// EmbedQueue: the encoder feed's keys (embed_feed.cc, embed_pages.cc) as
-// part of the record table's schema. The recorded model lives in the
-// default family; queued pages ('q'), queued texts ('r') and page vectors
-// ('f') in the postings family beside the records' embeddings ('e'), so a
-// bulk delete of an agent drops them with the rest of its search keys
-// (search_postings.h). Like the table, it appends to the caller's
-// WriteBatch and writes nothing itself.
+// VectorTable: the vector side of the record table's schema. Embeddings
+// ('e'), their dimension ('d') and page vectors ('f'), and the encoder
+// feed's keys (embed_feed.cc, embed_pages.cc): the recorded model in the
+// default family; queued pages ('q') and queued texts ('r') in the
+// postings family beside the vectors, so a bulk delete of an agent drops
+// them together (search_postings.h). Like the table, it appends to the
+// caller's WriteBatch and writes nothing itself.
 //
-// The table owns one (RecordTable::embed_queue()), binds it to the open
+// The table owns one (RecordTable::vectors()), binds it to the open
 // database in Attach, and asks it to queue or dequeue a page when it
 // writes or deletes one (PutPage, DeletePage) and to queue a text when an
 // update drops a feed-made embedding (RequeueText).
-// Implementation: record_table_embed.cc.
+// Implementation: record_table_vectors.cc.
 
-#ifndef MNEMO_ENGINE_RECORD_TABLE_EMBED_H_
-#define MNEMO_ENGINE_RECORD_TABLE_EMBED_H_
+#ifndef MNEMO_ENGINE_RECORD_TABLE_VECTORS_H_
+#define MNEMO_ENGINE_RECORD_TABLE_VECTORS_H_
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -35,12 +35,12 @@ namespace mnemo::internal {
 
 class RecordTable;
 
-class EmbedQueue {
+class VectorTable {
  public:
-  // `table` (its owner) answers the page and postings walks.
-  explicit EmbedQueue(const RecordTable& table) : table_(table) {}
-  EmbedQueue(const EmbedQueue&) = delete;
-  EmbedQueue& operator=(const EmbedQueue&) = delete;
+  // `table` (its owner) answers the page walk (PutModel).
+  explicit VectorTable(const RecordTable& table) : table_(table) {}
+  VectorTable(const VectorTable&) = delete;
+  VectorTable& operator=(const VectorTable&) = delete;
 
   // The table's database and its default and postings families (Attach);
   // nullptr for all three on Detach.
@@ -78,6 +78,25 @@ class EmbedQueue {
   void QueueText(RecordId id, rocksdb::WriteBatch* batch) const;
   void DequeueText(RecordId id, rocksdb::WriteBatch* batch) const;
 
+  // ---- Vector values: embeddings ('e'), their dimension ('d'), page
+  // vectors ('f'); keys by search_postings.h. A host (PutEmbedding) or the
+  // feed writes them; they are not derived from records.
+
+  // One value; *found false when absent.
+  Status Get(const rocksdb::ReadOptions& ro, std::string_view key,
+             std::string* value, bool* found) const;
+  // Values under `prefix` (not empty), in key order: fn(key, value) until
+  // it returns false.
+  Status ForEach(
+      const rocksdb::ReadOptions& ro, std::string_view prefix,
+      const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  void Put(std::string_view key, std::string_view value,
+           rocksdb::WriteBatch* batch) const;
+  // Deletes an agent's embeddings, page vectors and their dimension (bulk
+  // delete of the agent).
+  void DeleteAgent(std::string_view tenant, std::string_view agent,
+                   rocksdb::WriteBatch* batch) const;
+
   // A page's vector (EncodeVector form), replacing any older one, and the
   // page dequeued in the same batch.
   void PutPageVector(const Namespace& ns, uint64_t page_id,
@@ -101,4 +120,4 @@ class EmbedQueue {
 
 }  // namespace mnemo::internal
 
-#endif  // MNEMO_ENGINE_RECORD_TABLE_EMBED_H_
+#endif  // MNEMO_ENGINE_RECORD_TABLE_VECTORS_H_

@@ -1,12 +1,10 @@
 // Copyright (c) mnemo authors.
 //
-// EmbedQueue (record_table_embed.h): the encoder feed's keys. The model
-// record lives in the default family; queued pages ('q'), queued texts
-// ('r') and page vectors ('f') in the postings family beside the records'
-// embeddings ('e'), so a bulk delete of an agent drops them with the rest
-// of its search keys (search_postings.h).
+// VectorTable (record_table_vectors.h): vector values and the encoder
+// feed's keys. Also RecordTable's intents of index changes and its binding
+// of a format-7 index (record_table.h).
 
-#include "record_table_embed.h"
+#include "record_table_vectors.h"
 
 #include "coding.h"
 #include "keys.h"
@@ -18,16 +16,16 @@
 
 namespace mnemo::internal {
 
-void EmbedQueue::Bind(rocksdb::DB* db,
-                      rocksdb::ColumnFamilyHandle* default_family,
-                      rocksdb::ColumnFamilyHandle* postings) {
+void VectorTable::Bind(rocksdb::DB* db,
+                       rocksdb::ColumnFamilyHandle* default_family,
+                       rocksdb::ColumnFamilyHandle* postings) {
   db_ = db;
   default_ = default_family;
   postings_ = postings;
 }
 
-Status EmbedQueue::GetModel(const rocksdb::ReadOptions& ro, std::string* name,
-                            uint32_t* dimension, bool* found) const {
+Status VectorTable::GetModel(const rocksdb::ReadOptions& ro, std::string* name,
+                             uint32_t* dimension, bool* found) const {
   *found = false;
   std::string value;
   rocksdb::Status s = db_->Get(ro, default_, kEmbedModelKey, &value);
@@ -44,8 +42,8 @@ Status EmbedQueue::GetModel(const rocksdb::ReadOptions& ro, std::string* name,
   return Status::OK();
 }
 
-Status EmbedQueue::PutModel(std::string_view name, uint32_t dimension,
-                            rocksdb::WriteBatch* batch) const {
+Status VectorTable::PutModel(std::string_view name, uint32_t dimension,
+                             rocksdb::WriteBatch* batch) const {
   std::string value;
   PutFixed32(&value, dimension);
   value.append(name);
@@ -82,13 +80,13 @@ Status ScanQueue(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
 
 }  // namespace
 
-Status EmbedQueue::PendingTexts(const rocksdb::ReadOptions& ro, uint64_t after,
-                                size_t limit,
-                                std::vector<RecordId>* ids) const {
+Status VectorTable::PendingTexts(const rocksdb::ReadOptions& ro, uint64_t after,
+                                 size_t limit,
+                                 std::vector<RecordId>* ids) const {
   return ScanQueue(db_, postings_, ro, kPendingTextTag, after, limit, ids);
 }
 
-Status EmbedQueue::CountPendingTexts(RecordId max, uint64_t* n) const {
+Status VectorTable::CountPendingTexts(RecordId max, uint64_t* n) const {
   *n = 0;
   std::vector<RecordId> ids;
   RecordId after = 0;
@@ -101,21 +99,21 @@ Status EmbedQueue::CountPendingTexts(RecordId max, uint64_t* n) const {
   return Status::OK();
 }
 
-void EmbedQueue::QueueText(RecordId id, rocksdb::WriteBatch* batch) const {
+void VectorTable::QueueText(RecordId id, rocksdb::WriteBatch* batch) const {
   (void)batch->Put(postings_, PendingTextKey(id), "");
 }
 
-void EmbedQueue::DequeueText(RecordId id, rocksdb::WriteBatch* batch) const {
+void VectorTable::DequeueText(RecordId id, rocksdb::WriteBatch* batch) const {
   (void)batch->Delete(postings_, PendingTextKey(id));
 }
 
-Status EmbedQueue::PendingPages(const rocksdb::ReadOptions& read,
-                                uint64_t after, size_t limit,
-                                std::vector<uint64_t>* pages) const {
+Status VectorTable::PendingPages(const rocksdb::ReadOptions& read,
+                                 uint64_t after, size_t limit,
+                                 std::vector<uint64_t>* pages) const {
   return ScanQueue(db_, postings_, read, kPendingPageTag, after, limit, pages);
 }
 
-Status EmbedQueue::CountPendingPages(uint64_t* n) const {
+Status VectorTable::CountPendingPages(uint64_t* n) const {
   *n = 0;
   std::vector<uint64_t> pages;
   uint64_t after = 0;
@@ -128,36 +126,37 @@ Status EmbedQueue::CountPendingPages(uint64_t* n) const {
   return Status::OK();
 }
 
-void EmbedQueue::QueuePage(uint64_t page_id, rocksdb::WriteBatch* batch) const {
+void VectorTable::QueuePage(uint64_t page_id,
+                            rocksdb::WriteBatch* batch) const {
   (void)batch->Put(postings_, PendingPageKey(page_id), "");
 }
 
-void EmbedQueue::DequeuePage(uint64_t page_id,
-                             rocksdb::WriteBatch* batch) const {
+void VectorTable::DequeuePage(uint64_t page_id,
+                              rocksdb::WriteBatch* batch) const {
   (void)batch->Delete(postings_, PendingPageKey(page_id));
 }
 
-void EmbedQueue::PutPageVector(const Namespace& ns, uint64_t page_id,
-                               std::string_view value,
-                               rocksdb::WriteBatch* batch) const {
+void VectorTable::PutPageVector(const Namespace& ns, uint64_t page_id,
+                                std::string_view value,
+                                rocksdb::WriteBatch* batch) const {
   (void)batch->Put(postings_, PageVectorKey(ns.tenant, ns.agent, page_id),
                    value);
   DequeuePage(page_id, batch);
 }
 
-void EmbedQueue::DeletePageVector(const Namespace& ns, uint64_t page_id,
-                                  rocksdb::WriteBatch* batch) const {
+void VectorTable::DeletePageVector(const Namespace& ns, uint64_t page_id,
+                                   rocksdb::WriteBatch* batch) const {
   (void)batch->Delete(postings_, PageVectorKey(ns.tenant, ns.agent, page_id));
 }
 
-Status EmbedQueue::ForEachPageVector(
+Status VectorTable::ForEachPageVector(
     const rocksdb::ReadOptions& ro, std::string_view tenant,
     std::string_view agent,
     const std::function<bool(uint64_t, std::string_view)>& fn) const {
   std::string prefix = PageVectorPrefix(tenant, agent);
   bool malformed = false;
-  MNEMO_RETURN_IF_ERROR(table_.ForEachVectorValue(
-      ro, prefix, [&](std::string_view key, std::string_view value) {
+  MNEMO_RETURN_IF_ERROR(
+      ForEach(ro, prefix, [&](std::string_view key, std::string_view value) {
         if (key.size() != prefix.size() + 8) {
           malformed = true;
           return false;
@@ -171,40 +170,35 @@ Status EmbedQueue::ForEachPageVector(
   return Status::OK();
 }
 
-// ---- RecordTable's vector values (record_table.h) -------------------------
-
-Status RecordTable::GetVectorValue(const rocksdb::ReadOptions& ro,
-                                   std::string_view key, std::string* value,
-                                   bool* found) const {
-  rocksdb::Status s = db_->Get(ro, handles_[kPostings], key, value);
+Status VectorTable::Get(const rocksdb::ReadOptions& ro, std::string_view key,
+                        std::string* value, bool* found) const {
+  rocksdb::Status s = db_->Get(ro, postings_, key, value);
   *found = s.ok();
   if (s.IsNotFound()) return Status::OK();
   return FromRocks(s, "reading the search index");
 }
 
-Status RecordTable::ForEachVectorValue(
+Status VectorTable::ForEach(
     const rocksdb::ReadOptions& ro, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  return FromRocks(ForEachWithPrefix(db_, ro, handles_[kPostings], prefix, fn),
+  return FromRocks(ForEachWithPrefix(db_, ro, postings_, prefix, fn),
                    "reading the search index");
 }
 
-void RecordTable::PutVectorValue(std::string_view key, std::string_view value,
-                                 rocksdb::WriteBatch* batch) const {
-  (void)batch->Put(handles_[kPostings], key, value);
+void VectorTable::Put(std::string_view key, std::string_view value,
+                      rocksdb::WriteBatch* batch) const {
+  (void)batch->Put(postings_, key, value);
 }
 
 // Each prefix is one range deletion starting exactly at it (rocks_glue.cc's
 // insert hint for the family expects that).
-void RecordTable::DeleteAgentVectors(std::string_view tenant,
-                                     std::string_view agent,
-                                     rocksdb::WriteBatch* batch) const {
+void VectorTable::DeleteAgent(std::string_view tenant, std::string_view agent,
+                              rocksdb::WriteBatch* batch) const {
   for (const std::string& prefix :
        {EmbeddingPrefix(tenant, agent), PageVectorPrefix(tenant, agent)}) {
-    (void)batch->DeleteRange(handles_[kPostings], prefix,
-                             PrefixSuccessor(prefix));
+    (void)batch->DeleteRange(postings_, prefix, PrefixSuccessor(prefix));
   }
-  (void)batch->Delete(handles_[kPostings], EmbeddingDimKey(tenant, agent));
+  (void)batch->Delete(postings_, EmbeddingDimKey(tenant, agent));
 }
 
 void RecordTable::BindSearch(SearchTable* search) const {
