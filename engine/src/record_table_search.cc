@@ -28,10 +28,8 @@ void SearchTable::ApplyPostings(PostingsBuilder* postings,
 
 Status SearchTable::Get(const rocksdb::ReadOptions& ro, std::string_view key,
                         std::string* value, bool* found) const {
-  rocksdb::Status s = db_->Get(ro, postings_, key, value);
-  *found = s.ok();
-  if (s.IsNotFound()) return Status::OK();
-  return FromRocks(s, "reading the search index");
+  return GetIfPresent(db_, ro, postings_, key, value, found,
+                      "reading the search index");
 }
 
 // Lists ('w') and statistics ('s') only: the family's other keys are

@@ -172,10 +172,8 @@ Status VectorTable::ForEachPageVector(
 
 Status VectorTable::Get(const rocksdb::ReadOptions& ro, std::string_view key,
                         std::string* value, bool* found) const {
-  rocksdb::Status s = db_->Get(ro, postings_, key, value);
-  *found = s.ok();
-  if (s.IsNotFound()) return Status::OK();
-  return FromRocks(s, "reading the search index");
+  return GetIfPresent(db_, ro, postings_, key, value, found,
+                      "reading the search index");
 }
 
 Status VectorTable::ForEach(

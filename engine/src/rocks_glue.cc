@@ -266,6 +266,15 @@ Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   return Status::IOError(msg);
 }
 
+Status GetIfPresent(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
+                    rocksdb::ColumnFamilyHandle* cf, std::string_view key,
+                    std::string* value, bool* found, std::string_view context) {
+  rocksdb::Status s = db->Get(ro, cf, key, value);
+  *found = s.ok();
+  if (s.IsNotFound()) return Status::OK();
+  return FromRocks(s, context);
+}
+
 std::string AccessOperand(uint64_t count, Micros last) {
   std::string op;
   PutFixed64(&op, count);

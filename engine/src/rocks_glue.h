@@ -46,6 +46,12 @@ const std::vector<std::string>& ColumnFamilyNames();
 // Converts a RocksDB status; the message is prefixed with `context`.
 Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
+// db->Get of a key that may be absent: *found says whether it is; any
+// other failure is converted with `context`.
+Status GetIfPresent(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
+                    rocksdb::ColumnFamilyHandle* cf, std::string_view key,
+                    std::string* value, bool* found, std::string_view context);
+
 // Operand of the access merge: +count reads, latest read at `last`.
 std::string AccessOperand(uint64_t count, Micros last);
 
