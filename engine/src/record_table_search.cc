@@ -33,7 +33,7 @@ Status SearchTable::Get(const rocksdb::ReadOptions& ro, std::string_view key,
 }
 
 // Lists ('w') and statistics ('s') only: the family's other keys are
-// vectors and the feed's queue (RecordTable's).
+// vectors and the feed's queue (VectorTable's, record_table_vectors.h).
 Status SearchTable::ForEach(
     const rocksdb::ReadOptions& read, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {

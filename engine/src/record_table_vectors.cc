@@ -173,14 +173,14 @@ Status VectorTable::ForEachPageVector(
 Status VectorTable::Get(const rocksdb::ReadOptions& ro, std::string_view key,
                         std::string* value, bool* found) const {
   return GetIfPresent(db_, ro, postings_, key, value, found,
-                      "reading the search index");
+                      "reading a vector value");
 }
 
 Status VectorTable::ForEach(
     const rocksdb::ReadOptions& ro, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {
   return FromRocks(ForEachWithPrefix(db_, ro, postings_, prefix, fn),
-                   "reading the search index");
+                   "reading vector values");
 }
 
 void VectorTable::Put(std::string_view key, std::string_view value,
