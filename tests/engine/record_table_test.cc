@@ -21,6 +21,7 @@
 #include "expiry_index.h"
 #include "keys.h"
 #include "mnemo/options.h"
+#include "record_table_fixture.h"
 #include "record_table_ids.h"
 #include "record_table_migrate.h"
 #include "record_table_pending.h"
@@ -55,23 +56,13 @@ class Recorder : public rocksdb::WriteBatch::Handler {
   }
 };
 
-class RecordTableTest : public ::testing::Test {
+class RecordTableTest : public RecordTableFixture {
  protected:
   void SetUp() override {
-    config_ = MakeRocksConfig(Options(), Clock::System());
-    config_.db.create_if_missing = true;
-    ASSERT_TRUE(rocksdb::DB::Open(config_.db, dir_.path(), config_.families,
-                                  &handles_, &db_)
-                    .ok());
-    table_.Attach(db_, handles_);
+    RecordTableFixture::SetUp();
     text_.Attach(&table_);
     ASSERT_TRUE(text_.Load().ok());
     ASSERT_TRUE(table_.LoadSlots().ok());
-  }
-  void TearDown() override {
-    table_.Detach();
-    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
-    delete db_;
   }
 
   uint32_t Id(Family f) const { return handles_[f]->GetID(); }
@@ -81,10 +72,6 @@ class RecordTableTest : public ::testing::Test {
     EXPECT_TRUE(batch->Iterate(&r).ok());
     return r.entries;
   }
-  void Write(rocksdb::WriteBatch* batch) {
-    ASSERT_TRUE(db_->Write(rocksdb::WriteOptions(), batch).ok());
-  }
-
   static Record Sample(RecordId id, Micros time) {
     Record r;
     r.id = id;
@@ -96,13 +83,6 @@ class RecordTableTest : public ::testing::Test {
     r.version = 1;
     return r;
   }
-
-  test::TempDir dir_;
-  RocksConfig config_;
-  rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  TextStore text_;
-  RecordTable table_{&text_, Options().location_hint_bytes};
 };
 
 TEST_F(RecordTableTest, InsertWritesRecordTimeEntryAndFirstNamespaceKey) {

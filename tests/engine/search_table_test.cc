@@ -1,7 +1,7 @@
 // Copyright (c) mnemo authors.
 //
 // SearchTable (engine/src/record_table_search.h): the full-text index's
-// keys, apart from the vector values RecordTable keeps in the same family,
+// keys, apart from the vector values VectorTable keeps in the same family,
 // on a real RocksDB.
 
 #include <gtest/gtest.h>
@@ -10,36 +10,23 @@
 #include <vector>
 
 #include "keys.h"
-#include "mnemo/options.h"
-#include "record_table.h"
+#include "record_table_fixture.h"
 #include "record_table_search.h"
-#include "rocks_glue.h"
 #include "search_postings.h"
-#include "test_util.h"
-#include "text_store.h"
 
 namespace mnemo::internal {
 namespace {
 
-class SearchTableTest : public ::testing::Test {
+// The index bound to the table's database, as a format-7 store keeps it.
+class SearchTableTest : public RecordTableFixture {
  protected:
   void SetUp() override {
-    config_ = MakeRocksConfig(Options(), Clock::System());
-    config_.db.create_if_missing = true;
-    ASSERT_TRUE(rocksdb::DB::Open(config_.db, dir_.path(), config_.families,
-                                  &handles_, &db_)
-                    .ok());
-    table_.Attach(db_, handles_);
+    RecordTableFixture::SetUp();
     table_.BindSearch(&search_);
   }
   void TearDown() override {
     search_.Close();
-    table_.Detach();
-    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
-    delete db_;
-  }
-  void Write(rocksdb::WriteBatch* batch) {
-    ASSERT_TRUE(db_->Write(rocksdb::WriteOptions(), batch).ok());
+    RecordTableFixture::TearDown();
   }
   static Record Sample(RecordId id, std::string agent, std::string text) {
     Record r;
@@ -93,12 +80,6 @@ class SearchTableTest : public ::testing::Test {
     return found;
   }
 
-  test::TempDir dir_;
-  RocksConfig config_;
-  rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  TextStore text_;
-  RecordTable table_{&text_, Options().location_hint_bytes};
   SearchTable search_{true, "english"};
 };
 
