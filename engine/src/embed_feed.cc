@@ -306,7 +306,7 @@ Status StoreImpl::WriteTextVectors(const TextChunk& chunk) {
 // The queued records (RecordTable::RequeueText, or updated while the
 // walk embedded them) that still need a vector: read without locks,
 // embedded, then re-checked under their stripes (WriteQueuedTexts).
-Status StoreImpl::VectorTabledTexts(const std::atomic<bool>* cancel,
+Status StoreImpl::EmbedQueuedTexts(const std::atomic<bool>* cancel,
                                     bool* left) {
   const size_t batch =
       std::clamp<size_t>(embedder_->max_text_batch(), 1, kMaxTextBatch);
@@ -416,7 +416,7 @@ Status StoreImpl::EmbedPass(RecordId target, const std::atomic<bool>* cancel) {
     RecordId safe = std::min(SafeCommittedId(), target);
     Status s;
     if (safe > from) s = EmbedTextChunk(safe, cancel);
-    if (s.ok() && queued_left) s = VectorTabledTexts(cancel, &queued_left);
+    if (s.ok() && queued_left) s = EmbedQueuedTexts(cancel, &queued_left);
     if (s.ok() && pages_left) s = EmbedPageChunk(cancel, &pages_left);
     if (cancel != nullptr && cancel->load()) return Status::OK();  // closing
     MNEMO_RETURN_IF_ERROR(s);

@@ -418,7 +418,7 @@ class StoreImpl final : public Store {
   Status WriteTextVectors(const TextChunk& chunk) REQUIRES(embed_mu_);
   // The records queued again ('r', RecordTable::RequeueText): one chunk;
   // *left false when none is left to try.
-  Status VectorTabledTexts(const std::atomic<bool>* cancel, bool* left)
+  Status EmbedQueuedTexts(const std::atomic<bool>* cancel, bool* left)
       REQUIRES(embed_mu_);
   Status WriteQueuedTexts(const TextChunk& chunk,
                           const std::vector<RecordId>& queued)
