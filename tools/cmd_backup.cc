@@ -159,11 +159,14 @@ int RunBackup(const CopyArgs& args) {
         &note);
   }
   if (rc != kExitOk) return rc;
-  std::printf("backup %u of %s written to %s (%s; %u backups kept) in %s%s\n",
-              info.backup_id, args.db.c_str(), args.target.c_str(),
-              FormatBytes(info.size_bytes).c_str(), info.backup_count,
-              FormatDuration(std::chrono::steady_clock::now() - start).c_str(),
-              note.c_str());
+  std::printf(
+      "backup %u of %s written to %s (%s, search index %s; %u backups kept) in "
+      "%s%s\n",
+      info.backup_id, args.db.c_str(), args.target.c_str(),
+      FormatBytes(info.size_bytes).c_str(),
+      FormatBytes(info.index_bytes).c_str(), info.backup_count,
+      FormatDuration(std::chrono::steady_clock::now() - start).c_str(),
+      note.c_str());
   return kExitOk;
 }
 

@@ -199,7 +199,10 @@ Status LegibleParts::Render(const std::vector<Record>& window,
   if (r == nullptr) return Status::OK();  // fonts missing: text it is
   std::vector<codec::PageItem> items;
   for (const Record& rec : window) {
-    items.push_back({rec.id, "", ItemHeader(rec) + rec.text});
+    codec::PageItem item;
+    item.id = rec.id;
+    item.body = ItemHeader(rec) + rec.text;
+    items.push_back(std::move(item));
   }
   std::vector<codec::Page> pages;
   std::vector<codec::RejectedItem> rejected;

@@ -104,6 +104,11 @@ class SearchTable {
   // store's own: flush_unless_wal_above as CreateCheckpoint's).
   Status Checkpoint(const std::string& out_dir,
                     uint64_t flush_unless_wal_above) const;
+  // Adds an incremental backup of the instance (flushed first) to the
+  // BackupEngine directory `backup_dir`; *id is its number and *bytes its
+  // size (shared files counted).
+  Status Backup(const std::string& backup_dir, uint32_t* id,
+                uint64_t* bytes) const;
   // Its families' estimates, named "search/<family>" (owned instance only).
   std::vector<RecordTable::FamilyStats> FamilyProperties() const;
 

@@ -1,15 +1,13 @@
 // Copyright (c) mnemo authors.
 //
-// Operator calls: GetStats, Checkpoint, Backup, RestoreBackup.
+// Operator calls: GetStats, Checkpoint (backups: store_backup.cc).
 //
-// Checkpoints and backups copy the RocksDB files; the MNEMO marker file is
-// not a RocksDB file, so it is written next to them (checkpoint) or carried
-// in the backup's app metadata and written on restore.
+// A checkpoint copies the RocksDB files; the MNEMO marker file is not a
+// RocksDB file, so it is written next to them.
 
 #include <fcntl.h>
-#include <unistd.h>
-#include <rocksdb/utilities/backup_engine.h>
 #include <rocksdb/utilities/checkpoint.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -23,6 +21,8 @@ namespace internal {
 namespace {
 
 namespace fs = std::filesystem;
+
+}  // namespace
 
 std::string MarkerText() {
   return "mnemo store format " + std::to_string(kStoreFormatVersion) + "\n";
@@ -43,12 +43,12 @@ Status WriteMarkerInto(const std::string& dir, const std::string& text) {
   return Status::OK();
 }
 
-}  // namespace
-
 Status StoreImpl::GetStats(StoreStats* stats) {
   *stats = StoreStats();
+  // A read-only instance reports the index as it opened it (the writer's
+  // indexer may have gone further since).
   const RecordId mark =
-      SearchIndexOn() ? search_watermark_.load() : kMaxRecordId;
+      options_.full_text_index ? search_watermark_.load() : kMaxRecordId;
   FillEmbedStats(&stats->embed);  // embed_feed.cc
   RecordId embed_mark = kMaxRecordId;  // records the feed has yet to offer
   if (!stats->embed.model.empty()) {
@@ -161,115 +161,5 @@ Status StoreImpl::Checkpoint(const std::string& out_dir) {
       out_dir, "mnemo store format " + std::to_string(stored_format_) + "\n");
 }
 
-// Beside a writer process, files can vanish while the backup copies them
-// (the writer's flushes and compactions delete them). A checkpoint pins
-// them at once (hard links, in the backup directory when it shares the
-// file system); the backup is then taken from that private copy, opened
-// as a store of its own, and the copy removed.
-Status StoreImpl::BackupThroughCheckpoint(const std::string& backup_dir,
-                                          BackupInfo* info) {
-  std::error_code ec;
-  fs::create_directories(backup_dir, ec);
-  if (ec) return Status::IOError("cannot create backup directory " + backup_dir);
-  std::string staging =
-      backup_dir + "/.mnemo-staging-" + std::to_string(::getpid());
-  fs::remove_all(staging, ec);
-  Status s = Checkpoint(staging);
-  if (s.ok()) {
-    Options copy_options;
-    copy_options.create_if_missing = false;
-    copy_options.track_access = false;
-    std::unique_ptr<Store> copy;
-    s = Store::Open(copy_options, staging, &copy);
-    if (s.ok()) s = mnemo::Backup(copy.get(), backup_dir, info);
-  }
-  fs::remove_all(staging, ec);
-  return s;
-}
-
-Status StoreImpl::Backup(const std::string& backup_dir, BackupInfo* info) {
-  if (options_.read_only) return BackupThroughCheckpoint(backup_dir, info);
-  rocksdb::BackupEngine* raw = nullptr;
-  rocksdb::BackupEngineOptions options(backup_dir);
-  MNEMO_RETURN_IF_ERROR(FromRocks(
-      rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &raw),
-      "opening backup directory " + backup_dir));
-  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
-  rocksdb::CreateBackupOptions create;
-  create.flush_before_backup = true;
-  rocksdb::BackupID id = 0;
-  MNEMO_RETURN_IF_ERROR(FromRocks(
-      engine->CreateNewBackupWithMetadata(create, db_, MarkerText(), &id),
-      "backup to " + backup_dir));
-  if (info != nullptr) {
-    rocksdb::BackupInfo latest;
-    MNEMO_RETURN_IF_ERROR(FromRocks(engine->GetBackupInfo(id, &latest),
-                                    "reading backup info"));
-    std::vector<rocksdb::BackupInfo> all;
-    engine->GetBackupInfo(&all);
-    info->backup_id = id;
-    info->size_bytes = latest.size;
-    info->backup_count = static_cast<uint32_t>(all.size());
-  }
-  return Status::OK();
-}
-
-namespace {
-
-// Checks the marker text a backup carries; returns it (or the current
-// format's marker for backups made without one).
-Status CheckBackupMarker(const std::string& metadata, std::string* marker) {
-  if (metadata.empty()) {
-    *marker = MarkerText();
-    return Status::OK();
-  }
-  int version = 0;
-  if (std::sscanf(metadata.c_str(), "mnemo store format %d", &version) != 1 ||
-      version <= 0) {
-    return Status::Corruption("backup metadata is not a mnemo marker");
-  }
-  if (version > kStoreFormatVersion) {
-    return Status::NotSupported(
-        "backup was made by a newer mnemo (store format " +
-        std::to_string(version) + ")");
-  }
-  *marker = metadata;
-  return Status::OK();
-}
-
-}  // namespace
 }  // namespace internal
-
-Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_directory(backup_dir, ec)) {
-    return Status::NotFound("no backup directory at " + backup_dir);
-  }
-  if (fs::exists(db_dir, ec) && !fs::is_empty(db_dir, ec)) {
-    return Status::AlreadyExists("restore target " + db_dir +
-                                 " exists and is not empty");
-  }
-  rocksdb::BackupEngineReadOnly* raw = nullptr;
-  rocksdb::BackupEngineOptions options(backup_dir);
-  MNEMO_RETURN_IF_ERROR(internal::FromRocks(
-      rocksdb::BackupEngineReadOnly::Open(options, rocksdb::Env::Default(),
-                                          &raw),
-      "opening backup directory " + backup_dir));
-  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
-  rocksdb::BackupInfo latest;
-  rocksdb::Status s = engine->GetLatestBackupInfo(&latest);
-  if (s.IsNotFound()) return Status::NotFound("no backup in " + backup_dir);
-  MNEMO_RETURN_IF_ERROR(internal::FromRocks(s, "reading backup info"));
-  std::string marker;
-  MNEMO_RETURN_IF_ERROR(
-      internal::CheckBackupMarker(latest.app_metadata, &marker));
-  fs::create_directories(db_dir, ec);
-  if (ec) return Status::IOError("cannot create " + db_dir);
-  MNEMO_RETURN_IF_ERROR(internal::FromRocks(
-      engine->RestoreDBFromLatestBackup(db_dir, db_dir),
-      "restoring " + backup_dir + " into " + db_dir));
-  return internal::WriteMarkerInto(db_dir, marker);
-}
-
 }  // namespace mnemo

@@ -86,6 +86,10 @@ inline constexpr int kStoreFormatVersion = 8;
 // Ids entries that make a pending flush ride along with an insert.
 inline constexpr size_t kIdsFlushEntries = 64;
 inline constexpr char kMarkerFile[] = "MNEMO";
+// This build's marker text: "mnemo store format N\n" (store_admin.cc).
+std::string MarkerText();
+// Writes `text` as the MNEMO marker of `dir`, durably (via rename).
+Status WriteMarkerInto(const std::string& dir, const std::string& text);
 
 struct RestorePlan;  // store_restore.cc
 struct StoredPage;   // page_store.h

@@ -244,21 +244,7 @@ Status StoreImpl::FlushPendingIdsAtClose() {
   return table_.FlushPendingIds(mark, /*mark_always=*/true);
 }
 
-Status StoreImpl::WriteMarker() {
-  std::string tmp = dir_ + "/MNEMO.tmp";
-  std::string text =
-      "mnemo store format " + std::to_string(kStoreFormatVersion) + "\n";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return Status::IOError("cannot write " + tmp);
-  bool ok = ::write(fd, text.data(), text.size()) ==
-                static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), (dir_ + "/" + kMarkerFile).c_str()) != 0) {
-    return Status::IOError("cannot write " + dir_ + "/MNEMO");
-  }
-  return Status::OK();
-}
+Status StoreImpl::WriteMarker() { return WriteMarkerInto(dir_, MarkerText()); }
 
 // A writer process may finish a flush or compaction while a read-only
 // instance opens, deleting files the MANIFEST it read still names; the next

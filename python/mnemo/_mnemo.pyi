@@ -311,7 +311,7 @@ class Store:
         """
     def backup(self: Store, dir: str) -> dict:
         """
-        Adds an incremental backup to `dir`; returns backup_id, size_bytes and backup_count.
+        Adds an incremental backup (records and search index) to `dir`; returns backup_id, size_bytes, index_bytes and backup_count.
         """
     def flush_embeddings(self: Store) -> None:
         """

@@ -313,10 +313,11 @@ void BindAdminCalls(py::class_<PyStore>& cls) {
         Call(s, [&](Store& st) { return mnemo::Backup(&st, dir, &info); });
         return py::dict(py::arg("backup_id") = info.backup_id,
                         py::arg("size_bytes") = info.size_bytes,
+                        py::arg("index_bytes") = info.index_bytes,
                         py::arg("backup_count") = info.backup_count);
       }, py::arg("dir"),
-         "Adds an incremental backup to `dir`; returns backup_id, "
-         "size_bytes and backup_count.")
+         "Adds an incremental backup (records and search index) to `dir`; "
+         "returns backup_id, size_bytes, index_bytes and backup_count.")
       .def("flush_embeddings", [](PyStore& s) {
         Call(s, [](Store& st) { return mnemo::FlushEmbeddings(&st); });
       }, "Runs the encoder feed until every record and queued page is "

@@ -63,12 +63,26 @@ class SearchIndexDbTest : public StoreTest {
     // them) but are what a lost index write leaves: none here either.
     EXPECT_EQ(report.stale_postings, 0u) << where;
   }
-  std::string Marker() {
-    std::string marker;
-    EXPECT_TRUE(ReadFile(dir_.Sub("db") + "/MNEMO", &marker));
-    return marker;
-  }
+  std::string Marker() { return ReadBack(dir_.Sub("db") + "/MNEMO"); }
   std::string IndexDir() { return dir_.Sub("db") + "/" + internal::kIndexDir; }
+  std::string ReadBack(const std::string& path) {
+    std::string text;
+    EXPECT_TRUE(ReadFile(path, &text)) << path;
+    return text;
+  }
+  // Records of the store at `dir` above its index's watermark, as a
+  // read-only open (which indexes nothing) sees them.
+  uint64_t Backlog(const std::string& dir) {
+    Options read_only = options_;
+    read_only.read_only = true;
+    std::unique_ptr<Store> reader;
+    Status s = Store::Open(read_only, dir, &reader);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    StoreStats stats;
+    if (s.ok()) s = mnemo::GetStats(reader.get(), &stats);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return stats.search_backlog;
+  }
 
   // Three records of agent a, one of agent b, all indexed.
   void PutIndexed() {
@@ -254,28 +268,88 @@ TEST_F(SearchIndexDbTest, ACheckpointCarriesTheIndex) {
             (std::vector<RecordId>{alpha_, charlie_, delta_}));
 }
 
-// A backup holds the records only: a read-only open of the restored store
-// scores them itself, and its first writer's open rebuilds the index.
-TEST_F(SearchIndexDbTest, ARestoredBackupIsSearchableAndRebuildsItsIndex) {
+// A backup carries the index: a read-only open of the restored store
+// searches it with nothing left to index, and a writer open rebuilds
+// nothing. A later backup is incremental and carries the later index.
+TEST_F(SearchIndexDbTest, ABackupCarriesTheIndex) {
   PutIndexed();
   const std::string backups = dir_.Sub("backups");
+  BackupInfo info;
+  ASSERT_TRUE(mnemo::Backup(store_.get(), backups, &info).ok());
+  EXPECT_GT(info.index_bytes, 0u);
+  EXPECT_GT(info.size_bytes, info.index_bytes);
+  const RecordId echo = PutText("a", "s", "echo lighthouse");
+  ASSERT_EQ(Find("lighthouse"), std::vector<RecordId>{echo});  // indexed
+  ASSERT_TRUE(mnemo::Backup(store_.get(), backups, &info).ok());
+  EXPECT_EQ(info.backup_count, 2u);
   const std::string restored = dir_.Sub("restored");
-  ASSERT_TRUE(mnemo::Backup(store_.get(), backups, nullptr).ok());
   ASSERT_TRUE(mnemo::RestoreBackup(backups, restored).ok());
-  EXPECT_FALSE(fs::exists(restored + "/" + internal::kIndexDir));
+  EXPECT_TRUE(fs::exists(restored + "/" + internal::kIndexDir + "/CURRENT"));
+  EXPECT_EQ(ReadBack(restored + "/MNEMO"), "mnemo store format 8\n");
+  EXPECT_EQ(Backlog(restored), 0u);
+  store_.reset();
+  ASSERT_TRUE(Store::Open(options_, restored, &store_).ok());
+  EXPECT_EQ(Find("harbour"), (std::vector<RecordId>{alpha_, charlie_, delta_}));
+  EXPECT_EQ(Find("lighthouse"), std::vector<RecordId>{echo});
+  ExpectVerifyClean("restored");
+}
+
+// A change whose records reached the records' backup and whose index did
+// not (it fell between the index's backup and the records', here a change
+// whose index write was dropped): the restored store's first writer open
+// rebuilds that agent's index.
+TEST_F(SearchIndexDbTest, ABackupTakenMidChangeIsReconciledOnOpen) {
+  PutIndexed();
+  store_.reset();
+  internal::SetIndexCommitsDropped(true);
+  Reopen();
+  RecordUpdate update;
+  update.text = "echo lighthouse";
+  ASSERT_TRUE(
+      store_->Update(WriteOptions(), "t1", alpha_, update, nullptr).ok());
+  const std::string backups = dir_.Sub("backups");
+  ASSERT_TRUE(mnemo::Backup(store_.get(), backups, nullptr).ok());
+  internal::SetIndexCommitsDropped(false);
+  const std::string restored = dir_.Sub("restored");
+  ASSERT_TRUE(mnemo::RestoreBackup(backups, restored).ok());
+  store_.reset();
+  ASSERT_TRUE(Store::Open(options_, restored, &store_).ok());
+  EXPECT_EQ(Find("echo"), std::vector<RecordId>{alpha_});
+  EXPECT_TRUE(Find("alpha").empty());
+  EXPECT_EQ(Find("harbour"), (std::vector<RecordId>{charlie_, delta_}));
+  ExpectVerifyClean("reconciled");
+}
+
+// A backup whose index is gone (or one made before format 8 kept the
+// index apart) restores the records alone: a read-only open scores them
+// itself, and the first writer open rebuilds the index. A read-only
+// instance's backup (through a checkpoint) carries the index too.
+TEST_F(SearchIndexDbTest, ABackupWithoutItsIndexRestoresAndRebuildsIt) {
+  PutIndexed();
+  store_.reset();
   Options read_only = options_;
   read_only.read_only = true;
-  std::unique_ptr<Store> copy;
-  ASSERT_TRUE(Store::Open(read_only, restored, &copy).ok());
-  EXPECT_EQ(Find("harbour", copy.get()),
+  std::unique_ptr<Store> reader;
+  ASSERT_TRUE(Store::Open(read_only, dir_.Sub("db"), &reader).ok());
+  const std::string backups = dir_.Sub("backups");
+  ASSERT_TRUE(mnemo::Backup(reader.get(), backups, nullptr).ok());
+  reader.reset();
+  const std::string index_backups = backups + "/" + internal::kIndexDir;
+  ASSERT_TRUE(fs::exists(index_backups));
+  std::error_code ec;
+  ASSERT_GT(fs::remove_all(index_backups, ec), 0u);
+  const std::string restored = dir_.Sub("restored");
+  ASSERT_TRUE(mnemo::RestoreBackup(backups, restored).ok());
+  EXPECT_FALSE(fs::exists(restored + "/" + internal::kIndexDir));
+  EXPECT_EQ(Backlog(restored), 4u);
+  ASSERT_TRUE(Store::Open(read_only, restored, &reader).ok());
+  EXPECT_EQ(Find("harbour", reader.get()),
             (std::vector<RecordId>{alpha_, charlie_, delta_}));
-  copy.reset();
-  ASSERT_TRUE(Store::Open(options_, restored, &copy).ok());
-  EXPECT_EQ(Find("harbour", copy.get()),
-            (std::vector<RecordId>{alpha_, charlie_, delta_}));
-  EXPECT_EQ(Find("crane", copy.get()), std::vector<RecordId>{bravo_});
-  store_ = std::move(copy);
-  ExpectVerifyClean("restored");
+  reader.reset();
+  ASSERT_TRUE(Store::Open(options_, restored, &store_).ok());
+  EXPECT_EQ(Find("harbour"), (std::vector<RecordId>{alpha_, charlie_, delta_}));
+  EXPECT_EQ(Find("crane"), std::vector<RecordId>{bravo_});
+  ExpectVerifyClean("rebuilt");
 }
 
 }  // namespace

@@ -67,7 +67,9 @@ class SearchTableTest : public RecordTableFixture {
                          PostingPrefix("t", agent) + term, &value, &found)
                     .ok());
     std::vector<Posting> postings;
-    if (found) EXPECT_TRUE(DecodePostings(value, &postings));
+    if (found) {
+      EXPECT_TRUE(DecodePostings(value, &postings));
+    }
     std::vector<RecordId> ids;
     for (const Posting& p : postings) ids.push_back(p.id);
     return ids;

@@ -127,7 +127,8 @@ struct StoreStats {
   std::vector<BackgroundTaskStats> background;
   // Live records not yet in the full-text index: its background indexer's
   // backlog (searches score them directly meanwhile; see
-  // Options::search_catch_up_records).
+  // Options::search_catch_up_records). A read-only instance counts those
+  // above the index's watermark as it opened it.
   uint64_t search_backlog = 0;
   // The encoder feed (Options::embedder); zero when none is registered.
   EmbedStats embed;
@@ -202,6 +203,7 @@ struct VerifyReport {
 struct BackupInfo {
   uint32_t backup_id = 0;
   uint64_t size_bytes = 0;   // bytes of this backup (shared files counted)
+  uint64_t index_bytes = 0;  // of which the full-text index's
   uint32_t backup_count = 0;  // backups now kept in the backup directory
 };
 
@@ -294,8 +296,11 @@ Status Verify(Store* store, const VerifyOptions& options, VerifyReport* report);
 Status Checkpoint(Store* store, const std::string& out_dir);
 
 // Adds an incremental backup of the store to `backup_dir` (created when
-// missing; files shared with earlier backups are not copied again). Safe
-// while other threads write. *info (when non-null) describes the backup.
+// missing; files shared with earlier backups are not copied again): the
+// records, and the full-text index (in `backup_dir`/search) so that a
+// restored store searches at once instead of indexing every record again.
+// Safe while other threads write. *info (when non-null) describes the
+// backup.
 // On a read-only instance beside a writer process it first takes a
 // Checkpoint into `backup_dir` (hard links pin the writer's files at
 // once; IOError when the writer deleted one first: retry) and backs up
@@ -304,9 +309,13 @@ Status Backup(Store* store, const std::string& backup_dir, BackupInfo* info);
 
 // Restores the latest backup in `backup_dir` into `db_dir`, which must not
 // exist or be empty (an existing store is never overwritten). The result
-// opens with Store::Open. NotFound when `backup_dir` holds no backup;
-// NotSupported when the backup was made by a newer store format. Needs no
-// open store.
+// opens with Store::Open. The index taken with the backup is restored
+// beside the records; where there is none (a backup made before store
+// format 8) or it cannot be read, the store is restored without it and
+// its first writer open rebuilds it in the background (searches score the
+// records not yet indexed meanwhile). NotFound when `backup_dir` holds no
+// backup; NotSupported when the backup was made by a newer store format. Needs
+// no open store.
 Status RestoreBackup(const std::string& backup_dir, const std::string& db_dir);
 
 }  // namespace mnemo
