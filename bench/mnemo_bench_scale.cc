@@ -13,7 +13,10 @@
 //     p50/p99 afterwards,
 //   - the time to open the store read-only beside the writer (it replays
 //     the write-ahead logs the writer still holds) and the writer's close
-//     (which indexes what is left).
+//     (which indexes what is left),
+//   - a backup of the store, restored with its search index and without
+//     it: each restored store's writer open, first search, the backlog
+//     after it, and its close (which indexes what the indexer had not).
 // Every figure also goes to --json FILE under "scale".
 
 #include <algorithm>
@@ -209,6 +212,76 @@ bool Searches(Store* store, const std::vector<Record>& records,
   return true;
 }
 
+// Restores `backup_dir` into `dir`, opens it as a writer (its indexer on),
+// runs the first search of Searches and closes it: the close indexes what
+// the indexer had not reached.
+bool RestoreAndSearch(const std::string& backup_dir, const std::string& dir,
+                      const Record& last, nlohmann::json* j) {
+  double t0 = NowSeconds();
+  Status s = mnemo::RestoreBackup(backup_dir, dir);
+  (*j)["restore_seconds"] = NowSeconds() - t0;
+  std::unique_ptr<Store> store;
+  t0 = NowSeconds();
+  if (s.ok()) s = Store::Open(Options(), dir, &store);
+  (*j)["open_ms"] = (NowSeconds() - t0) * 1e3;
+  SearchResult result;
+  t0 = NowSeconds();
+  if (s.ok()) s = store->Search(QueryFor(last), &result);
+  (*j)["first_search_ms"] = (NowSeconds() - t0) * 1e3;
+  if (!s.ok()) {
+    std::fprintf(stderr, "mnemo-bench: scale restore: %s\n",
+                 s.ToString().c_str());
+    return false;
+  }
+  (*j)["backlog_after_first_search"] = Backlog(store.get());
+  t0 = NowSeconds();
+  store.reset();
+  (*j)["close_seconds"] = NowSeconds() - t0;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return true;
+}
+
+// A backup of the ingested store, restored twice: as it is (records and
+// index), and without its index (its `search` part removed, as in a backup
+// made before the index had an instance of its own).
+bool Restores(Store* store, const std::string& work_dir, const Record& last,
+              nlohmann::json* j) {
+  const std::string backups = work_dir + "/scale-backup";
+  std::error_code ec;
+  std::filesystem::remove_all(backups, ec);
+  BackupInfo info;
+  double t0 = NowSeconds();
+  Status s = mnemo::Backup(store, backups, &info);
+  (*j)["backup_seconds"] = NowSeconds() - t0;
+  if (!s.ok()) {
+    std::fprintf(stderr, "mnemo-bench: scale backup: %s\n",
+                 s.ToString().c_str());
+    return false;
+  }
+  (*j)["backup_bytes"] = info.size_bytes;
+  (*j)["backup_index_bytes"] = info.index_bytes;
+  const std::string restored = work_dir + "/scale-restored";
+  bool ok = RestoreAndSearch(backups, restored, last, &(*j)["with_index"]);
+  std::filesystem::remove_all(backups + "/search", ec);
+  ok = ok && RestoreAndSearch(backups, restored, last, &(*j)["without_index"]);
+  std::filesystem::remove_all(backups, ec);
+  return ok;
+}
+
+void SummarizeRestores(const nlohmann::json& r) {
+  for (const char* kind : {"with_index", "without_index"}) {
+    const nlohmann::json& k = r[kind];
+    std::printf(
+        "restored %-13s restore %.2f s, writer open %.1f ms, first search "
+        "%.1f ms (%d records unindexed after it), close %.2f s\n",
+        kind, k["restore_seconds"].get<double>(), k["open_ms"].get<double>(),
+        k["first_search_ms"].get<double>(),
+        k["backlog_after_first_search"].get<int>(),
+        k["close_seconds"].get<double>());
+  }
+}
+
 void Summarize(const nlohmann::json& j, uint64_t text_bytes) {
   double sst = j["disk"]["sst_bytes"], wal = j["disk"]["wal_bytes"];
   std::printf(
@@ -227,6 +300,12 @@ void Summarize(const nlohmann::json& j, uint64_t text_bytes) {
       j["backlog_after_first_search"].get<int>(),
       j["search_p50_ms"].get<double>(), j["search_p99_ms"].get<double>(),
       j["read_only_open_ms"].get<double>(), j["close_seconds"].get<double>());
+  const nlohmann::json& r = j["restore"];
+  std::printf("backup %.2f s, %.1f MB (search index %.1f MB)\n",
+              r["backup_seconds"].get<double>(),
+              r["backup_bytes"].get<double>() / 1e6,
+              r["backup_index_bytes"].get<double>() / 1e6);
+  SummarizeRestores(r);
 }
 
 }  // namespace
@@ -279,6 +358,9 @@ int RunScale(size_t n, const std::string& work_dir,
     return 1;
   }
   reader.reset();
+  if (!Restores(store.get(), work_dir, records.back(), &j["restore"])) {
+    return 1;
+  }
   t0 = NowSeconds();
   store.reset();
   j["close_seconds"] = NowSeconds() - t0;

@@ -79,6 +79,37 @@ TEST(MnemoBenchTest, LocomoData) {
   EXPECT_TRUE(j["headline"]["put_vs_rocksdb"].is_number());
 }
 
+// A small --scale run: every figure it prints is in the JSON, the
+// restores included. Its 2,000 records are within search_catch_up_records,
+// so the first search indexes them all before the backup: the store
+// restored with its index has none left to index.
+TEST(MnemoBenchTest, ScaleRunMeasuresRestoresWithAndWithoutTheIndex) {
+  test::TempDir dir;
+  const std::string json = dir.path() + "/scale.json";
+  std::string out;
+  ASSERT_EQ(test::RunCommand(Bench() + " --scale 2000 --work-dir " +
+                                 dir.path() + "/work --json " + json,
+                             &out, true),
+            0)
+      << out;
+  std::string text;
+  ASSERT_TRUE(test::ReadFile(json, &text));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << text;
+  const nlohmann::json& s = j["scale"];
+  EXPECT_EQ(s.value("records", 0), 2000);
+  EXPECT_TRUE(s["first_search_ms"].is_number());
+  const nlohmann::json& r = s["restore"];
+  EXPECT_GT(r.value("backup_index_bytes", 0), 0);
+  EXPECT_GT(r.value("backup_bytes", 0), r.value("backup_index_bytes", 0));
+  for (const char* kind : {"with_index", "without_index"}) {
+    EXPECT_TRUE(r[kind]["first_search_ms"].is_number()) << kind;
+    EXPECT_TRUE(r[kind]["close_seconds"].is_number()) << kind;
+  }
+  EXPECT_EQ(r["with_index"].value("backlog_after_first_search", -1), 0) << text;
+  EXPECT_NE(out.find("restored with_index"), std::string::npos) << out;
+}
+
 TEST(MnemoBenchTest, BadFlagsExitTwo) {
   std::string out;
   EXPECT_EQ(test::RunCommand(Bench() + " --records -5", &out, true), 2);
