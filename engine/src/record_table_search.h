@@ -57,6 +57,7 @@
 #include "mnemo/record.h"
 #include "mnemo/status.h"
 #include "record_table.h"
+#include "rocks_glue.h"
 #include "search_postings.h"
 
 namespace mnemo::internal {
@@ -105,10 +106,8 @@ class SearchTable {
   Status Checkpoint(const std::string& out_dir,
                     uint64_t flush_unless_wal_above) const;
   // Adds an incremental backup of the instance (flushed first) to the
-  // BackupEngine directory `backup_dir`; *id is its number and *bytes its
-  // size (shared files counted).
-  Status Backup(const std::string& backup_dir, uint32_t* id,
-                uint64_t* bytes) const;
+  // BackupEngine directory `backup_dir` (BackupDatabase, rocks_glue.h).
+  Status Backup(const std::string& backup_dir, BackupMade* made) const;
   // Its families' estimates, named "search/<family>" (owned instance only).
   std::vector<RecordTable::FamilyStats> FamilyProperties() const;
 

@@ -3,7 +3,6 @@
 // SearchTable (record_table_search.h): the index's own RocksDB instance
 // (open, close, writes, snapshots, checkpoints, backups, statistics).
 
-#include <rocksdb/utilities/backup_engine.h>
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <memory>
@@ -113,27 +112,10 @@ Status SearchTable::Checkpoint(const std::string& out_dir,
       "checkpoint of the search index to " + out_dir);
 }
 
-Status SearchTable::Backup(const std::string& backup_dir, uint32_t* id,
-                           uint64_t* bytes) const {
-  rocksdb::BackupEngine* raw = nullptr;
-  MNEMO_RETURN_IF_ERROR(FromRocks(
-      rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(backup_dir),
-                                  rocksdb::Env::Default(), &raw),
-      "opening the search index's backup directory " + backup_dir));
-  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
-  rocksdb::CreateBackupOptions create;
-  create.flush_before_backup = true;
-  rocksdb::BackupID backup = 0;
-  MNEMO_RETURN_IF_ERROR(
-      FromRocks(engine->CreateNewBackupWithMetadata(
-                    create, db_, "mnemo search index\n", &backup),
-                "backup of the search index to " + backup_dir));
-  rocksdb::BackupInfo info;
-  MNEMO_RETURN_IF_ERROR(FromRocks(engine->GetBackupInfo(backup, &info),
-                                  "reading the search index's backup info"));
-  *id = backup;
-  *bytes = info.size;
-  return Status::OK();
+Status SearchTable::Backup(const std::string& backup_dir,
+                           BackupMade* made) const {
+  return BackupDatabase(db_, backup_dir, "mnemo search index\n", made)
+      .WithContext("the search index");
 }
 
 std::vector<RecordTable::FamilyStats> SearchTable::FamilyProperties() const {

@@ -2,12 +2,14 @@
 
 #include "rocks_glue.h"
 
-#include <algorithm>
-
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/table_properties.h>
+#include <rocksdb/utilities/backup_engine.h>
+
+#include <algorithm>
+#include <filesystem>
 
 #include "coding.h"
 #include "envelope.h"
@@ -273,6 +275,53 @@ Status GetIfPresent(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
   *found = s.ok();
   if (s.IsNotFound()) return Status::OK();
   return FromRocks(s, context);
+}
+
+namespace {
+
+Status OpenBackupEngine(const std::string& dir,
+                        std::unique_ptr<rocksdb::BackupEngine>* engine) {
+  rocksdb::BackupEngine* raw = nullptr;
+  Status s =
+      FromRocks(rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(dir),
+                                            rocksdb::Env::Default(), &raw),
+                "opening backup directory " + dir);
+  engine->reset(raw);
+  return s;
+}
+
+}  // namespace
+
+Status BackupDatabase(rocksdb::DB* db, const std::string& dir,
+                      const std::string& metadata, BackupMade* made) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);  // BackupEngine makes one level
+  if (ec) return Status::IOError("cannot create backup directory " + dir);
+  std::unique_ptr<rocksdb::BackupEngine> engine;
+  MNEMO_RETURN_IF_ERROR(OpenBackupEngine(dir, &engine));
+  rocksdb::CreateBackupOptions create;
+  create.flush_before_backup = true;
+  rocksdb::BackupID id = 0;
+  MNEMO_RETURN_IF_ERROR(
+      FromRocks(engine->CreateNewBackupWithMetadata(create, db, metadata, &id),
+                "backup to " + dir));
+  rocksdb::BackupInfo info;
+  MNEMO_RETURN_IF_ERROR(FromRocks(
+      engine->GetBackupInfo(id, &info),
+      "reading the info of backup " + std::to_string(id) + " in " + dir));
+  std::vector<rocksdb::BackupInfo> all;
+  engine->GetBackupInfo(&all);
+  made->id = id;
+  made->bytes = info.size;
+  made->count = static_cast<uint32_t>(all.size());
+  return Status::OK();
+}
+
+Status DeleteBackup(const std::string& dir, uint32_t id) {
+  std::unique_ptr<rocksdb::BackupEngine> engine;
+  MNEMO_RETURN_IF_ERROR(OpenBackupEngine(dir, &engine));
+  return FromRocks(engine->DeleteBackup(id),
+                   "deleting backup " + std::to_string(id) + " in " + dir);
 }
 
 std::string AccessOperand(uint64_t count, Micros last) {

@@ -52,6 +52,18 @@ Status GetIfPresent(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
                     rocksdb::ColumnFamilyHandle* cf, std::string_view key,
                     std::string* value, bool* found, std::string_view context);
 
+// One new incremental backup of `db` (its memtables flushed first) in the
+// BackupEngine directory `dir` (created when missing), carrying `metadata`.
+struct BackupMade {
+  uint32_t id = 0;
+  uint64_t bytes = 0;  // of this backup, files shared with others counted
+  uint32_t count = 0;  // backups now in `dir`
+};
+Status BackupDatabase(rocksdb::DB* db, const std::string& dir,
+                      const std::string& metadata, BackupMade* made);
+// Removes backup `id` from the BackupEngine directory `dir`.
+Status DeleteBackup(const std::string& dir, uint32_t id);
+
 // Operand of the access merge: +count reads, latest read at `last`.
 std::string AccessOperand(uint64_t count, Micros last);
 

@@ -41,17 +41,6 @@ std::string IndexBackupDir(const std::string& backup_dir) {
   return backup_dir + "/" + kIndexDir;
 }
 
-Status OpenBackupEngine(const std::string& dir,
-                        std::unique_ptr<rocksdb::BackupEngine>* engine) {
-  rocksdb::BackupEngine* raw = nullptr;
-  Status s =
-      FromRocks(rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(dir),
-                                            rocksdb::Env::Default(), &raw),
-                "opening backup directory " + dir);
-  engine->reset(raw);
-  return s;
-}
-
 // What a records backup's app metadata says: the marker to write into the
 // restored store (the current format's for backups made without one) and
 // the index backup taken with it (0: none).
@@ -141,39 +130,23 @@ Status StoreImpl::BackupThroughCheckpoint(const std::string& backup_dir,
 
 Status StoreImpl::Backup(const std::string& backup_dir, BackupInfo* info) {
   if (options_.read_only) return BackupThroughCheckpoint(backup_dir, info);
-  std::unique_ptr<rocksdb::BackupEngine> engine;
-  MNEMO_RETURN_IF_ERROR(OpenBackupEngine(backup_dir, &engine));
   std::string metadata = MarkerText();
-  uint32_t index_id = 0;
-  uint64_t index_bytes = 0;
+  BackupMade index;
   if (search_.owns_database()) {
-    MNEMO_RETURN_IF_ERROR(
-        search_.Backup(IndexBackupDir(backup_dir), &index_id, &index_bytes));
-    metadata += kIndexBackupLine + std::to_string(index_id) + "\n";
+    MNEMO_RETURN_IF_ERROR(search_.Backup(IndexBackupDir(backup_dir), &index));
+    metadata += kIndexBackupLine + std::to_string(index.id) + "\n";
   }
-  rocksdb::CreateBackupOptions create;
-  create.flush_before_backup = true;
-  rocksdb::BackupID id = 0;
-  Status s =
-      FromRocks(engine->CreateNewBackupWithMetadata(create, db_, metadata, &id),
-                "backup to " + backup_dir);
-  if (!s.ok() && index_id != 0) {  // no records backup will name it
-    std::unique_ptr<rocksdb::BackupEngine> index_engine;
-    if (OpenBackupEngine(IndexBackupDir(backup_dir), &index_engine).ok()) {
-      (void)index_engine->DeleteBackup(index_id);  // best effort: s says why
-    }
+  BackupMade records;
+  Status s = BackupDatabase(db_, backup_dir, metadata, &records);
+  if (!s.ok() && index.id != 0) {  // no records backup will name it
+    (void)DeleteBackup(IndexBackupDir(backup_dir), index.id);  // s says why
   }
   MNEMO_RETURN_IF_ERROR(s);
   if (info != nullptr) {
-    rocksdb::BackupInfo latest;
-    MNEMO_RETURN_IF_ERROR(
-        FromRocks(engine->GetBackupInfo(id, &latest), "reading backup info"));
-    std::vector<rocksdb::BackupInfo> all;
-    engine->GetBackupInfo(&all);
-    info->backup_id = id;
-    info->size_bytes = latest.size + index_bytes;
-    info->index_bytes = index_bytes;
-    info->backup_count = static_cast<uint32_t>(all.size());
+    info->backup_id = records.id;
+    info->size_bytes = records.bytes + index.bytes;
+    info->index_bytes = index.bytes;
+    info->backup_count = records.count;
   }
   return Status::OK();
 }
